@@ -1,1 +1,138 @@
-export {};
+/**
+ * @switchyard/coordinator — the runtime-free core of the MCP coordinator: JSON-RPC parsing and
+ * error answers, id and progress-token remapping, namespacing, cursors, aggregation and 2025-era
+ * version negotiation. `MCPCoordinator` itself is wired from these once the tier manager exists.
+ */
+
+export { mergeCapabilities, type ServerCapabilities } from './aggregate/capabilities.ts';
+export type {
+  BackendInitializeInfo,
+  Implementation,
+  InitializeResult,
+  MergeInitializeInput,
+} from './aggregate/initialize.ts';
+export { mergeInitializeResult } from './aggregate/initialize.ts';
+export { type BackendInstructions, mergeInstructions } from './aggregate/instructions.ts';
+export {
+  type FetchTicket,
+  LIST_CHANGED_NOTIFICATIONS,
+  ListCache,
+  type ListKind,
+} from './aggregate/list-cache.ts';
+export {
+  type MergedMeta,
+  type MergedPrompts,
+  type MergedResources,
+  type MergedResourceTemplates,
+  type MergedTools,
+  mergePrompts,
+  mergeResources,
+  mergeResourceTemplates,
+  mergeTools,
+  type NamedItem,
+  type ResourceItem,
+} from './aggregate/lists.ts';
+export { type BackendOutcome, UNAVAILABLE_META_KEY, type Unavailable } from './aggregate/outcome.ts';
+export {
+  CURSOR_VERSION,
+  CursorCodec,
+  type CursorCodecOptions,
+  type CursorPosition,
+  MAX_CURSOR_LENGTH,
+  nextCursorPosition,
+} from './cursor.ts';
+export type { EraVersions, ProtocolEra } from './era/era.ts';
+export {
+  allowsBatches,
+  isClientRequestOf,
+  isLegacyProtocolVersion,
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  LEGACY_PROTOCOL_VERSIONS,
+  type LegacyProtocolVersion,
+  type LegacyRevisionRules,
+  legacyRevisionRules,
+  legacyVersions,
+  negotiateLegacyVersion,
+} from './era/legacy-versions.ts';
+export {
+  CoordinatorError,
+  DuplicateRequestIdError,
+  InvalidConfigError,
+  InvalidCursorError,
+  type InvalidCursorReason,
+  isCoordinatorError,
+  isDuplicateRequestIdError,
+  isInvalidConfigError,
+  isInvalidCursorError,
+  isNameCollisionError,
+  isTooManyPendingError,
+  isUnknownBackendError,
+  NameCollisionError,
+  type NameKind,
+  type NameOwner,
+  TooManyPendingError,
+  UnknownBackendError,
+} from './errors.ts';
+export {
+  type Abandoned,
+  IdRemapper,
+  type IdRemapperOptions,
+  type PendingOrigin,
+  type ReplyRoute,
+  type SettledReason,
+} from './ids/id-remapper.ts';
+export { type ReadableIssue, readableIssues } from './issues.ts';
+export * from './jsonrpc/codes.ts';
+export { type ParamsCarrier, type ParamsCheck, validateParams } from './jsonrpc/params.ts';
+export {
+  DEFAULT_MAX_BATCH_LENGTH,
+  DEFAULT_MAX_PARAMS_BYTES,
+  type MessageEntry,
+  MessageParser,
+  type MessageParserOptions,
+  type ParseOutcome,
+  utf8ByteLength,
+} from './jsonrpc/parse.ts';
+export {
+  errorResponse,
+  internalError,
+  invalidParams,
+  invalidRequest,
+  methodNotFound,
+  parseError,
+  resultResponse,
+} from './jsonrpc/responses.ts';
+export {
+  isJsonObject,
+  isJsonRpcErrorResponse,
+  isRequestId,
+  JSONRPC_VERSION,
+  type JsonObject,
+  type JsonRpcErrorObject,
+  type JsonRpcErrorResponse,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type JsonRpcResultResponse,
+  type ProgressToken,
+  type RequestId,
+} from './jsonrpc/types.ts';
+export { NameFilter, type NameFilterConfig } from './naming/filter.ts';
+export { globToRegExp } from './naming/glob.ts';
+export { type BackendNames, NameTable } from './naming/name-table.ts';
+export {
+  type BackendNaming,
+  type BackendNamingConfig,
+  DEFAULT_SEPARATOR,
+  Naming,
+  type NamingOptions,
+} from './naming/naming.ts';
+export {
+  type BackendUris,
+  decodeSwitchyardUri,
+  encodeSwitchyardUri,
+  ResourceTable,
+  SWITCHYARD_URI_SCHEME,
+  type UriOwner,
+} from './naming/resource-uris.ts';
