@@ -1,1 +1,59 @@
-export {};
+/**
+ * @switchyard/journal — sessions, stream events and the tool-call audit trail, behind one
+ * contract with several drivers: `sqliteDriver` (bun:sqlite, group commit, zstd) and `memoryDriver`.
+ */
+export type { CompressionOptions } from './codec/codec.ts';
+export { memoryDriver } from './drivers/memory.ts';
+export { type CommitInfo, type SqliteDriverOptions, sqliteDriver } from './drivers/sqlite.ts';
+export {
+  type InvalidEventIdReason,
+  isJournalBackpressureError,
+  isJournalClosedError,
+  isJournalConflictError,
+  isJournalCorruptError,
+  isJournalError,
+  isJournalInvalidEventIdError,
+  isJournalInvalidInputError,
+  isJournalOpenError,
+  isJournalPayloadTooLargeError,
+  isJournalReadOnlyError,
+  isJournalSchemaError,
+  isJournalWriteError,
+  JournalBackpressureError,
+  JournalClosedError,
+  JournalConflictError,
+  JournalCorruptError,
+  JournalError,
+  JournalInvalidEventIdError,
+  JournalInvalidInputError,
+  JournalOpenError,
+  JournalPayloadTooLargeError,
+  JournalReadOnlyError,
+  JournalSchemaError,
+  JournalWriteError,
+} from './errors.ts';
+export { formatEventId, type ParsedEventId, parseEventId } from './event-id.ts';
+export type { GroupCommitLimits } from './group-commit.ts';
+export { createJournal, type JournalOptions } from './journal.ts';
+export { applySessionPatch, isExpired } from './session.ts';
+export type {
+  AuditInput,
+  AuditOutcome,
+  AuditQuery,
+  AuditRecord,
+  BackendBindings,
+  Clock,
+  DriverContext,
+  ExportRecord,
+  ExportSelector,
+  Journal,
+  JournalDriver,
+  JournalStore,
+  NewSession,
+  RetentionPolicy,
+  RetentionReport,
+  Session,
+  SessionPatch,
+  StoredEvents,
+  StreamEvent,
+} from './types.ts';

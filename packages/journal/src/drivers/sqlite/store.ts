@@ -1,0 +1,638 @@
+/**
+ * The SQLite store behind `sqliteDriver`. Writes (sessions, events, audit) go through the group
+ * committer and land in one `BEGIN IMMEDIATE` transaction per batch; reads of sessions see the
+ * writes still buffered (an overlay), and the rarer reads (replay, audit queries, export,
+ * retention) flush first, then read the file. Every statement is prepared once.
+ */
+import type { Database, Statement } from 'bun:sqlite';
+import type { CompressionOptions } from '../../codec/codec.ts';
+import { JournalClosedError, JournalConflictError } from '../../errors.ts';
+import { formatEventId } from '../../event-id.ts';
+import { type GroupCommitLimits, GroupCommitter } from '../../group-commit.ts';
+import { applySessionPatch, copySession } from '../../session.ts';
+import type {
+  AuditOutcome,
+  AuditQuery,
+  AuditRecord,
+  DriverContext,
+  ExportRecord,
+  ExportSelector,
+  JournalStore,
+  RetentionPolicy,
+  RetentionReport,
+  Session,
+  SessionPatch,
+  StoredEvents,
+} from '../../types.ts';
+import { type OpenOptions, openDatabase } from './open.ts';
+import { type PayloadColumns, PayloadStore, payloadSelect } from './payloads.ts';
+
+export interface CommitInfo {
+  /** Records in the batch. */
+  records: number;
+  /** Time the transaction took, compression included. */
+  durationMs: number;
+}
+
+export interface SqliteStoreOptions extends OpenOptions {
+  path: string;
+  groupCommit: GroupCommitLimits;
+  compression: CompressionOptions | false;
+  onCommit: ((info: CommitInfo) => void) | undefined;
+}
+
+interface SessionPutOp {
+  kind: 'session-put';
+  session: Session;
+}
+interface SessionDeleteOp {
+  kind: 'session-delete';
+  id: string;
+}
+interface EventOp {
+  kind: 'event';
+  streamId: string;
+  sessionId: string | null;
+  seq: number;
+  time: number;
+  data: Uint8Array;
+}
+interface AuditOp {
+  kind: 'audit';
+  record: Omit<AuditRecord, 'id' | 'request' | 'response'>;
+  request: Uint8Array | null;
+  response: Uint8Array | null;
+}
+type Op = SessionPutOp | SessionDeleteOp | EventOp | AuditOp;
+
+interface SessionRow {
+  id: string;
+  principal: string | null;
+  protocol_version: string;
+  client_info: string | null;
+  bindings: string;
+  created_at: number;
+  last_seen_at: number;
+  ttl_ms: number | null;
+  expires_at: number | null;
+}
+
+type EventRow = PayloadColumns & { stream_id: string; seq: number; time: number };
+
+interface AuditRow {
+  id: number;
+  time: number;
+  session_id: string | null;
+  principal: string | null;
+  backend: string | null;
+  worker: string | null;
+  method: string;
+  name: string | null;
+  duration_ms: number;
+  outcome: string;
+  error: string | null;
+  rq_codec: number | null;
+  rq_size: number | null;
+  rq_data: Uint8Array | null;
+  rq_block_id: number | null;
+  rq_block_offset: number | null;
+  rs_codec: number | null;
+  rs_size: number | null;
+  rs_data: Uint8Array | null;
+  rs_block_id: number | null;
+  rs_block_offset: number | null;
+}
+
+const PAGE = 256;
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
+const encoder = new TextEncoder();
+
+const RQ = payloadSelect('rq', 'rq_');
+const RS = payloadSelect('rs', 'rs_');
+const AUDIT_SELECT = `SELECT a.id, a.time, a.session_id, a.principal, a.backend, a.worker, a.method, a.name,
+  a.duration_ms, a.outcome, a.error, ${RQ.columns}, ${RS.columns}
+  FROM audit a LEFT JOIN payloads rq ON rq.id = a.request_id ${RQ.join}
+  LEFT JOIN payloads rs ON rs.id = a.response_id ${RS.join}`;
+const P = payloadSelect('p', '');
+const EVENT_SELECT = `SELECT e.stream_id, e.seq, e.time, ${P.columns}
+  FROM events e JOIN payloads p ON p.id = e.payload_id ${P.join}`;
+
+export function openSqliteStore(options: SqliteStoreOptions, context: DriverContext): SqliteStore {
+  return new SqliteStore(openDatabase(options.path, options), options, context);
+}
+
+export class SqliteStore implements JournalStore {
+  readonly #db: Database;
+  readonly #payloads: PayloadStore;
+  readonly #committer: GroupCommitter<Op>;
+  readonly #commitTx: { immediate: (batch: Op[]) => void };
+  readonly #s;
+  /** Sessions written but not yet committed: what `getSession` must see. */
+  readonly #sessionOps = new Map<string, SessionPutOp | SessionDeleteOp>();
+  /** The newest uncommitted event per stream: where the next seq continues from. */
+  readonly #pendingEvents = new Map<string, EventOp>();
+  #closing: Promise<void> | undefined;
+
+  constructor(
+    db: Database,
+    private readonly options: SqliteStoreOptions,
+    private readonly context: DriverContext,
+  ) {
+    this.#db = db;
+    this.#payloads = new PayloadStore(db, options.compression);
+    this.#s = prepare(db);
+    this.#commitTx = db.transaction((batch: Op[]) => this.#apply(batch));
+    this.#committer = new GroupCommitter<Op>(options.groupCommit, {
+      sizeOf,
+      commit: (batch) => this.#commit(batch),
+      onError: context.onError,
+    });
+  }
+
+  // Sessions.
+
+  async insertSession(session: Session): Promise<void> {
+    this.#open('createSession');
+    if (this.#peekSession(session.id)) throw new JournalConflictError(session.id);
+    const stored = copySession(session);
+    await this.#committer.push(
+      () => this.#sessionOp({ kind: 'session-put', session: stored }),
+      'createSession',
+    );
+  }
+
+  async getSession(id: string): Promise<Session | undefined> {
+    this.#open('getSession');
+    const session = this.#peekSession(id);
+    return session && copySession(session);
+  }
+
+  async updateSession(id: string, patch: SessionPatch): Promise<Session | undefined> {
+    this.#open('updateSession');
+    const current = this.#peekSession(id);
+    const next = current && applySessionPatch(current, patch);
+    if (!next) return undefined;
+    await this.#committer.push(
+      () => this.#sessionOp({ kind: 'session-put', session: next }),
+      'updateSession',
+    );
+    return copySession(next);
+  }
+
+  async deleteSession(id: string): Promise<boolean> {
+    this.#open('deleteSession');
+    const existed = this.#peekSession(id) !== undefined;
+    await this.#committer.push(() => this.#sessionOp({ kind: 'session-delete', id }), 'deleteSession');
+    return existed;
+  }
+
+  async expireSessions(now: number): Promise<number> {
+    this.#open('expireSessions');
+    await this.#committer.flush();
+    return this.#db.transaction(() => this.#expire(now)).immediate();
+  }
+
+  // Streams.
+
+  async appendEvent(
+    streamId: string,
+    sessionId: string | undefined,
+    time: number,
+    data: string,
+  ): Promise<number> {
+    this.#open('append');
+    const bytes = encoder.encode(data);
+    let seq = 0;
+    await this.#committer.push(() => {
+      const previous =
+        this.#pendingEvents.get(streamId)?.seq ?? this.#s.streamLastSeq.get(streamId)?.last_seq ?? 0;
+      seq = previous + 1;
+      const op: EventOp = { kind: 'event', streamId, sessionId: sessionId ?? null, seq, time, data: bytes };
+      this.#pendingEvents.set(streamId, op);
+      return op;
+    }, 'append');
+    return seq;
+  }
+
+  async readEvents(streamId: string, afterSeq: number, limit: number): Promise<StoredEvents | undefined> {
+    this.#open('readAfter');
+    await this.#committer.flush();
+    const stream = this.#s.streamLastSeq.get(streamId);
+    if (!stream) return undefined;
+    const first = this.#s.firstSeq.get(streamId)?.first;
+    const events = this.#s.readEvents.all(streamId, afterSeq, limit).map((row) => ({
+      seq: row.seq,
+      time: row.time,
+      data: this.#payloads.readText(row),
+    }));
+    return { lastSeq: stream.last_seq, firstSeq: first ?? undefined, events };
+  }
+
+  // Audit.
+
+  async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
+    this.#open('audit');
+    const { request, response, ...record } = entry;
+    const op: AuditOp = {
+      kind: 'audit',
+      record,
+      request: request === null ? null : encoder.encode(request),
+      response: response === null ? null : encoder.encode(response),
+    };
+    await this.#committer.push(() => op, 'audit');
+  }
+
+  async queryAudit(query: AuditQuery & { limit: number }): Promise<AuditRecord[]> {
+    this.#open('queryAudit');
+    await this.#committer.flush();
+    const since = query.since ?? 0;
+    const until = query.until ?? MAX_TIME;
+    const after = query.afterId ?? 0;
+    const rows =
+      query.sessionId === undefined
+        ? this.#s.auditPage.all(after, since, until, query.limit)
+        : this.#s.auditSessionPage.all(query.sessionId, after, since, until, query.limit);
+    return rows.map((row) => this.#auditRecord(row));
+  }
+
+  // Maintenance.
+
+  async retain(policy: RetentionPolicy, now: number): Promise<RetentionReport> {
+    this.#open('retain');
+    await this.#committer.flush();
+    const s = this.#s;
+    const before = {
+      events: count(s.countEvents),
+      audit: count(s.countAudit),
+      streams: count(s.countStreams),
+    };
+    const bytesBefore = this.#fileBytes();
+    const sessionsExpired = this.#db
+      .transaction(() => {
+        const expired = this.#expire(now);
+        if (policy.maxAgeMs !== undefined) {
+          const cutoff = now - policy.maxAgeMs;
+          s.deleteEventsBefore.run(cutoff);
+          s.deleteAuditBefore.run(cutoff);
+          s.deleteIdleStreams.run(cutoff);
+        }
+        if (policy.maxBytes !== undefined) this.#shrinkTo(policy.maxBytes);
+        return expired;
+      })
+      .immediate();
+    // Give the freed pages back to the file system: incremental_vacuum moves them to the end and
+    // truncates (the file shrinks at the checkpoint), TRUNCATE empties the WAL.
+    this.#db.run('PRAGMA incremental_vacuum');
+    this.#db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+    return {
+      sessionsExpired,
+      streamsDeleted: before.streams - count(s.countStreams),
+      eventsDeleted: before.events - count(s.countEvents),
+      auditDeleted: before.audit - count(s.countAudit),
+      bytesBefore,
+      bytesAfter: this.#fileBytes(),
+    };
+  }
+
+  async *exportRecords(selector: ExportSelector): AsyncIterable<ExportRecord> {
+    this.#open('export');
+    await this.#committer.flush();
+    const s = this.#s;
+    if ('sessionId' in selector) {
+      const id = selector.sessionId;
+      const session = s.getSession.get(id);
+      if (session) yield { type: 'session', ...sessionOf(session) };
+      let cursor: [string, number] = ['', 0];
+      for (;;) {
+        const rows = s.sessionEventsPage.all(id, cursor[0], cursor[1], PAGE);
+        for (const row of rows) yield { type: 'event', ...this.#event(row) };
+        if (rows.length < PAGE) break;
+        const last = rows.at(-1)!;
+        cursor = [last.stream_id, last.seq];
+      }
+      yield* this.#auditPages((after) => s.auditSessionPage.all(id, after, 0, MAX_TIME, PAGE));
+      return;
+    }
+    const { since, until } = selector;
+    for (const row of s.sessionsActive.all(until, since)) yield { type: 'session', ...sessionOf(row) };
+    let cursor: [number, string, number] = [since, '', 0];
+    for (;;) {
+      const rows = s.rangeEventsPage.all(since, until, cursor[0], cursor[1], cursor[2], PAGE);
+      for (const row of rows) yield { type: 'event', ...this.#event(row) };
+      if (rows.length < PAGE) break;
+      const last = rows.at(-1)!;
+      cursor = [last.time, last.stream_id, last.seq];
+    }
+    yield* this.#auditPages((after) => s.auditPage.all(after, since, until, PAGE));
+  }
+
+  async flush(): Promise<void> {
+    this.#open('flush');
+    await this.#committer.flush();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await this.#committer.close();
+        this.#db.transaction(() => this.#payloads.packStaged()).immediate();
+        // Lets SQLite refresh its planner statistics where they have drifted; cheap, and optional.
+        this.#db.run('PRAGMA optimize');
+      } finally {
+        // true: finalize the prepared statements and release the connection now, which
+        // checkpoints the WAL into the file and removes it.
+        this.#db.close(true);
+      }
+    })();
+    return this.#closing;
+  }
+
+  // Internals.
+
+  #open(method: string): void {
+    if (this.#closing) throw new JournalClosedError(method);
+  }
+
+  #peekSession(id: string): Session | undefined {
+    const op = this.#sessionOps.get(id);
+    if (op) return op.kind === 'session-put' ? op.session : undefined;
+    const row = this.#s.getSession.get(id);
+    return row ? sessionOf(row) : undefined;
+  }
+
+  #sessionOp<T extends SessionPutOp | SessionDeleteOp>(op: T): T {
+    this.#sessionOps.set(op.kind === 'session-put' ? op.session.id : op.id, op);
+    return op;
+  }
+
+  #commit(batch: Op[]): void {
+    const started = performance.now();
+    try {
+      this.#commitTx.immediate(batch);
+    } catch (error) {
+      this.#payloads.resync();
+      throw error;
+    }
+    for (const op of batch) {
+      if (op.kind === 'event') {
+        if (this.#pendingEvents.get(op.streamId) === op) this.#pendingEvents.delete(op.streamId);
+      } else if (op.kind !== 'audit') {
+        const id = op.kind === 'session-put' ? op.session.id : op.id;
+        if (this.#sessionOps.get(id) === op) this.#sessionOps.delete(id);
+      }
+    }
+    this.options.onCommit?.({ records: batch.length, durationMs: performance.now() - started });
+  }
+
+  /** Runs inside the commit transaction. */
+  #apply(batch: Op[]): void {
+    const s = this.#s;
+    // Payloads first, all at once, so the small ones of the batch can share blocks.
+    const bodies: Array<Uint8Array | null> = [];
+    for (const op of batch) {
+      if (op.kind === 'event') bodies.push(op.data);
+      else if (op.kind === 'audit') bodies.push(op.request, op.response);
+    }
+    const payloadIds = this.#payloads.writeAll(bodies);
+    let next = 0;
+    // A stream's row is written once per batch (and again after a session delete, which may
+    // remove it); its last seq once at the end.
+    const streams = new Map<string, { seq: number; time: number }>();
+    const max = this.context.maxEventsPerStream;
+    const settleStreams = () => {
+      for (const [streamId, { seq, time }] of streams) {
+        s.advanceStream.run(seq, time, streamId);
+        if (max !== undefined && seq > max) s.trimStream.run(streamId, seq - max);
+      }
+      streams.clear();
+    };
+    for (const op of batch) {
+      switch (op.kind) {
+        case 'session-put': {
+          const x = op.session;
+          s.putSession.run(
+            x.id,
+            x.principal,
+            x.protocolVersion,
+            x.clientInfo === null ? null : JSON.stringify(x.clientInfo),
+            JSON.stringify(x.bindings),
+            x.createdAt,
+            x.lastSeenAt,
+            x.ttlMs,
+            x.expiresAt,
+          );
+          break;
+        }
+        case 'session-delete':
+          settleStreams();
+          s.deleteSessionStreams.run(op.id);
+          s.deleteSession.run(op.id);
+          break;
+        case 'event': {
+          if (!streams.has(op.streamId)) s.upsertStream.run(op.streamId, op.sessionId, op.seq, op.time);
+          else if (op.sessionId !== null) s.linkStream.run(op.sessionId, op.streamId);
+          streams.set(op.streamId, { seq: op.seq, time: op.time });
+          s.insertEvent.run(op.streamId, op.seq, op.time, payloadIds[next++] ?? null);
+          break;
+        }
+        case 'audit': {
+          const r = op.record;
+          s.insertAudit.run(
+            r.time,
+            r.sessionId,
+            r.principal,
+            r.backend,
+            r.worker,
+            r.method,
+            r.name,
+            r.durationMs,
+            r.outcome,
+            r.error,
+            payloadIds[next++] ?? null,
+            payloadIds[next++] ?? null,
+          );
+          break;
+        }
+      }
+    }
+    settleStreams();
+  }
+
+  /** Inside a transaction. */
+  #expire(now: number): number {
+    const ids = this.#s.expiredSessions.all(now);
+    for (const { id } of ids) {
+      this.#s.deleteSessionStreams.run(id);
+      this.#s.deleteSession.run(id);
+    }
+    return ids.length;
+  }
+
+  /** Inside a transaction: deletes the oldest events and audit entries until the used pages fit. */
+  #shrinkTo(maxBytes: number): void {
+    const s = this.#s;
+    for (;;) {
+      const used = this.#usedBytes();
+      if (used <= maxBytes) return;
+      const records = count(s.countEvents) + count(s.countAudit);
+      if (records === 0) return;
+      // Records carry most of the bytes: drop the share that is over, and a little more.
+      const share = Math.min(0.5, (used - maxBytes) / used + 0.02);
+      const k = Math.max(16, Math.ceil(records * share));
+      const cutoff = s.nthOldestTime.get(k - 1)?.time ?? MAX_TIME;
+      s.deleteEventsUpTo.run(cutoff);
+      s.deleteAuditUpTo.run(cutoff);
+    }
+  }
+
+  #usedBytes(): number {
+    const n = (sql: string) => Number(this.#db.query(sql).values()[0]?.[0] ?? 0);
+    return (n('PRAGMA page_count') - n('PRAGMA freelist_count')) * n('PRAGMA page_size');
+  }
+
+  #fileBytes(): number {
+    const n = (sql: string) => Number(this.#db.query(sql).values()[0]?.[0] ?? 0);
+    return n('PRAGMA page_count') * n('PRAGMA page_size');
+  }
+
+  #event(row: EventRow) {
+    return {
+      id: formatEventId(row.stream_id, row.seq),
+      streamId: row.stream_id,
+      seq: row.seq,
+      time: row.time,
+      data: this.#payloads.readText(row),
+    };
+  }
+
+  async *#auditPages(page: (afterId: number) => AuditRow[]): AsyncIterable<ExportRecord> {
+    let after = 0;
+    for (;;) {
+      const rows = page(after);
+      for (const row of rows) yield { type: 'audit', ...this.#auditRecord(row) };
+      if (rows.length < PAGE) return;
+      after = rows.at(-1)!.id;
+    }
+  }
+
+  #auditRecord(row: AuditRow): AuditRecord {
+    const payload = (p: 'rq' | 'rs'): string | null => {
+      const codec = row[`${p}_codec`];
+      if (codec === null) return null;
+      return this.#payloads.readText({
+        codec,
+        size: row[`${p}_size`]!,
+        data: row[`${p}_data`],
+        block_id: row[`${p}_block_id`],
+        block_offset: row[`${p}_block_offset`],
+      });
+    };
+    return {
+      id: row.id,
+      time: row.time,
+      sessionId: row.session_id,
+      principal: row.principal,
+      backend: row.backend,
+      worker: row.worker,
+      method: row.method,
+      name: row.name,
+      durationMs: row.duration_ms,
+      outcome: row.outcome as AuditOutcome,
+      error: row.error,
+      request: payload('rq'),
+      response: payload('rs'),
+    };
+  }
+}
+
+function prepare(db: Database) {
+  return {
+    getSession: db.prepare<SessionRow, [string]>('SELECT * FROM sessions WHERE id = ?'),
+    putSession: db.prepare(
+      `INSERT OR REPLACE INTO sessions (id, principal, protocol_version, client_info, bindings, created_at,
+        last_seen_at, ttl_ms, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
+    deleteSessionStreams: db.prepare('DELETE FROM streams WHERE session_id = ?'),
+    expiredSessions: db.prepare<{ id: string }, [number]>('SELECT id FROM sessions WHERE expires_at <= ?'),
+    sessionsActive: db.prepare<SessionRow, [number, number]>(
+      'SELECT * FROM sessions WHERE created_at < ? AND last_seen_at >= ? ORDER BY created_at, id',
+    ),
+    streamLastSeq: db.prepare<{ last_seq: number }, [string]>('SELECT last_seq FROM streams WHERE id = ?'),
+    upsertStream: db.prepare(
+      `INSERT INTO streams (id, session_id, last_seq, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+       ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), updated_at = excluded.updated_at,
+         session_id = coalesce(session_id, excluded.session_id)`,
+    ),
+    linkStream: db.prepare('UPDATE streams SET session_id = ? WHERE id = ? AND session_id IS NULL'),
+    advanceStream: db.prepare('UPDATE streams SET last_seq = max(last_seq, ?), updated_at = ? WHERE id = ?'),
+    insertEvent: db.prepare('INSERT INTO events (stream_id, seq, time, payload_id) VALUES (?, ?, ?, ?)'),
+    trimStream: db.prepare('DELETE FROM events WHERE stream_id = ? AND seq <= ?'),
+    firstSeq: db.prepare<{ first: number | null }, [string]>(
+      'SELECT min(seq) AS first FROM events WHERE stream_id = ?',
+    ),
+    readEvents: db.prepare<EventRow, [string, number, number]>(
+      `${EVENT_SELECT} WHERE e.stream_id = ? AND e.seq > ? ORDER BY e.seq LIMIT ?`,
+    ),
+    sessionEventsPage: db.prepare<EventRow, [string, string, number, number]>(
+      `${EVENT_SELECT} WHERE e.stream_id IN (SELECT id FROM streams WHERE session_id = ?)
+        AND (e.stream_id, e.seq) > (?, ?) ORDER BY e.stream_id, e.seq LIMIT ?`,
+    ),
+    rangeEventsPage: db.prepare<EventRow, [number, number, number, string, number, number]>(
+      `${EVENT_SELECT} WHERE e.time >= ? AND e.time < ? AND (e.time, e.stream_id, e.seq) > (?, ?, ?)
+        ORDER BY e.time, e.stream_id, e.seq LIMIT ?`,
+    ),
+    insertAudit: db.prepare(
+      `INSERT INTO audit (time, session_id, principal, backend, worker, method, name, duration_ms, outcome, error,
+        request_id, response_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    auditPage: db.prepare<AuditRow, [number, number, number, number]>(
+      `${AUDIT_SELECT} WHERE a.id > ? AND a.time >= ? AND a.time < ? ORDER BY a.id LIMIT ?`,
+    ),
+    auditSessionPage: db.prepare<AuditRow, [string, number, number, number, number]>(
+      `${AUDIT_SELECT} WHERE a.session_id = ? AND a.id > ? AND a.time >= ? AND a.time < ? ORDER BY a.id LIMIT ?`,
+    ),
+    countEvents: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM events'),
+    countAudit: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM audit'),
+    countStreams: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM streams'),
+    deleteEventsBefore: db.prepare('DELETE FROM events WHERE time < ?'),
+    deleteAuditBefore: db.prepare('DELETE FROM audit WHERE time < ?'),
+    deleteEventsUpTo: db.prepare('DELETE FROM events WHERE time <= ?'),
+    deleteAuditUpTo: db.prepare('DELETE FROM audit WHERE time <= ?'),
+    deleteIdleStreams: db.prepare(
+      'DELETE FROM streams WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM events WHERE stream_id = streams.id)',
+    ),
+    nthOldestTime: db.prepare<{ time: number }, [number]>(
+      'SELECT time FROM (SELECT time FROM events UNION ALL SELECT time FROM audit) ORDER BY time LIMIT 1 OFFSET ?',
+    ),
+  };
+}
+
+function count(statement: Statement<{ n: number }, []>): number {
+  return statement.get()?.n ?? 0;
+}
+
+function sizeOf(op: Op): number {
+  switch (op.kind) {
+    case 'event':
+      return op.data.length + 64;
+    case 'audit':
+      return (op.request?.length ?? 0) + (op.response?.length ?? 0) + 256;
+    default:
+      return 512;
+  }
+}
+
+function sessionOf(row: SessionRow): Session {
+  return {
+    id: row.id,
+    principal: row.principal,
+    protocolVersion: row.protocol_version,
+    clientInfo: row.client_info === null ? null : (JSON.parse(row.client_info) as Record<string, unknown>),
+    bindings: JSON.parse(row.bindings) as Record<string, string>,
+    createdAt: row.created_at,
+    lastSeenAt: row.last_seen_at,
+    ttlMs: row.ttl_ms,
+    expiresAt: row.expires_at,
+  };
+}
