@@ -1,0 +1,87 @@
+/** The pool's typed events and the small hub that delivers them. */
+import type { ProtocolFaultKind, WorkerLossReason } from './errors.ts';
+import type { JsonRpcMessage } from './jsonrpc.ts';
+
+export type WorkerKind = 'thread' | 'process';
+
+/** `created` → `running` ⇄ `failed`; `running`/`failed` → `draining` → `stopped`. */
+export type PoolState = 'created' | 'running' | 'draining' | 'stopped' | 'failed';
+
+export type RecycleReason = 'max-tasks' | 'max-age' | 'memory' | 'unhealthy' | 'idle';
+
+/** How a task ended. */
+export type TaskOutcome = 'ok' | 'error' | 'timeout' | 'aborted' | 'crashed' | 'closed' | 'rejected';
+
+export type PoolEvent =
+  | { type: 'pool-state'; from: PoolState; to: PoolState; error?: Error }
+  | { type: 'worker-started'; workerId: number; kind: WorkerKind; pid: number | undefined }
+  | { type: 'worker-ready'; workerId: number; startupMs: number }
+  | {
+      type: 'worker-exited';
+      workerId: number;
+      code: number | null;
+      signal: string | null;
+      /** False when the worker went away on its own (a crash). */
+      expected: boolean;
+      error?: string;
+    }
+  | { type: 'worker-recycled'; workerId: number; reason: RecycleReason; detail?: string }
+  | { type: 'worker-restart-scheduled'; delayMs: number; crashes: number }
+  | { type: 'worker-message'; workerId: number; message: JsonRpcMessage }
+  | { type: 'protocol-fault'; workerId: number; kind: ProtocolFaultKind; sample: string }
+  | { type: 'health-failed'; workerId: number; error: string }
+  | { type: 'task-started'; taskId: number; workerId: number; waitMs: number }
+  | {
+      type: 'task-settled';
+      taskId: number;
+      workerId: number | undefined;
+      outcome: TaskOutcome;
+      waitMs: number;
+      runMs: number;
+      lossReason?: WorkerLossReason;
+    };
+
+export type PoolEventType = PoolEvent['type'];
+export type PoolEventOf<K extends PoolEventType> = Extract<PoolEvent, { type: K }>;
+type Listener = (event: PoolEvent) => void;
+
+export class EventHub {
+  readonly #byType = new Map<PoolEventType | '*', Set<Listener>>();
+  /** True when someone listens to task events; the hot path builds them only then. */
+  taskListeners = false;
+
+  on(type: PoolEventType | '*', listener: Listener): () => void {
+    let set = this.#byType.get(type);
+    if (!set) {
+      set = new Set();
+      this.#byType.set(type, set);
+    }
+    set.add(listener);
+    this.#refresh();
+    return () => {
+      set.delete(listener);
+      this.#refresh();
+    };
+  }
+
+  #refresh(): void {
+    const has = (t: PoolEventType | '*') => (this.#byType.get(t)?.size ?? 0) > 0;
+    this.taskListeners = has('*') || has('task-started') || has('task-settled');
+  }
+
+  emit(event: PoolEvent): void {
+    const typed = this.#byType.get(event.type);
+    const any = this.#byType.get('*');
+    if (typed) for (const l of typed) this.#call(l, event);
+    if (any) for (const l of any) this.#call(l, event);
+  }
+
+  #call(listener: Listener, event: PoolEvent): void {
+    try {
+      listener(event);
+    } catch (e) {
+      // A listener's bug must not break the pool's bookkeeping.
+      console.error('@switchyard/worker-pool: an event listener threw', e);
+    }
+  }
+}

@@ -1,0 +1,29 @@
+/** The view of one worker that ready hooks, health probes and callers get. */
+import type { WorkerKind } from './events.ts';
+import type { JsonRpcMessage } from './jsonrpc.ts';
+import type { RunOptions } from './run-options.ts';
+
+/**
+ * `starting` (spawned, not yet ready) → `ready` (takes tasks) → `retiring` (takes no new tasks,
+ * finishes its own) → `stopping` → `exited`.
+ */
+export type WorkerState = 'starting' | 'ready' | 'retiring' | 'stopping' | 'exited';
+
+export interface PoolWorker {
+  readonly id: number;
+  readonly kind: WorkerKind;
+  /** The process id (process workers). */
+  readonly pid: number | undefined;
+  readonly state: WorkerState;
+  /** Tasks from the queue in flight on it. */
+  readonly outstanding: number;
+  /**
+   * Send one request straight to this worker, outside the queue and its concurrency limit: a
+   * JSON-RPC request to a process, a handler call on a thread. For ready hooks and health probes.
+   */
+  request<T = unknown>(method: string, params?: unknown, options?: RunOptions): Promise<T>;
+  /** Send a message to a process worker: a notification, or the response to its request. */
+  post(message: JsonRpcMessage): void;
+  /** The last stderr lines of a process worker, oldest first. */
+  stderrTail(): string[];
+}

@@ -1,0 +1,761 @@
+/**
+ * `WorkerPoolManager`: a pool of workers of one kind. It wires the parts — the queue
+ * (`task-queue.ts`), the choice of worker (`worker-chooser.ts`), the runtimes (`runtime/*`),
+ * health checks (`health.ts`), the restart policy (`restart-policy.ts`), sizing (`sizing.ts`) and
+ * the histograms — and keeps one promise: every task settles, exactly once.
+ */
+import { type Clock, systemClock } from '@switchyard/flow-balancer';
+import {
+  PoolClosedError,
+  PoolFailedError,
+  PoolQueueFullError,
+  type ProtocolFaultKind,
+  TaskAbortedError,
+  type TaskFailedError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+  type WorkerLossReason,
+} from './errors.ts';
+import { EventHub, type PoolEvent, type PoolEventOf, type PoolEventType, type PoolState } from './events.ts';
+import { HealthMonitor, unref } from './health.ts';
+import { Histogram } from './histogram.ts';
+import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.ts';
+import { type ResolvedOptions, resolveOptions, type WorkerPoolOptions } from './options.ts';
+import type { PoolWorker } from './pool-worker.ts';
+import { randomFrom } from './random.ts';
+import { RestartPolicy } from './restart-policy.ts';
+import type { RunOptions } from './run-options.ts';
+import { ProcessWorker } from './runtime/process-worker.ts';
+import { ThreadWorker } from './runtime/thread-worker.ts';
+import type { ExitInfo } from './runtime/types.ts';
+import { idleToStop, workersToStart } from './sizing.ts';
+import { type PoolCounters, type PoolStats, statsOf } from './stats.ts';
+import { DONE, QUEUED, RUNNING, Task } from './task.ts';
+import { type DropReason, TaskQueue } from './task-queue.ts';
+import { WorkerChooser } from './worker-chooser.ts';
+import { type SlotOwner, type SlotTask, WorkerSlot } from './worker-slot.ts';
+
+type Outcome = PoolEventOf<'task-settled'>['outcome'];
+
+export interface StopOptions {
+  /** How long tasks (queued and running) may take to finish before they are cut off. */
+  timeoutMs?: number;
+}
+
+export class WorkerPoolManager implements SlotOwner {
+  readonly #o: ResolvedOptions;
+  readonly #clock: Clock;
+  readonly #events = new EventHub();
+  readonly #queue: TaskQueue;
+  readonly #chooser: WorkerChooser;
+  readonly #restart: RestartPolicy;
+  readonly #health: HealthMonitor | undefined;
+  readonly #slots = new Map<number, WorkerSlot>();
+  readonly #runTime = new Histogram();
+  readonly #waitTime = new Histogram();
+  readonly #counters: PoolCounters = {
+    completed: 0,
+    failed: 0,
+    crashes: 0,
+    restarts: 0,
+    started: 0,
+    protocolFaults: 0,
+  };
+  #state: PoolState = 'created';
+  #failure: PoolFailedError | undefined;
+  #nextTaskId = 1;
+  #nextWorkerId = 1;
+  #owedRestarts = 0;
+  #restartTimer: unknown;
+  #sweepTimer: unknown;
+  #lastMemoryCheck = 0;
+  #lastStderr: string[] = [];
+  #lastError: string | undefined;
+  #readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #idleWaiters: (() => void)[] = [];
+  #stopping: Promise<void> | undefined;
+
+  constructor(options: WorkerPoolOptions) {
+    const o = resolveOptions(options);
+    this.#o = o;
+    this.#clock = options.clock ?? systemClock;
+    this.#queue = new TaskQueue(o.maxQueue, this.#clock, (task, reason) => this.#dropped(task, reason));
+    const random = randomFrom(options.random);
+    this.#chooser = new WorkerChooser(o.picker, o.concurrency, this.#clock, random);
+    this.#restart = new RestartPolicy(o.restart, this.#clock, random);
+    const probe =
+      o.health.probe ?? (o.health.heartbeat ? (w: PoolWorker) => (w as WorkerSlot).heartbeat() : undefined);
+    if (probe) {
+      this.#health = new HealthMonitor({
+        clock: this.#clock,
+        intervalMs: o.health.intervalMs,
+        timeoutMs: o.health.timeoutMs,
+        probe,
+        workers: () => this.#slots.values(),
+        onPass: () => this.#restart.onStable(),
+        onFail: (slot, error) => {
+          this.#emit({ type: 'health-failed', workerId: slot.id, error });
+          this.#kill(slot, 'unhealthy', `health check failed: ${error}`);
+        },
+      });
+    }
+  }
+
+  // ── public API ────────────────────────────────────────────────────────────────────────────
+
+  get state(): PoolState {
+    return this.#state;
+  }
+
+  /** Why the pool is `failed`, with the stderr tail of the last worker. */
+  get failure(): PoolFailedError | undefined {
+    return this.#failure;
+  }
+
+  /** Start `min` workers; resolves when they are ready (rejects if the pool fails first). */
+  start(): Promise<void> {
+    if (this.#state === 'created') this.#begin();
+    if (this.#state === 'failed') return Promise.reject(this.#failure);
+    if (this.#state !== 'running') return Promise.reject(new PoolClosedError());
+    if (this.#readyCount() >= this.#o.min) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Run one task: thread workers call the exported function `method` with `params` (and a context
+   * holding an AbortSignal); process workers send the JSON-RPC request `method` and resolve with
+   * its `result` (a JSON-RPC error rejects with TaskFailedError).
+   */
+  run<T = unknown>(method: string, params?: unknown, options?: RunOptions): Promise<T> {
+    return this.#submit(method, params, options, undefined) as Promise<T>;
+  }
+
+  /**
+   * Process workers: send a caller's JSON-RPC request (its id is replaced on the wire, so callers'
+   * ids never collide) and resolve with the response carrying the caller's id back — an error
+   * response resolves too. Pool-level failures (timeout, crash, closed) still reject.
+   */
+  forward(request: JsonRpcRequest, options?: RunOptions): Promise<JsonRpcResponse> {
+    if (this.#o.kind !== 'process') {
+      return Promise.reject(new TypeError('forward() is for process pools; use run() on thread pools'));
+    }
+    return this.#submit(request.method, request.params, options, request.id) as Promise<JsonRpcResponse>;
+  }
+
+  /** Send a message to one process worker: a notification, or the response to its request. */
+  send(workerId: number, message: JsonRpcMessage): void {
+    const slot = this.#slots.get(workerId);
+    if (!slot) throw new RangeError(`no live worker ${workerId}`);
+    slot.post(message);
+  }
+
+  /** Subscribe to one event type (or `'*'` for all); returns the unsubscribe function. */
+  on<K extends PoolEventType>(type: K, listener: (event: PoolEventOf<K>) => void): () => void;
+  on(type: '*', listener: (event: PoolEvent) => void): () => void;
+  on(type: PoolEventType | '*', listener: (event: never) => void): () => void {
+    return this.#events.on(type, listener as (event: PoolEvent) => void);
+  }
+
+  /** The workers alive now. */
+  workers(): PoolWorker[] {
+    return [...this.#slots.values()];
+  }
+
+  stats(): PoolStats {
+    let inFlight = 0;
+    for (const s of this.#slots.values()) inFlight += s.inflight.size;
+    return statsOf({
+      state: this.#state,
+      slots: this.#slots.values(),
+      queued: this.#queue.length,
+      inFlight,
+      counters: this.#counters,
+      runTime: this.#runTime.snapshot(),
+      waitTime: this.#waitTime.snapshot(),
+      stderrTail: this.#lastStderr,
+    });
+  }
+
+  /** Leave the `failed` state: forget the crashes and start `min` workers again. */
+  reset(): Promise<void> {
+    if (this.#state !== 'failed') return this.start();
+    this.#restart.reset();
+    this.#failure = undefined;
+    this.#setState('running');
+    this.#health?.start();
+    this.#scheduleSweep();
+    this.#ensureWorkers();
+    return this.start();
+  }
+
+  /**
+   * Drain and stop: refuse new tasks, let queued and running ones finish for up to `timeoutMs`
+   * (default `drainTimeoutMs`), cut off what is left (PoolClosedError; running tasks are cancelled
+   * on their worker), then stop every worker (processes: close stdin → SIGTERM → SIGKILL).
+   * Resolves when every worker has exited.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.timeoutMs ?? this.#o.drainTimeoutMs);
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  // ── tasks ─────────────────────────────────────────────────────────────────────────────────
+
+  #submit(
+    method: string,
+    params: unknown,
+    options: RunOptions | undefined,
+    callerId: JsonRpcRequest['id'] | undefined,
+  ): Promise<unknown> {
+    const state = this.#state;
+    if (state !== 'running') {
+      if (state === 'created') this.#begin();
+      else return Promise.reject(state === 'failed' ? this.#failure : new PoolClosedError());
+    }
+    if (typeof method !== 'string') return Promise.reject(new TypeError('method must be a string'));
+    let task: SlotTask;
+    try {
+      task = this.#newTask(method, params, options, callerId, false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (task.state === DONE) return task.promise;
+    if (this.#queue.length === 0) {
+      const slot = this.#chooser.choose(task.affinityKey);
+      if (slot) {
+        this.#dispatch(task, slot);
+        return task.promise;
+      }
+    }
+    if (!this.#queue.push(task)) {
+      this.#finish(task, 'rejected', new PoolQueueFullError(this.#o.maxQueue));
+      return task.promise;
+    }
+    this.#ensureWorkers();
+    return task.promise;
+  }
+
+  #newTask(
+    method: string,
+    params: unknown,
+    options: RunOptions | undefined,
+    callerId: JsonRpcRequest['id'] | undefined,
+    direct: boolean,
+  ): SlotTask {
+    const now = this.#clock.now();
+    const timeoutMs = options?.timeoutMs ?? this.#o.taskTimeoutMs;
+    const signal = options?.signal;
+    const task = new Task<WorkerSlot>(
+      this.#nextTaskId++,
+      method,
+      params,
+      now,
+      signal,
+      timeoutMs,
+      options?.transfer,
+      options?.affinityKey,
+      callerId,
+      direct,
+    );
+    if (timeoutMs !== undefined) {
+      if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0 (got ${timeoutMs})`);
+      task.deadline = now + timeoutMs;
+    }
+    if (signal?.aborted) this.#finish(task, 'aborted', new TaskAbortedError('queued', signal.reason));
+    return task;
+  }
+
+  #dispatch(task: SlotTask, slot: WorkerSlot): void {
+    const now = this.#clock.now();
+    task.state = RUNNING;
+    task.startedAt = now;
+    if (task.deadline !== Number.POSITIVE_INFINITY) {
+      task.timer = this.#clock.setTimeout(() => this.#timedOut(task), Math.max(0, task.deadline - now));
+    }
+    const signal = task.signal;
+    if (signal) {
+      task.onAbort = () => this.#abortRunning(task);
+      signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+    slot.deliver(task);
+    if (task.direct) return;
+    this.#waitTime.record(now - task.submittedAt);
+    if (this.#events.taskListeners) {
+      this.#emit({
+        type: 'task-started',
+        taskId: task.id,
+        workerId: slot.id,
+        waitMs: now - task.submittedAt,
+      });
+    }
+    if (slot.tasksGiven >= this.#o.maxTasksPerWorker) this.#retire(slot, 'max-tasks');
+  }
+
+  /** Settle a task once; later calls do nothing. */
+  #finish(task: SlotTask, outcome: Outcome, value: unknown, lossReason?: WorkerLossReason): void {
+    if (task.state === DONE) return;
+    const wasRunning = task.state === RUNNING;
+    task.state = DONE;
+    if (task.timer !== undefined) this.#clock.clearTimeout(task.timer as never);
+    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
+    const now = wasRunning || this.#events.taskListeners ? this.#clock.now() : 0;
+    const runMs = wasRunning ? now - task.startedAt : 0;
+    if (!task.direct) {
+      if (outcome === 'ok') this.#counters.completed++;
+      else this.#counters.failed++;
+      if (wasRunning) this.#runTime.record(runMs);
+    }
+    if (task.callerId !== undefined && (outcome === 'ok' || outcome === 'error')) {
+      task.resolve(responseFor(task.callerId, outcome === 'ok', value));
+    } else if (outcome === 'ok') {
+      task.resolve(value);
+    } else {
+      task.reject(value);
+    }
+    if (this.#events.taskListeners && !task.direct) {
+      this.#emit({
+        type: 'task-settled',
+        taskId: task.id,
+        workerId: task.slot?.id,
+        outcome,
+        waitMs: (wasRunning ? task.startedAt : now) - task.submittedAt,
+        runMs,
+        ...(lossReason && { lossReason }),
+      });
+    }
+  }
+
+  #dropped(task: SlotTask, reason: DropReason): void {
+    if (reason === 'aborted')
+      this.#finish(task, 'aborted', new TaskAbortedError('queued', task.signal?.reason));
+    else this.#finish(task, 'timeout', new TaskTimeoutError(task.timeoutMs ?? 0, 'queued'));
+    this.#checkIdle();
+  }
+
+  #timedOut(task: SlotTask): void {
+    task.timer = undefined;
+    const slot = task.slot!;
+    slot.forget(task, 'timeout');
+    this.#finish(task, 'timeout', new TaskTimeoutError(task.timeoutMs ?? 0, 'running'));
+    this.#slotFreed(slot);
+  }
+
+  #abortRunning(task: SlotTask): void {
+    task.onAbort = undefined;
+    const slot = task.slot!;
+    const reason = task.signal?.reason;
+    slot.forget(task, reason instanceof Error ? reason.message : String(reason ?? 'aborted'));
+    this.#finish(task, 'aborted', new TaskAbortedError('running', reason));
+    this.#slotFreed(slot);
+  }
+
+  /** A slot on `slot` came free: give it queued work, retire it if due, notice idleness. */
+  #slotFreed(slot: WorkerSlot): void {
+    if (slot.state === 'ready') {
+      const max = this.#o.concurrency;
+      while (slot.outstanding < max && this.#queue.length > 0) {
+        const next = this.#queue.shift();
+        if (!next) break;
+        if (next.state !== QUEUED) continue;
+        this.#dispatch(next, slot);
+        if (slot.state !== 'ready') break;
+      }
+    }
+    if (slot.inflight.size === 0) {
+      slot.idleSince = this.#clock.now();
+      if (slot.state === 'retiring') this.#stopSlot(slot);
+    }
+    if (this.#idleWaiters.length > 0) this.#checkIdle();
+  }
+
+  // ── SlotOwner: what the workers tell the pool ─────────────────────────────────────────────
+
+  slotReady(slot: WorkerSlot): void {
+    if (slot.state !== 'starting') return;
+    const hook = this.#o.ready;
+    if (!hook) {
+      this.#markReady(slot);
+      return;
+    }
+    Promise.resolve()
+      .then(() => hook(slot))
+      .then(
+        () => this.#markReady(slot),
+        (e: unknown) =>
+          this.#kill(slot, 'startup', `ready hook failed: ${e instanceof Error ? e.message : e}`),
+      );
+  }
+
+  slotSettled(slot: WorkerSlot, task: SlotTask, ok: boolean, value: unknown): void {
+    this.#finish(task, ok ? 'ok' : 'error', value);
+    if (!task.direct) {
+      if (ok && !slot.proven) {
+        slot.proven = true;
+        this.#restart.onStable();
+      }
+      this.#chooser.observe(slot, this.#clock.now() - task.startedAt);
+    }
+    this.#slotFreed(slot);
+  }
+
+  slotExited(slot: WorkerSlot, info: ExitInfo): void {
+    if (slot.readyTimer !== undefined) this.#clock.clearTimeout(slot.readyTimer as never);
+    this.#slots.delete(slot.id);
+    this.#chooser.remove(slot);
+    const tail = slot.stderrTail();
+    if (tail.length > 0) this.#lastStderr = tail;
+    const crashed = !slot.expectedExit;
+    const reason: WorkerLossReason =
+      slot.lossReason ??
+      (!crashed ? 'stopped' : slot.readyAt === 0 ? 'startup' : info.error ? 'error' : 'exit');
+    const detail =
+      slot.lossDetail ?? info.error ?? (info.signal ? `signal ${info.signal}` : `exit code ${info.code}`);
+    for (const task of slot.takeAll()) {
+      this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
+    }
+    this.#emit({
+      type: 'worker-exited',
+      workerId: slot.id,
+      code: info.code,
+      signal: info.signal,
+      expected: !crashed && !slot.crashed,
+      ...(info.error !== undefined && { error: info.error }),
+    });
+    slot.markExited();
+    if (crashed) this.#crashed(detail);
+    this.#ensureWorkers();
+    this.#checkIdle();
+  }
+
+  slotMessage(slot: WorkerSlot, message: JsonRpcMessage): void {
+    this.#emit({ type: 'worker-message', workerId: slot.id, message });
+  }
+
+  slotFault(slot: WorkerSlot, kind: ProtocolFaultKind, sample: string): void {
+    this.#counters.protocolFaults++;
+    this.#emit({ type: 'protocol-fault', workerId: slot.id, kind, sample });
+  }
+
+  requestOn(slot: WorkerSlot, method: string, params: unknown, options: RunOptions): Promise<unknown> {
+    if (slot.state === 'stopping' || slot.state === 'exited') {
+      return Promise.reject(new WorkerCrashedError(slot.id, false, 'stopped'));
+    }
+    let task: SlotTask;
+    try {
+      task = this.#newTask(method, params, options, undefined, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (task.state !== DONE) this.#dispatch(task, slot);
+    return task.promise;
+  }
+
+  // ── workers ───────────────────────────────────────────────────────────────────────────────
+
+  #begin(): void {
+    this.#setState('running');
+    this.#health?.start();
+    this.#scheduleSweep();
+    this.#ensureWorkers();
+  }
+
+  #readyCount(): number {
+    return this.#chooser.size;
+  }
+
+  /** Start what sizing asks for, unless a crash backoff is running. */
+  #ensureWorkers(): void {
+    const state = this.#state;
+    if (state !== 'running' && state !== 'draining') return;
+    let live = 0;
+    let starting = 0;
+    let freeSlots = 0;
+    for (const s of this.#slots.values()) {
+      if (s.state === 'starting') {
+        live++;
+        starting++;
+      } else if (s.state === 'ready') {
+        live++;
+        freeSlots += Math.max(0, this.#o.concurrency - s.outstanding);
+      }
+    }
+    const n = workersToStart({
+      live,
+      starting,
+      freeSlots,
+      queued: this.#queue.length,
+      concurrency: this.#o.concurrency,
+      min: state === 'running' ? this.#o.min : 0,
+      max: this.#o.max,
+    });
+    if (n <= 0) return;
+    const wait = this.#restart.waitMs();
+    if (wait > 0) {
+      this.#restartTimer ??= this.#clock.setTimeout(() => {
+        this.#restartTimer = undefined;
+        this.#ensureWorkers();
+      }, wait);
+      return;
+    }
+    for (let i = 0; i < n; i++) this.#startWorker();
+  }
+
+  #startWorker(): void {
+    const o = this.#o;
+    const slot = new WorkerSlot(this.#nextWorkerId++, o.kind, this.#clock.now(), this);
+    this.#slots.set(slot.id, slot);
+    this.#counters.started++;
+    if (this.#owedRestarts > 0) {
+      this.#owedRestarts--;
+      this.#counters.restarts++;
+    }
+    try {
+      slot.runtime =
+        o.kind === 'thread'
+          ? new ThreadWorker({ workerId: slot.id, ...o.thread! }, slot)
+          : new ProcessWorker(o.process!, slot.id, slot);
+    } catch (e) {
+      slot.runtime = deadRuntime;
+      queueMicrotask(() => slot.onExit({ code: null, signal: null, error: String(e) }));
+    }
+    slot.readyTimer = this.#clock.setTimeout(() => {
+      slot.readyTimer = undefined;
+      if (slot.state === 'starting') this.#kill(slot, 'startup', `not ready within ${o.readyTimeoutMs} ms`);
+    }, o.readyTimeoutMs);
+    this.#emit({ type: 'worker-started', workerId: slot.id, kind: o.kind, pid: slot.pid });
+  }
+
+  #markReady(slot: WorkerSlot): void {
+    if (slot.state !== 'starting') return;
+    if (slot.readyTimer !== undefined) this.#clock.clearTimeout(slot.readyTimer as never);
+    slot.readyTimer = undefined;
+    const now = this.#clock.now();
+    slot.state = 'ready';
+    slot.readyAt = now;
+    slot.idleSince = now;
+    this.#chooser.add(slot);
+    this.#emit({ type: 'worker-ready', workerId: slot.id, startupMs: now - slot.startedAt });
+    if (this.#state !== 'running' && this.#state !== 'draining') {
+      this.#stopSlot(slot);
+      return;
+    }
+    this.#slotFreed(slot);
+    if (this.#readyWaiters.length > 0 && this.#readyCount() >= this.#o.min) {
+      for (const w of this.#readyWaiters.splice(0)) w.resolve();
+    }
+  }
+
+  /** Take no new tasks; stop once the ones in flight are done; start a replacement if needed. */
+  #retire(slot: WorkerSlot, reason: 'max-tasks' | 'max-age' | 'memory' | 'idle', detail?: string): void {
+    if (slot.state !== 'ready') return;
+    slot.state = 'retiring';
+    this.#chooser.remove(slot);
+    this.#emit({ type: 'worker-recycled', workerId: slot.id, reason, ...(detail && { detail }) });
+    if (slot.inflight.size === 0) this.#stopSlot(slot);
+    if (reason !== 'idle') this.#ensureWorkers();
+  }
+
+  /** Graceful stop of one worker (its exit is expected). */
+  #stopSlot(slot: WorkerSlot): void {
+    if (slot.state === 'stopping' || slot.state === 'exited') return;
+    slot.state = 'stopping';
+    slot.expectedExit = true;
+    this.#chooser.remove(slot);
+    void slot.runtime.stop(this.#o.stopGraceMs, this.#o.killGraceMs);
+  }
+
+  /**
+   * Stop a worker at once: its tasks are rejected now (WorkerCrashedError, delivered) and the
+   * process is killed (SIGTERM, then SIGKILL). Unhealthy and start-up failures count as crashes.
+   */
+  #kill(slot: WorkerSlot, reason: WorkerLossReason, detail: string): void {
+    if (slot.state === 'stopping' || slot.state === 'exited') return;
+    if (reason === 'unhealthy') {
+      this.#emit({ type: 'worker-recycled', workerId: slot.id, reason: 'unhealthy', detail });
+    }
+    slot.state = 'stopping';
+    slot.lossReason = reason;
+    slot.lossDetail = detail;
+    slot.crashed = reason === 'unhealthy' || reason === 'startup';
+    slot.expectedExit = true;
+    this.#chooser.remove(slot);
+    for (const task of slot.takeAll()) {
+      this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
+    }
+    void slot.runtime.stop(0, this.#o.killGraceMs);
+    if (slot.crashed) this.#crashed(detail);
+    this.#ensureWorkers();
+    this.#checkIdle();
+  }
+
+  #crashed(detail: string): void {
+    this.#counters.crashes++;
+    this.#lastError = detail;
+    // While draining, a crash is counted but does not fail the pool: it is stopping anyway.
+    if (this.#state !== 'running') return;
+    const decision = this.#restart.onCrash();
+    if (decision.kind === 'fail') {
+      this.#fail(decision.crashes);
+      return;
+    }
+    this.#owedRestarts++;
+    this.#emit({ type: 'worker-restart-scheduled', delayMs: decision.delayMs, crashes: decision.crashes });
+  }
+
+  #fail(crashes: number): void {
+    const failure = new PoolFailedError(crashes, this.#o.restart.windowMs, this.#lastStderr, this.#lastError);
+    this.#failure = failure;
+    this.#owedRestarts = 0;
+    this.#setState('failed', failure);
+    this.#health?.stop();
+    this.#clearTimers();
+    for (const task of this.#queue.drain()) this.#finish(task, 'rejected', failure);
+    for (const slot of [...this.#slots.values()]) this.#kill(slot, 'stopped', 'the pool failed');
+    for (const w of this.#readyWaiters.splice(0)) w.reject(failure);
+  }
+
+  // ── sweeps: idle scale-down, age, memory ──────────────────────────────────────────────────
+
+  #scheduleSweep(): void {
+    if (this.#sweepTimer !== undefined) return;
+    const o = this.#o;
+    const every = Math.max(5, Math.min(1000, o.idleTimeoutMs / 2, o.maxAgeMs / 2, o.memoryCheckIntervalMs));
+    this.#sweepTimer = unref(
+      this.#clock.setTimeout(() => {
+        this.#sweepTimer = undefined;
+        if (this.#state !== 'running' && this.#state !== 'draining') return;
+        this.#sweep();
+        this.#scheduleSweep();
+      }, every),
+    );
+  }
+
+  #sweep(): void {
+    const o = this.#o;
+    const now = this.#clock.now();
+    const checkMemory =
+      o.maxRssBytes !== Number.POSITIVE_INFINITY && now - this.#lastMemoryCheck >= o.memoryCheckIntervalMs;
+    if (checkMemory) this.#lastMemoryCheck = now;
+    const ready: WorkerSlot[] = [];
+    let live = 0;
+    for (const slot of this.#slots.values()) {
+      if (slot.state === 'starting') live++;
+      if (slot.state !== 'ready') continue;
+      if (now - slot.startedAt >= o.maxAgeMs) {
+        this.#retire(slot, 'max-age');
+        continue;
+      }
+      if (checkMemory) {
+        const rss = slot.runtime.rssBytes();
+        if (rss !== undefined && rss > o.maxRssBytes) {
+          this.#retire(slot, 'memory', `RSS ${rss} bytes > ${o.maxRssBytes}`);
+          continue;
+        }
+      }
+      live++;
+      ready.push(slot);
+    }
+    if (this.#queue.length > 0) return;
+    for (const slot of idleToStop(ready, live, o.min, now, o.idleTimeoutMs)) this.#retire(slot, 'idle');
+  }
+
+  // ── stop ──────────────────────────────────────────────────────────────────────────────────
+
+  async #stop(timeoutMs: number): Promise<void> {
+    const was = this.#state;
+    if (was === 'stopped') return;
+    this.#setState('draining');
+    this.#health?.stop();
+    if (was !== 'failed' && timeoutMs > 0 && !this.#isIdle()) {
+      await new Promise<void>((resolve) => {
+        const timer = this.#clock.setTimeout(resolve, timeoutMs);
+        this.#idleWaiters.push(() => {
+          this.#clock.clearTimeout(timer);
+          resolve();
+        });
+        this.#checkIdle();
+      });
+    }
+    // Cut off what is left.
+    this.#idleWaiters = [];
+    this.#clearTimers();
+    for (const task of this.#queue.drain()) this.#finish(task, 'closed', new PoolClosedError(false));
+    const exits: Promise<void>[] = [];
+    for (const slot of this.#slots.values()) {
+      for (const task of slot.takeAll()) {
+        slot.runtime.cancel(task.wireId, 'pool stopped');
+        this.#finish(task, 'closed', new PoolClosedError(true));
+      }
+      exits.push(slot.exited);
+      this.#stopSlot(slot);
+    }
+    for (const w of this.#readyWaiters.splice(0)) w.reject(new PoolClosedError());
+    await Promise.all(exits);
+    // Workers started while we waited (none should be, but never leave one behind).
+    while (this.#slots.size > 0) {
+      const left = [...this.#slots.values()];
+      for (const slot of left) this.#stopSlot(slot);
+      await Promise.all(left.map((s) => s.exited));
+    }
+    this.#setState('stopped');
+  }
+
+  #isIdle(): boolean {
+    if (this.#queue.length > 0) return false;
+    for (const s of this.#slots.values()) if (s.inflight.size > 0) return false;
+    return true;
+  }
+
+  #checkIdle(): void {
+    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return;
+    for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  #clearTimers(): void {
+    if (this.#restartTimer !== undefined) this.#clock.clearTimeout(this.#restartTimer as never);
+    if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer as never);
+    this.#restartTimer = undefined;
+    this.#sweepTimer = undefined;
+  }
+
+  #setState(to: PoolState, error?: Error): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    this.#emit({ type: 'pool-state', from, to, ...(error && { error }) });
+  }
+
+  #emit(event: PoolEvent): void {
+    this.#events.emit(event);
+  }
+}
+
+function responseFor(id: JsonRpcRequest['id'], ok: boolean, value: unknown): JsonRpcResponse {
+  if (ok) return { jsonrpc: '2.0', id, result: value };
+  const e = value as TaskFailedError;
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: {
+      code: typeof e.code === 'number' ? e.code : -32603,
+      message: e.message,
+      ...(e.data !== undefined && { data: e.data }),
+    },
+  };
+}
+
+/** The runtime of a worker whose runtime could not be created: it is already gone. */
+const deadRuntime: WorkerSlot['runtime'] = {
+  pid: undefined,
+  send() {},
+  cancel() {},
+  ping() {},
+  post() {},
+  stop: () => Promise.resolve(),
+  stderrTail: () => [],
+  rssBytes: () => undefined,
+};

@@ -1,0 +1,14 @@
+/** What a caller may say about one task. */
+export interface RunOptions {
+  /** Aborting it rejects the task with TaskAbortedError and, if it runs, cancels it on the worker. */
+  signal?: AbortSignal;
+  /** Time budget from submission (queue wait + run), ms. Overrides the pool's `taskTimeoutMs`. */
+  timeoutMs?: number;
+  /** Thread workers: objects to move to the worker instead of copying. */
+  transfer?: Bun.Transferable[];
+  /**
+   * For a picker that hashes keys (flow-balancer's `RendezvousPicker`): tasks with the same key go
+   * to the same worker while it has a free slot; when it is full they spill to another.
+   */
+  affinityKey?: string;
+}

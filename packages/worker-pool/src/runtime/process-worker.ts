@@ -1,0 +1,266 @@
+/**
+ * Process worker runtime: a `Bun.spawn`ed child speaking newline-delimited JSON-RPC 2.0 on
+ * stdin/stdout (the MCP stdio framing). Requests carry pool-assigned numeric ids, so many can be in
+ * flight at once; stderr lines go to a bounded tail kept for diagnostics.
+ *
+ * A stdout line that is too long, not JSON, or not a JSON-RPC message is a protocol fault: it is
+ * reported (`onFault`) and skipped; the worker keeps running. (A process that prints a stray log
+ * line to stdout should not lose every request in flight; tasks whose answer was lost end by their
+ * timeout.)
+ *
+ * Stop: close stdin, wait `graceMs`, SIGTERM, wait `killGraceMs`, SIGKILL; resolves on exit.
+ */
+import { readFileSync } from 'node:fs';
+import type { Subprocess } from 'bun';
+import { ProtocolFaultError, TaskFailedError } from '../errors.ts';
+import { LineSplitter } from '../framing.ts';
+import { type CancelMessageFn, classify, type JsonRpcFailure, type JsonRpcMessage } from '../jsonrpc.ts';
+import { StderrTail } from '../stderr-tail.ts';
+import type { RuntimeSink, WorkerRuntime } from './types.ts';
+
+export interface ProcessWorkerOptions {
+  command: string;
+  args: readonly string[];
+  env: Record<string, string | undefined> | undefined;
+  cwd: string | undefined;
+  maxLineLength: number;
+  stderrLines: number;
+  cancelMessage: CancelMessageFn | undefined;
+}
+
+const STDERR_LINE_LENGTH = 4096;
+const SAMPLE_CHARS = 200;
+/** After the process exits, how long its stdout/stderr may take to reach their end. */
+const PIPE_DRAIN_MS = 250;
+
+type Child = Subprocess<'pipe', 'pipe', 'pipe'>;
+
+export class ProcessWorker implements WorkerRuntime {
+  readonly #sink: RuntimeSink;
+  readonly #options: ProcessWorkerOptions;
+  readonly #child: Child | undefined;
+  readonly #stderr: StderrTail;
+  readonly #done: Promise<void> = Promise.resolve();
+  #out = '';
+  #flushQueued = false;
+  #stdinOpen = true;
+
+  constructor(
+    options: ProcessWorkerOptions,
+    readonly workerId: number,
+    sink: RuntimeSink,
+  ) {
+    this.#sink = sink;
+    this.#options = options;
+    this.#stderr = new StderrTail(options.stderrLines);
+    let child: Child | undefined;
+    try {
+      child = Bun.spawn({
+        cmd: [options.command, ...options.args],
+        ...(options.cwd !== undefined && { cwd: options.cwd }),
+        ...(options.env !== undefined && { env: options.env }),
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
+    } catch (e) {
+      child = undefined;
+      const error = `spawn failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.#stderr.push(error);
+      this.#stdinOpen = false;
+      this.#done = Promise.resolve().then(() => sink.onExit({ code: null, signal: null, error }));
+    }
+    this.#child = child;
+    if (child) {
+      const stdout = this.#readStdout(child);
+      const stderr = this.#readStderr(child);
+      this.#done = child.exited.then(async (code) => {
+        // Let the pipes drain so answers written just before the exit are delivered — but not
+        // forever: a grandchild that inherited them may keep them open.
+        await Promise.race([Promise.all([stdout, stderr]), Bun.sleep(PIPE_DRAIN_MS)]);
+        this.#stdinOpen = false;
+        const signal = child.signalCode;
+        sink.onExit({ code: signal ? null : code, signal: signal === null ? null : String(signal) });
+      });
+      queueMicrotask(() => sink.onReady());
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  async #readStdout(child: Child): Promise<void> {
+    const splitter = new LineSplitter(this.#options.maxLineLength, {
+      line: (text) => this.#line(text),
+      oversize: (sample) => this.#sink.onFault('line-too-long', sample),
+    });
+    try {
+      for await (const chunk of child.stdout) splitter.push(chunk);
+    } catch {
+      // The pipe broke with the process; its exit is reported through `exited`.
+    }
+    splitter.end();
+  }
+
+  async #readStderr(child: Child): Promise<void> {
+    const stderr = this.#stderr;
+    const splitter = new LineSplitter(STDERR_LINE_LENGTH, {
+      line: (text) => stderr.push(text),
+      oversize: (sample) => stderr.push(`${sample}… (line truncated)`),
+    });
+    try {
+      for await (const chunk of child.stderr) splitter.push(chunk);
+    } catch {
+      // as above
+    }
+    splitter.end();
+  }
+
+  #line(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.#sink.onFault('invalid-json', text.slice(0, SAMPLE_CHARS));
+      return;
+    }
+    const kind = classify(message);
+    if (kind === 'response') {
+      const m = message as { id: unknown; result?: unknown; error?: JsonRpcFailure['error'] };
+      // Our ids are numbers; anything else is not an answer to us.
+      if (typeof m.id !== 'number') return;
+      if (m.error === undefined) {
+        this.#sink.onSettle(m.id, true, m.result);
+      } else {
+        const err = m.error;
+        const message = typeof err?.message === 'string' ? err.message : 'JSON-RPC error';
+        this.#sink.onSettle(m.id, false, new TaskFailedError(message, { code: err?.code, data: err?.data }));
+      }
+    } else if (kind === 'invalid') {
+      const sample = text.slice(0, SAMPLE_CHARS);
+      this.#sink.onFault('invalid-message', sample);
+      // A broken answer that still names one of our requests fails that request now.
+      const id = (message as { id?: unknown } | null)?.id;
+      if (typeof id === 'number') {
+        this.#sink.onSettle(id, false, new ProtocolFaultError(this.workerId, 'invalid-message', sample));
+      }
+    } else {
+      this.#sink.onMessage(message as JsonRpcMessage);
+    }
+  }
+
+  #write(line: string): void {
+    if (!this.#stdinOpen) return;
+    this.#out += line;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    const data = this.#out;
+    this.#out = '';
+    if (!this.#stdinOpen || data.length === 0) return;
+    try {
+      const stdin = this.#child!.stdin;
+      stdin.write(data);
+      const flushed = stdin.flush();
+      if (flushed instanceof Promise) flushed.catch(() => this.#stdinBroke());
+    } catch {
+      this.#stdinBroke();
+    }
+  };
+
+  #stdinBroke(): void {
+    // The process closed its stdin (it is dying); its exit settles what is in flight.
+    this.#stdinOpen = false;
+  }
+
+  send(wireId: number, method: string, params: unknown): void {
+    let line: string;
+    try {
+      line =
+        '{"jsonrpc":"2.0","id":' +
+        wireId +
+        ',"method":' +
+        JSON.stringify(method) +
+        (params === undefined ? '' : ',"params":' + JSON.stringify(params)) +
+        '}\n';
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      queueMicrotask(() =>
+        this.#sink.onSettle(wireId, false, new TypeError(`params cannot be sent as JSON: ${why}`)),
+      );
+      return;
+    }
+    this.#write(line);
+  }
+
+  cancel(wireId: number, reason: string): void {
+    const message = this.#options.cancelMessage?.(wireId, reason);
+    if (message) this.post(message);
+  }
+
+  ping(): void {
+    // Processes have no built-in heartbeat; the pool's health probe speaks their protocol.
+  }
+
+  post(message: JsonRpcMessage): void {
+    this.#write(`${JSON.stringify(message)}\n`);
+  }
+
+  async stop(graceMs: number, killGraceMs: number): Promise<void> {
+    const child = this.#child;
+    if (!child) return this.#done;
+    if (this.#stdinOpen) {
+      this.#flush();
+      this.#stdinOpen = false;
+      try {
+        const ended = child.stdin.end();
+        if (ended instanceof Promise) ended.catch(() => {});
+      } catch {
+        // already closed
+      }
+    }
+    if (!(await exitsWithin(child, graceMs))) {
+      child.kill('SIGTERM');
+      if (!(await exitsWithin(child, killGraceMs))) child.kill('SIGKILL');
+    }
+    await this.#done;
+  }
+
+  stderrTail(): string[] {
+    return this.#stderr.lines();
+  }
+
+  rssBytes(): number | undefined {
+    const pid = this.#child?.pid;
+    return pid === undefined ? undefined : readRssBytes(pid);
+  }
+}
+
+async function exitsWithin(child: Child, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const exited = await Promise.race([child.exited.then(() => true as const), timeout]);
+  clearTimeout(timer);
+  return exited;
+}
+
+/** VmRSS of `pid` from `/proc/<pid>/status`, in bytes; undefined where /proc is not there. */
+export function readRssBytes(pid: number): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  return m ? Number(m[1]) * 1024 : undefined;
+}

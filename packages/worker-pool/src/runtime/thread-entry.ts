@@ -1,0 +1,147 @@
+/**
+ * The entry a thread worker loads. It imports the user's module (named in the first message),
+ * then runs its exported functions by name: `handler(payload, ctx)`, where `ctx.signal` aborts when
+ * the pool cancels the task. Several tasks run at once; results go back batched, one
+ * `postMessage` per microtask.
+ */
+import {
+  IN_STRIDE,
+  isTransferResult,
+  OP_CANCEL,
+  OP_ERR,
+  OP_INIT_ERROR,
+  OP_OK,
+  OP_PING,
+  OP_PONG,
+  OP_READY,
+  OP_RUN,
+  serializeError,
+  type ThreadInit,
+  UNKNOWN_HANDLER,
+} from './thread-protocol.ts';
+
+/** The context a handler gets as its second argument. */
+class TaskContext {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+  constructor(
+    readonly taskId: number,
+    readonly workerId: number,
+  ) {}
+  /** Created on first use, so tasks that never look at it pay nothing. */
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+type Handler = (payload: unknown, ctx: TaskContext) => unknown;
+
+const post = globalThis.postMessage as (message: unknown, transfer?: Bun.Transferable[]) => void;
+let handlers: Map<string, Handler> | undefined;
+let workerId = -1;
+const running = new Map<number, TaskContext>();
+
+let out: unknown[] = [];
+let outTransfer: Bun.Transferable[] | undefined;
+let flushQueued = false;
+
+function flush(): void {
+  flushQueued = false;
+  if (out.length === 0) return;
+  const batch = out;
+  const transfer = outTransfer;
+  out = [];
+  outTransfer = undefined;
+  if (transfer) post(batch, transfer);
+  else post(batch);
+}
+
+function reply(op: number, id: number, value: unknown): void {
+  out.push(op, id, value);
+  if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flush);
+  }
+}
+
+function ok(id: number, value: unknown): void {
+  if (!running.delete(id)) return;
+  if (isTransferResult(value)) {
+    outTransfer ??= [];
+    outTransfer.push(...value.transfer);
+    reply(OP_OK, id, value.value);
+  } else {
+    reply(OP_OK, id, value);
+  }
+}
+
+function fail(id: number, error: unknown): void {
+  if (running.delete(id)) reply(OP_ERR, id, serializeError(error));
+}
+
+function run(id: number, name: string, payload: unknown): void {
+  const fn = handlers!.get(name);
+  if (!fn) {
+    reply(OP_ERR, id, [UNKNOWN_HANDLER, name, undefined, undefined]);
+    return;
+  }
+  const ctx = new TaskContext(id, workerId);
+  running.set(id, ctx);
+  let result: unknown;
+  try {
+    result = fn(payload, ctx);
+  } catch (e) {
+    fail(id, e);
+    return;
+  }
+  if (typeof (result as PromiseLike<unknown> | null)?.then === 'function') {
+    (result as PromiseLike<unknown>).then(
+      (v) => ok(id, v),
+      (e) => fail(id, e),
+    );
+  } else {
+    ok(id, result);
+  }
+}
+
+async function init(msg: ThreadInit): Promise<void> {
+  workerId = msg.workerId;
+  try {
+    const mod = (await import(msg.module)) as Record<string, unknown>;
+    handlers = new Map();
+    for (const [name, value] of Object.entries(mod)) {
+      if (typeof value === 'function') handlers.set(name, value as Handler);
+    }
+    reply(OP_READY, 0, [...handlers.keys()]);
+  } catch (e) {
+    reply(OP_INIT_ERROR, 0, serializeError(e));
+  }
+}
+
+(globalThis as unknown as { onmessage: (event: MessageEvent) => void }).onmessage = (event) => {
+  const data = event.data as unknown[] | ThreadInit;
+  if (!Array.isArray(data)) {
+    void init(data);
+    return;
+  }
+  for (let i = 0; i < data.length; i += IN_STRIDE) {
+    const op = data[i] as number;
+    const id = data[i + 1] as number;
+    if (op === OP_RUN) run(id, data[i + 2] as string, data[i + 3]);
+    else if (op === OP_CANCEL) running.get(id)?.abort(data[i + 3]);
+    else if (op === OP_PING) reply(OP_PONG, id, undefined);
+  }
+  // Answers of synchronous handlers go now, in one message; later ones on the next microtask.
+  flush();
+};
