@@ -1,0 +1,55 @@
+/**
+ * The CLI: `switchyard [--help | --version] <command> [options]`. Global options come before the
+ * command; each command parses its own (`node:util` `parseArgs`, strict: an unknown option is a
+ * usage error, exit 2).
+ */
+import { parseArgs } from 'node:util';
+import pkg from '../../package.json' with { type: 'json' };
+import { checkConfig } from './check-config.ts';
+import { COMMANDS, type Command, MAIN_HELP } from './help.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { notYetAvailable } from './not-yet.ts';
+import { argumentError, usageError } from './usage.ts';
+
+export const VERSION: string = pkg.version;
+
+function isCommand(word: string): word is Command {
+  return (COMMANDS as readonly string[]).includes(word);
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const at = argv.findIndex((a) => !a.startsWith('-'));
+  const globalArgs = at < 0 ? argv : argv.slice(0, at);
+  const command = at < 0 ? undefined : argv[at];
+  const rest = at < 0 ? [] : argv.slice(at + 1);
+
+  let globals: { help?: boolean; version?: boolean };
+  try {
+    globals = parseArgs({
+      args: globalArgs,
+      options: { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
+    }).values;
+  } catch (error) {
+    return argumentError(io, error);
+  }
+  if (globals.version) {
+    io.out(VERSION);
+    return EXIT.ok;
+  }
+  if (command === undefined) {
+    if (globals.help) {
+      io.out(MAIN_HELP);
+      return EXIT.ok;
+    }
+    return usageError(io, `a command is needed: one of ${COMMANDS.join(', ')}`);
+  }
+  if (!isCommand(command)) {
+    return usageError(io, `unknown command "${command}"; the commands are ${COMMANDS.join(', ')}`);
+  }
+  const args = globals.help ? ['--help', ...rest] : rest;
+  try {
+    return command === 'check-config' ? await checkConfig(args, io) : notYetAvailable(command, args, io);
+  } catch (error) {
+    return argumentError(io, error, command);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The rules of an `mcpServers` entry that span keys: exactly one of `command`, `url` and `module`;
+ * a `type` that fits it; stdio-only and remote-only keys where they belong; `replicas.min ≤ max`.
+ *
+ * They run on the raw entry beside the zod schema rather than as a refinement of it, so they are
+ * reported together with every other issue instead of only once the rest is right.
+ */
+import type { ConfigIssue } from './errors.ts';
+import { joinPath } from './path.ts';
+
+const KIND_KEYS = ['command', 'url', 'module'] as const;
+const TYPES_OF: Record<(typeof KIND_KEYS)[number], readonly string[]> = {
+  command: ['stdio'],
+  url: ['http', 'streamable-http', 'sse'],
+  module: ['module'],
+};
+const ONLY_WITH = { args: 'command', env: 'command', cwd: 'command', headers: 'url' } as const;
+
+function asNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^[0-9]+$/.test(value)) return Number(value);
+  return undefined;
+}
+
+export function entryRuleIssues(entry: unknown, path: string): ConfigIssue[] {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return []; // the schema says so
+  const e = entry as Record<string, unknown>;
+  const issues: ConfigIssue[] = [];
+  const present = KIND_KEYS.filter((k) => e[k] !== undefined);
+
+  if (present.length === 0) {
+    issues.push(
+      e.type === 'module'
+        ? { path: joinPath(path, 'module'), expected: 'a path (type is "module")', found: 'nothing' }
+        : {
+            path,
+            expected: 'command (a stdio server), url (a remote server) or module (an in-process tool module)',
+            found: 'none of them',
+          },
+    );
+  } else if (present.length > 1) {
+    issues.push({ path, expected: 'only one of command, url and module', found: present.join(' and ') });
+  } else {
+    const kind = present[0]!;
+    const types = TYPES_OF[kind];
+    if (
+      typeof e.type === 'string' &&
+      !types.includes(e.type) &&
+      Object.values(TYPES_OF).flat().includes(e.type)
+    ) {
+      issues.push({
+        path: joinPath(path, 'type'),
+        expected: `${types.map((t) => JSON.stringify(t)).join(', ')} (or no type) for an entry with ${kind}`,
+        found: JSON.stringify(e.type),
+      });
+    }
+    for (const [key, owner] of Object.entries(ONLY_WITH)) {
+      if (e[key] !== undefined && owner !== kind) {
+        issues.push({
+          path: joinPath(path, key),
+          expected: `no ${key} on an entry with ${kind} (${key} goes with ${owner})`,
+          found: `${key} beside ${kind}`,
+        });
+      }
+    }
+  }
+
+  const replicas = e.replicas;
+  if (replicas !== null && typeof replicas === 'object' && !Array.isArray(replicas)) {
+    const r = replicas as Record<string, unknown>;
+    const min = asNumber(r.min) ?? 0;
+    const max = asNumber(r.max) ?? 1;
+    if (min > max) {
+      issues.push({
+        path: joinPath(path, 'replicas'),
+        expected: 'min ≤ max',
+        found: `min ${min} and max ${max}`,
+      });
+    }
+  }
+  return issues;
+}

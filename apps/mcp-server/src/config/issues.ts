@@ -1,0 +1,94 @@
+/**
+ * zod issues as `ConfigIssue`s: the key's path, what was expected (the schema's own words where it
+ * has them, else words made here from the issue) and what was found (read from the input itself).
+ */
+import type { z } from 'zod';
+import type { ConfigIssue } from './errors.ts';
+import { formatPath, joinPath, valueAt } from './path.ts';
+
+type RawIssue = z.core.$ZodRawIssue;
+
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'an array',
+  record: 'an object',
+};
+
+function listOf(values: readonly unknown[]): string {
+  const words = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+  return words.length === 1 ? (words[0] ?? '') : `one of ${words.join(', ')}`;
+}
+
+/**
+ * The per-parse error map: the "expected" half of an issue, for issues whose schema has no words
+ * of its own. Pass as `schema.safeParse(input, { error: expectedWords })`.
+ */
+export function expectedWords(issue: RawIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return ARTICLE[issue.expected] ?? issue.expected;
+    case 'invalid_value':
+      return listOf(issue.values);
+    case 'too_small':
+      if (issue.origin === 'string') return `a string of at least ${issue.minimum} character(s)`;
+      if (issue.origin === 'array') return `at least ${issue.minimum} item(s)`;
+      return `a number ≥ ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `a string of at most ${issue.maximum} characters`;
+      if (issue.origin === 'array') return `at most ${issue.maximum} items`;
+      return `a number ≤ ${issue.maximum}`;
+    case 'invalid_format':
+      return issue.format === 'regex' && 'pattern' in issue
+        ? `a string matching ${issue.pattern}`
+        : `a ${issue.format}`;
+    case 'unrecognized_keys': {
+      const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod
+        ?.def?.shape;
+      return shape ? `one of the known keys (${Object.keys(shape).join(', ')})` : 'no other keys';
+    }
+    default:
+      return 'a valid value';
+  }
+}
+
+/** A value in words, short: `"hott"`, `42`, `an object`, `nothing`. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
+}
+
+/** zod's issues for `input` as config issues, one per unknown key, paths under `base`. */
+export function toConfigIssues(
+  issues: readonly z.core.$ZodIssue[],
+  input: unknown,
+  base: readonly PropertyKey[] = [],
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of issues) {
+    const segments = [...base, ...issue.path];
+    const path = formatPath(segments);
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        out.push({
+          path: joinPath(path, key),
+          expected: issue.message,
+          found: `an unknown key ${JSON.stringify(key)}`,
+        });
+      }
+    } else if (issue.code === 'invalid_key') {
+      const key = issue.path[issue.path.length - 1];
+      out.push({ path, expected: issue.message, found: JSON.stringify(String(key)) });
+    } else {
+      out.push({ path, expected: issue.message, found: describeValue(valueAt(input, issue.path)) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+/**
+ * A validated configuration file made ready to run: one `BackendConfig` per enabled entry, its kind
+ * decided (stdio, remote or module), every default filled in, relative paths resolved against the
+ * config file's folder, and auth tokens read from the environment.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { Environment } from './env.ts';
+import type { ConfigFile, ServerEntry, SwitchyardSettings } from './schema.ts';
+
+interface BackendCommon {
+  name: string;
+  tier: ServerEntry['tier'];
+  replicas: { min: number; max: number };
+  isolation: ServerEntry['isolation'];
+  /** The prefix of its names, or false for none. */
+  prefix: string | false;
+  tools: { allow?: string[]; deny?: string[] };
+  timeouts: ServerEntry['timeouts'];
+  limits: ServerEntry['limits'];
+  era: ServerEntry['era'];
+}
+
+/** What a backend is: a stdio process, a remote server, or a tool module on worker threads. */
+export type BackendKind =
+  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | { kind: 'remote'; transport: 'streamable-http' | 'sse'; url: string; headers: Record<string, string> }
+  | { kind: 'module'; module: string };
+
+export type BackendConfig = BackendCommon & BackendKind;
+
+export interface GatewaySettings extends Omit<SwitchyardSettings, 'auth'> {
+  auth: { tokens: { token: string; principal: string }[]; allowUnauthenticatedLoopback: boolean };
+}
+
+export interface GatewayConfig {
+  /** Where it came from: a file path, or `the embedded default`. */
+  source: string;
+  /** Enabled backends, in file order. */
+  backends: BackendConfig[];
+  /** Names of entries skipped because of `disabled: true`. */
+  skipped: string[];
+  settings: GatewaySettings;
+}
+
+function relativeTo(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
+  if (entry.command !== undefined) {
+    // ./server.sh is the config file's; a bare name is looked up on PATH.
+    const command = /^\.\.?[/\\]/.test(entry.command) ? relativeTo(baseDir, entry.command) : entry.command;
+    return {
+      kind: 'stdio',
+      command,
+      args: entry.args ?? [],
+      env: entry.env ?? {},
+      ...(entry.cwd === undefined ? {} : { cwd: relativeTo(baseDir, entry.cwd) }),
+    };
+  }
+  if (entry.url !== undefined) {
+    const sse = entry.type === 'sse' || (entry.type === undefined && entry.transportType === 'sse');
+    return {
+      kind: 'remote',
+      transport: sse ? 'sse' : 'streamable-http',
+      url: entry.url,
+      headers: entry.headers ?? {},
+    };
+  }
+  return { kind: 'module', module: relativeTo(baseDir, entry.module ?? '') };
+}
+
+export function resolveBackend(name: string, entry: ServerEntry, baseDir: string): BackendConfig {
+  const replicas =
+    typeof entry.replicas === 'number' ? { min: entry.replicas, max: entry.replicas } : entry.replicas;
+  const tools: BackendCommon['tools'] = {};
+  if (entry.tools?.allow) tools.allow = entry.tools.allow;
+  if (entry.tools?.deny) tools.deny = entry.tools.deny;
+  return {
+    name,
+    tier: entry.tier,
+    replicas,
+    isolation: entry.isolation,
+    prefix: entry.prefix ?? name,
+    tools,
+    timeouts: entry.timeouts,
+    limits: entry.limits,
+    era: entry.era,
+    ...kindOf(entry, baseDir),
+  };
+}
+
+/** Tokens from `tokenEnv` must be set; `load.ts` checks that before calling this. */
+export function resolveConfig(
+  file: ConfigFile,
+  options: { source: string; baseDir: string; env: Environment; skipped: string[] },
+): GatewayConfig {
+  const { auth, journal, ...rest } = file.switchyard;
+  return {
+    source: options.source,
+    backends: Object.entries(file.mcpServers).map(([name, entry]) =>
+      resolveBackend(name, entry, options.baseDir),
+    ),
+    skipped: options.skipped,
+    settings: {
+      ...rest,
+      journal: { ...journal, path: relativeTo(options.baseDir, journal.path) },
+      auth: {
+        allowUnauthenticatedLoopback: auth.allowUnauthenticatedLoopback,
+        tokens: auth.tokens.map((t) => ({
+          token: t.token ?? options.env[t.tokenEnv ?? ''] ?? '',
+          principal: t.principal,
+        })),
+      },
+    },
+  };
+}

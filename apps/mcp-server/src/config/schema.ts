@@ -1,0 +1,330 @@
+/**
+ * The configuration file, as zod schemas: the `mcpServers` object MCP clients already use, taken
+ * as it is, with Switchyard's own keys beside the client's inside each entry, and Switchyard's
+ * global settings under a top-level `switchyard` object.
+ *
+ * Each schema's error messages are the "expected …" half of an issue (the loader adds the
+ * "found …" half from the input). Descriptions feed the JSON Schema and the README's key table.
+ */
+import { z } from 'zod';
+
+/** Characters allowed in a backend name: those of a tool-name prefix. */
+export const BACKEND_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const BACKEND_NAME_WORDS = 'a name of 1 to 64 letters, digits, _ or -';
+
+/** Keys MCP clients write in an entry that Switchyard accepts and ignores (`disabled` skips the entry). */
+export const CLIENT_KEYS = [
+  'disabled',
+  'autoApprove',
+  'alwaysAllow',
+  'timeout',
+  'transportType',
+  'description',
+  'name',
+  'trust',
+  'disabledTools',
+  'watchPaths',
+] as const;
+
+/** A non-negative integer; a string of digits is taken too, so `"${PORT:-8080}"` works. */
+function int(min: number, max = Number.MAX_SAFE_INTEGER) {
+  const words = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+  const check = (n: number) => Number.isSafeInteger(n) && n >= min && n <= max;
+  const number = z.number({ error: words }).int({ error: words }).min(min, { error: words });
+  return z.union(
+    [
+      max === Number.MAX_SAFE_INTEGER ? number : number.max(max, { error: words }),
+      z
+        .string()
+        .regex(/^[0-9]+$/)
+        .transform(Number)
+        .refine(check, { error: words }),
+    ],
+    { error: words },
+  );
+}
+
+const patterns = z
+  .array(z.string().min(1, { error: 'a non-empty name or glob' }))
+  .describe('Tool names as the backend lists them, or globs with * and ?.');
+
+const tier = z
+  .enum(['hot', 'warm', 'cold', 'auto'])
+  .default('warm')
+  .describe(
+    'hot: started and initialized before any request, never reaped; warm: started on first demand, kept for timeouts.idleMs; cold: started per need, stopped after; auto: moved between tiers by demand under switchyard.budget.',
+  );
+
+const replicas = z
+  .union([int(1), z.strictObject({ min: int(0).default(0), max: int(1).default(1) })], {
+    error: 'a number of workers, or { "min": …, "max": … }',
+  })
+  .default(1)
+  .describe('Workers of this backend: a number (exactly that many) or { min, max }.');
+
+/** Every key an entry may hold. Which of them apply depends on its kind (stdio, remote, module). */
+export const ServerEntrySchema = z
+  .strictObject({
+    // -- stdio (the client's keys)
+    command: z
+      .string()
+      .min(1, { error: 'a non-empty command' })
+      .optional()
+      .describe('stdio: the program to run.'),
+    args: z.array(z.string()).optional().describe('stdio: its arguments.'),
+    env: z
+      .record(z.string(), z.string(), { error: 'an object of strings' })
+      .optional()
+      .describe('stdio: environment variables added to the gateway’s own.'),
+    cwd: z.string().min(1).optional().describe('stdio: its working directory (relative to the config file).'),
+    // -- remote (the client's keys)
+    url: z
+      .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+      .optional()
+      .describe('remote: the server’s URL.'),
+    headers: z
+      .record(z.string(), z.string(), { error: 'an object of strings' })
+      .optional()
+      .describe('remote: HTTP headers sent with every request (e.g. Authorization).'),
+    // -- in-process module (Switchyard's)
+    module: z
+      .string()
+      .min(1, { error: 'a non-empty path' })
+      .optional()
+      .describe('module: a file exporting `tools`, run on worker threads (relative to the config file).'),
+    type: z
+      .enum(['stdio', 'http', 'streamable-http', 'sse', 'module'])
+      .optional()
+      .describe(
+        'The transport; inferred from command / url / module when left out. http is streamable-http.',
+      ),
+    // -- Switchyard's keys
+    tier,
+    replicas,
+    isolation: z
+      .enum(['shared', 'per-session'])
+      .default('shared')
+      .describe(
+        'shared: a worker serves many sessions; per-session: each front session gets its own worker.',
+      ),
+    prefix: z
+      .union([z.string().regex(BACKEND_NAME), z.literal(false)], { error: `${BACKEND_NAME_WORDS}, or false` })
+      .optional()
+      .describe('Prefix of its tool, prompt and template names; default the backend’s name; false for none.'),
+    tools: z
+      .strictObject({ allow: patterns.optional(), deny: patterns.optional() })
+      .optional()
+      .describe('Which tools to show: { allow, deny } (deny wins). Default: all.'),
+    timeouts: z
+      .strictObject({
+        startMs: int(1).default(30_000).describe('Start and initialize a worker within this.'),
+        callMs: int(1).default(60_000).describe('A request to this backend fails after this.'),
+        idleMs: int(0).default(300_000).describe('A warm backend with no work for this long is stopped.'),
+      })
+      .prefault({})
+      .describe('Time limits, in milliseconds.'),
+    limits: z
+      .strictObject({
+        concurrency: int(1).default(16).describe('Requests in flight per worker.'),
+        queue: int(0).default(256).describe('Requests waiting for this backend; more are refused at once.'),
+      })
+      .prefault({})
+      .describe('Per-backend admission.'),
+    era: z
+      .union(
+        [
+          z.enum(['auto', '2025', '2026']),
+          z.literal([2025, 2026]).transform((n) => String(n) as '2025' | '2026'),
+        ],
+        {
+          error: 'one of auto, 2025, 2026',
+        },
+      )
+      .default('auto')
+      .describe('The MCP protocol era the backend speaks; auto finds out (only auto is acted on for now).'),
+    // -- keys other MCP clients write, accepted and ignored
+    disabled: z.boolean().optional().describe('true: the entry is skipped (not even validated).'),
+    autoApprove: z.unknown().optional().describe('Ignored (a client’s key).'),
+    alwaysAllow: z.unknown().optional().describe('Ignored (a client’s key).'),
+    timeout: z.unknown().optional().describe('Ignored (a client’s key); see timeouts.'),
+    transportType: z
+      .unknown()
+      .optional()
+      .describe('Ignored, except "sse" stands for type "sse" when type is absent.'),
+    description: z.unknown().optional().describe('Ignored (a client’s key).'),
+    name: z.unknown().optional().describe('Ignored (a client’s key).'),
+    trust: z.unknown().optional().describe('Ignored (a client’s key).'),
+    disabledTools: z.unknown().optional().describe('Ignored (a client’s key); see tools.deny.'),
+    watchPaths: z.unknown().optional().describe('Ignored (a client’s key).'),
+  })
+  .describe('One backend. Exactly one of command, url and module says its kind.');
+
+function isOrigin(text: string): boolean {
+  if (text === '*') return true;
+  try {
+    return new URL(text).origin === text;
+  } catch {
+    return false;
+  }
+}
+
+const secret = z.string().min(16, { error: 'a token of at least 16 characters' });
+
+const SwitchyardSchema = z
+  .strictObject({
+    listen: z
+      .strictObject({
+        host: z.string().min(1).default('127.0.0.1').describe('Interface of the HTTP front door.'),
+        port: int(0, 65_535).default(7331).describe('Port of the HTTP front door (0: any free port).'),
+      })
+      .prefault({})
+      .describe('Where the Streamable HTTP front door listens.'),
+    auth: z
+      .strictObject({
+        tokens: z
+          .array(
+            z
+              .strictObject({
+                token: secret.optional().describe('The bearer token itself (prefer tokenEnv or ${VAR}).'),
+                tokenEnv: z
+                  .string()
+                  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })
+                  .optional()
+                  .describe('The environment variable holding the token.'),
+                principal: z
+                  .string()
+                  .min(1, { error: 'a non-empty principal' })
+                  .describe('Who the token stands for.'),
+              })
+              .refine((t) => (t.token === undefined) !== (t.tokenEnv === undefined), {
+                error: 'exactly one of token and tokenEnv',
+              }),
+          )
+          .default([])
+          .describe('Bearer tokens accepted at the HTTP front door, each mapped to a principal.'),
+        allowUnauthenticatedLoopback: z
+          .boolean()
+          .default(true)
+          .describe('Let requests from 127.0.0.1 / ::1 in without a token (as principal "local").'),
+      })
+      .prefault({})
+      .describe('Who may use the HTTP front door.'),
+    journal: z
+      .strictObject({
+        path: z
+          .string()
+          .min(1)
+          .default('./switchyard.db')
+          .describe('SQLite file (relative to the config file).'),
+        retention: z
+          .strictObject({
+            maxAgeMs: int(1).optional().describe('Drop events and audit entries older than this.'),
+            maxBytes: int(1).optional().describe('Keep the store at most this large.'),
+            maxEventsPerStream: int(1).optional().describe('Keep only the newest events of each stream.'),
+            intervalMs: int(1).optional().describe('Apply retention on this period.'),
+          })
+          .prefault({})
+          .describe('Retention; nothing is dropped unless set.'),
+      })
+      .prefault({})
+      .describe('The journal of sessions, stream events and tool calls.'),
+    budget: z
+      .strictObject({
+        processes: int(1).default(64).describe('Most worker processes at once.'),
+        memoryMb: int(1).default(4_096).describe('Most estimated worker memory, in MiB.'),
+      })
+      .prefault({})
+      .describe('The global cap auto tiering works within.'),
+    admission: z
+      .strictObject({
+        rateLimit: z
+          .union(
+            [
+              z.literal(false),
+              z.strictObject({
+                perSecond: int(1).describe('Sustained requests per second.'),
+                burst: int(1).optional().describe('Bucket size; default perSecond.'),
+              }),
+            ],
+            { error: 'false or { "perSecond": …, "burst": … }' },
+          )
+          .default(false)
+          .describe('Requests per second per principal; false for none.'),
+        concurrency: int(1).default(256).describe('Requests in flight across the gateway.'),
+        queue: int(0).default(1_024).describe('Requests waiting across the gateway; more get 503.'),
+        queueTimeoutMs: int(1)
+          .default(10_000)
+          .describe('A queued request waits at most this, then gets 503.'),
+      })
+      .prefault({})
+      .describe('Gateway-wide admission.'),
+    affinity: z
+      .strictObject({
+        key: z
+          .union(
+            [
+              z.enum(['principal', 'none']),
+              z.strictObject({
+                header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, { error: 'a header name' }),
+              }),
+            ],
+            { error: '"principal", "none" or { "header": "<name>" }' },
+          )
+          .default('principal')
+          .describe(
+            'What keeps sessionless requests on one worker: the principal, a header’s value, or nothing.',
+          ),
+      })
+      .prefault({})
+      .describe('Affinity of sessionless (2026-era) requests.'),
+    origins: z
+      .strictObject({
+        allow: z
+          .array(
+            z.string().refine(isOrigin, {
+              error: 'an origin such as https://app.example.com (scheme, host and port; no path), or *',
+            }),
+          )
+          .default([])
+          .describe('Origins allowed (exact, e.g. https://app.example.com, or *).'),
+      })
+      .prefault({})
+      .describe('Requests with an Origin header not listed here (other than loopback) are refused.'),
+    limits: z
+      .strictObject({
+        maxBodyBytes: int(1).default(4_194_304).describe('Largest HTTP request body.'),
+      })
+      .prefault({})
+      .describe('Front door limits.'),
+    namespacing: z
+      .strictObject({
+        separator: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,8}$/, { error: '1 to 8 of letters, digits, _, - or .' })
+          .default('__')
+          .describe('Between a backend’s prefix and its names.'),
+      })
+      .prefault({})
+      .describe('How front names are made.'),
+  })
+  .prefault({})
+  .describe('Switchyard’s own settings; every key is optional.');
+
+/** The whole file. Other top-level keys (a client's whole settings file) are left alone. */
+export const ConfigFileSchema = z
+  .looseObject({
+    $schema: z.string().optional().describe('The JSON Schema, for editors.'),
+    mcpServers: z
+      .record(z.string().regex(BACKEND_NAME), ServerEntrySchema, {
+        error: (issue) =>
+          issue.code === 'invalid_key' ? BACKEND_NAME_WORDS : 'an object of MCP servers by name',
+      })
+      .describe('The backends, by name: the format MCP clients use, plus Switchyard’s keys.'),
+    switchyard: SwitchyardSchema,
+  })
+  .describe('A Switchyard configuration file.');
+
+export type ServerEntry = z.output<typeof ServerEntrySchema>;
+export type SwitchyardSettings = z.output<typeof SwitchyardSchema>;
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+export type ConfigFileInput = z.input<typeof ConfigFileSchema>;

@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import pkg from '../package.json' with { type: 'json' };
+import { runCli, tempDir, writeConfig } from './helpers.ts';
+
+describe('switchyard (the CLI, run as a child process)', () => {
+  it('--version and -v print the version', async () => {
+    for (const flag of ['--version', '-v']) {
+      const { code, stdout } = await runCli([flag]);
+      expect(code).toBe(0);
+      expect(stdout.trim()).toBe(pkg.version);
+    }
+  });
+
+  it('--help lists every command and says which are not yet available', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const command of ['check-config', 'serve', 'stdio', 'journal export|tail'])
+      expect(stdout).toContain(command);
+    expect(stdout.match(/not yet available/g)?.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('--help after a command (or before it) shows that command’s help', async () => {
+    for (const args of [
+      ['check-config', '--help'],
+      ['--help', 'check-config'],
+      ['check-config', '-h'],
+    ]) {
+      const { code, stdout } = await runCli(args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage: switchyard check-config <file>/);
+    }
+    const serve = await runCli(['serve', '--help']);
+    expect(serve.code).toBe(0);
+    expect(serve.stdout).toContain('Not yet available');
+  });
+
+  it('check-config on a valid file prints ok with the backends and exits 0', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, 'ok.json', {
+      mcpServers: {
+        fs: { command: 'npx', args: ['srv'], tier: 'hot' },
+        docs: { url: 'https://docs.example.com/mcp' },
+        off: { command: 'x', disabled: true },
+      },
+    });
+    const { code, stdout, stderr } = await runCli(['check-config', 'ok.json'], { cwd: dir });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe('ok: 2 backends (fs: stdio, hot; docs: remote, warm)\nskipped (disabled): off\n');
+  });
+
+  it('check-config reads ${VAR} from its environment', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, 'env.json', { mcpServers: { a: { command: '${CMD}' } } });
+    expect((await runCli(['check-config', file], { env: { CMD: 'server' } })).code).toBe(0);
+    const unset = await runCli(['check-config', file]);
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain('mcpServers.a.command: expected the environment variable CMD to be set');
+  });
+
+  it('check-config on an invalid file prints every problem with the file name and exits 1', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, 'bad.json', {
+      mcpServers: { a: { command: 'x', tier: 'hott' }, b: {} },
+      switchyard: { lisen: {} },
+    });
+    const { code, stdout, stderr } = await runCli(['check-config', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n').slice(0, 4)).toEqual([
+      `${file}: 3 problems`,
+      '  mcpServers.a.tier: expected one of hot, warm, cold, auto; found "hott"',
+      '  mcpServers.b: expected command (a stdio server), url (a remote server) or module (an in-process tool module); found none of them',
+      expect.stringMatching(
+        /^ {2}switchyard\.lisen: expected one of the known keys \(listen, auth, .*\); found an unknown key "lisen"$/,
+      ),
+    ]);
+  });
+
+  it('check-config on bad JSON gives the line and column; on a missing file says so; both exit 1', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, 'broken.jsonc', '{\n  "mcpServers": {\n    "a": { "command": "x" },,\n  }\n}');
+    const broken = await runCli(['check-config', 'broken.jsonc'], { cwd: dir });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain(
+      'broken.jsonc: 1 problem\n  line 3, column 29: expected a key in double quotes or "}"; found ","',
+    );
+    const missing = await runCli(['check-config', 'missing.json'], { cwd: dir });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      'missing.json: 1 problem\n  expected a readable configuration file; found no such file',
+    );
+  });
+
+  it('check-config without a file, or with two, is a usage error (exit 2)', async () => {
+    const none = await runCli(['check-config']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('check-config needs a file');
+    const two = await runCli(['check-config', 'a.json', 'b.json']);
+    expect(two.code).toBe(2);
+  });
+
+  it('serve, stdio and journal export|tail answer "not yet available" with exit 2', async () => {
+    for (const args of [
+      ['serve'],
+      ['stdio'],
+      ['serve', '--config', 'x.json'],
+      ['journal', 'export'],
+      ['journal', 'tail'],
+    ]) {
+      const { code, stderr } = await runCli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stderr).toContain('not yet available');
+    }
+    const journal = await runCli(['journal']);
+    expect(journal.code).toBe(2);
+    expect(journal.stderr).toContain('journal needs one of export, tail');
+  });
+
+  it('an unknown command, an unknown option or no command is a clear usage error (exit 2)', async () => {
+    const cases: [string[], string][] = [
+      [['frobnicate'], 'unknown command "frobnicate"'],
+      [['--frob'], "Unknown option '--frob'"],
+      [['check-config', 'x.json', '--strict'], "check-config: Unknown option '--strict'"],
+      [['serve', '--port', '1'], "serve: Unknown option '--port'"],
+      [[], 'a command is needed'],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await runCli(args);
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(message);
+      expect(stderr).toContain('switchyard --help');
+    }
+  });
+});

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, type ConfigIssue, formatIssue, isConfigError } from '../src/config/errors.ts';
+import { loadConfigFile, parseConfigValue } from '../src/config/load.ts';
+import { tempDir, writeConfig } from './helpers.ts';
+
+/** The issues a configuration value raises (failing the test if it raises none). */
+function issuesOf(value: unknown, env: Record<string, string> = {}): ConfigIssue[] {
+  try {
+    parseConfigValue(value as never, { source: 'test.json', baseDir: '/tmp', env });
+  } catch (error) {
+    if (isConfigError(error)) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+function lines(value: unknown, env: Record<string, string> = {}): string[] {
+  return issuesOf(value, env).map(formatIssue);
+}
+
+const stdio = (extra: Record<string, unknown>) => ({ mcpServers: { s: { command: 'x', ...extra } } });
+
+describe('refusing bad configurations', () => {
+  it('a wrong type', () => {
+    expect(lines(stdio({ args: 'one two' }))).toEqual([
+      'mcpServers.s.args: expected an array; found "one two"',
+    ]);
+    expect(lines({ mcpServers: [] })).toEqual([
+      'mcpServers: expected an object of MCP servers by name; found an array',
+    ]);
+    expect(lines(stdio({ env: { A: 1 } }))).toEqual(['mcpServers.s.env.A: expected a string; found 1']);
+  });
+
+  it('an unknown enum value, listing the allowed ones', () => {
+    expect(lines(stdio({ tier: 'hott' }))).toEqual([
+      'mcpServers.s.tier: expected one of hot, warm, cold, auto; found "hott"',
+    ]);
+    expect(lines(stdio({ isolation: 'private' }))).toEqual([
+      'mcpServers.s.isolation: expected one of shared, per-session; found "private"',
+    ]);
+  });
+
+  it('a bad backend name', () => {
+    expect(lines({ mcpServers: { 'my server': { command: 'x' } } })).toEqual([
+      'mcpServers["my server"]: expected a name of 1 to 64 letters, digits, _ or -; found "my server"',
+    ]);
+    expect(lines({ mcpServers: { 'a.b': { command: 'x' } } })).toHaveLength(1);
+  });
+
+  it('an unknown key under switchyard, and in an entry, naming the known ones', () => {
+    const [issue] = issuesOf({ mcpServers: {}, switchyard: { lisen: { port: 1 } } });
+    expect(issue).toMatchObject({ path: 'switchyard.lisen', found: 'an unknown key "lisen"' });
+    expect(issue?.expected).toContain('listen');
+    expect(lines({ mcpServers: {}, switchyard: { listen: { prot: 1 } } })[0]).toMatch(
+      /^switchyard\.listen\.prot: /,
+    );
+    expect(issuesOf(stdio({ teir: 'hot' }))[0]).toMatchObject({ path: 'mcpServers.s.teir' });
+  });
+
+  it('an entry with neither command nor url nor module, or with two of them', () => {
+    expect(lines({ mcpServers: { s: { args: [] } } })).toContain(
+      'mcpServers.s: expected command (a stdio server), url (a remote server) or module (an in-process tool module); found none of them',
+    );
+    expect(lines({ mcpServers: { s: { command: 'x', url: 'https://a.test/mcp' } } })).toEqual([
+      'mcpServers.s: expected only one of command, url and module; found command and url',
+    ]);
+    expect(lines({ mcpServers: { s: { type: 'module' } } })).toEqual([
+      'mcpServers.s.module: expected a path (type is "module"); found nothing',
+    ]);
+  });
+
+  it('keys of the wrong kind of entry, and a type that does not fit', () => {
+    expect(lines({ mcpServers: { s: { url: 'https://a.test/mcp', env: { A: 'b' } } } })).toEqual([
+      'mcpServers.s.env: expected no env on an entry with url (env goes with command); found env beside url',
+    ]);
+    expect(lines({ mcpServers: { s: { command: 'x', type: 'sse' } } })).toEqual([
+      'mcpServers.s.type: expected "stdio" (or no type) for an entry with command; found "sse"',
+    ]);
+  });
+
+  it('an unset environment variable, naming the path and the variable', () => {
+    expect(lines(stdio({ env: { TOKEN: '${GITHUB_TOKEN}' } }))).toEqual([
+      'mcpServers.s.env.TOKEN: expected the environment variable GITHUB_TOKEN to be set (or a default: ${GITHUB_TOKEN:-…}); found GITHUB_TOKEN unset',
+    ]);
+  });
+
+  it('an auth token set neither way, too short, or from an unset variable', () => {
+    const issues = issuesOf({
+      mcpServers: {},
+      switchyard: {
+        auth: {
+          tokens: [
+            { principal: 'a' },
+            { token: 'short', principal: 'b' },
+            { tokenEnv: 'MISSING', principal: 'c' },
+          ],
+        },
+      },
+    });
+    expect(issues.map((i) => i.path)).toEqual([
+      'switchyard.auth.tokens.0',
+      'switchyard.auth.tokens.1.token',
+      'switchyard.auth.tokens.2.tokenEnv',
+    ]);
+  });
+
+  it('out-of-range numbers and replicas with min above max', () => {
+    expect(lines({ mcpServers: {}, switchyard: { listen: { port: 70000 } } })).toEqual([
+      'switchyard.listen.port: expected an integer from 0 to 65535; found 70000',
+    ]);
+    expect(lines(stdio({ replicas: { min: 3, max: 2 } }))).toEqual([
+      'mcpServers.s.replicas: expected min ≤ max; found min 3 and max 2',
+    ]);
+    expect(lines(stdio({ replicas: 0 }))).toEqual([
+      'mcpServers.s.replicas: expected an integer ≥ 1; found 0',
+    ]);
+  });
+
+  it('an origin with a path, and an era that does not exist', () => {
+    expect(
+      lines({
+        mcpServers: {},
+        switchyard: { origins: { allow: ['https://ok.example.com', 'https://a.example.com/app'] } },
+      }),
+    ).toEqual([
+      'switchyard.origins.allow.1: expected an origin such as https://app.example.com (scheme, host and port; no path), or *; found "https://a.example.com/app"',
+    ]);
+    expect(lines(stdio({ era: 2024 }))).toEqual([
+      'mcpServers.s.era: expected one of auto, 2025, 2026; found 2024',
+    ]);
+  });
+
+  it('a value that fits no branch of a union', () => {
+    expect(lines(stdio({ replicas: 'many' }))).toEqual([
+      'mcpServers.s.replicas: expected a number of workers, or { "min": …, "max": … }; found "many"',
+    ]);
+    expect(lines(stdio({ prefix: true }))).toEqual([
+      'mcpServers.s.prefix: expected a name of 1 to 64 letters, digits, _ or -, or false; found true',
+    ]);
+  });
+
+  it('a document that is not an object, or has no mcpServers', () => {
+    expect(lines([])).toEqual(['expected an object with an "mcpServers" key; found an array']);
+    expect(lines({ switchyard: {} })).toEqual([
+      'mcpServers: expected an object of MCP servers by name; found nothing',
+    ]);
+  });
+
+  it('reports every problem at once, grouped by key', () => {
+    const issues = issuesOf(
+      {
+        mcpServers: {
+          a: { command: 'x', tier: 'hott', env: { T: '${UNSET}' } },
+          b: { url: 'ftp://nope', teir: 'hot' },
+          c: {},
+        },
+        switchyard: { bogus: true, listen: { port: 'eighty' } },
+      },
+      {},
+    );
+    expect(issues.map((i) => i.path)).toEqual([
+      'mcpServers.a.env.T',
+      'mcpServers.a.tier',
+      'mcpServers.b.teir',
+      'mcpServers.b.url',
+      'mcpServers.c',
+      'switchyard.bogus',
+      'switchyard.listen.port',
+    ]);
+  });
+
+  it('a file with bad JSON, naming the file, line and column', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(
+      dir,
+      'bad.json',
+      '{\n  "mcpServers": {\n    "a": { "command": "x" }\n    "b": {}\n  }\n}',
+    );
+    const error = await loadConfigFile(file, { env: {} }).catch((e: unknown) => e);
+    expect(isConfigError(error)).toBe(true);
+    expect((error as ConfigError).issues).toEqual([
+      { path: '', expected: '"," or "}"', found: `'"'`, line: 4, column: 5 },
+    ]);
+    expect((error as ConfigError).message).toBe(
+      `${file}: 1 problem\n  line 4, column 5: expected "," or "}"; found '"'`,
+    );
+  });
+
+  it('a file that does not exist', async () => {
+    const dir = await tempDir();
+    const error = await loadConfigFile('nope.json', { env: {}, cwd: dir }).catch((e: unknown) => e);
+    expect((error as ConfigError).issues).toEqual([
+      { path: '', expected: 'a readable configuration file', found: 'no such file' },
+    ]);
+  });
+});
+
+describe('ConfigError', () => {
+  it('is recognised by its brand, even without instanceof', () => {
+    const error = new ConfigError('x.json', [{ path: 'a', expected: 'b', found: 'c' }]);
+    expect(isConfigError(error)).toBe(true);
+    expect(isConfigError(Object.assign(new Error('x'), { issues: [] }))).toBe(false);
+    expect(isConfigError(null)).toBe(false);
+    const foreign = { [Symbol.for('switchyard.mcp-server.ConfigError')]: true };
+    expect(isConfigError(foreign)).toBe(true);
+    expect(error.name).toBe('ConfigError');
+    expect(error.message).toBe('x.json: 1 problem\n  a: expected b; found c');
+  });
+});

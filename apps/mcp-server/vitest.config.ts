@@ -1,0 +1,3 @@
+import { defineSwitchyardConfig } from '../../tooling/vitest/config.ts';
+
+export default defineSwitchyardConfig();
