@@ -1,1 +1,72 @@
-export {};
+/**
+ * `@switchyard/multi-tier` — `MultiTierPoolManager`: per backend, how many ready workers exist at
+ * any moment (hot, warm, cold, or auto under a global budget), and a lease on a ready one.
+ * MCP-agnostic: the MCP handshake is each backend's `ready` hook.
+ */
+export {
+  type AutoCandidate,
+  type AutoPolicyOptions,
+  AutoTierPolicy,
+  type PolicyRoom,
+  type TierDecision,
+} from './auto-policy.ts';
+export type { AcquireOptions } from './backend-controller.ts';
+export { type BudgetUse, chooseEvictions, type EvictionCandidate, evictionOrder, fits } from './budget.ts';
+export { Demand, type DemandFigures } from './demand.ts';
+export {
+  AcquireAbortedError,
+  AcquireTimeoutError,
+  BackendAtCapacityError,
+  BackendFailedError,
+  BudgetExceededError,
+  type BudgetFigures,
+  isAcquireAbortedError,
+  isAcquireTimeoutError,
+  isBackendAtCapacityError,
+  isBackendFailedError,
+  isBudgetExceededError,
+  isManagerClosedError,
+  isMultiTierError,
+  isRemoteBackendNotSupportedError,
+  isSessionWorkerLostError,
+  isStartInterruptedError,
+  isUnknownBackendError,
+  ManagerClosedError,
+  MultiTierError,
+  RemoteBackendNotSupportedError,
+  type SessionLossReason,
+  SessionWorkerLostError,
+  StartInterruptedError,
+  UnknownBackendError,
+} from './errors.ts';
+export type {
+  MultiTierEvent,
+  MultiTierEventOf,
+  MultiTierEventType,
+  StartReason,
+  StopReason,
+} from './events.ts';
+export type { LatencySnapshot } from './latency.ts';
+export { Lease } from './lease.ts';
+export {
+  type ManagerStopOptions,
+  MultiTierPoolManager,
+  type StartOptions,
+  type StartReport,
+} from './manager.ts';
+export type {
+  AutoOptions,
+  BackendSpec,
+  BudgetOptions,
+  Isolation,
+  ModuleBackendSpec,
+  MultiTierOptions,
+  ReadyContext,
+  ReadyHook,
+  RemoteBackendSpec,
+  RetryOptions,
+  StdioBackendSpec,
+  Tier,
+  TierSetting,
+} from './spec.ts';
+export type { BackendStats, ManagerState, ManagerStats } from './stats.ts';

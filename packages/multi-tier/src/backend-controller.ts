@@ -1,0 +1,617 @@
+/**
+ * One backend's workers: hands out leases (shared with session affinity, or one worker per
+ * session), starts workers for demand and for what its tier keeps ready (`tier-rules.ts`, spares
+ * from `spares.ts`), stops the idle ones when their tier says so, replaces the dead, and marks the
+ * backend failed — with retry and backoff (`backend-health.ts`) — when it cannot start. The budget
+ * across backends is the manager's: the controller asks it before each start.
+ */
+import type { Clock } from '@switchyard/flow-balancer';
+import { BackendHealth } from './backend-health.ts';
+import type { DemandFigures } from './demand.ts';
+import { Demand } from './demand.ts';
+import {
+  BackendAtCapacityError,
+  BackendFailedError,
+  ManagerClosedError,
+  type SessionLossReason,
+  SessionWorkerLostError,
+} from './errors.ts';
+import type { EventHub, StartReason, StopReason } from './events.ts';
+import { LatencyRecorder } from './latency.ts';
+import { Lease } from './lease.ts';
+import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
+import { pickSpare, unbound } from './spares.ts';
+import type { ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
+import type { BackendStats } from './stats.ts';
+import { idleExpiry, keepReady } from './tier-rules.ts';
+import { type WaitOptions, waitForReady } from './wait.ts';
+
+export interface AcquireOptions {
+  /** The caller's session: sticky to one worker (shared) or owning one (per-session). */
+  session?: string;
+  signal?: AbortSignal;
+  /** Absolute deadline on the manager's clock (`clock.now() + budgetMs`). */
+  deadline?: number;
+  /** Relative time budget, ms (the earlier of this and `deadline` wins). */
+  timeoutMs?: number;
+}
+
+export interface ControllerDeps {
+  clock: Clock;
+  random: () => number;
+  events: EventHub;
+  auto: ResolvedAuto;
+  nextWorkerId(): number;
+  /**
+   * Room for one more worker of this backend in the global budget. With `evict`, idle workers
+   * elsewhere may be stopped for it, and a full budget throws BudgetExceededError; without, a full
+   * budget returns false.
+   */
+  admit(controller: BackendController, evict: boolean): boolean;
+}
+
+interface SessionBinding {
+  replica: Replica;
+  lost?: { reason: SessionLossReason; detail: string };
+}
+
+/** A session name the caller cannot make: per-session acquires without a session use these. */
+const ANONYMOUS = '\u0000lease-';
+
+export class BackendController {
+  readonly spec: ResolvedBackend;
+  readonly demand: Demand;
+  readonly #deps: ControllerDeps;
+  readonly #health: BackendHealth;
+  readonly #replicas = new Set<Replica>();
+  readonly #stopping = new Set<Promise<void>>();
+  readonly #sessions = new Map<string, SessionBinding>();
+  readonly #affinity = new Map<string, Replica>();
+  readonly #latency = new LatencyRecorder();
+  readonly #counters = {
+    starts: { hot: 0, warm: 0, cold: 0 },
+    evictions: 0,
+    promotions: 0,
+    demotions: 0,
+    crashes: 0,
+    startFailures: 0,
+    leases: 0,
+  };
+  readonly #readyWaiters = new Set<() => void>();
+  #tier: Tier;
+  #tierSince: number;
+  #lastDemandAt = Number.NEGATIVE_INFINITY;
+  #timer: unknown;
+  #retryTimer: unknown;
+  #open = false;
+  #closed = false;
+  #anonymous = 0;
+  #soon = false;
+  readonly #hooks: ReplicaHooks = {
+    onReady: (r, startMs) => this.#onReady(r, startMs),
+    onStartFailed: (r, f) => this.#onStartFailed(r, f),
+    onDied: (r, f) => this.#onDied(r, f),
+  };
+
+  constructor(spec: ResolvedBackend, deps: ControllerDeps) {
+    this.spec = spec;
+    this.#deps = deps;
+    this.demand = new Demand(deps.auto.rateWindowMs, deps.auto.startCostPriorMs);
+    this.#health = new BackendHealth(spec.retry, deps.random);
+    this.#tier = spec.tier === 'auto' ? deps.auto.initialTier : spec.tier;
+    this.#tierSince = deps.clock.now();
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get tier(): Tier {
+    return this.#tier;
+  }
+
+  get tierSince(): number {
+    return this.#tierSince;
+  }
+
+  get failed(): boolean {
+    return this.#health.failed;
+  }
+
+  /** Live workers (starting or ready) and the memory they are estimated to hold. */
+  get live(): number {
+    let n = 0;
+    for (const r of this.#replicas) if (r.live) n++;
+    return n;
+  }
+
+  figures(): DemandFigures {
+    return this.demand.figures(this.#deps.clock.now(), this.spec.idleTtlMs, this.spec.memoryMb);
+  }
+
+  /** Start what the tier keeps ready. */
+  open(): void {
+    if (this.#open || this.#closed) return;
+    this.#open = true;
+    this.#reconcile();
+  }
+
+  /** Resolves once the tier's kept workers are ready, or the backend has failed. */
+  settled(): Promise<void> {
+    if (this.#isSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.add(resolve));
+  }
+
+  /** Whether the kept workers are ready (or the backend failed). */
+  #isSettled(): boolean {
+    if (this.#health.failed || this.#closed) return true;
+    const keep = this.#keep();
+    const ready = [...this.#replicas].filter(
+      (r) => r.state === 'ready' && (this.spec.isolation === 'shared' || r.session === undefined),
+    ).length;
+    return ready >= keep;
+  }
+
+  #notifySettled(): void {
+    if (this.#readyWaiters.size === 0 || !this.#isSettled()) return;
+    for (const w of [...this.#readyWaiters]) w();
+    this.#readyWaiters.clear();
+  }
+
+  // ── acquire / release ─────────────────────────────────────────────────────────────────────
+
+  acquire(options: AcquireOptions = {}): Promise<Lease> {
+    if (this.#closed) return Promise.reject(new ManagerClosedError());
+    this.open();
+    const clock = this.#deps.clock;
+    const now = clock.now();
+    this.demand.arrival(now);
+    this.#lastDemandAt = now;
+    const h = this.#health.current;
+    if (h.state === 'failed') {
+      if (now < h.retryAt) {
+        return Promise.reject(
+          new BackendFailedError(this.name, h.reason, h.stderrTail, h.failures, h.retryAt),
+        );
+      }
+      this.#retryNow();
+    }
+    let deadline = options.deadline;
+    if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
+    const wait: WaitOptions = { signal: options.signal, deadline };
+    try {
+      return this.spec.isolation === 'shared'
+        ? this.#acquireShared(options.session, wait)
+        : this.#acquirePerSession(options.session, wait);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #acquireShared(session: string | undefined, wait: WaitOptions): Promise<Lease> {
+    let r = session === undefined ? undefined : this.#affinity.get(session);
+    if (r && !r.live) {
+      this.#affinity.delete(session!);
+      r = undefined;
+    }
+    if (!r) {
+      let starting: Replica | undefined;
+      for (const c of this.#replicas) {
+        if (c.state === 'ready' && (!r || c.leases < r.leases)) r = c;
+        if (c.state === 'starting' && !starting) starting = c;
+      }
+      const perWorker = this.spec.concurrency ?? (this.spec.source.kind === 'process' ? 16 : 4);
+      if (r && r.leases >= perWorker && !starting && this.live < this.spec.max) {
+        // Busy everywhere: grow in the background; this caller shares the least busy worker.
+        this.#start('demand', false);
+      }
+      r ??= starting ?? this.#start('demand', true);
+    }
+    if (!r) throw new BackendAtCapacityError(this.name, this.spec.max);
+    if (session !== undefined) this.#affinity.set(session, r);
+    return this.#leaseOrWait(r, session, wait);
+  }
+
+  #acquirePerSession(session: string | undefined, wait: WaitOptions): Promise<Lease> {
+    const anonymous = session === undefined;
+    const key = session ?? `${ANONYMOUS}${++this.#anonymous}`;
+    const bound = this.#sessions.get(key);
+    if (bound) {
+      if (bound.lost) {
+        throw new SessionWorkerLostError(this.name, key, bound.lost.reason, bound.lost.detail);
+      }
+      return this.#leaseOrWait(bound.replica, key, wait);
+    }
+    let r = pickSpare(this.#replicas);
+    const spare = r !== undefined;
+    if (!r) {
+      if (this.live >= this.spec.max) throw new BackendAtCapacityError(this.name, this.spec.max);
+      r = this.#start('demand', true);
+    }
+    if (!r) throw new BackendAtCapacityError(this.name, this.spec.max);
+    r.session = key;
+    this.#sessions.set(key, { replica: r });
+    if (!anonymous) {
+      this.#deps.events.emit({
+        type: 'session-bound',
+        backend: this.name,
+        session: key,
+        workerId: r.id,
+        spare,
+      });
+    }
+    this.#reconcileSoon(); // replenish the spare in the background, after this caller has its lease
+    const leased = this.#leaseOrWait(r, key, wait);
+    if (!anonymous) return leased;
+    return leased.then(
+      (lease) => lease,
+      (e: unknown) => {
+        this.endSession(key);
+        throw e;
+      },
+    );
+  }
+
+  #leaseOrWait(r: Replica, session: string | undefined, wait: WaitOptions): Promise<Lease> {
+    if (r.state === 'ready') return Promise.resolve(this.#lease(r, session, true));
+    return waitForReady(
+      r,
+      this.#deps.clock,
+      wait,
+      (ready) => this.#lease(ready, session, false),
+      () => this.#reconcile(),
+    );
+  }
+
+  #lease(r: Replica, session: string | undefined, warmHit: boolean): Lease {
+    r.leases++;
+    this.#counters.leases++;
+    return new Lease(r, session?.startsWith(ANONYMOUS) ? undefined : session, warmHit, () =>
+      this.#release(r, session),
+    );
+  }
+
+  #release(r: Replica, session: string | undefined): void {
+    r.leases--;
+    r.lastUsedAt = this.#deps.clock.now();
+    if (session?.startsWith(ANONYMOUS)) {
+      this.endSession(session);
+      return;
+    }
+    if (r.sessionEnded && r.leases === 0 && r.live) this.#stopReplica(r, 'session-end');
+    this.#reconcile();
+  }
+
+  /** The session is over: forget its affinity; stop its own worker (after its last lease). */
+  endSession(session: string): void {
+    this.#affinity.delete(session);
+    const b = this.#sessions.get(session);
+    if (!b) return;
+    this.#sessions.delete(session);
+    const r = b.replica;
+    if (b.lost || !r.live) return;
+    r.sessionEnded = true;
+    if (r.leases === 0) {
+      for (const w of [...r.waiters]) {
+        w.failed(new SessionWorkerLostError(this.name, session, 'stopped', 'the session ended'));
+      }
+      this.#stopReplica(r, 'session-end');
+    }
+    this.#reconcile();
+  }
+
+  // ── starting and stopping workers ─────────────────────────────────────────────────────────
+
+  #start(reason: StartReason, evict: boolean): Replica | undefined {
+    if (this.live >= this.spec.max) return undefined;
+    if (!this.#deps.admit(this, evict)) return undefined;
+    const clock = this.#deps.clock;
+    const r = new Replica(this.#deps.nextWorkerId(), this.spec, this.#tier, clock.now(), this.#hooks);
+    this.#replicas.add(r);
+    this.#counters.starts[this.#tier]++;
+    this.#deps.events.emit({
+      type: 'worker-starting',
+      backend: this.name,
+      workerId: r.id,
+      pid: r.pid,
+      tier: this.#tier,
+      reason,
+    });
+    return r;
+  }
+
+  #stopReplica(r: Replica, reason: StopReason): void {
+    this.#replicas.delete(r);
+    if (r.session !== undefined && this.#sessions.get(r.session)?.replica === r)
+      this.#sessions.delete(r.session);
+    for (const [s, bound] of this.#affinity) if (bound === r) this.#affinity.delete(s);
+    const exited = r.stop();
+    this.#stopping.add(exited);
+    void exited.then(() => this.#stopping.delete(exited));
+    this.#deps.events.emit({ type: 'worker-stopped', backend: this.name, workerId: r.id, reason });
+  }
+
+  #onReady(r: Replica, startMs: number): void {
+    const now = this.#deps.clock.now();
+    r.lastUsedAt = now;
+    this.demand.observeStart(startMs);
+    this.#latency.record(startMs);
+    if (this.#health.started()) this.#deps.events.emit({ type: 'backend-recovered', backend: this.name });
+    this.#deps.events.emit({ type: 'worker-ready', backend: this.name, workerId: r.id, pid: r.pid, startMs });
+    if (this.#closed) return;
+    for (const w of [...r.waiters]) w.ready(r);
+    if (r.sessionEnded && r.leases === 0) this.#stopReplica(r, 'session-end');
+    this.#reconcile();
+    this.#notifySettled();
+  }
+
+  #onStartFailed(r: Replica, f: StartFailure): void {
+    this.#replicas.delete(r);
+    if (r.session !== undefined) this.#sessions.delete(r.session);
+    if (this.#closed) {
+      for (const w of [...r.waiters]) w.failed(new ManagerClosedError());
+      return;
+    }
+    this.#counters.startFailures++;
+    const error = this.#fail(
+      f.reason,
+      f.stderrTail,
+      this.#health.startFailed(this.#deps.clock.now(), f.reason, f.stderrTail),
+      f.cause,
+    );
+    for (const w of [...r.waiters]) w.failed(error);
+    this.#reconcile();
+    this.#notifySettled();
+  }
+
+  #onDied(r: Replica, f: StartFailure): void {
+    this.#replicas.delete(r);
+    const exited = r.stop();
+    this.#stopping.add(exited);
+    void exited.then(() => this.#stopping.delete(exited));
+    if (this.#closed) return;
+    this.#counters.crashes++;
+    const session = r.session !== undefined && !r.session.startsWith(ANONYMOUS) ? r.session : undefined;
+    this.#deps.events.emit({
+      type: 'worker-died',
+      backend: this.name,
+      workerId: r.id,
+      pid: r.pid,
+      detail: f.reason,
+      stderrTail: f.stderrTail,
+      ...(session !== undefined && { session }),
+    });
+    const bound = r.session === undefined ? undefined : this.#sessions.get(r.session);
+    if (bound?.replica === r) {
+      bound.lost = { reason: 'crashed', detail: f.reason };
+      if (session !== undefined) {
+        this.#deps.events.emit({
+          type: 'session-lost',
+          backend: this.name,
+          session,
+          workerId: r.id,
+          detail: f.reason,
+        });
+      }
+    }
+    for (const [s, b] of this.#affinity) if (b === r) this.#affinity.delete(s);
+    const delay = this.#health.crashed(this.#deps.clock.now(), f.reason, f.stderrTail);
+    if (delay !== undefined) this.#fail(this.#healthReason(), f.stderrTail, delay, f.cause);
+    this.#reconcile(); // a hot backend replaces it at once
+  }
+
+  #healthReason(): string {
+    const h = this.#health.current;
+    return h.state === 'failed' ? h.reason : '';
+  }
+
+  /** The backend is failed: tell, schedule the retry, and return the error for waiters. */
+  #fail(reason: string, stderrTail: readonly string[], delayMs: number, cause: unknown): BackendFailedError {
+    const h = this.#health.current;
+    const failures = h.state === 'failed' ? h.failures : 1;
+    const retryAt = h.state === 'failed' ? h.retryAt : this.#deps.clock.now() + delayMs;
+    this.#deps.events.emit({
+      type: 'backend-failed',
+      backend: this.name,
+      reason,
+      stderrTail,
+      failures,
+      retryInMs: delayMs,
+    });
+    const clock = this.#deps.clock;
+    if (this.#retryTimer !== undefined) clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = unref(
+      clock.setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#retryNow();
+        this.#reconcile();
+      }, delayMs),
+    );
+    return new BackendFailedError(this.name, reason, stderrTail, failures, retryAt, { cause });
+  }
+
+  #retryNow(): void {
+    const h = this.#health.current;
+    if (h.state !== 'failed') return;
+    if (this.#retryTimer !== undefined) this.#deps.clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#health.retry();
+    this.#deps.events.emit({ type: 'backend-retry', backend: this.name, failures: h.failures });
+  }
+
+  #keep(): number {
+    const s = this.spec;
+    return keepReady(this.#tier, {
+      isolation: s.isolation,
+      min: s.min,
+      spares: s.spares,
+      idleTtlMs: s.idleTtlMs,
+      now: this.#deps.clock.now(),
+      lastDemandAt: this.#lastDemandAt,
+    });
+  }
+
+  /** Reconcile on the next turn of the event loop: a spawn costs milliseconds the caller should not wait. */
+  #reconcileSoon(): void {
+    if (this.#soon) return;
+    this.#soon = true;
+    setTimeout(() => {
+      this.#soon = false;
+      this.#reconcile();
+    }, 0);
+  }
+
+  /**
+   * Bring the workers in line with the tier: start what it keeps ready (unless failed; never past
+   * `replicas.max`; only where the budget has room), stop idle workers past their expiry (never
+   * below what is kept), and set a timer for the next expiry.
+   */
+  #reconcile(): void {
+    if (!this.#open || this.#closed) return;
+    const clock = this.#deps.clock;
+    if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const now = clock.now();
+    const s = this.spec;
+    const shared = s.isolation === 'shared';
+    const keep = this.#keep();
+    const pool = shared ? [...this.#replicas].filter((r) => r.live) : unbound(this.#replicas);
+    if (!this.#health.failed) {
+      const missing = keep - pool.length;
+      for (let i = 0; i < missing; i++) {
+        const r = this.#start(this.#tier === 'hot' ? 'hot' : 'spare', false);
+        if (!r) break;
+        pool.push(r);
+      }
+    }
+    let surplus = pool.length - keep;
+    let next = Number.POSITIVE_INFINITY;
+    if (!shared && this.#tier === 'warm' && now < this.#lastDemandAt + s.idleTtlMs) {
+      next = this.#lastDemandAt + s.idleTtlMs; // the spares are kept until then
+    }
+    const idle = pool
+      .filter((r) => r.state === 'ready' && r.leases === 0 && r.waiters.size === 0)
+      .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    for (const r of idle) {
+      if (surplus <= 0) break;
+      const lastUse = shared ? r.lastUsedAt : Math.max(r.lastUsedAt, this.#lastDemandAt);
+      const at = idleExpiry(this.#tier, s.idleTtlMs, lastUse);
+      if (at <= now) {
+        this.#stopReplica(r, this.#tier !== 'cold' ? 'idle-ttl' : shared ? 'released' : 'unclaimed');
+        surplus--;
+      } else {
+        next = Math.min(next, at);
+      }
+    }
+    if (next !== Number.POSITIVE_INFINITY) {
+      this.#timer = unref(
+        clock.setTimeout(() => {
+          this.#timer = undefined;
+          this.#reconcile();
+        }, next - now),
+      );
+    }
+  }
+
+  // ── what the manager asks ─────────────────────────────────────────────────────────────────
+
+  /** Room may have come free in the budget: start what the tier keeps, if it was held back. */
+  nudge(): void {
+    this.#reconcile();
+  }
+
+  /** A new tier (the auto policy's decision); the workers follow it. */
+  setTier(tier: Tier, direction: 'promotion' | 'demotion'): void {
+    if (tier === this.#tier) return;
+    this.#tier = tier;
+    this.#tierSince = this.#deps.clock.now();
+    if (direction === 'promotion') this.#counters.promotions++;
+    else this.#counters.demotions++;
+    this.#reconcile();
+  }
+
+  /** Idle ready workers the budget may take, with when each was last used. */
+  evictable(): Replica[] {
+    const shared = this.spec.isolation === 'shared';
+    const idle = (shared ? [...this.#replicas] : unbound(this.#replicas)).filter(
+      (r) => r.state === 'ready' && r.leases === 0 && r.waiters.size === 0,
+    );
+    if (this.spec.tier !== 'hot') return idle;
+    // A configured hot backend keeps its resident workers; only extras may go.
+    const live = shared ? this.live : unbound(this.#replicas).length;
+    return idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt).slice(0, Math.max(0, live - this.#keep()));
+  }
+
+  /** Stop an idle worker for the budget. */
+  evict(r: Replica): void {
+    if (!this.#replicas.has(r)) return;
+    this.#counters.evictions++;
+    this.#stopReplica(r, 'evicted');
+  }
+
+  /** Stop every worker; resolves when each has exited. */
+  async close(drainMs: number): Promise<void> {
+    this.#closed = true;
+    const clock = this.#deps.clock;
+    if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
+    if (this.#retryTimer !== undefined) clock.clearTimeout(this.#retryTimer);
+    this.#timer = this.#retryTimer = undefined;
+    for (const w of this.#readyWaiters) w();
+    this.#readyWaiters.clear();
+    const exits: Promise<void>[] = [...this.#stopping];
+    for (const r of this.#replicas) {
+      for (const w of [...r.waiters]) w.failed(new ManagerClosedError());
+      exits.push(r.stop(drainMs));
+      this.#deps.events.emit({
+        type: 'worker-stopped',
+        backend: this.name,
+        workerId: r.id,
+        reason: 'manager-stop',
+      });
+    }
+    this.#replicas.clear();
+    this.#sessions.clear();
+    this.#affinity.clear();
+    await Promise.all(exits);
+  }
+
+  stats(): BackendStats {
+    const workers = { starting: 0, ready: 0, leased: 0, spare: 0, stopping: this.#stopping.size, total: 0 };
+    for (const r of this.#replicas) {
+      if (!r.live) continue;
+      workers.total++;
+      if (r.state === 'starting') workers.starting++;
+      else workers.ready++;
+      if (r.state === 'ready' && r.leases > 0) workers.leased++;
+      if (this.spec.isolation === 'per-session' && r.session === undefined) workers.spare++;
+    }
+    const h = this.#health.current;
+    const c = this.#counters;
+    return {
+      tier: this.spec.tier,
+      effectiveTier: this.#tier,
+      isolation: this.spec.isolation,
+      state: h.state,
+      ...(h.state === 'failed' && {
+        failure: { reason: h.reason, stderrTail: h.stderrTail, failures: h.failures, retryAt: h.retryAt },
+      }),
+      workers,
+      sessions: this.spec.isolation === 'shared' ? this.#affinity.size : this.#sessions.size,
+      starts: { ...c.starts, total: c.starts.hot + c.starts.warm + c.starts.cold },
+      startFailures: c.startFailures,
+      startLatency: this.#latency.snapshot(),
+      leases: c.leases,
+      crashes: c.crashes,
+      evictions: c.evictions,
+      promotions: c.promotions,
+      demotions: c.demotions,
+      demand: this.figures(),
+    };
+  }
+}
+
+/** Timers of the system clock should not keep the process alive. */
+function unref(handle: unknown): unknown {
+  (handle as { unref?: () => void } | null)?.unref?.();
+  return handle;
+}

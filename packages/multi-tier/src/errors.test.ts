@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BackendFailedError,
+  isBackendFailedError,
+  isMultiTierError,
+  isSessionWorkerLostError,
+  SessionWorkerLostError,
+  UnknownBackendError,
+} from './errors.ts';
+
+describe('errors', () => {
+  it('carry Symbol.for brands, so guards work across copies of the package', () => {
+    const e = new BackendFailedError('b', 'exit code 1', ['tail'], 2, 100);
+    expect(e.name).toBe('BackendFailedError');
+    expect(isBackendFailedError(e)).toBe(true);
+    expect(isMultiTierError(e)).toBe(true);
+    expect(isSessionWorkerLostError(e)).toBe(false);
+    // An error made by another copy: a plain object with the same registered symbol.
+    const foreign = Object.create(Error.prototype, {
+      [Symbol.for('switchyard.multi-tier.SessionWorkerLostError')]: { value: true },
+    });
+    expect(isSessionWorkerLostError(foreign)).toBe(true);
+    expect(isSessionWorkerLostError(null)).toBe(false);
+    expect(e.message).toBe('backend "b" failed: exit code 1\n--- stderr tail ---\ntail');
+  });
+
+  it('name what they are about', () => {
+    expect(new SessionWorkerLostError('fs', 's1', 'crashed', 'exit code 3').message).toBe(
+      'the worker of session "s1" on backend "fs" is gone (crashed: exit code 3)',
+    );
+    expect(new UnknownBackendError('x', ['a', 'b']).message).toBe('unknown backend "x" (known: a, b)');
+  });
+});

@@ -1,0 +1,179 @@
+/**
+ * Typed errors of the tier manager. Each class carries a `Symbol.for('switchyard.multi-tier.<Name>')`
+ * brand, so its `isXxxError` guard works across realms and across copies of the package, where
+ * `instanceof` would not.
+ */
+
+/** Marks `cls` with its brand and returns the guard that recognises it (and its subclasses). */
+// biome-ignore lint/suspicious/noExplicitAny: a class constructor of any signature
+function brand<T>(cls: abstract new (...args: any[]) => T, name: string): (e: unknown) => e is T {
+  const key = Symbol.for(`switchyard.multi-tier.${name}`);
+  Object.defineProperty(cls.prototype, key, { value: true });
+  return (e: unknown): e is T =>
+    typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[key] === true;
+}
+
+/** Base of every error the tier manager raises. */
+export class MultiTierError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+export const isMultiTierError = brand(MultiTierError, 'MultiTierError');
+
+/** `acquire()` (or `endSession`'s caller) named a backend the manager does not have. */
+export class UnknownBackendError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly known: readonly string[],
+  ) {
+    super(`unknown backend "${backend}" (known: ${known.join(', ') || 'none'})`);
+  }
+}
+export const isUnknownBackendError = brand(UnknownBackendError, 'UnknownBackendError');
+
+/**
+ * The backend cannot start (bad command, crash loop, ready hook failing). Acquires fail fast with
+ * this until the retry at `retryAt` (on the manager's clock) succeeds.
+ */
+export class BackendFailedError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly reason: string,
+    readonly stderrTail: readonly string[],
+    /** Failed starts (or crashes) in a row. */
+    readonly failures: number,
+    /** When the next start will be tried, on the manager's clock. */
+    readonly retryAt: number,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `backend "${backend}" failed: ${reason}` +
+        (stderrTail.length ? `\n--- stderr tail ---\n${stderrTail.join('\n')}` : ''),
+      options,
+    );
+  }
+}
+export const isBackendFailedError = brand(BackendFailedError, 'BackendFailedError');
+
+/** Why a session's dedicated worker is gone. */
+export type SessionLossReason = 'crashed' | 'stopped';
+
+/**
+ * The dedicated worker of a `per-session` session died: its state is gone, so the session is not
+ * moved to another worker. End the session (`endSession`) and start a new one.
+ */
+export class SessionWorkerLostError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly session: string,
+    readonly reason: SessionLossReason,
+    readonly detail: string,
+  ) {
+    super(`the worker of session "${session}" on backend "${backend}" is gone (${reason}: ${detail})`);
+  }
+}
+export const isSessionWorkerLostError = brand(SessionWorkerLostError, 'SessionWorkerLostError');
+
+/** What the global budget held when a start was refused. */
+export interface BudgetFigures {
+  workers: number;
+  maxWorkers: number;
+  memoryMb: number;
+  maxMemoryMb: number;
+  /** What the refused start needed. */
+  neededMemoryMb: number;
+}
+
+/** A start was needed, the global budget is full and nothing idle could be evicted. */
+export class BudgetExceededError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly figures: BudgetFigures,
+  ) {
+    super(
+      `no room to start a worker of "${backend}": ${figures.workers}/${figures.maxWorkers} workers, ` +
+        `${figures.memoryMb}/${figures.maxMemoryMb} MB in use, ${figures.neededMemoryMb} MB needed, ` +
+        'and every worker is in use or protected',
+    );
+  }
+}
+export const isBudgetExceededError = brand(BudgetExceededError, 'BudgetExceededError');
+
+/** A `per-session` backend has `replicas.max` workers, each bound to a session. */
+export class BackendAtCapacityError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly max: number,
+  ) {
+    super(`backend "${backend}" has its ${max} workers (replicas.max) all bound to sessions`);
+  }
+}
+export const isBackendAtCapacityError = brand(BackendAtCapacityError, 'BackendAtCapacityError');
+
+/** The acquire's deadline passed before a ready worker was found. */
+export class AcquireTimeoutError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    /** How long the acquire waited, ms. */
+    readonly waitedMs: number,
+  ) {
+    super(`no ready worker of "${backend}" before the deadline (waited ${Math.round(waitedMs)} ms)`);
+  }
+}
+export const isAcquireTimeoutError = brand(AcquireTimeoutError, 'AcquireTimeoutError');
+
+/** The acquire's `AbortSignal` fired. */
+export class AcquireAbortedError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly reason: unknown,
+  ) {
+    super(`acquire of "${backend}" aborted`, { cause: reason });
+  }
+}
+export const isAcquireAbortedError = brand(AcquireAbortedError, 'AcquireAbortedError');
+
+/** `start()`'s deadline passed or its signal fired before the hot backends were ready. */
+export class StartInterruptedError extends MultiTierError {
+  constructor(
+    readonly kind: 'timeout' | 'aborted',
+    /** The hot backends not ready yet. */
+    readonly pending: readonly string[],
+    reason?: unknown,
+  ) {
+    super(
+      `start ${kind === 'timeout' ? 'timed out' : 'aborted'} with ${pending.join(', ')} not ready`,
+      reason === undefined ? undefined : { cause: reason },
+    );
+  }
+}
+export const isStartInterruptedError = brand(StartInterruptedError, 'StartInterruptedError');
+
+/** The manager is stopping or stopped. */
+export class ManagerClosedError extends MultiTierError {
+  constructor() {
+    super('the tier manager is stopped');
+  }
+}
+export const isManagerClosedError = brand(ManagerClosedError, 'ManagerClosedError');
+
+/**
+ * A `remote` backend was configured. This package manages worker processes and threads; remote MCP
+ * servers need a connector it does not have yet.
+ */
+export class RemoteBackendNotSupportedError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly url: string,
+  ) {
+    super(
+      `backend "${backend}" is remote (${url}): remote backends are not supported by @switchyard/multi-tier yet`,
+    );
+  }
+}
+export const isRemoteBackendNotSupportedError = brand(
+  RemoteBackendNotSupportedError,
+  'RemoteBackendNotSupportedError',
+);

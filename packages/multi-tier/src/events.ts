@@ -1,0 +1,89 @@
+/** The manager's typed events — every decision with its reason and figures — and their hub. */
+import type { TierDecision } from './auto-policy.ts';
+import type { DemandFigures } from './demand.ts';
+import type { Tier } from './spec.ts';
+
+/** Why a worker was started. */
+export type StartReason = 'hot' | 'spare' | 'demand';
+
+/** Why a worker was stopped on purpose. */
+export type StopReason =
+  | 'idle-ttl' // warm: unused for idleTtlMs
+  | 'released' // cold: its last lease was released
+  | 'session-end' // per-session: its session ended
+  | 'unclaimed' // started for an acquire that gave up, and the tier keeps no idle worker
+  | 'evicted' // the global budget needed room
+  | 'manager-stop';
+
+export type MultiTierEvent =
+  | { type: 'manager-state'; state: 'starting' | 'ready' | 'stopping' | 'stopped' }
+  | {
+      type: 'worker-starting';
+      backend: string;
+      workerId: number;
+      /** The process id (stdio backends), known from the spawn. */
+      pid: number | undefined;
+      tier: Tier;
+      reason: StartReason;
+    }
+  | { type: 'worker-ready'; backend: string; workerId: number; pid: number | undefined; startMs: number }
+  | { type: 'worker-stopped'; backend: string; workerId: number; reason: StopReason }
+  | {
+      type: 'worker-died';
+      backend: string;
+      workerId: number;
+      pid: number | undefined;
+      detail: string;
+      stderrTail: readonly string[];
+      session?: string;
+    }
+  | { type: 'session-bound'; backend: string; session: string; workerId: number; spare: boolean }
+  | { type: 'session-lost'; backend: string; session: string; workerId: number; detail: string }
+  | {
+      type: 'backend-failed';
+      backend: string;
+      reason: string;
+      stderrTail: readonly string[];
+      failures: number;
+      retryInMs: number;
+    }
+  | { type: 'backend-retry'; backend: string; failures: number }
+  | { type: 'backend-recovered'; backend: string }
+  | ({ type: 'tier-changed' } & TierDecision)
+  | {
+      type: 'eviction';
+      backend: string;
+      workerId: number;
+      /** The backend that needed the room. */
+      forBackend: string;
+      reason: string;
+      figures: DemandFigures;
+    };
+
+export type MultiTierEventType = MultiTierEvent['type'];
+export type MultiTierEventOf<K extends MultiTierEventType> = Extract<MultiTierEvent, { type: K }>;
+type Listener = (event: MultiTierEvent) => void;
+
+export class EventHub {
+  readonly #listeners = new Map<string, Set<Listener>>();
+
+  on(type: MultiTierEventType | '*', listener: Listener): () => void {
+    const set = this.#listeners.get(type) ?? new Set<Listener>();
+    this.#listeners.set(type, set);
+    set.add(listener);
+    return () => void set.delete(listener);
+  }
+
+  emit(event: MultiTierEvent): void {
+    for (const key of [event.type, '*']) {
+      for (const listener of this.#listeners.get(key) ?? []) {
+        try {
+          listener(event);
+        } catch (e) {
+          // A listener's bug must not break the manager's bookkeeping.
+          console.error('@switchyard/multi-tier: an event listener threw', e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A lease on one ready worker: what a caller uses to talk to that worker, until `release()`.
+ * Requests go through the worker's own pool (its queue, concurrency limit, timeouts and
+ * cancellation); messages the worker sends on its own (notifications, server-to-client requests)
+ * reach `onMessage` listeners, which are removed at release.
+ */
+import type {
+  JsonRpcMessage,
+  JsonRpcRequest,
+  JsonRpcResponse,
+  PoolWorker,
+  RunOptions,
+  WorkerPoolManager,
+} from '@switchyard/worker-pool';
+import type { Replica } from './replica.ts';
+
+export class Lease implements Disposable {
+  readonly #replica: Replica;
+  readonly #pool: WorkerPoolManager;
+  readonly #worker: PoolWorker;
+  readonly #onRelease: (lease: Lease) => void;
+  readonly #unsubscribe: (() => void)[] = [];
+  #released = false;
+  /** The backend's name. */
+  readonly backend: string;
+  /** The session it was acquired for, if any. */
+  readonly session: string | undefined;
+  /** True when the worker was ready before the acquire (no start was waited for). */
+  readonly warmHit: boolean;
+
+  /** @internal — leases are made by the manager. */
+  constructor(
+    replica: Replica,
+    session: string | undefined,
+    warmHit: boolean,
+    onRelease: (l: Lease) => void,
+  ) {
+    this.#replica = replica;
+    this.#pool = replica.pool!;
+    this.#worker = replica.worker!;
+    this.#onRelease = onRelease;
+    this.backend = replica.backend;
+    this.session = session;
+    this.warmHit = warmHit;
+  }
+
+  /** The manager's id of the worker (stable for its life; sessions are bound to it). */
+  get workerId(): number {
+    return this.#replica.id;
+  }
+
+  /** The worker-pool worker: `request()` straight to it, `post()`, `stderrTail()`, `pid`. */
+  get worker(): PoolWorker {
+    return this.#worker;
+  }
+
+  get pid(): number | undefined {
+    return this.#worker.pid;
+  }
+
+  /** The worker is still ready (it has not died or been stopped). */
+  get alive(): boolean {
+    return this.#replica.state === 'ready';
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /**
+   * Send a request to this worker and resolve with its result: a JSON-RPC request to a process
+   * (an error answer rejects with worker-pool's `TaskFailedError`), a handler call on a thread.
+   */
+  request<T = unknown>(method: string, params?: unknown, options?: RunOptions): Promise<T> {
+    return this.#pool.run<T>(method, params, options);
+  }
+
+  /**
+   * Processes: forward a caller's JSON-RPC request (its id is remapped on the wire and restored on
+   * the answer); resolves with the response, error responses included.
+   */
+  forward(request: JsonRpcRequest, options?: RunOptions): Promise<JsonRpcResponse> {
+    return this.#pool.forward(request, options);
+  }
+
+  /** Processes: send a notification, or the answer to the worker's own request. */
+  post(message: JsonRpcMessage): void {
+    this.#worker.post(message);
+  }
+
+  /** Messages the worker sends on its own; the listener is removed at release. */
+  onMessage(listener: (message: JsonRpcMessage) => void): () => void {
+    const off = this.#pool.on('worker-message', (e) => listener(e.message));
+    this.#unsubscribe.push(off);
+    return off;
+  }
+
+  /** Give the worker back. Idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.#onRelease(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}

@@ -1,0 +1,52 @@
+/** The `stats()` snapshot of the manager and of each backend. */
+import type { DemandFigures } from './demand.ts';
+import type { LatencySnapshot } from './latency.ts';
+import type { Isolation, Tier, TierSetting } from './spec.ts';
+
+export interface BackendStats {
+  /** As configured. */
+  tier: TierSetting;
+  /** The tier in force (for `auto`, the policy's latest choice). */
+  effectiveTier: Tier;
+  isolation: Isolation;
+  state: 'ok' | 'failed';
+  failure?: { reason: string; stderrTail: readonly string[]; failures: number; retryAt: number };
+  /**
+   * Workers by state: `starting`, `ready` (of which `leased` have a lease out; `spare` are
+   * per-session workers bound to no session), `stopping`; `total` = starting + ready.
+   */
+  workers: {
+    starting: number;
+    ready: number;
+    leased: number;
+    spare: number;
+    stopping: number;
+    total: number;
+  };
+  /** Sessions with affinity (shared) or with their own worker (per-session). */
+  sessions: number;
+  /** Workers started, by the tier the backend was in. */
+  starts: { hot: number; warm: number; cold: number; total: number };
+  startFailures: number;
+  /** Spawn → ready, ms. */
+  startLatency: LatencySnapshot;
+  /** Leases handed out in all. */
+  leases: number;
+  /** Ready workers that died. */
+  crashes: number;
+  evictions: number;
+  promotions: number;
+  demotions: number;
+  demand: DemandFigures;
+}
+
+export type ManagerState = 'created' | 'starting' | 'ready' | 'stopping' | 'stopped';
+
+export interface ManagerStats {
+  state: ManagerState;
+  /** Live workers across backends, and their estimated memory. */
+  workers: number;
+  memoryMb: number;
+  budget: { maxWorkers: number; maxMemoryMb: number };
+  backends: Record<string, BackendStats>;
+}

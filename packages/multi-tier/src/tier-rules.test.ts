@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { idleExpiry, keepReady, residentWhenHot } from './tier-rules.ts';
+
+const base = { min: 2, spares: 3, idleTtlMs: 1000, now: 5000, lastDemandAt: 4500 };
+
+describe('tier rules', () => {
+  it('hot keeps replicas.min (shared) or the spares (per-session), always', () => {
+    expect(keepReady('hot', { ...base, isolation: 'shared' })).toBe(2);
+    expect(
+      keepReady('hot', { ...base, isolation: 'per-session', lastDemandAt: Number.NEGATIVE_INFINITY }),
+    ).toBe(3);
+    expect(keepReady('hot', { ...base, isolation: 'shared', min: 0 })).toBe(1); // an auto backend promoted
+  });
+
+  it('warm keeps per-session spares only while used within the TTL, and no shared worker', () => {
+    expect(keepReady('warm', { ...base, isolation: 'shared' })).toBe(0);
+    expect(keepReady('warm', { ...base, isolation: 'per-session' })).toBe(3);
+    expect(keepReady('warm', { ...base, isolation: 'per-session', now: 5500 })).toBe(0);
+  });
+
+  it('cold keeps nothing and lets an idle worker go at once; others after the TTL', () => {
+    expect(keepReady('cold', { ...base, isolation: 'per-session' })).toBe(0);
+    expect(idleExpiry('cold', 1000, 42)).toBe(42);
+    expect(idleExpiry('warm', 1000, 42)).toBe(1042);
+    expect(idleExpiry('hot', 1000, 42)).toBe(1042);
+    expect(residentWhenHot('per-session', 0, 2)).toBe(2);
+  });
+});

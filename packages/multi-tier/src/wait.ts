@@ -1,0 +1,63 @@
+/**
+ * Waiting for a starting worker on behalf of one acquire, bounded by the acquire's AbortSignal and
+ * deadline (on the manager's clock). The lease is made inside the ready callback — synchronously,
+ * before anything else can see the worker idle (a cold backend would stop it).
+ */
+import type { Clock } from '@switchyard/flow-balancer';
+import { AcquireAbortedError, AcquireTimeoutError } from './errors.ts';
+import type { Lease } from './lease.ts';
+import type { Replica, ReplicaWaiter } from './replica.ts';
+
+export interface WaitOptions {
+  signal?: AbortSignal | undefined;
+  /** Absolute, on the manager's clock. */
+  deadline?: number | undefined;
+}
+
+export function waitForReady(
+  replica: Replica,
+  clock: Clock,
+  options: WaitOptions,
+  claim: (replica: Replica) => Lease,
+  /** Called when the wait ends without a lease (timeout, abort). */
+  gaveUp: () => void,
+): Promise<Lease> {
+  const { signal, deadline } = options;
+  const backend = replica.backend;
+  const since = clock.now();
+  if (signal?.aborted) return Promise.reject(new AcquireAbortedError(backend, signal.reason));
+  if (deadline !== undefined && deadline <= since) return Promise.reject(new AcquireTimeoutError(backend, 0));
+  return new Promise<Lease>((resolve, reject) => {
+    let timer: unknown;
+    const done = (): void => {
+      replica.waiters.delete(waiter);
+      if (timer !== undefined) clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const waiter: ReplicaWaiter = {
+      ready: (r) => {
+        done();
+        resolve(claim(r));
+      },
+      failed: (e) => {
+        done();
+        reject(e);
+      },
+    };
+    const onAbort = (): void => {
+      done();
+      reject(new AcquireAbortedError(backend, signal?.reason));
+      gaveUp();
+    };
+    replica.waiters.add(waiter);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== undefined && deadline !== Number.POSITIVE_INFINITY) {
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        done();
+        reject(new AcquireTimeoutError(backend, clock.now() - since));
+        gaveUp();
+      }, deadline - since);
+    }
+  });
+}
