@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 rm -rf packages/*/.vitest apps/*/.vitest
-bunx turbo run build typecheck lint test //#lint:deps //#lint:format --continue --output-logs=new-only "$@"
+bunx turbo run build typecheck lint test //#lint:deps //#lint:format --continue --concurrency=2 --output-logs=new-only "$@"
 status=$?
 TURBO_STATUS=$status bun tooling/scripts/summarize-tests.ts
 summary=$?

@@ -230,7 +230,9 @@ describe('process pool: health and recycling', () => {
           await w.request('ping');
         },
         intervalMs: 30,
-        timeoutMs: 500,
+        // Generous: on a loaded 2-core CI machine a ping can take hundreds of ms; a probe that
+        // answers at all must not recycle the worker.
+        timeoutMs: 5_000,
       },
     });
     await p.start();
