@@ -1,7 +1,8 @@
 /**
- * @switchyard/coordinator — the runtime-free core of the MCP coordinator: JSON-RPC parsing and
- * error answers, id and progress-token remapping, namespacing, cursors, aggregation and 2025-era
- * version negotiation. `MCPCoordinator` itself is wired from these once the tier manager exists.
+ * @switchyard/coordinator — the MCP coordinator: `MCPCoordinator` (2025-era clients over 2025-era
+ * backends, reached through a `TierPort`), and the runtime-free pieces it is wired from: JSON-RPC
+ * parsing and error answers, id and progress-token remapping, namespacing, cursors, aggregation and
+ * 2025-era version negotiation.
  */
 
 export { mergeCapabilities, type ServerCapabilities } from './aggregate/capabilities.ts';
@@ -33,6 +34,24 @@ export {
   type ResourceItem,
 } from './aggregate/lists.ts';
 export { type BackendOutcome, UNAVAILABLE_META_KEY, type Unavailable } from './aggregate/outcome.ts';
+export { BackendRequestError } from './coordinator/backend-worker.ts';
+export {
+  type CoordinatorStats,
+  MCPCoordinator,
+  type MCPCoordinatorOptions,
+} from './coordinator/coordinator.ts';
+export { backendHandshake, type HandshakeTransport } from './coordinator/handshake.ts';
+export { MessageStream } from './coordinator/message-stream.ts';
+export { MultiTierPort } from './coordinator/multi-tier-port.ts';
+export { finalResponse, type HandleContext, type Outcome } from './coordinator/outcome.ts';
+export type {
+  AcquireOptions,
+  BackendHandshake,
+  TierPort,
+  WorkerChannel,
+  WorkerLease,
+} from './coordinator/port.ts';
+export { defaultRandomBytes, type RandomBytes } from './coordinator/sessions.ts';
 export {
   CURSOR_VERSION,
   CursorCodec,

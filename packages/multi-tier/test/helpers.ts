@@ -12,6 +12,10 @@ import {
   type StdioBackendSpec,
 } from '../src/index.ts';
 
+export { isAlive, rejectionOf, until } from '../../../tooling/testing/wait.ts';
+
+import { isAlive } from '../../../tooling/testing/wait.ts';
+
 export const server = fileURLToPath(
   new URL('../../../tooling/fixtures/mcp/stdio-server.ts', import.meta.url),
 );
@@ -44,34 +48,6 @@ export function fixture(args: string[] = [], spec: Partial<StdioBackendSpec> = {
 export async function tool(lease: Lease, name: string, args: Record<string, unknown> = {}): Promise<string> {
   const r = (await lease.request('tools/call', { name, arguments: args })) as { content: { text: string }[] };
   return r.content[0]!.text;
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Waits until `check()` holds, polling. */
-export async function until(check: () => boolean, what = 'condition', timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
 }
 
 export interface Made {

@@ -8,6 +8,8 @@ import {
   type WorkerPoolOptions,
 } from '../src/index.ts';
 
+export { isAlive, rejectionOf, until } from '../../../tooling/testing/wait.ts';
+
 export const fixture = (name: string): string => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 
 /** The next event of `type` (matching `where`), or a rejection after `timeoutMs`. */
@@ -36,34 +38,6 @@ export function record(pool: WorkerPoolManager): PoolEvent[] {
   const events: PoolEvent[] = [];
   pool.on('*', (e) => events.push(e));
   return events;
-}
-
-/** Waits until `check()` holds, polling. */
-export async function until(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(5);
-  }
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-export async function rejectionOf(p: Promise<unknown>): Promise<unknown> {
-  try {
-    const v = await p;
-    throw new Error(`expected a rejection, got ${JSON.stringify(v)}`);
-  } catch (e) {
-    return e;
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A maker of pools with `defaults`; every pool it made is stopped after each test. */

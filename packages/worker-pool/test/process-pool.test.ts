@@ -180,7 +180,7 @@ describe('process pool: crashes', () => {
     const p = pool({ restart: { baseDelayMs: 5, maxCrashes: 3, windowMs: 30_000 } }, ['--exit-at-start']);
     const e = await rejectionOf(p.run('echo', 1));
     expect(isWorkerCrashedError(e) || isPoolFailedError(e)).toBe(true);
-    await until(() => p.state === 'failed', 10_000, 'the failed state');
+    await until(() => p.state === 'failed', 'the failed state', 10_000);
     expect(p.failure?.crashes).toBe(3);
     expect(p.stats().workers.total).toBe(0);
   });
@@ -218,7 +218,7 @@ describe('process pool: health and recycling', () => {
     const failed = await nextEvent(p, 'health-failed');
     expect(failed.error).toContain('no answer within 100 ms');
     await until(() => p.workers().some((w) => w.state === 'ready' && w.pid !== before));
-    await until(() => !isAlive(before), 5_000, 'the unhealthy process to exit');
+    await until(() => !isAlive(before), 'the unhealthy process to exit', 5_000);
   });
 
   it('keeps a worker that passes its health probe', async () => {

@@ -171,9 +171,9 @@ describe('thread pool: queueing', () => {
     await p.start();
     const events = record(p);
     const tasks = Array.from({ length: 6 }, () => p.run('sleep', 150));
-    await until(() => p.stats().workers.ready === 3, 10_000, '3 ready workers');
+    await until(() => p.stats().workers.ready === 3, '3 ready workers', 10_000);
     expect(await Promise.all(tasks)).toEqual(Array(6).fill('slept'));
-    await until(() => p.stats().workers.total === 1, 10_000, 'scale-down to 1');
+    await until(() => p.stats().workers.total === 1, 'scale-down to 1', 10_000);
     const idle = events.filter((e) => e.type === 'worker-recycled' && e.reason === 'idle');
     expect(idle).toHaveLength(2);
     expect(events.filter((e) => e.type === 'worker-started')).toHaveLength(2);

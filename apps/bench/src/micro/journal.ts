@@ -19,6 +19,7 @@ import { Database } from 'bun:sqlite';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mulberry32 } from '@switchyard/flow-balancer';
 import { createJournal, type SqliteDriverOptions, sqliteDriver } from '@switchyard/journal';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
@@ -402,17 +403,6 @@ async function storedFigures(ctx: SuiteContext, corpus: string[], dir: string): 
 
 // A corpus of JSON-RPC tool-call transcripts.
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const COMMON_WORDS = (
   'the of and to a in is that for it as was with be by on not he this are or his from at which but have an they ' +
   'you were her she there one all we their can has been if more when will would who so no out up into do any ' +
@@ -428,7 +418,7 @@ const COMMON_WORDS = (
  * generated names; target sizes are log-uniform in [200 B, 20 KB].
  */
 export function generateCorpus(count: number, seed: number): string[] {
-  const r = random(seed);
+  const r = mulberry32(seed);
   const int = (k: number) => Math.floor(r() * k);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   const syllables = [

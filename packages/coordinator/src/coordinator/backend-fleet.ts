@@ -1,0 +1,225 @@
+/**
+ * The backends as the routing core sees them, whatever the client's era: leases from the tier
+ * manager, one `BackendWorker` (and its handshake, made once) per worker, each backend's lists
+ * (cached until its `list_changed`) merged across backends, failures as reasons, never throws.
+ */
+import type { BackendInitializeInfo, Implementation } from '../aggregate/initialize.ts';
+import { ListCache, type ListKind } from '../aggregate/list-cache.ts';
+import {
+  mergePrompts,
+  mergeResources,
+  mergeResourceTemplates,
+  mergeTools,
+  type NamedItem,
+  type ResourceItem,
+} from '../aggregate/lists.ts';
+import type { BackendOutcome } from '../aggregate/outcome.ts';
+import { isJsonObject, type JsonObject, type JsonRpcNotification } from '../jsonrpc/types.ts';
+import type { NameTable } from '../naming/name-table.ts';
+import type { Naming } from '../naming/naming.ts';
+import type { ResourceTable } from '../naming/resource-uris.ts';
+import { BackendWorker } from './backend-worker.ts';
+import { backendHandshake } from './handshake.ts';
+import type { TierPort, WorkerLease } from './port.ts';
+
+export interface ListSpec {
+  kind: ListKind;
+  /** The key of the items in the result. */
+  field: 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+  /** The capability a backend must offer to be asked. */
+  capability: 'tools' | 'prompts' | 'resources';
+}
+
+export const LISTS: Readonly<Record<string, ListSpec>> = {
+  'tools/list': { kind: 'tools', field: 'tools', capability: 'tools' },
+  'prompts/list': { kind: 'prompts', field: 'prompts', capability: 'prompts' },
+  'resources/list': { kind: 'resources', field: 'resources', capability: 'resources' },
+  'resources/templates/list': {
+    kind: 'resourceTemplates',
+    field: 'resourceTemplates',
+    capability: 'resources',
+  },
+};
+
+export const LIST_CHANGED: Readonly<Record<ListKind, string>> = {
+  tools: 'notifications/tools/list_changed',
+  prompts: 'notifications/prompts/list_changed',
+  resources: 'notifications/resources/list_changed',
+  resourceTemplates: 'notifications/resources/list_changed',
+};
+
+export interface BackendFleetOptions {
+  tiers: TierPort;
+  naming: Naming;
+  /** How the gateway introduces itself to backends. */
+  clientInfo: Implementation;
+  /** Longest wait for a lease, the handshake and each list page, ms. */
+  timeoutMs: number;
+  /** A backend's notification not tied to a request, with the lists it invalidated. */
+  onNotification(backend: string, message: JsonRpcNotification, invalidated: readonly ListKind[]): void;
+}
+
+export class BackendFleet {
+  private readonly workers = new Map<string, BackendWorker>();
+  private readonly cache = new ListCache<unknown>();
+  private readonly naming: Naming;
+  private readonly timeoutMs: number;
+  /** Handshakes this fleet made itself (not counting a tier manager's ready hook). */
+  handshakes = 0;
+  /** Replies that came after their request was settled, dropped. */
+  lateReplies = 0;
+
+  constructor(private readonly options: BackendFleetOptions) {
+    this.naming = options.naming;
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  /** A lease on a ready worker of `backend` for `sessionId`, with its handshake done. */
+  async acquire(backend: string, sessionId: string): Promise<{ lease: WorkerLease; worker: BackendWorker }> {
+    const lease = await this.options.tiers.acquire(backend, {
+      session: sessionId,
+      timeoutMs: this.timeoutMs,
+    });
+    try {
+      const worker = this.workerOf(backend, lease);
+      await worker.handshake;
+      return { lease, worker };
+    } catch (e) {
+      lease.release();
+      throw e;
+    }
+  }
+
+  /** Each backend's capabilities and instructions, as its handshake gave them. */
+  initializeInfos(sessionId: string): Promise<BackendOutcome<BackendInitializeInfo>[]> {
+    return Promise.all(
+      this.naming.backends.map(({ name }) =>
+        this.settle(name, () =>
+          this.withWorker(name, sessionId, async (w) => {
+            const { result } = await w.handshake!;
+            const info: BackendInitializeInfo = {
+              capabilities: isJsonObject(result.capabilities) ? result.capabilities : {},
+            };
+            if (typeof result.instructions === 'string') info.instructions = result.instructions;
+            return info;
+          }),
+        ),
+      ),
+    );
+  }
+
+  /** The session ended: its requests in flight on every worker are cancelled there. */
+  closeSession(sessionId: string): void {
+    for (const worker of this.workers.values()) worker.closeSession(sessionId);
+  }
+
+  /** The merged list of `spec` over `backends`, with the table that routes its names back. */
+  async merged(
+    sessionId: string,
+    spec: ListSpec,
+    backends: readonly string[],
+  ): Promise<{ result: JsonObject; names?: NameTable; uris?: ResourceTable }> {
+    const outcomes = await Promise.all(
+      backends.map((b) => this.settle(b, () => this.backendList(b, spec, sessionId))),
+    );
+    switch (spec.kind) {
+      case 'tools':
+        return mergeTools(this.naming, outcomes as BackendOutcome<NamedItem[]>[]);
+      case 'prompts':
+        return mergePrompts(this.naming, outcomes as BackendOutcome<NamedItem[]>[]);
+      case 'resourceTemplates':
+        return mergeResourceTemplates(this.naming, outcomes as BackendOutcome<NamedItem[]>[]);
+      case 'resources':
+        return mergeResources(this.naming, outcomes as BackendOutcome<ResourceItem[]>[]);
+    }
+  }
+
+  /** One backend's whole list (all its pages), from the cache or fetched. */
+  private async backendList(backend: string, spec: ListSpec, sessionId: string): Promise<readonly unknown[]> {
+    const cached = this.cache.get(backend, spec.kind);
+    if (cached) return cached;
+    return this.withWorker(backend, sessionId, async (worker) => {
+      const handshake = await worker.handshake!;
+      if (!isJsonObject(handshake.result.capabilities?.[spec.capability])) return [];
+      const ticket = this.cache.begin(backend, spec.kind);
+      const method = Object.keys(LISTS).find((m) => LISTS[m] === spec)!;
+      const items: unknown[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await worker.request(
+          method,
+          cursor === undefined ? undefined : { cursor },
+          this.timeoutMs,
+        );
+        const got = page[spec.field];
+        if (Array.isArray(got)) items.push(...got);
+        cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+      } while (cursor !== undefined);
+      this.cache.complete(ticket, items);
+      return items;
+    });
+  }
+
+  /** Runs `fn` on a ready worker of `backend` leased for `sessionId`. */
+  async withWorker<T>(backend: string, sessionId: string, fn: (w: BackendWorker) => Promise<T>): Promise<T> {
+    const { lease, worker } = await this.acquire(backend, sessionId);
+    try {
+      return await fn(worker);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** The state of the leased worker; its handshake is started the first time only. */
+  private workerOf(backend: string, lease: WorkerLease): BackendWorker {
+    let worker = this.workers.get(lease.worker.id);
+    if (!worker) {
+      worker = new BackendWorker(backend, lease.worker, {
+        notification: (w, m) => this.backendNotification(w, m),
+        late: () => {
+          this.lateReplies++;
+        },
+        closed: (w) => {
+          if (this.workers.get(w.id) === w) this.workers.delete(w.id);
+        },
+      });
+      this.workers.set(worker.id, worker);
+    }
+    if (!worker.handshake) {
+      const w = worker;
+      this.handshakes++;
+      w.handshake = backendHandshake(
+        {
+          request: (method, params) => w.request(method, params, this.timeoutMs),
+          notify: (method) => w.notify(method),
+        },
+        this.options.clientInfo,
+      );
+      w.handshake.catch(() => {});
+    }
+    return worker;
+  }
+
+  private backendNotification(worker: BackendWorker, message: JsonRpcNotification): void {
+    const kinds = this.cache.onNotification(worker.backend, message);
+    this.options.onNotification(worker.backend, message, kinds);
+  }
+
+  /** A backend's answer as a `BackendOutcome`: a failure is a reason, never a throw. */
+  async settle<T>(backend: string, fn: () => Promise<T>): Promise<BackendOutcome<T>> {
+    try {
+      return { backend, ok: true, value: await fn() };
+    } catch (e) {
+      return { backend, ok: false, reason: reasonOf(e) };
+    }
+  }
+}
+
+export function reasonOf(e: unknown): string {
+  if (e instanceof Error) return e.message.replace(/^backend "[^"]*": /, '');
+  return String(e);
+}

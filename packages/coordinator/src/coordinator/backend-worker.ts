@@ -1,0 +1,214 @@
+/**
+ * One backend worker as the coordinator drives it: every request to it — the clients' and the
+ * coordinator's own (handshake, list fetches) — goes through its `IdRemapper`, so any number of
+ * front sessions share the worker without their ids meeting. Replies and progress go back to the
+ * sink of the request that owns them; late replies (after a cancel) are counted and dropped.
+ */
+import { IdRemapper } from '../ids/id-remapper.ts';
+import { INTERNAL_ERROR } from '../jsonrpc/codes.ts';
+import { errorResponse } from '../jsonrpc/responses.ts';
+import {
+  isJsonObject,
+  isJsonRpcErrorResponse,
+  isRequestId,
+  JSONRPC_VERSION,
+  type JsonObject,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type RequestId,
+} from '../jsonrpc/types.ts';
+import type { BackendHandshake, WorkerChannel } from './port.ts';
+
+/** Where the messages of one request to the worker go. */
+export interface CallSink {
+  /** `notifications/progress` for this request, with the client's token. */
+  progress(message: JsonRpcNotification): void;
+  /** The reply, with the client's id. */
+  response(message: JsonRpcResponse): void;
+  /** The worker went away before replying. */
+  closed(reason: string): void;
+  /** A request of the worker's own (sampling, elicitation, roots) made while this request runs. */
+  serverRequest?(message: JsonRpcRequest): void;
+}
+
+export interface WorkerEvents {
+  /** A notification not tied to a request (list_changed, logging …). */
+  notification(worker: BackendWorker, message: JsonRpcNotification): void;
+  /** A reply that came after its request was settled (cancelled, timed out, session closed). */
+  late(worker: BackendWorker): void;
+  closed(worker: BackendWorker, reason: string): void;
+}
+
+/** The session key of the coordinator's own requests; front session ids never contain NUL. */
+const INTERNAL = '\u0000coordinator';
+
+/** A failed request of the coordinator's own. */
+export class BackendRequestError extends Error {
+  constructor(
+    readonly backend: string,
+    readonly reason: string,
+  ) {
+    super(`backend "${backend}": ${reason}`);
+  }
+}
+
+export class BackendWorker {
+  readonly remapper = new IdRemapper();
+  private readonly sinks = new Map<number, { session: string; sink: CallSink }>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private nextInternalId = 1;
+  private closedReason: string | undefined;
+  /** Set once by the coordinator; shared by every session that leases this worker. */
+  handshake: Promise<BackendHandshake> | undefined;
+
+  constructor(
+    readonly backend: string,
+    readonly channel: WorkerChannel,
+    private readonly events: WorkerEvents,
+  ) {
+    if (channel.initialized) this.handshake = Promise.resolve(channel.initialized);
+    this.unsubscribe.push(
+      channel.onMessage((m) => this.receive(m)),
+      channel.onClose((reason) => this.close(reason)),
+    );
+  }
+
+  get id(): string {
+    return this.channel.id;
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /** Sends a client's request (already carrying the client's id) for `sessionKey`; returns the backend id. */
+  call(sessionKey: string, request: JsonRpcRequest, sink: CallSink): number {
+    if (this.closedReason !== undefined) {
+      sink.closed(this.closedReason);
+      return -1;
+    }
+    const out = this.remapper.outbound(sessionKey, request);
+    this.sinks.set(out.id as number, { session: sessionKey, sink });
+    this.channel.send(out);
+    return out.id as number;
+  }
+
+  /** The client cancelled: the worker is told (with its own id); a reply after this is dropped. */
+  cancel(sessionKey: string, clientId: RequestId, reason?: string): boolean {
+    const abandoned = this.remapper.cancel(sessionKey, clientId, reason);
+    if (!abandoned) return false;
+    this.sinks.delete(abandoned.origin.backendId);
+    if (this.closedReason === undefined) this.channel.send(abandoned.cancel);
+    return true;
+  }
+
+  /** The session ended: its requests in flight are cancelled on the worker. */
+  closeSession(sessionKey: string): void {
+    for (const abandoned of this.remapper.closeSession(sessionKey)) {
+      this.sinks.delete(abandoned.origin.backendId);
+      if (this.closedReason === undefined) this.channel.send(abandoned.cancel);
+    }
+  }
+
+  /** A request of the coordinator's own; resolves with the result, rejects with `BackendRequestError`. */
+  request(method: string, params: JsonObject | undefined, timeoutMs: number): Promise<JsonObject> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextInternalId++;
+      const request: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id, method };
+      if (params !== undefined) request.params = params;
+      const timer = setTimeout(() => {
+        this.cancel(INTERNAL, id, 'timed out');
+        reject(new BackendRequestError(this.backend, `${method} timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.call(INTERNAL, request, {
+        progress: () => {},
+        response: (message) => {
+          clearTimeout(timer);
+          if (isJsonRpcErrorResponse(message)) {
+            reject(new BackendRequestError(this.backend, `${method} failed: ${message.error.message}`));
+          } else {
+            resolve(message.result);
+          }
+        },
+        closed: (reason) => {
+          clearTimeout(timer);
+          reject(new BackendRequestError(this.backend, reason));
+        },
+      });
+    });
+  }
+
+  notify(method: string, params?: JsonObject): void {
+    if (this.closedReason !== undefined) return;
+    const message: JsonRpcNotification = { jsonrpc: JSONRPC_VERSION, method };
+    if (params !== undefined) message.params = params;
+    this.channel.send(message);
+  }
+
+  private receive(message: JsonRpcMessage): void {
+    if (!isJsonObject(message)) return;
+    if ('method' in message && typeof message.method === 'string') {
+      if ('id' in message && isRequestId(message.id)) {
+        this.receiveRequest(message as JsonRpcRequest);
+        return;
+      }
+      this.receiveNotification(message as JsonRpcNotification);
+      return;
+    }
+    const route = this.remapper.inbound(message as JsonRpcResponse);
+    if (route.kind === 'deliver') {
+      const entry = this.sinks.get(route.origin.backendId);
+      this.sinks.delete(route.origin.backendId);
+      entry?.sink.response(route.message);
+    } else if (route.kind === 'late') {
+      this.events.late(this);
+    }
+  }
+
+  /**
+   * A server-to-client request. Nothing on the wire says which client request caused it, so it
+   * goes to the newest request in flight when exactly one front session has requests in flight on
+   * this worker (always so for a per-session worker); otherwise the worker is told it cannot be
+   * relayed.
+   */
+  private receiveRequest(message: JsonRpcRequest): void {
+    const waiting = [...this.sinks.values()].filter((e) => e.session !== INTERNAL && e.sink.serverRequest);
+    const sessions = new Set(waiting.map((e) => e.session));
+    const newest = waiting.at(-1);
+    if (sessions.size === 1 && newest?.sink.serverRequest) {
+      newest.sink.serverRequest(message);
+      return;
+    }
+    this.channel.send(
+      errorResponse(message.id, {
+        code: INTERNAL_ERROR,
+        message:
+          sessions.size === 0
+            ? `no client request is in flight to relay ${message.method} to`
+            : `cannot tell which of ${sessions.size} sessions ${message.method} is for; use per-session isolation`,
+      }),
+    );
+  }
+
+  private receiveNotification(message: JsonRpcNotification): void {
+    if (message.method === 'notifications/progress') {
+      const routed = this.remapper.progress(message);
+      if (routed) this.sinks.get(routed.origin.backendId)?.sink.progress(routed.message);
+      return;
+    }
+    if (message.method === 'notifications/cancelled') return;
+    this.events.notification(this, message);
+  }
+
+  private close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    for (const stop of this.unsubscribe) stop();
+    const entries = [...this.sinks.values()];
+    this.sinks.clear();
+    for (const { sink } of entries) sink.closed(reason);
+    this.events.closed(this, reason);
+  }
+}

@@ -1,0 +1,607 @@
+/**
+ * `MCPCoordinator`: many backend MCP servers as one, for 2025-era clients (2025-03-26 … 2025-11-25).
+ *
+ * Messages in, messages out: the front door hands it one parsed JSON-RPC message with the front
+ * session id and the principal (`handle`), and sends back what the `Outcome` says. Backends are
+ * reached through a `TierPort` (the tier manager); every request to a worker goes through that
+ * worker's `IdRemapper`, so sessions share workers freely. No runtime API here: ids come from an
+ * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
+ */
+import type { Bulkhead, Permit } from '@switchyard/flow-balancer';
+import type { AuditOutcome, Journal } from '@switchyard/journal';
+import type { Implementation } from '../aggregate/initialize.ts';
+import { mergeInitializeResult } from '../aggregate/initialize.ts';
+import type { ListKind } from '../aggregate/list-cache.ts';
+import { CursorCodec, nextCursorPosition } from '../cursor.ts';
+import { negotiateLegacyVersion } from '../era/legacy-versions.ts';
+import { isCoordinatorError, isDuplicateRequestIdError, isInvalidCursorError } from '../errors.ts';
+import {
+  INTERNAL_ERROR,
+  INVALID_PARAMS,
+  INVALID_REQUEST,
+  METHOD_NOT_FOUND,
+  REQUEST_TIMEOUT,
+  RESOURCE_NOT_FOUND,
+} from '../jsonrpc/codes.ts';
+import { MessageParser } from '../jsonrpc/parse.ts';
+import {
+  errorResponse,
+  invalidParams,
+  invalidRequest,
+  methodNotFound,
+  resultResponse,
+} from '../jsonrpc/responses.ts';
+import {
+  isJsonObject,
+  isJsonRpcErrorResponse,
+  JSONRPC_VERSION,
+  type JsonObject,
+  type JsonRpcErrorResponse,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type RequestId,
+} from '../jsonrpc/types.ts';
+import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
+import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
+import type { BackendWorker } from './backend-worker.ts';
+import { MessageStream } from './message-stream.ts';
+import type { HandleContext, Outcome } from './outcome.ts';
+import type { TierPort, WorkerLease } from './port.ts';
+import {
+  defaultRandomBytes,
+  type FrontSession,
+  type InFlight,
+  type RandomBytes,
+  SessionTable,
+} from './sessions.ts';
+
+export interface MCPCoordinatorOptions {
+  /** The tier manager (or anything that hands out ready workers). */
+  tiers: TierPort;
+  /** The backends, in the order their entries appear in merged lists, with their prefixes and tool filters. */
+  backends: readonly BackendNamingConfig[];
+  /** Between prefix and name. Default `__`. */
+  separator?: string;
+  /** The gateway's own identity (`serverInfo`, and `clientInfo` towards backends). */
+  serverInfo: Implementation;
+  /** The gateway's own words, before the backends' instructions. */
+  instructions?: string;
+  /** Sessions and the audit trail go here. */
+  journal?: Journal;
+  /** Source of session ids. Default `crypto.getRandomValues`. */
+  randomBytes?: RandomBytes;
+  /** Milliseconds, for durations. Default `Date.now`. */
+  now?: () => number;
+  /** Longest wait for the handshake and list fetches of one backend, ms. Default 30 000. */
+  backendTimeoutMs?: number;
+  /**
+   * Admission per backend (flow-balancer's `Bulkhead`: a concurrency limiter and a bounded queue):
+   * a routed request waits for a permit; a refusal is answered at once with an error whose
+   * `data.overloaded` is true. Backends without one are not limited here.
+   */
+  admission?: Readonly<Record<string, Bulkhead>>;
+  /** Longest a routed request (tools/call, prompts/get, resources/read) may take, ms; then -32001 and a cancel. Default 60 000. */
+  requestTimeoutMs?: number;
+  /** `one`: each list in one page (default). `per-backend`: one page per backend, with cursors. */
+  pagination?: 'one' | 'per-backend';
+  /** Key of the list cursors' checksum. */
+  cursorKey?: string;
+  /** Errors of background work (journal writes). Default: ignored. */
+  onError?: (error: unknown) => void;
+}
+
+/** The client capability a server-to-client request needs. */
+const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
+  'sampling/createMessage': 'sampling',
+  'elicitation/create': 'elicitation',
+  'roots/list': 'roots',
+};
+
+const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Counters for tests and metrics. */
+export interface CoordinatorStats {
+  sessions: number;
+  workers: number;
+  /** Handshakes made with backend workers (one per worker). */
+  handshakes: number;
+  /** Replies that came after their request was settled, dropped. */
+  lateReplies: number;
+}
+
+export class MCPCoordinator {
+  private readonly naming: Naming;
+  private readonly sessions: SessionTable;
+  private readonly fleet: BackendFleet;
+  private readonly cursors: CursorCodec;
+  private readonly parser = new MessageParser({ allowBatch: false });
+  private readonly now: () => number;
+
+  constructor(private readonly options: MCPCoordinatorOptions) {
+    this.naming = new Naming({
+      backends: options.backends,
+      ...(options.separator !== undefined && { separator: options.separator }),
+    });
+    this.sessions = new SessionTable(options.randomBytes ?? defaultRandomBytes);
+    this.now = options.now ?? Date.now;
+    this.fleet = new BackendFleet({
+      tiers: options.tiers,
+      naming: this.naming,
+      clientInfo: options.serverInfo,
+      timeoutMs: options.backendTimeoutMs ?? 30_000,
+      onNotification: (_backend, message, invalidated) => this.backendNotification(message, invalidated),
+    });
+    this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
+  }
+
+  stats(): CoordinatorStats {
+    return {
+      sessions: this.sessions.size,
+      workers: this.fleet.workerCount,
+      handshakes: this.fleet.handshakes,
+      lateReplies: this.fleet.lateReplies,
+    };
+  }
+
+  /** Handles one client message (parsed JSON; batches are split by the front door). */
+  async handle(message: unknown, context: HandleContext): Promise<Outcome> {
+    const parsed = this.parser.classify(message);
+    if (parsed.kind === 'rejected') return { kind: 'response', message: parsed.error };
+    if (parsed.kind !== 'single')
+      return { kind: 'response', message: invalidRequest(undefined, 'one message at a time') };
+    const entry = parsed.entry;
+    if (entry.kind === 'invalid')
+      return entry.reply ? { kind: 'response', message: entry.error } : { kind: 'accepted' };
+
+    if (entry.kind === 'request' && entry.message.method === 'initialize') {
+      if (context.sessionId !== undefined) {
+        return {
+          kind: 'response',
+          message: invalidRequest(entry.message.id, 'this session is already initialized'),
+        };
+      }
+      return this.initialize(entry.message, context.principal);
+    }
+    const session =
+      context.sessionId === undefined ? undefined : this.sessions.get(context.sessionId, context.principal);
+    if (!session) {
+      const id = entry.kind === 'request' ? entry.message.id : undefined;
+      const words = context.sessionId === undefined ? 'a session id is required' : 'session not found';
+      return {
+        kind: 'session-not-found',
+        message: errorResponse(id, { code: INVALID_REQUEST, message: words }),
+      };
+    }
+    if (entry.kind === 'notification') {
+      this.notification(session, entry.message);
+      return { kind: 'accepted' };
+    }
+    if (entry.kind === 'response') {
+      this.clientResponse(session, entry.message);
+      return { kind: 'accepted' };
+    }
+    return this.request(session, entry.message);
+  }
+
+  /** The session's server-initiated messages (list_changed, log messages); one reader. */
+  outbound(sessionId: string, principal: string | null): AsyncIterable<JsonRpcMessage> | undefined {
+    return this.sessions.get(sessionId, principal)?.outbound;
+  }
+
+  /** Ends a session (HTTP DELETE): its requests in flight are cancelled. False when not found. */
+  async closeSession(sessionId: string, principal: string | null): Promise<boolean> {
+    const session = this.sessions.get(sessionId, principal);
+    if (!session) return false;
+    this.sessions.delete(sessionId);
+    for (const inflight of [...session.inflight.values()]) inflight.abandon('cancelled', 'session closed');
+    this.fleet.closeSession(sessionId);
+    session.outbound.end();
+    await this.options.tiers.endSession(sessionId).catch((e) => this.options.onError?.(e));
+    await this.journal((j) => j.deleteSession(sessionId));
+    return true;
+  }
+
+  /** Closes every session. The tier manager is the caller's to stop. */
+  async close(): Promise<void> {
+    const all = [...this.sessions.all()];
+    await Promise.all(all.map((s) => this.closeSession(s.id, s.principal)));
+  }
+
+  // ── initialize ─────────────────────────────────────────────────────────────────────────────
+
+  private async initialize(request: JsonRpcRequest, principal: string | null): Promise<Outcome> {
+    const params = request.params ?? {};
+    if (typeof params.protocolVersion !== 'string') {
+      return { kind: 'response', message: invalidParams(request.id, 'protocolVersion must be a string') };
+    }
+    const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
+    const clientInfo = isJsonObject(params.clientInfo) ? (params.clientInfo as Implementation) : undefined;
+    const session = this.sessions.add({
+      id: this.sessions.newId(),
+      principal,
+      protocolVersion,
+      clientInfo,
+      clientCapabilities: isJsonObject(params.capabilities) ? params.capabilities : {},
+    });
+    const started = this.now();
+    const backends = await this.fleet.initializeInfos(session.id);
+    const result = mergeInitializeResult(this.naming, {
+      protocolVersion,
+      serverInfo: this.options.serverInfo,
+      ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
+      backends,
+    });
+    await this.journal((j) =>
+      j.createSession({ id: session.id, principal, protocolVersion, clientInfo: clientInfo ?? null }),
+    );
+    this.audit(session, 'initialize', null, null, started, 'ok');
+    return { kind: 'response', message: resultResponse(request.id, { ...result }), sessionId: session.id };
+  }
+
+  // ── notifications and local requests ───────────────────────────────────────────────────────
+
+  private notification(session: FrontSession, message: JsonRpcNotification): void {
+    if (message.method === 'notifications/initialized') {
+      session.initialized = true;
+    } else if (message.method === 'notifications/cancelled') {
+      const requestId = message.params?.requestId;
+      if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+      const reason = message.params?.reason;
+      session.inflight
+        .get(requestId)
+        ?.abandon('cancelled', typeof reason === 'string' ? reason : 'cancelled');
+    }
+    // notifications/roots/list_changed and others: nothing to do yet.
+  }
+
+  private async request(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
+    const started = this.now();
+    const respond = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
+      this.audit(session, request.method, nameOf(request), backend, started, outcomeOf(message), message);
+      return { kind: 'response', message };
+    };
+    try {
+      switch (request.method) {
+        case 'ping':
+          return respond(resultResponse(request.id, {}));
+        case 'logging/setLevel': {
+          const level = request.params?.level;
+          if (typeof level !== 'string' || !LOG_LEVELS.includes(level)) {
+            return respond(invalidParams(request.id, `level must be one of ${LOG_LEVELS.join(', ')}`));
+          }
+          session.logLevel = level;
+          return respond(resultResponse(request.id, {}));
+        }
+        case 'tools/call':
+        case 'prompts/get':
+          return await this.callNamed(session, request, started);
+        case 'resources/read':
+          return await this.readResource(session, request, started);
+        default: {
+          const spec = LISTS[request.method];
+          if (spec) return respond(await this.list(session, request, spec));
+          return respond(methodNotFound(request.id, request.method));
+        }
+      }
+    } catch (e) {
+      if (isInvalidCursorError(e)) return respond(invalidParams(request.id, e.message));
+      if (isCoordinatorError(e))
+        return respond(errorResponse(request.id, { code: INTERNAL_ERROR, message: e.message }));
+      throw e;
+    }
+  }
+
+  // ── lists ──────────────────────────────────────────────────────────────────────────────────
+
+  private async list(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    spec: ListSpec,
+  ): Promise<JsonRpcResponse> {
+    const cursor = request.params?.cursor;
+    if (cursor !== undefined && typeof cursor !== 'string') {
+      return invalidParams(request.id, 'cursor must be a string');
+    }
+    const names = this.naming.backends.map((b) => b.name);
+    const position = cursor === undefined ? undefined : this.cursors.decode(cursor, request.method, names);
+    if (this.options.pagination !== 'per-backend') {
+      if (position) return invalidParams(request.id, 'this list has one page; list again without a cursor');
+      const merged = await this.fleet.merged(session.id, spec, names);
+      return resultResponse(request.id, merged.result);
+    }
+    const index = position?.backendIndex ?? 0;
+    const merged = await this.fleet.merged(session.id, spec, [names[index]!]);
+    const next = nextCursorPosition({ list: request.method, backendIndex: index }, names, undefined);
+    const result: JsonObject = { ...merged.result };
+    if (next) result.nextCursor = this.cursors.encode(next);
+    return resultResponse(request.id, result);
+  }
+
+  // ── routed requests ────────────────────────────────────────────────────────────────────────
+
+  private async callNamed(session: FrontSession, request: JsonRpcRequest, started: number): Promise<Outcome> {
+    const name = request.params?.name;
+    const spec = request.method === 'tools/call' ? LISTS['tools/list']! : LISTS['prompts/list']!;
+    const what = request.method === 'tools/call' ? 'tool' : 'prompt';
+    const fail = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
+      this.audit(
+        session,
+        request.method,
+        typeof name === 'string' ? name : null,
+        backend,
+        started,
+        'rejected',
+        message,
+      );
+      return { kind: 'response', message };
+    };
+    if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
+    const names = this.naming.backends.map((b) => b.name);
+    const merged = await this.fleet.merged(session.id, spec, names);
+    const owner = merged.names?.resolve(name);
+    if (!owner) {
+      const down = this.unavailableOwner(name, merged.result);
+      if (down) return fail(backendUnavailable(request.id, down.backend, down.reason), down.backend);
+      return fail(errorResponse(request.id, { code: INVALID_PARAMS, message: `Unknown ${what}: ${name}` }));
+    }
+    return this.route(session, request, owner.backend, { ...request.params, name: owner.name }, started);
+  }
+
+  private async readResource(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    started: number,
+  ): Promise<Outcome> {
+    const uri = request.params?.uri;
+    if (typeof uri !== 'string') {
+      const message = invalidParams(request.id, 'uri must be a string');
+      this.audit(session, request.method, null, null, started, 'rejected', message);
+      return { kind: 'response', message };
+    }
+    const names = this.naming.backends.map((b) => b.name);
+    const merged = await this.fleet.merged(session.id, LISTS['resources/list']!, names);
+    const owner = merged.uris?.resolve(uri);
+    if (!owner) {
+      const message = errorResponse(request.id, {
+        code: RESOURCE_NOT_FOUND,
+        message: `Resource not found: ${uri}`,
+        data: { uri },
+      });
+      this.audit(session, request.method, uri, null, started, 'rejected', message);
+      return { kind: 'response', message };
+    }
+    return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
+  }
+
+  /** A failed backend whose prefix `frontName` carries, so the client hears which backend is down. */
+  private unavailableOwner(
+    frontName: string,
+    result: JsonObject,
+  ): { backend: string; reason: string } | undefined {
+    const meta = result._meta;
+    const down = isJsonObject(meta) ? meta['switchyard/unavailable'] : undefined;
+    if (!Array.isArray(down)) return undefined;
+    for (const u of down as { backend: string; reason: string }[]) {
+      const { prefix } = this.naming.backend(u.backend);
+      if (prefix === false || frontName.startsWith(`${prefix}${this.naming.separator}`)) return u;
+    }
+    return undefined;
+  }
+
+  /** Sends `request` (with the backend's own name or URI in `params`) to `backend`; a stream back. */
+  private route(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    backend: string,
+    params: JsonObject,
+    started: number,
+  ): Outcome {
+    if (session.inflight.has(request.id)) {
+      return {
+        kind: 'response',
+        message: invalidRequest(request.id, `request id ${JSON.stringify(request.id)} is already in flight`),
+      };
+    }
+    const stream = new MessageStream<JsonRpcMessage>(() =>
+      inflight.abandon('cancelled', 'the client stopped reading'),
+    );
+    let lease: WorkerLease | undefined;
+    let done = false;
+    const name = nameOf(request);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let permit: Permit | undefined;
+    const finish = (message: JsonRpcResponse | undefined, outcome: AuditOutcome, error?: string) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      permit?.release({ latencyMs: Math.max(0, this.now() - started), outcome: permitOutcome(outcome) });
+      if (message) stream.push(message);
+      stream.end();
+      session.inflight.delete(request.id);
+      lease?.release();
+      this.audit(session, request.method, name, backend, started, outcome, message, error, lease?.worker.id);
+    };
+    const inflight: InFlight = {
+      abandon: (outcome, reason, message) => {
+        inflight.worker?.cancel(session.id, request.id, reason);
+        finish(message, outcome, reason);
+      },
+    };
+    session.inflight.set(request.id, inflight);
+    const timeoutMs = this.options.requestTimeoutMs ?? 60_000;
+    timer = setTimeout(() => {
+      const message = errorResponse(request.id, {
+        code: REQUEST_TIMEOUT,
+        message: `Request timed out after ${timeoutMs} ms (backend "${backend}")`,
+        data: { backend, timeoutMs },
+      });
+      inflight.abandon('timeout', 'request timed out', message);
+    }, timeoutMs);
+    void (async () => {
+      const bulkhead = this.options.admission?.[backend];
+      if (bulkhead) {
+        try {
+          const granted = await bulkhead.acquire();
+          if (done) return granted.release({ latencyMs: 0, outcome: 'dropped' });
+          permit = granted;
+        } catch (e) {
+          return finish(overloaded(request.id, backend, reasonOf(e)), 'rejected', reasonOf(e));
+        }
+      }
+      try {
+        const leased = await this.fleet.acquire(backend, session.id);
+        lease = leased.lease;
+        const worker = leased.worker;
+        if (done) return void lease.release();
+        inflight.worker = worker;
+        worker.call(
+          session.id,
+          { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
+          {
+            progress: (m) => stream.push(m),
+            response: (m) => finish(m, outcomeOf(m)),
+            closed: (reason) => finish(backendUnavailable(request.id, backend, reason), 'error', reason),
+            serverRequest: (m) => this.relayToClient(session, worker, stream, m),
+          },
+        );
+      } catch (e) {
+        const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
+        finish(backendUnavailable(request.id, backend, reason), 'error', reason);
+      }
+    })();
+    return { kind: 'stream', messages: stream };
+  }
+
+  // ── server-to-client requests ──────────────────────────────────────────────────────────────
+
+  /** A worker's request, relayed on the stream of the client request it came during. */
+  private relayToClient(
+    session: FrontSession,
+    worker: BackendWorker,
+    stream: MessageStream<JsonRpcMessage>,
+    message: JsonRpcRequest,
+  ): void {
+    const capability = CLIENT_CAPABILITY_OF[message.method];
+    if (capability === undefined || !isJsonObject(session.clientCapabilities[capability])) {
+      worker.channel.send(
+        errorResponse(message.id, {
+          code: METHOD_NOT_FOUND,
+          message: `the client does not support ${message.method}`,
+        }),
+      );
+      return;
+    }
+    const frontId = `switchyard-${++session.serverRequestSeq}`;
+    session.serverRequests.set(frontId, { worker, backendRequestId: message.id });
+    const relayed: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id: frontId, method: message.method };
+    if (message.params !== undefined) relayed.params = message.params;
+    stream.push(relayed);
+  }
+
+  /** The client's answer to a relayed request goes back to the worker that asked, with its id. */
+  private clientResponse(session: FrontSession, message: JsonRpcResponse): void {
+    if (message.id === undefined) return;
+    const pending = session.serverRequests.get(message.id);
+    if (!pending) return;
+    session.serverRequests.delete(message.id);
+    if (pending.worker.isClosed) return;
+    pending.worker.channel.send(
+      'result' in message
+        ? { jsonrpc: JSONRPC_VERSION, id: pending.backendRequestId, result: message.result }
+        : { jsonrpc: JSONRPC_VERSION, id: pending.backendRequestId, error: message.error },
+    );
+  }
+
+  /** A backend's own notification: list changes reach every session, log messages those that asked. */
+  private backendNotification(message: JsonRpcNotification, invalidated: readonly ListKind[]): void {
+    const methods = new Set(invalidated.map((k) => LIST_CHANGED[k]));
+    for (const session of this.sessions.all()) {
+      for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });
+      if (message.method === 'notifications/message' && allowsLog(session.logLevel, message.params?.level)) {
+        session.outbound.push(message);
+      }
+    }
+  }
+
+  // ── journal ────────────────────────────────────────────────────────────────────────────────
+
+  private async journal(fn: (j: Journal) => Promise<unknown>): Promise<void> {
+    if (!this.options.journal) return;
+    try {
+      await fn(this.options.journal);
+    } catch (e) {
+      this.options.onError?.(e);
+    }
+  }
+
+  private audit(
+    session: FrontSession,
+    method: string,
+    name: string | null,
+    backend: string | null,
+    started: number,
+    outcome: AuditOutcome,
+    response?: JsonRpcResponse,
+    error?: string,
+    worker?: string,
+  ): void {
+    const errorText = error ?? (response && isJsonRpcErrorResponse(response) ? response.error.message : null);
+    void this.journal((j) =>
+      j.audit({
+        time: started,
+        sessionId: session.id,
+        principal: session.principal,
+        backend,
+        worker: worker ?? null,
+        method,
+        name,
+        durationMs: Math.max(0, this.now() - started),
+        outcome,
+        error: errorText,
+      }),
+    );
+  }
+}
+
+function nameOf(request: JsonRpcRequest): string | null {
+  const p = request.params;
+  if (typeof p?.name === 'string') return p.name;
+  if (typeof p?.uri === 'string') return p.uri;
+  return null;
+}
+
+function outcomeOf(message: JsonRpcResponse): AuditOutcome {
+  if (isJsonRpcErrorResponse(message)) return 'error';
+  return message.result.isError === true ? 'error' : 'ok';
+}
+
+/** The fast answer when the backend that owns a request cannot take it. */
+function backendUnavailable(id: RequestId, backend: string, reason: string): JsonRpcErrorResponse {
+  return errorResponse(id, {
+    code: INTERNAL_ERROR,
+    message: `Backend "${backend}" is unavailable: ${reason}`,
+    data: { backend, reason },
+  });
+}
+
+/** The fast answer when admission refuses a request (the front door may map it to 503 / 429). */
+function overloaded(id: RequestId, backend: string, reason: string): JsonRpcErrorResponse {
+  return errorResponse(id, {
+    code: INTERNAL_ERROR,
+    message: `Backend "${backend}" is overloaded: ${reason}`,
+    data: { backend, reason, overloaded: true },
+  });
+}
+
+/** How a finished request teaches an adaptive limiter. */
+function permitOutcome(outcome: AuditOutcome): 'success' | 'failure' | 'dropped' {
+  if (outcome === 'ok') return 'success';
+  return outcome === 'timeout' || outcome === 'rejected' ? 'dropped' : 'failure';
+}
+
+function allowsLog(sessionLevel: string | undefined, level: unknown): boolean {
+  if (sessionLevel === undefined || typeof level !== 'string') return false;
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(sessionLevel);
+}

@@ -1,0 +1,179 @@
+/**
+ * The `TierPort` over `@switchyard/multi-tier`'s `MultiTierPoolManager` (types only: this file
+ * calls no runtime API, the manager is handed in).
+ *
+ * - Handshake: give each backend `port.readyHook` as its `ready`; it runs `backendHandshake` once
+ *   per worker and keeps the result by worker id, so the coordinator never repeats it.
+ * - Requests go through `Lease.forward` (the worker's own queue, concurrency limit and wire ids);
+ *   a `notifications/cancelled` the coordinator sends aborts that forward (worker-pool then cancels
+ *   on the wire with its own id and drops the late reply itself).
+ * - Worker messages (progress, list_changed) arrive through one lease's `onMessage` at a time; while
+ *   no lease on a worker is held its messages are not heard (list_changed included).
+ * - A forward that fails because the worker died or its pool closed closes the channel (the
+ *   coordinator answers every request on it with an error naming the backend); other failures
+ *   (the pool's task timeout) answer that request with an error.
+ */
+import type { Lease, MultiTierPoolManager, ReadyContext, ReadyHook } from '@switchyard/multi-tier';
+import type { Implementation } from '../aggregate/initialize.ts';
+import { INTERNAL_ERROR } from '../jsonrpc/codes.ts';
+import { errorResponse } from '../jsonrpc/responses.ts';
+import { isRequestId, JSONRPC_VERSION, type JsonRpcMessage, type RequestId } from '../jsonrpc/types.ts';
+import { backendHandshake } from './handshake.ts';
+import type { AcquireOptions, BackendHandshake, TierPort, WorkerChannel, WorkerLease } from './port.ts';
+
+type ReadyWorker = Parameters<ReadyHook>[0];
+type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession'>;
+
+const WORKER_GONE = /WorkerCrashed|PoolClosed|PoolFailed|ManagerClosed/;
+
+class LeasedChannel implements WorkerChannel {
+  private readonly listeners = new Set<(m: JsonRpcMessage) => void>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
+  private readonly leases = new Set<Lease>();
+  private holder: { lease: Lease; off: () => void } | undefined;
+  private readonly forwards = new Map<RequestId, AbortController>();
+  private closedReason: string | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly initialized: BackendHandshake | undefined,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  add(lease: Lease): void {
+    this.leases.add(lease);
+    if (!this.holder) this.listenThrough(lease);
+  }
+
+  remove(lease: Lease): void {
+    this.leases.delete(lease);
+    if (this.holder?.lease !== lease) return;
+    this.holder.off();
+    this.holder = undefined;
+    const next = this.leases.values().next().value;
+    if (next) this.listenThrough(next);
+  }
+
+  private listenThrough(lease: Lease): void {
+    this.holder = { lease, off: lease.onMessage((m) => this.emit(m as JsonRpcMessage)) };
+  }
+
+  send(message: JsonRpcMessage): void {
+    const lease = this.leases.values().next().value;
+    if (!lease || this.closedReason !== undefined) return;
+    if ('method' in message && 'id' in message && isRequestId(message.id)) {
+      const request = message;
+      const abort = new AbortController();
+      this.forwards.set(request.id, abort);
+      lease.forward(request as Parameters<Lease['forward']>[0], { signal: abort.signal }).then(
+        (response) => {
+          this.forwards.delete(request.id);
+          this.emit(response as JsonRpcMessage);
+        },
+        (e: unknown) => {
+          this.forwards.delete(request.id);
+          if (abort.signal.aborted) return;
+          const error = e instanceof Error ? e : new Error(String(e));
+          if (WORKER_GONE.test(error.name) || !lease.alive) this.close(error.message);
+          else this.emit(errorResponse(request.id, { code: INTERNAL_ERROR, message: error.message }));
+        },
+      );
+      return;
+    }
+    if ('method' in message && message.method === 'notifications/cancelled') {
+      const requestId = message.params?.requestId;
+      if (isRequestId(requestId)) this.forwards.get(requestId)?.abort();
+      return;
+    }
+    lease.post(message as Parameters<Lease['post']>[0]);
+  }
+
+  onMessage(listener: (m: JsonRpcMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  private emit(message: JsonRpcMessage): void {
+    for (const l of this.listeners) l(message);
+  }
+
+  private close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    for (const abort of this.forwards.values()) abort.abort();
+    this.forwards.clear();
+    for (const l of this.closeListeners) l(reason);
+  }
+}
+
+export class MultiTierPort implements TierPort {
+  private manager: Manager | undefined;
+  private readonly handshakes = new Map<string, BackendHandshake>();
+  private readonly channels = new Map<string, LeasedChannel>();
+
+  /** `clientInfo`: how the gateway introduces itself to backends. */
+  constructor(private readonly clientInfo: Implementation) {}
+
+  /** The `ready` hook to give every backend spec: the MCP handshake, once per worker. */
+  readonly readyHook: ReadyHook = async (worker: ReadyWorker, context: ReadyContext) => {
+    const handshake = await backendHandshake(
+      {
+        request: (method, params) => worker.request(method, params),
+        notify: (method) => worker.post({ jsonrpc: JSONRPC_VERSION, method }),
+      },
+      this.clientInfo,
+    );
+    this.handshakes.set(key(context.backend, context.workerId), handshake);
+    return handshake;
+  };
+
+  /** The manager to lease from (built with `readyHook` in its backends). */
+  use(manager: Manager): this {
+    this.manager = manager;
+    return this;
+  }
+
+  async acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
+    if (!this.manager) throw new Error('MultiTierPort: call use(manager) first');
+    const acquireOptions: Parameters<Manager['acquire']>[1] = { session: options.session };
+    if (options.signal) acquireOptions.signal = options.signal;
+    if (options.timeoutMs !== undefined) acquireOptions.timeoutMs = options.timeoutMs;
+    const lease = await this.manager.acquire(backend, acquireOptions);
+    const id = key(backend, lease.workerId);
+    let channel = this.channels.get(id);
+    if (!channel || channel.isClosed) {
+      channel = new LeasedChannel(id, this.handshakes.get(id));
+      this.channels.set(id, channel);
+      const made = channel;
+      made.onClose(() => {
+        if (this.channels.get(id) === made) this.channels.delete(id);
+        this.handshakes.delete(id);
+      });
+    }
+    channel.add(lease);
+    const held = channel;
+    return {
+      worker: held,
+      release: () => {
+        held.remove(lease);
+        lease.release();
+      },
+    };
+  }
+
+  async endSession(session: string): Promise<void> {
+    this.manager?.endSession(session);
+  }
+}
+
+function key(backend: string, workerId: number): string {
+  return `${backend}#${workerId}`;
+}

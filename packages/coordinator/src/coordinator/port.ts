@@ -1,0 +1,54 @@
+/**
+ * What the coordinator needs from the tier manager, and nothing more: a lease on a ready worker of
+ * a backend for a front session, a way to send it JSON-RPC messages and to hear what it sends, and
+ * the end of a session. `@switchyard/multi-tier` is adapted to this port (see the README); tests
+ * implement it over real stdio processes.
+ *
+ * The coordinator performs the MCP handshake itself, once per worker (keyed by `WorkerChannel.id`),
+ * the first time a lease on that worker is handed to it: a tier manager whose `ready` hook already
+ * did it reports so through `initialized` and the coordinator does not repeat it.
+ */
+import type { JsonRpcMessage } from '../jsonrpc/types.ts';
+
+/** One backend worker, as a message pipe. */
+export interface WorkerChannel {
+  /** Unique among all live and past workers of the manager. */
+  readonly id: string;
+  /** Sends one message (request, notification or response) to the worker. */
+  send(message: JsonRpcMessage): void;
+  /** Every message the worker sends; returns the unsubscribe function. */
+  onMessage(listener: (message: JsonRpcMessage) => void): () => void;
+  /** Called once when the worker is gone (exit, crash, stop), with a reason a person can read. */
+  onClose(listener: (reason: string) => void): () => void;
+  /** The backend's `initialize` result, when a `ready` hook already made the handshake. */
+  readonly initialized?: BackendHandshake;
+}
+
+/** What the handshake with one worker gave. */
+export interface BackendHandshake {
+  protocolVersion: string;
+  /** The worker's whole `initialize` result. */
+  result: { capabilities?: Record<string, unknown>; instructions?: string; [key: string]: unknown };
+}
+
+/** A worker handed out for one use; `release` gives it back. */
+export interface WorkerLease {
+  readonly worker: WorkerChannel;
+  release(): void;
+}
+
+export interface AcquireOptions {
+  /** The front session the work is for (affinity, per-session isolation). */
+  session: string;
+  signal?: AbortSignal;
+  /** How long a worker may take to be ready, ms (relative: the port and the manager need not share a clock). */
+  timeoutMs?: number;
+}
+
+/** The tier manager, as the coordinator sees it. */
+export interface TierPort {
+  /** A ready worker of `backend`; rejects with an `Error` whose message says why there is none. */
+  acquire(backend: string, options: AcquireOptions): Promise<WorkerLease>;
+  /** The front session ended: its dedicated workers may go. */
+  endSession(session: string): Promise<void>;
+}

@@ -1,0 +1,91 @@
+/**
+ * Front sessions of 2025-era clients: random, unguessable ids, each bound to the principal that
+ * created it — for anyone else the session does not exist.
+ */
+import type { Implementation } from '../aggregate/initialize.ts';
+import type { LegacyProtocolVersion } from '../era/legacy-versions.ts';
+import type { JsonObject, JsonRpcMessage, JsonRpcResponse, RequestId } from '../jsonrpc/types.ts';
+import type { BackendWorker } from './backend-worker.ts';
+import { MessageStream } from './message-stream.ts';
+
+/** A request of the session in flight on a worker. */
+export interface InFlight {
+  worker?: BackendWorker;
+  /** Ends it for the client at once (cancel, session close, timeout), with `message` if given. */
+  abandon(outcome: 'cancelled' | 'timeout', reason: string, message?: JsonRpcResponse): void;
+}
+
+export interface FrontSession {
+  readonly id: string;
+  readonly principal: string | null;
+  readonly protocolVersion: LegacyProtocolVersion;
+  readonly clientInfo: Implementation | undefined;
+  readonly clientCapabilities: JsonObject;
+  initialized: boolean;
+  /** Set by `logging/setLevel`; backends' log messages at or above it reach `outbound`. */
+  logLevel: string | undefined;
+  /** Server-initiated messages (list_changed, log messages) for this session. */
+  readonly outbound: MessageStream<JsonRpcMessage>;
+  readonly inflight: Map<RequestId, InFlight>;
+  /** Server-to-client requests relayed to this client, by the id the client sees. */
+  readonly serverRequests: Map<RequestId, { worker: BackendWorker; backendRequestId: RequestId }>;
+  /** Numbers the ids of relayed server-to-client requests. */
+  serverRequestSeq: number;
+}
+
+export type RandomBytes = (length: number) => Uint8Array;
+
+export const defaultRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
+
+export class SessionTable {
+  private readonly byId = new Map<string, FrontSession>();
+
+  constructor(private readonly randomBytes: RandomBytes) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** A fresh id: 128 random bits as 32 hex digits (visible ASCII, as `Mcp-Session-Id` requires). */
+  newId(): string {
+    for (;;) {
+      const bytes = this.randomBytes(16);
+      if (bytes.length < 16) throw new RangeError('randomBytes gave fewer than 16 bytes');
+      const id = Array.from(bytes.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+      if (!this.byId.has(id)) return id;
+    }
+  }
+
+  add(
+    session: Omit<
+      FrontSession,
+      'outbound' | 'inflight' | 'initialized' | 'logLevel' | 'serverRequests' | 'serverRequestSeq'
+    >,
+  ): FrontSession {
+    const full: FrontSession = {
+      ...session,
+      initialized: false,
+      logLevel: undefined,
+      outbound: new MessageStream(),
+      inflight: new Map(),
+      serverRequests: new Map(),
+      serverRequestSeq: 0,
+    };
+    this.byId.set(full.id, full);
+    return full;
+  }
+
+  /** The session, only for the principal that created it. */
+  get(id: string, principal: string | null): FrontSession | undefined {
+    const s = this.byId.get(id);
+    return s && s.principal === principal ? s : undefined;
+  }
+
+  delete(id: string): void {
+    this.byId.delete(id);
+  }
+
+  all(): IterableIterator<FrontSession> {
+    return this.byId.values();
+  }
+}
