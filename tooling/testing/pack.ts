@@ -79,3 +79,20 @@ export function packInstallAndRun(pkgDir: string, script: string, runtime: 'node
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * What is wrong with a package's tarball, as readable lines (empty when it is publishable): the
+ * entry point, its types and the README must be there; tests and sources must not.
+ */
+export function tarballProblems(files: string[], required: string[] = []): string[] {
+  const problems: string[] = [];
+  for (const f of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/README.md', ...required]) {
+    if (!files.includes(f)) problems.push(`missing ${f}`);
+  }
+  for (const f of files) {
+    if (f.includes('.test.') || f.startsWith('package/src/') || f.startsWith('package/test/')) {
+      problems.push(`should not ship ${f}`);
+    }
+  }
+  return problems;
+}

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { packInstallAndRun } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,11 +50,7 @@ console.log(JSON.stringify({
 describe('pack', () => {
   it('installs from the tarball and runs under Node from dist/', { timeout: 120_000 }, () => {
     const { stdout, files } = packInstallAndRun(pkgDir, script, 'node');
-    expect(files).toContain('package/dist/index.js');
-    expect(files).toContain('package/dist/index.d.ts');
-    expect(files).toContain('package/README.md');
-    expect(files.some((f) => f.includes('.test.'))).toBe(false);
-    expect(files.some((f) => f.startsWith('package/src/'))).toBe(false);
+    expect(tarballProblems(files)).toEqual([]);
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(out).toEqual({
       inFlight: 1,

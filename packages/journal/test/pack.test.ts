@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { packInstallAndRun } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
 
 it('installs from its tarball and journals to a SQLite file', { timeout: 120_000 }, () => {
   const script = `
@@ -40,8 +40,5 @@ it('installs from its tarball and journals to a SQLite file', { timeout: 120_000
     ['stream-1#1', 'notifications/progress'],
   ]);
   expect(out.refused).toBe(true);
-  expect(files).toContain('package/dist/index.js');
-  expect(files).toContain('package/dist/drivers/sqlite/store.js');
-  expect(files).toContain('package/README.md');
-  expect(files.some((f) => f.includes('.test.'))).toBe(false);
+  expect(tarballProblems(files, ['package/dist/drivers/sqlite/store.js'])).toEqual([]);
 });

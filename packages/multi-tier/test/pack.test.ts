@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { packInstallAndRun } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
 import { server } from './helpers.ts';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
@@ -46,11 +46,7 @@ console.log(JSON.stringify({ report, text: echoed.content[0].text, warmHit: leas
 describe('pack', () => {
   it('installs from the tarball and runs a hot backend from dist/', { timeout: 120_000 }, () => {
     const { stdout, files } = packInstallAndRun(pkgDir, script, 'bun');
-    expect(files).toContain('package/dist/index.js');
-    expect(files).toContain('package/dist/index.d.ts');
-    expect(files).toContain('package/README.md');
-    expect(files.some((f) => f.includes('.test.'))).toBe(false);
-    expect(files.some((f) => f.startsWith('package/src/'))).toBe(false);
+    expect(tarballProblems(files)).toEqual([]);
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(out).toEqual({
       report: { ready: ['fixture'], failed: [] },
