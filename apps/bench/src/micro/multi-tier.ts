@@ -12,29 +12,17 @@
  * can be a devDependency of apps/bench.
  */
 import { fileURLToPath } from 'node:url';
-import { MultiTierPoolManager } from '@switchyard/multi-tier';
+import {
+  type Isolation,
+  type Lease,
+  MultiTierPoolManager,
+  type StdioBackendSpec,
+  type Tier,
+} from '@switchyard/multi-tier';
 import type { PoolWorker } from '@switchyard/worker-pool';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
 const server = fileURLToPath(new URL('../../../../tooling/fixtures/mcp/stdio-server.ts', import.meta.url));
-
-/** What this suite uses of @switchyard/multi-tier. */
-interface Lease {
-  readonly warmHit: boolean;
-  release(): void;
-}
-interface Manager {
-  start(): Promise<{ ready: string[]; failed: { backend: string; reason: string }[] }>;
-  acquire(backend: string, options?: { session?: string }): Promise<Lease>;
-  endSession(session: string): void;
-  stats(): { workers: number; backends: Record<string, { workers: { ready: number; spare: number } }> };
-  stop(): Promise<void>;
-}
-type ManagerClass = new (options: unknown) => Manager;
-
-async function loadManager(): Promise<ManagerClass> {
-  return MultiTierPoolManager as unknown as ManagerClass;
-}
 
 async function initialize(w: PoolWorker): Promise<void> {
   await w.request('initialize', {
@@ -45,7 +33,11 @@ async function initialize(w: PoolWorker): Promise<void> {
   w.post({ jsonrpc: '2.0', method: 'notifications/initialized' });
 }
 
-const backend = (tier: string, isolation: string, extra: Record<string, unknown> = {}) => ({
+const backend = (
+  tier: Tier,
+  isolation: Isolation,
+  extra: Partial<StdioBackendSpec> = {},
+): StdioBackendSpec => ({
   kind: 'stdio',
   command: process.execPath,
   args: [server],
@@ -78,17 +70,21 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 /** One acquire for a new session, timed until the lease is in hand. */
-async function timedAcquire(m: Manager, name: string, session: string): Promise<[number, Lease]> {
+async function timedAcquire(
+  m: MultiTierPoolManager,
+  name: string,
+  session: string,
+): Promise<[number, Lease]> {
   const t0 = performance.now();
   const lease = await m.acquire(name, { session });
   return [performance.now() - t0, lease];
 }
 
-async function measure(ctx: SuiteContext, Manager: ManagerClass): Promise<Record<string, Latencies>> {
+async function measure(ctx: SuiteContext): Promise<Record<string, Latencies>> {
   const coldN = ctx.dry ? 2 : ctx.quick ? 6 : 20;
   const hotN = ctx.dry ? 2 : ctx.quick ? 10 : 40;
   const warmN = ctx.dry ? 2 : ctx.quick ? 500 : 5000;
-  const m = new Manager({
+  const m = new MultiTierPoolManager({
     backends: {
       hot: backend('hot', 'per-session', { spares: 1 }),
       warm: backend('warm', 'shared'),
@@ -141,8 +137,7 @@ const suite: BenchSuite = {
   description:
     'new session → ready, initialized worker: hot spare, warm running worker, cold start (MCP fixture)',
   async run(ctx) {
-    const Manager = await loadManager();
-    const r = await measure(ctx, Manager);
+    const r = await measure(ctx);
     const base = r.cold!.p50;
     ctx.log(
       `samples: hot ${r.hot!.n}, warm ${r.warm!.n}, cold ${r.cold!.n}; ` +
