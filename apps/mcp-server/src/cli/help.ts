@@ -9,7 +9,7 @@ Usage: switchyard <command> [options]
 
 Commands:
   check-config <file>   Validate a configuration file and list its backends.
-  serve                 Run the HTTP front door.              (not yet available)
+  serve                 Run the HTTP front door (Streamable HTTP on /mcp).
   stdio                 Run the stdio front door.             (not yet available)
   journal export|tail   Read the journal.                     (not yet available)
 
@@ -17,8 +17,7 @@ Options:
   -h, --help            Show help (also after a command: switchyard check-config --help).
   -v, --version         Show the version.
 
-Status: only check-config works in this version. serve, stdio and journal answer
-"not yet available" (exit code 2) until the gateway is wired to the coordinator.
+Status: stdio and journal answer "not yet available" (exit code 2) in this version.
 
 Exit codes: 0 done, 1 invalid configuration, 2 usage error or command not yet available.`;
 
@@ -31,13 +30,24 @@ from the environment. Prints "ok: N backends (…)", or every problem found with
 the key, what was expected and what was found.
 
 Exit codes: 0 valid, 1 invalid, 2 usage error.`,
-  serve: `Usage: switchyard serve [--config <file>]
+  serve: `Usage: switchyard serve [--config <file>] [--host <host>] [--port <port>] [--log-level <level>]
 
-Not yet available: the HTTP front door comes when the coordinator lands. For now this
-command only answers "not yet available" with exit code 2.
+Serves the configured backends as one MCP server over Streamable HTTP at /mcp (MCP revisions
+2025-03-26 … 2025-11-25). Without --config, the embedded default: the builtin tools on worker
+threads, the journal at ./switchyard.db.
 
-Planned: serve the configured backends (or the embedded default: the builtin tools, journal
-at ./switchyard.db) over Streamable HTTP at switchyard.listen.`,
+  -c, --config <file>   Configuration file (JSON or JSONC).
+      --host <host>     Interface to listen on. Default switchyard.listen.host (127.0.0.1).
+  -p, --port <port>     Port; 0 picks a free one. Default switchyard.listen.port (7331).
+      --log-level <l>   trace, debug, info, warn, error, fatal or silent. Default info
+                        (or SWITCHYARD_LOG_LEVEL).
+
+The first line on stdout is the URL of the MCP endpoint; logs are JSON lines on stderr.
+Also served: /healthz (alive), /readyz (hot backends ready).
+SIGTERM or SIGINT stops it gracefully: requests in flight finish (up to 10 s), the journal
+is flushed, every backend is stopped.
+
+Exit codes: 0 stopped cleanly, 1 invalid configuration, 2 usage error.`,
   stdio: `Usage: switchyard stdio [--config <file>]
 
 Not yet available: the stdio front door comes when the coordinator lands. For now this

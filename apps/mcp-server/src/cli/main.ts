@@ -9,6 +9,7 @@ import { checkConfig } from './check-config.ts';
 import { COMMANDS, type Command, MAIN_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { notYetAvailable } from './not-yet.ts';
+import { serve } from './serve.ts';
 import { argumentError, usageError } from './usage.ts';
 
 export const VERSION: string = pkg.version;
@@ -48,7 +49,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const args = globals.help ? ['--help', ...rest] : rest;
   try {
-    return command === 'check-config' ? await checkConfig(args, io) : notYetAvailable(command, args, io);
+    switch (command) {
+      case 'check-config':
+        return await checkConfig(args, io);
+      case 'serve':
+        return await serve(args, io, VERSION);
+      default:
+        return notYetAvailable(command, args, io);
+    }
   } catch (error) {
     return argumentError(io, error, command);
   }

@@ -1,4 +1,4 @@
-/** `serve`, `stdio`, `journal export|tail`: present in help, honest that they are not wired yet. */
+/** `stdio`, `journal export|tail`: present in help, honest that they are not wired yet. */
 import { parseArgs } from 'node:util';
 import { COMMAND_HELP, type Command } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
@@ -7,7 +7,7 @@ import { usageError } from './usage.ts';
 const SUBCOMMANDS: Partial<Record<Command, readonly string[]>> = { journal: ['export', 'tail'] };
 
 export function notYetAvailable(
-  command: Exclude<Command, 'check-config'>,
+  command: Exclude<Command, 'check-config' | 'serve'>,
   args: string[],
   io: CliIo,
 ): number {

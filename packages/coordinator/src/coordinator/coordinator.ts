@@ -8,7 +8,7 @@
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
 import type { Bulkhead, Permit } from '@switchyard/flow-balancer';
-import type { AuditOutcome, Journal } from '@switchyard/journal';
+import type { AuditInput, AuditOutcome, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
@@ -90,6 +90,8 @@ export interface MCPCoordinatorOptions {
   cursorKey?: string;
   /** Errors of background work (journal writes). Default: ignored. */
   onError?: (error: unknown) => void;
+  /** Told of every request's end, as the journal's audit entry (metrics, dashboards). */
+  onAudit?: (entry: AuditInput) => void;
 }
 
 /** The client capability a server-to-client request needs. */
@@ -104,6 +106,8 @@ const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', '
 /** Counters for tests and metrics. */
 export interface CoordinatorStats {
   sessions: number;
+  /** Routed requests not yet answered, across sessions. */
+  inFlight: number;
   workers: number;
   /** Handshakes made with backend workers (one per worker). */
   handshakes: number;
@@ -139,6 +143,7 @@ export class MCPCoordinator {
   stats(): CoordinatorStats {
     return {
       sessions: this.sessions.size,
+      inFlight: [...this.sessions.all()].reduce((n, s) => n + s.inflight.size, 0),
       workers: this.fleet.workerCount,
       handshakes: this.fleet.handshakes,
       lateReplies: this.fleet.lateReplies,
@@ -548,20 +553,20 @@ export class MCPCoordinator {
     worker?: string,
   ): void {
     const errorText = error ?? (response && isJsonRpcErrorResponse(response) ? response.error.message : null);
-    void this.journal((j) =>
-      j.audit({
-        time: started,
-        sessionId: session.id,
-        principal: session.principal,
-        backend,
-        worker: worker ?? null,
-        method,
-        name,
-        durationMs: Math.max(0, this.now() - started),
-        outcome,
-        error: errorText,
-      }),
-    );
+    const entry: AuditInput = {
+      time: started,
+      sessionId: session.id,
+      principal: session.principal,
+      backend,
+      worker: worker ?? null,
+      method,
+      name,
+      durationMs: Math.max(0, this.now() - started),
+      outcome,
+      error: errorText,
+    };
+    this.options.onAudit?.(entry);
+    void this.journal((j) => j.audit(entry));
   }
 }
 

@@ -12,19 +12,63 @@
  * - A forward that fails because the worker died or its pool closed closes the channel (the
  *   coordinator answers every request on it with an error naming the backend); other failures
  *   (the pool's task timeout) answer that request with an error.
+ * - Module backends (thread workers) speak MCP through one exported handler, `mcp(request, ctx)`,
+ *   which takes a JSON-RPC request and returns its JSON-RPC response (`MODULE_MCP_HANDLER`);
+ *   notifications other than cancellation are not delivered to threads (they have no use for them).
  */
 import type { Lease, MultiTierPoolManager, ReadyContext, ReadyHook } from '@switchyard/multi-tier';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { INTERNAL_ERROR } from '../jsonrpc/codes.ts';
 import { errorResponse } from '../jsonrpc/responses.ts';
-import { isRequestId, JSONRPC_VERSION, type JsonRpcMessage, type RequestId } from '../jsonrpc/types.ts';
-import { backendHandshake } from './handshake.ts';
+import {
+  isRequestId,
+  JSONRPC_VERSION,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type RequestId,
+} from '../jsonrpc/types.ts';
+import { backendHandshake, type HandshakeTransport } from './handshake.ts';
 import type { AcquireOptions, BackendHandshake, TierPort, WorkerChannel, WorkerLease } from './port.ts';
 
 type ReadyWorker = Parameters<ReadyHook>[0];
 type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession'>;
 
 const WORKER_GONE = /WorkerCrashed|PoolClosed|PoolFailed|ManagerClosed/;
+
+/** The handler a module backend's thread module exports: JSON-RPC request in, response out. */
+export const MODULE_MCP_HANDLER = 'mcp';
+
+type Forward = (request: JsonRpcRequest, signal: AbortSignal) => Promise<JsonRpcResponse>;
+
+/** How a request reaches a worker: forwarded on a process's wire, or handed to a thread's handler. */
+function forwarderOf(lease: Lease): Forward {
+  if (lease.worker.kind === 'thread') {
+    return (request, signal) => lease.request<JsonRpcResponse>(MODULE_MCP_HANDLER, request, { signal });
+  }
+  return (request, signal) =>
+    lease.forward(request as Parameters<Lease['forward']>[0], { signal }) as Promise<JsonRpcResponse>;
+}
+
+/** The handshake's two moves on a worker of either kind. */
+function handshakeTransportOf(worker: ReadyWorker): HandshakeTransport {
+  if (worker.kind === 'thread') {
+    let seq = 0;
+    return {
+      request: async (method, params) => {
+        const request = { jsonrpc: JSONRPC_VERSION, id: `handshake-${++seq}`, method, params };
+        const response = await worker.request<JsonRpcResponse>(MODULE_MCP_HANDLER, request);
+        if ('error' in response) throw new Error(`${method} failed: ${response.error.message}`);
+        return response.result;
+      },
+      notify: () => {},
+    };
+  }
+  return {
+    request: (method, params) => worker.request(method, params),
+    notify: (method) => worker.post({ jsonrpc: JSONRPC_VERSION, method }),
+  };
+}
 
 class LeasedChannel implements WorkerChannel {
   private readonly listeners = new Set<(m: JsonRpcMessage) => void>();
@@ -68,7 +112,7 @@ class LeasedChannel implements WorkerChannel {
       const request = message;
       const abort = new AbortController();
       this.forwards.set(request.id, abort);
-      lease.forward(request as Parameters<Lease['forward']>[0], { signal: abort.signal }).then(
+      forwarderOf(lease)(request, abort.signal).then(
         (response) => {
           this.forwards.delete(request.id);
           this.emit(response as JsonRpcMessage);
@@ -88,7 +132,7 @@ class LeasedChannel implements WorkerChannel {
       if (isRequestId(requestId)) this.forwards.get(requestId)?.abort();
       return;
     }
-    lease.post(message as Parameters<Lease['post']>[0]);
+    if (lease.worker.kind === 'process') lease.post(message as Parameters<Lease['post']>[0]);
   }
 
   onMessage(listener: (m: JsonRpcMessage) => void): () => void {
@@ -124,13 +168,7 @@ export class MultiTierPort implements TierPort {
 
   /** The `ready` hook to give every backend spec: the MCP handshake, once per worker. */
   readonly readyHook: ReadyHook = async (worker: ReadyWorker, context: ReadyContext) => {
-    const handshake = await backendHandshake(
-      {
-        request: (method, params) => worker.request(method, params),
-        notify: (method) => worker.post({ jsonrpc: JSONRPC_VERSION, method }),
-      },
-      this.clientInfo,
-    );
+    const handshake = await backendHandshake(handshakeTransportOf(worker), this.clientInfo);
     this.handshakes.set(key(context.backend, context.workerId), handshake);
     return handshake;
   };

@@ -1,0 +1,20 @@
+/**
+ * Structured JSON logs on stderr (stdout belongs to the URL line of `serve` and to the MCP stream
+ * of `stdio`), one object per line, with levels: pino, writing synchronously so that nothing is
+ * lost at exit.
+ */
+import pino, { type Logger } from 'pino';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export function isLogLevel(level: string): level is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(level);
+}
+
+export function createLogger(level: LogLevel): Logger {
+  return pino({ level, base: { name: 'switchyard' } }, pino.destination({ fd: 2, sync: true }));
+}
+
+export type { Logger };

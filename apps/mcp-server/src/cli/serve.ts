@@ -1,0 +1,130 @@
+/**
+ * `switchyard serve`: the HTTP front door. Loads the configuration (or the embedded default),
+ * starts the gateway, listens, and prints the MCP URL as the first line on stdout. SIGTERM or
+ * SIGINT: stop accepting, let requests in flight finish up to the grace period, flush the journal,
+ * stop every backend, exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { defaultConfig } from '../config/defaults.ts';
+import { ConfigError, isConfigError } from '../config/errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { GatewayConfig } from '../config/resolve.ts';
+import { startGateway } from '../gateway/gateway.ts';
+import { isLoopbackHostname } from '../http/origin.ts';
+import { createHttpHandler } from '../http/router.ts';
+import { COMMAND_HELP } from './help.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { createLogger, isLogLevel, LOG_LEVELS } from './logger.ts';
+import { usageError } from './usage.ts';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function portOf(text: string | undefined): number | undefined | 'bad' {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  return text.trim() !== '' && Number.isInteger(n) && n >= 0 && n <= 65_535 ? n : 'bad';
+}
+
+/** Resolves when `check()` holds (polled) or after `timeoutMs`. */
+async function settle(check: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+}
+
+export async function loadConfigOrDefault(file: string | undefined, io: CliIo): Promise<GatewayConfig> {
+  return file === undefined ? defaultConfig(io.cwd) : loadConfigFile(file, { env: io.env, cwd: io.cwd });
+}
+
+export async function serve(args: string[], io: CliIo, version: string): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      'log-level': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(COMMAND_HELP.serve);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0)
+    return usageError(io, `serve takes no arguments; found ${positionals.join(' ')}`);
+  const port = portOf(values.port);
+  if (port === 'bad')
+    return usageError(io, `--port must be an integer from 0 to 65535; found "${values.port}"`);
+  const level = values['log-level'] ?? io.env.SWITCHYARD_LOG_LEVEL ?? 'info';
+  if (!isLogLevel(level))
+    return usageError(io, `--log-level must be one of ${LOG_LEVELS.join(', ')}; found "${level}"`);
+  const log = createLogger(level);
+
+  let config: GatewayConfig;
+  try {
+    config = await loadConfigOrDefault(values.config, io);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(error.message);
+    return EXIT.invalid;
+  }
+  const host = values.host ?? config.settings.listen.host;
+  if (!isLoopbackHostname(host) && config.settings.auth.tokens.length === 0) {
+    io.err(
+      new ConfigError(config.source, [
+        {
+          path: 'switchyard.auth.tokens',
+          expected: `at least one bearer token, since the gateway listens on ${host} (not loopback)`,
+          found: 'none',
+        },
+      ]).message,
+    );
+    return EXIT.invalid;
+  }
+
+  const gateway = await startGateway(config, {
+    version,
+    onError: (e) => log.error({ err: e }, 'background error'),
+  });
+  for (const f of gateway.started.failed)
+    log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
+  for (const b of gateway.backends)
+    if (b.notServed) log.warn({ backend: b.name, reason: b.notServed }, 'backend not served');
+
+  const handler = createHttpHandler(gateway, { host });
+  const server = Bun.serve({
+    hostname: host,
+    port: port ?? config.settings.listen.port,
+    idleTimeout: 60,
+    fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
+  });
+  io.out(`${server.url.origin}/mcp`);
+  log.info(
+    { url: `${server.url.origin}/mcp`, config: config.source, backends: config.backends.map((b) => b.name) },
+    'listening',
+  );
+
+  const { promise: stopped, resolve } = Promise.withResolvers<void>();
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    // Stop accepting, let routed requests finish (open GET streams would never end on their own),
+    // then end the sessions, stop the backends, flush the journal and drop what connections remain.
+    void server.stop(false);
+    await settle(() => gateway.coordinator.stats().inFlight === 0, SHUTDOWN_GRACE_MS);
+    await gateway.stop({ timeoutMs: 2_000 });
+    await server.stop(true);
+    log.info({}, 'stopped');
+    resolve();
+  };
+  const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await stopped;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return EXIT.ok;
+}

@@ -1,0 +1,91 @@
+/**
+ * What the gateway has been doing lately, for the dashboard and `/readyz`: the most recent calls,
+ * totals, a request rate over the last minute and latency percentiles over the last 1024
+ * requests. Fed by the coordinator's audit entries; listeners hear of each one.
+ */
+import type { AuditInput } from '@switchyard/journal';
+
+export interface RecentCall {
+  at: number;
+  session: string | null;
+  method: string;
+  name: string | null;
+  backend: string | null;
+  outcome: string;
+  durationMs: number;
+}
+
+export interface ActivityFigures {
+  total: number;
+  errors: number;
+  ratePerSec: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+}
+
+const RECENT = 50;
+const WINDOW = 1024;
+const RATE_WINDOW_MS = 60_000;
+
+function percentile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? null;
+}
+
+export class Activity {
+  private readonly recent: RecentCall[] = [];
+  private readonly durations: number[] = [];
+  private readonly arrivals: number[] = [];
+  private total = 0;
+  private errors = 0;
+  private readonly listeners = new Set<(call: RecentCall) => void>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  record(entry: AuditInput): void {
+    const call: RecentCall = {
+      at: entry.time ?? this.now(),
+      session: entry.sessionId ?? null,
+      method: entry.method,
+      name: entry.name ?? null,
+      backend: entry.backend ?? null,
+      outcome: entry.outcome,
+      durationMs: entry.durationMs,
+    };
+    this.total++;
+    if (entry.outcome !== 'ok') this.errors++;
+    this.recent.unshift(call);
+    if (this.recent.length > RECENT) this.recent.pop();
+    this.durations.push(entry.durationMs);
+    if (this.durations.length > WINDOW) this.durations.shift();
+    this.arrivals.push(this.now());
+    if (this.arrivals.length > WINDOW) this.arrivals.shift();
+    for (const l of this.listeners) l(call);
+  }
+
+  calls(): readonly RecentCall[] {
+    return this.recent;
+  }
+
+  figures(): ActivityFigures {
+    const sorted = [...this.durations].sort((a, b) => a - b);
+    const since = this.now() - RATE_WINDOW_MS;
+    const inWindow = this.arrivals.filter((t) => t >= since);
+    const span = inWindow.length > 0 ? Math.max(1000, this.now() - (inWindow[0] ?? 0)) : RATE_WINDOW_MS;
+    return {
+      total: this.total,
+      errors: this.errors,
+      ratePerSec: inWindow.length / (span / 1000),
+      p50Ms: percentile(sorted, 0.5),
+      p90Ms: percentile(sorted, 0.9),
+      p99Ms: percentile(sorted, 0.99),
+    };
+  }
+
+  /** Hear of each call as it ends; returns the unsubscribe function. */
+  subscribe(listener: (call: RecentCall) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The gateway assembled from a configuration: the journal (SQLite), the tier manager with one
+ * backend per served entry, the port that makes its workers MCP peers, and the coordinator in
+ * front. `startGateway` resolves once the hot backends are ready or have failed (a failed
+ * backend is reported, not fatal: the others are served); `stop` ends sessions, stops every
+ * worker and closes the journal.
+ */
+
+import { MCPCoordinator, MultiTierPort } from '@switchyard/coordinator';
+import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
+import type { Journal } from '@switchyard/journal';
+import { createJournal, sqliteDriver } from '@switchyard/journal';
+import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
+import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
+import { Activity } from './activity.ts';
+import { backendSpec } from './backend-spec.ts';
+
+export interface GatewayOptions {
+  /** `serverInfo.version`. */
+  version: string;
+  /** The environment stdio backends inherit. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Background errors (journal writes, a session's cleanup). */
+  onError?: (error: unknown) => void;
+}
+
+export interface BackendStatus {
+  name: string;
+  kind: BackendConfig['kind'];
+  /** Why it is not served, when it is not. */
+  notServed?: string;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly coordinator: MCPCoordinator;
+  readonly manager: MultiTierPoolManager;
+  readonly journal: Journal;
+  readonly activity: Activity;
+  readonly backends: readonly BackendStatus[];
+  /** The hot backends' start: which are ready and which failed. */
+  readonly started: StartReport;
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+}
+
+export const SERVER_NAME = 'switchyard';
+
+function admissionOf(backends: readonly BackendConfig[]): Record<string, Bulkhead> {
+  const admission: Record<string, Bulkhead> = {};
+  for (const b of backends) {
+    const limit = b.limits.concurrency * Math.max(1, b.replicas.max);
+    admission[b.name] = new Bulkhead({ limiter: new FixedLimiter({ limit }), queueCapacity: b.limits.queue });
+  }
+  return admission;
+}
+
+export async function startGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
+  const serverInfo = { name: SERVER_NAME, version: options.version };
+  const port = new MultiTierPort(serverInfo);
+  const specs: Record<string, BackendSpec> = {};
+  const statuses: BackendStatus[] = [];
+  for (const backend of config.backends) {
+    const spec = backendSpec(backend, port.readyHook, options.env ?? process.env);
+    if (spec) specs[backend.name] = spec;
+    statuses.push({
+      name: backend.name,
+      kind: backend.kind,
+      ...(!spec && { notServed: `${backend.kind} backends are not supported yet` }),
+    });
+  }
+  const served = config.backends.filter((b) => specs[b.name] !== undefined);
+  const { settings } = config;
+  const journal = await createJournal({
+    driver: sqliteDriver({ path: settings.journal.path }),
+    retention: settings.journal.retention,
+    ...(options.onError && { onError: options.onError }),
+  });
+  const manager = new MultiTierPoolManager({
+    backends: specs,
+    budget: { maxWorkers: settings.budget.processes, maxMemoryMb: settings.budget.memoryMb },
+  });
+  port.use(manager);
+  const activity = new Activity();
+  const coordinator = new MCPCoordinator({
+    tiers: port,
+    backends: served.map((b) => ({ name: b.name, prefix: b.prefix, tools: b.tools })),
+    separator: settings.namespacing.separator,
+    serverInfo,
+    journal,
+    admission: admissionOf(served),
+    requestTimeoutMs: Math.max(1, ...served.map((b) => b.timeouts.callMs)),
+    onAudit: (entry) => activity.record(entry),
+    ...(options.onError && { onError: options.onError }),
+  });
+  let started: StartReport;
+  try {
+    started = await manager.start();
+  } catch (error) {
+    await manager.stop();
+    await journal.close();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    coordinator,
+    manager,
+    journal,
+    activity,
+    backends: statuses,
+    started,
+    stop(stopOptions = {}) {
+      stopping ??= (async () => {
+        await coordinator.close();
+        await manager.stop(stopOptions.timeoutMs === undefined ? {} : { timeoutMs: stopOptions.timeoutMs });
+        await journal.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * `/readyz`: ready when every hot backend has a ready worker and none has failed; otherwise the
+ * reasons, one per backend. Warm and cold backends start on demand, so they do not hold
+ * readiness back (a failed one is listed with its reason); a failed hot backend does.
+ */
+import type { Gateway } from './gateway.ts';
+
+export interface Readiness {
+  ready: boolean;
+  backends: { name: string; tier: string; ready: number; state: string; reason?: string }[];
+}
+
+export function readiness(gateway: Gateway): Readiness {
+  const stats = gateway.manager.stats();
+  let ready = stats.state === 'ready';
+  const backends: Readiness['backends'] = [];
+  for (const status of gateway.backends) {
+    const s = stats.backends[status.name];
+    if (!s) {
+      backends.push({
+        name: status.name,
+        tier: 'none',
+        ready: 0,
+        state: 'not served',
+        reason: status.notServed ?? 'unknown',
+      });
+      continue;
+    }
+    const entry: Readiness['backends'][number] = {
+      name: status.name,
+      tier: s.effectiveTier,
+      ready: s.workers.ready,
+      state: s.state,
+    };
+    if (s.state === 'failed') entry.reason = s.failure?.reason ?? 'failed';
+    else if (s.effectiveTier === 'hot' && s.workers.ready === 0) entry.reason = 'no ready worker yet';
+    if (s.effectiveTier === 'hot' && (s.state === 'failed' || s.workers.ready === 0)) ready = false;
+    backends.push(entry);
+  }
+  return { ready, backends };
+}

@@ -1,0 +1,34 @@
+/**
+ * The HTTP answers of the front door: a JSON-RPC error in a JSON body with a precise status, plain
+ * JSON, and the 202 for messages that need no reply.
+ */
+import type { JsonRpcMessage, RequestId } from '@switchyard/coordinator';
+
+export type Headers = Record<string, string>;
+
+export function json(status: number, body: unknown, headers: Headers = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/** A JSON-RPC error answer (id null unless known) with an HTTP status. */
+export function rpcError(
+  status: number,
+  code: number,
+  message: string,
+  options: { id?: RequestId | null; headers?: Headers; data?: unknown } = {},
+): Response {
+  const error: { code: number; message: string; data?: unknown } = { code, message };
+  if (options.data !== undefined) error.data = options.data;
+  return json(status, { jsonrpc: '2.0', id: options.id ?? null, error }, options.headers);
+}
+
+export function accepted(headers: Headers = {}): Response {
+  return new Response(null, { status: 202, headers });
+}
+
+export function messagesJson(messages: JsonRpcMessage | JsonRpcMessage[], headers: Headers = {}): Response {
+  return json(200, messages, headers);
+}

@@ -1,0 +1,65 @@
+/**
+ * Bearer-token authentication. Each configured token stands for a principal; tokens are compared
+ * in constant time (over their SHA-256 digests, so length differences leak nothing). A request
+ * with no credentials is let in as principal `local` only from a loopback address and only when
+ * the configuration allows it.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export const LOCAL_PRINCIPAL = 'local';
+
+export interface AuthSettings {
+  tokens: readonly { token: string; principal: string }[];
+  allowUnauthenticatedLoopback: boolean;
+}
+
+export type AuthResult =
+  | { ok: true; principal: string }
+  | { ok: false; error: 'invalid_token' | 'missing'; reason: string };
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+export class Authenticator {
+  private readonly tokens: { digest: Buffer; principal: string }[];
+
+  constructor(private readonly settings: AuthSettings) {
+    this.tokens = settings.tokens.map((t) => ({ digest: digest(t.token), principal: t.principal }));
+  }
+
+  authenticate(authorization: string | null, fromLoopback: boolean): AuthResult {
+    if (authorization === null) {
+      if (fromLoopback && this.settings.allowUnauthenticatedLoopback)
+        return { ok: true, principal: LOCAL_PRINCIPAL };
+      return { ok: false, error: 'missing', reason: 'a bearer token is required' };
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1])
+      return {
+        ok: false,
+        error: 'invalid_token',
+        reason: 'the Authorization header is not "Bearer <token>"',
+      };
+    const presented = digest(match[1]);
+    let principal: string | undefined;
+    // Every token is compared, so the time taken does not say which one matched.
+    for (const t of this.tokens) {
+      if (timingSafeEqual(presented, t.digest)) principal ??= t.principal;
+    }
+    return principal === undefined
+      ? { ok: false, error: 'invalid_token', reason: 'the bearer token is not valid' }
+      : { ok: true, principal };
+  }
+}
+
+/** The `WWW-Authenticate` value for a 401 (RFC 6750). */
+export function wwwAuthenticate(result: Extract<AuthResult, { ok: false }>): string {
+  const base = 'Bearer realm="switchyard"';
+  return result.error === 'missing'
+    ? base
+    : `${base}, error="invalid_token", error_description="${result.reason}"`;
+}
+
+export function isLoopbackAddress(address: string | null): boolean {
+  if (address === null) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}

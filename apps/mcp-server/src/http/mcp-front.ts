@@ -1,0 +1,205 @@
+/**
+ * The Streamable HTTP transport of the 2025 revisions (2025-03-26 … 2025-11-25) on `/mcp`, around
+ * the coordinator:
+ *
+ * - POST: one JSON-RPC message (a batch too while the client speaks 2025-03-26). A request's answer
+ *   is JSON when its first message is its response, else an SSE stream (progress, relayed server
+ *   requests, then the response). Notifications and responses alone get 202.
+ * - GET: the session's stream of server-initiated messages (one reader at a time: a second GET is
+ *   409).
+ * - DELETE: ends the session.
+ *
+ * Checks, in order, each with its own status: 405 for other methods, 415 for a body that is not
+ * JSON, 406 for an `Accept` that excludes what the answer may be, 413 for a body over the limit,
+ * 400 (JSON-RPC -32700) for unparsable JSON, 400 for an unsupported `MCP-Protocol-Version`, 400
+ * for a missing session id, 404 for an unknown or foreign session. Admission refusals come back
+ * from the coordinator as errors marked `overloaded` and leave as 503 with `Retry-After`.
+ */
+import {
+  INVALID_REQUEST,
+  isLegacyProtocolVersion,
+  type JsonRpcMessage,
+  type JsonRpcResponse,
+  LEGACY_PROTOCOL_VERSIONS,
+  type MCPCoordinator,
+  type Outcome,
+  PARSE_ERROR,
+} from '@switchyard/coordinator';
+import { accepted, json, messagesJson, rpcError } from './answers.ts';
+import { readBody } from './body.ts';
+import { accepts, isJsonContentType } from './media.ts';
+import { sseResponse } from './sse.ts';
+
+export const SESSION_HEADER = 'mcp-session-id';
+export const PROTOCOL_VERSION_HEADER = 'mcp-protocol-version';
+/** Assumed when a client sends no version header (the transport's rule). */
+const ASSUMED_VERSION = '2025-03-26';
+const RETRY_AFTER_SECONDS = '1';
+
+export interface McpFrontOptions {
+  coordinator: MCPCoordinator;
+  maxBodyBytes: number;
+  keepAliveMs: number;
+}
+
+export interface Caller {
+  principal: string | null;
+}
+
+function isOverloaded(message: JsonRpcResponse): boolean {
+  if (!('error' in message)) return false;
+  const data = message.error.data as { overloaded?: unknown } | undefined;
+  return data?.overloaded === true;
+}
+
+function isResponse(message: JsonRpcMessage): message is JsonRpcResponse {
+  return !('method' in message);
+}
+
+export class McpFront {
+  /** Sessions whose GET stream is open (one reader each). */
+  private readonly listening = new Set<string>();
+
+  constructor(private readonly options: McpFrontOptions) {}
+
+  handle(request: Request, caller: Caller): Promise<Response> | Response {
+    switch (request.method) {
+      case 'POST':
+        return this.post(request, caller);
+      case 'GET':
+        return this.get(request, caller);
+      case 'DELETE':
+        return this.delete(request, caller);
+      default:
+        return rpcError(405, INVALID_REQUEST, `Method ${request.method} is not allowed on /mcp`, {
+          headers: { allow: 'GET, POST, DELETE' },
+        });
+    }
+  }
+
+  private versionProblem(request: Request): Response | undefined {
+    const version = request.headers.get(PROTOCOL_VERSION_HEADER);
+    if (version === null || isLegacyProtocolVersion(version)) return undefined;
+    return rpcError(400, INVALID_REQUEST, `Unsupported MCP-Protocol-Version: ${version}`, {
+      data: { supported: [...LEGACY_PROTOCOL_VERSIONS] },
+    });
+  }
+
+  private async post(request: Request, caller: Caller): Promise<Response> {
+    if (!isJsonContentType(request.headers.get('content-type'))) {
+      return rpcError(415, INVALID_REQUEST, 'Content-Type must be application/json');
+    }
+    const accept = request.headers.get('accept');
+    if (!accepts(accept, 'application/json') || !accepts(accept, 'text/event-stream')) {
+      return rpcError(406, INVALID_REQUEST, 'Accept must include application/json and text/event-stream');
+    }
+    const body = await readBody(request, this.options.maxBodyBytes);
+    if (!body.ok)
+      return rpcError(body.status, body.status === 413 ? INVALID_REQUEST : PARSE_ERROR, body.reason);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.text);
+    } catch (error) {
+      return rpcError(400, PARSE_ERROR, `Parse error: ${(error as Error).message}`);
+    }
+    const versionProblem = this.versionProblem(request);
+    if (versionProblem) return versionProblem;
+    const sessionId = request.headers.get(SESSION_HEADER) ?? undefined;
+    const context = { principal: caller.principal, ...(sessionId !== undefined && { sessionId }) };
+
+    if (Array.isArray(parsed)) {
+      const version = request.headers.get(PROTOCOL_VERSION_HEADER) ?? ASSUMED_VERSION;
+      if (version !== '2025-03-26') {
+        return rpcError(
+          400,
+          INVALID_REQUEST,
+          `Batches are not part of MCP ${version}; send one message per request`,
+        );
+      }
+      if (parsed.length === 0) return rpcError(400, INVALID_REQUEST, 'An empty batch is not a valid request');
+      const outcomes = await Promise.all(parsed.map((m) => this.options.coordinator.handle(m, context)));
+      return this.batchAnswer(outcomes);
+    }
+    const outcome = await this.options.coordinator.handle(parsed, context);
+    return this.answer(outcome, sessionId !== undefined);
+  }
+
+  private async answer(outcome: Outcome, hadSession: boolean): Promise<Response> {
+    switch (outcome.kind) {
+      case 'accepted':
+        return accepted();
+      case 'session-not-found':
+        // A request without a session id is malformed (400); one whose session is gone is 404,
+        // which tells a 2025 client to initialize again.
+        return json(hadSession ? 404 : 400, outcome.message);
+      case 'response': {
+        const headers: Record<string, string> = {};
+        if (outcome.sessionId !== undefined) headers[SESSION_HEADER] = outcome.sessionId;
+        return messagesJson(outcome.message, headers);
+      }
+      case 'stream': {
+        const iterator = outcome.messages[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        if (first.done) return accepted();
+        if (isResponse(first.value)) {
+          await iterator.return?.();
+          if (isOverloaded(first.value)) {
+            return json(503, first.value, { 'retry-after': RETRY_AFTER_SECONDS });
+          }
+          return messagesJson(first.value);
+        }
+        return sseResponse(iterator, { keepAliveMs: this.options.keepAliveMs, first: [first.value] });
+      }
+    }
+  }
+
+  /** A 2025-03-26 batch: the responses as one JSON array once every request has ended. */
+  private async batchAnswer(outcomes: Outcome[]): Promise<Response> {
+    const responses: JsonRpcMessage[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'response' || outcome.kind === 'session-not-found')
+        responses.push(outcome.message);
+      if (outcome.kind !== 'stream') continue;
+      for await (const m of outcome.messages) if (isResponse(m)) responses.push(m);
+    }
+    return responses.length === 0 ? accepted() : messagesJson(responses);
+  }
+
+  private get(request: Request, caller: Caller): Response {
+    if (!accepts(request.headers.get('accept'), 'text/event-stream')) {
+      return rpcError(406, INVALID_REQUEST, 'Accept must include text/event-stream');
+    }
+    const versionProblem = this.versionProblem(request);
+    if (versionProblem) return versionProblem;
+    const sessionId = request.headers.get(SESSION_HEADER);
+    if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
+    const outbound = this.options.coordinator.outbound(sessionId, caller.principal);
+    if (!outbound) return rpcError(404, INVALID_REQUEST, 'Session not found');
+    if (this.listening.has(sessionId)) {
+      return rpcError(409, INVALID_REQUEST, 'This session already has an open GET stream');
+    }
+    this.listening.add(sessionId);
+    const inner = outbound[Symbol.asyncIterator]();
+    const listening = this.listening;
+    const iterator: AsyncIterator<JsonRpcMessage> = {
+      next: async () => {
+        const next = await inner.next();
+        if (next.done) listening.delete(sessionId);
+        return next;
+      },
+      // The session's outbound queue outlives this stream: a later GET reads on from it.
+      return: async () => {
+        listening.delete(sessionId);
+        return { value: undefined, done: true };
+      },
+    };
+    return sseResponse(iterator, { keepAliveMs: this.options.keepAliveMs });
+  }
+
+  private async delete(request: Request, caller: Caller): Promise<Response> {
+    const sessionId = request.headers.get(SESSION_HEADER);
+    if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
+    const closed = await this.options.coordinator.closeSession(sessionId, caller.principal);
+    return closed ? new Response(null, { status: 200 }) : rpcError(404, INVALID_REQUEST, 'Session not found');
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The gateway's HTTP handler: a Web `Request` (and the caller's address) in, a `Response` out.
+ * `/mcp` is the MCP front door; `/healthz` says the process is alive, `/readyz` whether every hot
+ * backend has a ready worker. Every route but `/healthz` passes the origin and auth checks.
+ */
+import { INVALID_REQUEST } from '@switchyard/coordinator';
+import type { Gateway } from '../gateway/gateway.ts';
+import { readiness } from '../gateway/readiness.ts';
+import { json, rpcError } from './answers.ts';
+import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
+import { McpFront } from './mcp-front.ts';
+import { isLoopbackHostname, originProblem } from './origin.ts';
+
+export interface HttpOptions {
+  /** The interface the server listens on (loopback turns the Host check on). */
+  host: string;
+  /** SSE keep-alive comment period, ms. Default 15 000. */
+  keepAliveMs?: number;
+}
+
+export type HttpHandler = (request: Request, clientAddress: string | null) => Promise<Response>;
+
+export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpHandler {
+  const { settings } = gateway.config;
+  const auth = new Authenticator(settings.auth);
+  const front = new McpFront({
+    coordinator: gateway.coordinator,
+    maxBodyBytes: settings.limits.maxBodyBytes,
+    keepAliveMs: options.keepAliveMs ?? 15_000,
+  });
+  const originPolicy = { allow: settings.origins.allow, loopbackOnly: isLoopbackHostname(options.host) };
+
+  return async (request, clientAddress) => {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/healthz') return json(200, { status: 'ok' });
+
+    const problem = originProblem(request.headers.get('origin'), request.headers.get('host'), originPolicy);
+    if (problem) return rpcError(403, INVALID_REQUEST, `Forbidden: ${problem}`);
+    const who = auth.authenticate(request.headers.get('authorization'), isLoopbackAddress(clientAddress));
+    if (!who.ok) {
+      return rpcError(401, INVALID_REQUEST, `Unauthorized: ${who.reason}`, {
+        headers: { 'www-authenticate': wwwAuthenticate(who) },
+      });
+    }
+    switch (pathname) {
+      case '/mcp':
+        return front.handle(request, { principal: who.principal });
+      case '/readyz': {
+        const ready = readiness(gateway);
+        return json(ready.ready ? 200 : 503, ready);
+      }
+      default:
+        return json(404, { error: `No route for ${pathname}` });
+    }
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * The gateway end to end over real HTTP on 127.0.0.1: SDK v1 clients, the builtin module backend on
+ * worker threads and the repo's stdio fixture as real processes.
+ */
+
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { describe, expect, it } from 'vitest';
+import {
+  connectClient,
+  fixtureEntry,
+  INITIALIZE,
+  post,
+  rawSession,
+  startInProcess,
+} from './support/gateway.ts';
+
+const BUILTIN_AND_FIXTURE = {
+  mcpServers: {
+    builtin: { module: new URL('../src/builtin/tools.ts', import.meta.url).pathname, tier: 'hot' },
+    fx: fixtureEntry('fx', { tier: 'hot' }),
+  },
+};
+
+function textOf(result: unknown): string {
+  return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
+}
+
+describe('gateway over Streamable HTTP (2025 revisions)', () => {
+  it('serves the builtin module and a stdio server as one MCP server to an SDK v1 client', async () => {
+    const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const client = await connectClient(url);
+    expect(client.getServerVersion()?.name).toBe('switchyard');
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['builtin__echo', 'builtin__uuid', 'fx__echo', 'fx__add']));
+    expect(textOf(await client.callTool({ name: 'builtin__echo', arguments: { text: 'thread' } }))).toBe(
+      'thread',
+    );
+    expect(textOf(await client.callTool({ name: 'fx__add', arguments: { a: 2, b: 3 } }))).toBe('5');
+    const bad = await client.callTool({ name: 'builtin__uuid', arguments: { count: 1000 } });
+    expect(bad.isError).toBe(true);
+    expect(textOf(bad)).toMatch(/count/);
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toContain('fixture://info');
+    const prompt = await client.getPrompt({ name: 'fx__greet', arguments: { name: 'Ada' } });
+    expect(JSON.stringify(prompt.messages)).toContain('Ada');
+  });
+
+  it('an unknown tool is an error naming it', async () => {
+    const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const client = await connectClient(url);
+    await expect(client.callTool({ name: 'nope__tool', arguments: {} })).rejects.toThrow(
+      /Unknown tool: nope__tool/,
+    );
+  });
+
+  it('delivers a stdio backend’s progress on the call’s SSE stream', async () => {
+    const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const client = await connectClient(url);
+    const progress: number[] = [];
+    const result = await client.callTool({ name: 'fx__sleep', arguments: { ms: 60 } }, CallToolResultSchema, {
+      onprogress: (p) => progress.push(p.progress),
+    });
+    expect(result.isError).toBeFalsy();
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('cancels a call: the client’s request ends at once, the backend stops, the audit says cancelled', async () => {
+    const { url, gateway } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const client = await connectClient(url);
+    const abort = new AbortController();
+    const started = Date.now();
+    const call = client.callTool({ name: 'fx__sleep', arguments: { ms: 5_000 } }, CallToolResultSchema, {
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort('changed my mind'), 100);
+    await expect(call).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // The backend heard notifications/cancelled and stopped its sleep (it counts those).
+    const whoami = async () =>
+      JSON.parse(textOf(await client.callTool({ name: 'fx__whoami', arguments: {} }))) as {
+        cancelled: number;
+      };
+    const deadline = Date.now() + 3_000;
+    while ((await whoami()).cancelled === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect((await whoami()).cancelled).toBe(1);
+    const sleeps = gateway.activity
+      .calls()
+      .filter((c) => c.method === 'tools/call' && c.name === 'fx__sleep');
+    expect(sleeps.map((c) => c.outcome)).toEqual(['cancelled']);
+    expect(gateway.coordinator.stats().lateReplies).toBe(0);
+  });
+
+  it('keeps two sessions apart when both use the same JSON-RPC ids on one shared worker', async () => {
+    const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const [a, b] = await Promise.all([rawSession(url), rawSession(url)]);
+    // Round i: both sessions send id i at the same moment (ids are unique within a session).
+    const call = (session: string, id: number, text: string) =>
+      post(
+        url,
+        { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'fx__echo', arguments: { text } } },
+        { 'mcp-session-id': session },
+      ).then((r) => r.json() as Promise<{ id: number; result: unknown }>);
+    const rounds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => Promise.all([call(a, i, `a${i}`), call(b, i, `b${i}`)])),
+    );
+    for (const [i, [ra, rb]] of rounds.entries()) {
+      expect(ra.id).toBe(i);
+      expect(rb.id).toBe(i);
+      expect(textOf(ra.result)).toBe(`a${i}`);
+      expect(textOf(rb.result)).toBe(`b${i}`);
+    }
+  });
+
+  it('with one backend down, lists return the others with the failure in _meta, and calls to it fail fast', async () => {
+    const { url } = await startInProcess({
+      mcpServers: {
+        ok: fixtureEntry('ok', { tier: 'hot' }),
+        down: {
+          command: process.execPath,
+          args: [
+            new URL('../../../tooling/fixtures/mcp/stdio-server.ts', import.meta.url).pathname,
+            '--exit-at-start',
+          ],
+          tier: 'warm',
+        },
+      },
+    });
+    const client = await connectClient(url);
+    const listed = await client.listTools();
+    expect(listed.tools.map((t) => t.name)).toContain('ok__echo');
+    const unavailable = (listed._meta as Record<string, { backend: string; reason: string }[]>)[
+      'switchyard/unavailable'
+    ];
+    expect(unavailable?.[0]?.backend).toBe('down');
+    const started = Date.now();
+    await expect(client.callTool({ name: 'down__echo', arguments: { text: 'x' } })).rejects.toThrow(/down/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(textOf(await client.callTool({ name: 'ok__echo', arguments: { text: 'still here' } }))).toBe(
+      'still here',
+    );
+  });
+
+  it('refuses work over a backend’s limits with 503 and Retry-After', async () => {
+    const { url } = await startInProcess({
+      mcpServers: {
+        slow: fixtureEntry('slow', { tier: 'hot', limits: { concurrency: 1, queue: 0 }, replicas: 1 }),
+      },
+    });
+    const session = await rawSession(url);
+    const sleep = (id: number) =>
+      post(
+        url,
+        { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'slow__sleep', arguments: { ms: 400 } } },
+        { 'mcp-session-id': session },
+      );
+    const first = sleep(1);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await sleep(2);
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    const body = (await second.json()) as {
+      id: number;
+      error: { message: string; data: { overloaded: boolean } };
+    };
+    expect(body.id).toBe(2);
+    expect(body.error.data.overloaded).toBe(true);
+    expect((await first).status).toBe(200);
+  });
+
+  it('answers initialize with a session id and negotiates an older revision', async () => {
+    const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const response = await post(url, {
+      ...INITIALIZE,
+      params: { ...INITIALIZE.params, protocolVersion: '2025-03-26' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('mcp-session-id')).toMatch(/^[0-9a-f]{32}$/);
+    const body = (await response.json()) as { result: { protocolVersion: string; capabilities: object } };
+    expect(body.result.protocolVersion).toBe('2025-03-26');
+    expect(body.result.capabilities).toHaveProperty('tools');
+  });
+});

@@ -1,0 +1,155 @@
+/**
+ * Test support: a real gateway, in this process (`startInProcess`: real backends, real HTTP on
+ * 127.0.0.1, an ephemeral port) or as the real CLI in a child process (`startServe`), plus SDK v1
+ * clients connected to it. Everything started is stopped after each test.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterEach } from 'vitest';
+import { parseConfigValue } from '../../src/config/load.ts';
+import { type Gateway, startGateway } from '../../src/gateway/gateway.ts';
+import { createHttpHandler } from '../../src/http/router.ts';
+
+export const FIXTURE = new URL('../../../../tooling/fixtures/mcp/stdio-server.ts', import.meta.url).pathname;
+export const BUILTIN = new URL('../../src/builtin/tools.ts', import.meta.url).pathname;
+const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+export async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'switchyard-gw-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An mcpServers entry running the repo's stdio fixture under Bun. */
+export function fixtureEntry(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { command: process.execPath, args: [FIXTURE, '--name', name], ...extra };
+}
+
+export interface InProcess {
+  url: string;
+  origin: string;
+  gateway: Gateway;
+}
+
+/** A gateway built from `config` (the file's JSON), served on 127.0.0.1:0 in this process. */
+export async function startInProcess(config: Record<string, unknown>): Promise<InProcess> {
+  const dir = await tempDir();
+  const withJournal = {
+    ...config,
+    switchyard: { journal: { path: join(dir, 'journal.db') }, ...(config.switchyard as object | undefined) },
+  };
+  const parsed = parseConfigValue(withJournal as never, { source: 'test', baseDir: dir, env: {} });
+  const gateway = await startGateway(parsed, { version: '0.0.0-test' });
+  const handler = createHttpHandler(gateway, { host: '127.0.0.1', keepAliveMs: 200 });
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    idleTimeout: 30,
+    fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
+  });
+  cleanups.push(async () => {
+    server.stop(true);
+    await gateway.stop();
+  });
+  return { url: `${server.url.origin}/mcp`, origin: server.url.origin, gateway };
+}
+
+/** An SDK v1 client connected to `url`; closed after the test. */
+export async function connectClient(
+  url: string,
+  options: { name?: string; capabilities?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Promise<Client> {
+  const client = new Client(
+    { name: options.name ?? 'test-client', version: '1.0.0' },
+    { capabilities: options.capabilities ?? {} },
+  );
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: options.headers ?? {} },
+  });
+  await client.connect(transport);
+  cleanups.push(() => client.close().catch(() => {}));
+  return client;
+}
+
+export interface ServeProcess {
+  url: string;
+  child: ReturnType<typeof Bun.spawn>;
+  stderr(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number>;
+}
+
+/** The real CLI: `switchyard serve --port 0 …args`, its URL read from the first stdout line. */
+export async function startServe(args: string[], options: { cwd?: string } = {}): Promise<ServeProcess> {
+  const child = Bun.spawn([process.execPath, CLI, 'serve', '--port', '0', ...args], {
+    cwd: options.cwd ?? (await tempDir()),
+    env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'debug' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  void (async () => {
+    for await (const chunk of child.stderr as ReadableStream<Uint8Array>)
+      stderr += new TextDecoder().decode(chunk);
+  })();
+  cleanups.push(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await child.exited;
+  });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let out = '';
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('\n')) {
+    if (Date.now() > deadline) throw new Error(`serve printed no URL in 20 s; stderr:\n${stderr}`);
+    const { done, value } = await reader.read();
+    if (done)
+      throw new Error(
+        `serve exited before printing its URL (code ${await child.exited}); stderr:\n${stderr}`,
+      );
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { url: out.split('\n')[0] ?? '', child, stderr: () => stderr, exited: child.exited };
+}
+
+/** A raw POST to `/mcp` with the headers a well-behaved client sends, overridable. */
+export function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+/** Initializes over raw HTTP; returns the session id. */
+export async function rawSession(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const response = await post(url, INITIALIZE, headers);
+  const id = response.headers.get('mcp-session-id');
+  if (response.status !== 200 || id === null)
+    throw new Error(`initialize failed: ${response.status} ${await response.text()}`);
+  await post(
+    url,
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { ...headers, 'mcp-session-id': id },
+  );
+  return id;
+}
