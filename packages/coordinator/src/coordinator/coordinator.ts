@@ -44,6 +44,8 @@ import {
   type RequestId,
 } from '../jsonrpc/types.ts';
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
+import type { UriOwner } from '../naming/resource-uris.ts';
+import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { MessageStream } from './message-stream.ts';
@@ -135,7 +137,8 @@ export class MCPCoordinator {
       naming: this.naming,
       clientInfo: options.serverInfo,
       timeoutMs: options.backendTimeoutMs ?? 30_000,
-      onNotification: (_backend, message, invalidated) => this.backendNotification(message, invalidated),
+      onNotification: (backend, message, invalidated) =>
+        this.backendNotification(backend, message, invalidated),
     });
     this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
   }
@@ -283,7 +286,11 @@ export class MCPCoordinator {
         case 'prompts/get':
           return await this.callNamed(session, request, started);
         case 'resources/read':
-          return await this.readResource(session, request, started);
+        case 'resources/subscribe':
+        case 'resources/unsubscribe':
+          return await this.routeByUri(session, request, started);
+        case 'completion/complete':
+          return await this.complete(session, request, started);
         default: {
           const spec = LISTS[request.method];
           if (spec) return respond(await this.list(session, request, spec));
@@ -354,30 +361,97 @@ export class MCPCoordinator {
     return this.route(session, request, owner.backend, { ...request.params, name: owner.name }, started);
   }
 
-  private async readResource(
+  /** `resources/read`, `resources/subscribe`, `resources/unsubscribe`: to the backend owning the URI. */
+  private async routeByUri(
     session: FrontSession,
     request: JsonRpcRequest,
     started: number,
   ): Promise<Outcome> {
     const uri = request.params?.uri;
-    if (typeof uri !== 'string') {
-      const message = invalidParams(request.id, 'uri must be a string');
+    const reject = (message: JsonRpcResponse): Outcome => {
+      this.audit(
+        session,
+        request.method,
+        typeof uri === 'string' ? uri : null,
+        null,
+        started,
+        'rejected',
+        message,
+      );
+      return { kind: 'response', message };
+    };
+    if (typeof uri !== 'string') return reject(invalidParams(request.id, 'uri must be a string'));
+    const owner = await this.resolveUri(session, uri);
+    if (!owner) {
+      return reject(
+        errorResponse(request.id, {
+          code: RESOURCE_NOT_FOUND,
+          message: `Resource not found: ${uri}`,
+          data: { uri },
+        }),
+      );
+    }
+    const key = subscriptionKey(owner.backend, owner.uri);
+    if (request.method === 'resources/subscribe') session.subscriptions.set(key, uri);
+    if (request.method === 'resources/unsubscribe') session.subscriptions.delete(key);
+    return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
+  }
+
+  /**
+   * The backend of a client's URI: a listed resource (or the gateway's `switchyard:` form), else
+   * the first backend (in configuration order) with a resource template the URI matches.
+   */
+  private async resolveUri(session: FrontSession, uri: string): Promise<UriOwner | undefined> {
+    const names = this.naming.backends.map((b) => b.name);
+    const listed = await this.fleet.merged(session.id, LISTS['resources/list']!, names);
+    const owner = listed.uris?.resolve(uri);
+    if (owner) return owner;
+    const templated = await this.templateOwner(session, (t) => matchesUriTemplate(t, uri));
+    return templated && { backend: templated.backend, uri };
+  }
+
+  /** The backend whose resource template satisfies `test` (first in configuration order). */
+  private async templateOwner(
+    session: FrontSession,
+    test: (uriTemplate: string) => boolean,
+  ): Promise<{ backend: string } | undefined> {
+    const names = this.naming.backends.map((b) => b.name);
+    const merged = await this.fleet.merged(session.id, LISTS['resources/templates/list']!, names);
+    const templates = (merged.result.resourceTemplates ?? []) as { name: string; uriTemplate?: unknown }[];
+    for (const t of templates) {
+      if (typeof t.uriTemplate !== 'string' || !test(t.uriTemplate)) continue;
+      const owner = merged.names?.resolve(t.name);
+      if (owner) return { backend: owner.backend };
+    }
+    return undefined;
+  }
+
+  /** `completion/complete`: to the backend of the prompt or resource (template) it refers to. */
+  private async complete(session: FrontSession, request: JsonRpcRequest, started: number): Promise<Outcome> {
+    const ref = request.params?.ref;
+    const reject = (message: JsonRpcResponse): Outcome => {
       this.audit(session, request.method, null, null, started, 'rejected', message);
       return { kind: 'response', message };
-    }
+    };
+    if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
     const names = this.naming.backends.map((b) => b.name);
-    const merged = await this.fleet.merged(session.id, LISTS['resources/list']!, names);
-    const owner = merged.uris?.resolve(uri);
-    if (!owner) {
-      const message = errorResponse(request.id, {
-        code: RESOURCE_NOT_FOUND,
-        message: `Resource not found: ${uri}`,
-        data: { uri },
-      });
-      this.audit(session, request.method, uri, null, started, 'rejected', message);
-      return { kind: 'response', message };
+    if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const merged = await this.fleet.merged(session.id, LISTS['prompts/list']!, names);
+      const owner = merged.names?.resolve(ref.name);
+      if (!owner) return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
+      const params = { ...request.params, ref: { ...ref, name: owner.name } };
+      return this.route(session, request, owner.backend, params, started);
     }
-    return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
+    if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const uri = ref.uri;
+      const owner =
+        (await this.templateOwner(session, (t) => t === uri)) ?? (await this.resolveUri(session, uri));
+      if (!owner) return reject(invalidParams(request.id, `Unknown resource or template: ${uri}`));
+      return this.route(session, request, owner.backend, request.params ?? {}, started);
+    }
+    return reject(
+      invalidParams(request.id, 'ref must be { type: "ref/prompt", name } or { type: "ref/resource", uri }'),
+    );
   }
 
   /** A failed backend whose prefix `frontName` carries, so the client hears which backend is down. */
@@ -520,9 +594,21 @@ export class MCPCoordinator {
   }
 
   /** A backend's own notification: list changes reach every session, log messages those that asked. */
-  private backendNotification(message: JsonRpcNotification, invalidated: readonly ListKind[]): void {
+  private backendNotification(
+    backend: string,
+    message: JsonRpcNotification,
+    invalidated: readonly ListKind[],
+  ): void {
     const methods = new Set(invalidated.map((k) => LIST_CHANGED[k]));
+    const updated =
+      message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
+        ? subscriptionKey(backend, message.params.uri)
+        : undefined;
     for (const session of this.sessions.all()) {
+      const frontUri = updated === undefined ? undefined : session.subscriptions.get(updated);
+      if (frontUri !== undefined) {
+        session.outbound.push({ ...message, params: { ...message.params, uri: frontUri } });
+      }
       for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });
       if (message.method === 'notifications/message' && allowsLog(session.logLevel, message.params?.level)) {
         session.outbound.push(message);
@@ -568,6 +654,10 @@ export class MCPCoordinator {
     this.options.onAudit?.(entry);
     void this.journal((j) => j.audit(entry));
   }
+}
+
+function subscriptionKey(backend: string, uri: string): string {
+  return `${backend}\u0000${uri}`;
 }
 
 function nameOf(request: JsonRpcRequest): string | null {

@@ -31,6 +31,8 @@ export interface FrontSession {
   readonly serverRequests: Map<RequestId, { worker: BackendWorker; backendRequestId: RequestId }>;
   /** Numbers the ids of relayed server-to-client requests. */
   serverRequestSeq: number;
+  /** `resources/subscribe`d URIs: the backend's URI (`backend` + NUL + uri) → the URI the client used. */
+  readonly subscriptions: Map<string, string>;
 }
 
 export type RandomBytes = (length: number) => Uint8Array;
@@ -59,7 +61,13 @@ export class SessionTable {
   add(
     session: Omit<
       FrontSession,
-      'outbound' | 'inflight' | 'initialized' | 'logLevel' | 'serverRequests' | 'serverRequestSeq'
+      | 'outbound'
+      | 'inflight'
+      | 'initialized'
+      | 'logLevel'
+      | 'serverRequests'
+      | 'serverRequestSeq'
+      | 'subscriptions'
     >,
   ): FrontSession {
     const full: FrontSession = {
@@ -70,6 +78,7 @@ export class SessionTable {
       inflight: new Map(),
       serverRequests: new Map(),
       serverRequestSeq: 0,
+      subscriptions: new Map(),
     };
     this.byId.set(full.id, full);
     return full;
