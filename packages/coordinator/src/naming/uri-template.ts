@@ -17,7 +17,7 @@ const OPERATOR_PATTERN: Readonly<Record<string, string>> = {
   '&': '(?:&[^#]*)?',
 };
 
-const escape = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeLiteral = (literal: string): string => literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A matcher for `template`, or `undefined` when it is not a well-formed template. */
 export function compileUriTemplate(template: string): RegExp | undefined {
@@ -26,7 +26,7 @@ export function compileUriTemplate(template: string): RegExp | undefined {
   for (const m of template.matchAll(/\{([^{}]*)\}/g)) {
     const before = template.slice(at, m.index);
     if (/[{}]/.test(before)) return undefined;
-    pattern += escape(before);
+    pattern += escapeLiteral(before);
     const expression = m[1] ?? '';
     const operator = /^[+#./;?&]/.test(expression) ? expression[0]! : '';
     const names = expression.slice(operator.length);
@@ -36,7 +36,7 @@ export function compileUriTemplate(template: string): RegExp | undefined {
   }
   const rest = template.slice(at);
   if (/[{}]/.test(rest)) return undefined;
-  return new RegExp(`^${pattern}${escape(rest)}$`);
+  return new RegExp(`^${pattern}${escapeLiteral(rest)}$`);
 }
 
 /** Whether `uri` matches `template` (false for a malformed template). */
