@@ -70,3 +70,16 @@ describe('switchyard serve', () => {
     expect(result.stderr).toMatch(/mcpServers\.fx\.tier/);
   });
 });
+
+describe('switchyard serve on a busy port', () => {
+  it('says the port is in use and exits 1, leaving no backend behind', async () => {
+    const blocker = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response('busy') });
+    try {
+      const result = await runCli(['serve', '--port', String(blocker.port)], { cwd: await tempDir() });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${blocker.port} is in use`));
+    } finally {
+      blocker.stop(true);
+    }
+  });
+});

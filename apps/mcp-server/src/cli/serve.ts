@@ -93,12 +93,25 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     if (b.notServed) log.warn({ backend: b.name, reason: b.notServed }, 'backend not served');
 
   const handler = createHttpHandler(gateway, { host });
-  const server = Bun.serve({
-    hostname: host,
-    port: port ?? config.settings.listen.port,
-    idleTimeout: 60,
-    fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
-  });
+  const listenPort = port ?? config.settings.listen.port;
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: host,
+      port: listenPort,
+      idleTimeout: 60,
+      fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
+    });
+  } catch (error) {
+    await gateway.stop();
+    const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+    io.err(
+      inUse
+        ? `switchyard serve: ${host}:${listenPort} is in use; choose another port with --port (or switchyard.listen.port), or --port 0 for any free one`
+        : `switchyard serve: cannot listen on ${host}:${listenPort}: ${(error as Error).message}`,
+    );
+    return EXIT.invalid;
+  }
   io.out(`${server.url.origin}/mcp`);
   log.info(
     { url: `${server.url.origin}/mcp`, config: config.source, backends: config.backends.map((b) => b.name) },
