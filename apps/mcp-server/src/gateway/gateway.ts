@@ -38,8 +38,16 @@ export interface Gateway {
   readonly journal: Journal;
   readonly activity: Activity;
   readonly backends: readonly BackendStatus[];
+  /** Admission of each served backend: its requests running and queued. */
+  readonly admission: Readonly<Record<string, Bulkhead>>;
   /** The hot backends' start: which are ready and which failed. */
   readonly started: StartReport;
+  /** `serverInfo.version`. */
+  readonly version: string;
+  /** When the gateway started, ms since the epoch. */
+  readonly startedAt: number;
+  /** Aborted when `stop` begins: long-lived streams (dashboards) end on it. */
+  readonly closing: AbortSignal;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -81,13 +89,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   });
   port.use(manager);
   const activity = new Activity();
+  const admission = admissionOf(served);
+  const closing = new AbortController();
   const coordinator = new MCPCoordinator({
     tiers: port,
     backends: served.map((b) => ({ name: b.name, prefix: b.prefix, tools: b.tools })),
     separator: settings.namespacing.separator,
     serverInfo,
     journal,
-    admission: admissionOf(served),
+    admission,
     requestTimeoutMs: Math.max(1, ...served.map((b) => b.timeouts.callMs)),
     onAudit: (entry) => activity.record(entry),
     ...(options.onError && { onError: options.onError }),
@@ -108,9 +118,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     journal,
     activity,
     backends: statuses,
+    admission,
     started,
+    version: options.version,
+    startedAt: Date.now(),
+    closing: closing.signal,
     stop(stopOptions = {}) {
       stopping ??= (async () => {
+        closing.abort();
         await coordinator.close();
         await manager.stop(stopOptions.timeoutMs === undefined ? {} : { timeoutMs: stopOptions.timeoutMs });
         await journal.close();

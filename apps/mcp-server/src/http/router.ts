@@ -1,9 +1,14 @@
 /**
  * The gateway's HTTP handler: a Web `Request` (and the caller's address) in, a `Response` out.
  * `/mcp` is the MCP front door; `/healthz` says the process is alive, `/readyz` whether every hot
- * backend has a ready worker. Every route but `/healthz` passes the origin and auth checks.
+ * backend has a ready worker; `/dashboard` is a live page fed by `/dashboard/events` (SSE). Every
+ * route but `/healthz` passes the origin and auth checks (a browser sends no bearer token, so with
+ * tokens required the dashboard is reached through a proxy that adds one, or from loopback).
  */
 import { INVALID_REQUEST } from '@switchyard/coordinator';
+import { snapshotStream } from '../dashboard/events.ts';
+import { dashboardResponse } from '../dashboard/page.ts';
+import { dashboardSource } from '../dashboard/source.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { readiness } from '../gateway/readiness.ts';
 import { json, rpcError } from './answers.ts';
@@ -28,6 +33,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     maxBodyBytes: settings.limits.maxBodyBytes,
     keepAliveMs: options.keepAliveMs ?? 15_000,
   });
+  const dashboard = dashboardSource(gateway);
   const originPolicy = { allow: settings.origins.allow, loopbackOnly: isLoopbackHostname(options.host) };
 
   return async (request, clientAddress) => {
@@ -45,6 +51,13 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     switch (pathname) {
       case '/mcp':
         return front.handle(request, { principal: who.principal });
+      case '/dashboard':
+        return dashboardResponse({ eventsPath: '/dashboard/events' });
+      case '/dashboard/events':
+        return snapshotStream(dashboard, {
+          intervalMs: 1_000,
+          signal: AbortSignal.any([request.signal, gateway.closing]),
+        });
       case '/readyz': {
         const ready = readiness(gateway);
         return json(ready.ready ? 200 : 503, ready);

@@ -1,0 +1,151 @@
+/**
+ * The dashboard's event stream: a Web `Response` of `text/event-stream` that sends the gateway's
+ * snapshot as `event: snapshot` at once, again whenever the source says something changed
+ * (coalesced), and every `intervalMs` regardless, with `: keep-alive` comments between. Runtime-free:
+ * the server mounts it as the answer to a GET.
+ */
+import type { DashboardSnapshot } from './snapshot.ts';
+
+/** Where snapshots come from: the gateway's live state. */
+export interface SnapshotSource {
+  snapshot(): DashboardSnapshot;
+  /** Calls `listener` after a change worth showing; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+}
+
+export interface SnapshotStreamOptions {
+  /** A snapshot is sent at least this often, changes or not. */
+  intervalMs: number;
+  /** How often a `: keep-alive` comment is sent (default 5 s, below `Bun.serve`'s 10 s idle timeout). */
+  keepAliveMs?: number;
+  /** Ends the stream (e.g. the request's `signal`, or the server shutting down). */
+  signal?: AbortSignal;
+}
+
+/** Notifications closer together than this are sent as one snapshot. */
+export const COALESCE_MS = 100;
+/** How long the browser waits before reconnecting after the stream drops. */
+export const RETRY_MS = 2_000;
+const DEFAULT_KEEP_ALIVE_MS = 5_000;
+/** Chunks the stream may hold unread before snapshots are skipped (the next one supersedes them). */
+const HIGH_WATER_MARK = 8;
+
+export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-store',
+  'x-content-type-options': 'nosniff',
+  // Tells nginx-style proxies not to buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/** One server-sent event carrying `data` (JSON has no raw newlines, so one `data:` line holds it). */
+export function snapshotEvent(snapshot: DashboardSnapshot): string {
+  return `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
+}
+
+export function snapshotStream(source: SnapshotSource, options: SnapshotStreamOptions): Response {
+  const { intervalMs, signal } = options;
+  const keepAliveMs = options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS;
+  if (!(intervalMs > 0)) throw new RangeError(`intervalMs must be a positive number, got ${intervalMs}`);
+  if (!(keepAliveMs > 0)) throw new RangeError(`keepAliveMs must be a positive number, got ${keepAliveMs}`);
+
+  const encoder = new TextEncoder();
+  let stopped = false;
+  let lastSentAt = 0;
+  /** A snapshot was skipped because the reader fell behind; send one when it pulls again. */
+  let stale = false;
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  let periodic: ReturnType<typeof setInterval> | undefined;
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  let unsubscribe: (() => void) | undefined;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+
+  /** Clears every timer and listener; safe to call more than once. */
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(pending);
+    clearInterval(periodic);
+    clearInterval(keepAlive);
+    pending = periodic = keepAlive = undefined;
+    unsubscribe?.();
+    unsubscribe = undefined;
+    signal?.removeEventListener('abort', onAbort);
+  };
+
+  const write = (text: string): void => {
+    if (stopped) return;
+    try {
+      controller.enqueue(encoder.encode(text));
+    } catch {
+      // The stream was closed or errored underneath us: nothing more to send.
+      stop();
+    }
+  };
+
+  const sendSnapshot = (): void => {
+    clearTimeout(pending);
+    pending = undefined;
+    if (stopped) return;
+    if ((controller.desiredSize ?? 1) <= 0) {
+      stale = true;
+      return;
+    }
+    stale = false;
+    lastSentAt = Date.now();
+    let text: string;
+    try {
+      text = snapshotEvent(source.snapshot());
+    } catch (error) {
+      // A broken snapshot must not end the stream; the page keeps the last good one.
+      const message = error instanceof Error ? error.message : String(error);
+      text = `: snapshot failed: ${message.replace(/[\r\n]+/g, ' ')}\n\n`;
+    }
+    write(text);
+  };
+
+  const onChange = (): void => {
+    if (stopped || pending !== undefined) return;
+    const wait = lastSentAt + COALESCE_MS - Date.now();
+    if (wait <= 0) sendSnapshot();
+    else pending = setTimeout(sendSnapshot, wait);
+  };
+
+  function onAbort(): void {
+    if (stopped) return;
+    stop();
+    try {
+      controller.close();
+    } catch {
+      // Already closed or cancelled.
+    }
+  }
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        if (signal?.aborted) {
+          stopped = true;
+          c.close();
+          return;
+        }
+        signal?.addEventListener('abort', onAbort, { once: true });
+        write(`retry: ${RETRY_MS}\n\n`);
+        sendSnapshot();
+        unsubscribe = source.subscribe(onChange);
+        periodic = setInterval(sendSnapshot, intervalMs);
+        keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
+      },
+      pull() {
+        if (stale) sendSnapshot();
+      },
+      cancel() {
+        stop();
+      },
+    },
+    { highWaterMark: HIGH_WATER_MARK },
+  );
+
+  return new Response(body, { status: 200, headers: EVENT_STREAM_HEADERS });
+}

@@ -1,0 +1,76 @@
+/**
+ * The dashboard's view of a running gateway: each backend's tier, workers and admission queue
+ * (from the tier manager and the backend's bulkhead), request figures and the most recent calls
+ * (from the gateway's activity). `subscribe` fires on every finished call.
+ */
+import type { Gateway } from '../gateway/gateway.ts';
+import type { SnapshotSource } from './events.ts';
+import { type BackendView, type DashboardSnapshot, RECENT_CALLS_LIMIT } from './snapshot.ts';
+
+function backendView(gateway: Gateway, name: string): BackendView {
+  const status = gateway.backends.find((b) => b.name === name);
+  const kind = status?.kind ?? 'stdio';
+  const s = gateway.manager.stats().backends[name];
+  const admission = gateway.admission[name];
+  if (!s) {
+    return {
+      name,
+      kind,
+      tier: 'none',
+      state: 'not served',
+      workers: { ready: 0, starting: 0, busy: 0 },
+      inFlight: 0,
+      queued: 0,
+      restarts: 0,
+      failure: status?.notServed ?? null,
+      era: null,
+    };
+  }
+  const state =
+    s.state === 'failed'
+      ? 'failed'
+      : s.workers.ready > 0
+        ? 'ready'
+        : s.workers.starting > 0
+          ? 'starting'
+          : 'idle';
+  return {
+    name,
+    kind,
+    tier: s.tier === 'auto' ? `auto (${s.effectiveTier})` : s.tier,
+    state,
+    workers: { ready: s.workers.ready, starting: s.workers.starting, busy: s.workers.leased },
+    inFlight: admission?.inFlight ?? s.workers.leased,
+    queued: admission?.queued ?? 0,
+    restarts: s.crashes,
+    failure: s.failure?.reason ?? null,
+    era: s.workers.ready > 0 ? '2025' : null,
+  };
+}
+
+export function dashboardSource(gateway: Gateway, now: () => number = Date.now): SnapshotSource {
+  return {
+    snapshot(): DashboardSnapshot {
+      const figures = gateway.activity.figures();
+      const backends = gateway.backends.map((b) => backendView(gateway, b.name));
+      return {
+        at: new Date(now()).toISOString(),
+        version: gateway.version,
+        uptimeMs: Math.max(0, now() - gateway.startedAt),
+        backends,
+        requests: {
+          ...figures,
+          inFlight: gateway.coordinator.stats().inFlight,
+          queued: backends.reduce((n, b) => n + b.queued, 0),
+        },
+        recentCalls: gateway.activity
+          .calls()
+          .slice(0, RECENT_CALLS_LIMIT)
+          .map((c) => ({ ...c, at: new Date(c.at).toISOString() })),
+      };
+    },
+    subscribe(listener) {
+      return gateway.activity.subscribe(() => listener());
+    },
+  };
+}
