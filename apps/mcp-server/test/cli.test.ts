@@ -16,7 +16,8 @@ describe('switchyard (the CLI, run as a child process)', () => {
     expect(code).toBe(0);
     for (const command of ['check-config', 'serve', 'stdio', 'journal export|tail'])
       expect(stdout).toContain(command);
-    expect(stdout.match(/not yet available/g)?.length).toBeGreaterThanOrEqual(3);
+    expect(stdout).toMatch(/journal export\|tail +Read the journal\. +\(not yet available\)/);
+    expect(stdout).not.toMatch(/serve .*not yet available/);
   });
 
   it('--help after a command (or before it) shows that command’s help', async () => {
@@ -31,7 +32,10 @@ describe('switchyard (the CLI, run as a child process)', () => {
     }
     const serve = await runCli(['serve', '--help']);
     expect(serve.code).toBe(0);
-    expect(serve.stdout).toContain('Not yet available');
+    expect(serve.stdout).toMatch(/^Usage: switchyard serve \[--config <file>\]/);
+    const stdio = await runCli(['stdio', '--help']);
+    expect(stdio.code).toBe(0);
+    expect(stdio.stdout).toMatch(/^Usage: switchyard stdio/);
   });
 
   it('check-config on a valid file prints ok with the backends and exits 0', async () => {
@@ -100,11 +104,8 @@ describe('switchyard (the CLI, run as a child process)', () => {
     expect(two.code).toBe(2);
   });
 
-  it('serve, stdio and journal export|tail answer "not yet available" with exit 2', async () => {
+  it('journal export|tail answer "not yet available" with exit 2', async () => {
     for (const args of [
-      ['serve'],
-      ['stdio'],
-      ['serve', '--config', 'x.json'],
       ['journal', 'export'],
       ['journal', 'tail'],
     ]) {
@@ -122,7 +123,7 @@ describe('switchyard (the CLI, run as a child process)', () => {
       [['frobnicate'], 'unknown command "frobnicate"'],
       [['--frob'], "Unknown option '--frob'"],
       [['check-config', 'x.json', '--strict'], "check-config: Unknown option '--strict'"],
-      [['serve', '--port', '1'], "serve: Unknown option '--port'"],
+      [['serve', '--prot', '1'], "serve: Unknown option '--prot'"],
       [[], 'a command is needed'],
     ];
     for (const [args, message] of cases) {

@@ -10,14 +10,14 @@ Usage: switchyard <command> [options]
 Commands:
   check-config <file>   Validate a configuration file and list its backends.
   serve                 Run the HTTP front door (Streamable HTTP on /mcp).
-  stdio                 Run the stdio front door.             (not yet available)
+  stdio                 Run the stdio front door (MCP on stdin/stdout).
   journal export|tail   Read the journal.                     (not yet available)
 
 Options:
   -h, --help            Show help (also after a command: switchyard check-config --help).
   -v, --version         Show the version.
 
-Status: stdio and journal answer "not yet available" (exit code 2) in this version.
+Status: journal answers "not yet available" (exit code 2) in this version.
 
 Exit codes: 0 done, 1 invalid configuration, 2 usage error or command not yet available.`;
 
@@ -48,12 +48,19 @@ SIGTERM or SIGINT stops it gracefully: requests in flight finish (up to 10 s), t
 is flushed, every backend is stopped.
 
 Exit codes: 0 stopped cleanly, 1 invalid configuration, 2 usage error.`,
-  stdio: `Usage: switchyard stdio [--config <file>]
+  stdio: `Usage: switchyard stdio [--config <file>] [--log-level <level>]
 
-Not yet available: the stdio front door comes when the coordinator lands. For now this
-command only answers "not yet available" with exit code 2.
+Speaks MCP (2025-03-26 … 2025-11-25) on stdin/stdout, for clients that launch the gateway as
+one stdio server (a desktop app's mcpServers entry: "command": "bunx", "args": ["switchyard",
+"stdio", "--config", "/path/to/switchyard.json"]). Without --config, the embedded default.
 
-Planned: speak MCP on stdin/stdout, for clients that launch the gateway as a subprocess.`,
+  -c, --config <file>   Configuration file (JSON or JSONC).
+      --log-level <l>   Logs on stderr: trace … fatal or silent. Default warn.
+
+At end of input (or SIGTERM / SIGINT) requests in flight finish, every backend is stopped
+and it exits 0.
+
+Exit codes: 0 done, 1 invalid configuration, 2 usage error.`,
   journal: `Usage: switchyard journal export|tail [--config <file>]
 
 Not yet available: for now both subcommands answer "not yet available" with exit code 2.

@@ -10,6 +10,7 @@ import { COMMANDS, type Command, MAIN_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { notYetAvailable } from './not-yet.ts';
 import { serve } from './serve.ts';
+import { type StdioStreams, stdio } from './stdio.ts';
 import { argumentError, usageError } from './usage.ts';
 
 export const VERSION: string = pkg.version;
@@ -18,7 +19,7 @@ function isCommand(word: string): word is Command {
   return (COMMANDS as readonly string[]).includes(word);
 }
 
-export async function main(argv: string[], io: CliIo): Promise<number> {
+export async function main(argv: string[], io: CliIo, streams?: StdioStreams): Promise<number> {
   const at = argv.findIndex((a) => !a.startsWith('-'));
   const globalArgs = at < 0 ? argv : argv.slice(0, at);
   const command = at < 0 ? undefined : argv[at];
@@ -54,6 +55,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return await checkConfig(args, io);
       case 'serve':
         return await serve(args, io, VERSION);
+      case 'stdio':
+        if (!streams) return usageError(io, 'stdio needs the process’s standard input and output');
+        return await stdio(args, io, VERSION, streams);
       default:
         return notYetAvailable(command, args, io);
     }

@@ -1,4 +1,4 @@
-/** `stdio`, `journal export|tail`: present in help, honest that they are not wired yet. */
+/** `journal export|tail`: present in help, honest that it is not wired yet. */
 import { parseArgs } from 'node:util';
 import { COMMAND_HELP, type Command } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
@@ -7,7 +7,7 @@ import { usageError } from './usage.ts';
 const SUBCOMMANDS: Partial<Record<Command, readonly string[]>> = { journal: ['export', 'tail'] };
 
 export function notYetAvailable(
-  command: Exclude<Command, 'check-config' | 'serve'>,
+  command: Exclude<Command, 'check-config' | 'serve' | 'stdio'>,
   args: string[],
   io: CliIo,
 ): number {

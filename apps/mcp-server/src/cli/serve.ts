@@ -9,7 +9,7 @@ import { defaultConfig } from '../config/defaults.ts';
 import { ConfigError, isConfigError } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { GatewayConfig } from '../config/resolve.ts';
-import { startGateway } from '../gateway/gateway.ts';
+import { type Gateway, startGateway } from '../gateway/gateway.ts';
 import { isLoopbackHostname } from '../http/origin.ts';
 import { createHttpHandler } from '../http/router.ts';
 import { COMMAND_HELP } from './help.ts';
@@ -83,10 +83,17 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     return EXIT.invalid;
   }
 
-  const gateway = await startGateway(config, {
-    version,
-    onError: (e) => log.error({ err: e }, 'background error'),
-  });
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, {
+      version,
+      onError: (e) => log.error({ err: e }, 'background error'),
+    });
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(error.message);
+    return EXIT.invalid;
+  }
   for (const f of gateway.started.failed)
     log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
   for (const b of gateway.backends)

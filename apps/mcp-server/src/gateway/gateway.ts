@@ -2,8 +2,8 @@
  * The gateway assembled from a configuration: the journal (SQLite), the tier manager with one
  * backend per served entry, the port that makes its workers MCP peers, and the coordinator in
  * front. `startGateway` resolves once the hot backends are ready or have failed (a failed
- * backend is reported, not fatal: the others are served); `stop` ends sessions, stops every
- * worker and closes the journal.
+ * backend is reported, not fatal: the others are served), and rejects with a `ConfigError` when
+ * no backend can be served; `stop` ends sessions, stops every worker and closes the journal.
  */
 
 import { MCPCoordinator, MultiTierPort } from '@switchyard/coordinator';
@@ -11,6 +11,7 @@ import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
+import { ConfigError } from '../config/errors.ts';
 import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
 import { Activity } from './activity.ts';
 import { backendSpec } from './backend-spec.ts';
@@ -77,6 +78,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     });
   }
   const served = config.backends.filter((b) => specs[b.name] !== undefined);
+  if (served.length === 0) {
+    const found =
+      config.backends.length === 0
+        ? 'none'
+        : `only ${config.backends.map((b) => `${b.name} (${b.kind})`).join(', ')}, which cannot be served yet`;
+    throw new ConfigError(config.source, [
+      { path: 'mcpServers', expected: 'at least one enabled stdio or module backend', found },
+    ]);
+  }
   const { settings } = config;
   const journal = await createJournal({
     driver: sqliteDriver({ path: settings.journal.path }),

@@ -1,0 +1,105 @@
+/**
+ * `switchyard stdio`: the gateway as one stdio MCP server. Reads newline-delimited JSON-RPC on
+ * stdin, writes answers and server-initiated messages on stdout (nothing else goes there), logs
+ * JSON lines on stderr (level `warn` unless told). At end of input, or SIGTERM / SIGINT: the
+ * requests in flight finish, the session ends, every backend stops, exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { isConfigError } from '../config/errors.ts';
+import type { GatewayConfig } from '../config/resolve.ts';
+import { type Gateway, startGateway } from '../gateway/gateway.ts';
+import { StdioFront } from '../stdio/stdio-front.ts';
+import { COMMAND_HELP } from './help.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { createLogger, isLogLevel, LOG_LEVELS } from './logger.ts';
+import { loadConfigOrDefault } from './serve.ts';
+import { usageError } from './usage.ts';
+
+export interface StdioStreams {
+  input: AsyncIterable<Uint8Array>;
+  write(text: string): void;
+}
+
+async function* lines(input: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for await (const chunk of input) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      yield buffered.slice(0, newline).replace(/\r$/, '');
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+    }
+  }
+  buffered += decoder.decode();
+  if (buffered.trim() !== '') yield buffered;
+}
+
+export async function stdio(
+  args: string[],
+  io: CliIo,
+  version: string,
+  streams: StdioStreams,
+): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      config: { type: 'string', short: 'c' },
+      'log-level': { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(COMMAND_HELP.stdio);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0)
+    return usageError(io, `stdio takes no arguments; found ${positionals.join(' ')}`);
+  const level = values['log-level'] ?? io.env.SWITCHYARD_LOG_LEVEL ?? 'warn';
+  if (!isLogLevel(level))
+    return usageError(io, `--log-level must be one of ${LOG_LEVELS.join(', ')}; found "${level}"`);
+  const log = createLogger(level);
+
+  let config: GatewayConfig;
+  try {
+    config = await loadConfigOrDefault(values.config, io);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(error.message);
+    return EXIT.invalid;
+  }
+  let gateway: Gateway;
+  try {
+    gateway = await startGateway(config, {
+      version,
+      onError: (e) => log.error({ err: e }, 'background error'),
+    });
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(error.message);
+    return EXIT.invalid;
+  }
+  for (const f of gateway.started.failed)
+    log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
+
+  const front = new StdioFront(gateway.coordinator, streams.write);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const ended = new Promise<void>((resolve) =>
+    stop.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+  const reading = (async () => {
+    for await (const line of lines(streams.input)) front.receive(line);
+  })();
+  await Promise.race([reading, ended]);
+  await front.settle();
+  await front.close();
+  await gateway.stop({ timeoutMs: 2_000 });
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return EXIT.ok;
+}
