@@ -73,6 +73,75 @@ export {
   legacyVersions,
   negotiateLegacyVersion,
 } from './era/legacy-versions.ts';
+export type { CacheHint, CacheScope } from './era/modern/cache-hint.ts';
+export {
+  HEADER_MISMATCH,
+  HTTP_STATUS_OF_CODE,
+  MISSING_REQUIRED_CLIENT_CAPABILITY,
+  RETIRED_CODES,
+  SPEC_RESERVED_CODES,
+  UNSUPPORTED_PROTOCOL_VERSION,
+} from './era/modern/codes.ts';
+export {
+  DEFAULT_DISCOVER_TTL_MS,
+  type DiscoverResult,
+  type MergeDiscoverInput,
+  mergeDiscoverResult,
+} from './era/modern/discover.ts';
+export {
+  type HeaderProblem,
+  headerMismatch,
+  invalidRequestMeta,
+  type ModernRejection,
+  missingRequiredClientCapability,
+  type StandardHeader,
+  unsupportedProtocolVersion,
+} from './era/modern/errors.ts';
+export {
+  decodeHeaderValue,
+  type HeaderCheck,
+  type HeaderGetter,
+  METHOD_HEADER,
+  NAME_HEADER,
+  NAME_HEADER_SOURCES,
+  PARAM_HEADER_PREFIX,
+  PROTOCOL_VERSION_HEADER,
+  validateStandardHeaders,
+} from './era/modern/headers.ts';
+export {
+  type BackendListFreshness,
+  DEFAULT_INCOMPLETE_TTL_MS,
+  DEFAULT_NOTIFIED_TTL_MS,
+  DEFAULT_UNNOTIFIED_TTL_MS,
+  decorateListResult,
+  type ListMetaOptions,
+  type ListResultKey,
+  listCacheHint,
+  type ModernListResult,
+} from './era/modern/list-meta.ts';
+export {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  requestMeta,
+  SERVER_INFO_META_KEY,
+  SUBSCRIPTION_ID_META_KEY,
+} from './era/modern/meta-keys.ts';
+export {
+  detectEra,
+  type EraDecision,
+  type EraInput,
+  type EraRejectionReason,
+  FIRST_MODERN_PROTOCOL_VERSION,
+  GATEWAY_PROTOCOL_VERSIONS,
+  isModernEraVersion,
+  isModernProtocolVersion,
+  LATEST_MODERN_PROTOCOL_VERSION,
+  MODERN_PROTOCOL_VERSIONS,
+  type ModernProtocolVersion,
+  modernVersions,
+} from './era/modern/versions.ts';
 export {
   CoordinatorError,
   DuplicateRequestIdError,
