@@ -75,7 +75,12 @@ describe('bad requests at /mcp', () => {
     });
     expect(response.status).toBe(400);
     const error = await errorOf(response);
-    expect(error.data).toEqual({ supported: ['2025-03-26', '2025-06-18', '2025-11-25'] });
+    // The 2026-07-28 error (-32022) names every version the gateway speaks, of both eras.
+    expect(error.code).toBe(-32022);
+    expect(error.data).toEqual({
+      supported: ['2026-07-28', '2025-11-25', '2025-06-18', '2025-03-26'],
+      requested: '1999-01-01',
+    });
   });
 
   it('a malformed JSON-RPC message gets -32600, an unknown method -32601, both with HTTP 200', async () => {

@@ -43,7 +43,12 @@ export {
 export { backendHandshake, type HandshakeTransport } from './coordinator/handshake.ts';
 export { MessageStream } from './coordinator/message-stream.ts';
 export { MODULE_MCP_HANDLER, MultiTierPort } from './coordinator/multi-tier-port.ts';
-export { finalResponse, type HandleContext, type Outcome } from './coordinator/outcome.ts';
+export {
+  finalResponse,
+  type HandleContext,
+  type ModernContext,
+  type Outcome,
+} from './coordinator/outcome.ts';
 export type {
   AcquireOptions,
   BackendHandshake,

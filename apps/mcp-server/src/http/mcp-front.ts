@@ -16,14 +16,22 @@
  * from the coordinator as errors marked `overloaded` and leave as 503 with `Retry-After`.
  */
 import {
+  detectEra,
   INVALID_REQUEST,
+  isJsonObject,
   isLegacyProtocolVersion,
+  isModernProtocolVersion,
+  isRequestId,
+  type JsonObject,
   type JsonRpcMessage,
+  type JsonRpcRequest,
   type JsonRpcResponse,
   LEGACY_PROTOCOL_VERSIONS,
   type MCPCoordinator,
   type Outcome,
   PARSE_ERROR,
+  requestMeta,
+  validateStandardHeaders,
 } from '@switchyard/coordinator';
 import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
@@ -38,6 +46,8 @@ const RETRY_AFTER_SECONDS = '1';
 
 export interface McpFrontOptions {
   coordinator: MCPCoordinator;
+  /** The affinity key of a 2026 request (see `switchyard.affinity.key`). */
+  affinityKey: (request: Request, principal: string | null) => string | null;
   maxBodyBytes: number;
   keepAliveMs: number;
 }
@@ -63,6 +73,12 @@ export class McpFront {
   constructor(private readonly options: McpFrontOptions) {}
 
   handle(request: Request, caller: Caller): Promise<Response> | Response {
+    if (request.method !== 'POST' && isModernProtocolVersion(request.headers.get(PROTOCOL_VERSION_HEADER))) {
+      // 2026-07-28 has no session streams: its clients only POST.
+      return rpcError(405, INVALID_REQUEST, `Method ${request.method} is not part of MCP 2026-07-28`, {
+        headers: { allow: 'POST' },
+      });
+    }
     switch (request.method) {
       case 'POST':
         return this.post(request, caller);
@@ -102,6 +118,16 @@ export class McpFront {
     } catch (error) {
       return rpcError(400, PARSE_ERROR, `Parse error: ${(error as Error).message}`);
     }
+    if (isJsonObject(parsed) && typeof parsed.method === 'string') {
+      const era = detectEra({
+        id: isRequestId(parsed.id) ? parsed.id : undefined,
+        protocolVersionHeader: request.headers.get(PROTOCOL_VERSION_HEADER),
+        method: parsed.method,
+        meta: requestMeta(parsed.params),
+      });
+      if (era.era === 'rejected') return json(era.rejection.httpStatus, era.rejection.response);
+      if (era.era === 'modern') return this.modern(request, parsed, caller);
+    }
     const versionProblem = this.versionProblem(request);
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER) ?? undefined;
@@ -124,7 +150,23 @@ export class McpFront {
     return this.answer(outcome, sessionId !== undefined);
   }
 
-  private async answer(outcome: Outcome, hadSession: boolean): Promise<Response> {
+  /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
+  private async modern(request: Request, message: JsonObject, caller: Caller): Promise<Response> {
+    const headers = validateStandardHeaders((name) => request.headers.get(name), message as unknown as JsonRpcRequest);
+    if (!headers.ok) return json(headers.rejection.httpStatus, headers.rejection.response);
+    const affinityKey = this.options.affinityKey(request, caller.principal);
+    const outcome = await this.options.coordinator.handleModern(message, {
+      principal: caller.principal,
+      affinityKey,
+    });
+    return this.answer(outcome, false, { 'x-accel-buffering': 'no' });
+  }
+
+  private async answer(
+    outcome: Outcome,
+    hadSession: boolean,
+    sseHeaders: Record<string, string> = {},
+  ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
         return accepted();
@@ -135,7 +177,7 @@ export class McpFront {
       case 'response': {
         const headers: Record<string, string> = {};
         if (outcome.sessionId !== undefined) headers[SESSION_HEADER] = outcome.sessionId;
-        return messagesJson(outcome.message, headers);
+        return json(outcome.httpStatus ?? 200, outcome.message, headers);
       }
       case 'stream': {
         const iterator = outcome.messages[Symbol.asyncIterator]();
@@ -148,7 +190,11 @@ export class McpFront {
           }
           return messagesJson(first.value);
         }
-        return sseResponse(iterator, { keepAliveMs: this.options.keepAliveMs, first: [first.value] });
+        return sseResponse(iterator, {
+          keepAliveMs: this.options.keepAliveMs,
+          first: [first.value],
+          headers: sseHeaders,
+        });
       }
     }
   }

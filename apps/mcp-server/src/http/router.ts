@@ -23,6 +23,15 @@ export interface HttpOptions {
   keepAliveMs?: number;
 }
 
+/** How a 2026 request's affinity key is read, from `switchyard.affinity.key`. */
+function affinityKeyOf(
+  key: Gateway['config']['settings']['affinity']['key'],
+): (request: Request, principal: string | null) => string | null {
+  if (key === 'principal') return (_request, principal) => principal;
+  if (key === 'none') return () => null;
+  return (request) => request.headers.get(key.header);
+}
+
 export type HttpHandler = (request: Request, clientAddress: string | null) => Promise<Response>;
 
 export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpHandler {
@@ -32,6 +41,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     coordinator: gateway.coordinator,
     maxBodyBytes: settings.limits.maxBodyBytes,
     keepAliveMs: options.keepAliveMs ?? 15_000,
+    affinityKey: affinityKeyOf(settings.affinity.key),
   });
   const dashboard = dashboardSource(gateway);
   const originPolicy = { allow: settings.origins.allow, loopbackOnly: isLoopbackHostname(options.host) };

@@ -13,7 +13,14 @@ import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
 import { CursorCodec, nextCursorPosition } from '../cursor.ts';
-import { negotiateLegacyVersion } from '../era/legacy-versions.ts';
+import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from '../era/legacy-versions.ts';
+import { mergeDiscoverResult } from '../era/modern/discover.ts';
+import { decorateListResult } from '../era/modern/list-meta.ts';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
+  requestMeta,
+} from '../era/modern/meta-keys.ts';
 import { isCoordinatorError, isDuplicateRequestIdError, isInvalidCursorError } from '../errors.ts';
 import {
   INTERNAL_ERROR,
@@ -49,7 +56,8 @@ import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { MessageStream } from './message-stream.ts';
-import type { HandleContext, Outcome } from './outcome.ts';
+import { listenFilter, MODERN_CLIENT_METHODS, modernOutcome, tagged } from './modern.ts';
+import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import type { TierPort, WorkerLease } from './port.ts';
 import {
   defaultRandomBytes,
@@ -124,6 +132,12 @@ export class MCPCoordinator {
   private readonly cursors: CursorCodec;
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
+  /** Open `subscriptions/listen` streams of 2026 clients. */
+  private readonly listeners = new Set<{
+    methods: ReadonlySet<string>;
+    push(method: string): void;
+    end(): void;
+  }>();
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.naming = new Naming({
@@ -193,6 +207,104 @@ export class MCPCoordinator {
     return this.request(session, entry.message);
   }
 
+  /**
+   * Handles one 2026-07-28 request (stateless: no session, no handshake). The front door has
+   * checked its era and standard headers. Requests of one affinity key (the principal, a header's
+   * value, or `null` for none) share a stand-in session, so they reach the same worker of a shared
+   * backend while it lives.
+   */
+  async handleModern(message: unknown, context: ModernContext): Promise<Outcome> {
+    const parsed = this.parser.classify(message);
+    if (parsed.kind === 'rejected') return { kind: 'response', message: parsed.error };
+    if (parsed.kind !== 'single')
+      return { kind: 'response', message: invalidRequest(undefined, 'one message per request') };
+    const entry = parsed.entry;
+    if (entry.kind === 'invalid')
+      return entry.reply ? { kind: 'response', message: entry.error } : { kind: 'accepted' };
+    if (entry.kind !== 'request') return { kind: 'accepted' };
+    const request = entry.message;
+    const meta = requestMeta(request.params);
+    if (
+      typeof meta?.[PROTOCOL_VERSION_META_KEY] !== 'string' ||
+      !isJsonObject(meta[CLIENT_CAPABILITIES_META_KEY])
+    ) {
+      return {
+        kind: 'response',
+        httpStatus: 400,
+        message: invalidParams(
+          request.id,
+          `params._meta must carry "${PROTOCOL_VERSION_META_KEY}" and "${CLIENT_CAPABILITIES_META_KEY}"`,
+        ),
+      };
+    }
+    if (!MODERN_CLIENT_METHODS.has(request.method)) {
+      return { kind: 'response', httpStatus: 404, message: methodNotFound(request.id, request.method) };
+    }
+    const session = this.modernSession(context);
+    session.clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject;
+    const serverInfo = this.options.serverInfo;
+    const started = this.now();
+    if (request.method === 'server/discover') {
+      const result = mergeDiscoverResult(this.naming, {
+        serverInfo,
+        ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
+        backends: await this.fleet.initializeInfos(session.id),
+      });
+      this.audit(session, request.method, null, null, started, 'ok');
+      return { kind: 'response', message: resultResponse(request.id, { ...result }) };
+    }
+    if (request.method === 'subscriptions/listen') return this.listen(request);
+    const outcome = await this.request(session, request);
+    return modernOutcome(outcome, request.method, serverInfo, (result) =>
+      this.decorateList(request.method, result, session.id),
+    );
+  }
+
+  /** The stand-in session of a 2026 affinity key. */
+  private modernSession(context: ModernContext): FrontSession {
+    const id = `modern:${context.principal ?? ''}:${context.affinityKey ?? ''}`;
+    return (
+      this.sessions.get(id, context.principal) ??
+      this.sessions.add({
+        id,
+        principal: context.principal,
+        protocolVersion: LATEST_LEGACY_PROTOCOL_VERSION,
+        clientInfo: undefined,
+        clientCapabilities: {},
+        era: 'modern',
+      })
+    );
+  }
+
+  /** A 2026 list result with its cache hint, from how each backend says its lists change. */
+  private async decorateList(method: string, result: JsonObject, sessionId: string): Promise<JsonObject> {
+    const spec = LISTS[method];
+    if (!spec) return result;
+    const infos = await this.fleet.initializeInfos(sessionId);
+    const freshness = infos.map((o) => {
+      const capability = o.ok ? o.value.capabilities[spec.capability] : undefined;
+      return { backend: o.backend, listChanged: isJsonObject(capability) && capability.listChanged === true };
+    });
+    const complete = infos.every((o) => o.ok);
+    return decorateListResult(spec.field, result as never, complete ? freshness : [], {
+      serverInfo: this.options.serverInfo,
+    }) as unknown as JsonObject;
+  }
+
+  /** `subscriptions/listen`: an open stream of the list changes asked for, each tagged with the subscription id. */
+  private listen(request: JsonRpcRequest): Outcome {
+    const { honoured, methods } = listenFilter(request.params);
+    const stream = new MessageStream<JsonRpcMessage>(() => this.listeners.delete(listener));
+    const listener = {
+      methods,
+      push: (method: string) => stream.push(tagged(method, request.id)),
+      end: () => stream.end(),
+    };
+    this.listeners.add(listener);
+    stream.push(tagged('notifications/subscriptions/acknowledged', request.id, { notifications: honoured }));
+    return { kind: 'stream', messages: stream };
+  }
+
   /** The session's server-initiated messages (list_changed, log messages); one reader. */
   outbound(sessionId: string, principal: string | null): AsyncIterable<JsonRpcMessage> | undefined {
     return this.sessions.get(sessionId, principal)?.outbound;
@@ -213,6 +325,8 @@ export class MCPCoordinator {
 
   /** Closes every session. The tier manager is the caller's to stop. */
   async close(): Promise<void> {
+    for (const listener of this.listeners) listener.end();
+    this.listeners.clear();
     const all = [...this.sessions.all()];
     await Promise.all(all.map((s) => this.closeSession(s.id, s.principal)));
   }
@@ -232,6 +346,7 @@ export class MCPCoordinator {
       protocolVersion,
       clientInfo,
       clientCapabilities: isJsonObject(params.capabilities) ? params.capabilities : {},
+      era: 'legacy',
     });
     const started = this.now();
     const backends = await this.fleet.initializeInfos(session.id);
@@ -572,6 +687,16 @@ export class MCPCoordinator {
       );
       return;
     }
+    if (session.era === 'modern') {
+      // A 2026 client takes no requests; the multi-round-trip translation is not built yet.
+      worker.channel.send(
+        errorResponse(message.id, {
+          code: METHOD_NOT_FOUND,
+          message: `${message.method} cannot reach a 2026-07-28 client through the gateway yet`,
+        }),
+      );
+      return;
+    }
     const frontId = `switchyard-${++session.serverRequestSeq}`;
     session.serverRequests.set(frontId, { worker, backendRequestId: message.id });
     const relayed: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id: frontId, method: message.method };
@@ -600,11 +725,15 @@ export class MCPCoordinator {
     invalidated: readonly ListKind[],
   ): void {
     const methods = new Set(invalidated.map((k) => LIST_CHANGED[k]));
+    for (const listener of this.listeners) {
+      for (const method of methods) if (listener.methods.has(method)) listener.push(method);
+    }
     const updated =
       message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
         ? subscriptionKey(backend, message.params.uri)
         : undefined;
     for (const session of this.sessions.all()) {
+      if (session.era === 'modern') continue;
       const frontUri = updated === undefined ? undefined : session.subscriptions.get(updated);
       if (frontUri !== undefined) {
         session.outbound.push({ ...message, params: { ...message.params, uri: frontUri } });

@@ -3,7 +3,13 @@ import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../j
 
 export type Outcome =
   /** One response. `sessionId` is set by a successful `initialize`: the new front session. */
-  | { kind: 'response'; message: JsonRpcResponse; sessionId?: string }
+  | {
+      kind: 'response';
+      message: JsonRpcResponse;
+      sessionId?: string;
+      /** The HTTP status the answer calls for when it is not 200 (2026-07-28 rules: 400, 404). */
+      httpStatus?: number;
+    }
   /** A notification or a client's response was taken; nothing to send back (HTTP 202). */
   | { kind: 'accepted' }
   /**
@@ -20,6 +26,14 @@ export interface HandleContext {
   sessionId?: string;
   /** The authenticated principal; `null` for an anonymous client. Sessions are bound to it. */
   principal: string | null;
+}
+
+/** Who sends a 2026-07-28 request (there is no session). */
+export interface ModernContext {
+  /** The authenticated principal; `null` for an anonymous client. */
+  principal: string | null;
+  /** What keeps this client's requests on one worker of a shared backend (see `affinity.key`); `null`: nothing. */
+  affinityKey: string | null;
 }
 
 /** The response a stream ends with, or `undefined` when it ended without one (cancelled). */

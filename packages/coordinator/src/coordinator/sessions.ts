@@ -20,7 +20,10 @@ export interface FrontSession {
   readonly principal: string | null;
   readonly protocolVersion: LegacyProtocolVersion;
   readonly clientInfo: Implementation | undefined;
-  readonly clientCapabilities: JsonObject;
+  /** For a 2026 client, those of its latest request (each request declares them). */
+  clientCapabilities: JsonObject;
+  /** `modern`: the stand-in session of 2026-07-28 requests with one affinity key (no handshake, never ended by the client). */
+  readonly era: 'legacy' | 'modern';
   initialized: boolean;
   /** Set by `logging/setLevel`; backends' log messages at or above it reach `outbound`. */
   logLevel: string | undefined;

@@ -1,0 +1,132 @@
+/**
+ * How the one routing core answers a 2026-07-28 client: results get `resultType` and the
+ * gateway's `serverInfo` in `_meta` (and `resources/read` its cache hint); codes the revision
+ * retired are translated (-32002 resource-not-found is -32602 now); `subscriptions/listen`
+ * streams are tagged with their subscription id. Pure functions over messages.
+ */
+import type { Implementation } from '../aggregate/initialize.ts';
+import { SERVER_INFO_META_KEY, SUBSCRIPTION_ID_META_KEY } from '../era/modern/meta-keys.ts';
+import { INVALID_PARAMS, RESOURCE_NOT_FOUND } from '../jsonrpc/codes.ts';
+import {
+  isJsonObject,
+  JSONRPC_VERSION,
+  type JsonObject,
+  type JsonRpcMessage,
+  type JsonRpcNotification,
+  type RequestId,
+} from '../jsonrpc/types.ts';
+import type { Outcome } from './outcome.ts';
+
+/** A 2026 client's `resources/read` result may be cached this long (the backend said nothing). */
+export const MODERN_READ_TTL_MS = 0;
+
+/** The methods a 2026-07-28 client may send (schema.ts `ClientRequest`). */
+export const MODERN_CLIENT_METHODS: ReadonlySet<string> = new Set([
+  'server/discover',
+  'completion/complete',
+  'prompts/get',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'subscriptions/listen',
+  'tools/call',
+  'tools/list',
+]);
+
+/** One message of a routed request, as a 2026 client is to see it. */
+export function toModern(
+  message: JsonRpcMessage,
+  method: string,
+  serverInfo: Implementation,
+): JsonRpcMessage {
+  if ('method' in message) return message;
+  if ('error' in message) {
+    return message.error.code === RESOURCE_NOT_FOUND
+      ? { ...message, error: { ...message.error, code: INVALID_PARAMS } }
+      : message;
+  }
+  const result: JsonObject = { ...message.result };
+  if (result.resultType === undefined) result.resultType = 'complete';
+  if (method === 'resources/read' && result.resultType === 'complete') {
+    result.ttlMs ??= MODERN_READ_TTL_MS;
+    result.cacheScope ??= 'private';
+  }
+  const meta = isJsonObject(result._meta) ? result._meta : {};
+  result._meta = { ...meta, [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject };
+  return { ...message, result };
+}
+
+/** Which list-changed notifications a `subscriptions/listen` asked for, by notification method. */
+export function listenFilter(params: JsonObject | undefined): {
+  honoured: JsonObject;
+  methods: ReadonlySet<string>;
+} {
+  const asked = isJsonObject(params?.notifications) ? params.notifications : {};
+  const honoured: JsonObject = {};
+  const methods = new Set<string>();
+  const map: [string, string][] = [
+    ['toolsListChanged', 'notifications/tools/list_changed'],
+    ['promptsListChanged', 'notifications/prompts/list_changed'],
+    ['resourcesListChanged', 'notifications/resources/list_changed'],
+  ];
+  for (const [flag, method] of map) {
+    if (asked[flag] !== true) continue;
+    honoured[flag] = true;
+    methods.add(method);
+  }
+  return { honoured, methods };
+}
+
+/** A notification on a listen stream: every message there carries the subscription id. */
+export function tagged(
+  method: string,
+  subscriptionId: RequestId,
+  params: JsonObject = {},
+): JsonRpcNotification {
+  const meta = isJsonObject(params._meta) ? params._meta : {};
+  return {
+    jsonrpc: JSONRPC_VERSION,
+    method,
+    params: { ...params, _meta: { ...meta, [SUBSCRIPTION_ID_META_KEY]: subscriptionId } },
+  };
+}
+
+/**
+ * A routed request's outcome as a 2026 client sees it: every message through `toModern`, and a
+ * list result first through `decorateList` (its cache hint). The mapped stream passes `return()`
+ * straight through, so a client that closes its stream still cancels the request.
+ */
+export async function modernOutcome(
+  outcome: Outcome,
+  method: string,
+  serverInfo: Implementation,
+  decorateList: (result: JsonObject) => Promise<JsonObject>,
+): Promise<Outcome> {
+  if (outcome.kind === 'response') {
+    const message = outcome.message;
+    if ('result' in message && method.endsWith('/list')) {
+      return {
+        kind: 'response',
+        message: toModern(
+          { ...message, result: await decorateList(message.result) },
+          method,
+          serverInfo,
+        ) as typeof message,
+      };
+    }
+    return { kind: 'response', message: toModern(message, method, serverInfo) as typeof message };
+  }
+  if (outcome.kind !== 'stream') return outcome;
+  const source = outcome.messages[Symbol.asyncIterator]();
+  const mapped: AsyncIterable<JsonRpcMessage> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        const next = await source.next();
+        return next.done ? next : { done: false, value: toModern(next.value, method, serverInfo) };
+      },
+      return: async () => (await source.return?.()) ?? { done: true, value: undefined },
+    }),
+  };
+  return { kind: 'stream', messages: mapped };
+}
