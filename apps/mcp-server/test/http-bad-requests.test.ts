@@ -206,6 +206,27 @@ describe('auth', () => {
   });
 });
 
+describe('metrics', () => {
+  it('/metrics counts requests by method, backend and outcome, HTTP answers and refusals', async () => {
+    const { url, origin } = await startInProcess(CONFIG);
+    const session = await rawSession(url);
+    await post(
+      url,
+      { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'fx__echo', arguments: { text: 'm' } } },
+      { 'mcp-session-id': session },
+    );
+    await post(url, INITIALIZE, { origin: 'https://evil.example' });
+    const response = await fetch(`${origin}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const lines = (await response.text()).split('\n');
+    expect(lines).toContain('switchyard_requests_total{method="tools/call",backend="fx",outcome="ok"} 1');
+    expect(lines).toContain('switchyard_admissions_refused_total{reason="origin"} 1');
+    expect(lines).toContain('switchyard_http_requests_total{route="mcp",status="403"} 1');
+    expect(lines).toContain('switchyard_backend_up{backend="fx"} 1');
+  });
+});
+
 describe('health', () => {
   it('/healthz is 200 and /readyz says which hot backends are ready', async () => {
     const { origin } = await startInProcess(CONFIG);

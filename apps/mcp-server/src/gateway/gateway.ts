@@ -9,7 +9,7 @@
 import { MCPCoordinator, MultiTierPort } from '@switchyard/coordinator';
 import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
-import { createJournal, sqliteDriver } from '@switchyard/journal';
+import { type CommitInfo, createJournal, sqliteDriver } from '@switchyard/journal';
 import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
 import { ConfigError } from '../config/errors.ts';
 import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
@@ -49,6 +49,8 @@ export interface Gateway {
   readonly startedAt: number;
   /** Aborted when `stop` begins: long-lived streams (dashboards) end on it. */
   readonly closing: AbortSignal;
+  /** Hear of each journal group commit (metrics); returns the unsubscribe function. */
+  onJournalCommit(listener: (info: CommitInfo) => void): () => void;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -88,8 +90,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     ]);
   }
   const { settings } = config;
+  const commitListeners = new Set<(info: CommitInfo) => void>();
   const journal = await createJournal({
-    driver: sqliteDriver({ path: settings.journal.path }),
+    driver: sqliteDriver({
+      path: settings.journal.path,
+      onCommit: (info) => {
+        for (const l of commitListeners) l(info);
+      },
+    }),
     retention: settings.journal.retention,
     ...(options.onError && { onError: options.onError }),
   });
@@ -133,6 +141,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     version: options.version,
     startedAt: Date.now(),
     closing: closing.signal,
+    onJournalCommit(listener) {
+      commitListeners.add(listener);
+      return () => commitListeners.delete(listener);
+    },
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         closing.abort();

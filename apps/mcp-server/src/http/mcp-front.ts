@@ -46,6 +46,8 @@ const RETRY_AFTER_SECONDS = '1';
 
 export interface McpFrontOptions {
   coordinator: MCPCoordinator;
+  /** Told of each request refused for overload (metrics). */
+  onOverload?: () => void;
   /** The affinity key of a 2026 request (see `switchyard.affinity.key`). */
   affinityKey: (request: Request, principal: string | null) => string | null;
   maxBodyBytes: number;
@@ -152,7 +154,10 @@ export class McpFront {
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
   private async modern(request: Request, message: JsonObject, caller: Caller): Promise<Response> {
-    const headers = validateStandardHeaders((name) => request.headers.get(name), message as unknown as JsonRpcRequest);
+    const headers = validateStandardHeaders(
+      (name) => request.headers.get(name),
+      message as unknown as JsonRpcRequest,
+    );
     if (!headers.ok) return json(headers.rejection.httpStatus, headers.rejection.response);
     const affinityKey = this.options.affinityKey(request, caller.principal);
     const outcome = await this.options.coordinator.handleModern(message, {
@@ -186,6 +191,7 @@ export class McpFront {
         if (isResponse(first.value)) {
           await iterator.return?.();
           if (isOverloaded(first.value)) {
+            this.options.onOverload?.();
             return json(503, first.value, { 'retry-after': RETRY_AFTER_SECONDS });
           }
           return messagesJson(first.value);

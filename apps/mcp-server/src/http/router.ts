@@ -1,7 +1,7 @@
 /**
  * The gateway's HTTP handler: a Web `Request` (and the caller's address) in, a `Response` out.
  * `/mcp` is the MCP front door; `/healthz` says the process is alive, `/readyz` whether every hot
- * backend has a ready worker; `/dashboard` is a live page fed by `/dashboard/events` (SSE). Every
+ * backend has a ready worker; `/metrics` is the Prometheus exposition; `/dashboard` is a live page fed by `/dashboard/events` (SSE). Every
  * route but `/healthz` passes the origin and auth checks (a browser sends no bearer token, so with
  * tokens required the dashboard is reached through a proxy that adds one, or from loopback).
  */
@@ -11,6 +11,7 @@ import { dashboardResponse } from '../dashboard/page.ts';
 import { dashboardSource } from '../dashboard/source.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { readiness } from '../gateway/readiness.ts';
+import { createMetrics, type HttpRoute } from '../metrics/metrics.ts';
 import { json, rpcError } from './answers.ts';
 import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
 import { McpFront } from './mcp-front.ts';
@@ -37,7 +38,14 @@ export type HttpHandler = (request: Request, clientAddress: string | null) => Pr
 export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpHandler {
   const { settings } = gateway.config;
   const auth = new Authenticator(settings.auth);
+  const metrics = createMetrics(gateway);
+  const offCommits = gateway.onJournalCommit(metrics.observeCommit);
+  gateway.closing.addEventListener('abort', () => {
+    offCommits();
+    metrics.close();
+  });
   const front = new McpFront({
+    onOverload: () => metrics.observeRefusal('overload'),
     coordinator: gateway.coordinator,
     maxBodyBytes: settings.limits.maxBodyBytes,
     keepAliveMs: options.keepAliveMs ?? 15_000,
@@ -46,14 +54,21 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
   const dashboard = dashboardSource(gateway);
   const originPolicy = { allow: settings.origins.allow, loopbackOnly: isLoopbackHostname(options.host) };
 
-  return async (request, clientAddress) => {
-    const { pathname } = new URL(request.url);
+  const route = async (
+    request: Request,
+    pathname: string,
+    clientAddress: string | null,
+  ): Promise<Response> => {
     if (pathname === '/healthz') return json(200, { status: 'ok' });
 
     const problem = originProblem(request.headers.get('origin'), request.headers.get('host'), originPolicy);
-    if (problem) return rpcError(403, INVALID_REQUEST, `Forbidden: ${problem}`);
+    if (problem) {
+      metrics.observeRefusal('origin');
+      return rpcError(403, INVALID_REQUEST, `Forbidden: ${problem}`);
+    }
     const who = auth.authenticate(request.headers.get('authorization'), isLoopbackAddress(clientAddress));
     if (!who.ok) {
+      metrics.observeRefusal('auth');
       return rpcError(401, INVALID_REQUEST, `Unauthorized: ${who.reason}`, {
         headers: { 'www-authenticate': wwwAuthenticate(who) },
       });
@@ -68,6 +83,8 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
           intervalMs: 1_000,
           signal: AbortSignal.any([request.signal, gateway.closing]),
         });
+      case '/metrics':
+        return metrics.response();
       case '/readyz': {
         const ready = readiness(gateway);
         return json(ready.ready ? 200 : 503, ready);
@@ -76,4 +93,20 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
         return json(404, { error: `No route for ${pathname}` });
     }
   };
+
+  return async (request, clientAddress) => {
+    const { pathname } = new URL(request.url);
+    const response = await route(request, pathname, clientAddress);
+    metrics.observeHttp(routeOf(pathname), response.status);
+    return response;
+  };
+}
+
+function routeOf(pathname: string): HttpRoute {
+  if (pathname === '/mcp') return 'mcp';
+  if (pathname === '/dashboard' || pathname === '/dashboard/events') return 'dashboard';
+  if (pathname === '/healthz' || pathname === '/readyz' || pathname === '/metrics') {
+    return pathname.slice(1) as HttpRoute;
+  }
+  return 'other';
 }

@@ -1,0 +1,378 @@
+/**
+ * Prometheus metrics for `GET /metrics`, on a registry of their own (never prom-client's global
+ * one, so two gateways in one process do not collide).
+ *
+ * - Per request, fed by the gateway's activity: `switchyard_requests_total` and
+ *   `switchyard_request_duration_seconds`.
+ * - Fed by the HTTP front door: `switchyard_http_requests_total` (`observeHttp`) and
+ *   `switchyard_admissions_refused_total` (`observeRefusal`).
+ * - Fed by the journal's `sqliteDriver({ onCommit })`, when the gateway passes it on:
+ *   `switchyard_journal_commits_total`, `…_committed_records_total`, `…_commit_duration_seconds`
+ *   (`observeCommit`).
+ * - Read at scrape time from the coordinator, the tier manager and the admission bulkheads, which
+ *   keep those figures themselves: sessions, requests in flight, workers by state, backend up,
+ *   worker starts / crashes / evictions, start latency quantiles, admission queue.
+ * - prom-client's default process metrics (`process_*`, `nodejs_*`), which work under Bun.
+ *
+ * Label values are bounded: `method` is one of the MCP methods the gateway serves or `other`;
+ * `backend` is a configured backend's name, or `""` for requests that reached none (an unknown
+ * tool, `initialize`, the lists merged across backends).
+ */
+import type { CommitInfo } from '@switchyard/journal';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RecentCall } from '../gateway/activity.ts';
+import type { Gateway } from '../gateway/gateway.ts';
+
+export type HttpRoute = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'dashboard' | 'other';
+export type RefusalReason = 'overload' | 'rate-limit' | 'auth' | 'origin';
+
+export const HTTP_ROUTES: readonly HttpRoute[] = [
+  'mcp',
+  'healthz',
+  'readyz',
+  'metrics',
+  'dashboard',
+  'other',
+];
+export const REFUSAL_REASONS: readonly RefusalReason[] = ['overload', 'rate-limit', 'auth', 'origin'];
+
+/** The methods counted under their own name; any other method a client sends is `other`. */
+export const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'server/discover',
+  'logging/setLevel',
+  'tools/list',
+  'tools/call',
+  'prompts/list',
+  'prompts/get',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'completion/complete',
+  'tasks/get',
+  'tasks/list',
+  'tasks/result',
+  'tasks/cancel',
+]);
+
+/** Request durations, seconds: 1 ms … 60 s. */
+export const DURATION_BUCKETS: readonly number[] = [
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+/** Journal group commits, seconds: 0.1 ms … 2.5 s. */
+export const COMMIT_BUCKETS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5,
+];
+
+const WORKER_STATES = ['starting', 'ready', 'leased', 'spare', 'stopping'] as const;
+const START_TIERS = ['hot', 'warm', 'cold'] as const;
+const START_QUANTILES = [
+  ['0.5', 'p50'],
+  ['0.9', 'p90'],
+  ['0.99', 'p99'],
+] as const;
+
+export interface MetricsOptions {
+  /** The clock for `switchyard_uptime_seconds`, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+  /** prom-client's default `process_*` / `nodejs_*` metrics. Default true. */
+  processMetrics?: boolean;
+}
+
+export interface GatewayMetrics {
+  /** The registry of these metrics (not prom-client's global one). */
+  readonly registry: Registry;
+  /** One HTTP request answered, by route and status. */
+  observeHttp(route: HttpRoute, status: number): void;
+  /** One request refused at admission, before it reached the coordinator. */
+  observeRefusal(reason: RefusalReason): void;
+  /** One journal group commit; pass as `sqliteDriver({ onCommit })`. */
+  observeCommit(info: CommitInfo): void;
+  /** The exposition text. */
+  text(): Promise<string>;
+  /** `GET /metrics`: the exposition text with its content type; 500 if collecting failed. */
+  response(): Promise<Response>;
+  /** Stops listening to the gateway's activity. */
+  close(): void;
+}
+
+function methodLabel(method: string): string {
+  return KNOWN_METHODS.has(method) ? method : 'other';
+}
+
+export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): GatewayMetrics {
+  const now = options.now ?? Date.now;
+  const registry = new Registry();
+  const registers = [registry];
+
+  // ── per request ──────────────────────────────────────────────────────────────────────────
+  const requests = new Counter({
+    name: 'switchyard_requests_total',
+    help: 'MCP requests finished, by method, backend ("" when none) and outcome (ok, error, cancelled, timeout, rejected).',
+    labelNames: ['method', 'backend', 'outcome'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'switchyard_request_duration_seconds',
+    help: 'Time from an MCP request arriving to its answer, by method and backend ("" when none).',
+    labelNames: ['method', 'backend'] as const,
+    buckets: [...DURATION_BUCKETS],
+    registers,
+  });
+  const onCall = (call: RecentCall): void => {
+    const method = methodLabel(call.method);
+    const backend = call.backend ?? '';
+    requests.inc({ method, backend, outcome: call.outcome });
+    duration.observe({ method, backend }, Math.max(0, call.durationMs) / 1000);
+  };
+  let unsubscribe: (() => void) | undefined = gateway.activity.subscribe(onCall);
+
+  // ── front door ───────────────────────────────────────────────────────────────────────────
+  const http = new Counter({
+    name: 'switchyard_http_requests_total',
+    help: 'HTTP requests answered, by route (mcp, healthz, readyz, metrics, dashboard, other) and status.',
+    labelNames: ['route', 'status'] as const,
+    registers,
+  });
+  const refused = new Counter({
+    name: 'switchyard_admissions_refused_total',
+    help: 'Requests refused before routing, by reason (overload, rate-limit, auth, origin).',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of REFUSAL_REASONS) refused.inc({ reason }, 0);
+
+  // ── journal ──────────────────────────────────────────────────────────────────────────────
+  const commits = new Counter({
+    name: 'switchyard_journal_commits_total',
+    help: 'Journal group commits (stays 0 unless the journal driver reports its commits).',
+    registers,
+  });
+  const committed = new Counter({
+    name: 'switchyard_journal_committed_records_total',
+    help: 'Records (sessions, stream events, audit entries) written by journal group commits.',
+    registers,
+  });
+  const commitDuration = new Histogram({
+    name: 'switchyard_journal_commit_duration_seconds',
+    help: 'Time a journal group commit took, compression included.',
+    buckets: [...COMMIT_BUCKETS],
+    registers,
+  });
+
+  // ── read at scrape time ──────────────────────────────────────────────────────────────────
+  new Gauge({
+    name: 'switchyard_uptime_seconds',
+    help: 'Seconds since the gateway started.',
+    registers,
+    collect() {
+      this.set(Math.max(0, (now() - gateway.startedAt) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'switchyard_sessions',
+    help: 'Front sessions open (2025 revisions of the protocol).',
+    registers,
+    collect() {
+      this.set(gateway.coordinator.stats().sessions);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_requests_in_flight',
+    help: 'Routed requests not yet answered, across sessions.',
+    registers,
+    collect() {
+      this.set(gateway.coordinator.stats().inFlight);
+    },
+  });
+  new Counter({
+    name: 'switchyard_late_replies_total',
+    help: 'Backend replies that came after their request was settled, dropped.',
+    registers,
+    collect() {
+      this.reset();
+      this.inc(gateway.coordinator.stats().lateReplies);
+    },
+  });
+
+  const backends = () => Object.entries(gateway.manager.stats().backends);
+  new Gauge({
+    name: 'switchyard_workers',
+    help: 'Backend workers by state; leased and spare are counted within ready, so do not sum over state.',
+    labelNames: ['backend', 'tier', 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) {
+        for (const state of WORKER_STATES)
+          this.set({ backend, tier: s.effectiveTier, state }, s.workers[state]);
+      }
+    },
+  });
+  new Gauge({
+    name: 'switchyard_backend_up',
+    help: 'Whether a served backend is ok (1) or failed and waiting to retry (0).',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.set({ backend }, s.state === 'ok' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_backend_sessions',
+    help: 'Sessions with affinity to a backend worker, or with a worker of their own.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.set({ backend }, s.sessions);
+    },
+  });
+  new Counter({
+    name: 'switchyard_worker_starts_total',
+    help: 'Backend workers started, by the tier the backend was in.',
+    labelNames: ['backend', 'tier'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) {
+        for (const tier of START_TIERS) this.inc({ backend, tier }, s.starts[tier]);
+      }
+    },
+  });
+  new Counter({
+    name: 'switchyard_worker_start_failures_total',
+    help: 'Backend worker starts that failed.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.inc({ backend }, s.startFailures);
+    },
+  });
+  new Counter({
+    name: 'switchyard_worker_crashes_total',
+    help: 'Ready backend workers that died.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.inc({ backend }, s.crashes);
+    },
+  });
+  new Counter({
+    name: 'switchyard_evictions_total',
+    help: 'Backend workers stopped to make room under the global budget.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.inc({ backend }, s.evictions);
+    },
+  });
+  new Counter({
+    name: 'switchyard_tier_changes_total',
+    help: 'Tier changes of auto backends, by direction (promotion, demotion).',
+    labelNames: ['backend', 'direction'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) {
+        this.inc({ backend, direction: 'promotion' }, s.promotions);
+        this.inc({ backend, direction: 'demotion' }, s.demotions);
+      }
+    },
+  });
+  new Gauge({
+    name: 'switchyard_backend_start_seconds',
+    help: 'Worker start latency (spawn to ready) over recent starts, by quantile; absent before the first start.',
+    labelNames: ['backend', 'quantile'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) {
+        if (s.startLatency.count === 0) continue;
+        for (const [quantile, key] of START_QUANTILES) {
+          this.set({ backend, quantile }, s.startLatency[key] / 1000);
+        }
+      }
+    },
+  });
+
+  const admission = () => Object.entries(gateway.admission ?? {});
+  new Gauge({
+    name: 'switchyard_admission_limit',
+    help: 'Concurrent requests a backend admits.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, b] of admission()) this.set({ backend }, b.limit);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_admission_in_flight',
+    help: 'Requests holding one of a backend’s admission permits.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, b] of admission()) this.set({ backend }, b.inFlight);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_admission_queued',
+    help: 'Requests waiting for one of a backend’s admission permits.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, b] of admission()) this.set({ backend }, b.queued);
+    },
+  });
+
+  if (options.processMetrics ?? true) {
+    try {
+      collectDefaultMetrics({ register: registry });
+    } catch {
+      // A runtime without what they read goes without them; the gateway's own metrics remain.
+    }
+  }
+
+  const text = () => registry.metrics();
+  return {
+    registry,
+    observeHttp(route, status) {
+      http.inc({ route: HTTP_ROUTES.includes(route) ? route : 'other', status: String(status) });
+    },
+    observeRefusal(reason) {
+      if (REFUSAL_REASONS.includes(reason)) refused.inc({ reason });
+    },
+    observeCommit(info) {
+      commits.inc();
+      committed.inc(Math.max(0, info.records));
+      commitDuration.observe(Math.max(0, info.durationMs) / 1000);
+    },
+    text,
+    async response() {
+      try {
+        return new Response(await text(), { headers: { 'content-type': registry.contentType } });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return new Response(`# collecting metrics failed: ${message}\n`, {
+          status: 500,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        });
+      }
+    },
+    close() {
+      unsubscribe?.();
+      unsubscribe = undefined;
+    },
+  };
+}
