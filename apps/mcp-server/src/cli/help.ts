@@ -11,15 +11,13 @@ Commands:
   check-config <file>   Validate a configuration file and list its backends.
   serve                 Run the HTTP front door (Streamable HTTP on /mcp).
   stdio                 Run the stdio front door (MCP on stdin/stdout).
-  journal export|tail   Read the journal.                     (not yet available)
+  journal export|tail   Read the journal: export JSON Lines, or tail the calls.
 
 Options:
   -h, --help            Show help (also after a command: switchyard check-config --help).
   -v, --version         Show the version.
 
-Status: journal answers "not yet available" (exit code 2) in this version.
-
-Exit codes: 0 done, 1 invalid configuration, 2 usage error or command not yet available.`;
+Exit codes: 0 done, 1 invalid configuration (or no journal), 2 usage error.`;
 
 export const COMMAND_HELP: Record<Command, string> = {
   'check-config': `Usage: switchyard check-config <file>
@@ -61,9 +59,18 @@ At end of input (or SIGTERM / SIGINT) requests in flight finish, every backend i
 and it exits 0.
 
 Exit codes: 0 done, 1 invalid configuration, 2 usage error.`,
-  journal: `Usage: switchyard journal export|tail [--config <file>]
+  journal: `Usage: switchyard journal export|tail [--config <file>] [options]
 
-Not yet available: for now both subcommands answer "not yet available" with exit code 2.
+Reads the journal named by the configuration (switchyard.journal.path; the embedded default:
+./switchyard.db). Safe while the gateway runs.
 
-Planned: export writes the journal as JSON Lines; tail follows new events.`,
+  export                Sessions, stream events and audit entries as JSON Lines.
+    --session <id>      Only this session's records.
+    --since <time>      From this time (ISO 8601 or ms since the epoch). Default the start.
+    --until <time>      Before this time. Default now.
+  tail                  The latest calls (audit entries), one JSON object per line.
+    --limit <n>         How many. Default 20.
+    -f, --follow        Then print each new one as it is written, until Ctrl-C.
+
+Exit codes: 0 done, 1 invalid configuration or no journal, 2 usage error.`,
 };

@@ -8,7 +8,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { checkConfig } from './check-config.ts';
 import { COMMANDS, type Command, MAIN_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
-import { notYetAvailable } from './not-yet.ts';
+import { journal } from './journal.ts';
 import { serve } from './serve.ts';
 import { type StdioStreams, stdio } from './stdio.ts';
 import { argumentError, usageError } from './usage.ts';
@@ -58,8 +58,18 @@ export async function main(argv: string[], io: CliIo, streams?: StdioStreams): P
       case 'stdio':
         if (!streams) return usageError(io, 'stdio needs the process’s standard input and output');
         return await stdio(args, io, VERSION, streams);
-      default:
-        return notYetAvailable(command, args, io);
+      case 'journal': {
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          return await journal(args, io, stop.signal);
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
+      }
     }
   } catch (error) {
     return argumentError(io, error, command);

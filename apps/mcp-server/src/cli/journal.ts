@@ -1,0 +1,105 @@
+/**
+ * `switchyard journal export|tail`: read the journal the configuration names (SQLite; safe beside
+ * a running gateway, which keeps it in WAL mode).
+ *
+ * - `export [--session <id>] [--since <time>] [--until <time>]`: sessions, stream events and audit
+ *   entries as JSON Lines on stdout (times: ISO 8601 or milliseconds since the epoch).
+ * - `tail [--limit <n>] [--follow]`: the latest audit entries (one JSON object per line), and with
+ *   `--follow` each new one as it is written, until SIGINT / SIGTERM.
+ */
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createJournal, type ExportSelector, sqliteDriver } from '@switchyard/journal';
+import { isConfigError } from '../config/errors.ts';
+import { COMMAND_HELP } from './help.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { loadConfigOrDefault } from './serve.ts';
+import { usageError } from './usage.ts';
+
+const FOLLOW_POLL_MS = 250;
+
+function timeOf(text: string | undefined, flag: string): number | undefined | Error {
+  if (text === undefined) return undefined;
+  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  return Number.isFinite(ms)
+    ? ms
+    : new Error(`${flag} must be an ISO 8601 time or milliseconds; found "${text}"`);
+}
+
+export async function journal(args: string[], io: CliIo, signal?: AbortSignal): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      config: { type: 'string', short: 'c' },
+      session: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      limit: { type: 'string' },
+      follow: { type: 'boolean', short: 'f' },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) {
+    io.out(COMMAND_HELP.journal);
+    return EXIT.ok;
+  }
+  const [sub, ...extra] = positionals;
+  if (sub !== 'export' && sub !== 'tail') {
+    return usageError(io, `journal needs one of export, tail${sub === undefined ? '' : `; found "${sub}"`}`);
+  }
+  if (extra.length > 0) return usageError(io, `journal ${sub} takes no arguments; found ${extra.join(' ')}`);
+  const since = timeOf(values.since, '--since');
+  const until = timeOf(values.until, '--until');
+  for (const t of [since, until]) if (t instanceof Error) return usageError(io, t.message);
+  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    return usageError(io, `--limit must be a positive integer; found "${values.limit}"`);
+
+  let path: string;
+  try {
+    path = (await loadConfigOrDefault(values.config, io)).settings.journal.path;
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(error.message);
+    return EXIT.invalid;
+  }
+  if (!existsSync(path)) {
+    io.err(`switchyard journal: no journal at ${path} (switchyard.journal.path); has the gateway run here?`);
+    return EXIT.invalid;
+  }
+  const store = await createJournal({ driver: sqliteDriver({ path }), sessionTtlMs: null });
+  try {
+    if (sub === 'export') {
+      const selector: ExportSelector =
+        values.session !== undefined
+          ? { sessionId: values.session }
+          : {
+              since: (since as number | undefined) ?? 0,
+              until: (until as number | undefined) ?? Date.now() + 1,
+            };
+      for await (const line of store.export(selector)) io.out(line.replace(/\n$/, ''));
+      return EXIT.ok;
+    }
+    // Page through to the end, keeping the last `limit` entries.
+    let shown: Awaited<ReturnType<typeof store.queryAudit>> = [];
+    let lastId = 0;
+    for (;;) {
+      const page = await store.queryAudit({ afterId: lastId, limit: 1000 });
+      if (page.length === 0) break;
+      shown = [...shown, ...page].slice(-limit);
+      lastId = page.at(-1)?.id ?? lastId;
+    }
+    for (const entry of shown) io.out(JSON.stringify(entry));
+    while (values.follow && !signal?.aborted) {
+      await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+      for (const entry of await store.queryAudit({ afterId: lastId })) {
+        io.out(JSON.stringify(entry));
+        lastId = entry.id;
+      }
+    }
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
