@@ -37,6 +37,7 @@ export { type BackendOutcome, UNAVAILABLE_META_KEY, type Unavailable } from './a
 export { BackendRequestError } from './coordinator/backend-worker.ts';
 export {
   type CoordinatorStats,
+  DEFAULT_SESSION_IDLE_MS,
   MCPCoordinator,
   type MCPCoordinatorOptions,
 } from './coordinator/coordinator.ts';

@@ -117,6 +117,32 @@ describe('MCPCoordinator — initialize and sessions', () => {
     );
   });
 
+  it('ends a session idle longer than sessionIdleMs, but not one with a request in flight', async () => {
+    let now = 1_000_000;
+    const { coordinator } = await setup({ a: ['--name', 'a'] }, { sessionIdleMs: 60_000, now: () => now });
+    const idle = await open(coordinator, '2025-06-18', 'alice');
+    const busy = await open(coordinator, '2025-06-18', 'alice');
+    const slow = coordinator.handle(
+      { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'a__sleep', arguments: { ms: 400 } } },
+      { sessionId: busy.sessionId, principal: 'alice' },
+    );
+    now += 59_999;
+    expect(await coordinator.expireIdleSessions()).toBe(0);
+    now += 1;
+    const outcome = await slow;
+    expect(await coordinator.expireIdleSessions()).toBe(1);
+    expect(coordinator.outbound(idle.sessionId, 'alice')).toBeUndefined();
+    expect(coordinator.outbound(busy.sessionId, 'alice')).toBeDefined();
+    expect(resultOf(await finalResponse(outcome))).toBeDefined();
+    // Heard from again: the clock starts over for it.
+    expect(resultOf(await ask(coordinator, busy.sessionId, req('ping')))).toEqual({});
+    now += 59_000;
+    expect(await coordinator.expireIdleSessions()).toBe(0);
+    now += 1_000;
+    expect(await coordinator.expireIdleSessions()).toBe(1);
+    expect(coordinator.stats().sessions).toBe(0);
+  });
+
   it('answers ping and logging/setLevel, refuses a bad level and an unknown method', async () => {
     const { coordinator } = await setup({ a: ['--name', 'a'] });
     const { sessionId } = await open(coordinator);

@@ -100,6 +100,11 @@ export interface MCPCoordinatorOptions {
   cursorKey?: string;
   /** Errors of background work (journal writes). Default: ignored. */
   onError?: (error: unknown) => void;
+  /**
+   * A session not heard from for this long, with nothing in flight, is ended as by DELETE, ms.
+   * Default 30 minutes; `null`: never.
+   */
+  sessionIdleMs?: number | null;
   /** Told of every request's end, as the journal's audit entry (metrics, dashboards). */
   onAudit?: (entry: AuditInput) => void;
 }
@@ -110,6 +115,9 @@ const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
   'elicitation/create': 'elicitation',
   'roots/list': 'roots',
 };
+
+/** How long a session may be idle before it is ended, by default: 30 minutes. */
+export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
@@ -132,6 +140,7 @@ export class MCPCoordinator {
   private readonly cursors: CursorCodec;
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listeners = new Set<{
     methods: ReadonlySet<string>;
@@ -155,6 +164,28 @@ export class MCPCoordinator {
         this.backendNotification(backend, message, invalidated),
     });
     this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
+    const idleMs = options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : options.sessionIdleMs;
+    if (idleMs !== null) {
+      this.sweeper = setInterval(
+        () => void this.expireIdleSessions(),
+        Math.min(60_000, Math.max(1_000, idleMs / 4)),
+      );
+      (this.sweeper as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /**
+   * Ends the sessions idle longer than `sessionIdleMs` with nothing in flight (also run on a
+   * timer); resolves with how many were ended.
+   */
+  async expireIdleSessions(): Promise<number> {
+    const idleMs =
+      this.options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : this.options.sessionIdleMs;
+    if (idleMs === null) return 0;
+    const cutoff = this.now() - idleMs;
+    const idle = [...this.sessions.all()].filter((s) => s.lastSeenAt <= cutoff && s.inflight.size === 0);
+    await Promise.all(idle.map((s) => this.closeSession(s.id, s.principal)));
+    return idle.length;
   }
 
   stats(): CoordinatorStats {
@@ -188,6 +219,7 @@ export class MCPCoordinator {
     }
     const session =
       context.sessionId === undefined ? undefined : this.sessions.get(context.sessionId, context.principal);
+    if (session) session.lastSeenAt = this.now();
     if (!session) {
       const id = entry.kind === 'request' ? entry.message.id : undefined;
       const words = context.sessionId === undefined ? 'a session id is required' : 'session not found';
@@ -241,6 +273,7 @@ export class MCPCoordinator {
       return { kind: 'response', httpStatus: 404, message: methodNotFound(request.id, request.method) };
     }
     const session = this.modernSession(context);
+    session.lastSeenAt = this.now();
     session.clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject;
     const serverInfo = this.options.serverInfo;
     const started = this.now();
@@ -272,6 +305,7 @@ export class MCPCoordinator {
         clientInfo: undefined,
         clientCapabilities: {},
         era: 'modern',
+        lastSeenAt: this.now(),
       })
     );
   }
@@ -325,6 +359,7 @@ export class MCPCoordinator {
 
   /** Closes every session. The tier manager is the caller's to stop. */
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const listener of this.listeners) listener.end();
     this.listeners.clear();
     const all = [...this.sessions.all()];
@@ -347,6 +382,7 @@ export class MCPCoordinator {
       clientInfo,
       clientCapabilities: isJsonObject(params.capabilities) ? params.capabilities : {},
       era: 'legacy',
+      lastSeenAt: this.now(),
     });
     const started = this.now();
     const backends = await this.fleet.initializeInfos(session.id);

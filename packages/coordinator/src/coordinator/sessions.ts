@@ -34,6 +34,8 @@ export interface FrontSession {
   readonly serverRequests: Map<RequestId, { worker: BackendWorker; backendRequestId: RequestId }>;
   /** Numbers the ids of relayed server-to-client requests. */
   serverRequestSeq: number;
+  /** The last time the client was heard from (ms, the coordinator's clock). */
+  lastSeenAt: number;
   /** `resources/subscribe`d URIs: the backend's URI (`backend` + NUL + uri) → the URI the client used. */
   readonly subscriptions: Map<string, string>;
 }
