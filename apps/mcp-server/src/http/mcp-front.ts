@@ -6,7 +6,8 @@
  *   is JSON when its first message is its response, else an SSE stream (progress, relayed server
  *   requests, then the response). Notifications and responses alone get 202.
  * - GET: the session's stream of server-initiated messages (one reader at a time: a second GET is
- *   409).
+ *   409), or, with `Last-Event-ID`, the rest of an interrupted stream replayed from the journal.
+ *   SSE answers of 2025 sessions carry event ids and run on when the client disconnects.
  * - DELETE: ends the session.
  *
  * Checks, in order, each with its own status: 405 for other methods, 415 for a body that is not
@@ -36,16 +37,21 @@ import {
 import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
 import { accepts, isJsonContentType } from './media.ts';
-import { sseResponse } from './sse.ts';
+import type { ResumableStreams } from './resumable.ts';
+import { sseResponse, withoutIds } from './sse.ts';
 
 export const SESSION_HEADER = 'mcp-session-id';
 export const PROTOCOL_VERSION_HEADER = 'mcp-protocol-version';
 /** Assumed when a client sends no version header (the transport's rule). */
 const ASSUMED_VERSION = '2025-03-26';
 const RETRY_AFTER_SECONDS = '1';
+/** The name of a session's GET stream among its journaled streams. */
+const GET_STREAM = 'get';
 
 export interface McpFrontOptions {
   coordinator: MCPCoordinator;
+  /** Where SSE answers of 2025 sessions are journaled, for `Last-Event-ID` resumption. */
+  streams: ResumableStreams;
   /** Told of each request refused for overload (metrics). */
   onOverload?: () => void;
   /** The affinity key of a 2026 request (see `switchyard.affinity.key`). */
@@ -69,9 +75,6 @@ function isResponse(message: JsonRpcMessage): message is JsonRpcResponse {
 }
 
 export class McpFront {
-  /** Sessions whose GET stream is open (one reader each). */
-  private readonly listening = new Set<string>();
-
   constructor(private readonly options: McpFrontOptions) {}
 
   handle(request: Request, caller: Caller): Promise<Response> | Response {
@@ -149,7 +152,8 @@ export class McpFront {
       return this.batchAnswer(outcomes);
     }
     const outcome = await this.options.coordinator.handle(parsed, context);
-    return this.answer(outcome, sessionId !== undefined);
+    const resumeIn = outcome.kind === 'response' ? outcome.sessionId : sessionId;
+    return this.answer(outcome, sessionId !== undefined, resumeIn);
   }
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
@@ -164,13 +168,14 @@ export class McpFront {
       principal: caller.principal,
       affinityKey,
     });
-    return this.answer(outcome, false, { 'x-accel-buffering': 'no' });
+    return this.answer(outcome, false, undefined);
   }
 
+  /** `resumeIn`: the 2025 session whose journal makes an SSE answer resumable; none for 2026 clients. */
   private async answer(
     outcome: Outcome,
     hadSession: boolean,
-    sseHeaders: Record<string, string> = {},
+    resumeIn: string | undefined,
   ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
@@ -196,10 +201,15 @@ export class McpFront {
           }
           return messagesJson(first.value);
         }
-        return sseResponse(iterator, {
+        if (resumeIn === undefined) {
+          // 2026-07-28: closing the stream cancels the request; nothing to resume.
+          return sseResponse(withoutIds(iterator, [first.value]), {
+            keepAliveMs: this.options.keepAliveMs,
+            headers: { 'x-accel-buffering': 'no' },
+          });
+        }
+        return sseResponse(this.options.streams.open(resumeIn, iterator, [first.value]), {
           keepAliveMs: this.options.keepAliveMs,
-          first: [first.value],
-          headers: sseHeaders,
         });
       }
     }
@@ -217,7 +227,7 @@ export class McpFront {
     return responses.length === 0 ? accepted() : messagesJson(responses);
   }
 
-  private get(request: Request, caller: Caller): Response {
+  private async get(request: Request, caller: Caller): Promise<Response> {
     if (!accepts(request.headers.get('accept'), 'text/event-stream')) {
       return rpcError(406, INVALID_REQUEST, 'Accept must include text/event-stream');
     }
@@ -227,25 +237,19 @@ export class McpFront {
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
     const outbound = this.options.coordinator.outbound(sessionId, caller.principal);
     if (!outbound) return rpcError(404, INVALID_REQUEST, 'Session not found');
-    if (this.listening.has(sessionId)) {
+    const lastEventId = request.headers.get('last-event-id');
+    if (lastEventId !== null) {
+      const resumed = await this.options.streams.resume(sessionId, lastEventId);
+      if (!resumed.ok) return rpcError(resumed.status, INVALID_REQUEST, resumed.reason);
+      return sseResponse(resumed.items, { keepAliveMs: this.options.keepAliveMs });
+    }
+    if (this.options.streams.isAttached(sessionId, GET_STREAM)) {
       return rpcError(409, INVALID_REQUEST, 'This session already has an open GET stream');
     }
-    this.listening.add(sessionId);
-    const inner = outbound[Symbol.asyncIterator]();
-    const listening = this.listening;
-    const iterator: AsyncIterator<JsonRpcMessage> = {
-      next: async () => {
-        const next = await inner.next();
-        if (next.done) listening.delete(sessionId);
-        return next;
-      },
-      // The session's outbound queue outlives this stream: a later GET reads on from it.
-      return: async () => {
-        listening.delete(sessionId);
-        return { value: undefined, done: true };
-      },
-    };
-    return sseResponse(iterator, { keepAliveMs: this.options.keepAliveMs });
+    // The session's outbound messages are journaled whether or not a GET is connected, so a
+    // reconnect with Last-Event-ID loses nothing.
+    const items = this.options.streams.open(sessionId, outbound[Symbol.asyncIterator](), [], GET_STREAM);
+    return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
   }
 
   private async delete(request: Request, caller: Caller): Promise<Response> {

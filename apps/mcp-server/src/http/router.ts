@@ -16,6 +16,7 @@ import { json, rpcError } from './answers.ts';
 import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
 import { McpFront } from './mcp-front.ts';
 import { isLoopbackHostname, originProblem } from './origin.ts';
+import { ResumableStreams } from './resumable.ts';
 
 export interface HttpOptions {
   /** The interface the server listens on (loopback turns the Host check on). */
@@ -45,6 +46,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     metrics.close();
   });
   const front = new McpFront({
+    streams: new ResumableStreams(gateway.journal),
     onOverload: () => metrics.observeRefusal('overload'),
     coordinator: gateway.coordinator,
     maxBodyBytes: settings.limits.maxBodyBytes,

@@ -1,27 +1,50 @@
 /**
- * Server-Sent Events from an async iterable of JSON-RPC messages: one `message` event per
- * message (with an id when one is given), `: keep-alive` comments while nothing happens, and the
- * source's `return()` called when the client goes away, so the work behind it is cancelled.
+ * Server-Sent Events from an iterator of JSON-RPC messages: one `message` event per message (with
+ * its id when it has one), `: keep-alive` comments while nothing happens, and the source's
+ * `return()` called when the client goes away (cancelling the work behind it, or only detaching
+ * from a resumable stream).
  */
 import type { JsonRpcMessage } from '@switchyard/coordinator';
 
 export interface SseOptions {
   keepAliveMs: number;
   headers?: Record<string, string>;
-  /** Messages to send before those of the iterable (already taken from it). */
-  first?: readonly JsonRpcMessage[];
-  /** Gives each message's event id (for resumption). */
-  eventId?: (message: JsonRpcMessage) => string | undefined;
+}
+
+/** One event: a message, with the id a client may resume after. */
+export interface SseEvent {
+  id?: string;
+  message: JsonRpcMessage;
+}
+
+/** Messages without ids, as events. */
+export function withoutIds(
+  messages: AsyncIterator<JsonRpcMessage>,
+  first: readonly JsonRpcMessage[] = [],
+): AsyncIterator<SseEvent> {
+  const queued = [...first];
+  return {
+    next: async () => {
+      const head = queued.shift();
+      if (head) return { value: { message: head }, done: false };
+      const next = await messages.next();
+      return next.done ? next : { value: { message: next.value }, done: false };
+    },
+    return: async () => {
+      await messages.return?.();
+      return { value: undefined, done: true };
+    },
+  };
 }
 
 const encoder = new TextEncoder();
 
-function frame(message: JsonRpcMessage, id: string | undefined): Uint8Array {
+function frame({ message, id }: SseEvent): Uint8Array {
   const idLine = id === undefined ? '' : `id: ${id}\n`;
   return encoder.encode(`${idLine}event: message\ndata: ${JSON.stringify(message)}\n\n`);
 }
 
-export function sseResponse(messages: AsyncIterator<JsonRpcMessage>, options: SseOptions): Response {
+export function sseResponse(events: AsyncIterator<SseEvent>, options: SseOptions): Response {
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let closed = false;
   const stop = () => {
@@ -30,24 +53,23 @@ export function sseResponse(messages: AsyncIterator<JsonRpcMessage>, options: Ss
   };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      for (const m of options.first ?? []) controller.enqueue(frame(m, options.eventId?.(m)));
       keepAlive = setInterval(() => {
         if (!closed) controller.enqueue(encoder.encode(': keep-alive\n\n'));
       }, options.keepAliveMs);
     },
     async pull(controller) {
-      const next = await messages.next();
+      const next = await events.next();
       if (closed) return;
       if (next.done) {
         stop();
         controller.close();
         return;
       }
-      controller.enqueue(frame(next.value, options.eventId?.(next.value)));
+      controller.enqueue(frame(next.value));
     },
     async cancel() {
       stop();
-      await messages.return?.();
+      await events.return?.();
     },
   });
   return new Response(body, {

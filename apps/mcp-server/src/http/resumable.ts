@@ -1,0 +1,178 @@
+/**
+ * Resumable SSE streams for 2025 clients, served from the journal. Every message of a POST's SSE
+ * answer and of a session's GET stream is appended to the journal first; its event id
+ * (`<stream>#<seq>`) goes out as the SSE `id:`. A client that loses the connection reconnects with
+ * GET and `Last-Event-ID`: the journal replays what came after, then the stream goes on live if its
+ * source is still running. The source runs to its end whether or not anyone is connected: in the
+ * 2025 revisions a disconnect is not a cancellation (clients cancel with `notifications/cancelled`).
+ */
+import type { JsonRpcMessage } from '@switchyard/coordinator';
+import { type Journal, parseEventId } from '@switchyard/journal';
+
+export interface StreamItem {
+  id: string;
+  message: JsonRpcMessage;
+}
+
+/** One connection's view of a stream: items in order, then done. */
+class Tap implements AsyncIterator<StreamItem> {
+  private readonly buffered: StreamItem[] = [];
+  private waiting: ((r: IteratorResult<StreamItem>) => void) | undefined;
+  private ended = false;
+
+  constructor(
+    /** Items at or below this seq were already replayed: skip them. */
+    private skipThrough: number,
+    private readonly onDetach: (tap: Tap) => void,
+  ) {}
+
+  push(item: StreamItem, seq: number): void {
+    if (this.ended || seq <= this.skipThrough) return;
+    const wake = this.waiting;
+    this.waiting = undefined;
+    if (wake) wake({ value: item, done: false });
+    else this.buffered.push(item);
+  }
+
+  /** Replayed items go first; live items already buffered with a lower seq are dropped. */
+  replay(items: readonly StreamItem[], lastSeq: number): void {
+    const live = this.buffered.splice(0).filter((i) => parseEventId(i.id).seq > lastSeq);
+    this.buffered.push(...items, ...live);
+    this.skipThrough = Math.max(this.skipThrough, lastSeq);
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    const wake = this.waiting;
+    this.waiting = undefined;
+    wake?.({ value: undefined, done: true });
+  }
+
+  next(): Promise<IteratorResult<StreamItem>> {
+    const item = this.buffered.shift();
+    if (item) return Promise.resolve({ value: item, done: false });
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<StreamItem>> {
+    this.end();
+    this.onDetach(this);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+}
+
+/** A journaled stream whose source may still be running. */
+class Pump {
+  tap: Tap | undefined;
+  running = true;
+
+  constructor(
+    readonly streamId: string,
+    readonly sessionId: string,
+  ) {}
+
+  attach(skipThrough: number): Tap {
+    this.tap?.end();
+    const tap = new Tap(skipThrough, (t) => {
+      if (this.tap === t) this.tap = undefined;
+    });
+    this.tap = tap;
+    if (!this.running) tap.end();
+    return tap;
+  }
+}
+
+export type ResumeResult =
+  | { ok: true; items: AsyncIterator<StreamItem> }
+  | { ok: false; status: 400 | 404; reason: string };
+
+export class ResumableStreams {
+  private readonly pumps = new Map<string, Pump>();
+  private seq = 0;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  /**
+   * Journals `source` (after `first`) as a new stream of `sessionId`; returns the first
+   * connection's items. `key` names a long-lived stream (the GET stream) that is opened once per
+   * session; a request's stream gets a fresh name.
+   */
+  open(
+    sessionId: string,
+    source: AsyncIterator<JsonRpcMessage>,
+    first: readonly JsonRpcMessage[] = [],
+    key?: string,
+  ): AsyncIterator<StreamItem> {
+    const streamId = `${sessionId}.${key ?? `r${++this.seq}`}`;
+    const existing = this.pumps.get(streamId);
+    if (existing) return existing.attach(0);
+    const pump = new Pump(streamId, sessionId);
+    this.pumps.set(streamId, pump);
+    const tap = pump.attach(0);
+    void this.run(pump, source, first);
+    return tap;
+  }
+
+  /** The GET stream of a session is already being read by a connection. */
+  isAttached(sessionId: string, key: string): boolean {
+    return this.pumps.get(`${sessionId}.${key}`)?.tap !== undefined;
+  }
+
+  /** A reconnect with `Last-Event-ID`: the journal's events after it, then live ones. */
+  async resume(sessionId: string, lastEventId: string): Promise<ResumeResult> {
+    let streamId: string;
+    let seq: number;
+    try {
+      ({ streamId, seq } = parseEventId(lastEventId));
+    } catch (error) {
+      return { ok: false, status: 400, reason: `Last-Event-ID: ${(error as Error).message}` };
+    }
+    if (!streamId.startsWith(`${sessionId}.`)) {
+      return { ok: false, status: 404, reason: 'Last-Event-ID names no stream of this session' };
+    }
+    const pump = this.pumps.get(streamId);
+    const tap = pump ? pump.attach(seq) : new Tap(seq, () => {});
+    let events: Awaited<ReturnType<Journal['readAfter']>>;
+    try {
+      events = await this.journal.readAfter(streamId, lastEventId);
+    } catch (error) {
+      tap.end();
+      return { ok: false, status: 404, reason: `Last-Event-ID: ${(error as Error).message}` };
+    }
+    const replayed = events.map((e) => ({ id: e.id, message: JSON.parse(e.data) as JsonRpcMessage }));
+    tap.replay(replayed, events.at(-1)?.seq ?? seq);
+    if (!pump) tap.end();
+    return { ok: true, items: tap };
+  }
+
+  private async run(pump: Pump, source: AsyncIterator<JsonRpcMessage>, first: readonly JsonRpcMessage[]) {
+    const deliver = async (message: JsonRpcMessage) => {
+      const id = await this.journal.append(pump.streamId, JSON.stringify(message), {
+        sessionId: pump.sessionId,
+      });
+      pump.tap?.push({ id, message }, parseEventId(id).seq);
+    };
+    try {
+      for (const m of first) await deliver(m);
+      for (;;) {
+        const next = await source.next();
+        if (next.done) break;
+        await deliver(next.value);
+      }
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      pump.running = false;
+      pump.tap?.end();
+      // From here a resume is served from the journal alone.
+      this.pumps.delete(pump.streamId);
+    }
+  }
+}
