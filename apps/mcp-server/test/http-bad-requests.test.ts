@@ -206,6 +206,44 @@ describe('auth', () => {
   });
 });
 
+describe('gateway-wide admission (switchyard.admission)', () => {
+  it('429 with Retry-After past a principal’s rate limit', async () => {
+    const { url } = await startInProcess({
+      ...CONFIG,
+      switchyard: { admission: { rateLimit: { perSecond: 1, burst: 2 } } },
+    });
+    expect((await post(url, INITIALIZE)).status).toBe(200);
+    expect((await post(url, INITIALIZE)).status).toBe(200);
+    const third = await post(url, INITIALIZE);
+    expect(third.status).toBe(429);
+    expect(Number(third.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+
+  it('503 with Retry-After when every slot is taken and the queue is full; the slot frees when the stream ends', async () => {
+    const { url } = await startInProcess({
+      ...CONFIG,
+      switchyard: { admission: { concurrency: 1, queue: 0 } },
+    });
+    const session = await rawSession(url);
+    const long = await post(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: { name: 'fx__sleep', arguments: { ms: 300 }, _meta: { progressToken: 1 } },
+      },
+      { 'mcp-session-id': session },
+    );
+    expect(long.headers.get('content-type')).toBe('text/event-stream');
+    const refused = await post(url, TOOLS_LIST, { 'mcp-session-id': session });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    await long.text(); // the stream runs to its end and gives the slot back
+    expect((await post(url, TOOLS_LIST, { 'mcp-session-id': session })).status).toBe(200);
+  });
+});
+
 describe('metrics', () => {
   it('/metrics counts requests by method, backend and outcome, HTTP answers and refusals', async () => {
     const { url, origin } = await startInProcess(CONFIG);

@@ -12,6 +12,7 @@ import { dashboardSource } from '../dashboard/source.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { readiness } from '../gateway/readiness.ts';
 import { createMetrics, type HttpRoute } from '../metrics/metrics.ts';
+import { FrontAdmission } from './admission.ts';
 import { json, rpcError } from './answers.ts';
 import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
 import { McpFront } from './mcp-front.ts';
@@ -54,6 +55,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     affinityKey: affinityKeyOf(settings.affinity.key),
   });
   const dashboard = dashboardSource(gateway);
+  const admission = new FrontAdmission(settings.admission);
   const originPolicy = { allow: settings.origins.allow, loopbackOnly: isLoopbackHostname(options.host) };
 
   const route = async (
@@ -76,8 +78,22 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       });
     }
     switch (pathname) {
-      case '/mcp':
-        return front.handle(request, { principal: who.principal });
+      case '/mcp': {
+        if (request.method !== 'POST') return front.handle(request, { principal: who.principal });
+        const admitted = await admission.admit(who.principal);
+        if (!admitted.ok) {
+          metrics.observeRefusal(admitted.reason);
+          return admitted.response;
+        }
+        let response: Response;
+        try {
+          response = await front.handle(request, { principal: who.principal });
+        } catch (error) {
+          admitted.release(new Response(null, { status: 500 }));
+          throw error;
+        }
+        return admitted.release(response);
+      }
       case '/dashboard':
         return dashboardResponse({ eventsPath: '/dashboard/events' });
       case '/dashboard/events':
