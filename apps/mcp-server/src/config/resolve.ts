@@ -42,6 +42,9 @@ export interface GatewayConfig {
   settings: GatewaySettings;
 }
 
+/** Workers of a per-session backend when `replicas` is not given: up to 16 sessions at once. */
+const PER_SESSION_REPLICAS = { min: 1, max: 16 };
+
 function relativeTo(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
@@ -72,7 +75,13 @@ function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
 
 export function resolveBackend(name: string, entry: ServerEntry, baseDir: string): BackendConfig {
   const replicas =
-    typeof entry.replicas === 'number' ? { min: entry.replicas, max: entry.replicas } : entry.replicas;
+    entry.replicas === undefined
+      ? entry.isolation === 'per-session'
+        ? PER_SESSION_REPLICAS
+        : { min: 1, max: 1 }
+      : typeof entry.replicas === 'number'
+        ? { min: entry.replicas, max: entry.replicas }
+        : entry.replicas;
   const tools: BackendCommon['tools'] = {};
   if (entry.tools?.allow) tools.allow = entry.tools.allow;
   if (entry.tools?.deny) tools.deny = entry.tools.deny;

@@ -59,8 +59,10 @@ const replicas = z
   .union([int(1), z.strictObject({ min: int(0).default(0), max: int(1).default(1) })], {
     error: 'a number of workers, or { "min": …, "max": … }',
   })
-  .default(1)
-  .describe('Workers of this backend: a number (exactly that many) or { min, max }.');
+  .optional()
+  .describe(
+    'Workers of this backend: a number (exactly that many) or { min, max }. Default 1; for per-session backends { "min": 1, "max": 16 } (max bounds the sessions served at once).',
+  );
 
 /** Every key an entry may hold. Which of them apply depends on its kind (stdio, remote, module). */
 export const ServerEntrySchema = z

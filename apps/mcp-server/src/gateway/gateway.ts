@@ -13,6 +13,8 @@ import { type CommitInfo, createJournal, sqliteDriver } from '@switchyard/journa
 import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
 import { ConfigError } from '../config/errors.ts';
 import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
+import { CompositePort } from '../remote/composite-port.ts';
+import { RemotePort } from '../remote/remote-port.ts';
 import { Activity } from './activity.ts';
 import { backendSpec } from './backend-spec.ts';
 
@@ -36,6 +38,8 @@ export interface Gateway {
   readonly config: GatewayConfig;
   readonly coordinator: MCPCoordinator;
   readonly manager: MultiTierPoolManager;
+  /** The remote backends' connections (the tier manager holds the others). */
+  readonly remote: RemotePort;
   readonly journal: Journal;
   readonly activity: Activity;
   readonly backends: readonly BackendStatus[];
@@ -56,6 +60,20 @@ export interface Gateway {
 
 export const SERVER_NAME = 'switchyard';
 
+/**
+ * The environment stdio backends inherit: the gateway's, less every variable holding one of the
+ * front door's bearer tokens (a backend has no business reading a client's credentials).
+ */
+function withoutSecrets(
+  env: Record<string, string | undefined>,
+  tokens: readonly { token: string }[],
+): Record<string, string | undefined> {
+  const secrets = new Set(tokens.map((t) => t.token));
+  return Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value === undefined || !secrets.has(value)),
+  );
+}
+
 function admissionOf(backends: readonly BackendConfig[]): Record<string, Bulkhead> {
   const admission: Record<string, Bulkhead> = {};
   for (const b of backends) {
@@ -70,21 +88,25 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const port = new MultiTierPort(serverInfo);
   const specs: Record<string, BackendSpec> = {};
   const statuses: BackendStatus[] = [];
+  const childEnv = withoutSecrets(options.env ?? process.env, config.settings.auth.tokens);
   for (const backend of config.backends) {
-    const spec = backendSpec(backend, port.readyHook, options.env ?? process.env);
+    const spec = backendSpec(backend, port.readyHook, childEnv);
     if (spec) specs[backend.name] = spec;
     statuses.push({
       name: backend.name,
       kind: backend.kind,
-      ...(!spec && { notServed: `${backend.kind} backends are not supported yet` }),
+      ...(!spec &&
+        backend.kind !== 'remote' && { notServed: `${backend.kind} backends are not supported yet` }),
     });
   }
-  const served = config.backends.filter((b) => specs[b.name] !== undefined);
-  if (served.length === 0) {
+  // Remote backends are served by the RemotePort, the others by the tier manager.
+  const served = config.backends.filter((b) => specs[b.name] !== undefined || b.kind === 'remote');
+  // The tier manager refuses an empty set of backends, so one stdio or module backend is needed.
+  if (Object.keys(specs).length === 0) {
     const found =
       config.backends.length === 0
         ? 'none'
-        : `only ${config.backends.map((b) => `${b.name} (${b.kind})`).join(', ')}, which cannot be served yet`;
+        : `only ${config.backends.map((b) => `${b.name} (${b.kind})`).join(', ')}, which cannot be served alone yet`;
     throw new ConfigError(config.source, [
       { path: 'mcpServers', expected: 'at least one enabled stdio or module backend', found },
     ]);
@@ -106,11 +128,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     budget: { maxWorkers: settings.budget.processes, maxMemoryMb: settings.budget.memoryMb },
   });
   port.use(manager);
+  const remote = new RemotePort(served, { clientInfo: serverInfo });
   const activity = new Activity();
   const admission = admissionOf(served);
   const closing = new AbortController();
   const coordinator = new MCPCoordinator({
-    tiers: port,
+    tiers: new CompositePort(remote, port),
     backends: served.map((b) => ({ name: b.name, prefix: b.prefix, tools: b.tools })),
     separator: settings.namespacing.separator,
     serverInfo,
@@ -133,6 +156,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     config,
     coordinator,
     manager,
+    remote,
     journal,
     activity,
     backends: statuses,
@@ -149,6 +173,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       stopping ??= (async () => {
         closing.abort();
         await coordinator.close();
+        await remote.close();
         await manager.stop(stopOptions.timeoutMs === undefined ? {} : { timeoutMs: stopOptions.timeoutMs });
         await journal.close();
       })();

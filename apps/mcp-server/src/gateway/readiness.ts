@@ -16,6 +16,19 @@ export function readiness(gateway: Gateway): Readiness {
   const backends: Readiness['backends'] = [];
   for (const status of gateway.backends) {
     const s = stats.backends[status.name];
+    const remote = gateway.remote.stats()[status.name];
+    if (!s && remote) {
+      // Remote backends connect on first use: they do not hold readiness back.
+      const entry: Readiness['backends'][number] = {
+        name: status.name,
+        tier: 'remote',
+        ready: remote.state === 'connected' ? 1 : 0,
+        state: remote.state,
+      };
+      if (remote.failure) entry.reason = remote.failure.reason;
+      backends.push(entry);
+      continue;
+    }
     if (!s) {
       backends.push({
         name: status.name,

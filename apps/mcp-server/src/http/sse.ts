@@ -53,6 +53,8 @@ export function sseResponse(events: AsyncIterator<SseEvent>, options: SseOptions
   };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
+      // A first comment sends the headers at once: a quiet stream (a GET) opens without waiting.
+      controller.enqueue(encoder.encode(': open\n\n'));
       keepAlive = setInterval(() => {
         if (!closed) controller.enqueue(encoder.encode(': keep-alive\n\n'));
       }, options.keepAliveMs);

@@ -1,0 +1,432 @@
+/**
+ * The `TierPort` for remote backends: MCP servers reached over HTTP with the official SDK v1 client
+ * transports — Streamable HTTP (`StreamableHTTPClientTransport`) or the legacy HTTP+SSE transport
+ * (`SSEClientTransport`) — with the entry's `headers` on every request.
+ *
+ * - One connection (one "worker") per remote backend, shared by every front session: the
+ *   coordinator remaps JSON-RPC ids per worker, so sessions never meet on it.
+ * - Connected lazily, on the first acquire; concurrent acquires share one connect. Connecting is
+ *   the transport's start and the MCP handshake (done here, so that a remote that is down fails
+ *   the acquire with its reason, and reported through `initialized`, so the coordinator does not
+ *   repeat it). A failed connect rejects with an Error naming the backend, its URL and the reason;
+ *   for `retryAfterMs` after it, acquires are refused at once with the same reason (a dead remote
+ *   is not hammered), then the next acquire tries again.
+ * - After the handshake the channel only carries messages: `send` → `transport.send`, the
+ *   transport's messages → listeners (progress, list_changed, the remote's own requests), and
+ *   `notifications/cancelled` passes through like any notification.
+ * - A failure that means the connection is gone (network error, the remote forgot the session,
+ *   an event stream cut off) closes the channel: the coordinator answers every request on it with
+ *   an error naming the backend, and the next acquire connects anew. Any other failed send (an
+ *   HTTP error for one message) answers that request with an error instead.
+ * - `close` ends every connection, asking the remote to drop its session first where the
+ *   transport can (`terminateSession`, Streamable HTTP's DELETE).
+ */
+
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type AcquireOptions,
+  type BackendHandshake,
+  backendHandshake,
+  errorResponse,
+  type Implementation,
+  INTERNAL_ERROR,
+  isJsonRpcErrorResponse,
+  isRequestId,
+  JSONRPC_VERSION,
+  type JsonObject,
+  type JsonRpcMessage,
+  type JsonRpcResponse,
+  type TierPort,
+  type WorkerChannel,
+  type WorkerLease,
+} from '@switchyard/coordinator';
+import type { BackendConfig } from '../config/resolve.ts';
+
+export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
+
+export interface RemotePortOptions {
+  /** How the gateway introduces itself to remotes. */
+  clientInfo: Implementation;
+  /** After a failed connect, acquires are refused at once for this long, ms. Default 1000. */
+  retryAfterMs?: number;
+  /** How long `close` waits for each remote to drop its session, ms. Default 1000. */
+  terminateTimeoutMs?: number;
+}
+
+/** What the port knows of one remote, for status pages. */
+export interface RemoteStats {
+  state: 'idle' | 'connecting' | 'connected' | 'failed';
+  /** Connections made (handshake done) since start. */
+  connects: number;
+  /** Leases handed out and not yet released. */
+  leased: number;
+  /** The last connect failure, while acquires are refused because of it or until a connect succeeds. */
+  failure?: { reason: string; at: number };
+}
+
+const DEFAULT_RETRY_AFTER_MS = 1_000;
+const DEFAULT_TERMINATE_TIMEOUT_MS = 1_000;
+
+type RemoteTransport = Transport & { terminateSession?: () => Promise<void> };
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Why the connection is gone, when `error` means it is; `undefined` for a failure of one message
+ * (an HTTP error status, an unparsable event) that leaves the connection usable.
+ */
+function fatalReason(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  // A network failure: fetch's TypeError, or a system error with its code (ECONNREFUSED …).
+  if (error.name === 'TypeError' || typeof (error as { code?: unknown }).code === 'string')
+    return error.message;
+  // The legacy transport's event stream failed (it would reconnect into a new, uninitialized session).
+  if (error instanceof SseError) return error.message;
+  // The remote no longer knows the session (it restarted, or expired it).
+  if (
+    error instanceof StreamableHTTPError &&
+    error.code === 404 &&
+    !/Failed to open SSE stream/.test(error.message)
+  )
+    return error.message;
+  if (/^Error POSTing to endpoint \(HTTP 404\)/.test(error.message)) return error.message;
+  // An event stream broke off mid-way (requests answered on it are lost), or cannot be reopened.
+  if (
+    /^(SSE stream disconnected|Failed to reconnect SSE stream|Maximum reconnection attempts)/.test(
+      error.message,
+    )
+  )
+    return error.message;
+  return undefined;
+}
+
+/** One connection to a remote, as a `WorkerChannel`. */
+class RemoteChannel implements WorkerChannel {
+  initialized: BackendHandshake | undefined;
+  private readonly listeners = new Set<(message: JsonRpcMessage) => void>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
+  /** The port's own requests (the handshake), by id, until the handshake is done. */
+  private readonly own = new Map<string, { resolve(m: JsonRpcMessage): void; reject(e: Error): void }>();
+  private nextOwnId = 1;
+  private closedReason: string | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly transport: RemoteTransport,
+    /** `remote "name" at url`, the start of every reason. */
+    private readonly label: string,
+  ) {
+    transport.onmessage = (message) => this.receive(message as JsonRpcMessage);
+    transport.onclose = () => this.close('the connection was closed');
+    transport.onerror = (error) => {
+      const fatal = fatalReason(error);
+      if (fatal !== undefined) this.close(fatal);
+    };
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  /** The transport's start, then the MCP handshake. */
+  async connect(clientInfo: Implementation): Promise<void> {
+    await this.transport.start();
+    this.initialized = await backendHandshake(
+      {
+        request: (method, params) => this.request(method, params),
+        notify: (method) => this.send({ jsonrpc: JSONRPC_VERSION, method }),
+      },
+      clientInfo,
+    );
+  }
+
+  send(message: JsonRpcMessage): void {
+    if (this.closedReason !== undefined) return;
+    this.transport.send(message as JSONRPCMessage).catch((error: unknown) => {
+      const fatal = fatalReason(error);
+      if (fatal !== undefined) {
+        this.close(fatal);
+      } else if ('method' in message && 'id' in message && isRequestId(message.id)) {
+        this.receive(
+          errorResponse(message.id, { code: INTERNAL_ERROR, message: `${this.label}: ${messageOf(error)}` }),
+        );
+      }
+    });
+  }
+
+  onMessage(listener: (message: JsonRpcMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  onClose(listener: (reason: string) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Ends the connection; `terminate` first asks the remote to drop its session, within `timeoutMs`. */
+  async end(reason: string, terminate?: { timeoutMs: number }): Promise<void> {
+    if (terminate && this.closedReason === undefined && this.transport.terminateSession) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.transport.terminateSession().catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, terminate.timeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    this.close(reason);
+  }
+
+  /** A request of the port's own (string ids: the coordinator's are numbers). */
+  private request(method: string, params: JsonObject): Promise<unknown> {
+    const id = `switchyard-${method}-${this.nextOwnId++}`;
+    return new Promise((resolve, reject) => {
+      this.own.set(id, {
+        resolve: (message) => {
+          const m = message as JsonRpcResponse;
+          if (isJsonRpcErrorResponse(m)) reject(new Error(`${method} failed: ${m.error.message}`));
+          else {
+            const result = (m as { result?: JsonObject }).result;
+            if (method === 'initialize' && typeof result?.protocolVersion === 'string')
+              this.transport.setProtocolVersion?.(result.protocolVersion);
+            resolve(result);
+          }
+        },
+        reject,
+      });
+      this.send({ jsonrpc: JSONRPC_VERSION, id, method, params });
+    });
+  }
+
+  private receive(message: JsonRpcMessage): void {
+    if (!('method' in message) && 'id' in message && typeof message.id === 'string') {
+      const waiter = this.own.get(message.id);
+      if (waiter) {
+        this.own.delete(message.id);
+        waiter.resolve(message);
+        return;
+      }
+    }
+    for (const l of this.listeners) l(message);
+  }
+
+  private close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    const error = new Error(reason);
+    for (const waiter of this.own.values()) waiter.reject(error);
+    this.own.clear();
+    // Stops the transport's streams and reconnection timers (its onclose lands here again: a no-op).
+    this.transport.close().catch(() => {});
+    for (const l of this.closeListeners) l(`${this.label}: ${reason}`);
+  }
+}
+
+/** One remote backend: its connection, the connect in progress, the last failure. */
+class Remote {
+  channel: RemoteChannel | undefined;
+  connecting: Promise<RemoteChannel> | undefined;
+  failure: { reason: string; at: number } | undefined;
+  connects = 0;
+  leased = 0;
+  private attempts = 0;
+
+  constructor(
+    readonly config: RemoteBackendConfig,
+    private readonly options: Required<RemotePortOptions>,
+  ) {}
+
+  get terminateTimeoutMs(): number {
+    return this.options.terminateTimeoutMs;
+  }
+
+  get label(): string {
+    return `remote "${this.config.name}" at ${this.config.url}`;
+  }
+
+  stats(): RemoteStats {
+    const state = this.channel
+      ? 'connected'
+      : this.connecting
+        ? 'connecting'
+        : this.failure
+          ? 'failed'
+          : 'idle';
+    return {
+      state,
+      connects: this.connects,
+      leased: this.leased,
+      ...(this.failure && { failure: { ...this.failure } }),
+    };
+  }
+
+  /** The live connection, or a new one (shared by every acquire while it is made). */
+  connection(): Promise<RemoteChannel> {
+    if (this.channel) return Promise.resolve(this.channel);
+    if (this.connecting) return this.connecting;
+    const failure = this.failure;
+    if (failure) {
+      const wait = failure.at + this.options.retryAfterMs - Date.now();
+      if (wait > 0)
+        return Promise.reject(
+          new Error(
+            `${this.label}: ${failure.reason} (failed ${Date.now() - failure.at} ms ago; next attempt in ${wait} ms)`,
+          ),
+        );
+    }
+    this.connecting = this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<RemoteChannel> {
+    const { config } = this;
+    const url = new URL(config.url);
+    const requestInit = { headers: { ...config.headers } };
+    const transport: RemoteTransport =
+      config.transport === 'sse'
+        ? new SSEClientTransport(url, { requestInit }) // its event stream's GET carries them too
+        : new StreamableHTTPClientTransport(url, { requestInit });
+    const channel = new RemoteChannel(`remote:${config.name}#${++this.attempts}`, transport, this.label);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        channel.connect(this.options.clientInfo),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`no connection within ${config.timeouts.startMs} ms`)),
+            config.timeouts.startMs,
+          );
+        }),
+      ]);
+    } catch (e) {
+      const reason = messageOf(e).replace(`${this.label}: `, '');
+      void channel.end(reason);
+      this.failure = { reason, at: Date.now() };
+      throw new Error(`${this.label}: ${reason}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (channel.isClosed) {
+      // Closed between the handshake and here (the stream broke at once): a failure like any other.
+      this.failure = { reason: 'the connection closed right after the handshake', at: Date.now() };
+      throw new Error(`${this.label}: ${this.failure.reason}`);
+    }
+    this.failure = undefined;
+    this.connects++;
+    this.channel = channel;
+    channel.onClose(() => {
+      if (this.channel === channel) this.channel = undefined;
+    });
+    return channel;
+  }
+}
+
+export class RemotePort implements TierPort {
+  private readonly remotes = new Map<string, Remote>();
+  private closed = false;
+
+  constructor(backends: readonly BackendConfig[], options: RemotePortOptions) {
+    const resolved: Required<RemotePortOptions> = {
+      retryAfterMs: DEFAULT_RETRY_AFTER_MS,
+      terminateTimeoutMs: DEFAULT_TERMINATE_TIMEOUT_MS,
+      ...options,
+    };
+    for (const b of backends) if (b.kind === 'remote') this.remotes.set(b.name, new Remote(b, resolved));
+  }
+
+  /** Whether `backend` is one of this port's remotes. */
+  serves(backend: string): boolean {
+    return this.remotes.has(backend);
+  }
+
+  /** Each remote's connection state. */
+  stats(): Record<string, RemoteStats> {
+    return Object.fromEntries([...this.remotes].map(([name, r]) => [name, r.stats()]));
+  }
+
+  async acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
+    const remote = this.remotes.get(backend);
+    if (!remote) throw new Error(`RemotePort: "${backend}" is not a remote backend`);
+    if (this.closed) throw new Error(`${remote.label}: the gateway is stopping`);
+    options.signal?.throwIfAborted();
+    const channel = await waitFor(remote.connection(), options, remote.label);
+    remote.leased++;
+    let released = false;
+    return {
+      worker: channel,
+      release: () => {
+        if (released) return;
+        released = true;
+        remote.leased--;
+      },
+    };
+  }
+
+  /** Nothing to do: the connection is shared by every session. */
+  async endSession(_session: string): Promise<void> {}
+
+  /** Ends every connection (asking each remote to drop its session first); acquires fail after. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const ending: Promise<void>[] = [];
+    for (const remote of this.remotes.values()) {
+      const pending = remote.connecting;
+      ending.push(
+        (async () => {
+          const channel = remote.channel ?? (await pending?.catch(() => undefined));
+          await channel?.end('the gateway stopped', { timeoutMs: remote.terminateTimeoutMs });
+        })(),
+      );
+    }
+    await Promise.all(ending);
+  }
+}
+
+/** `connection`, bounded by the acquire's own timeout and signal (the connect goes on for others). */
+function waitFor(
+  connection: Promise<RemoteChannel>,
+  options: AcquireOptions,
+  label: string,
+): Promise<RemoteChannel> {
+  const { signal, timeoutMs } = options;
+  if (!signal && timeoutMs === undefined) return connection;
+  return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      done();
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    if (timeoutMs !== undefined)
+      timer = setTimeout(() => {
+        done();
+        reject(new Error(`${label}: not connected within ${timeoutMs} ms`));
+      }, timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    connection.then(
+      (c) => {
+        done();
+        resolve(c);
+      },
+      (e: unknown) => {
+        done();
+        reject(e);
+      },
+    );
+  });
+}

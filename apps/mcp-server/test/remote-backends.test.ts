@@ -1,0 +1,299 @@
+/**
+ * Remote MCP servers as backends, end to end: real remote servers as child processes on 127.0.0.1
+ * (the conformance fixture on Streamable HTTP, the SSE fixture on the legacy HTTP+SSE transport),
+ * a real gateway in front of them and a stdio backend, and SDK v1 clients through the gateway.
+ */
+
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
+
+const FIXTURES = new URL('../../../tooling/fixtures/mcp/', import.meta.url).pathname;
+const CONFORMANCE = `${FIXTURES}conformance-server.ts`;
+const SSE = `${FIXTURES}sse-server.ts`;
+
+interface Remote {
+  url: string;
+  child: ReturnType<typeof Bun.spawn>;
+  /** Kills it (SIGKILL) and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+const children: Remote[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0).reverse()) await c.kill();
+});
+
+/** A fixture server in a child process; its URL is the first stdout line. */
+async function spawnRemote(script: string, args: string[]): Promise<Remote> {
+  const child = Bun.spawn([process.execPath, script, ...args], { stdout: 'pipe', stderr: 'pipe' });
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await child.exited;
+  };
+  const remote = { url: '', child, kill };
+  children.push(remote);
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let out = '';
+  const deadline = Date.now() + 15_000;
+  while (!out.includes('\n')) {
+    if (Date.now() > deadline) throw new Error(`${script} printed no URL in 15 s`);
+    const { done, value } = await reader.read();
+    if (done)
+      throw new Error(
+        `${script} exited before printing its URL: ${await new Response(child.stderr as ReadableStream).text()}`,
+      );
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  remote.url = out.split('\n')[0] ?? '';
+  return remote;
+}
+
+/**
+ * A pass-through HTTP proxy in front of `target` that records each request's headers (the
+ * conformance fixture does not say what headers it received).
+ */
+function recordingProxy(target: string): { url: string; seen: { method: string; headers: Headers }[] } {
+  const seen: { method: string; headers: Headers }[] = [];
+  const upstream = new URL(target);
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    idleTimeout: 0,
+    fetch(request) {
+      seen.push({ method: request.method, headers: request.headers });
+      const headers = new Headers(request.headers);
+      headers.delete('host');
+      const url = new URL(request.url);
+      return fetch(new URL(url.pathname + url.search, upstream.origin), {
+        method: request.method,
+        headers,
+        body: request.body,
+        signal: request.signal,
+      });
+    },
+    error: () => new Response('upstream gone', { status: 502 }),
+  });
+  children.push({
+    url: '',
+    child: undefined as never,
+    kill: async () => {
+      server.stop(true);
+    },
+  });
+  return { url: new URL(upstream.pathname, server.url).href, seen };
+}
+
+/** A port on 127.0.0.1 nobody listens on (it was free a moment ago). */
+function deadPort(): number {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const { port } = server;
+  server.stop(true);
+  return port as number;
+}
+
+function textOf(result: unknown): string {
+  return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
+}
+
+type Unavailable = { backend: string; reason: string }[];
+
+describe('remote backends', () => {
+  it('serves a Streamable HTTP remote and a legacy SSE remote beside a stdio backend, with their headers', async () => {
+    const conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
+    const proxy = recordingProxy(conformance.url);
+    const sse = await spawnRemote(SSE, []);
+    const { url, gateway } = await startInProcess({
+      mcpServers: {
+        remote: { url: proxy.url, headers: { 'x-test': 'yes' } },
+        legacy: { url: sse.url, type: 'sse', headers: { 'x-test': 'legacy' } },
+        fx: fixtureEntry('fx'),
+      },
+    });
+    expect(gateway.backends.filter((b) => b.notServed)).toEqual([]);
+    const client = await connectClient(url);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'remote__test_simple_text',
+        'remote__test_tool_with_progress',
+        'legacy__echo',
+        'legacy__headers',
+        'fx__echo',
+      ]),
+    );
+    expect(textOf(await client.callTool({ name: 'remote__test_simple_text', arguments: {} }))).toBe(
+      'This is a simple text response for testing.',
+    );
+    expect(textOf(await client.callTool({ name: 'legacy__echo', arguments: { text: 'over sse' } }))).toBe(
+      'over sse',
+    );
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'stdio' } }))).toBe('stdio');
+
+    // The configured headers reached the remotes: every request of the Streamable HTTP one …
+    expect(proxy.seen.length).toBeGreaterThan(2);
+    expect(proxy.seen.map((r) => r.headers.get('x-test'))).toEqual(proxy.seen.map(() => 'yes'));
+    expect(new Set(proxy.seen.map((r) => r.headers.get('mcp-session-id')).filter(Boolean)).size).toBe(1);
+    // The protocol version the handshake agreed on is announced on every request after it.
+    expect(proxy.seen.at(-1)?.headers.get('mcp-protocol-version')).toBe('2025-11-25');
+    // … and the SSE one's event stream and POSTs.
+    const seenBySse = JSON.parse(
+      textOf(await client.callTool({ name: 'legacy__headers', arguments: {} })),
+    ) as {
+      stream: Record<string, string>;
+      call: Record<string, string>;
+    };
+    expect(seenBySse.stream['x-test']).toBe('legacy');
+    expect(seenBySse.call['x-test']).toBe('legacy');
+
+    // Progress from the remote comes back on the call's stream.
+    const progress: number[] = [];
+    const result = await client.callTool(
+      { name: 'remote__test_tool_with_progress', arguments: {} },
+      CallToolResultSchema,
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(result.isError).toBeFalsy();
+    expect(progress).toEqual([0, 50, 100]);
+    expect(gateway.remote.stats()).toMatchObject({
+      remote: { state: 'connected', connects: 1 },
+      legacy: { state: 'connected', connects: 1 },
+    });
+    // Stopping the gateway ends the remote session (DELETE, with the headers).
+    await gateway.stop();
+    const last = proxy.seen.at(-1);
+    expect(last?.method).toBe('DELETE');
+    expect(last?.headers.get('x-test')).toBe('yes');
+    expect(gateway.remote.stats().remote?.state).toBe('idle');
+  });
+
+  it('two sessions at once share one connection to the remote, each with its own replies and progress', async () => {
+    const conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
+    const { url, gateway } = await startInProcess({
+      mcpServers: { remote: { url: conformance.url }, fx: fixtureEntry('fx') },
+    });
+    const [a, b] = await Promise.all([connectClient(url, { name: 'a' }), connectClient(url, { name: 'b' })]);
+    const withProgress = async (client: typeof a) => {
+      const progress: number[] = [];
+      const result = await client.callTool(
+        { name: 'remote__test_tool_with_progress', arguments: {} },
+        CallToolResultSchema,
+        { onprogress: (p) => progress.push(p.progress) },
+      );
+      return { progress, isError: result.isError };
+    };
+    const simple = (client: typeof a) =>
+      client.callTool({ name: 'remote__test_simple_text', arguments: {} }).then(textOf);
+    const [pa, pb, ...texts] = await Promise.all([
+      withProgress(a),
+      withProgress(b),
+      ...Array.from({ length: 10 }, (_, i) => simple(i % 2 ? a : b)),
+    ]);
+    expect(pa).toEqual({ progress: [0, 50, 100], isError: undefined });
+    expect(pb).toEqual({ progress: [0, 50, 100], isError: undefined });
+    expect(new Set(texts)).toEqual(new Set(['This is a simple text response for testing.']));
+    expect(gateway.remote.stats().remote).toMatchObject({ state: 'connected', connects: 1, leased: 0 });
+  });
+
+  it('with a remote down, lists answer with the others and name it in _meta, and calls to it fail fast', async () => {
+    const down = `http://127.0.0.1:${deadPort()}/mcp`;
+    const { url, gateway } = await startInProcess({
+      mcpServers: { down: { url: down }, fx: fixtureEntry('fx') },
+    });
+    expect(gateway.backends.find((b) => b.name === 'down')?.notServed).toBeUndefined();
+    const client = await connectClient(url);
+    const listed = await client.listTools();
+    expect(listed.tools.map((t) => t.name)).toContain('fx__echo');
+    const unavailable = (listed._meta as Record<string, Unavailable>)['switchyard/unavailable'];
+    expect(unavailable?.map((u) => u.backend)).toEqual(['down']);
+    expect(unavailable?.[0]?.reason).toContain(`remote "down" at ${down}`);
+    expect(unavailable?.[0]?.reason).toMatch(/ECONNREFUSED/);
+
+    const started = Date.now();
+    // Within the second after a failed connect the gateway does not try again, and says so.
+    await expect(client.callTool({ name: 'down__anything', arguments: {} })).rejects.toThrow(
+      /down.*ECONNREFUSED.*next attempt in/,
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+    // After it, it tries again (and fails again, at once).
+    await new Promise((r) => setTimeout(r, 1_100));
+    const retried = Date.now();
+    await expect(client.callTool({ name: 'down__anything', arguments: {} })).rejects.toThrow(
+      /Backend "down" is unavailable: remote "down" at .*ECONNREFUSED/,
+    );
+    expect(Date.now() - retried).toBeLessThan(1_000);
+    expect(gateway.remote.stats().down).toMatchObject({ state: 'failed', connects: 0 });
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'still here' } }))).toBe(
+      'still here',
+    );
+  });
+
+  it('a remote killed mid-life: the next call fails naming it; restarted on its port, it is reconnected', async () => {
+    let conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
+    const port = new URL(conformance.url).port;
+    const { url, gateway } = await startInProcess({
+      mcpServers: { remote: { url: conformance.url }, fx: fixtureEntry('fx') },
+    });
+    const client = await connectClient(url);
+    const call = () => client.callTool({ name: 'remote__test_simple_text', arguments: {} }).then(textOf);
+    expect(await call()).toBe('This is a simple text response for testing.');
+
+    await conformance.kill();
+    const started = Date.now();
+    await expect(call()).rejects.toThrow(
+      /Backend "remote" is unavailable: remote "remote" at http:\/\/127\.0\.0\.1/,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'fine' } }))).toBe('fine');
+
+    conformance = await spawnRemote(CONFORMANCE, ['--http', port]);
+    expect(new URL(conformance.url).port).toBe(port);
+    const deadline = Date.now() + 10_000;
+    let text: string | undefined;
+    while (text === undefined) {
+      text = await call().catch((e: unknown) => {
+        if (Date.now() > deadline) throw e;
+        return new Promise<undefined>((r) => setTimeout(r, 200));
+      });
+    }
+    expect(text).toBe('This is a simple text response for testing.');
+    expect(gateway.remote.stats().remote).toMatchObject({ state: 'connected', connects: 2 });
+
+    // Killed while a call is running on it: that call fails at once, naming the backend.
+    const running = client.callTool(
+      { name: 'remote__test_tool_with_progress', arguments: {} },
+      CallToolResultSchema,
+      { onprogress: () => void conformance.kill() },
+    );
+    await expect(running).rejects.toThrow(/Backend "remote" is unavailable: remote "remote" at /);
+  });
+
+  it('a legacy SSE remote killed: the next call fails naming it; restarted on its port, it is reconnected', async () => {
+    let sse = await spawnRemote(SSE, []);
+    const port = new URL(sse.url).port;
+    const { url, gateway } = await startInProcess({
+      mcpServers: { legacy: { url: sse.url, type: 'sse' }, fx: fixtureEntry('fx') },
+    });
+    const client = await connectClient(url);
+    const echo = () => client.callTool({ name: 'legacy__echo', arguments: { text: 'sse' } }).then(textOf);
+    expect(await echo()).toBe('sse');
+
+    await sse.kill();
+    await expect(echo()).rejects.toThrow(
+      /Backend "legacy" is unavailable: remote "legacy" at http:\/\/127\.0\.0\.1/,
+    );
+
+    sse = await spawnRemote(SSE, ['--port', port]);
+    const deadline = Date.now() + 10_000;
+    let text: string | undefined;
+    while (text === undefined) {
+      text = await echo().catch((e: unknown) => {
+        if (Date.now() > deadline) throw e;
+        return new Promise<undefined>((r) => setTimeout(r, 200));
+      });
+    }
+    expect(text).toBe('sse');
+    expect(gateway.remote.stats().legacy).toMatchObject({ state: 'connected', connects: 2 });
+  });
+});
