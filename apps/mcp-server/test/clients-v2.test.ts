@@ -107,10 +107,8 @@ describe('@modelcontextprotocol/client 2.4.0 through the gateway', () => {
     expect(textOf(result)).toContain('answered by the v2 handler');
   });
 
-  // GATEWAY GAP while the gateway offers 2026-07-28 (work in progress in the tree at the time of
-  // writing): auto lands on modern, and a 2025 backend's sampling/createMessage is answered
-  // "-32601 sampling/createMessage cannot reach a 2026-07-28 client through the gateway yet"
-  // instead of being carried to the client as an input_required round trip. Left failing.
+  // In the 2026 era the backend's sampling request reaches the client as an input_required result
+  // (multi-round-trip); the v2 client answers it with its handler and retries.
   it('with versionNegotiation auto, a sampling request of everything reaches the client’s handler', {
     timeout: 20_000,
   }, async () => {

@@ -132,6 +132,29 @@ describe('2026-07-28 clients', () => {
     expect(((await unknown.json()) as { error: { code: number } }).error.code).toBe(-32601);
   });
 
+  it('a retry with an unknown requestState is -32602, not a hang', async () => {
+    const { url } = await startInProcess(CONFIG);
+    const response = await modernPost(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 5,
+        method: 'tools/call',
+        params: {
+          name: 'fx__echo',
+          arguments: { text: 'x' },
+          requestState: 'forged',
+          inputResponses: {},
+          _meta: META,
+        },
+      },
+      { 'mcp-name': 'fx__echo' },
+    );
+    const body = (await response.json()) as { error: { code: number; message: string } };
+    expect(body.error.code).toBe(-32602);
+    expect(body.error.message).toMatch(/requestState is unknown or expired/);
+  });
+
   it('GET and DELETE are 405 for a 2026 client', async () => {
     const { url } = await startInProcess(CONFIG);
     const get = await fetch(url, {

@@ -62,7 +62,7 @@ export interface BackendFleetOptions {
 export class BackendFleet {
   private readonly workers = new Map<string, BackendWorker>();
   private readonly cache = new ListCache<unknown>();
-  private readonly naming: Naming;
+  private naming: Naming;
   private readonly timeoutMs: number;
   /** Handshakes this fleet made itself (not counting a tier manager's ready hook). */
   handshakes = 0;
@@ -72,6 +72,16 @@ export class BackendFleet {
   constructor(private readonly options: BackendFleetOptions) {
     this.naming = options.naming;
     this.timeoutMs = options.timeoutMs;
+  }
+
+  /**
+   * The backends changed (configuration reload): names resolve by `naming` from now on, and the
+   * cached lists of `stale` backends (removed or replaced) are dropped. Their workers close as the
+   * tier manager stops them.
+   */
+  reconfigure(naming: Naming, stale: readonly string[]): void {
+    this.naming = naming;
+    for (const backend of stale) this.cache.remove(backend);
   }
 
   get workerCount(): number {

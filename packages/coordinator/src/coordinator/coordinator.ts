@@ -55,8 +55,9 @@ import type { UriOwner } from '../naming/resource-uris.ts';
 import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
+import { ClientSink } from './client-sink.ts';
 import { MessageStream } from './message-stream.ts';
-import { listenFilter, MODERN_CLIENT_METHODS, modernOutcome, tagged } from './modern.ts';
+import { listenFilter, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, tagged } from './modern.ts';
 import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import type { TierPort, WorkerLease } from './port.ts';
 import {
@@ -134,13 +135,25 @@ export interface CoordinatorStats {
 }
 
 export class MCPCoordinator {
-  private readonly naming: Naming;
+  private naming: Naming;
   private readonly sessions: SessionTable;
   private readonly fleet: BackendFleet;
   private readonly cursors: CursorCodec;
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** 2026 calls waiting for the client's input, by `requestState`. */
+  private readonly parked = new Map<
+    string,
+    {
+      principal: string | null;
+      worker: BackendWorker;
+      backendRequestId: RequestId;
+      key: string;
+      inputRequest: JsonObject;
+      sink: ClientSink;
+    }
+  >();
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listeners = new Set<{
     methods: ReadonlySet<string>;
@@ -287,7 +300,11 @@ export class MCPCoordinator {
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
     if (request.method === 'subscriptions/listen') return this.listen(request);
-    const outcome = await this.request(session, request);
+    const requestState = request.params?.requestState;
+    const outcome =
+      typeof requestState === 'string' && MRTR_METHODS.has(request.method)
+        ? this.resumeWithInput(session, request, requestState)
+        : await this.request(session, request);
     return modernOutcome(outcome, request.method, serverInfo, (result) =>
       this.decorateList(request.method, result, session.id),
     );
@@ -337,6 +354,22 @@ export class MCPCoordinator {
     this.listeners.add(listener);
     stream.push(tagged('notifications/subscriptions/acknowledged', request.id, { notifications: honoured }));
     return { kind: 'stream', messages: stream };
+  }
+
+  /**
+   * Serves a new set of backends (configuration reload). `stale` names the backends removed or
+   * replaced: their cached lists are dropped. Throws the naming errors (`NameCollisionError`, …)
+   * without changing anything when the new set is not valid. Every client hears that the lists
+   * changed; sessions keep their bindings to the backends that stay.
+   */
+  reconfigure(backends: readonly BackendNamingConfig[], stale: readonly string[]): void {
+    const naming = new Naming({
+      backends,
+      ...(this.options.separator !== undefined && { separator: this.options.separator }),
+    });
+    this.naming = naming;
+    this.fleet.reconfigure(naming, stale);
+    this.announceListChanges(['tools', 'prompts', 'resources']);
   }
 
   /** The session's server-initiated messages (list_changed, log messages); one reader. */
@@ -634,7 +667,7 @@ export class MCPCoordinator {
         message: invalidRequest(request.id, `request id ${JSON.stringify(request.id)} is already in flight`),
       };
     }
-    const stream = new MessageStream<JsonRpcMessage>(() =>
+    const sink = new ClientSink(request.id, () =>
       inflight.abandon('cancelled', 'the client stopped reading'),
     );
     let lease: WorkerLease | undefined;
@@ -647,8 +680,9 @@ export class MCPCoordinator {
       done = true;
       clearTimeout(timer);
       permit?.release({ latencyMs: Math.max(0, this.now() - started), outcome: permitOutcome(outcome) });
-      if (message) stream.push(message);
-      stream.end();
+      if (message) sink.push(message);
+      sink.end();
+      if (sink.parkedAs !== undefined) this.parked.delete(sink.parkedAs);
       session.inflight.delete(request.id);
       lease?.release();
       this.audit(session, request.method, name, backend, started, outcome, message, error, lease?.worker.id);
@@ -690,10 +724,13 @@ export class MCPCoordinator {
           session.id,
           { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
           {
-            progress: (m) => stream.push(m),
+            progress: (m) => sink.push(m),
             response: (m) => finish(m, outcomeOf(m)),
             closed: (reason) => finish(backendUnavailable(request.id, backend, reason), 'error', reason),
-            serverRequest: (m) => this.relayToClient(session, worker, stream, m),
+            serverRequest: (m) =>
+              session.era === 'modern'
+                ? this.askForInput(session, worker, sink, m)
+                : this.relayToClient(session, worker, sink.stream, m),
           },
         );
       } catch (e) {
@@ -701,10 +738,84 @@ export class MCPCoordinator {
         finish(backendUnavailable(request.id, backend, reason), 'error', reason);
       }
     })();
-    return { kind: 'stream', messages: stream };
+    return { kind: 'stream', messages: sink.stream };
   }
 
   // ── server-to-client requests ──────────────────────────────────────────────────────────────
+
+  /**
+   * A 2026 client takes no requests: the backend's request becomes an `input_required` result of
+   * the client's call (multi-round-trip), and the call is parked until the client retries with the
+   * answer and the `requestState` (or the request's deadline passes).
+   */
+  private askForInput(
+    session: FrontSession,
+    worker: BackendWorker,
+    sink: ClientSink,
+    message: JsonRpcRequest,
+  ): void {
+    const capability = CLIENT_CAPABILITY_OF[message.method];
+    if (capability === undefined || !isJsonObject(session.clientCapabilities[capability])) {
+      worker.channel.send(
+        errorResponse(message.id, {
+          code: METHOD_NOT_FOUND,
+          message: `the client does not support ${message.method}`,
+        }),
+      );
+      return;
+    }
+    const requestState = this.sessions.newId();
+    const key = `${message.method.replace(/\W+/g, '_')}_${String(message.id)}`;
+    const inputRequest: JsonObject = { method: message.method };
+    if (message.params !== undefined) inputRequest.params = message.params;
+    this.parked.set(requestState, {
+      principal: session.principal,
+      worker,
+      backendRequestId: message.id,
+      key,
+      inputRequest,
+      sink,
+    });
+    sink.park(
+      resultResponse(sink.id, {
+        resultType: 'input_required',
+        inputRequests: { [key]: inputRequest },
+        requestState,
+      }),
+      requestState,
+    );
+  }
+
+  /** A 2026 retry carrying `requestState`: the answer goes to the backend, the call resumes on this request. */
+  private resumeWithInput(session: FrontSession, request: JsonRpcRequest, requestState: string): Outcome {
+    const parked = this.parked.get(requestState);
+    if (!parked || parked.principal !== session.principal) {
+      return {
+        kind: 'response',
+        message: invalidParams(
+          request.id,
+          'requestState is unknown or expired; send the request again without it',
+        ),
+      };
+    }
+    const responses = request.params?.inputResponses;
+    const answer = isJsonObject(responses) ? responses[parked.key] : undefined;
+    if (!isJsonObject(answer)) {
+      return {
+        kind: 'response',
+        message: resultResponse(request.id, {
+          resultType: 'input_required',
+          inputRequests: { [parked.key]: parked.inputRequest },
+          requestState,
+        }),
+      };
+    }
+    this.parked.delete(requestState);
+    if (!parked.worker.isClosed) {
+      parked.worker.channel.send({ jsonrpc: JSONRPC_VERSION, id: parked.backendRequestId, result: answer });
+    }
+    return { kind: 'stream', messages: parked.sink.resume(request.id) };
+  }
 
   /** A worker's request, relayed on the stream of the client request it came during. */
   private relayToClient(
@@ -719,16 +830,6 @@ export class MCPCoordinator {
         errorResponse(message.id, {
           code: METHOD_NOT_FOUND,
           message: `the client does not support ${message.method}`,
-        }),
-      );
-      return;
-    }
-    if (session.era === 'modern') {
-      // A 2026 client takes no requests; the multi-round-trip translation is not built yet.
-      worker.channel.send(
-        errorResponse(message.id, {
-          code: METHOD_NOT_FOUND,
-          message: `${message.method} cannot reach a 2026-07-28 client through the gateway yet`,
         }),
       );
       return;
@@ -760,10 +861,7 @@ export class MCPCoordinator {
     message: JsonRpcNotification,
     invalidated: readonly ListKind[],
   ): void {
-    const methods = new Set(invalidated.map((k) => LIST_CHANGED[k]));
-    for (const listener of this.listeners) {
-      for (const method of methods) if (listener.methods.has(method)) listener.push(method);
-    }
+    this.announceListChanges(invalidated);
     const updated =
       message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
         ? subscriptionKey(backend, message.params.uri)
@@ -774,10 +872,21 @@ export class MCPCoordinator {
       if (frontUri !== undefined) {
         session.outbound.push({ ...message, params: { ...message.params, uri: frontUri } });
       }
-      for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });
       if (message.method === 'notifications/message' && allowsLog(session.logLevel, message.params?.level)) {
         session.outbound.push(message);
       }
+    }
+  }
+
+  /** Tells every 2025 session and every 2026 listener that asked: these lists changed. */
+  private announceListChanges(kinds: readonly ListKind[]): void {
+    const methods = new Set(kinds.map((k) => LIST_CHANGED[k]));
+    for (const listener of this.listeners) {
+      for (const method of methods) if (listener.methods.has(method)) listener.push(method);
+    }
+    for (const session of this.sessions.all()) {
+      if (session.era === 'modern') continue;
+      for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });
     }
   }
 

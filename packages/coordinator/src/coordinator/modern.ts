@@ -34,6 +34,9 @@ export const MODERN_CLIENT_METHODS: ReadonlySet<string> = new Set([
   'tools/list',
 ]);
 
+/** The requests that may answer `input_required` and be retried with `inputResponses`. */
+export const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
+
 /** One message of a routed request, as a 2026 client is to see it. */
 export function toModern(
   message: JsonRpcMessage,
