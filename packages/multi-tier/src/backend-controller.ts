@@ -55,6 +55,26 @@ interface SessionBinding {
   lost?: { reason: SessionLossReason; detail: string };
 }
 
+/** How `close()` ends the backend: for the manager's stop, or for `removeBackend()`. */
+export interface CloseHow {
+  /** The `worker-stopped` reason. */
+  reason: StopReason;
+  /** What acquires waiting for a worker to start fail with. */
+  error: () => Error;
+  /**
+   * Removal: a worker with leases out is kept until its last release, for up to the drain time
+   * (real time, like worker-pool's drain), then stopped. Without it every worker is stopped at
+   * once, its requests in flight given the drain time to finish.
+   */
+  untilReleased: boolean;
+}
+
+const MANAGER_STOP: CloseHow = {
+  reason: 'manager-stop',
+  error: () => new ManagerClosedError(),
+  untilReleased: false,
+};
+
 /** A session name the caller cannot make: per-session acquires without a session use these. */
 const ANONYMOUS = '\u0000lease-';
 
@@ -87,6 +107,11 @@ export class BackendController {
   #closed = false;
   #anonymous = 0;
   #soon = false;
+  /** Once `close()` was called: its reason, its promise, and the end of a removal's drain. */
+  #closeReason: StopReason = 'manager-stop';
+  #closing: Promise<number> | undefined;
+  #endDrain: (() => void) | undefined;
+  readonly #drainTimers = new Set<ReturnType<typeof setTimeout>>();
   readonly #hooks: ReplicaHooks = {
     onReady: (r, startMs) => this.#onReady(r, startMs),
     onStartFailed: (r, f) => this.#onStartFailed(r, f),
@@ -122,6 +147,13 @@ export class BackendController {
   get live(): number {
     let n = 0;
     for (const r of this.#replicas) if (r.live) n++;
+    return n;
+  }
+
+  /** Leases out now, across its workers. */
+  get leasesOut(): number {
+    let n = 0;
+    for (const r of this.#replicas) n += r.leases;
     return n;
   }
 
@@ -274,6 +306,12 @@ export class BackendController {
   #release(r: Replica, session: string | undefined): void {
     r.leases--;
     r.lastUsedAt = this.#deps.clock.now();
+    if (this.#closed) {
+      // Draining for a removal: a worker goes at its last release.
+      if (r.leases === 0 && this.#replicas.has(r)) this.#stopReplica(r, this.#closeReason);
+      this.#drainStep();
+      return;
+    }
     if (session?.startsWith(ANONYMOUS)) {
       this.endSession(session);
       return;
@@ -325,10 +363,14 @@ export class BackendController {
     if (r.session !== undefined && this.#sessions.get(r.session)?.replica === r)
       this.#sessions.delete(r.session);
     for (const [s, bound] of this.#affinity) if (bound === r) this.#affinity.delete(s);
-    const exited = r.stop();
+    this.#track(r.stop());
+    this.#deps.events.emit({ type: 'worker-stopped', backend: this.name, workerId: r.id, reason });
+  }
+
+  /** A worker's exit, awaited by `close()` and counted as `stopping` until then. */
+  #track(exited: Promise<void>): void {
     this.#stopping.add(exited);
     void exited.then(() => this.#stopping.delete(exited));
-    this.#deps.events.emit({ type: 'worker-stopped', backend: this.name, workerId: r.id, reason });
   }
 
   #onReady(r: Replica, startMs: number): void {
@@ -347,6 +389,7 @@ export class BackendController {
 
   #onStartFailed(r: Replica, f: StartFailure): void {
     this.#replicas.delete(r);
+    this.#track(r.stop()); // worker-pool is stopping what it spawned
     if (r.session !== undefined) this.#sessions.delete(r.session);
     if (this.#closed) {
       for (const w of [...r.waiters]) w.failed(new ManagerClosedError());
@@ -366,10 +409,11 @@ export class BackendController {
 
   #onDied(r: Replica, f: StartFailure): void {
     this.#replicas.delete(r);
-    const exited = r.stop();
-    this.#stopping.add(exited);
-    void exited.then(() => this.#stopping.delete(exited));
-    if (this.#closed) return;
+    this.#track(r.stop());
+    if (this.#closed) {
+      this.#drainStep();
+      return;
+    }
     this.#counters.crashes++;
     const session = r.session !== undefined && !r.session.startsWith(ANONYMOUS) ? r.session : undefined;
     this.#deps.events.emit({
@@ -549,30 +593,88 @@ export class BackendController {
     this.#stopReplica(r, 'evicted');
   }
 
-  /** Stop every worker; resolves when each has exited. */
-  async close(drainMs: number): Promise<void> {
+  /**
+   * Stop every worker; resolves when each has exited, with the leases still out when the drain
+   * ended. Called again while closing (the manager stops during a removal), the drain ends within
+   * the new `drainMs`.
+   */
+  close(drainMs: number, how: CloseHow = MANAGER_STOP): Promise<number> {
+    if (this.#closing) {
+      this.#endDrainAfter(drainMs);
+      return this.#closing;
+    }
     this.#closed = true;
+    this.#closeReason = how.reason;
     const clock = this.#deps.clock;
     if (this.#timer !== undefined) clock.clearTimeout(this.#timer);
     if (this.#retryTimer !== undefined) clock.clearTimeout(this.#retryTimer);
     this.#timer = this.#retryTimer = undefined;
     for (const w of this.#readyWaiters) w();
     this.#readyWaiters.clear();
+    for (const r of this.#replicas) for (const w of [...r.waiters]) w.failed(how.error());
+    this.#closing = how.untilReleased ? this.#drainThenStop(drainMs) : this.#stopAll(drainMs);
+    return this.#closing;
+  }
+
+  async #stopAll(drainMs: number): Promise<number> {
     const exits: Promise<void>[] = [...this.#stopping];
+    const leases = this.leasesOut;
     for (const r of this.#replicas) {
-      for (const w of [...r.waiters]) w.failed(new ManagerClosedError());
       exits.push(r.stop(drainMs));
       this.#deps.events.emit({
         type: 'worker-stopped',
         backend: this.name,
         workerId: r.id,
-        reason: 'manager-stop',
+        reason: this.#closeReason,
       });
     }
     this.#replicas.clear();
     this.#sessions.clear();
     this.#affinity.clear();
     await Promise.all(exits);
+    return leases;
+  }
+
+  /** Removal: stop the idle workers now and each leased one at its last release, or at the drain's end. */
+  async #drainThenStop(drainMs: number): Promise<number> {
+    for (const r of [...this.#replicas]) {
+      if (r.state !== 'ready' || r.leases === 0) this.#stopReplica(r, this.#closeReason);
+    }
+    if (this.#replicas.size > 0) {
+      await new Promise<void>((resolve) => {
+        this.#endDrain = resolve;
+        this.#endDrainAfter(drainMs);
+      });
+    }
+    for (const t of this.#drainTimers) clearTimeout(t);
+    this.#drainTimers.clear();
+    const cut = this.leasesOut;
+    for (const r of [...this.#replicas]) this.#stopReplica(r, this.#closeReason);
+    this.#sessions.clear();
+    this.#affinity.clear();
+    // Exits tracked while waiting went from the set as they happened: what is left is still running.
+    await Promise.all([...this.#stopping]);
+    return cut;
+  }
+
+  #endDrainAfter(ms: number): void {
+    if (!this.#endDrain) return;
+    if (ms <= 0) {
+      this.#finishDrain();
+      return;
+    }
+    this.#drainTimers.add(setTimeout(() => this.#finishDrain(), ms));
+  }
+
+  /** While draining: done once no worker is left. */
+  #drainStep(): void {
+    if (this.#replicas.size === 0) this.#finishDrain();
+  }
+
+  #finishDrain(): void {
+    const end = this.#endDrain;
+    this.#endDrain = undefined;
+    end?.();
   }
 
   stats(): BackendStats {

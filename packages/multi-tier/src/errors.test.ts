@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BackendExistsError,
   BackendFailedError,
+  BackendRemovedError,
   isBackendFailedError,
+  isBackendRemovedError,
   isMultiTierError,
   isSessionWorkerLostError,
+  isUnknownBackendError,
   SessionWorkerLostError,
   UnknownBackendError,
 } from './errors.ts';
@@ -29,5 +33,13 @@ describe('errors', () => {
       'the worker of session "s1" on backend "fs" is gone (crashed: exit code 3)',
     );
     expect(new UnknownBackendError('x', ['a', 'b']).message).toBe('unknown backend "x" (known: a, b)');
+    const removed = new BackendRemovedError('x', ['a']);
+    expect(removed.message).toBe('backend "x" was removed (known: a)');
+    expect(removed.name).toBe('BackendRemovedError');
+    expect(isBackendRemovedError(removed) && isUnknownBackendError(removed)).toBe(true);
+    expect(isBackendRemovedError(new UnknownBackendError('x', []))).toBe(false);
+    expect(new BackendExistsError('x', true).message).toBe(
+      'backend "x" is still being removed: await removeBackend("x") before adding it again',
+    );
   });
 });

@@ -34,6 +34,35 @@ export class UnknownBackendError extends MultiTierError {
 export const isUnknownBackendError = brand(UnknownBackendError, 'UnknownBackendError');
 
 /**
+ * `acquire()` named a backend that `removeBackend()` is removing: it takes no new acquires, and the
+ * acquires that were waiting for one of its workers to start end with this. An `UnknownBackendError`
+ * (its guard recognises it too) whose `known` lists the backends left.
+ */
+export class BackendRemovedError extends UnknownBackendError {
+  constructor(backend: string, known: readonly string[]) {
+    super(backend, known);
+    this.message = `backend "${backend}" was removed (known: ${known.join(', ') || 'none'})`;
+  }
+}
+export const isBackendRemovedError = brand(BackendRemovedError, 'BackendRemovedError');
+
+/** `addBackend()` named a backend the manager already has, or one `removeBackend()` is still removing. */
+export class BackendExistsError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    /** True when the backend of that name is still being removed (its workers stopping). */
+    readonly removing: boolean,
+  ) {
+    super(
+      removing
+        ? `backend "${backend}" is still being removed: await removeBackend("${backend}") before adding it again`
+        : `backend "${backend}" already exists: remove it first to replace it`,
+    );
+  }
+}
+export const isBackendExistsError = brand(BackendExistsError, 'BackendExistsError');
+
+/**
  * The backend cannot start (bad command, crash loop, ready hook failing). Acquires fail fast with
  * this until the retry at `retryAt` (on the manager's clock) succeeds.
  */

@@ -1,7 +1,7 @@
 /** The manager's typed events — every decision with its reason and figures — and their hub. */
 import type { TierDecision } from './auto-policy.ts';
 import type { DemandFigures } from './demand.ts';
-import type { Tier } from './spec.ts';
+import type { Isolation, Tier, TierSetting } from './spec.ts';
 
 /** Why a worker was started. */
 export type StartReason = 'hot' | 'spare' | 'demand';
@@ -13,6 +13,7 @@ export type StopReason =
   | 'session-end' // per-session: its session ended
   | 'unclaimed' // started for an acquire that gave up, and the tier keeps no idle worker
   | 'evicted' // the global budget needed room
+  | 'backend-removed' // removeBackend(): idle at once, leased at their last release or the drain's end
   | 'manager-stop';
 
 export type MultiTierEvent =
@@ -49,6 +50,15 @@ export type MultiTierEvent =
     }
   | { type: 'backend-retry'; backend: string; failures: number }
   | { type: 'backend-recovered'; backend: string }
+  /** `addBackend()`: the backend joined (its hot workers, if any, are starting). */
+  | { type: 'backend-added'; backend: string; tier: TierSetting; isolation: Isolation }
+  /**
+   * `removeBackend()` began: the backend takes no new acquires; its idle workers are stopping and
+   * `leases` leases out may finish for up to `timeoutMs`.
+   */
+  | { type: 'backend-removing'; backend: string; leases: number; timeoutMs: number }
+  /** Every worker of a removed backend has exited; `leasesCut` leases were still out when the drain ended. */
+  | { type: 'backend-removed'; backend: string; leasesCut: number }
   | ({ type: 'tier-changed' } & TierDecision)
   | {
       type: 'eviction';

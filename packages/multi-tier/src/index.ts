@@ -17,13 +17,17 @@ export {
   AcquireAbortedError,
   AcquireTimeoutError,
   BackendAtCapacityError,
+  BackendExistsError,
   BackendFailedError,
+  BackendRemovedError,
   BudgetExceededError,
   type BudgetFigures,
   isAcquireAbortedError,
   isAcquireTimeoutError,
   isBackendAtCapacityError,
+  isBackendExistsError,
   isBackendFailedError,
+  isBackendRemovedError,
   isBudgetExceededError,
   isManagerClosedError,
   isMultiTierError,
@@ -49,8 +53,10 @@ export type {
 export type { LatencySnapshot } from './latency.ts';
 export { Lease } from './lease.ts';
 export {
+  type AddBackendOptions,
   type ManagerStopOptions,
   MultiTierPoolManager,
+  type RemoveBackendOptions,
   type StartOptions,
   type StartReport,
 } from './manager.ts';

@@ -6,9 +6,11 @@
  */
 import { type Clock, defaultRandom, systemClock } from '@switchyard/flow-balancer';
 import { type AutoCandidate, AutoTierPolicy } from './auto-policy.ts';
-import { type AcquireOptions, BackendController } from './backend-controller.ts';
+import { type AcquireOptions, BackendController, type ControllerDeps } from './backend-controller.ts';
 import { type BudgetUse, chooseEvictions, fits } from './budget.ts';
 import {
+  BackendExistsError,
+  BackendRemovedError,
   BudgetExceededError,
   ManagerClosedError,
   StartInterruptedError,
@@ -16,7 +18,15 @@ import {
 } from './errors.ts';
 import { EventHub, type MultiTierEvent, type MultiTierEventOf, type MultiTierEventType } from './events.ts';
 import type { Lease } from './lease.ts';
-import { type MultiTierOptions, type ResolvedOptions, resolveOptions } from './spec.ts';
+import {
+  type BackendSpec,
+  checkHotFits,
+  type MultiTierOptions,
+  type ResolvedBackend,
+  type ResolvedOptions,
+  resolveBackend,
+  resolveOptions,
+} from './spec.ts';
 import type { ManagerState, ManagerStats } from './stats.ts';
 import { residentWhenHot } from './tier-rules.ts';
 
@@ -34,6 +44,17 @@ export interface StartReport {
   failed: { backend: string; reason: string }[];
 }
 
+/** `addBackend()`'s bounds on waiting for a hot backend's workers, as `start()`'s. */
+export type AddBackendOptions = StartOptions;
+
+export interface RemoveBackendOptions {
+  /**
+   * How long leases out may go on before the backend's workers are stopped, ms (real time, like
+   * `stop()`'s). Idle workers stop at once; a leased one at its last release. Default 0.
+   */
+  timeoutMs?: number;
+}
+
 export interface ManagerStopOptions {
   /** How long requests in flight may finish before workers are stopped, ms. Default 0. */
   timeoutMs?: number;
@@ -44,6 +65,9 @@ export class MultiTierPoolManager implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #events = new EventHub();
   readonly #controllers = new Map<string, BackendController>();
+  /** Backends `removeBackend()` is removing, until their last worker has exited. */
+  readonly #removing = new Map<string, { controller: BackendController; done: Promise<void> }>();
+  readonly #deps: ControllerDeps;
   readonly #policy: AutoTierPolicy;
   #state: ManagerState = 'created';
   #nextWorkerId = 1;
@@ -54,21 +78,17 @@ export class MultiTierPoolManager implements AsyncDisposable {
   constructor(options: MultiTierOptions) {
     this.#o = resolveOptions(options);
     this.#clock = options.clock ?? systemClock;
-    const random = options.random ?? defaultRandom;
     this.#policy = new AutoTierPolicy(this.#o.auto);
-    for (const spec of this.#o.backends) {
-      this.#controllers.set(
-        spec.name,
-        new BackendController(spec, {
-          clock: this.#clock,
-          random,
-          events: this.#events,
-          auto: this.#o.auto,
-          nextWorkerId: () => this.#nextWorkerId++,
-          admit: (c, evict) => this.#admit(c, evict),
-        }),
-      );
-    }
+    this.#deps = {
+      clock: this.#clock,
+      random: options.random ?? defaultRandom,
+      events: this.#events,
+      auto: this.#o.auto,
+      nextWorkerId: () => this.#nextWorkerId++,
+      admit: (c, evict) => this.#admit(c, evict),
+    };
+    for (const spec of this.#o.backends)
+      this.#controllers.set(spec.name, new BackendController(spec, this.#deps));
     // A worker gone frees room in the budget: starts held back elsewhere (hot replacements,
     // spares) may go ahead now.
     if (Number.isFinite(this.#o.budget.maxWorkers) || Number.isFinite(this.#o.budget.maxMemoryMb)) {
@@ -93,12 +113,10 @@ export class MultiTierPoolManager implements AsyncDisposable {
    * backend that cannot start does not hold the others back; the report names it and why.
    */
   async start(options: StartOptions = {}): Promise<StartReport> {
-    if (this.#state === 'stopping' || this.#state === 'stopped') throw new ManagerClosedError();
+    if (this.#closed) throw new ManagerClosedError();
     this.#open();
     const hot = [...this.#controllers.values()].filter((c) => c.tier === 'hot');
-    const now = this.#clock.now();
-    let deadline = options.deadline;
-    if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
+    const deadline = this.#deadline(options);
     const pending = new Set(hot.map((c) => c.name));
     const all = Promise.all(hot.map((c) => c.settled().then(() => pending.delete(c.name))));
     await interruptible(all, this.#clock, options.signal, deadline, (kind, reason) => {
@@ -107,6 +125,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
     if (this.#state === 'starting') this.#setState('ready');
     const report: StartReport = { ready: [], failed: [] };
     for (const c of hot) {
+      if (this.#controllers.get(c.name) !== c) continue; // removed meanwhile
       const s = c.stats();
       if (s.failure) report.failed.push({ backend: c.name, reason: s.failure.reason });
       else report.ready.push(c.name);
@@ -122,11 +141,83 @@ export class MultiTierPoolManager implements AsyncDisposable {
    */
   acquire(backend: string, options: AcquireOptions = {}): Promise<Lease> {
     const c = this.#controllers.get(backend);
-    if (!c) return Promise.reject(new UnknownBackendError(backend, this.backends));
-    if (this.#state === 'stopping' || this.#state === 'stopped')
-      return Promise.reject(new ManagerClosedError());
+    if (!c) {
+      const error = this.#removing.has(backend) ? BackendRemovedError : UnknownBackendError;
+      return Promise.reject(new error(backend, this.backends));
+    }
+    if (this.#closed) return Promise.reject(new ManagerClosedError());
     this.#open();
     return c.acquire(options);
+  }
+
+  /**
+   * Add a backend to the manager (config hot reload). `spec` is checked as the constructor checks
+   * it (TypeError / RangeError naming `backends.<name>.…`); a name the manager has — or is still
+   * removing — is a BackendExistsError. Once the manager is open, the backend's tier starts what it
+   * keeps, and this resolves when a hot backend's workers are ready or it failed (failed shows in
+   * `stats()`, as at start; it is not a rejection), bounded like `start()` by `signal` and
+   * `deadline`/`timeoutMs` (StartInterruptedError; the start goes on). Before `start()`, the
+   * backend just joins. After `stop()`: ManagerClosedError.
+   */
+  async addBackend(name: string, spec: BackendSpec, options: AddBackendOptions = {}): Promise<void> {
+    if (this.#closed) throw new ManagerClosedError();
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new TypeError(`the backend name must be a non-empty string, got ${JSON.stringify(name)}`);
+    }
+    if (this.#controllers.has(name) || this.#removing.has(name)) {
+      throw new BackendExistsError(name, !this.#controllers.has(name));
+    }
+    const resolved = resolveBackend(name, spec, this.#o.retry);
+    checkHotFits([...this.#specs(), resolved], this.#o.budget, name);
+    const c = new BackendController(resolved, this.#deps);
+    this.#controllers.set(name, c);
+    this.#events.emit({
+      type: 'backend-added',
+      backend: name,
+      tier: resolved.tier,
+      isolation: resolved.isolation,
+    });
+    if (this.#state === 'created') return; // start() (or the first acquire) opens it
+    c.open();
+    if (resolved.tier === 'auto') this.#scheduleAuto();
+    if (c.tier !== 'hot') return;
+    await interruptible(c.settled(), this.#clock, options.signal, this.#deadline(options), (kind, reason) => {
+      return new StartInterruptedError(kind, [name], reason);
+    });
+  }
+
+  /**
+   * Remove a backend (config hot reload). At once it takes no new acquires (BackendRemovedError,
+   * an UnknownBackendError, as do acquires waiting for one of its workers to start) and is gone
+   * from `backends` and `stats().backends`; its idle workers stop, and each leased one at its last
+   * release — or when `timeoutMs` (default 0) has passed. Resolves when every process and thread
+   * of it has exited; the room it held in the budget is free for starts held back elsewhere.
+   * Called again for a backend being removed: the same promise. Unknown name:
+   * UnknownBackendError; after `stop()`: ManagerClosedError.
+   */
+  removeBackend(name: string, options: RemoveBackendOptions = {}): Promise<void> {
+    const pending = this.#removing.get(name);
+    if (pending) return pending.done;
+    if (this.#closed) return Promise.reject(new ManagerClosedError());
+    const c = this.#controllers.get(name);
+    if (!c) return Promise.reject(new UnknownBackendError(name, this.backends));
+    const timeoutMs = options.timeoutMs ?? 0;
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(new RangeError(`timeoutMs must be a number ≥ 0, got ${String(timeoutMs)}`));
+    }
+    this.#controllers.delete(name);
+    this.#events.emit({ type: 'backend-removing', backend: name, leases: c.leasesOut, timeoutMs });
+    const closed = c.close(timeoutMs, {
+      reason: 'backend-removed',
+      error: () => new BackendRemovedError(name, this.backends),
+      untilReleased: true,
+    });
+    const done = closed.then((leasesCut) => {
+      this.#removing.delete(name);
+      this.#events.emit({ type: 'backend-removed', backend: name, leasesCut });
+    });
+    this.#removing.set(name, { controller: c, done });
+    return done;
   }
 
   /**
@@ -154,6 +245,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
       memoryMb: use.memoryMb,
       budget: { ...this.#o.budget },
       backends,
+      removing: [...this.#removing.keys()],
     };
   }
 
@@ -169,18 +261,36 @@ export class MultiTierPoolManager implements AsyncDisposable {
 
   // ── wiring ────────────────────────────────────────────────────────────────────────────────
 
+  get #closed(): boolean {
+    return this.#state === 'stopping' || this.#state === 'stopped';
+  }
+
+  /** The specs of the backends (not those being removed). */
+  #specs(): ResolvedBackend[] {
+    return [...this.#controllers.values()].map((c) => c.spec);
+  }
+
+  /** The earlier of `deadline` and now + `timeoutMs`, on the manager's clock. */
+  #deadline(options: StartOptions): number | undefined {
+    if (options.timeoutMs === undefined) return options.deadline;
+    return Math.min(options.deadline ?? Infinity, this.#clock.now() + options.timeoutMs);
+  }
+
   #open(): void {
     if (this.#state !== 'created') return;
     this.#setState('starting');
     for (const c of this.#controllers.values()) c.open();
-    if (this.#o.backends.some((b) => b.tier === 'auto')) this.#scheduleAuto();
+    this.#scheduleAuto();
   }
 
   async #stop(drainMs: number): Promise<void> {
     this.#setState('stopping');
     if (this.#autoTimer !== undefined) this.#clock.clearTimeout(this.#autoTimer);
     this.#autoTimer = undefined;
-    await Promise.all([...this.#controllers.values()].map((c) => c.close(drainMs)));
+    // Removals under way end their drains within this stop's.
+    const all = [...this.#controllers.values(), ...[...this.#removing.values()].map((r) => r.controller)];
+    await Promise.all(all.map((c) => c.close(drainMs)));
+    await Promise.all([...this.#removing.values()].map((r) => r.done));
     this.#setState('stopped');
   }
 
@@ -189,10 +299,12 @@ export class MultiTierPoolManager implements AsyncDisposable {
     if (state !== 'created') this.#events.emit({ type: 'manager-state', state });
   }
 
+  /** What the live workers hold, those of backends being removed included. */
   #use(): BudgetUse {
     let workers = 0;
     let memoryMb = 0;
-    for (const c of this.#controllers.values()) {
+    const removing = [...this.#removing.values()].map((r) => r.controller);
+    for (const c of [...this.#controllers.values(), ...removing]) {
       const n = c.live;
       workers += n;
       memoryMb += n * c.spec.memoryMb;
@@ -266,7 +378,10 @@ export class MultiTierPoolManager implements AsyncDisposable {
     }, 0);
   }
 
+  /** Run the auto policy on a timer while the manager has an `auto` backend (and is open). */
   #scheduleAuto(): void {
+    if (this.#autoTimer !== undefined) return;
+    if (![...this.#controllers.values()].some((c) => c.spec.tier === 'auto')) return;
     const handle = this.#clock.setTimeout(() => {
       this.#autoTimer = undefined;
       if (this.#state !== 'starting' && this.#state !== 'ready') return;

@@ -189,6 +189,8 @@ export interface ResolvedOptions {
   backends: ResolvedBackend[];
   budget: ResolvedBudget;
   auto: ResolvedAuto;
+  /** The manager's default retry (a backend added later inherits it). */
+  retry: ResolvedRetry;
 }
 
 // ── checks ──────────────────────────────────────────────────────────────────────────────────
@@ -334,6 +336,36 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
   };
 }
 
+/**
+ * What hot backends keep resident must fit in the budget, or the manager could never be ready.
+ * `adding` names the backend being added to a running manager (said in the message).
+ */
+export function checkHotFits(
+  backends: readonly ResolvedBackend[],
+  budget: ResolvedBudget,
+  adding?: string,
+): void {
+  let hotWorkers = 0;
+  let hotMemory = 0;
+  for (const be of backends) {
+    if (be.tier !== 'hot') continue;
+    const n = be.isolation === 'shared' ? be.min : be.spares;
+    hotWorkers += n;
+    hotMemory += n * be.memoryMb;
+  }
+  const withIt = adding === undefined ? '' : ` with backends.${adding}`;
+  if (hotWorkers > budget.maxWorkers) {
+    throw new RangeError(
+      `budget.maxWorkers (${budget.maxWorkers}) is below what hot backends keep (${hotWorkers}${withIt})`,
+    );
+  }
+  if (hotMemory > budget.maxMemoryMb) {
+    throw new RangeError(
+      `budget.maxMemoryMb (${budget.maxMemoryMb}) is below what hot backends keep (${hotMemory} MB${withIt})`,
+    );
+  }
+}
+
 export function resolveOptions(options: MultiTierOptions): ResolvedOptions {
   const o = objectAt('options', options);
   if (options === undefined) throw new TypeError('options must be an object, got undefined');
@@ -347,25 +379,7 @@ export function resolveOptions(options: MultiTierOptions): ResolvedOptions {
     maxWorkers: integer('budget.maxWorkers', b.maxWorkers, Number.POSITIVE_INFINITY, 1),
     maxMemoryMb: number('budget.maxMemoryMb', b.maxMemoryMb, Number.POSITIVE_INFINITY, 0),
   };
-  // What hot backends keep resident must fit in the budget, or the manager could never be ready.
-  let hotWorkers = 0;
-  let hotMemory = 0;
-  for (const be of backends) {
-    if (be.tier !== 'hot') continue;
-    const n = be.isolation === 'shared' ? be.min : be.spares;
-    hotWorkers += n;
-    hotMemory += n * be.memoryMb;
-  }
-  if (hotWorkers > budget.maxWorkers) {
-    throw new RangeError(
-      `budget.maxWorkers (${budget.maxWorkers}) is below what hot backends keep (${hotWorkers})`,
-    );
-  }
-  if (hotMemory > budget.maxMemoryMb) {
-    throw new RangeError(
-      `budget.maxMemoryMb (${budget.maxMemoryMb}) is below what hot backends keep (${hotMemory} MB)`,
-    );
-  }
+  checkHotFits(backends, budget);
   const a = objectAt('auto', o.auto);
   const auto: ResolvedAuto = {
     intervalMs: number('auto.intervalMs', a.intervalMs, 1000, 1),
@@ -377,5 +391,5 @@ export function resolveOptions(options: MultiTierOptions): ResolvedOptions {
     startCostPriorMs: number('auto.startCostPriorMs', a.startCostPriorMs, 500, 0),
     initialTier: oneOf('auto.initialTier', a.initialTier, ['hot', 'warm', 'cold'] as const, 'cold'),
   };
-  return { backends, budget, auto };
+  return { backends, budget, auto, retry };
 }

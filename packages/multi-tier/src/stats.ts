@@ -49,4 +49,9 @@ export interface ManagerStats {
   memoryMb: number;
   budget: { maxWorkers: number; maxMemoryMb: number };
   backends: Record<string, BackendStats>;
+  /**
+   * Backends `removeBackend()` is removing: gone from `backends`, but their leased workers (still
+   * counted in `workers` and `memoryMb`) have not all exited yet.
+   */
+  removing: string[];
 }
