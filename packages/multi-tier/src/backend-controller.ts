@@ -116,6 +116,8 @@ export class BackendController {
     onReady: (r, startMs) => this.#onReady(r, startMs),
     onStartFailed: (r, f) => this.#onStartFailed(r, f),
     onDied: (r, f) => this.#onDied(r, f),
+    onMessage: (r, message) =>
+      this.#deps.events.emit({ type: 'worker-message', backend: this.spec.name, workerId: r.id, message }),
   };
 
   constructor(spec: ResolvedBackend, deps: ControllerDeps) {

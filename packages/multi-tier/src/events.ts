@@ -1,4 +1,5 @@
 /** The manager's typed events — every decision with its reason and figures — and their hub. */
+import type { JsonRpcMessage } from '@switchyard/worker-pool';
 import type { TierDecision } from './auto-policy.ts';
 import type { DemandFigures } from './demand.ts';
 import type { Isolation, Tier, TierSetting } from './spec.ts';
@@ -29,6 +30,11 @@ export type MultiTierEvent =
     }
   | { type: 'worker-ready'; backend: string; workerId: number; pid: number | undefined; startMs: number }
   | { type: 'worker-stopped'; backend: string; workerId: number; reason: StopReason }
+  /**
+   * A message a worker sent on its own (notifications such as list_changed or resource updates,
+   * requests to the client), whether or not a lease on it is held.
+   */
+  | { type: 'worker-message'; backend: string; workerId: number; message: JsonRpcMessage }
   | {
       type: 'worker-died';
       backend: string;

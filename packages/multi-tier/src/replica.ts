@@ -6,6 +6,7 @@
  */
 import {
   isPoolFailedError,
+  type JsonRpcMessage,
   type PoolWorker,
   WorkerPoolManager,
   type WorkerPoolOptions,
@@ -28,6 +29,8 @@ export interface ReplicaHooks {
   onStartFailed(replica: Replica, failure: StartFailure): void;
   /** It died after being ready (crash, failed health check). */
   onDied(replica: Replica, failure: StartFailure): void;
+  /** A process worker sent a message of its own (a notification, a request to the client). */
+  onMessage(replica: Replica, message: JsonRpcMessage): void;
 }
 
 /** A caller waiting for this replica to be ready. */
@@ -118,6 +121,7 @@ export class Replica {
     const offReady = pool.on('worker-ready', (e) => {
       startMs = e.startupMs;
     });
+    pool.on('worker-message', (e) => hooks.onMessage(this, e.message));
     pool.on('pool-state', (e) => {
       if (e.to === 'failed' && this.#state === 'ready') this.#died(e.error);
     });

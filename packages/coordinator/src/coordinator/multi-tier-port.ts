@@ -7,8 +7,9 @@
  * - Requests go through `Lease.forward` (the worker's own queue, concurrency limit and wire ids);
  *   a `notifications/cancelled` the coordinator sends aborts that forward (worker-pool then cancels
  *   on the wire with its own id and drops the late reply itself).
- * - Worker messages (progress, list_changed) arrive through one lease's `onMessage` at a time; while
- *   no lease on a worker is held its messages are not heard (list_changed included).
+ * - Worker messages (progress, list_changed, resource updates, requests to the client) arrive
+ *   through the manager's `worker-message` events, lease or no lease; a worker that dies or is
+ *   stopped closes its channel.
  * - A forward that fails because the worker died or its pool closed closes the channel (the
  *   coordinator answers every request on it with an error naming the backend); other failures
  *   (the pool's task timeout) answer that request with an error.
@@ -32,7 +33,7 @@ import { backendHandshake, type HandshakeTransport } from './handshake.ts';
 import type { AcquireOptions, BackendHandshake, TierPort, WorkerChannel, WorkerLease } from './port.ts';
 
 type ReadyWorker = Parameters<ReadyHook>[0];
-type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession'>;
+type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession' | 'on'>;
 
 const WORKER_GONE = /WorkerCrashed|PoolClosed|PoolFailed|ManagerClosed/;
 
@@ -74,7 +75,6 @@ class LeasedChannel implements WorkerChannel {
   private readonly listeners = new Set<(m: JsonRpcMessage) => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
   private readonly leases = new Set<Lease>();
-  private holder: { lease: Lease; off: () => void } | undefined;
   private readonly forwards = new Map<RequestId, AbortController>();
   private closedReason: string | undefined;
 
@@ -89,20 +89,10 @@ class LeasedChannel implements WorkerChannel {
 
   add(lease: Lease): void {
     this.leases.add(lease);
-    if (!this.holder) this.listenThrough(lease);
   }
 
   remove(lease: Lease): void {
     this.leases.delete(lease);
-    if (this.holder?.lease !== lease) return;
-    this.holder.off();
-    this.holder = undefined;
-    const next = this.leases.values().next().value;
-    if (next) this.listenThrough(next);
-  }
-
-  private listenThrough(lease: Lease): void {
-    this.holder = { lease, off: lease.onMessage((m) => this.emit(m as JsonRpcMessage)) };
   }
 
   send(message: JsonRpcMessage): void {
@@ -145,11 +135,12 @@ class LeasedChannel implements WorkerChannel {
     return () => this.closeListeners.delete(listener);
   }
 
-  private emit(message: JsonRpcMessage): void {
+  /** A message from the worker (an answer, or one it sent on its own). */
+  emit(message: JsonRpcMessage): void {
     for (const l of this.listeners) l(message);
   }
 
-  private close(reason: string): void {
+  close(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     for (const abort of this.forwards.values()) abort.abort();
@@ -173,9 +164,19 @@ export class MultiTierPort implements TierPort {
     return handshake;
   };
 
-  /** The manager to lease from (built with `readyHook` in its backends). */
+  /**
+   * The manager to lease from (built with `readyHook` in its backends). What a worker sends on
+   * its own reaches its channel whether or not a lease is held; a worker gone closes it.
+   */
   use(manager: Manager): this {
     this.manager = manager;
+    manager.on('worker-message', (e) =>
+      this.channels.get(key(e.backend, e.workerId))?.emit(e.message as JsonRpcMessage),
+    );
+    manager.on('worker-died', (e) => this.channels.get(key(e.backend, e.workerId))?.close(e.detail));
+    manager.on('worker-stopped', (e) =>
+      this.channels.get(key(e.backend, e.workerId))?.close(`stopped (${e.reason})`),
+    );
     return this;
   }
 
