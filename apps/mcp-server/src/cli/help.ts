@@ -42,6 +42,9 @@ threads, the journal at ./switchyard.db.
 
 The first line on stdout is the URL of the MCP endpoint; logs are JSON lines on stderr.
 Also served: /healthz (alive), /readyz (hot backends ready).
+With --config, a change of the file (or SIGHUP) reloads it: backends added, removed or changed
+are started, drained or replaced, sessions on the others are untouched; an invalid file is logged
+and the running configuration stays.
 SIGTERM or SIGINT stops it gracefully: requests in flight finish (up to 10 s), the journal
 is flushed, every backend is stopped.
 

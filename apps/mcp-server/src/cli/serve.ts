@@ -15,6 +15,7 @@ import { createHttpHandler } from '../http/router.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './logger.ts';
+import { startReloader } from './reloader.ts';
 import { usageError } from './usage.ts';
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -125,12 +126,15 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     'listening',
   );
 
+  const stopReloading =
+    values.config === undefined ? () => {} : startReloader(values.config, gateway, io, log);
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    stopReloading();
     // Stop accepting, let routed requests finish (open GET streams would never end on their own),
     // then end the sessions, stop the backends, flush the journal and drop what connections remain.
     void server.stop(false);

@@ -12,6 +12,7 @@ import { StdioFront } from '../stdio/stdio-front.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { createLogger, isLogLevel, LOG_LEVELS } from './logger.ts';
+import { startReloader } from './reloader.ts';
 import { loadConfigOrDefault } from './serve.ts';
 import { usageError } from './usage.ts';
 
@@ -84,6 +85,8 @@ export async function stdio(
   for (const f of gateway.started.failed)
     log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
 
+  const stopReloading =
+    values.config === undefined ? () => {} : startReloader(values.config, gateway, io, log);
   const front = new StdioFront(gateway.coordinator, streams.write);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -96,6 +99,7 @@ export async function stdio(
     for await (const line of lines(streams.input)) front.receive(line);
   })();
   await Promise.race([reading, ended]);
+  stopReloading();
   await front.settle();
   await front.close();
   await gateway.stop({ timeoutMs: 2_000 });

@@ -6,7 +6,7 @@
  * no backend can be served; `stop` ends sessions, stops every worker and closes the journal.
  */
 
-import { MCPCoordinator, MultiTierPort } from '@switchyard/coordinator';
+import { MCPCoordinator, MultiTierPort, Naming } from '@switchyard/coordinator';
 import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
 import { type CommitInfo, createJournal, sqliteDriver } from '@switchyard/journal';
@@ -17,6 +17,7 @@ import { CompositePort } from '../remote/composite-port.ts';
 import { RemotePort } from '../remote/remote-port.ts';
 import { Activity } from './activity.ts';
 import { backendSpec } from './backend-spec.ts';
+import { planReload, type ReloadReport, reportOf } from './reload.ts';
 
 export interface GatewayOptions {
   /** `serverInfo.version`. */
@@ -35,6 +36,7 @@ export interface BackendStatus {
 }
 
 export interface Gateway {
+  /** The configuration in force (replaced by a successful `reload`). */
   readonly config: GatewayConfig;
   readonly coordinator: MCPCoordinator;
   readonly manager: MultiTierPoolManager;
@@ -55,6 +57,13 @@ export interface Gateway {
   readonly closing: AbortSignal;
   /** Hear of each journal group commit (metrics); returns the unsubscribe function. */
   onJournalCommit(listener: (info: CommitInfo) => void): () => void;
+  /**
+   * Applies a new configuration: backends added, removed or replaced (in-flight requests on a
+   * removed one may finish within `drainMs`), sessions on unchanged backends untouched. Rejects,
+   * changing nothing, when the new set of names collides. Settings other than the backends take
+   * effect at the next start (the report lists them).
+   */
+  reload(next: GatewayConfig, options?: { drainMs?: number }): Promise<ReloadReport>;
   stop(options?: { timeoutMs?: number }): Promise<void>;
 }
 
@@ -87,20 +96,15 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const serverInfo = { name: SERVER_NAME, version: options.version };
   const port = new MultiTierPort(serverInfo);
   const specs: Record<string, BackendSpec> = {};
-  const statuses: BackendStatus[] = [];
   const childEnv = withoutSecrets(options.env ?? process.env, config.settings.auth.tokens);
+  const specOf = (backend: BackendConfig) => backendSpec(backend, port.readyHook, childEnv);
   for (const backend of config.backends) {
-    const spec = backendSpec(backend, port.readyHook, childEnv);
+    const spec = specOf(backend);
     if (spec) specs[backend.name] = spec;
-    statuses.push({
-      name: backend.name,
-      kind: backend.kind,
-      ...(!spec &&
-        backend.kind !== 'remote' && { notServed: `${backend.kind} backends are not supported yet` }),
-    });
   }
+  let statuses: BackendStatus[] = config.backends.map((b) => ({ name: b.name, kind: b.kind }));
   // Remote backends are served by the RemotePort, the others by the tier manager.
-  const served = config.backends.filter((b) => specs[b.name] !== undefined || b.kind === 'remote');
+  const served = config.backends;
   // The tier manager refuses an empty set of backends, so one stdio or module backend is needed.
   if (Object.keys(specs).length === 0) {
     const found =
@@ -152,14 +156,53 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     throw error;
   }
   let stopping: Promise<void> | undefined;
+  let current = config;
+  let reloading: Promise<ReloadReport> = Promise.resolve(reportOf(planReload(config, config)));
+
+  /** Starts serving `backend` (its tier manager entry or remote connection, and its admission). */
+  const serve = async (backend: BackendConfig) => {
+    admission[backend.name] = admissionOf([backend])[backend.name]!;
+    const spec = specOf(backend);
+    if (spec) await manager.addBackend(backend.name, spec);
+    else remote.add(backend);
+  };
+  const unserve = async (name: string, drainMs: number) => {
+    await Promise.all([
+      manager.backends.includes(name) ? manager.removeBackend(name, { timeoutMs: drainMs }) : undefined,
+      remote.remove(name),
+    ]);
+    delete admission[name];
+  };
+  const applyReload = async (next: GatewayConfig, drainMs: number): Promise<ReloadReport> => {
+    const plan = planReload(current, next);
+    const names = next.backends.map((b) => ({ name: b.name, prefix: b.prefix, tools: b.tools }));
+    // Validates the new names (a collision throws) before anything changes.
+    new Naming({ backends: names, separator: settings.namespacing.separator });
+    for (const backend of plan.added) await serve(backend);
+    const stale = [...plan.removed, ...plan.replaced.map((b) => b.name)];
+    coordinator.reconfigure(names, stale);
+    for (const backend of plan.replaced) {
+      await unserve(backend.name, drainMs);
+      await serve(backend);
+    }
+    await Promise.all(plan.removed.map((name) => unserve(name, drainMs)));
+    current = { ...next, settings: current.settings };
+    statuses = next.backends.map((b) => ({ name: b.name, kind: b.kind }));
+    return reportOf(plan);
+  };
+
   return {
-    config,
+    get config() {
+      return current;
+    },
     coordinator,
     manager,
     remote,
     journal,
     activity,
-    backends: statuses,
+    get backends() {
+      return statuses;
+    },
     admission,
     started,
     version: options.version,
@@ -168,6 +211,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     onJournalCommit(listener) {
       commitListeners.add(listener);
       return () => commitListeners.delete(listener);
+    },
+    reload(next, reloadOptions = {}) {
+      // One reload at a time, in the order asked.
+      reloading = reloading
+        .catch(() => undefined)
+        .then(() => applyReload(next, reloadOptions.drainMs ?? 10_000));
+      return reloading;
     },
     stop(stopOptions = {}) {
       stopping ??= (async () => {

@@ -343,7 +343,28 @@ export class RemotePort implements TierPort {
       terminateTimeoutMs: DEFAULT_TERMINATE_TIMEOUT_MS,
       ...options,
     };
-    for (const b of backends) if (b.kind === 'remote') this.remotes.set(b.name, new Remote(b, resolved));
+    this.resolved = resolved;
+    for (const b of backends) this.add(b);
+  }
+
+  private readonly resolved: Required<RemotePortOptions>;
+
+  /** Serves one more remote backend (configuration reload); other kinds are ignored. */
+  add(backend: BackendConfig): void {
+    if (backend.kind === 'remote') this.remotes.set(backend.name, new Remote(backend, this.resolved));
+  }
+
+  /** Stops serving a remote backend: its connection ends (its remote session dropped). */
+  async remove(name: string): Promise<void> {
+    const remote = this.remotes.get(name);
+    if (!remote) return;
+    this.remotes.delete(name);
+    await this.end(remote, 'the backend was removed from the configuration');
+  }
+
+  private async end(remote: Remote, reason: string): Promise<void> {
+    const channel = remote.channel ?? (await remote.connecting?.catch(() => undefined));
+    await channel?.end(reason, { timeoutMs: remote.terminateTimeoutMs });
   }
 
   /** Whether `backend` is one of this port's remotes. */
@@ -380,17 +401,7 @@ export class RemotePort implements TierPort {
   /** Ends every connection (asking each remote to drop its session first); acquires fail after. */
   async close(): Promise<void> {
     this.closed = true;
-    const ending: Promise<void>[] = [];
-    for (const remote of this.remotes.values()) {
-      const pending = remote.connecting;
-      ending.push(
-        (async () => {
-          const channel = remote.channel ?? (await pending?.catch(() => undefined));
-          await channel?.end('the gateway stopped', { timeoutMs: remote.terminateTimeoutMs });
-        })(),
-      );
-    }
-    await Promise.all(ending);
+    await Promise.all([...this.remotes.values()].map((remote) => this.end(remote, 'the gateway stopped')));
   }
 }
 
