@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
@@ -276,6 +279,38 @@ describe('MCPCoordinator — aggregation and routing', () => {
     );
     expect(error.message).toContain('Backend "a" is unavailable');
     expect(error.message).toContain('code 3');
+  });
+});
+
+describe('MCPCoordinator — retries', () => {
+  it('retries a read-only tool once on another worker when the first died mid-call', async () => {
+    const marker = join(await mkdtemp(join(tmpdir(), 'switchyard-crash-')), 'crashed');
+    const { coordinator, tier } = await setup({
+      a: ['--name', 'a', '--crash-on', 'boom', '--crash-marker', marker],
+    });
+    const { sessionId } = await open(coordinator);
+    const response = await ask(
+      coordinator,
+      sessionId,
+      req('tools/call', { name: 'a__echo', arguments: { text: 'boom' } }),
+    );
+    expect(CallToolResultSchema.parse(resultOf(response)).content).toEqual([{ type: 'text', text: 'boom' }]);
+    expect(tier.workers).toHaveLength(2);
+  });
+
+  it('does not retry a tool that is not marked read-only or idempotent, and says so', async () => {
+    const { coordinator, tier } = await setup({ a: ['--name', 'a', '--crash-on', 'boom'] });
+    const { sessionId } = await open(coordinator);
+    const error = errorOf(
+      await ask(
+        coordinator,
+        sessionId,
+        req('tools/call', { name: 'a__remember', arguments: { key: 'k', value: 'boom' } }),
+      ),
+    );
+    expect(error.message).toContain('Backend "a" is unavailable');
+    expect(error.message).toContain('not retried');
+    expect(tier.workers).toHaveLength(1);
   });
 });
 

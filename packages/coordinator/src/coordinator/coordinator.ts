@@ -542,7 +542,21 @@ export class MCPCoordinator {
       if (down) return fail(backendUnavailable(request.id, down.backend, down.reason), down.backend);
       return fail(errorResponse(request.id, { code: INVALID_PARAMS, message: `Unknown ${what}: ${name}` }));
     }
-    return this.route(session, request, owner.backend, { ...request.params, name: owner.name }, started);
+    // A tool that says it is read-only or idempotent may be tried again on another worker.
+    const listed = (
+      merged.result[spec.field] as { name: string; annotations?: JsonObject }[] | undefined
+    )?.find((t) => t.name === name);
+    const retrySafe =
+      request.method === 'tools/call' &&
+      (listed?.annotations?.readOnlyHint === true || listed?.annotations?.idempotentHint === true);
+    return this.route(
+      session,
+      request,
+      owner.backend,
+      { ...request.params, name: owner.name },
+      started,
+      retrySafe,
+    );
   }
 
   /** `resources/read`, `resources/subscribe`, `resources/unsubscribe`: to the backend owning the URI. */
@@ -660,6 +674,7 @@ export class MCPCoordinator {
     backend: string,
     params: JsonObject,
     started: number,
+    retrySafe = false,
   ): Outcome {
     if (session.inflight.has(request.id)) {
       return {
@@ -714,29 +729,40 @@ export class MCPCoordinator {
           return finish(overloaded(request.id, backend, reasonOf(e)), 'rejected', reasonOf(e));
         }
       }
-      try {
-        const leased = await this.fleet.acquire(backend, session.id);
-        lease = leased.lease;
-        const worker = leased.worker;
-        if (done) return void lease.release();
-        inflight.worker = worker;
-        worker.call(
-          session.id,
-          { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
-          {
-            progress: (m) => sink.push(m),
-            response: (m) => finish(m, outcomeOf(m)),
-            closed: (reason) => finish(backendUnavailable(request.id, backend, reason), 'error', reason),
-            serverRequest: (m) =>
-              session.era === 'modern'
-                ? this.askForInput(session, worker, sink, m)
-                : this.relayToClient(session, worker, sink.stream, m),
-          },
-        );
-      } catch (e) {
-        const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
-        finish(backendUnavailable(request.id, backend, reason), 'error', reason);
-      }
+      // Once, and a second time on another worker when the first died and the call is retry-safe.
+      const attempt = async (retried: boolean): Promise<void> => {
+        try {
+          const leased = await this.fleet.acquire(backend, session.id);
+          if (done) return void leased.lease.release();
+          lease?.release();
+          lease = leased.lease;
+          const worker = leased.worker;
+          inflight.worker = worker;
+          worker.call(
+            session.id,
+            { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
+            {
+              progress: (m) => sink.push(m),
+              response: (m) => finish(m, outcomeOf(m)),
+              closed: (reason) => {
+                if (retrySafe && !retried && !done) return void attempt(true);
+                const words = retrySafe
+                  ? `${reason} (retried once on another worker)`
+                  : `${reason} (the request may have reached it; not retried: the tool is not marked read-only or idempotent)`;
+                finish(backendUnavailable(request.id, backend, words), 'error', reason);
+              },
+              serverRequest: (m) =>
+                session.era === 'modern'
+                  ? this.askForInput(session, worker, sink, m)
+                  : this.relayToClient(session, worker, sink.stream, m),
+            },
+          );
+        } catch (e) {
+          const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
+          finish(backendUnavailable(request.id, backend, reason), 'error', reason);
+        }
+      };
+      await attempt(false);
     })();
     return { kind: 'stream', messages: sink.stream };
   }
