@@ -298,6 +298,13 @@ describe('MCPCoordinator — retries', () => {
     expect(tier.workers).toHaveLength(2);
   });
 
+  it('answers a backend’s ping itself', async () => {
+    const { coordinator } = await setup({ a: ['--name', 'a'] });
+    const { sessionId } = await open(coordinator);
+    const response = await ask(coordinator, sessionId, req('tools/call', { name: 'a__ping_client', arguments: {} }));
+    expect(CallToolResultSchema.parse(resultOf(response)).content).toEqual([{ type: 'text', text: 'pong' }]);
+  });
+
   it('does not retry a tool that is not marked read-only or idempotent, and says so', async () => {
     const { coordinator, tier } = await setup({ a: ['--name', 'a', '--crash-on', 'boom'] });
     const { sessionId } = await open(coordinator);

@@ -6,7 +6,7 @@
  */
 import { IdRemapper } from '../ids/id-remapper.ts';
 import { INTERNAL_ERROR } from '../jsonrpc/codes.ts';
-import { errorResponse } from '../jsonrpc/responses.ts';
+import { errorResponse, resultResponse } from '../jsonrpc/responses.ts';
 import {
   isJsonObject,
   isJsonRpcErrorResponse,
@@ -174,6 +174,11 @@ export class BackendWorker {
    * relayed.
    */
   private receiveRequest(message: JsonRpcRequest): void {
+    // A backend's ping is the gateway's to answer, in or out of a request.
+    if (message.method === 'ping') {
+      this.channel.send(resultResponse(message.id, {}));
+      return;
+    }
     const waiting = [...this.sinks.values()].filter((e) => e.session !== INTERNAL && e.sink.serverRequest);
     const sessions = new Set(waiting.map((e) => e.session));
     const newest = waiting.at(-1);
