@@ -3,6 +3,8 @@
  * worker threads and the repo's stdio fixture as real processes.
  */
 
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,6 +14,7 @@ import {
   post,
   rawSession,
   startInProcess,
+  tempDir,
 } from './support/gateway.ts';
 
 const BUILTIN_AND_FIXTURE = {
@@ -91,6 +94,38 @@ describe('gateway over Streamable HTTP (2025 revisions)', () => {
       .filter((c) => c.method === 'tools/call' && c.name === 'fx__sleep');
     expect(sleeps.map((c) => c.outcome)).toEqual(['cancelled']);
     expect(gateway.coordinator.stats().lateReplies).toBe(0);
+  });
+
+  it('cancels a call to a tool module on its worker thread', async () => {
+    const { url, gateway } = await startInProcess(BUILTIN_AND_FIXTURE);
+    const client = await connectClient(url);
+    const abort = new AbortController();
+    const started = Date.now();
+    const call = client.callTool({ name: 'builtin__sleep', arguments: { ms: 5_000 } }, CallToolResultSchema, {
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort('no longer needed'), 100);
+    await expect(call).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(textOf(await client.callTool({ name: 'builtin__echo', arguments: { text: 'next' } }))).toBe(
+      'next',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const sleeps = gateway.activity.calls().filter((c) => c.name === 'builtin__sleep');
+    expect(sleeps.map((c) => c.outcome)).toEqual(['cancelled']);
+  });
+
+  it('a module that does not export tools fails its backend with the reason; the others serve', async () => {
+    const dir = await tempDir();
+    const bad = join(dir, 'bad-tools.ts');
+    await writeFile(bad, 'export const nothing = 1;\n');
+    const { url, gateway } = await startInProcess({
+      mcpServers: { bad: { module: bad, tier: 'hot' }, fx: fixtureEntry('fx', { tier: 'hot' }) },
+    });
+    const failed = gateway.started.failed.find((f) => f.backend === 'bad');
+    expect(failed?.reason).toMatch(/must export `tools`/);
+    const client = await connectClient(url);
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'ok' } }))).toBe('ok');
   });
 
   it('keeps two sessions apart when both use the same JSON-RPC ids on one shared worker', async () => {
