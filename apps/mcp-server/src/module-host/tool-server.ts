@@ -31,7 +31,10 @@ export interface ToolServerOptions {
   tools: Readonly<Record<string, ModuleTool>>;
 }
 
-export type ToolServer = (request: JsonRpcRequest, context: { signal: AbortSignal }) => Promise<JsonRpcResponse>;
+export type ToolServer = (
+  request: JsonRpcRequest,
+  context: { signal: AbortSignal },
+) => Promise<JsonRpcResponse>;
 
 /** Checks what a module exported; throws a `TypeError` naming the first bad tool. */
 export function toolsOf(exported: unknown, where: string): Record<string, ModuleTool> {
@@ -88,11 +91,17 @@ class CallTransport implements Transport {
 }
 
 export async function toolServer(options: ToolServerOptions): Promise<ToolServer> {
-  const server = new McpServer({ name: options.name, version: options.version }, { capabilities: { tools: {} } });
+  const server = new McpServer(
+    { name: options.name, version: options.version },
+    { capabilities: { tools: {} } },
+  );
   for (const [name, tool] of Object.entries(options.tools)) {
     server.registerTool(
       name,
-      { ...(tool.description !== undefined && { description: tool.description }), inputSchema: tool.inputSchema.shape },
+      {
+        ...(tool.description !== undefined && { description: tool.description }),
+        inputSchema: tool.inputSchema.shape,
+      },
       async (args, extra) => (await tool.handler(args as never, { signal: extra.signal })) as never,
     );
   }
