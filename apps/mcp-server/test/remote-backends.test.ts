@@ -111,7 +111,7 @@ describe('remote backends', () => {
         fx: fixtureEntry('fx'),
       },
     });
-    expect(gateway.backends.filter((b) => b.notServed)).toEqual([]);
+    expect(Object.keys(gateway.remote.stats()).sort()).toEqual(['legacy', 'remote']);
     const client = await connectClient(url);
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(
@@ -201,7 +201,7 @@ describe('remote backends', () => {
     const { url, gateway } = await startInProcess({
       mcpServers: { down: { url: down }, fx: fixtureEntry('fx') },
     });
-    expect(gateway.backends.find((b) => b.name === 'down')?.notServed).toBeUndefined();
+    expect(gateway.remote.stats().down?.state).toBe('idle');
     const client = await connectClient(url);
     const listed = await client.listTools();
     expect(listed.tools.map((t) => t.name)).toContain('fx__echo');

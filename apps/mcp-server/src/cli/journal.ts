@@ -13,7 +13,7 @@ import { createJournal, type ExportSelector, sqliteDriver } from '@switchyard/jo
 import { isConfigError } from '../config/errors.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
-import { loadConfigOrDefault } from './serve.ts';
+import { loadConfigOrDefault } from './launch.ts';
 import { usageError } from './usage.ts';
 
 const FOLLOW_POLL_MS = 250;

@@ -5,16 +5,12 @@
  * stop every backend, exit 0.
  */
 import { parseArgs } from 'node:util';
-import { defaultConfig } from '../config/defaults.ts';
-import { ConfigError, isConfigError } from '../config/errors.ts';
-import { loadConfigFile } from '../config/load.ts';
-import type { GatewayConfig } from '../config/resolve.ts';
-import { type Gateway, startGateway } from '../gateway/gateway.ts';
+import { ConfigError } from '../config/errors.ts';
 import { isLoopbackHostname } from '../http/origin.ts';
 import { createHttpHandler } from '../http/router.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
-import { createLogger, isLogLevel, LOG_LEVELS } from './logger.ts';
+import { launch, openLog } from './launch.ts';
 import { startReloader } from './reloader.ts';
 import { usageError } from './usage.ts';
 
@@ -30,10 +26,6 @@ function portOf(text: string | undefined): number | undefined | 'bad' {
 async function settle(check: () => boolean, timeoutMs: number): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-}
-
-export async function loadConfigOrDefault(file: string | undefined, io: CliIo): Promise<GatewayConfig> {
-  return file === undefined ? defaultConfig(io.cwd) : loadConfigFile(file, { env: io.env, cwd: io.cwd });
 }
 
 export async function serve(args: string[], io: CliIo, version: string): Promise<number> {
@@ -57,48 +49,22 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
   const port = portOf(values.port);
   if (port === 'bad')
     return usageError(io, `--port must be an integer from 0 to 65535; found "${values.port}"`);
-  const level = values['log-level'] ?? io.env.SWITCHYARD_LOG_LEVEL ?? 'info';
-  if (!isLogLevel(level))
-    return usageError(io, `--log-level must be one of ${LOG_LEVELS.join(', ')}; found "${level}"`);
-  const log = createLogger(level);
-
-  let config: GatewayConfig;
-  try {
-    config = await loadConfigOrDefault(values.config, io);
-  } catch (error) {
-    if (!isConfigError(error)) throw error;
-    io.err(error.message);
-    return EXIT.invalid;
-  }
+  const log = openLog(values['log-level'], io, 'info');
+  if (typeof log === 'number') return log;
+  const launched = await launch(values.config, io, log, version, (config) => {
+    const host = values.host ?? config.settings.listen.host;
+    if (isLoopbackHostname(host) || config.settings.auth.tokens.length > 0) return undefined;
+    return new ConfigError(config.source, [
+      {
+        path: 'switchyard.auth.tokens',
+        expected: `at least one bearer token, since the gateway listens on ${host} (not loopback)`,
+        found: 'none',
+      },
+    ]);
+  });
+  if (typeof launched === 'number') return launched;
+  const { config, gateway } = launched;
   const host = values.host ?? config.settings.listen.host;
-  if (!isLoopbackHostname(host) && config.settings.auth.tokens.length === 0) {
-    io.err(
-      new ConfigError(config.source, [
-        {
-          path: 'switchyard.auth.tokens',
-          expected: `at least one bearer token, since the gateway listens on ${host} (not loopback)`,
-          found: 'none',
-        },
-      ]).message,
-    );
-    return EXIT.invalid;
-  }
-
-  let gateway: Gateway;
-  try {
-    gateway = await startGateway(config, {
-      version,
-      onError: (e) => log.error({ err: e }, 'background error'),
-    });
-  } catch (error) {
-    if (!isConfigError(error)) throw error;
-    io.err(error.message);
-    return EXIT.invalid;
-  }
-  for (const f of gateway.started.failed)
-    log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
-  for (const b of gateway.backends)
-    if (b.notServed) log.warn({ backend: b.name, reason: b.notServed }, 'backend not served');
 
   const handler = createHttpHandler(gateway, { host });
   const listenPort = port ?? config.settings.listen.port;

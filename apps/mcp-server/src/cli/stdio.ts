@@ -5,15 +5,11 @@
  * requests in flight finish, the session ends, every backend stops, exit 0.
  */
 import { parseArgs } from 'node:util';
-import { isConfigError } from '../config/errors.ts';
-import type { GatewayConfig } from '../config/resolve.ts';
-import { type Gateway, startGateway } from '../gateway/gateway.ts';
 import { StdioFront } from '../stdio/stdio-front.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
-import { createLogger, isLogLevel, LOG_LEVELS } from './logger.ts';
+import { launch, openLog } from './launch.ts';
 import { startReloader } from './reloader.ts';
-import { loadConfigOrDefault } from './serve.ts';
 import { usageError } from './usage.ts';
 
 export interface StdioStreams {
@@ -58,32 +54,11 @@ export async function stdio(
   }
   if (positionals.length > 0)
     return usageError(io, `stdio takes no arguments; found ${positionals.join(' ')}`);
-  const level = values['log-level'] ?? io.env.SWITCHYARD_LOG_LEVEL ?? 'warn';
-  if (!isLogLevel(level))
-    return usageError(io, `--log-level must be one of ${LOG_LEVELS.join(', ')}; found "${level}"`);
-  const log = createLogger(level);
-
-  let config: GatewayConfig;
-  try {
-    config = await loadConfigOrDefault(values.config, io);
-  } catch (error) {
-    if (!isConfigError(error)) throw error;
-    io.err(error.message);
-    return EXIT.invalid;
-  }
-  let gateway: Gateway;
-  try {
-    gateway = await startGateway(config, {
-      version,
-      onError: (e) => log.error({ err: e }, 'background error'),
-    });
-  } catch (error) {
-    if (!isConfigError(error)) throw error;
-    io.err(error.message);
-    return EXIT.invalid;
-  }
-  for (const f of gateway.started.failed)
-    log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
+  const log = openLog(values['log-level'], io, 'warn');
+  if (typeof log === 'number') return log;
+  const launched = await launch(values.config, io, log, version);
+  if (typeof launched === 'number') return launched;
+  const { gateway } = launched;
 
   const stopReloading =
     values.config === undefined ? () => {} : startReloader(values.config, gateway, io, log);

@@ -41,7 +41,7 @@ function backendView(gateway: Gateway, name: string): BackendView {
       inFlight: 0,
       queued: 0,
       restarts: 0,
-      failure: status?.notServed ?? null,
+      failure: null,
       era: null,
     };
   }

@@ -31,8 +31,6 @@ export interface GatewayOptions {
 export interface BackendStatus {
   name: string;
   kind: BackendConfig['kind'];
-  /** Why it is not served, when it is not. */
-  notServed?: string;
 }
 
 export interface Gateway {

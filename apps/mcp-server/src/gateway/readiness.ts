@@ -35,7 +35,7 @@ export function readiness(gateway: Gateway): Readiness {
         tier: 'none',
         ready: 0,
         state: 'not served',
-        reason: status.notServed ?? 'unknown',
+        reason: 'not known to the tier manager or the remote port',
       });
       continue;
     }

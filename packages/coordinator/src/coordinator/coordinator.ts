@@ -780,16 +780,7 @@ export class MCPCoordinator {
     sink: ClientSink,
     message: JsonRpcRequest,
   ): void {
-    const capability = CLIENT_CAPABILITY_OF[message.method];
-    if (capability === undefined || !isJsonObject(session.clientCapabilities[capability])) {
-      worker.channel.send(
-        errorResponse(message.id, {
-          code: METHOD_NOT_FOUND,
-          message: `the client does not support ${message.method}`,
-        }),
-      );
-      return;
-    }
+    if (this.refuseUnsupported(session, worker, message)) return;
     const requestState = this.sessions.newId();
     const key = `${message.method.replace(/\W+/g, '_')}_${String(message.id)}`;
     const inputRequest: JsonObject = { method: message.method };
@@ -843,6 +834,19 @@ export class MCPCoordinator {
     return { kind: 'stream', messages: parked.sink.resume(request.id) };
   }
 
+  /** Answers the worker with an error when the client did not declare the capability its request needs. */
+  private refuseUnsupported(session: FrontSession, worker: BackendWorker, message: JsonRpcRequest): boolean {
+    const capability = CLIENT_CAPABILITY_OF[message.method];
+    if (capability !== undefined && isJsonObject(session.clientCapabilities[capability])) return false;
+    worker.channel.send(
+      errorResponse(message.id, {
+        code: METHOD_NOT_FOUND,
+        message: `the client does not support ${message.method}`,
+      }),
+    );
+    return true;
+  }
+
   /** A worker's request, relayed on the stream of the client request it came during. */
   private relayToClient(
     session: FrontSession,
@@ -850,16 +854,7 @@ export class MCPCoordinator {
     stream: MessageStream<JsonRpcMessage>,
     message: JsonRpcRequest,
   ): void {
-    const capability = CLIENT_CAPABILITY_OF[message.method];
-    if (capability === undefined || !isJsonObject(session.clientCapabilities[capability])) {
-      worker.channel.send(
-        errorResponse(message.id, {
-          code: METHOD_NOT_FOUND,
-          message: `the client does not support ${message.method}`,
-        }),
-      );
-      return;
-    }
+    if (this.refuseUnsupported(session, worker, message)) return;
     const frontId = `switchyard-${++session.serverRequestSeq}`;
     session.serverRequests.set(frontId, { worker, backendRequestId: message.id });
     const relayed: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id: frontId, method: message.method };

@@ -1,0 +1,59 @@
+/**
+ * What `serve` and `stdio` share before their front doors open: the logger at the asked level,
+ * the configuration (the file, or the embedded default), a last check of it, and the gateway
+ * started, with the backends that failed to start logged. A problem is a number: the exit code,
+ * its message already written.
+ */
+import { defaultConfig } from '../config/defaults.ts';
+import { type ConfigError, isConfigError } from '../config/errors.ts';
+import { loadConfigFile } from '../config/load.ts';
+import type { GatewayConfig } from '../config/resolve.ts';
+import { type Gateway, startGateway } from '../gateway/gateway.ts';
+import { type CliIo, EXIT } from './io.ts';
+import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from './logger.ts';
+import { usageError } from './usage.ts';
+
+/** The configuration file, or the embedded default when none is given. */
+export async function loadConfigOrDefault(file: string | undefined, io: CliIo): Promise<GatewayConfig> {
+  return file === undefined ? defaultConfig(io.cwd) : loadConfigFile(file, { env: io.env, cwd: io.cwd });
+}
+
+/** The logger of `--log-level` (or `SWITCHYARD_LOG_LEVEL`, or `fallback`). */
+export function openLog(requested: string | undefined, io: CliIo, fallback: string): Logger | number {
+  const level = requested ?? io.env.SWITCHYARD_LOG_LEVEL ?? fallback;
+  if (!isLogLevel(level)) {
+    return usageError(io, `--log-level must be one of ${LOG_LEVELS.join(', ')}; found "${level}"`);
+  }
+  return createLogger(level);
+}
+
+export interface Launched {
+  config: GatewayConfig;
+  gateway: Gateway;
+}
+
+export async function launch(
+  file: string | undefined,
+  io: CliIo,
+  log: Logger,
+  version: string,
+  vet?: (config: GatewayConfig) => ConfigError | undefined,
+): Promise<Launched | number> {
+  try {
+    const config = await loadConfigOrDefault(file, io);
+    const problem = vet?.(config);
+    if (problem) throw problem;
+    const gateway = await startGateway(config, {
+      version,
+      onError: (e) => log.error({ err: e }, 'background error'),
+    });
+    for (const f of gateway.started.failed) {
+      log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
+    }
+    return { config, gateway };
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    io.err(error.message);
+    return EXIT.invalid;
+  }
+}
