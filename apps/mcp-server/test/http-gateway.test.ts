@@ -128,6 +128,25 @@ describe('gateway over Streamable HTTP (2025 revisions)', () => {
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'ok' } }))).toBe('ok');
   });
 
+  it('times a call out after its tool’s own limit, else the backend’s callMs', async () => {
+    const { url } = await startInProcess({
+      mcpServers: {
+        fx: fixtureEntry('fx', { tier: 'hot', timeouts: { callMs: 5_000, tools: { sleep: 100 } } }),
+        fy: fixtureEntry('fy', { tier: 'hot', timeouts: { callMs: 150 } }),
+      },
+    });
+    const client = await connectClient(url);
+    const started = Date.now();
+    await expect(client.callTool({ name: 'fx__sleep', arguments: { ms: 2_000 } })).rejects.toThrow(
+      /timed out after 100 ms/,
+    );
+    await expect(client.callTool({ name: 'fy__sleep', arguments: { ms: 2_000 } })).rejects.toThrow(
+      /timed out after 150 ms/,
+    );
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'fine' } }))).toBe('fine');
+  });
+
   it('keeps two sessions apart when both use the same JSON-RPC ids on one shared worker', async () => {
     const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
     const [a, b] = await Promise.all([rawSession(url), rawSession(url)]);

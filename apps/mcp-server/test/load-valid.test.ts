@@ -24,7 +24,7 @@ describe('loading valid configurations', () => {
         isolation: 'shared',
         prefix: 'fs',
         tools: {},
-        timeouts: { startMs: 30_000, callMs: 60_000, idleMs: 300_000 },
+        timeouts: { startMs: 30_000, callMs: 60_000, idleMs: 300_000, tools: {} },
         limits: { concurrency: 16, queue: 256 },
         era: 'auto',
       },
@@ -176,7 +176,7 @@ describe('loading valid configurations', () => {
       isolation: 'per-session',
       prefix: 'git',
       tools: { allow: ['search_*'], deny: ['search_secrets'] },
-      timeouts: { startMs: 5000, callMs: 1500, idleMs: 300_000 },
+      timeouts: { startMs: 5000, callMs: 1500, idleMs: 300_000, tools: {} },
       limits: { concurrency: 2, queue: 0 },
       era: '2026',
     });

@@ -122,6 +122,10 @@ export const ServerEntrySchema = z
         startMs: int(1).default(30_000).describe('Start and initialize a worker within this.'),
         callMs: int(1).default(60_000).describe('A request to this backend fails after this.'),
         idleMs: int(0).default(300_000).describe('A warm backend with no work for this long is stopped.'),
+        tools: z
+          .record(z.string().min(1), int(1), { error: 'an object of milliseconds by tool name' })
+          .default({})
+          .describe('Per tool (by the backend’s own name): a call fails after this instead of callMs.'),
       })
       .prefault({})
       .describe('Time limits, in milliseconds.'),

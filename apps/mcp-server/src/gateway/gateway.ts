@@ -141,7 +141,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     serverInfo,
     journal,
     admission,
-    requestTimeoutMs: Math.max(1, ...served.map((b) => b.timeouts.callMs)),
+    requestTimeoutMs: (backend, name) => {
+      const timeouts = current.backends.find((b) => b.name === backend)?.timeouts;
+      return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
+    },
     onAudit: (entry) => activity.record(entry),
     ...(options.onError && { onError: options.onError }),
   });

@@ -94,7 +94,7 @@ export interface MCPCoordinatorOptions {
    */
   admission?: Readonly<Record<string, Bulkhead>>;
   /** Longest a routed request (tools/call, prompts/get, resources/read) may take, ms; then -32001 and a cancel. Default 60 000. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs?: number | ((backend: string, name: string | null) => number);
   /** `one`: each list in one page (default). `per-backend`: one page per backend, with cursors. */
   pagination?: 'one' | 'per-backend';
   /** Key of the list cursors' checksum. */
@@ -709,7 +709,10 @@ export class MCPCoordinator {
       },
     };
     session.inflight.set(request.id, inflight);
-    const timeoutMs = this.options.requestTimeoutMs ?? 60_000;
+    const setting = this.options.requestTimeoutMs ?? 60_000;
+    // The backend's own name of the tool / prompt / resource (per-tool timeouts are in its terms).
+    const ownName = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : null;
+    const timeoutMs = typeof setting === 'number' ? setting : setting(backend, ownName);
     timer = setTimeout(() => {
       const message = errorResponse(request.id, {
         code: REQUEST_TIMEOUT,
