@@ -1,6 +1,6 @@
 /**
  * `bun src/cli.ts [suite …] [--quick] [--dry]` — runs the micro-benchmark suites in
- * `src/micro/*.ts` (all, or those named), prints a Markdown table of every figure with its ratio to
+ * `src/micro/*.ts` and the end-to-end load suite `e2e` (`src/e2e/index.ts`), all or those named, prints a Markdown table of every figure with its ratio to
  * the baseline measured in the same run, and writes `results/<date>-<commit>.json` (not with --dry).
  */
 import { execFileSync } from 'node:child_process';
@@ -21,6 +21,7 @@ for (const file of readdirSync(microDir).sort()) {
   const mod = (await import(join(microDir, file))) as { default: BenchSuite };
   suites.push(mod.default);
 }
+suites.push(((await import('./e2e/index.ts')) as { default: BenchSuite }).default);
 const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
 const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
 if (unknown.length) {

@@ -13,6 +13,8 @@ export interface Figure {
   baseline?: string;
   /** value ÷ baseline value, oriented so that > 1 means Switchyard is better. */
   ratio?: number;
+  /** Ratios against further baselines of the same run, by baseline name, oriented as `ratio`. */
+  ratios?: Record<string, number>;
   /** Spread over repeats (e.g. p99 − p50 for latencies, or relative stddev), where known. */
   spread?: number;
 }

@@ -1,0 +1,195 @@
+/**
+ * The setups the e2e suite loads, each its own process on 127.0.0.1 with a free port, each serving
+ * one tool `echo {text}`:
+ *
+ * - `floor`: a bare `Bun.serve` that parses the JSON-RPC body and answers (servers/floor.ts);
+ * - `sdk`: the official SDK v1 `McpServer`, stateless Streamable HTTP with JSON responses, on its
+ *   web-standard transport under `Bun.serve` (servers/sdk.ts);
+ * - `switchyard builtin`: the gateway's embedded default (the builtin module on worker threads);
+ * - `switchyard stdio ×1` / `×2`: the gateway in front of the repo's stdio fixture, 1 or 2 hot replicas;
+ * - `supergateway`: supergateway (stdio → Streamable HTTP, stateful) in front of the same fixture, on node.
+ */
+import { realpathSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { basename, delimiter, join } from 'node:path';
+import { waitForHttp } from './mcp-http.ts';
+import { type Child, spawnChild, stop } from './process.ts';
+
+export interface Started {
+  child: Child;
+  url: string;
+}
+
+export interface Setup {
+  name: string;
+  /** The tool name this setup shows for the fixture's `echo`. */
+  tool: string;
+  /** Whether a front session is opened first and sent with every call. */
+  session: boolean;
+  /** Starts the process (`tmp`: a scratch folder of this run) and gives its MCP endpoint. */
+  start(tmp: string): Promise<Started>;
+}
+
+const here = import.meta.dir;
+const repo = join(here, '..', '..', '..', '..');
+export const FIXTURE = join(repo, 'tooling', 'fixtures', 'mcp', 'stdio-server.ts');
+const GATEWAY_CLI = join(repo, 'apps', 'mcp-server', 'src', 'cli.ts');
+const START_MS = 20_000;
+
+/** The bun running this suite (servers and the fixture run on the same one). */
+export const bunPath = (): string => (process.versions.bun ? process.execPath : (Bun.which('bun') ?? 'bun'));
+/**
+ * The real `node` on PATH: `bun --bun` (as `bun --bun vitest` does) puts a `node` that is bun
+ * itself first on PATH, and the load generator and supergateway must run on node.
+ */
+export function nodePath(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, 'node');
+    try {
+      if (!statSync(candidate).isFile()) continue;
+      if (/^bun(\.exe)?$/.test(basename(realpathSync(candidate)))) continue;
+      return candidate;
+    } catch {
+      // not there
+    }
+  }
+  throw new Error('node is not on PATH (autocannon and supergateway run on node)');
+}
+
+/** A server that prints its URL as its first stdout line; the rest of stdout is drained. */
+async function urlOnFirstLine(name: string, cmd: string[], cwd?: string): Promise<Started> {
+  const child = spawnChild(name, cmd, cwd);
+  const url = (await child.nextLine(START_MS)).trim();
+  void (async () => {
+    for await (const _ of child.lines) {
+      // drain
+    }
+  })();
+  if (!/^http:\/\/127\.0\.0\.1:\d+\//.test(url)) throw new Error(`${name}: expected a URL, got ${url}`);
+  return { child, url };
+}
+
+function switchyardStdio(replicas: number): Setup {
+  return {
+    name: `switchyard stdio ×${replicas}`,
+    tool: 'fx__echo',
+    session: true,
+    async start(tmp) {
+      const config = join(tmp, `switchyard-r${replicas}.json`);
+      writeFileSync(
+        config,
+        JSON.stringify({
+          mcpServers: { fx: { command: bunPath(), args: [FIXTURE], tier: 'hot', replicas } },
+          switchyard: { journal: { path: join(tmp, `j-r${replicas}.db`) } },
+        }),
+      );
+      return urlOnFirstLine(this.name, [
+        bunPath(),
+        GATEWAY_CLI,
+        'serve',
+        '--port',
+        '0',
+        '--config',
+        config,
+        '--log-level',
+        'warn',
+      ]);
+    },
+  };
+}
+
+/**
+ * A free TCP port for supergateway, which takes a port but cannot report one it picked, and binds
+ * every interface. Drawn below the kernel's ephemeral range (32768+ by default), so no outgoing
+ * connection on the machine takes it between this check and supergateway's bind.
+ */
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port found for supergateway');
+}
+
+const shellQuote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
+
+export const SETUPS: Setup[] = [
+  {
+    name: 'floor',
+    tool: 'echo',
+    session: false,
+    start: () => urlOnFirstLine('floor', [bunPath(), join(here, 'servers', 'floor.ts')]),
+  },
+  {
+    name: 'sdk',
+    tool: 'echo',
+    session: false,
+    start: () => urlOnFirstLine('sdk', [bunPath(), join(here, 'servers', 'sdk.ts')]),
+  },
+  {
+    name: 'switchyard builtin',
+    tool: 'builtin__echo',
+    session: true,
+    // The embedded default (no --config): its journal goes to ./switchyard.db, so cwd is the temp dir.
+    start: (tmp) =>
+      urlOnFirstLine(
+        'switchyard builtin',
+        [bunPath(), GATEWAY_CLI, 'serve', '--port', '0', '--log-level', 'warn'],
+        tmp,
+      ),
+  },
+  switchyardStdio(1),
+  switchyardStdio(2),
+  {
+    name: 'supergateway',
+    tool: 'echo',
+    // Stateful: one session = one fixture process kept for the run. Its stateless mode spawns a
+    // fresh stdio server (and initializes it) for every request, which is not a fair way to load it.
+    session: true,
+    async start() {
+      const entry = Bun.resolveSync('supergateway/dist/index.js', here);
+      // Up to 3 tries, each on a new port, in case another program took the port first.
+      for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        const child = spawnChild('supergateway', [
+          nodePath(),
+          entry,
+          '--stdio',
+          `${shellQuote(bunPath())} ${shellQuote(FIXTURE)}`,
+          '--outputTransport',
+          'streamableHttp',
+          '--stateful',
+          '--port',
+          String(port),
+          '--logLevel',
+          'none',
+        ]);
+        void (async () => {
+          for await (const _ of child.lines) {
+            // drain
+          }
+        })();
+        const url = `http://127.0.0.1:${port}/mcp`;
+        try {
+          await waitForHttp(
+            url,
+            START_MS,
+            () => child.proc.exitCode === null && child.proc.signalCode === null,
+          );
+          return { child, url };
+        } catch (e) {
+          await stop(child, 1000);
+          console.error(`supergateway: try ${attempt} failed: ${String(e)}; stderr: ${child.stderrTail()}`);
+          if (attempt === 3) {
+            throw new Error(`${e instanceof Error ? e.message : String(e)}; stderr: ${child.stderrTail()}`);
+          }
+        }
+      }
+    },
+  },
+];
