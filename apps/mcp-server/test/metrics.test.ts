@@ -238,8 +238,9 @@ describe('gateway metrics', () => {
     const metrics = createMetrics(gateway, { processMetrics: false });
     try {
       const client = await connectClient(url);
+      // `remember` is not read-only, so the gateway does not retry it: one crash.
       const result = await client
-        .callTool({ name: 'fx__echo', arguments: { text: 'boom' } })
+        .callTool({ name: 'fx__remember', arguments: { key: 'k', value: 'boom' } })
         .then((r) => (r.isError ? 'error' : 'ok'))
         .catch(() => 'error');
       expect(result).toBe('error');

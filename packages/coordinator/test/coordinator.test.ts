@@ -301,7 +301,11 @@ describe('MCPCoordinator — retries', () => {
   it('answers a backend’s ping itself', async () => {
     const { coordinator } = await setup({ a: ['--name', 'a'] });
     const { sessionId } = await open(coordinator);
-    const response = await ask(coordinator, sessionId, req('tools/call', { name: 'a__ping_client', arguments: {} }));
+    const response = await ask(
+      coordinator,
+      sessionId,
+      req('tools/call', { name: 'a__ping_client', arguments: {} }),
+    );
     expect(CallToolResultSchema.parse(resultOf(response)).content).toEqual([{ type: 'text', text: 'pong' }]);
   });
 

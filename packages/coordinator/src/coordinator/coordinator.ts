@@ -711,7 +711,8 @@ export class MCPCoordinator {
     session.inflight.set(request.id, inflight);
     const setting = this.options.requestTimeoutMs ?? 60_000;
     // The backend's own name of the tool / prompt / resource (per-tool timeouts are in its terms).
-    const ownName = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : null;
+    const ownName =
+      typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : null;
     const timeoutMs = typeof setting === 'number' ? setting : setting(backend, ownName);
     timer = setTimeout(() => {
       const message = errorResponse(request.id, {
