@@ -1,15 +1,21 @@
 /**
  * `bun src/cli.ts [suite …] [--quick] [--dry]` — runs the micro-benchmark suites in
- * `src/micro/*.ts` and the end-to-end load suite `e2e` (`src/e2e/index.ts`), all or those named, prints a Markdown table of every figure with its ratio to
- * the baseline measured in the same run, and writes `results/<date>-<commit>.json` (not with --dry).
+ * `src/micro/*.ts` and the suites registered below (`e2e`, `tiers`, `sessions`, `overload`), all or
+ * those named, prints a Markdown table of every figure with its ratio to the baseline measured in
+ * the same run, and writes `results/<date>-<commit>.json` plus the same tables as
+ * `results/<date>-<commit>.md` (not with --dry).
+ *
+ * `bun src/cli.ts compare <a.json> <b.json>` — the figures present in both, A, B and B ÷ A.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { compareMain, fmt } from './compare.ts';
 import type { BenchSuite, Figure } from './harness.ts';
 
 const args = process.argv.slice(2);
+if (args[0] === 'compare') process.exit(compareMain(args.slice(1)));
 const quick = args.includes('--quick');
 const dry = args.includes('--dry');
 const wanted = args.filter((a) => !a.startsWith('--'));
@@ -21,7 +27,9 @@ for (const file of readdirSync(microDir).sort()) {
   const mod = (await import(join(microDir, file))) as { default: BenchSuite };
   suites.push(mod.default);
 }
-suites.push(((await import('./e2e/index.ts')) as { default: BenchSuite }).default);
+for (const entry of ['./e2e/index.ts', './tiers/index.ts', './sessions/index.ts', './overload/index.ts']) {
+  suites.push(((await import(entry)) as { default: BenchSuite }).default);
+}
 const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
 const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
 if (unknown.length) {
@@ -34,12 +42,19 @@ for (const suite of chosen) {
   console.log(`\n## ${suite.name} — ${suite.description}\n`);
   const figures = await suite.run({ quick, dry, log: (line) => console.log(line) });
   results[suite.name] = figures;
-  console.log('\n| figure | value | unit | baseline | ratio |\n| --- | ---: | --- | --- | ---: |');
-  for (const f of figures) {
-    console.log(
-      `| ${f.name} | ${fmt(f.value)} | ${f.unit} | ${f.baseline ?? ''} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`} |`,
-    );
-  }
+  console.log(`\n${figureTable(figures).join('\n')}`);
+}
+
+/** One suite's figures as a Markdown table. */
+function figureTable(figures: Figure[]): string[] {
+  return [
+    '| figure | value | unit | baseline | ratio |',
+    '| --- | ---: | --- | --- | ---: |',
+    ...figures.map(
+      (f) =>
+        `| ${f.name} | ${fmt(f.value)} | ${f.unit} | ${f.baseline ?? ''} | ${f.ratio === undefined ? '' : `${f.ratio.toFixed(2)}×`} |`,
+    ),
+  ];
 }
 
 if (!dry) {
@@ -58,13 +73,24 @@ if (!dry) {
     out,
     JSON.stringify({ date, commit, machine, runtime: { bun: Bun.version }, quick, results }, null, 2),
   );
-  console.log(`\nresults written to ${out}`);
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString('en-US');
-  return v.toPrecision(3);
+  const md = out.replace(/\.json$/, '.md');
+  const summary = [
+    `# Switchyard bench — ${date} ${commit}${quick ? ' (--quick)' : ''}`,
+    '',
+    `${machine.platform} ${machine.arch}, ${machine.cpus} × ${machine.cpu ?? 'unknown CPU'}, ${(machine.memory / 2 ** 30).toFixed(1)} GiB; bun ${Bun.version}. Figures and ratios as printed by the run; the JSON next to this file holds them all.`,
+  ];
+  for (const suite of chosen) {
+    summary.push(
+      '',
+      `## ${suite.name}`,
+      '',
+      suite.description,
+      '',
+      ...figureTable(results[suite.name] ?? []),
+    );
+  }
+  writeFileSync(md, `${summary.join('\n')}\n`);
+  console.log(`\nresults written to ${out} and ${md}`);
 }
 
 function tryGit(gitArgs: string[]): string | undefined {

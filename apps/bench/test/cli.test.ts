@@ -3,7 +3,8 @@
  * (`--quick --dry`: smallest sizes, no results file) and prints finite figures.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 
@@ -63,6 +64,100 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
   // Its own servers and load generators are gone (the gateways' backends are checked by the suite).
   const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
   expect(ps).not.toContain(join(root, 'src', 'e2e'));
+});
+
+/** Runs one registered suite with --quick --dry; checks its own table, finite figures, no leftovers. */
+function runSuite(name: string, timeoutMs: number, table: string): string {
+  const run = spawnSync('bun', ['src/cli.ts', name, '--quick', '--dry'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+  expect(run.stdout).toContain(`## ${name} `);
+  expect(run.stdout).toContain(table);
+  expect(run.stdout).not.toMatch(/\| (NaN|Infinity|-Infinity) \|/);
+  expect(run.stdout).not.toContain('results written to');
+  // No gateway, backend or load generator of this suite is left running.
+  const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+  expect(ps).not.toContain(`switchyard-bench-${name}-`);
+  expect(ps).not.toContain(join(root, 'src', 'e2e', 'driver.mjs'));
+  return run.stdout;
+}
+
+test('the tiers suite times hot, warm and cold sessions of both servers through the gateway', () => {
+  const out = runSuite('tiers', 100_000, '| server | hot ms | warm ms | cold ms | warm ÷ hot | cold ÷ hot |');
+  for (const server of ['stdio fixture', 'server-everything']) {
+    for (const tier of ['hot', 'warm', 'cold']) expect(out).toContain(`| ${server} ${tier} median |`);
+  }
+});
+
+test('the sessions suite opens and calls sessions without a failure', () => {
+  const out = runSuite('sessions', 60_000, '| sessions | opened | called | sessions/s | calls/s |');
+  expect(out).toContain('| 200 sessions opened |');
+  expect(out).toMatch(/\| 200 sessions failures \| 0\.00 \|/);
+});
+
+test('the overload suite measures capacity and every load point with admission on and off', () => {
+  const out = runSuite('overload', 120_000, '| admission | pacing | load | offered req/s | goodput 2xx/s |');
+  expect(out).toContain('| capacity (closed loop, admission on) |');
+  for (const mode of ['on', 'off'])
+    for (const pacer of ['even', 'autocannon'])
+      for (const m of [1, 2, 3]) expect(out).toContain(`| admission ${mode} ${pacer} ${m}× goodput |`);
+});
+
+test('compare prints the figures of both files with B ÷ A, and refuses an unknown file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-compare-'));
+  try {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(
+      a,
+      JSON.stringify({
+        date: '2026-01-01',
+        commit: 'aaaaaaa',
+        results: {
+          s: [
+            { name: 'x', value: 10, unit: 'ms' },
+            { name: 'only in a', value: 1, unit: 'ms' },
+          ],
+        },
+      }),
+    );
+    writeFileSync(
+      b,
+      JSON.stringify({
+        date: '2026-01-02',
+        commit: 'bbbbbbb',
+        results: { s: [{ name: 'x', value: 25, unit: 'ms' }], t: [{ name: 'y', value: 1, unit: 's' }] },
+      }),
+    );
+    const ok = spawnSync('bun', ['src/cli.ts', 'compare', a, b], { cwd: root, encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(
+      '| suite | figure | unit | A (2026-01-01 aaaaaaa) | B (2026-01-02 bbbbbbb) | B ÷ A |',
+    );
+    expect(ok.stdout).toContain('| s | x | ms | 10.0 | 25.0 | 2.50× |');
+    expect(ok.stdout).not.toContain('only in a');
+    expect(ok.stdout).not.toContain('| t |');
+
+    const missing = spawnSync('bun', ['src/cli.ts', 'compare', a, join(dir, 'nope.json')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('nope.json: cannot read it');
+
+    writeFileSync(join(dir, 'bad.json'), '{"no":"results"}');
+    const bad = spawnSync('bun', ['src/cli.ts', 'compare', join(dir, 'bad.json'), b], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('not a bench results file');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('an unknown suite name is refused with the list of known ones', () => {

@@ -2,9 +2,14 @@
  * The e2e suite's load generator, run with `node` in its own process so it never shares an event
  * loop with the server it loads: `node driver.mjs '<json options>'`.
  *
- * Options: { url, body, headers, connections, warmupSeconds, durationSeconds }; `[<id>]` in body
- * is replaced by a unique id for every request. Closed loop:
- * `connections` keep-alive connections, each sending the next POST as soon as its answer arrives.
+ * Options: { url, body, headers, connections, warmupSeconds, durationSeconds, overallRate? }; `[<id>]`
+ * in body is replaced by a unique id for every request. Closed loop:
+ * `connections` keep-alive connections, each sending the next POST as soon as its answer arrives;
+ * with `overallRate` (requests per second across all connections) autocannon paces the requests
+ * instead: each connection sends its share of the second's requests at once when the second starts,
+ * so the load comes in bursts once a second. With `pace: "even"` autocannon is not used: node's
+ * `fetch` sends one request every 1/overallRate s whatever the answers (open loop, evenly paced, on
+ * as many connections as it needs), with the same result line.
  * A warm-up run (figures dropped) comes first; then it prints the line `warm`, runs the measured
  * pass and prints one JSON line: autocannon's counts plus latency percentiles (ms) computed from
  * every 2xx answer's own time (autocannon's histogram keeps whole milliseconds only).
@@ -13,7 +18,7 @@ import autocannon from 'autocannon';
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
 
-function run(seconds, latencies) {
+let run = function autocannonRun(seconds, latencies) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -27,6 +32,7 @@ function run(seconds, latencies) {
         // Every `[<id>]` in the body becomes a fresh id per request: JSON-RPC ids must not repeat
         // within a session, and a gateway that maps answers back by id cannot serve 32 calls all `id: 1`.
         idReplacement: true,
+        ...(opts.overallRate > 0 ? { overallRate: opts.overallRate } : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
@@ -36,13 +42,71 @@ function run(seconds, latencies) {
       });
     }
   });
-}
+};
 
 function pct(sorted, q) {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
+/** Evenly paced open loop: request k leaves at start + k / rate, answered or not. */
+async function paced(seconds, latencies) {
+  const statusCodes = {};
+  let requests = 0;
+  let ok = 0;
+  let errors = 0;
+  let timeouts = 0;
+  let id = 0;
+  const pending = new Set();
+  const send = () => {
+    const body = opts.body.replaceAll('[<id>]', `p${process.pid}-${id++}`);
+    const t0 = performance.now();
+    requests++;
+    const p = fetch(opts.url, {
+      method: 'POST',
+      headers: opts.headers,
+      body,
+      signal: AbortSignal.timeout(10_000),
+    })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        statusCodes[res.status] = (statusCodes[res.status] ?? 0) + 1;
+        if (res.status >= 200 && res.status < 300) {
+          ok++;
+          latencies?.push(performance.now() - t0);
+        }
+      })
+      .catch((e) => {
+        if (e?.name === 'TimeoutError') timeouts++;
+        else errors++;
+      })
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let sent = 0;
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * opts.overallRate);
+    while (sent < due) {
+      send();
+      sent++;
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  return {
+    duration: seconds,
+    requests: { total: requests },
+    '2xx': ok,
+    non2xx: requests - ok - errors - timeouts,
+    errors,
+    timeouts,
+    statusCodeStats: Object.fromEntries(Object.entries(statusCodes).map(([k, v]) => [k, { count: v }])),
+  };
+}
+
+if (opts.pace === 'even') run = paced;
 if (opts.warmupSeconds > 0) await run(opts.warmupSeconds);
 process.stdout.write('warm\n');
 const latencies = [];

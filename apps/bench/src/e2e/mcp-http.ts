@@ -92,6 +92,42 @@ export async function openSession(url: string): Promise<string> {
   return session;
 }
 
+/** One `tools/call` of `tool` with `args`; the JSON-RPC answer (throws on a non-2xx or a JSON-RPC error). */
+export async function callTool(
+  url: string,
+  headers: Record<string, string>,
+  tool: string,
+  args: Record<string, unknown>,
+  id = 1,
+): Promise<{ content?: { type?: string; text?: string }[]; isError?: boolean }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name: tool, arguments: args },
+    }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const msg = await readMessage(res);
+  if (!res.ok || !('result' in msg))
+    throw new Error(`tools/call ${tool}: HTTP ${res.status}: ${JSON.stringify(msg).slice(0, 300)}`);
+  return msg.result as { content?: { type?: string; text?: string }[]; isError?: boolean };
+}
+
+/** Ends a front session (`DELETE` with its `Mcp-Session-Id`); its per-session workers go with it. */
+export async function closeSession(url: string, session: string): Promise<void> {
+  const res = await fetch(url, {
+    method: 'DELETE',
+    headers: { ...baseHeaders(), 'mcp-session-id': session },
+    signal: AbortSignal.timeout(10_000),
+  });
+  await res.text();
+  if (!res.ok) throw new Error(`DELETE session: HTTP ${res.status}`);
+}
+
 /** One `tools/call` with the load's own headers and body; throws unless it echoes `text` back. */
 export async function verifyEcho(url: string, headers: Record<string, string>, tool: string): Promise<void> {
   const text = 'hello';

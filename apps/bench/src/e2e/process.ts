@@ -163,6 +163,16 @@ export function peakRss(pid: number): number {
   }
 }
 
+/** Resident set size now (`VmRSS`) of one process, in bytes; 0 once it is gone. */
+export function currentRss(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** Every process below `pid` (children, grandchildren, …), found through each one's parent pid. */
 export function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();

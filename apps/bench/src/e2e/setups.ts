@@ -34,6 +34,7 @@ const here = import.meta.dir;
 const repo = join(here, '..', '..', '..', '..');
 export const FIXTURE = join(repo, 'tooling', 'fixtures', 'mcp', 'stdio-server.ts');
 const GATEWAY_CLI = join(repo, 'apps', 'mcp-server', 'src', 'cli.ts');
+const GATEWAY_DIR = join(repo, 'apps', 'mcp-server');
 const START_MS = 20_000;
 
 /** The bun running this suite (servers and the fixture run on the same one). */
@@ -69,32 +70,56 @@ async function urlOnFirstLine(name: string, cmd: string[], cwd?: string): Promis
   return { child, url };
 }
 
+/**
+ * `switchyard serve --port 0 --config <tmp>/<file>.json --log-level warn` with `config` (the
+ * `mcpServers` + `switchyard` keys) written to that file; the journal goes to the temp folder unless
+ * the config says otherwise.
+ */
+export function startSwitchyard(
+  name: string,
+  file: string,
+  tmp: string,
+  config: { mcpServers: Record<string, unknown>; switchyard?: Record<string, unknown> },
+): Promise<Started> {
+  const path = join(tmp, `${file}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      mcpServers: config.mcpServers,
+      switchyard: { journal: { path: join(tmp, `${file}.db`) }, ...config.switchyard },
+    }),
+  );
+  return urlOnFirstLine(name, [
+    bunPath(),
+    GATEWAY_CLI,
+    'serve',
+    '--port',
+    '0',
+    '--config',
+    path,
+    '--log-level',
+    'warn',
+  ]);
+}
+
+/**
+ * `@modelcontextprotocol/server-everything` (a devDependency of apps/mcp-server) as a stdio
+ * command on this bun: `[bun, <its dist/index.js>, 'stdio']`.
+ */
+export function everythingCommand(): { command: string; args: string[] } {
+  const pkg = Bun.resolveSync('@modelcontextprotocol/server-everything/package.json', GATEWAY_DIR);
+  return { command: bunPath(), args: [join(pkg, '..', 'dist', 'index.js'), 'stdio'] };
+}
+
 function switchyardStdio(replicas: number): Setup {
   return {
     name: `switchyard stdio ×${replicas}`,
     tool: 'fx__echo',
     session: true,
-    async start(tmp) {
-      const config = join(tmp, `switchyard-r${replicas}.json`);
-      writeFileSync(
-        config,
-        JSON.stringify({
-          mcpServers: { fx: { command: bunPath(), args: [FIXTURE], tier: 'hot', replicas } },
-          switchyard: { journal: { path: join(tmp, `j-r${replicas}.db`) } },
-        }),
-      );
-      return urlOnFirstLine(this.name, [
-        bunPath(),
-        GATEWAY_CLI,
-        'serve',
-        '--port',
-        '0',
-        '--config',
-        config,
-        '--log-level',
-        'warn',
-      ]);
-    },
+    start: (tmp) =>
+      startSwitchyard(`switchyard stdio ×${replicas}`, `switchyard-r${replicas}`, tmp, {
+        mcpServers: { fx: { command: bunPath(), args: [FIXTURE], tier: 'hot', replicas } },
+      }),
   };
 }
 

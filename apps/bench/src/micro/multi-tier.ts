@@ -7,9 +7,11 @@
  * - cold: a shared backend started for the need — spawn + `initialize` + `notifications/initialized`,
  *   stopped after release.
  *
+ * The same again with `@modelcontextprotocol/server-everything` (an `npx`-style server; the
+ * devDependency of apps/mcp-server, run as `bun <its dist/index.js> stdio`), figures prefixed
+ * `server-everything`.
+ *
  * Cold is the baseline measured in the same run; a ratio is cold p50 ÷ the figure (> 1: faster).
- * To do: the same with `@modelcontextprotocol/server-everything` (an `npx`-style server) once it
- * can be a devDependency of apps/bench.
  */
 import { fileURLToPath } from 'node:url';
 import {
@@ -20,6 +22,7 @@ import {
   type Tier,
 } from '@switchyard/multi-tier';
 import type { PoolWorker } from '@switchyard/worker-pool';
+import { everythingCommand } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
 const server = fileURLToPath(new URL('../../../../tooling/fixtures/mcp/stdio-server.ts', import.meta.url));
@@ -80,15 +83,18 @@ async function timedAcquire(
   return [performance.now() - t0, lease];
 }
 
-async function measure(ctx: SuiteContext): Promise<Record<string, Latencies>> {
+async function measure(
+  ctx: SuiteContext,
+  cmd: { command: string; args: string[] },
+): Promise<Record<string, Latencies>> {
   const coldN = ctx.dry ? 2 : ctx.quick ? 6 : 20;
   const hotN = ctx.dry ? 2 : ctx.quick ? 10 : 40;
   const warmN = ctx.dry ? 2 : ctx.quick ? 500 : 5000;
   const m = new MultiTierPoolManager({
     backends: {
-      hot: backend('hot', 'per-session', { spares: 1 }),
-      warm: backend('warm', 'shared'),
-      cold: backend('cold', 'shared'),
+      hot: backend('hot', 'per-session', { spares: 1, ...cmd }),
+      warm: backend('warm', 'shared', cmd),
+      cold: backend('cold', 'shared', cmd),
     },
   });
   const hot: number[] = [];
@@ -135,25 +141,37 @@ async function measure(ctx: SuiteContext): Promise<Record<string, Latencies>> {
 const suite: BenchSuite = {
   name: 'multi-tier',
   description:
-    'new session → ready, initialized worker: hot spare, warm running worker, cold start (MCP fixture)',
+    'new session → ready, initialized worker: hot spare, warm running worker, cold start (MCP fixture, server-everything)',
   async run(ctx) {
-    const r = await measure(ctx);
-    const base = r.cold!.p50;
-    ctx.log(
-      `samples: hot ${r.hot!.n}, warm ${r.warm!.n}, cold ${r.cold!.n}; ` +
-        `cold p50 ${base.toFixed(1)} ms = ${(base / r.hot!.p50).toFixed(0)}× hot p50`,
-    );
     const figures: Figure[] = [];
-    for (const [tier, what] of [
-      ['hot', 'hot (spare, per-session)'],
-      ['warm', 'warm (running, shared)'],
-      ['cold', 'cold (spawn + initialize)'],
-    ] as const) {
-      const l = r[tier]!;
-      figures.push(
-        { name: `${what} p50`, value: l.p50, unit: 'ms', baseline: 'cold p50', ratio: base / l.p50 },
-        { name: `${what} p99`, value: l.p99, unit: 'ms', spread: l.p99 - l.p50 },
+    const servers: [string, { command: string; args: string[] }][] = [
+      ['', { command: process.execPath, args: [server] }],
+      ['server-everything ', everythingCommand()],
+    ];
+    for (const [label, cmd] of servers) {
+      const r = await measure(ctx, cmd);
+      const base = r.cold!.p50;
+      ctx.log(
+        `${label || 'fixture '}samples: hot ${r.hot!.n}, warm ${r.warm!.n}, cold ${r.cold!.n}; ` +
+          `cold p50 ${base.toFixed(1)} ms = ${(base / r.hot!.p50).toFixed(0)}× hot p50`,
       );
+      for (const [tier, what] of [
+        ['hot', 'hot (spare, per-session)'],
+        ['warm', 'warm (running, shared)'],
+        ['cold', 'cold (spawn + initialize)'],
+      ] as const) {
+        const l = r[tier]!;
+        figures.push(
+          {
+            name: `${label}${what} p50`,
+            value: l.p50,
+            unit: 'ms',
+            baseline: `${label}cold p50`,
+            ratio: base / l.p50,
+          },
+          { name: `${label}${what} p99`, value: l.p99, unit: 'ms', spread: l.p99 - l.p50 },
+        );
+      }
     }
     return figures;
   },

@@ -1,0 +1,49 @@
+/**
+ * One autocannon pass from its own `node` process (driver.mjs), for suites that only need its
+ * summary: spawns the driver, waits for its result line, stops it (also on error).
+ */
+import { join } from 'node:path';
+import { spawnChild, stop } from './process.ts';
+import { nodePath } from './setups.ts';
+
+const DRIVER = join(import.meta.dir, 'driver.mjs');
+
+export interface LoadOptions {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** Requests per second across all connections (open loop); closed loop when left out. */
+  overallRate?: number;
+  /** `even`: node `fetch` sends one request every 1/overallRate s (driver.mjs); else autocannon paces. */
+  pace?: 'even';
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+export async function runLoad(name: string, opts: LoadOptions): Promise<LoadResult> {
+  const driver = spawnChild(`autocannon (${name})`, [nodePath(), DRIVER, JSON.stringify(opts)]);
+  const limitMs = (opts.warmupSeconds + opts.durationSeconds + 20) * 1000;
+  try {
+    const warm = await driver.nextLine(limitMs);
+    if (warm !== 'warm') throw new Error(`autocannon driver: unexpected line ${warm}`);
+    return JSON.parse(await driver.nextLine(limitMs)) as LoadResult;
+  } finally {
+    await stop(driver, 1000);
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * sessions: many concurrent 2025-era ("legacy", `Mcp-Session-Id`) front sessions against Switchyard
+ * with its embedded default (the builtin module on worker threads). N sessions are opened
+ * (`initialize` + `notifications/initialized`), then each makes one `tools/call builtin__echo`,
+ * both phases with at most 64 requests in flight, from this bench process itself (`fetch` in a
+ * concurrency-limited loop; the gateway is its own process). Sessions are left open, so the
+ * gateway holds all N at the end.
+ *
+ * Figures per size: sessions opened per second, calls per second, and the gateway's RSS growth per
+ * session: (`VmRSS` after the calls − `VmRSS` after a warm-up) ÷ sessions. A fresh gateway per size.
+ * Sizes: `--dry` 200, `--quick` 1,000, full 1,000 and 10,000 — each phase bounded in time (what did
+ * not fit is reported, and the figures cover the sessions done).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { baseHeaders, callTool, openSession, waitForHttp } from '../e2e/mcp-http.ts';
+import { currentRss, descendants, killAll, stop } from '../e2e/process.ts';
+import { SETUPS } from '../e2e/setups.ts';
+import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+
+const CONCURRENCY = 64;
+const WARMUP_SESSIONS = 50;
+const MB = 1024 * 1024;
+
+interface Row {
+  size: number;
+  opened: number;
+  called: number;
+  openPerSec: number;
+  callsPerSec: number;
+  rssBefore: number;
+  rssAfter: number;
+  failures: number;
+}
+
+/**
+ * Runs `task(i)` for i in 0…n−1 with at most `limit` at once, until done or `deadline`
+ * (performance.now() ms); returns how many completed and how many threw (the first error is kept).
+ */
+async function limited(
+  n: number,
+  limit: number,
+  deadline: number,
+  task: (i: number) => Promise<void>,
+): Promise<{ done: number; failed: number; firstError?: unknown }> {
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+  let firstError: unknown;
+  const runner = async () => {
+    while (next < n && performance.now() < deadline) {
+      const i = next++;
+      try {
+        await task(i);
+        done++;
+      } catch (e) {
+        failed++;
+        firstError ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, runner));
+  return { done, failed, firstError };
+}
+
+async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs: number): Promise<Row> {
+  const setup = SETUPS.find((s) => s.name === 'switchyard builtin')!;
+  const { child, url } = await setup.start(tmp);
+  try {
+    await waitForHttp(url, 20_000, () => child.proc.exitCode === null);
+    const call = async (session: string, i: number) => {
+      const text = `s${i}`;
+      const result = await callTool(url, { ...baseHeaders(), 'mcp-session-id': session }, setup.tool, {
+        text,
+      });
+      if (result.isError || result.content?.[0]?.text !== text)
+        throw new Error(`${setup.tool}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
+    };
+    // Warm-up: a few sessions opened and called, so the "before" RSS has the gateway's code paths in it.
+    await limited(WARMUP_SESSIONS, 8, Number.POSITIVE_INFINITY, async (i) => call(await openSession(url), i));
+    await Bun.sleep(200);
+    const rssBefore = currentRss(child.pid);
+
+    const sessions: string[] = [];
+    let t0 = performance.now();
+    const open = await limited(size, CONCURRENCY, t0 + phaseMs, async () => {
+      sessions.push(await openSession(url));
+    });
+    const openSec = (performance.now() - t0) / 1000;
+    if (open.firstError) ctx.log(`  open: ${open.failed} failed, first: ${String(open.firstError)}`);
+
+    t0 = performance.now();
+    const calls = await limited(sessions.length, CONCURRENCY, t0 + phaseMs, (i) => call(sessions[i]!, i));
+    const callSec = (performance.now() - t0) / 1000;
+    if (calls.firstError) ctx.log(`  call: ${calls.failed} failed, first: ${String(calls.firstError)}`);
+    await Bun.sleep(200);
+    const rssAfter = currentRss(child.pid);
+    if (child.proc.exitCode !== null) throw new Error(`the gateway exited; stderr: ${child.stderrTail()}`);
+    if (open.done < size || calls.done < open.done)
+      ctx.log(
+        `  ${size}: bounded at ${phaseMs / 1000} s per phase — ${open.done} opened, ${calls.done} called`,
+      );
+    return {
+      size,
+      opened: open.done,
+      called: calls.done,
+      openPerSec: open.done / openSec,
+      callsPerSec: calls.done / callSec,
+      rssBefore,
+      rssAfter,
+      failures: open.failed + calls.failed,
+    };
+  } finally {
+    await stop(child, 5000, descendants(child.pid));
+  }
+}
+
+const suite: BenchSuite = {
+  name: 'sessions',
+  description:
+    'many concurrent 2025-era sessions opening and calling the builtin module: rate and RSS per session',
+  async run(ctx) {
+    const sizes = ctx.dry ? [200] : ctx.quick ? [1_000] : [1_000, 10_000];
+    const phaseMs = ctx.quick ? 20_000 : 60_000;
+    const tmp = mkdtempSync(join(tmpdir(), 'switchyard-bench-sessions-'));
+    const onSignal = (signal: NodeJS.Signals): void => {
+      killAll();
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const rows: Row[] = [];
+    try {
+      ctx.log(
+        `switchyard builtin, ${CONCURRENCY} requests in flight, from the bench process (fetch); ${phaseMs / 1000} s cap per phase`,
+      );
+      for (const size of sizes) {
+        // Each size in a temp folder of its own (the builtin setup journals to ./switchyard.db).
+        const dir = mkdtempSync(join(tmp, `n${size}-`));
+        const row = await measureSize(ctx, dir, size, phaseMs);
+        rows.push(row);
+        ctx.log(
+          `- ${size}: ${Math.round(row.openPerSec)} sessions/s, ${Math.round(row.callsPerSec)} calls/s, RSS ${(row.rssBefore / MB).toFixed(0)} → ${(row.rssAfter / MB).toFixed(0)} MB`,
+        );
+      }
+    } finally {
+      killAll();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    ctx.log(
+      '\n| sessions | opened | called | sessions/s | calls/s | RSS before MB | RSS after MB | RSS KB per session | failures |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    const figures: Figure[] = [];
+    for (const r of rows) {
+      const perSession = (r.rssAfter - r.rssBefore) / 1024 / Math.max(1, r.opened);
+      ctx.log(
+        `| ${r.size} | ${r.opened} | ${r.called} | ${Math.round(r.openPerSec)} | ${Math.round(r.callsPerSec)} | ${(r.rssBefore / MB).toFixed(1)} | ${(r.rssAfter / MB).toFixed(1)} | ${perSession.toFixed(1)} | ${r.failures} |`,
+      );
+      figures.push(
+        { name: `${r.size} sessions opened`, value: r.openPerSec, unit: 'sessions/s' },
+        { name: `${r.size} sessions calls`, value: r.callsPerSec, unit: 'calls/s' },
+        { name: `${r.size} sessions RSS growth per session`, value: perSession, unit: 'KB' },
+        { name: `${r.size} sessions failures`, value: r.failures, unit: 'count' },
+      );
+    }
+    ctx.log(
+      '\nRSS is VmRSS (not the peak), read 200 ms after each phase; garbage collection makes it noisy.',
+    );
+    if (rows.some((r) => r.failures > 0)) process.exitCode = 1;
+    return figures;
+  },
+};
+
+export default suite;
