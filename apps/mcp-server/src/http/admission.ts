@@ -27,9 +27,12 @@ export type AdmissionResult =
   | { ok: true; release: (response: Response) => Response }
   | { ok: false; response: Response; reason: 'rate-limit' | 'overload' };
 
-/** A response whose body, when fully read or cancelled, calls `done` (once). */
+/**
+ * A response whose body, when fully read or cancelled, calls `done` (once). Only streams are
+ * wrapped: a JSON or empty answer is complete when it is made, so `done` is called at once.
+ */
 function onBodyEnd(response: Response, done: () => void): Response {
-  if (!response.body) {
+  if (!response.body || response.headers.get('content-type') !== 'text/event-stream') {
     done();
     return response;
   }

@@ -12,7 +12,7 @@ import { TOOL_MODULE_ENV, toolServer, toolsOf } from './tool-server.ts';
 const path = process.env[TOOL_MODULE_ENV];
 if (!path) throw new Error(`${TOOL_MODULE_ENV} is not set: the thread does not know its tool module`);
 const exported: unknown = await import(pathToFileURL(path).href);
-const serve = await toolServer({
+const serve = toolServer({
   name: basename(path).replace(/\.[cm]?[jt]s$/, ''),
   version: String((exported as { version?: unknown }).version ?? '0.0.0'),
   tools: toolsOf(exported, path),
