@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 import { baseHeaders, callBody, openSession, verifyEcho, waitForHttp } from './mcp-http.ts';
 import { descendants, killAll, spawnChild, stop, type Usage, usage } from './process.ts';
+import { profileReport, profiling } from './profile.ts';
 import { bunPath, nodePath, SETUPS, type Setup } from './setups.ts';
 
 const CONNECTIONS = 32;
@@ -110,6 +111,8 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     const left = await stop(child, 5000, descendants(child.pid));
     if (left.length)
       ctx.log(`  (${setup.name} left ${left.length} process(es) below it running after it stopped: killed)`);
+    if (setup.name === 'switchyard builtin' && profiling())
+      ctx.log(`  CPU profile of the gateway: ${profileReport()}`);
   }
 }
 

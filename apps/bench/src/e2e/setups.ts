@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { basename, delimiter, join } from 'node:path';
 import { waitForHttp } from './mcp-http.ts';
 import { type Child, spawnChild, stop } from './process.ts';
+import { profileArgs } from './profile.ts';
 
 export interface Started {
   child: Child;
@@ -164,7 +165,7 @@ export const SETUPS: Setup[] = [
     start: (tmp) =>
       urlOnFirstLine(
         'switchyard builtin',
-        [bunPath(), GATEWAY_CLI, 'serve', '--port', '0', '--log-level', 'warn'],
+        [bunPath(), ...profileArgs(), GATEWAY_CLI, 'serve', '--port', '0', '--log-level', 'warn'],
         tmp,
       ),
   },

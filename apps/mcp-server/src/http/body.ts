@@ -1,6 +1,7 @@
 /**
- * Reads a request body up to a limit. `Content-Length` over the limit is refused before reading;
- * a body that streams past it (chunked) is cut off when it crosses the limit.
+ * Reads a request body up to a limit. `Content-Length` over the limit is refused before reading,
+ * and one within it is read in one go; a body without it (chunked) is streamed and cut off when it
+ * crosses the limit.
  */
 export type BodyResult = { ok: true; text: string } | { ok: false; status: 413 | 400; reason: string };
 
@@ -12,6 +13,14 @@ export async function readBody(request: Request, maxBytes: number): Promise<Body
       status: 413,
       reason: `the body of ${declared} bytes is over the limit of ${maxBytes}`,
     };
+  }
+  // A declared length within the limit: the runtime reads the body natively (no stream in JS).
+  if (declared !== null) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > maxBytes) {
+      return { ok: false, status: 413, reason: `the body is over the limit of ${maxBytes} bytes` };
+    }
+    return decode(bytes);
   }
   if (!request.body) return { ok: true, text: '' };
   const reader = request.body.getReader();
@@ -27,8 +36,12 @@ export async function readBody(request: Request, maxBytes: number): Promise<Body
     }
     chunks.push(value);
   }
+  return decode(Buffer.concat(chunks));
+}
+
+function decode(bytes: Uint8Array): BodyResult {
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)) };
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
   } catch {
     return { ok: false, status: 400, reason: 'the body is not valid UTF-8' };
   }
