@@ -12,36 +12,19 @@
  * time (with the processes below it: Switchyard's and supergateway's stdio backends), each ratio
  * against the floor and the SDK server oriented so that > 1 is better.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+import { type LoadResult, runLoad } from './load.ts';
 import { baseHeaders, callBody, openSession, verifyEcho, waitForHttp } from './mcp-http.ts';
-import { descendants, killAll, spawnChild, stop, type Usage, usage } from './process.ts';
+import { descendants, stop, type Usage, usage, withScratch } from './process.ts';
 import { profileReport, profiling } from './profile.ts';
 import { bunPath, nodePath, SETUPS, type Setup } from './setups.ts';
 
 const CONNECTIONS = 32;
-const DRIVER = join(import.meta.dir, 'driver.mjs');
-
-interface Load {
-  durationSeconds: number;
-  requests: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodes: Record<string, number>;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
 
 interface Measured {
   setup: string;
-  load: Load;
+  load: LoadResult;
   /** CPU seconds over the measured pass: the server alone, and with the processes below it. */
   cpuMain: number;
   cpuTree: number;
@@ -67,30 +50,21 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
 
     const warmupSeconds = ctx.quick ? 0.5 : 2;
     const durationSeconds = ctx.quick ? 2 : 10;
-    const driver = spawnChild(`autocannon (${setup.name})`, [
-      nodePath(),
-      DRIVER,
-      JSON.stringify({
+    let before: Usage | undefined;
+    const load = await runLoad(
+      setup.name,
+      {
         url,
         body: callBody(setup.tool, 'hello', '[<id>]'),
         headers,
         connections: CONNECTIONS,
         warmupSeconds,
         durationSeconds,
-      }),
-    ]);
-    const limitMs = (warmupSeconds + durationSeconds + 20) * 1000;
-    let before: Usage;
-    let load: Load;
-    try {
-      const warm = await driver.nextLine(limitMs);
-      if (warm !== 'warm') throw new Error(`autocannon driver: unexpected line ${warm}`);
-      before = usage(child.pid);
-      const line = await driver.nextLine(limitMs);
-      load = JSON.parse(line) as Load;
-    } finally {
-      await stop(driver, 1000);
-    }
+      },
+      () => {
+        before = usage(child.pid);
+      },
+    );
     const after = usage(child.pid);
     if (!alive()) throw new Error(`${setup.name} exited during the load; stderr: ${child.stderrTail()}`);
     if (load.ok === 0) {
@@ -101,8 +75,8 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     return {
       setup: setup.name,
       load,
-      cpuMain: after.cpuMain - before.cpuMain,
-      cpuTree: after.cpuTree - before.cpuTree,
+      cpuMain: after.cpuMain - before!.cpuMain,
+      cpuTree: after.cpuTree - before!.cpuTree,
       rssMain: after.rssMain,
       rssTree: after.rssTree,
     };
@@ -199,16 +173,8 @@ const suite: BenchSuite = {
   description:
     'end-to-end load over Streamable HTTP: Switchyard vs the SDK server, supergateway and a bare floor',
   async run(ctx) {
-    const tmp = mkdtempSync(join(tmpdir(), 'switchyard-bench-e2e-'));
-    const onSignal = (signal: NodeJS.Signals): void => {
-      killAll();
-      rmSync(tmp, { recursive: true, force: true });
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const outcomes: Outcome[] = [];
-    try {
+    await withScratch('switchyard-bench-e2e-', async (tmp) => {
       ctx.log(
         `${CONNECTIONS} connections, closed loop, ${ctx.quick ? '0.5 s warm-up + 2 s' : '2 s warm-up + 10 s'} per setup; ${navigator.hardwareConcurrency} CPUs shared by server and load generator; load average before ${loadavg()[0]!.toFixed(2)}`,
       );
@@ -243,12 +209,7 @@ const suite: BenchSuite = {
           ctx.log(`- ${setup.name}: ERROR ${error}`);
         }
       }
-    } finally {
-      killAll();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
     ctx.log(
       `load average after ${loadavg()[0]!.toFixed(2)} (other work on the machine skews every figure)\n`,
     );

@@ -36,12 +36,14 @@ export interface LoadResult {
   max: number;
 }
 
-export async function runLoad(name: string, opts: LoadOptions): Promise<LoadResult> {
+/** Runs one warm-up and one measured pass; `onWarm` is called between them (e.g. to read CPU counters). */
+export async function runLoad(name: string, opts: LoadOptions, onWarm?: () => void): Promise<LoadResult> {
   const driver = spawnChild(`autocannon (${name})`, [nodePath(), DRIVER, JSON.stringify(opts)]);
   const limitMs = (opts.warmupSeconds + opts.durationSeconds + 20) * 1000;
   try {
     const warm = await driver.nextLine(limitMs);
     if (warm !== 'warm') throw new Error(`autocannon driver: unexpected line ${warm}`);
+    onWarm?.();
     return JSON.parse(await driver.nextLine(limitMs)) as LoadResult;
   } finally {
     await stop(driver, 1000);

@@ -5,7 +5,9 @@
  *
  * Every child is kept in `live` until it has exited, so `killAll` (on error, on Ctrl-C) can reach it.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Child {
   name: string;
@@ -218,4 +220,27 @@ export function usage(pid: number): Usage {
     rssTree += peakRss(p);
   }
   return { cpuMain, cpuTree, rssMain, rssTree, below };
+}
+
+/**
+ * Runs `fn` with a fresh scratch folder: whatever happens (an error, Ctrl-C, SIGTERM), every
+ * child this bench started is stopped and the folder removed.
+ */
+export async function withScratch<T>(prefix: string, fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killAll();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await fn(dir);
+  } finally {
+    killAll();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -10,13 +10,10 @@
  * requests in a burst when the second starts, so a 12-deep admission refuses most of each burst. Figures per point: goodput (2xx/s), p99 of the admitted (2xx) requests, refusals
  * (HTTP 503 and 429) per second, other errors. Each point: `--quick` 0.5 s warm-up + 2 s, full 2 s + 10 s.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { LoadResult } from '../e2e/load.ts';
 import { runLoad } from '../e2e/load.ts';
 import { baseHeaders, callTool, openSession, waitForHttp } from '../e2e/mcp-http.ts';
-import { descendants, killAll, stop } from '../e2e/process.ts';
+import { descendants, stop, withScratch } from '../e2e/process.ts';
 import { bunPath, FIXTURE, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure } from '../harness.ts';
 
@@ -47,17 +44,9 @@ const suite: BenchSuite = {
   async run(ctx) {
     const warmupSeconds = ctx.quick ? 0.5 : 2;
     const durationSeconds = ctx.quick ? 2 : 10;
-    const tmp = mkdtempSync(join(tmpdir(), 'switchyard-bench-overload-'));
-    const onSignal = (signal: NodeJS.Signals): void => {
-      killAll();
-      rmSync(tmp, { recursive: true, force: true });
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     let capacity = 0;
     const points: Point[] = [];
-    try {
+    await withScratch('switchyard-bench-overload-', async (tmp) => {
       for (const mode of ['on', 'off'] as const) {
         const { child, url } = await startSwitchyard(
           `switchyard admission ${mode}`,
@@ -111,12 +100,7 @@ const suite: BenchSuite = {
           await stop(child, 5000, descendants(child.pid));
         }
       }
-    } finally {
-      killAll();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
     ctx.log(
       '\n| admission | pacing | load | offered req/s | goodput 2xx/s | goodput ÷ capacity | p99 admitted ms | refusals/s (503, 429) | other non-2xx | errors |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );

@@ -11,11 +11,10 @@
  * Sizes: `--dry` 200, `--quick` 1,000, full 1,000 and 10,000 — each phase bounded in time (what did
  * not fit is reported, and the figures cover the sessions done).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseHeaders, callTool, openSession, waitForHttp } from '../e2e/mcp-http.ts';
-import { currentRss, descendants, killAll, stop } from '../e2e/process.ts';
+import { currentRss, descendants, stop, withScratch } from '../e2e/process.ts';
 import { SETUPS } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
@@ -123,16 +122,8 @@ const suite: BenchSuite = {
   async run(ctx) {
     const sizes = ctx.dry ? [200] : ctx.quick ? [1_000] : [1_000, 10_000];
     const phaseMs = ctx.quick ? 20_000 : 60_000;
-    const tmp = mkdtempSync(join(tmpdir(), 'switchyard-bench-sessions-'));
-    const onSignal = (signal: NodeJS.Signals): void => {
-      killAll();
-      rmSync(tmp, { recursive: true, force: true });
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const rows: Row[] = [];
-    try {
+    await withScratch('switchyard-bench-sessions-', async (tmp) => {
       ctx.log(
         `switchyard builtin, ${CONCURRENCY} requests in flight, from the bench process (fetch); ${phaseMs / 1000} s cap per phase`,
       );
@@ -145,12 +136,7 @@ const suite: BenchSuite = {
           `- ${size}: ${Math.round(row.openPerSec)} sessions/s, ${Math.round(row.callsPerSec)} calls/s, RSS ${(row.rssBefore / MB).toFixed(0)} → ${(row.rssAfter / MB).toFixed(0)} MB`,
         );
       }
-    } finally {
-      killAll();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
     ctx.log(
       '\n| sessions | opened | called | sessions/s | calls/s | RSS before MB | RSS after MB | RSS KB per session | failures |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );

@@ -15,11 +15,8 @@
  * (cold). Every session is ended (`DELETE`) after its sample. Hot is the baseline: ratios are
  * cold ÷ hot and warm ÷ hot (how many times longer; > 1 means the tier costs that much more).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { baseHeaders, callTool, closeSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
-import { descendants, killAll, stop } from '../e2e/process.ts';
+import { descendants, stop, withScratch } from '../e2e/process.ts';
 import { bunPath, everythingCommand, FIXTURE, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
@@ -152,17 +149,9 @@ const suite: BenchSuite = {
   async run(ctx) {
     const n = ctx.dry ? 2 : ctx.quick ? 5 : 20;
     const servers = SERVERS();
-    const tmp = mkdtempSync(join(tmpdir(), 'switchyard-bench-tiers-'));
-    const onSignal = (signal: NodeJS.Signals): void => {
-      killAll();
-      rmSync(tmp, { recursive: true, force: true });
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     const medians: Record<string, Record<TierName, number>> = {};
     const p90s: Record<string, Record<TierName, number>> = {};
-    try {
+    await withScratch('switchyard-bench-tiers-', async (tmp) => {
       for (const s of servers) {
         const times: Record<TierName, number[]> = { hot: [], warm: [], cold: [] };
         for (const t of TIERS) {
@@ -175,12 +164,7 @@ const suite: BenchSuite = {
           `- ${s.label}: ${n} sessions per tier; median hot ${medians[s.key]!.hot.toFixed(1)} ms, warm ${medians[s.key]!.warm.toFixed(1)} ms, cold ${medians[s.key]!.cold.toFixed(1)} ms`,
         );
       }
-    } finally {
-      killAll();
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    });
     ctx.log(
       '\n| server | hot ms | warm ms | cold ms | warm ÷ hot | cold ÷ hot |\n| --- | ---: | ---: | ---: | ---: | ---: |',
     );

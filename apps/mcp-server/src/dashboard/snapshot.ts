@@ -3,6 +3,7 @@
  * page as JSON in each `snapshot` event of the stream (see `events.ts`). Plain data only, so a
  * snapshot survives `JSON.stringify` unchanged.
  */
+import type { RecentCall } from '../gateway/activity.ts';
 
 /** The whole gateway at one moment. */
 export interface DashboardSnapshot {
@@ -48,22 +49,8 @@ export interface BackendView {
   era: string | null;
 }
 
-/** One finished call, as the journal's audit trail records it. */
-export interface CallView {
-  /** When the call started (ISO 8601). */
-  at: string;
-  /** The front session, or `null` for stateless (2026-era) requests. */
-  session: string | null;
-  /** The JSON-RPC method, e.g. `tools/call`. */
-  method: string;
-  /** The tool, resource or prompt name, where the method has one. */
-  name: string | null;
-  /** The backend that served the call, or `null` when the gateway answered itself. */
-  backend: string | null;
-  /** `ok`, or how it failed (`error`, `timeout`, `cancelled`, `rejected`, …). */
-  outcome: string;
-  durationMs: number;
-}
+/** One finished call (the gateway's `RecentCall`), its start time as ISO 8601 for the page. */
+export type CallView = Omit<RecentCall, 'at'> & { at: string };
 
 /** The most calls a snapshot carries. */
 export const RECENT_CALLS_LIMIT = 50;

@@ -5,12 +5,19 @@
  */
 import type { AuditInput } from '@switchyard/journal';
 
+/** One finished call, as the journal's audit trail records it. */
 export interface RecentCall {
+  /** When the call started, ms since the epoch. */
   at: number;
+  /** The front session, or the stand-in session of a 2026 affinity key. */
   session: string | null;
+  /** The JSON-RPC method, e.g. `tools/call`. */
   method: string;
+  /** The tool, resource or prompt name, where the method has one. */
   name: string | null;
+  /** The backend that served the call, or `null` when the gateway answered itself. */
   backend: string | null;
+  /** `ok`, or how it failed (`error`, `timeout`, `cancelled`, `rejected`). */
   outcome: string;
   durationMs: number;
 }

@@ -39,15 +39,28 @@ export interface InProcess {
   gateway: Gateway;
 }
 
-/** A gateway built from `config` (the file's JSON), served on 127.0.0.1:0 in this process. */
-export async function startInProcess(config: Record<string, unknown>): Promise<InProcess> {
-  const dir = await tempDir();
+export interface Served extends InProcess {
+  stop(): Promise<void>;
+}
+
+/**
+ * A gateway built from `config` (the file's JSON, its journal in `dir` unless the config names
+ * one), served on 127.0.0.1:0 in this process; `stop` ends both.
+ */
+export async function serveGateway(
+  config: Record<string, unknown>,
+  dir: string,
+  env?: Record<string, string>,
+): Promise<Served> {
   const withJournal = {
     ...config,
     switchyard: { journal: { path: join(dir, 'journal.db') }, ...(config.switchyard as object | undefined) },
   };
-  const parsed = parseConfigValue(withJournal as never, { source: 'test', baseDir: dir, env: {} });
-  const gateway = await startGateway(parsed, { version: '0.0.0-test' });
+  const parsed = parseConfigValue(withJournal as never, { source: 'test', baseDir: dir, env: env ?? {} });
+  const gateway = await startGateway(parsed, {
+    version: '0.0.0-test',
+    ...(env && { env: { ...process.env, ...env } }),
+  });
   const handler = createHttpHandler(gateway, { host: '127.0.0.1', keepAliveMs: 200 });
   const server = Bun.serve({
     hostname: '127.0.0.1',
@@ -55,11 +68,22 @@ export async function startInProcess(config: Record<string, unknown>): Promise<I
     idleTimeout: 30,
     fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
   });
-  cleanups.push(async () => {
-    server.stop(true);
-    await gateway.stop();
-  });
-  return { url: `${server.url.origin}/mcp`, origin: server.url.origin, gateway };
+  return {
+    url: `${server.url.origin}/mcp`,
+    origin: server.url.origin,
+    gateway,
+    async stop() {
+      server.stop(true);
+      await gateway.stop();
+    },
+  };
+}
+
+/** `serveGateway` in a temporary folder, stopped after the test. */
+export async function startInProcess(config: Record<string, unknown>): Promise<InProcess> {
+  const served = await serveGateway(config, await tempDir());
+  cleanups.push(() => served.stop());
+  return { url: served.url, origin: served.origin, gateway: served.gateway };
 }
 
 /** An SDK v1 client connected to `url`; closed after the test. */

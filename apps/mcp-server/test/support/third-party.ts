@@ -12,10 +12,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseConfigValue } from '../../src/config/load.ts';
-import { type Gateway, startGateway } from '../../src/gateway/gateway.ts';
-import { createHttpHandler } from '../../src/http/router.ts';
-import { BUILTIN } from './gateway.ts';
+import type { Gateway } from '../../src/gateway/gateway.ts';
+import { BUILTIN, serveGateway } from './gateway.ts';
 
 const APP_DIR = new URL('../..', import.meta.url).pathname;
 
@@ -96,35 +94,13 @@ export async function startShared(
   const started = Date.now();
   const dirs = await thirdPartyDirs();
   const value = (config ?? thirdPartyConfig)(dirs);
-  const withJournal = {
-    ...value,
-    switchyard: {
-      journal: { path: join(dirs.root, 'journal.db') },
-      ...(value.switchyard as object | undefined),
-    },
-  };
-  const env = options.env ?? {};
-  const parsed = parseConfigValue(withJournal as never, { source: 'test', baseDir: dirs.root, env });
-  const gateway = await startGateway(parsed, {
-    version: '0.0.0-test',
-    ...(options.env && { env: { ...process.env, ...options.env } }),
-  });
-  const handler = createHttpHandler(gateway, { host: '127.0.0.1', keepAliveMs: 200 });
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    idleTimeout: 30,
-    fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
-  });
+  const served = await serveGateway(value, dirs.root, options.env);
   return {
-    url: `${server.url.origin}/mcp`,
-    origin: server.url.origin,
-    gateway,
+    ...served,
     dirs,
     startedInMs: Date.now() - started,
     async stop() {
-      server.stop(true);
-      await gateway.stop();
+      await served.stop();
       await rm(dirs.root, { recursive: true, force: true });
     },
   };
