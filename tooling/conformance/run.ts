@@ -1,9 +1,15 @@
 #!/usr/bin/env bun
 /**
- * Runs the MCP conformance suite's server scenarios (`@modelcontextprotocol/conformance`, the
- * default "active" suite) against a Streamable HTTP endpoint and prints a score:
+ * Runs the MCP conformance suite's server scenarios against a Streamable HTTP endpoint and prints
+ * a score:
  *
- *   bun tooling/conformance/run.ts <url> [--json out.json]
+ *   bun tooling/conformance/run.ts <url> [--json out.json] [--next]
+ *
+ * Without `--next`: the stable suite (`@modelcontextprotocol/conformance` 0.1.x, its default
+ * "active" suite). With `--next`: the pre-release installed as `conformance-next` (0.2.x), run with
+ * `--requirements 2026-07-28`, the frozen set of scenarios the 2026-07-28 revision requires, at
+ * that revision's wire; the scenarios it runs but does not score (extensions, pending) are marked
+ * `not scored` and count in the score all the same.
  *
  * One line per scenario (`pass` / `fail` and why), then `conformance: N/M scenarios passed`.
  * A scenario passes when none of its checks failed (warnings are shown, not counted). The whole
@@ -30,19 +36,31 @@ interface ScenarioResult {
   reason?: string;
   warnings: string[];
   checks: Check[];
+  /** Why the suite runs this scenario without scoring it (`extension`, `pending`, …), if it does. */
+  notScored?: string;
 }
 
+/** A version of the suite: the package it is installed as, and the arguments that pick its scenarios. */
+interface Suite {
+  pkg: string;
+  args: string[];
+}
+
+const STABLE: Suite = { pkg: '@modelcontextprotocol/conformance', args: [] };
+const NEXT: Suite = { pkg: 'conformance-next', args: ['--requirements', '2026-07-28'] };
+
 /** The suite's CLI, installed as a devDependency of apps/mcp-server. */
-async function suiteCli(): Promise<{ cli: string; version: string }> {
+async function suiteCli(pkg: string): Promise<{ cli: string; version: string }> {
   const from = new URL('../../apps/mcp-server/', import.meta.url).pathname;
-  const manifest = Bun.resolveSync('@modelcontextprotocol/conformance/package.json', from);
+  const manifest = Bun.resolveSync(`${pkg}/package.json`, from);
   const { version } = (await Bun.file(manifest).json()) as { version: string };
   return { cli: join(dirname(manifest), 'dist/index.js'), version };
 }
 
-async function runSuite(cli: string, url: string, outDir: string) {
+async function runSuite(cli: string, args: string[], url: string, outDir: string) {
   const deadline = AbortSignal.timeout(RUN_TIMEOUT_MS);
-  const child = Bun.spawn([process.execPath, cli, 'server', '--url', url, '--output-dir', outDir], {
+  const argv = [process.execPath, cli, 'server', '--url', url, ...args, '--output-dir', outDir];
+  const child = Bun.spawn(argv, {
     stdout: 'pipe',
     stderr: 'pipe',
     signal: deadline,
@@ -81,9 +99,21 @@ function missingReason(stderr: string, scenario: string, timedOut: boolean): str
   return timedOut ? `the run hit its ${RUN_TIMEOUT_MS / 1000} s limit` : 'the suite wrote no results';
 }
 
+/** The scenarios a `--requirements` run lists under "Not scored", with the reason it gives. */
+function notScored(stdout: string): Map<string, string> {
+  const tail = stdout.slice(Math.max(0, stdout.indexOf('\nNot scored for ')));
+  return new Map([...tail.matchAll(/^ {2}[✓✗] (\S+) \(([^)]+)\)$/gm)].map((m) => [m[1]!, m[2]!]));
+}
+
 function report(results: ScenarioResult[], total: number): void {
   for (const r of results) {
-    const notes = [r.reason, ...r.warnings.map((w) => `warning ${w}`)].filter(Boolean).join('; ');
+    const notes = [
+      r.notScored && `not scored (${r.notScored})`,
+      r.reason,
+      ...r.warnings.map((w) => `warning ${w}`),
+    ]
+      .filter(Boolean)
+      .join('; ');
     console.log(`${r.passed ? 'pass' : 'fail'}  ${r.name}${notes ? `  ${notes}` : ''}`);
   }
   if (results.length < total) console.log(`fail  ${total - results.length} scenario(s) never started`);
@@ -94,31 +124,45 @@ async function main(): Promise<number> {
   const [url, ...rest] = process.argv.slice(2);
   const jsonAt = rest.indexOf('--json');
   const jsonOut = jsonAt === -1 ? undefined : rest[jsonAt + 1];
-  if (url === undefined || !/^https?:$/.test(URL.parse(url)?.protocol ?? '') || (jsonAt !== -1 && !jsonOut)) {
-    console.error('usage: bun tooling/conformance/run.ts <url> [--json out.json]');
+  const suite = rest.includes('--next') ? NEXT : STABLE;
+  const known = rest.every((a, i) => a === '--next' || a === '--json' || (i === jsonAt + 1 && jsonAt !== -1));
+  if (
+    url === undefined ||
+    !/^https?:$/.test(URL.parse(url)?.protocol ?? '') ||
+    (jsonAt !== -1 && !jsonOut) ||
+    !known
+  ) {
+    console.error('usage: bun tooling/conformance/run.ts <url> [--json out.json] [--next]');
     return 1;
   }
-  const { cli, version } = await suiteCli();
+  const { cli, version } = await suiteCli(suite.pkg);
   const outDir = await mkdtemp(join(tmpdir(), 'switchyard-conformance-'));
   try {
-    const run = await runSuite(cli, url, outDir);
-    const total = Number(/Running \w+ suite \((\d+) scenarios\)/.exec(run.stdout)?.[1]);
+    const run = await runSuite(cli, suite.args, url, outDir);
+    const total = Number(/Running (?:\w+ suite|requirements \S+) \((\d+) scenarios\)/.exec(run.stdout)?.[1]);
     if (!Number.isInteger(total)) {
       console.error(`the conformance suite did not run (exit ${run.code}):\n${run.stderr || run.stdout}`);
       return 1;
     }
     const started = [...run.stdout.matchAll(/^=== Running scenario: (\S+) ===$/gm)].map((m) => m[1]!);
+    const unscored = notScored(run.stdout);
     const results = await Promise.all(
-      started.map(async (name) =>
-        judge(name, await readChecks(outDir, name), missingReason(run.stderr, name, run.timedOut)),
-      ),
+      started.map(async (name) => {
+        const result = judge(
+          name,
+          await readChecks(outDir, name),
+          missingReason(run.stderr, name, run.timedOut),
+        );
+        const why = unscored.get(name);
+        return why === undefined ? result : { ...result, notScored: why };
+      }),
     );
     report(results, total);
     if (jsonOut) {
       const passed = results.filter((r) => r.passed).length;
       await writeFile(
         jsonOut,
-        JSON.stringify({ url, suite: version, passed, total, scenarios: results }, null, 2),
+        JSON.stringify({ url, suite: version, args: suite.args, passed, total, scenarios: results }, null, 2),
       );
     }
     return 0;
