@@ -27,17 +27,9 @@ const TASKS_EXTENSION =
 
 /** Each scenario that fails today, and why. */
 const KNOWN_FAILURES: Record<string, string> = {
-  'server-stateless':
-    'sep-2575-server-rejects-undeclared-capability and -missing-capability-http-400: test_missing_capability ' +
-    "asks for sampling, which the client did not declare; the gateway answers the backend's request with " +
-    '-32601 and the tool completes (isError), where the client must get -32021 with ' +
-    'data.requiredCapabilities {sampling: {}} and HTTP 400',
   'input-required-result-basic-elicitation':
     'the scenario wants the inputRequests key "user_name"; the gateway names the keys it makes from a ' +
     '2025 backend\'s elicitation/create itself ("elicitation_create_<id>")',
-  'input-required-result-multiple-input-requests':
-    'the backend asks elicitation, sampling and roots/list at once; the gateway parks the call on the ' +
-    'first and answers input_required with one inputRequest instead of all three',
   'json-schema-2020-12':
     'not scored (pending): the fixture has no json_schema_2020_12_tool (an SDK v1 zod tool cannot carry a raw 2020-12 schema)',
   'http-custom-header-server-validation':

@@ -147,7 +147,9 @@ export const ServerEntrySchema = z
         },
       )
       .default('auto')
-      .describe('The MCP protocol era the backend speaks; auto finds out (only auto is acted on for now).'),
+      .describe(
+        'The MCP protocol era a stdio backend speaks: 2025 (initialize), 2026 (server/discover, 2026-07-28, stateless), or auto: try server/discover, fall back to initialize. Module backends speak 2025; remote backends are spoken to in 2025.',
+      ),
     // -- keys other MCP clients write, accepted and ignored
     disabled: z.boolean().optional().describe('true: the entry is skipped (not even validated).'),
     autoApprove: z.unknown().optional().describe('Ignored (a client’s key).'),

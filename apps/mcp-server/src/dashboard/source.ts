@@ -28,7 +28,7 @@ function backendView(gateway: Gateway, name: string): BackendView {
       queued: admission?.queued ?? 0,
       restarts: Math.max(0, remote.connects - 1),
       failure: remote.failure?.reason ?? null,
-      era: remote.state === 'connected' ? '2025' : null,
+      era: gateway.eraOf(name) ?? null,
     };
   }
   if (!s) {
@@ -63,7 +63,7 @@ function backendView(gateway: Gateway, name: string): BackendView {
     queued: admission?.queued ?? 0,
     restarts: s.crashes,
     failure: s.failure?.reason ?? null,
-    era: s.workers.ready > 0 ? '2025' : null,
+    era: gateway.eraOf(name) ?? null,
   };
 }
 

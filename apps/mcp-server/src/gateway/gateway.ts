@@ -53,6 +53,8 @@ export interface Gateway {
   readonly startedAt: number;
   /** Aborted when `stop` begins: long-lived streams (dashboards) end on it. */
   readonly closing: AbortSignal;
+  /** The protocol era a backend was found to speak (`2025` / `2026`), once one of its workers is ready. */
+  eraOf(backend: string): '2025' | '2026' | undefined;
   /** Hear of each journal group commit (metrics); returns the unsubscribe function. */
   onJournalCommit(listener: (info: CommitInfo) => void): () => void;
   /**
@@ -95,7 +97,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const port = new MultiTierPort(serverInfo);
   const specs: Record<string, BackendSpec> = {};
   const childEnv = withoutSecrets(options.env ?? process.env, config.settings.auth.tokens);
-  const specOf = (backend: BackendConfig) => backendSpec(backend, port.readyHook, childEnv);
+  const specOf = (backend: BackendConfig) => backendSpec(backend, port.readyHookFor(backend.era), childEnv);
   for (const backend of config.backends) {
     const spec = specOf(backend);
     if (spec) specs[backend.name] = spec;
@@ -209,6 +211,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     version: options.version,
     startedAt: Date.now(),
     closing: closing.signal,
+    eraOf(name) {
+      // Remote backends are spoken to in 2025 (a 2026-only remote is not bridged yet).
+      if (remote.stats()[name]?.state === 'connected') return '2025';
+      const era = port.eraOf(name);
+      return era === undefined ? undefined : era === 'modern' ? '2026' : '2025';
+    },
     onJournalCommit(listener) {
       commitListeners.add(listener);
       return () => commitListeners.delete(listener);

@@ -18,6 +18,7 @@
  */
 import {
   detectEra,
+  HTTP_STATUS_OF_CODE,
   INVALID_REQUEST,
   isJsonObject,
   isLegacyProtocolVersion,
@@ -168,7 +169,7 @@ export class McpFront {
       principal: caller.principal,
       affinityKey,
     });
-    return this.answer(outcome, false, undefined);
+    return this.answer(outcome, false, undefined, request.signal);
   }
 
   /** `resumeIn`: the 2025 session whose journal makes an SSE answer resumable; none for 2026 clients. */
@@ -176,6 +177,8 @@ export class McpFront {
     outcome: Outcome,
     hadSession: boolean,
     resumeIn: string | undefined,
+    /** A 2026 request's own signal: its client going away before the first message cancels it. */
+    modernSignal?: AbortSignal,
   ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
@@ -191,7 +194,7 @@ export class McpFront {
       }
       case 'stream': {
         const iterator = outcome.messages[Symbol.asyncIterator]();
-        const first = await iterator.next();
+        const first = await firstOrAbort(iterator, modernSignal);
         if (first.done) return accepted();
         if (isResponse(first.value)) {
           await iterator.return?.();
@@ -199,6 +202,12 @@ export class McpFront {
             this.options.onOverload?.();
             return json(503, first.value, { 'retry-after': RETRY_AFTER_SECONDS });
           }
+          // 2026-07-28 names 400 for -32020 / -32021 / -32022, wherever in the routing they arise.
+          const status =
+            modernSignal && 'error' in first.value
+              ? HTTP_STATUS_OF_CODE.get(first.value.error.code)
+              : undefined;
+          if (status === 400) return json(400, first.value);
           return messagesJson(first.value);
         }
         if (resumeIn === undefined) {
@@ -257,5 +266,33 @@ export class McpFront {
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
     const closed = await this.options.coordinator.closeSession(sessionId, caller.principal);
     return closed ? new Response(null, { status: 200 }) : rpcError(404, INVALID_REQUEST, 'Session not found');
+  }
+}
+
+/**
+ * The stream's first message; when `signal` aborts first (the client closed the connection before
+ * anything was sent), the stream is closed, which cancels the request, and it counts as ended.
+ */
+async function firstOrAbort(
+  iterator: AsyncIterator<JsonRpcMessage>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<JsonRpcMessage>> {
+  if (!signal) return iterator.next();
+  if (signal.aborted) {
+    await iterator.return?.();
+    return { done: true, value: undefined };
+  }
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<IteratorResult<JsonRpcMessage>>((resolve) => {
+    onAbort = () => {
+      void iterator.return?.();
+      resolve({ done: true, value: undefined });
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([iterator.next(), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

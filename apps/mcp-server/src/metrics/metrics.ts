@@ -224,6 +224,19 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     },
   });
   new Gauge({
+    name: 'switchyard_backend_protocol_era',
+    help: 'The MCP protocol era each backend speaks (1 on its era: 2025 or 2026), once one of its workers is ready.',
+    labelNames: ['backend', 'era'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const { name } of gateway.backends) {
+        const era = gateway.eraOf(name);
+        if (era !== undefined) this.set({ backend: name, era }, 1);
+      }
+    },
+  });
+  new Gauge({
     name: 'switchyard_backend_sessions',
     help: 'Sessions with affinity to a backend worker, or with a worker of their own.',
     labelNames: ['backend'] as const,

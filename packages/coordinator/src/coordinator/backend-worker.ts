@@ -19,7 +19,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/types.ts';
-import type { BackendHandshake, WorkerChannel } from './port.ts';
+import { type BackendHandshake, RELATED_REQUEST, type SendContext, type WorkerChannel } from './port.ts';
 
 /** Where the messages of one request to the worker go. */
 export interface CallSink {
@@ -84,14 +84,14 @@ export class BackendWorker {
   }
 
   /** Sends a client's request (already carrying the client's id) for `sessionKey`; returns the backend id. */
-  call(sessionKey: string, request: JsonRpcRequest, sink: CallSink): number {
+  call(sessionKey: string, request: JsonRpcRequest, sink: CallSink, context?: SendContext): number {
     if (this.closedReason !== undefined) {
       sink.closed(this.closedReason);
       return -1;
     }
     const out = this.remapper.outbound(sessionKey, request);
     this.sinks.set(out.id as number, { session: sessionKey, sink });
-    this.channel.send(out);
+    this.channel.send(out, context);
     return out.id as number;
   }
 
@@ -168,15 +168,23 @@ export class BackendWorker {
   }
 
   /**
-   * A server-to-client request. Nothing on the wire says which client request caused it, so it
-   * goes to the newest request in flight when exactly one front session has requests in flight on
-   * this worker (always so for a per-session worker); otherwise the worker is told it cannot be
-   * relayed.
+   * A server-to-client request. When the channel made it (a 2026 backend's `input_required`) it
+   * names its call and goes to that call's sink. Otherwise nothing on the wire says which client
+   * request caused it, so it goes to the newest request in flight when exactly one front session
+   * has requests in flight on this worker (always so for a per-session worker); otherwise the
+   * worker is told it cannot be relayed.
    */
   private receiveRequest(message: JsonRpcRequest): void {
     // A backend's ping is the gateway's to answer, in or out of a request.
     if (message.method === 'ping') {
       this.channel.send(resultResponse(message.id, {}));
+      return;
+    }
+    // A request the channel made up knows which call it belongs to.
+    const related = (message as { [RELATED_REQUEST]?: unknown })[RELATED_REQUEST];
+    const owner = typeof related === 'number' ? this.sinks.get(related) : undefined;
+    if (owner?.sink.serverRequest && owner.session !== INTERNAL) {
+      owner.sink.serverRequest(message);
       return;
     }
     const waiting = [...this.sinks.values()].filter((e) => e.session !== INTERNAL && e.sink.serverRequest);

@@ -33,6 +33,11 @@ export class ClientSink {
     return this.frontId;
   }
 
+  /** The call has ended (answered, cancelled, timed out). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
   /** A message for the client; a response goes out under the id of the request in force. */
   push(message: JsonRpcMessage): void {
     const m = 'method' in message ? message : { ...message, id: this.frontId };

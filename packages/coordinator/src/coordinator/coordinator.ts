@@ -14,6 +14,7 @@ import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
 import { CursorCodec, nextCursorPosition } from '../cursor.ts';
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from '../era/legacy-versions.ts';
+import { MISSING_REQUIRED_CLIENT_CAPABILITY } from '../era/modern/codes.ts';
 import { mergeDiscoverResult } from '../era/modern/discover.ts';
 import { decorateListResult } from '../era/modern/list-meta.ts';
 import {
@@ -56,8 +57,17 @@ import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { ClientSink } from './client-sink.ts';
+import { InputParking } from './input-parking.ts';
 import { MessageStream } from './message-stream.ts';
-import { listenFilter, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, tagged } from './modern.ts';
+import {
+  capabilitiesOf,
+  listenFilter,
+  MODERN_CLIENT_METHODS,
+  MRTR_METHODS,
+  modernOutcome,
+  tagged,
+  withCapabilities,
+} from './modern.ts';
 import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import type { TierPort, WorkerLease } from './port.ts';
 import {
@@ -108,6 +118,8 @@ export interface MCPCoordinatorOptions {
   sessionIdleMs?: number | null;
   /** Told of every request's end, as the journal's audit entry (metrics, dashboards). */
   onAudit?: (entry: AuditInput) => void;
+  /** How long a 2026 call parked for the client's input waits for its retry, ms. Default 30 000. */
+  inputWaitMs?: number;
 }
 
 /** The client capability a server-to-client request needs. */
@@ -116,6 +128,23 @@ const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
   'elicitation/create': 'elicitation',
   'roots/list': 'roots',
 };
+
+/**
+ * A 2026 call that failed after its backend asked for a capability the client did not declare:
+ * -32021 naming those (basic/index, "Per-request protocol fields": a request that needs an
+ * undeclared capability MUST get MissingRequiredClientCapability). A call the backend completed
+ * without them (it did without) keeps its answer.
+ */
+function missingCapability(message: JsonRpcResponse, missing: ReadonlySet<string>): JsonRpcResponse {
+  const failed = 'error' in message || message.result.isError === true;
+  if (!failed) return message;
+  const names = [...missing];
+  return errorResponse(message.id, {
+    code: MISSING_REQUIRED_CLIENT_CAPABILITY,
+    message: `The request needs the client's ${names.join(', ')} capability, which it did not declare`,
+    data: { requiredCapabilities: Object.fromEntries(names.map((n) => [n, {}])) },
+  });
+}
 
 /** How long a session may be idle before it is ended, by default: 30 minutes. */
 export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
@@ -142,18 +171,10 @@ export class MCPCoordinator {
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
-  /** 2026 calls waiting for the client's input, by `requestState`. */
-  private readonly parked = new Map<
-    string,
-    {
-      principal: string | null;
-      worker: BackendWorker;
-      backendRequestId: RequestId;
-      key: string;
-      inputRequest: JsonObject;
-      sink: ClientSink;
-    }
-  >();
+  /** The last internal id given to a 2026 request. */
+  private modernSeq = 0;
+  /** 2026 calls waiting for the client's input. */
+  private readonly parking: InputParking;
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listeners = new Set<{
     methods: ReadonlySet<string>;
@@ -167,6 +188,10 @@ export class MCPCoordinator {
       ...(options.separator !== undefined && { separator: options.separator }),
     });
     this.sessions = new SessionTable(options.randomBytes ?? defaultRandomBytes);
+    this.parking = new InputParking({
+      newId: () => this.sessions.newId(),
+      ...(options.inputWaitMs !== undefined && { waitMs: options.inputWaitMs }),
+    });
     this.now = options.now ?? Date.now;
     this.fleet = new BackendFleet({
       tiers: options.tiers,
@@ -287,7 +312,6 @@ export class MCPCoordinator {
     }
     const session = this.modernSession(context);
     session.lastSeenAt = this.now();
-    session.clientCapabilities = meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject;
     const serverInfo = this.options.serverInfo;
     const started = this.now();
     if (request.method === 'server/discover') {
@@ -300,12 +324,16 @@ export class MCPCoordinator {
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
     if (request.method === 'subscriptions/listen') return this.listen(request);
+    // Independent clients share a stand-in session and may reuse ids: inside, each request has
+    // an id of its own and carries its own capabilities; its answers go out under the client's id.
+    const routed: JsonRpcRequest = { ...request, id: `modern-${++this.modernSeq}` };
+    withCapabilities(routed, meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject);
     const requestState = request.params?.requestState;
     const outcome =
       typeof requestState === 'string' && MRTR_METHODS.has(request.method)
-        ? this.resumeWithInput(session, request, requestState)
-        : await this.request(session, request);
-    return modernOutcome(outcome, request.method, serverInfo, (result) =>
+        ? this.resumeWithInput(session, routed, requestState)
+        : await this.request(session, routed);
+    return modernOutcome(outcome, request.method, serverInfo, request.id, (result) =>
       this.decorateList(request.method, result, session.id),
     );
   }
@@ -685,6 +713,9 @@ export class MCPCoordinator {
     const sink = new ClientSink(request.id, () =>
       inflight.abandon('cancelled', 'the client stopped reading'),
     );
+    const clientCapabilities = capabilitiesOf(request) ?? session.clientCapabilities;
+    /** Capabilities the backend asked for during this 2026 call that its client did not declare. */
+    const missing = new Set<string>();
     let lease: WorkerLease | undefined;
     let done = false;
     const name = nameOf(request);
@@ -697,7 +728,7 @@ export class MCPCoordinator {
       permit?.release({ latencyMs: Math.max(0, this.now() - started), outcome: permitOutcome(outcome) });
       if (message) sink.push(message);
       sink.end();
-      if (sink.parkedAs !== undefined) this.parked.delete(sink.parkedAs);
+      this.parking.forget(sink);
       session.inflight.delete(request.id);
       lease?.release();
       this.audit(session, request.method, name, backend, started, outcome, message, error, lease?.worker.id);
@@ -747,7 +778,10 @@ export class MCPCoordinator {
             { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
             {
               progress: (m) => sink.push(m),
-              response: (m) => finish(m, outcomeOf(m)),
+              response: (m) => {
+                const answer = missing.size > 0 ? missingCapability(m, missing) : m;
+                finish(answer, outcomeOf(answer));
+              },
               closed: (reason) => {
                 if (retrySafe && !retried && !done) return void attempt(true);
                 const words = retrySafe
@@ -757,9 +791,12 @@ export class MCPCoordinator {
               },
               serverRequest: (m) =>
                 session.era === 'modern'
-                  ? this.askForInput(session, worker, sink, m)
+                  ? this.askForInput(session, worker, sink, m, clientCapabilities, missing, () =>
+                      inflight.abandon('timeout', 'the client did not come back with the input'),
+                    )
                   : this.relayToClient(session, worker, sink.stream, m),
             },
+            { clientCapabilities },
           );
         } catch (e) {
           const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
@@ -775,80 +812,48 @@ export class MCPCoordinator {
 
   /**
    * A 2026 client takes no requests: the backend's request becomes an `input_required` result of
-   * the client's call (multi-round-trip), and the call is parked until the client retries with the
-   * answer and the `requestState` (or the request's deadline passes).
+   * the client's call (multi-round-trip, see `InputParking`).
    */
   private askForInput(
     session: FrontSession,
     worker: BackendWorker,
     sink: ClientSink,
     message: JsonRpcRequest,
+    clientCapabilities: JsonObject,
+    missing: Set<string>,
+    expire: () => void,
   ): void {
-    if (this.refuseUnsupported(session, worker, message)) return;
-    const requestState = this.sessions.newId();
-    const key = `${message.method.replace(/\W+/g, '_')}_${String(message.id)}`;
-    const inputRequest: JsonObject = { method: message.method };
-    if (message.params !== undefined) inputRequest.params = message.params;
-    this.parked.set(requestState, {
-      principal: session.principal,
-      worker,
-      backendRequestId: message.id,
-      key,
-      inputRequest,
-      sink,
-    });
-    sink.park(
-      resultResponse(sink.id, {
-        resultType: 'input_required',
-        inputRequests: { [key]: inputRequest },
-        requestState,
-      }),
-      requestState,
-    );
+    // A request needing a capability the client did not declare: the backend is told the client
+    // cannot (it may do without); if the call then fails, the client gets -32021 naming it.
+    const capability = CLIENT_CAPABILITY_OF[message.method];
+    if (capability !== undefined && !isJsonObject(clientCapabilities[capability])) {
+      missing.add(capability);
+      this.tellUnsupported(worker, message);
+      return;
+    }
+    this.parking.ask(session.principal, worker, sink, message, expire);
   }
 
-  /** A 2026 retry carrying `requestState`: the answer goes to the backend, the call resumes on this request. */
+  /** A 2026 retry carrying `requestState`: the answers go to the backend, the call resumes on this request. */
   private resumeWithInput(session: FrontSession, request: JsonRpcRequest, requestState: string): Outcome {
-    const parked = this.parked.get(requestState);
-    if (!parked || parked.principal !== session.principal) {
-      return {
-        kind: 'response',
-        message: invalidParams(
-          request.id,
-          'requestState is unknown or expired; send the request again without it',
-        ),
-      };
-    }
-    const responses = request.params?.inputResponses;
-    const answer = isJsonObject(responses) ? responses[parked.key] : undefined;
-    if (!isJsonObject(answer)) {
-      return {
-        kind: 'response',
-        message: resultResponse(request.id, {
-          resultType: 'input_required',
-          inputRequests: { [parked.key]: parked.inputRequest },
-          requestState,
-        }),
-      };
-    }
-    this.parked.delete(requestState);
-    if (!parked.worker.isClosed) {
-      parked.worker.channel.send({ jsonrpc: JSONRPC_VERSION, id: parked.backendRequestId, result: answer });
-    }
-    return { kind: 'stream', messages: parked.sink.resume(request.id) };
+    return this.parking.resume(session.principal, request, requestState);
   }
 
   /** Answers the worker with an error when the client did not declare the capability its request needs. */
   private refuseUnsupported(session: FrontSession, worker: BackendWorker, message: JsonRpcRequest): boolean {
     const capability = CLIENT_CAPABILITY_OF[message.method];
     if (capability !== undefined && isJsonObject(session.clientCapabilities[capability])) return false;
+    this.tellUnsupported(worker, message);
+    return true;
+  }
+
+  private tellUnsupported(worker: BackendWorker, message: JsonRpcRequest): void {
     worker.channel.send(
       errorResponse(message.id, {
         code: METHOD_NOT_FOUND,
         message: `the client does not support ${message.method}`,
       }),
     );
-    return true;
   }
 
   /** A worker's request, relayed on the stream of the client request it came during. */

@@ -13,6 +13,7 @@ import {
   type JsonObject,
   type JsonRpcMessage,
   type JsonRpcNotification,
+  type JsonRpcRequest,
   type RequestId,
 } from '../jsonrpc/types.ts';
 import type { Outcome } from './outcome.ts';
@@ -37,18 +38,33 @@ export const MODERN_CLIENT_METHODS: ReadonlySet<string> = new Set([
 /** The requests that may answer `input_required` and be retried with `inputResponses`. */
 export const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
-/** One message of a routed request, as a 2026 client is to see it. */
+const CAPABILITIES: unique symbol = Symbol('switchyard.clientCapabilities');
+
+/** Tags a routed 2026 request with the capabilities its client declared (in-process only). */
+export function withCapabilities(request: JsonRpcRequest, capabilities: JsonObject): void {
+  Object.defineProperty(request, CAPABILITIES, { value: capabilities, enumerable: false });
+}
+
+/** The capabilities a routed 2026 request's client declared, if it is one. */
+export function capabilitiesOf(request: JsonRpcRequest): JsonObject | undefined {
+  return (request as { [CAPABILITIES]?: JsonObject })[CAPABILITIES];
+}
+
+/** One message of a routed request, as a 2026 client is to see it (a response under `clientId`). */
 export function toModern(
   message: JsonRpcMessage,
   method: string,
   serverInfo: Implementation,
+  clientId?: RequestId,
 ): JsonRpcMessage {
   if ('method' in message) return message;
-  if ('error' in message) {
-    return message.error.code === RESOURCE_NOT_FOUND
-      ? { ...message, error: { ...message.error, code: INVALID_PARAMS } }
-      : message;
+  const withId = clientId === undefined ? message : { ...message, id: clientId };
+  if ('error' in withId) {
+    return withId.error.code === RESOURCE_NOT_FOUND
+      ? { ...withId, error: { ...withId.error, code: INVALID_PARAMS } }
+      : withId;
   }
+  message = withId;
   const result: JsonObject = { ...message.result };
   if (result.resultType === undefined) result.resultType = 'complete';
   if (method === 'resources/read' && result.resultType === 'complete') {
@@ -96,7 +112,8 @@ export function tagged(
 }
 
 /**
- * A routed request's outcome as a 2026 client sees it: every message through `toModern`, and a
+ * A routed request's outcome as a 2026 client sees it: every message through `toModern` (answers
+ * under the client's own id), and a
  * list result first through `decorateList` (its cache hint). The mapped stream passes `return()`
  * straight through, so a client that closes its stream still cancels the request.
  */
@@ -104,6 +121,7 @@ export async function modernOutcome(
   outcome: Outcome,
   method: string,
   serverInfo: Implementation,
+  clientId: RequestId,
   decorateList: (result: JsonObject) => Promise<JsonObject>,
 ): Promise<Outcome> {
   if (outcome.kind === 'response') {
@@ -115,10 +133,11 @@ export async function modernOutcome(
           { ...message, result: await decorateList(message.result) },
           method,
           serverInfo,
+          clientId,
         ) as typeof message,
       };
     }
-    return { kind: 'response', message: toModern(message, method, serverInfo) as typeof message };
+    return { kind: 'response', message: toModern(message, method, serverInfo, clientId) as typeof message };
   }
   if (outcome.kind !== 'stream') return outcome;
   const source = outcome.messages[Symbol.asyncIterator]();
@@ -126,7 +145,7 @@ export async function modernOutcome(
     [Symbol.asyncIterator]: () => ({
       next: async () => {
         const next = await source.next();
-        return next.done ? next : { done: false, value: toModern(next.value, method, serverInfo) };
+        return next.done ? next : { done: false, value: toModern(next.value, method, serverInfo, clientId) };
       },
       return: async () => (await source.return?.()) ?? { done: true, value: undefined },
     }),

@@ -19,9 +19,11 @@
  */
 import type { Lease, MultiTierPoolManager, ReadyContext, ReadyHook } from '@switchyard/multi-tier';
 import type { Implementation } from '../aggregate/initialize.ts';
+import { ModernChannel } from '../era/bridge/modern-channel.ts';
 import { INTERNAL_ERROR } from '../jsonrpc/codes.ts';
 import { errorResponse } from '../jsonrpc/responses.ts';
 import {
+  isJsonObject,
   isRequestId,
   JSONRPC_VERSION,
   type JsonRpcMessage,
@@ -29,7 +31,7 @@ import {
   type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/types.ts';
-import { backendHandshake, type HandshakeTransport } from './handshake.ts';
+import { type BackendEraSetting, backendHandshake, type HandshakeTransport } from './handshake.ts';
 import type { AcquireOptions, BackendHandshake, TierPort, WorkerChannel, WorkerLease } from './port.ts';
 
 type ReadyWorker = Parameters<ReadyHook>[0];
@@ -66,7 +68,7 @@ function handshakeTransportOf(worker: ReadyWorker): HandshakeTransport {
     };
   }
   return {
-    request: (method, params) => worker.request(method, params),
+    request: (method, params, options) => worker.request(method, params, options),
     notify: (method) => worker.post({ jsonrpc: JSONRPC_VERSION, method }),
   };
 }
@@ -125,6 +127,13 @@ class LeasedChannel implements WorkerChannel {
     if (lease.worker.kind === 'process') lease.post(message as Parameters<Lease['post']>[0]);
   }
 
+  /** Writes a message on a process worker's wire, outside the request queue (long-lived listens). */
+  post(message: JsonRpcMessage): void {
+    const lease = this.leases.values().next().value;
+    if (!lease || this.closedReason !== undefined || lease.worker.kind !== 'process') return;
+    lease.post(message as Parameters<Lease['post']>[0]);
+  }
+
   onMessage(listener: (m: JsonRpcMessage) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -152,17 +161,45 @@ class LeasedChannel implements WorkerChannel {
 export class MultiTierPort implements TierPort {
   private manager: Manager | undefined;
   private readonly handshakes = new Map<string, BackendHandshake>();
-  private readonly channels = new Map<string, LeasedChannel>();
+  private readonly channels = new Map<string, { leased: LeasedChannel; facade: WorkerChannel }>();
+  /** The era each backend was found to speak (by its first worker's handshake). */
+  private readonly eras = new Map<string, 'legacy' | 'modern'>();
 
   /** `clientInfo`: how the gateway introduces itself to backends. */
   constructor(private readonly clientInfo: Implementation) {}
 
-  /** The `ready` hook to give every backend spec: the MCP handshake, once per worker. */
-  readonly readyHook: ReadyHook = async (worker: ReadyWorker, context: ReadyContext) => {
-    const handshake = await backendHandshake(handshakeTransportOf(worker), this.clientInfo);
-    this.handshakes.set(key(context.backend, context.workerId), handshake);
-    return handshake;
-  };
+  /** The `ready` hook of a 2025-era backend: `initialize`, once per worker. */
+  readonly readyHook: ReadyHook = this.readyHookFor('2025');
+
+  /**
+   * The `ready` hook to give a backend spec: the opening exchange in the configured era, once per
+   * worker. With `auto` the first worker finds out (`server/discover`, else `initialize`) and the
+   * backend's later workers go straight to that era. Thread workers (module backends) speak 2025.
+   */
+  readyHookFor(era: BackendEraSetting): ReadyHook {
+    return async (worker: ReadyWorker, context: ReadyContext) => {
+      const known = this.eras.get(context.backend);
+      const effective: BackendEraSetting =
+        worker.kind === 'thread'
+          ? '2025'
+          : era === 'auto' && known
+            ? known === 'modern'
+              ? '2026'
+              : '2025'
+            : era;
+      const handshake = await backendHandshake(handshakeTransportOf(worker), this.clientInfo, {
+        era: effective,
+      });
+      this.eras.set(context.backend, handshake.era ?? 'legacy');
+      this.handshakes.set(key(context.backend, context.workerId), handshake);
+      return handshake;
+    };
+  }
+
+  /** The era a backend speaks, once one of its workers has been made ready. */
+  eraOf(backend: string): 'legacy' | 'modern' | undefined {
+    return this.eras.get(backend);
+  }
 
   /**
    * The manager to lease from (built with `readyHook` in its backends). What a worker sends on
@@ -171,11 +208,11 @@ export class MultiTierPort implements TierPort {
   use(manager: Manager): this {
     this.manager = manager;
     manager.on('worker-message', (e) =>
-      this.channels.get(key(e.backend, e.workerId))?.emit(e.message as JsonRpcMessage),
+      this.channels.get(key(e.backend, e.workerId))?.leased.emit(e.message as JsonRpcMessage),
     );
-    manager.on('worker-died', (e) => this.channels.get(key(e.backend, e.workerId))?.close(e.detail));
+    manager.on('worker-died', (e) => this.channels.get(key(e.backend, e.workerId))?.leased.close(e.detail));
     manager.on('worker-stopped', (e) =>
-      this.channels.get(key(e.backend, e.workerId))?.close(`stopped (${e.reason})`),
+      this.channels.get(key(e.backend, e.workerId))?.leased.close(`stopped (${e.reason})`),
     );
     return this;
   }
@@ -188,24 +225,44 @@ export class MultiTierPort implements TierPort {
     const lease = await this.manager.acquire(backend, acquireOptions);
     const id = key(backend, lease.workerId);
     let channel = this.channels.get(id);
-    if (!channel || channel.isClosed) {
-      channel = new LeasedChannel(id, this.handshakes.get(id));
-      this.channels.set(id, channel);
-      const made = channel;
-      made.onClose(() => {
+    if (!channel || channel.leased.isClosed) {
+      const handshake = this.handshakes.get(id);
+      const leased = new LeasedChannel(id, handshake);
+      const made = { leased, facade: this.facadeOf(leased, handshake) };
+      channel = made;
+      this.channels.set(id, made);
+      leased.onClose(() => {
         if (this.channels.get(id) === made) this.channels.delete(id);
         this.handshakes.delete(id);
       });
     }
-    channel.add(lease);
     const held = channel;
+    held.leased.add(lease);
     return {
-      worker: held,
+      worker: held.facade,
       release: () => {
-        held.remove(lease);
+        held.leased.remove(lease);
         lease.release();
       },
     };
+  }
+
+  /** A 2026 worker is spoken to through the bridge that makes it look like a 2025 one. */
+  private facadeOf(leased: LeasedChannel, handshake: BackendHandshake | undefined): WorkerChannel {
+    if (handshake?.era !== 'modern') return leased;
+    const capabilities = handshake.result.capabilities ?? {};
+    const listChanged = (name: string) => {
+      const c = capabilities[name];
+      return isJsonObject(c) && c.listChanged === true;
+    };
+    return new ModernChannel(leased, {
+      clientInfo: this.clientInfo,
+      listChanges: {
+        tools: listChanged('tools'),
+        prompts: listChanged('prompts'),
+        resources: listChanged('resources'),
+      },
+    });
   }
 
   async endSession(session: string): Promise<void> {

@@ -8,14 +8,35 @@
  * the first time a lease on that worker is handed to it: a tier manager whose `ready` hook already
  * did it reports so through `initialized` and the coordinator does not repeat it.
  */
-import type { JsonRpcMessage } from '../jsonrpc/types.ts';
+import type { JsonObject, JsonRpcMessage } from '../jsonrpc/types.ts';
+
+/**
+ * On a server-to-client request a channel makes up (a 2026 backend's `input_required`, turned into
+ * a request), the wire id of the request it belongs to: not serialised, read in-process only.
+ */
+export const RELATED_REQUEST: unique symbol = Symbol('switchyard.relatedRequest');
+
+/** On such a made-up request, the key the backend gave it in its `inputRequests`. */
+export const INPUT_KEY: unique symbol = Symbol('switchyard.inputKey');
+
+/** What a channel may want to know of the client a request is sent for. */
+export interface SendContext {
+  /** The capabilities the client declared (2026 backends are told them in each request's `_meta`). */
+  clientCapabilities?: JsonObject;
+}
 
 /** One backend worker, as a message pipe. */
 export interface WorkerChannel {
   /** Unique among all live and past workers of the manager. */
   readonly id: string;
   /** Sends one message (request, notification or response) to the worker. */
-  send(message: JsonRpcMessage): void;
+  send(message: JsonRpcMessage, context?: SendContext): void;
+  /**
+   * Writes one message to the worker outside the request path (no queue, no timeout, no answer
+   * expected): how a long-lived `subscriptions/listen` is opened. Absent where the channel has no
+   * such path.
+   */
+  post?(message: JsonRpcMessage): void;
   /** Every message the worker sends; returns the unsubscribe function. */
   onMessage(listener: (message: JsonRpcMessage) => void): () => void;
   /** Called once when the worker is gone (exit, crash, stop), with a reason a person can read. */
@@ -27,6 +48,8 @@ export interface WorkerChannel {
 /** What the handshake with one worker gave. */
 export interface BackendHandshake {
   protocolVersion: string;
+  /** `modern`: the worker speaks 2026-07-28 (`server/discover`, no session). Default `legacy`. */
+  era?: 'legacy' | 'modern';
   /** The worker's whole `initialize` result. */
   result: { capabilities?: Record<string, unknown>; instructions?: string; [key: string]: unknown };
 }

@@ -12,7 +12,7 @@ import { MessageStream } from './message-stream.ts';
 export interface InFlight {
   worker?: BackendWorker;
   /** Ends it for the client at once (cancel, session close, timeout), with `message` if given. */
-  abandon(outcome: 'cancelled' | 'timeout', reason: string, message?: JsonRpcResponse): void;
+  abandon(outcome: 'cancelled' | 'timeout' | 'rejected', reason: string, message?: JsonRpcResponse): void;
 }
 
 export interface FrontSession {
