@@ -247,6 +247,92 @@ describe('a 2026-only backend behind the gateway', () => {
   });
 });
 
+/** Reads SSE `data:` messages from a response until `done` says so (or 5 s pass). */
+async function readEvents(
+  response: Response,
+  done: (messages: Record<string, unknown>[]) => boolean,
+): Promise<Record<string, unknown>[]> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const messages: Record<string, unknown>[] = [];
+  let buffer = '';
+  const deadline = Date.now() + 5_000;
+  while (!done(messages) && Date.now() < deadline) {
+    const chunk = await within(reader.read(), 5_000, 'an SSE event');
+    if (chunk.done) break;
+    buffer += decoder.decode(chunk.value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of event.split('\n'))
+        if (line.startsWith('data: ')) messages.push(JSON.parse(line.slice(6)));
+      end = buffer.indexOf('\n\n');
+    }
+  }
+  await reader.cancel();
+  return messages;
+}
+
+describe('subscriptions/listen of a 2026 client', () => {
+  it('delivers a backend’s resource updates for the URIs it watches, and list changes, tagged with its id', {
+    timeout: 20_000,
+  }, async () => {
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const listening = await fetch(gw.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'watch-1',
+        method: 'subscriptions/listen',
+        params: {
+          _meta: meta,
+          notifications: {
+            toolsListChanged: true,
+            resourceSubscriptions: ['modern://counter', 'nowhere://x'],
+          },
+        },
+      }),
+    });
+    expect(listening.status).toBe(200);
+    const legacy = await connectClient(gw.url);
+    const events = readEvents(
+      listening,
+      (ms) =>
+        ms.some((m) => m.method === 'notifications/resources/updated') &&
+        ms.some((m) => m.method === 'notifications/tools/list_changed'),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    await legacy.callTool({ name: 'modern__bump', arguments: {} });
+    await legacy.callTool({ name: 'modern__grow', arguments: { name: 'listened' } });
+    const messages = await events;
+    const ack = messages[0] as {
+      method: string;
+      params: { notifications: unknown; _meta: Record<string, unknown> };
+    };
+    expect(ack.method).toBe('notifications/subscriptions/acknowledged');
+    // The unknown URI is not honoured; the watched one is.
+    expect(ack.params.notifications).toEqual({
+      toolsListChanged: true,
+      resourceSubscriptions: ['modern://counter'],
+    });
+    const update = messages.find((m) => m.method === 'notifications/resources/updated') as {
+      params: { uri: string; _meta: Record<string, unknown> };
+    };
+    expect(update.params.uri).toBe('modern://counter');
+    expect(update.params._meta['io.modelcontextprotocol/subscriptionId']).toBe('watch-1');
+  });
+});
+
 describe('era in the config', () => {
   it('era 2025 on a 2026-only backend: the backend fails to start with a reason naming its answer', {
     timeout: 30_000,

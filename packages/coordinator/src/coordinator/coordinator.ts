@@ -58,17 +58,16 @@ import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './ba
 import type { BackendWorker } from './backend-worker.ts';
 import { ClientSink } from './client-sink.ts';
 import { InputParking } from './input-parking.ts';
-import { MessageStream } from './message-stream.ts';
+import { Listens } from './listens.ts';
+import type { MessageStream } from './message-stream.ts';
 import {
   capabilitiesOf,
-  listenFilter,
   MODERN_CLIENT_METHODS,
   MRTR_METHODS,
   modernOutcome,
-  tagged,
   withCapabilities,
 } from './modern.ts';
-import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
+import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import type { TierPort, WorkerLease } from './port.ts';
 import {
   defaultRandomBytes,
@@ -176,11 +175,7 @@ export class MCPCoordinator {
   /** 2026 calls waiting for the client's input. */
   private readonly parking: InputParking;
   /** Open `subscriptions/listen` streams of 2026 clients. */
-  private readonly listeners = new Set<{
-    methods: ReadonlySet<string>;
-    push(method: string): void;
-    end(): void;
-  }>();
+  private readonly listens = new Listens();
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.naming = new Naming({
@@ -323,7 +318,7 @@ export class MCPCoordinator {
       this.audit(session, request.method, null, null, started, 'ok');
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
-    if (request.method === 'subscriptions/listen') return this.listen(request);
+    if (request.method === 'subscriptions/listen') return this.listen(session, request);
     // Independent clients share a stand-in session and may reuse ids: inside, each request has
     // an id of its own and carries its own capabilities; its answers go out under the client's id.
     const routed: JsonRpcRequest = { ...request, id: `modern-${++this.modernSeq}` };
@@ -370,17 +365,34 @@ export class MCPCoordinator {
     }) as unknown as JsonObject;
   }
 
-  /** `subscriptions/listen`: an open stream of the list changes asked for, each tagged with the subscription id. */
-  private listen(request: JsonRpcRequest): Outcome {
-    const { honoured, methods } = listenFilter(request.params);
-    const stream = new MessageStream<JsonRpcMessage>(() => this.listeners.delete(listener));
-    const listener = {
-      methods,
-      push: (method: string) => stream.push(tagged(method, request.id)),
-      end: () => stream.end(),
-    };
-    this.listeners.add(listener);
-    stream.push(tagged('notifications/subscriptions/acknowledged', request.id, { notifications: honoured }));
+  /** A 2026 `subscriptions/listen`: list changes, and resources subscribed on their backends. */
+  private async listen(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
+    const resubscribe = (
+      method: 'resources/subscribe' | 'resources/unsubscribe',
+      backend: string,
+      uri: string,
+    ) =>
+      finalResponse(
+        this.route(
+          session,
+          { jsonrpc: JSONRPC_VERSION, id: `listen-${++this.modernSeq}`, method, params: { uri } },
+          backend,
+          { uri },
+          this.now(),
+        ),
+      );
+    const stream = await this.listens.listen(session.id, request.id, request.params, {
+      subscribe: async (frontUri) => {
+        const owner = await this.resolveUri(session, frontUri);
+        if (!owner) return undefined;
+        const answer = await resubscribe('resources/subscribe', owner.backend, owner.uri);
+        return answer && 'result' in answer ? subscriptionKey(owner.backend, owner.uri) : undefined;
+      },
+      unsubscribe: (key) => {
+        const [backend = '', uri = ''] = key.split('\u0000');
+        void resubscribe('resources/unsubscribe', backend, uri).catch((e) => this.options.onError?.(e));
+      },
+    });
     return { kind: 'stream', messages: stream };
   }
 
@@ -421,8 +433,7 @@ export class MCPCoordinator {
   /** Closes every session. The tier manager is the caller's to stop. */
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const listener of this.listeners) listener.end();
-    this.listeners.clear();
+    this.listens.endAll();
     const all = [...this.sessions.all()];
     await Promise.all(all.map((s) => this.closeSession(s.id, s.principal)));
   }
@@ -896,6 +907,7 @@ export class MCPCoordinator {
       message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
         ? subscriptionKey(backend, message.params.uri)
         : undefined;
+    if (updated !== undefined) this.listens.resourceUpdated(updated, message.params ?? {});
     for (const session of this.sessions.all()) {
       if (session.era === 'modern') continue;
       const frontUri = updated === undefined ? undefined : session.subscriptions.get(updated);
@@ -911,9 +923,7 @@ export class MCPCoordinator {
   /** Tells every 2025 session and every 2026 listener that asked: these lists changed. */
   private announceListChanges(kinds: readonly ListKind[]): void {
     const methods = new Set(kinds.map((k) => LIST_CHANGED[k]));
-    for (const listener of this.listeners) {
-      for (const method of methods) if (listener.methods.has(method)) listener.push(method);
-    }
+    this.listens.listChanged(methods);
     for (const session of this.sessions.all()) {
       if (session.era === 'modern') continue;
       for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });

@@ -1,0 +1,106 @@
+/**
+ * The open `subscriptions/listen` streams of 2026 clients (basic/patterns/subscriptions): which
+ * list changes each asked for, and which resources it watches. A watched resource is subscribed on
+ * its backend (through the stand-in session of the client's affinity key) once however many
+ * listens watch it, and unsubscribed when the last of them closes. The acknowledgement is the
+ * first message of a stream and names what will be sent: list changes asked for, and the
+ * resources whose backend took the subscription.
+ */
+
+import type { JsonRpcMessage } from '../jsonrpc/types.ts';
+import { isJsonObject, type JsonObject, type RequestId } from '../jsonrpc/types.ts';
+import { MessageStream } from './message-stream.ts';
+import { listenFilter, tagged } from './modern.ts';
+
+/** One watched resource: the backend's key (`backend` + its URI) and the client's URI. */
+export interface Watched {
+  key: string;
+  frontUri: string;
+}
+
+export interface ListenHooks {
+  /** Subscribes `uri` on its backend; the key to match its updates by, or undefined (refused). */
+  subscribe(uri: string): Promise<string | undefined>;
+  unsubscribe(key: string): void;
+}
+
+interface Listener {
+  session: string;
+  hooks: ListenHooks;
+  methods: ReadonlySet<string>;
+  watched: Watched[];
+  stream: MessageStream<JsonRpcMessage>;
+  id: RequestId;
+}
+
+export class Listens {
+  private readonly open = new Set<Listener>();
+  /** How many open listens watch each `session` + key. */
+  private readonly refs = new Map<string, number>();
+
+  /** Opens a stream for the listen request `id` of (stand-in) `session` with these `params`. */
+  async listen(
+    session: string,
+    id: RequestId,
+    params: JsonObject | undefined,
+    hooks: ListenHooks,
+  ): Promise<MessageStream<JsonRpcMessage>> {
+    const { honoured, methods } = listenFilter(params);
+    const asked = isJsonObject(params?.notifications)
+      ? params.notifications.resourceSubscriptions
+      : undefined;
+    const uris = Array.isArray(asked) ? asked.filter((u): u is string => typeof u === 'string') : [];
+    const watched: Watched[] = [];
+    for (const frontUri of new Set(uris)) {
+      const key = await hooks.subscribe(frontUri);
+      if (key === undefined) continue;
+      watched.push({ key, frontUri });
+      this.refs.set(`${session}\u0000${key}`, (this.refs.get(`${session}\u0000${key}`) ?? 0) + 1);
+    }
+    if (watched.length > 0) honoured.resourceSubscriptions = watched.map((w) => w.frontUri);
+    const stream: MessageStream<JsonRpcMessage> = new MessageStream<JsonRpcMessage>(() =>
+      this.close(listener),
+    );
+    const listener: Listener = { session, hooks, methods, watched, stream, id };
+    this.open.add(listener);
+    stream.push(tagged('notifications/subscriptions/acknowledged', id, { notifications: honoured }));
+    return stream;
+  }
+
+  /** Lists changed: every listen that asked for these methods hears it. */
+  listChanged(methods: ReadonlySet<string>): void {
+    for (const l of this.open) {
+      for (const method of methods) if (l.methods.has(method)) l.stream.push(tagged(method, l.id));
+    }
+  }
+
+  /** A backend's resource changed (`key`: backend + its URI). */
+  resourceUpdated(key: string, params: JsonObject): void {
+    for (const l of this.open) {
+      for (const w of l.watched) {
+        if (w.key === key)
+          l.stream.push(tagged('notifications/resources/updated', l.id, { ...params, uri: w.frontUri }));
+      }
+    }
+  }
+
+  /** The gateway stops: every stream ends. */
+  endAll(): void {
+    for (const l of [...this.open]) l.stream.end();
+    this.open.clear();
+  }
+
+  private close(listener: Listener): void {
+    if (!this.open.delete(listener)) return;
+    for (const w of listener.watched) {
+      const ref = `${listener.session}\u0000${w.key}`;
+      const left = (this.refs.get(ref) ?? 1) - 1;
+      if (left > 0) {
+        this.refs.set(ref, left);
+        continue;
+      }
+      this.refs.delete(ref);
+      listener.hooks.unsubscribe(w.key);
+    }
+  }
+}
