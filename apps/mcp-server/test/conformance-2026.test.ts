@@ -32,8 +32,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '2025 backend\'s elicitation/create itself ("elicitation_create_<id>")',
   'json-schema-2020-12':
     'not scored (pending): the fixture has no json_schema_2020_12_tool (an SDK v1 zod tool cannot carry a raw 2020-12 schema)',
-  'http-custom-header-server-validation':
-    'not scored (pending): the fixture has no tool with x-mcp-header annotations',
   'tasks-lifecycle': TASKS_EXTENSION,
   'tasks-capability-negotiation': TASKS_EXTENSION,
   'tasks-wire-fields': TASKS_EXTENSION,

@@ -168,6 +168,7 @@ export class McpFront {
     const outcome = await this.options.coordinator.handleModern(message, {
       principal: caller.principal,
       affinityKey,
+      header: (name) => request.headers.get(name),
     });
     return this.answer(outcome, false, undefined, request.signal);
   }

@@ -22,6 +22,7 @@ import {
   PROTOCOL_VERSION_META_KEY,
   requestMeta,
 } from '../era/modern/meta-keys.ts';
+import { checkParamHeaders } from '../era/modern/param-headers.ts';
 import { isCoordinatorError, isDuplicateRequestIdError, isInvalidCursorError } from '../errors.ts';
 import {
   INTERNAL_ERROR,
@@ -62,6 +63,7 @@ import { Listens } from './listens.ts';
 import type { MessageStream } from './message-stream.ts';
 import {
   capabilitiesOf,
+  headersOf,
   MODERN_CLIENT_METHODS,
   MRTR_METHODS,
   modernOutcome,
@@ -322,7 +324,7 @@ export class MCPCoordinator {
     // Independent clients share a stand-in session and may reuse ids: inside, each request has
     // an id of its own and carries its own capabilities; its answers go out under the client's id.
     const routed: JsonRpcRequest = { ...request, id: `modern-${++this.modernSeq}` };
-    withCapabilities(routed, meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject);
+    withCapabilities(routed, meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject, context.header);
     const requestState = request.params?.requestState;
     const outcome =
       typeof requestState === 'string' && MRTR_METHODS.has(request.method)
@@ -583,8 +585,18 @@ export class MCPCoordinator {
     }
     // A tool that says it is read-only or idempotent may be tried again on another worker.
     const listed = (
-      merged.result[spec.field] as { name: string; annotations?: JsonObject }[] | undefined
+      merged.result[spec.field] as
+        | { name: string; annotations?: JsonObject; inputSchema?: unknown }[]
+        | undefined
     )?.find((t) => t.name === name);
+    const header = headersOf(request);
+    if (header && request.method === 'tools/call') {
+      const rejected = checkParamHeaders(request.id, listed?.inputSchema, request.params?.arguments, header);
+      if (rejected) {
+        fail(rejected.response);
+        return { kind: 'response', message: rejected.response, httpStatus: rejected.httpStatus };
+      }
+    }
     const retrySafe =
       request.method === 'tools/call' &&
       (listed?.annotations?.readOnlyHint === true || listed?.annotations?.idempotentHint === true);

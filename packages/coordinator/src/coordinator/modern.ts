@@ -5,6 +5,7 @@
  * streams are tagged with their subscription id. Pure functions over messages.
  */
 import type { Implementation } from '../aggregate/initialize.ts';
+import type { HeaderGetter } from '../era/modern/headers.ts';
 import { SERVER_INFO_META_KEY, SUBSCRIPTION_ID_META_KEY } from '../era/modern/meta-keys.ts';
 import { INVALID_PARAMS, RESOURCE_NOT_FOUND } from '../jsonrpc/codes.ts';
 import {
@@ -39,15 +40,29 @@ export const MODERN_CLIENT_METHODS: ReadonlySet<string> = new Set([
 export const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 const CAPABILITIES: unique symbol = Symbol('switchyard.clientCapabilities');
+const HEADERS: unique symbol = Symbol('switchyard.headers');
 
-/** Tags a routed 2026 request with the capabilities its client declared (in-process only). */
-export function withCapabilities(request: JsonRpcRequest, capabilities: JsonObject): void {
+/**
+ * Tags a routed 2026 request (in-process only) with the capabilities its client declared and,
+ * over HTTP, its headers (`Mcp-Param-*` are checked against the tool's schema when it is routed).
+ */
+export function withCapabilities(
+  request: JsonRpcRequest,
+  capabilities: JsonObject,
+  header?: HeaderGetter,
+): void {
   Object.defineProperty(request, CAPABILITIES, { value: capabilities, enumerable: false });
+  if (header) Object.defineProperty(request, HEADERS, { value: header, enumerable: false });
 }
 
 /** The capabilities a routed 2026 request's client declared, if it is one. */
 export function capabilitiesOf(request: JsonRpcRequest): JsonObject | undefined {
   return (request as { [CAPABILITIES]?: JsonObject })[CAPABILITIES];
+}
+
+/** The HTTP headers of a routed 2026 request, if it came over HTTP. */
+export function headersOf(request: JsonRpcRequest): HeaderGetter | undefined {
+  return (request as { [HEADERS]?: HeaderGetter })[HEADERS];
 }
 
 /** One message of a routed request, as a 2026 client is to see it (a response under `clientId`). */
@@ -128,7 +143,7 @@ export async function modernOutcome(
     const message = outcome.message;
     if ('result' in message && method.endsWith('/list')) {
       return {
-        kind: 'response',
+        ...outcome,
         message: toModern(
           { ...message, result: await decorateList(message.result) },
           method,
@@ -137,7 +152,7 @@ export async function modernOutcome(
         ) as typeof message,
       };
     }
-    return { kind: 'response', message: toModern(message, method, serverInfo, clientId) as typeof message };
+    return { ...outcome, message: toModern(message, method, serverInfo, clientId) as typeof message };
   }
   if (outcome.kind !== 'stream') return outcome;
   const source = outcome.messages[Symbol.asyncIterator]();

@@ -34,6 +34,8 @@ export interface ModernContext {
   principal: string | null;
   /** What keeps this client's requests on one worker of a shared backend (see `affinity.key`); `null`: nothing. */
   affinityKey: string | null;
+  /** The request's HTTP headers by name (case-insensitive), when it came over HTTP: `Mcp-Param-*` are checked. */
+  header?: (name: string) => string | null;
 }
 
 /** The response a stream ends with, or `undefined` when it ended without one (cancelled). */

@@ -17,8 +17,8 @@ export interface ModernRejection {
   response: JsonRpcErrorResponse;
 }
 
-/** The standard headers this revision defines, as the spec spells them. */
-export type StandardHeader = 'MCP-Protocol-Version' | 'Mcp-Method' | 'Mcp-Name';
+/** The headers this revision defines (standard, and those a tool's `x-mcp-header` names), as the spec spells them. */
+export type StandardHeader = 'MCP-Protocol-Version' | 'Mcp-Method' | 'Mcp-Name' | `Mcp-Param-${string}`;
 
 /** What is wrong with one header. */
 export type HeaderProblem = 'missing' | 'mismatch' | 'invalid';
