@@ -1,7 +1,8 @@
 /**
  * The MCP Inspector's CLI (`@modelcontextprotocol/inspector`, `mcp-inspector --cli`) against the
  * gateway: a real third-party client, run by Node 20 as a child process with a bounded time, its
- * JSON output parsed. Backends: the real server-everything (stdio, under Bun) and the builtin module.
+ * JSON output parsed. Backends: the real server-everything (stdio, under Bun), the builtin module
+ * and a 2026-only stdio server (the v2-SDK fixture `modern-server.ts`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ import {
   within,
 } from './support/third-party.ts';
 
+const MODERN = new URL('../../../tooling/fixtures/mcp/modern-server.ts', import.meta.url).pathname;
+
 let gw: SharedGateway;
 let home: string;
 
@@ -26,6 +29,7 @@ beforeAll(async () => {
     mcpServers: {
       everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], tier: 'hot' },
       builtin: { module: BUILTIN, tier: 'hot' },
+      modern: { command: process.execPath, args: [MODERN], tier: 'hot' },
     },
   }));
   // The Inspector keeps a catalog and secrets under ~/.mcp-inspector: keep them in the run's dir.
@@ -108,6 +112,23 @@ describe('MCP Inspector CLI (Node 20) through the gateway', () => {
       expect(out.code, out.stderr).toBe(0);
       expect(out.json).toMatchObject({ result: { content: [{ type: 'text', text: era }] } });
       expect((out.json as { result: { isError?: boolean } }).result.isError).toBeFalsy();
+    });
+  }
+
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`--protocol-era ${era}: calls a tool of the 2026-only backend`, { timeout: 40_000 }, async () => {
+      const out = await inspector([
+        '--protocol-era',
+        era,
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'modern__echo',
+        '--tool-arg',
+        `text=${era} to 2026`,
+      ]);
+      expect(out.code, out.stderr).toBe(0);
+      expect(out.json).toMatchObject({ result: { content: [{ type: 'text', text: `${era} to 2026` }] } });
     });
   }
 
