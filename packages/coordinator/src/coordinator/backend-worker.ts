@@ -31,6 +31,10 @@ export interface CallSink {
   closed(reason: string): void;
   /** A request of the worker's own (sampling, elicitation, roots) made while this request runs. */
   serverRequest?(message: JsonRpcRequest): void;
+  /** The request stands alone (a 2026 client's): it is not to be confused with others of its session. */
+  exclusive?: boolean;
+  /** The request waits for its client's input (2026): a new request of the worker is not its. */
+  isParked?(): boolean;
 }
 
 export interface WorkerEvents {
@@ -171,7 +175,8 @@ export class BackendWorker {
    * A server-to-client request. When the channel made it (a 2026 backend's `input_required`) it
    * names its call and goes to that call's sink. Otherwise nothing on the wire says which client
    * request caused it, so it goes to the newest request in flight when exactly one front session
-   * has requests in flight on this worker (always so for a per-session worker); otherwise the
+   * has requests in flight on this worker (always so for a per-session worker; a 2026 request counts
+   * as a session of its own, and one parked for its client's input does not count); otherwise the
    * worker is told it cannot be relayed.
    */
   private receiveRequest(message: JsonRpcRequest): void {
@@ -187,8 +192,10 @@ export class BackendWorker {
       owner.sink.serverRequest(message);
       return;
     }
-    const waiting = [...this.sinks.values()].filter((e) => e.session !== INTERNAL && e.sink.serverRequest);
-    const sessions = new Set(waiting.map((e) => e.session));
+    const waiting = [...this.sinks.values()].filter(
+      (e) => e.session !== INTERNAL && e.sink.serverRequest && !e.sink.isParked?.(),
+    );
+    const sessions = new Set<unknown>(waiting.map((e) => (e.sink.exclusive ? e.sink : e.session)));
     const newest = waiting.at(-1);
     if (sessions.size === 1 && newest?.sink.serverRequest) {
       newest.sink.serverRequest(message);

@@ -818,6 +818,8 @@ export class MCPCoordinator {
                       inflight.abandon('timeout', 'the client did not come back with the input'),
                     )
                   : this.relayToClient(session, worker, sink.stream, m),
+              exclusive: session.era === 'modern',
+              isParked: () => sink.parkedAs !== undefined,
             },
             { clientCapabilities },
           );
