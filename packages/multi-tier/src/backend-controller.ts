@@ -225,13 +225,19 @@ export class BackendController {
   #acquireShared(session: string | undefined, wait: WaitOptions): Promise<Lease> {
     let r = session === undefined ? undefined : this.#affinity.get(session);
     if (r && !r.live) {
-      this.#affinity.delete(session!);
+      this.#unbind(session!);
       r = undefined;
     }
     if (!r) {
       let starting: Replica | undefined;
+      // The least busy ready worker; among equals, the one fewest sessions are bound to (a
+      // session's first request holds its lease only an instant, so leases alone tie).
       for (const c of this.#replicas) {
-        if (c.state === 'ready' && (!r || c.leases < r.leases)) r = c;
+        if (
+          c.state === 'ready' &&
+          (!r || c.leases < r.leases || (c.leases === r.leases && c.affine < r.affine))
+        )
+          r = c;
         if (c.state === 'starting' && !starting) starting = c;
       }
       const perWorker = this.spec.concurrency ?? (this.spec.source.kind === 'process' ? 16 : 4);
@@ -242,8 +248,20 @@ export class BackendController {
       r ??= starting ?? this.#start('demand', true);
     }
     if (!r) throw new BackendAtCapacityError(this.name, this.spec.max);
-    if (session !== undefined) this.#affinity.set(session, r);
+    if (session !== undefined && this.#affinity.get(session) !== r) {
+      this.#unbind(session);
+      this.#affinity.set(session, r);
+      r.affine++;
+    }
     return this.#leaseOrWait(r, session, wait);
+  }
+
+  /** `session` no longer has affinity to its worker. */
+  #unbind(session: string): void {
+    const bound = this.#affinity.get(session);
+    if (!bound) return;
+    this.#affinity.delete(session);
+    bound.affine--;
   }
 
   #acquirePerSession(session: string | undefined, wait: WaitOptions): Promise<Lease> {
@@ -324,7 +342,7 @@ export class BackendController {
 
   /** The session is over: forget its affinity; stop its own worker (after its last lease). */
   endSession(session: string): void {
-    this.#affinity.delete(session);
+    this.#unbind(session);
     const b = this.#sessions.get(session);
     if (!b) return;
     this.#sessions.delete(session);
@@ -364,7 +382,7 @@ export class BackendController {
     this.#replicas.delete(r);
     if (r.session !== undefined && this.#sessions.get(r.session)?.replica === r)
       this.#sessions.delete(r.session);
-    for (const [s, bound] of this.#affinity) if (bound === r) this.#affinity.delete(s);
+    for (const [s, bound] of this.#affinity) if (bound === r) this.#unbind(s);
     this.#track(r.stop());
     this.#deps.events.emit({ type: 'worker-stopped', backend: this.name, workerId: r.id, reason });
   }
@@ -440,7 +458,7 @@ export class BackendController {
         });
       }
     }
-    for (const [s, b] of this.#affinity) if (b === r) this.#affinity.delete(s);
+    for (const [s, b] of this.#affinity) if (b === r) this.#unbind(s);
     const delay = this.#health.crashed(this.#deps.clock.now(), f.reason, f.stderrTail);
     if (delay !== undefined) this.#fail(this.#healthReason(), f.stderrTail, delay, f.cause);
     this.#reconcile(); // a hot backend replaces it at once

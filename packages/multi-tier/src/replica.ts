@@ -91,6 +91,8 @@ export class Replica {
   #exited: Promise<void> | undefined;
   /** Leases out now. */
   leases = 0;
+  /** Sessions with affinity to it (shared backends): the tie-breaker when leases are equal. */
+  affine = 0;
   /** The session it is bound to (per-session backends), from the moment it is claimed. */
   session: string | undefined;
   /** Its session ended: stop it once its last lease is released. */

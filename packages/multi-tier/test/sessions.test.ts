@@ -160,6 +160,29 @@ describe('shared backends', () => {
     rebound.release();
   });
 
+  it('spread new sessions over the workers when none is busy (each session’s first lease is brief)', async () => {
+    const m = make({ backends: { sh: fixture([], { tier: 'hot', replicas: { min: 2, max: 2 } }) } });
+    await m.manager.start();
+    const bound: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const l = await m.manager.acquire('sh', { session: `s${i}` });
+      bound.push(l.workerId);
+      l.release();
+    }
+    const counts = [...new Set(bound)].map((id) => bound.filter((b) => b === id).length);
+    expect(counts).toEqual([3, 3]);
+    // They alternate; ending s0, s2, s4 empties the first worker, so the next two sessions go there.
+    expect(bound).toEqual([bound[0], bound[1], bound[0], bound[1], bound[0], bound[1]]);
+    for (const s of ['s0', 's2', 's4']) m.manager.endSession(s);
+    const next = [];
+    for (const session of ['n1', 'n2']) {
+      const l = await m.manager.acquire('sh', { session });
+      next.push(l.workerId);
+      l.release();
+    }
+    expect(next).toEqual([bound[0], bound[0]]);
+  });
+
   it('share one start among concurrent acquires (one spawn)', async () => {
     const m = make({ backends: { w: fixture(['--ready-delay-ms', '200'], { tier: 'warm' }) } });
     const leases = await Promise.all(
