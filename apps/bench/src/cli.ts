@@ -6,16 +6,21 @@
  * `results/<date>-<commit>.md` (not with --dry).
  *
  * `bun src/cli.ts compare <a.json> <b.json>` — the figures present in both, A, B and B ÷ A.
+ *
+ * `bun src/cli.ts chart <results.json>` — SVG charts of its figures in `results/<date>-<commit>/`
+ * (a normal run draws them for the file it wrote).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { chartMain, writeCharts } from './charts/index.ts';
 import { compareMain, fmt } from './compare.ts';
 import type { BenchSuite, Figure } from './harness.ts';
 
 const args = process.argv.slice(2);
 if (args[0] === 'compare') process.exit(compareMain(args.slice(1)));
+if (args[0] === 'chart') process.exit(await chartMain(args.slice(1)));
 const quick = args.includes('--quick');
 const dry = args.includes('--dry');
 const wanted = args.filter((a) => !a.startsWith('--'));
@@ -27,7 +32,14 @@ for (const file of readdirSync(microDir).sort()) {
   const mod = (await import(join(microDir, file))) as { default: BenchSuite };
   suites.push(mod.default);
 }
-for (const entry of ['./e2e/index.ts', './tiers/index.ts', './sessions/index.ts', './overload/index.ts']) {
+for (const entry of [
+  './e2e/index.ts',
+  './idle/index.ts',
+  './openloop/index.ts',
+  './tiers/index.ts',
+  './sessions/index.ts',
+  './overload/index.ts',
+]) {
   suites.push(((await import(entry)) as { default: BenchSuite }).default);
 }
 const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
@@ -91,6 +103,8 @@ if (!dry) {
   }
   writeFileSync(md, `${summary.join('\n')}\n`);
   console.log(`\nresults written to ${out} and ${md}`);
+  console.log('\ncharts:');
+  await writeCharts(out, (line) => console.log(line));
 }
 
 function tryGit(gitArgs: string[]): string | undefined {

@@ -3,7 +3,7 @@
  * (`--quick --dry`: smallest sizes, no results file) and prints finite figures.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
@@ -50,6 +50,8 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     'switchyard builtin',
     'switchyard stdio ×1',
     'switchyard stdio ×2',
+    'switchyard cpu-stdio ×1',
+    'switchyard cpu-stdio ×2',
     'supergateway',
   ]) {
     const row = run.stdout
@@ -59,6 +61,7 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     expect(row, row).not.toContain('error:');
     expect(run.stdout).toContain(`| ${setup} throughput |`);
   }
+  expect(run.stdout).toContain('| cpu-stdio ×2 ÷ ×1 throughput |');
   expect(run.stdout).not.toMatch(/\| (NaN|Infinity|-Infinity) \|/);
   expect(run.stdout).not.toContain('results written to');
   // Its own servers and load generators are gone (the gateways' backends are checked by the suite).
@@ -104,6 +107,115 @@ test('the overload suite measures capacity and every load point with admission o
   for (const mode of ['on', 'off'])
     for (const pacer of ['even', 'autocannon'])
       for (const m of [1, 2, 3]) expect(out).toContain(`| admission ${mode} ${pacer} ${m}× goodput |`);
+});
+
+test('the idle suite reads the idle RSS of the floor and of the gateway', () => {
+  const out = runSuite('idle', 60_000, '| server | idle after start MB | idle after calls MB |');
+  for (const server of ['floor', 'switchyard builtin'])
+    for (const phase of ['idle RSS', 'RSS after calls']) expect(out).toContain(`| ${server} ${phase} |`);
+  expect(out).toContain('| switchyard builtin − floor idle RSS |');
+});
+
+test('the openloop suite measures the capacity, then every step of the sweep on both targets', () => {
+  const out = runSuite('openloop', 100_000, '| target | step | offered req/s | achieved 2xx/s |');
+  expect(out).toContain('| switchyard builtin capacity (closed loop) |');
+  for (const target of ['switchyard builtin', 'floor'])
+    for (const step of [25, 50, 75, 100])
+      for (const what of ['offered', 'achieved', 'p50', 'p99'])
+        expect(out).toContain(`| ${target} ${step}% ${what} |`);
+});
+
+/** Whether `xml` is well-formed as far as its tags go: every element closed, in order, one root. */
+function wellFormed(xml: string): boolean {
+  const stack: string[] = [];
+  let roots = 0;
+  for (const m of xml.matchAll(/<(\/?)([A-Za-z][\w:.-]*)((?:"[^"]*"|'[^']*'|[^'">])*?)(\/?)>/g)) {
+    const [, close, name, , selfClose] = m;
+    if (close) {
+      if (stack.pop() !== name) return false;
+    } else if (!selfClose) {
+      if (stack.length === 0) roots++;
+      stack.push(name!);
+    } else if (stack.length === 0) roots++;
+  }
+  return stack.length === 0 && roots === 1 && !/<(?![/A-Za-z?!])/.test(xml);
+}
+
+test('chart draws an SVG per chart whose suite the file has, and skips the others with a note', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-chart-'));
+  try {
+    const file = join(dir, '2026-01-01-abcdef0.json');
+    const setups = ['floor', 'sdk', 'switchyard builtin'];
+    writeFileSync(
+      file,
+      JSON.stringify({
+        date: '2026-01-01',
+        commit: 'abcdef0',
+        results: {
+          e2e: setups.flatMap((setup, i) => [
+            { name: `${setup} throughput`, value: 1000 * (3 - i), unit: 'req/s' },
+            { name: `${setup} latency p50`, value: 1 + i, unit: 'ms' },
+          ]),
+          tiers: ['stdio fixture', 'server-everything'].flatMap((server) =>
+            ['hot', 'warm', 'cold'].map((tier, i) => ({
+              name: `${server} ${tier} median`,
+              value: 10 ** i,
+              unit: 'ms',
+              spread: 1,
+            })),
+          ),
+          openloop: ['switchyard builtin', 'floor'].flatMap((target) =>
+            [25, 50].flatMap((step) => [
+              { name: `${target} ${step}% offered`, value: step * 10, unit: 'req/s' },
+              { name: `${target} ${step}% p50`, value: step / 10, unit: 'ms' },
+              { name: `${target} ${step}% p99`, value: step / 5, unit: 'ms' },
+            ]),
+          ),
+          idle: [],
+        },
+      }),
+    );
+    const run = spawnSync('bun', ['src/cli.ts', 'chart', file], { cwd: root, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('overload-latency: skipped (no overload suite in');
+    expect(run.stdout).toContain('idle-rss: skipped (idle: no');
+    const out = join(dir, '2026-01-01-abcdef0');
+    expect(readdirSync(out).sort()).toEqual([
+      'e2e-throughput.svg',
+      'openloop-latency.svg',
+      'tiers-start.svg',
+    ]);
+    for (const name of readdirSync(out)) {
+      const svg = readFileSync(join(out, name), 'utf8');
+      expect(svg.startsWith('<svg'), name).toBe(true);
+      expect(wellFormed(svg), name).toBe(true);
+    }
+    // One bar and one value label per setup, in the order the suite ran them.
+    const bars = readFileSync(join(out, 'e2e-throughput.svg'), 'utf8');
+    const rects = /<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/.exec(bars)?.[1] ?? '';
+    expect(rects.match(/<path /g)?.length).toBe(setups.length);
+    for (const label of [...setups, '3,000', '2,000', '1,000']) expect(bars).toContain(`>${label}</text>`);
+    // Six bars (2 servers × 3 tiers) and both servers in the legend.
+    const tiers = readFileSync(join(out, 'tiers-start.svg'), 'utf8');
+    const tierRects = /<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)<\/g>/.exec(tiers)?.[1] ?? '';
+    expect(tierRects.match(/<path /g)?.length).toBe(6);
+    for (const label of ['stdio fixture', 'server-everything', 'hot', 'warm', 'cold'])
+      expect(tiers).toContain(`>${label}</text>`);
+    // Four lines (2 targets × p50 / p99, one line mark each) and eight points.
+    const lines = readFileSync(join(out, 'openloop-latency.svg'), 'utf8');
+    expect(lines.match(/<g class="mark-line role-mark/g)?.length).toBe(4);
+    const points = /<g class="mark-symbol role-mark[^"]*"[^>]*>(.*?)<\/g>/.exec(lines)?.[1] ?? '';
+    expect(points.match(/<path /g)?.length).toBe(8);
+
+    const missing = spawnSync('bun', ['src/cli.ts', 'chart', join(dir, 'nope.json')], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('nope.json: cannot read it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('compare prints the figures of both files with B ÷ A, and refuses an unknown file', () => {

@@ -2,23 +2,32 @@
  * The e2e suite's load generator, run with `node` in its own process so it never shares an event
  * loop with the server it loads: `node driver.mjs '<json options>'`.
  *
- * Options: { url, body, headers, connections, warmupSeconds, durationSeconds, overallRate? }; `[<id>]`
- * in body is replaced by a unique id for every request. Closed loop:
+ * Options: { url, body, headers, connections, warmupSeconds, durationSeconds, overallRate?,
+ * headersPerConnection? }; `[<id>]` in body is replaced by a unique id for every request.
+ * `headersPerConnection` (a list) adds entry k mod n to the headers of connection k (with `even`
+ * pacing: of request k), e.g. an affinity key per connection. Closed loop:
  * `connections` keep-alive connections, each sending the next POST as soon as its answer arrives;
  * with `overallRate` (requests per second across all connections) autocannon paces the requests
  * instead: each connection sends its share of the second's requests at once when the second starts,
  * so the load comes in bursts once a second. With `pace: "even"` autocannon is not used: node's
- * `fetch` sends one request every 1/overallRate s whatever the answers (open loop, evenly paced, on
- * as many connections as it needs), with the same result line.
+ * `http` (keep-alive, up to 512 connections) sends one request every 1/overallRate s whatever the
+ * answers (open loop, evenly paced; latency counted from when each request was due), with the same
+ * result line.
  * A warm-up run (figures dropped) comes first; then it prints the line `warm`, runs the measured
  * pass and prints one JSON line: autocannon's counts plus latency percentiles (ms) computed from
  * every 2xx answer's own time (autocannon's histogram keeps whole milliseconds only).
  */
+import http from 'node:http';
 import autocannon from 'autocannon';
 
 const opts = JSON.parse(process.argv[2] ?? '{}');
+const perConnection = opts.headersPerConnection ?? [];
+/** The headers of connection (or request) k. */
+const headersFor = (k) =>
+  perConnection.length ? { ...opts.headers, ...perConnection[k % perConnection.length] } : opts.headers;
 
 let run = function autocannonRun(seconds, latencies) {
+  let connection = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -33,6 +42,9 @@ let run = function autocannonRun(seconds, latencies) {
         // within a session, and a gateway that maps answers back by id cannot serve 32 calls all `id: 1`.
         idReplacement: true,
         ...(opts.overallRate > 0 ? { overallRate: opts.overallRate } : {}),
+        ...(perConnection.length
+          ? { setupClient: (client) => client.setHeaders(headersFor(connection++)) }
+          : {}),
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
@@ -49,7 +61,32 @@ function pct(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))];
 }
 
-/** Evenly paced open loop: request k leaves at start + k / rate, answered or not. */
+/** Keep-alive connections for the paced mode: as many as the answers outstanding need, up to 512. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+/** One POST on `agent`; resolves with the status once the whole answer is read. */
+function post(url, headers, body) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.on('data', () => {});
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(10_000, () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Evenly paced open loop: request k is due at start + k / rate and is sent then (at the next 1 ms
+ * tick), answered or not, on node's `http` with keep-alive connections. Its latency runs from when it
+ * was due, so a generator that falls behind shows as latency, not as a lower rate.
+ */
 async function paced(seconds, latencies) {
   const statusCodes = {};
   let requests = 0;
@@ -58,22 +95,16 @@ async function paced(seconds, latencies) {
   let timeouts = 0;
   let id = 0;
   const pending = new Set();
-  const send = () => {
+  const send = (due) => {
+    const headers = headersFor(id);
     const body = opts.body.replaceAll('[<id>]', `p${process.pid}-${id++}`);
-    const t0 = performance.now();
     requests++;
-    const p = fetch(opts.url, {
-      method: 'POST',
-      headers: opts.headers,
-      body,
-      signal: AbortSignal.timeout(10_000),
-    })
-      .then(async (res) => {
-        await res.arrayBuffer();
-        statusCodes[res.status] = (statusCodes[res.status] ?? 0) + 1;
-        if (res.status >= 200 && res.status < 300) {
+    const p = post(opts.url, headers, body)
+      .then((status) => {
+        statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+        if (status >= 200 && status < 300) {
           ok++;
-          latencies?.push(performance.now() - t0);
+          latencies?.push(performance.now() - due);
         }
       })
       .catch((e) => {
@@ -85,11 +116,12 @@ async function paced(seconds, latencies) {
   };
   const start = performance.now();
   const end = start + seconds * 1000;
+  const interval = 1000 / opts.overallRate;
   let sent = 0;
   while (performance.now() < end) {
     const due = Math.floor(((performance.now() - start) / 1000) * opts.overallRate);
     while (sent < due) {
-      send();
+      send(start + sent * interval);
       sent++;
     }
     await new Promise((r) => setTimeout(r, 1));

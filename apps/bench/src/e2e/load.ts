@@ -17,7 +17,9 @@ export interface LoadOptions {
   durationSeconds: number;
   /** Requests per second across all connections (open loop); closed loop when left out. */
   overallRate?: number;
-  /** `even`: node `fetch` sends one request every 1/overallRate s (driver.mjs); else autocannon paces. */
+  /** Added to `headers` of connection k (with `even` pacing: of request k) as entry k mod n. */
+  headersPerConnection?: Record<string, string>[];
+  /** `even`: node `http` sends one request every 1/overallRate s (driver.mjs); else autocannon paces. */
   pace?: 'even';
 }
 

@@ -11,6 +11,37 @@ export const baseHeaders = (): Record<string, string> => ({
   'mcp-protocol-version': PROTOCOL_VERSION,
 });
 
+/** The 2026-07-28 era: no session; its version travels in a header and in `params._meta`. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The header the `clients` setups configure as the gateway's affinity key (`switchyard.affinity.key`). */
+export const AFFINITY_HEADER = 'x-bench-client';
+
+/** The headers of a 2026-07-28 `tools/call` of `tool` (with the standard `Mcp-Method` / `Mcp-Name`). */
+export const modernHeaders = (tool: string): Record<string, string> => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
+  'mcp-method': 'tools/call',
+  'mcp-name': tool,
+});
+
+/** A 2026-07-28 `tools/call` body (`_meta` carries the version and the client's capabilities). */
+export const modernCallBody = (tool: string, text: string, id: number | string = 1): string =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: {
+      name: tool,
+      arguments: { text },
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    },
+  });
+
 /** A `tools/call` body; the load passes autocannon's `"[<id>]"`, which it replaces with a fresh id each time. */
 export const callBody = (tool: string, text: string, id: number | string = 1): string =>
   JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: { text } } });
@@ -128,13 +159,21 @@ export async function closeSession(url: string, session: string): Promise<void> 
   if (!res.ok) throw new Error(`DELETE session: HTTP ${res.status}`);
 }
 
-/** One `tools/call` with the load's own headers and body; throws unless it echoes `text` back. */
-export async function verifyEcho(url: string, headers: Record<string, string>, tool: string): Promise<void> {
+/**
+ * One `tools/call` with the load's own headers and body (`body`: id 1, text `hello`; a 2025 one by
+ * default); throws unless it echoes `hello` back.
+ */
+export async function verifyEcho(
+  url: string,
+  headers: Record<string, string>,
+  tool: string,
+  body = callBody(tool, 'hello'),
+): Promise<void> {
   const text = 'hello';
   const res = await fetch(url, {
     method: 'POST',
     headers,
-    body: callBody(tool, text),
+    body,
     signal: AbortSignal.timeout(15_000),
   });
   const msg = await readMessage(res);

@@ -7,12 +7,15 @@
  *   web-standard transport under `Bun.serve` (servers/sdk.ts);
  * - `switchyard builtin`: the gateway's embedded default (the builtin module on worker threads);
  * - `switchyard stdio ×1` / `×2`: the gateway in front of the repo's stdio fixture, 1 or 2 hot replicas;
+ * - `switchyard cpu-stdio ×1` / `×2`: the same in front of the bench's CPU-bound fixture (each call
+ *   burns about 2 ms of CPU in the backend), 1 or 2 hot replicas, loaded by 32 sessionless
+ *   2026-07-28 clients (one affinity key per connection);
  * - `supergateway`: supergateway (stdio → Streamable HTTP, stateful) in front of the same fixture, on node.
  */
 import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { basename, delimiter, join } from 'node:path';
-import { waitForHttp } from './mcp-http.ts';
+import { AFFINITY_HEADER, waitForHttp } from './mcp-http.ts';
 import { type Child, spawnChild, stop } from './process.ts';
 import { profileArgs } from './profile.ts';
 
@@ -27,6 +30,12 @@ export interface Setup {
   tool: string;
   /** Whether a front session is opened first and sent with every call. */
   session: boolean;
+  /**
+   * Sessionless 2026-07-28 calls instead of a 2025 session (`session` false), each connection with
+   * an affinity key of its own (header `x-bench-client`, `clients` values): a shared backend keeps
+   * one key (as one session) on one worker, so many keys spread the calls over its replicas.
+   */
+  clients?: number;
   /** Starts the process (`tmp`: a scratch folder of this run) and gives its MCP endpoint. */
   start(tmp: string): Promise<Started>;
 }
@@ -34,6 +43,8 @@ export interface Setup {
 const here = import.meta.dir;
 const repo = join(here, '..', '..', '..', '..');
 export const FIXTURE = join(repo, 'tooling', 'fixtures', 'mcp', 'stdio-server.ts');
+/** The bench's CPU-bound stdio server: `echo` after about 2 ms of hashing (src/fixtures/cpu-server.ts). */
+export const CPU_FIXTURE = join(here, '..', 'fixtures', 'cpu-server.ts');
 const GATEWAY_CLI = join(repo, 'apps', 'mcp-server', 'src', 'cli.ts');
 const GATEWAY_DIR = join(repo, 'apps', 'mcp-server');
 const START_MS = 20_000;
@@ -112,14 +123,29 @@ export function everythingCommand(): { command: string; args: string[] } {
   return { command: bunPath(), args: [join(pkg, '..', 'dist', 'index.js'), 'stdio'] };
 }
 
-function switchyardStdio(replicas: number): Setup {
+/**
+ * The gateway in front of a stdio server (`command`) as backend `key`, `replicas` hot processes;
+ * `label` names the setup (`switchyard <label> ×N`).
+ */
+function switchyardStdio(
+  label: string,
+  key: string,
+  command: string[],
+  replicas: number,
+  clients?: number,
+): Setup {
+  const name = `switchyard ${label} ×${replicas}`;
   return {
-    name: `switchyard stdio ×${replicas}`,
-    tool: 'fx__echo',
-    session: true,
+    name,
+    tool: `${key}__echo`,
+    session: clients === undefined,
+    ...(clients !== undefined && { clients }),
     start: (tmp) =>
-      startSwitchyard(`switchyard stdio ×${replicas}`, `switchyard-r${replicas}`, tmp, {
-        mcpServers: { fx: { command: bunPath(), args: [FIXTURE], tier: 'hot', replicas } },
+      startSwitchyard(name, `switchyard-${key}-r${replicas}`, tmp, {
+        mcpServers: { [key]: { command: bunPath(), args: command, tier: 'hot', replicas } },
+        ...(clients !== undefined && {
+          switchyard: { affinity: { key: { header: AFFINITY_HEADER } } },
+        }),
       }),
   };
 }
@@ -169,8 +195,12 @@ export const SETUPS: Setup[] = [
         tmp,
       ),
   },
-  switchyardStdio(1),
-  switchyardStdio(2),
+  switchyardStdio('stdio', 'fx', [FIXTURE], 1),
+  switchyardStdio('stdio', 'fx', [FIXTURE], 2),
+  // 32 clients, one per connection: one client (one session, one key) stays on one worker, and
+  // sessions opened on an idle backend all go to its first replica, so 2025 sessions would use one.
+  switchyardStdio('cpu-stdio', 'cpu', [CPU_FIXTURE], 1, 32),
+  switchyardStdio('cpu-stdio', 'cpu', [CPU_FIXTURE], 2, 32),
   {
     name: 'supergateway',
     tool: 'echo',

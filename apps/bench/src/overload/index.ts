@@ -5,10 +5,11 @@
  *
  * First the capacity: closed loop, 4 connections (the admitted concurrency), against the gateway
  * with admission on; 2xx per second. Then offered load at 1×, 2× and 3× that capacity, open loop,
- * on each gateway, paced two ways (driver.mjs): `even` — node `fetch` sends one request every
+ * on each gateway, paced two ways (driver.mjs): `even` — node `http` sends one request every
  * 1/rate s — and `autocannon` — its `overallRate` (up to 256 connections), which sends each second's
  * requests in a burst when the second starts, so a 12-deep admission refuses most of each burst. Figures per point: goodput (2xx/s), p99 of the admitted (2xx) requests, refusals
- * (HTTP 503 and 429) per second, other errors. Each point: `--quick` 0.5 s warm-up + 2 s, full 2 s + 10 s.
+ * (HTTP 503 and 429) per second, other errors. Each point: `--quick` 0.5 s warm-up + 2 s, full 1 s + 7 s
+ * (so that a full run of every suite stays under ten minutes on 2 cores).
  */
 import type { LoadResult } from '../e2e/load.ts';
 import { runLoad } from '../e2e/load.ts';
@@ -42,8 +43,8 @@ const suite: BenchSuite = {
   name: 'overload',
   description: 'a 50 ms backend past its capacity: goodput, p99 and refusals with admission on and off',
   async run(ctx) {
-    const warmupSeconds = ctx.quick ? 0.5 : 2;
-    const durationSeconds = ctx.quick ? 2 : 10;
+    const warmupSeconds = ctx.quick ? 0.5 : 1;
+    const durationSeconds = ctx.quick ? 2 : 7;
     let capacity = 0;
     const points: Point[] = [];
     await withScratch('switchyard-bench-overload-', async (tmp) => {
