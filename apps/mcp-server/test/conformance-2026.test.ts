@@ -7,20 +7,8 @@
  * Every scenario not in KNOWN_FAILURES must pass, and every one in it must still fail: a new
  * failure fails the test, and so does a fix, so that its entry is removed.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startInProcess, tempDir } from './support/gateway.ts';
-
-const FIXTURE = new URL('../../../tooling/fixtures/mcp/conformance-server.ts', import.meta.url).pathname;
-const RUNNER = new URL('../../../tooling/conformance/run.ts', import.meta.url).pathname;
-
-interface Score {
-  suite: string;
-  passed: number;
-  total: number;
-  scenarios: { name: string; passed: boolean; reason?: string; notScored?: string }[];
-}
+import { runConformance } from './support/conformance.ts';
 
 const TASKS_EXTENSION =
   'not scored (extension): the fixture has none of the tasks tools (greet, slow_compute, failing_job, …) and the gateway does not implement the tasks extension';
@@ -45,21 +33,10 @@ const KNOWN_FAILURES: Record<string, string> = {
 
 describe('MCP 2026-07-28 conformance through the gateway', () => {
   it('passes every scenario but the known failures, which still fail', { timeout: 60_000 }, async () => {
-    const { url } = await startInProcess({
-      mcpServers: { conformance: { command: process.execPath, args: [FIXTURE], prefix: false, tier: 'hot' } },
-    });
-    const out = join(await tempDir(), 'score.json');
-    const child = Bun.spawn([process.execPath, RUNNER, url, '--next', '--json', out], {
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    const [stdout, stderr, code] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-      child.exited,
-    ]);
-    expect(code, stderr).toBe(0);
-    const score = JSON.parse(await readFile(out, 'utf8')) as Score;
+    const run = await runConformance(['--next']);
+    expect(run.code, run.stderr).toBe(0);
+    const score = await run.score();
+    const stdout = run.stdout;
     expect(score.suite).toBe('0.2.0-alpha.12');
     expect(score.scenarios.length, stdout).toBe(score.total);
 

@@ -15,7 +15,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, startInProcess } from './support/gateway.ts';
+import { connectClient, modernPost, startInProcess } from './support/gateway.ts';
 import { EVERYTHING, type SharedGateway, startShared, textOf, within } from './support/third-party.ts';
 
 const MODERN = new URL('../../../tooling/fixtures/mcp/modern-server.ts', import.meta.url).pathname;
@@ -156,16 +156,9 @@ describe('a 2026-only backend behind the gateway', () => {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',
       'io.modelcontextprotocol/clientCapabilities': {},
     };
-    const response = await fetch(gw.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'tools/call',
-        'mcp-name': 'everything__trigger-sampling-request',
-      },
-      body: JSON.stringify({
+    const response = await modernPost(
+      gw.url,
+      {
         jsonrpc: '2.0',
         id: 7,
         method: 'tools/call',
@@ -174,8 +167,9 @@ describe('a 2026-only backend behind the gateway', () => {
           arguments: { prompt: 'hi', maxTokens: 5 },
           _meta: meta,
         },
-      }),
-    });
+      },
+      { 'mcp-name': 'everything__trigger-sampling-request' },
+    );
     expect(response.status).toBe(400);
     const body = (await response.json()) as { id: number; error: { code: number; data: unknown } };
     expect(body.id).toBe(7);
@@ -282,26 +276,14 @@ describe('subscriptions/listen of a 2026 client', () => {
       'io.modelcontextprotocol/protocolVersion': '2026-07-28',
       'io.modelcontextprotocol/clientCapabilities': {},
     };
-    const listening = await fetch(gw.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2026-07-28',
-        'mcp-method': 'subscriptions/listen',
+    const listening = await modernPost(gw.url, {
+      jsonrpc: '2.0',
+      id: 'watch-1',
+      method: 'subscriptions/listen',
+      params: {
+        _meta: meta,
+        notifications: { toolsListChanged: true, resourceSubscriptions: ['modern://counter', 'nowhere://x'] },
       },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'watch-1',
-        method: 'subscriptions/listen',
-        params: {
-          _meta: meta,
-          notifications: {
-            toolsListChanged: true,
-            resourceSubscriptions: ['modern://counter', 'nowhere://x'],
-          },
-        },
-      }),
     });
     expect(listening.status).toBe(200);
     const legacy = await connectClient(gw.url);

@@ -8,7 +8,7 @@ import {
   StreamableHTTPClientTransport as TransportV2,
 } from '@modelcontextprotocol/client';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN, connectClient, fixtureEntry, post, startInProcess } from './support/gateway.ts';
+import { BUILTIN, connectClient, fixtureEntry, modernPost, post, startInProcess } from './support/gateway.ts';
 
 const CONFIG = {
   mcpServers: { builtin: { module: BUILTIN, tier: 'hot' }, fx: fixtureEntry('fx', { tier: 'hot' }) },
@@ -27,14 +27,6 @@ async function v2Client(url: string, mode: 'auto' | { pin: string }): Promise<Cl
   const client = new ClientV2({ name: 'v2-test', version: '1.0.0' }, { versionNegotiation: { mode } });
   await client.connect(new TransportV2(new URL(url)));
   return client;
-}
-
-function modernPost(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
-  return post(url, body, {
-    'mcp-protocol-version': MODERN,
-    'mcp-method': String(body.method),
-    ...headers,
-  });
 }
 
 describe('2026-07-28 clients', () => {

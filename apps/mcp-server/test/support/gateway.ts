@@ -177,3 +177,12 @@ export async function rawSession(url: string, headers: Record<string, string> = 
   );
   return id;
 }
+
+/** A 2026-07-28 POST: the version and method headers set from the body (`headers` on top). */
+export function modernPost(url: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return post(url, body, {
+    'mcp-protocol-version': '2026-07-28',
+    'mcp-method': String(body.method),
+    ...headers,
+  });
+}
