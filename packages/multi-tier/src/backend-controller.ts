@@ -101,6 +101,10 @@ export class BackendController {
   #tier: Tier;
   #tierSince: number;
   #lastDemandAt = Number.NEGATIVE_INFINITY;
+  /** Per-session: spares taken are not replaced before this (`spareRefillDelayMs`). */
+  #refillAt = Number.NEGATIVE_INFINITY;
+  /** More workers live than the tier keeps (as of the last reconcile): releases may make one idle. */
+  #surplus = false;
   #timer: unknown;
   #retryTimer: unknown;
   #open = false;
@@ -292,7 +296,10 @@ export class BackendController {
         spare,
       });
     }
-    this.#reconcileSoon(); // replenish the spare in the background, after this caller has its lease
+    // Replenish the spare in the background, a little later: its start should not take CPU from
+    // this session's first requests (`#reconcile` holds the refill until `#refillAt`).
+    if (spare) this.#refillAt = this.#deps.clock.now() + this.spec.spareRefillDelayMs;
+    this.#reconcileSoon();
     const leased = this.#leaseOrWait(r, key, wait);
     if (!anonymous) return leased;
     return leased.then(
@@ -336,8 +343,16 @@ export class BackendController {
       this.endSession(session);
       return;
     }
-    if (r.sessionEnded && r.leases === 0 && r.live) this.#stopReplica(r, 'session-end');
-    this.#reconcile();
+    if (r.sessionEnded && r.leases === 0 && r.live) {
+      this.#stopReplica(r, 'session-end');
+      this.#reconcile();
+      return;
+    }
+    // A release changes only when an idle worker may go, and only where more workers live than the
+    // tier keeps: at once for cold; otherwise a pending expiry timer (which finds the later last use
+    // and sets itself again) already covers it. So the steady stream of releases under load costs
+    // no reconcile each.
+    if (this.#surplus && (this.#tier === 'cold' || this.#timer === undefined)) this.#reconcile();
   }
 
   /** The session is over: forget its affinity; stop its own worker (after its last lease). */
@@ -540,7 +555,10 @@ export class BackendController {
     const shared = s.isolation === 'shared';
     const keep = this.#keep();
     const pool = shared ? [...this.#replicas].filter((r) => r.live) : unbound(this.#replicas);
-    if (!this.#health.failed) {
+    let next = Number.POSITIVE_INFINITY;
+    const holdRefill = !shared && now < this.#refillAt && pool.length < keep;
+    if (holdRefill) next = this.#refillAt;
+    if (!this.#health.failed && !holdRefill) {
       const missing = keep - pool.length;
       for (let i = 0; i < missing; i++) {
         const r = this.#start(this.#tier === 'hot' ? 'hot' : 'spare', false);
@@ -549,13 +567,18 @@ export class BackendController {
       }
     }
     let surplus = pool.length - keep;
-    let next = Number.POSITIVE_INFINITY;
+    this.#surplus = surplus > 0;
     if (!shared && this.#tier === 'warm' && now < this.#lastDemandAt + s.idleTtlMs) {
-      next = this.#lastDemandAt + s.idleTtlMs; // the spares are kept until then
+      next = Math.min(next, this.#lastDemandAt + s.idleTtlMs); // the spares are kept until then
     }
     const idle = pool
       .filter((r) => r.state === 'ready' && r.leases === 0 && r.waiters.size === 0)
       .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+    // A busy worker in surplus cannot expire before a whole TTL from now: look again then, so
+    // that its releases need not.
+    if (surplus > 0 && this.#tier !== 'cold' && idle.length < pool.length) {
+      next = Math.min(next, idleExpiry(this.#tier, s.idleTtlMs, now));
+    }
     for (const r of idle) {
       if (surplus <= 0) break;
       const lastUse = shared ? r.lastUsedAt : Math.max(r.lastUsedAt, this.#lastDemandAt);

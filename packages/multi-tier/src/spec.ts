@@ -48,6 +48,12 @@ interface CommonBackendSpec {
   replicas?: { min?: number; max?: number };
   /** `per-session`: ready workers kept unbound for new sessions (hot always, warm while in use). Default 1. */
   spares?: number;
+  /**
+   * `per-session`: when a spare is handed to a session, its replacement starts this much later, so
+   * that the start (a process spawning and initializing) does not take CPU from the new session's
+   * first requests. A session that finds no spare meanwhile starts its own worker. Default 100 ms.
+   */
+  spareRefillDelayMs?: number;
   /** The estimated memory of one worker, for the global budget. Default 64 (stdio), 16 (module). */
   memoryMb?: number;
   /** Warm: how long an unused worker is kept after its last use, ms. Default 60 000. */
@@ -167,6 +173,7 @@ export interface ResolvedBackend {
   min: number;
   max: number;
   spares: number;
+  spareRefillDelayMs: number;
   memoryMb: number;
   idleTtlMs: number;
   ready: ReadyHook | undefined;
@@ -323,6 +330,7 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
     min,
     max,
     spares,
+    spareRefillDelayMs: number(`${path}.spareRefillDelayMs`, s.spareRefillDelayMs, 100, 0),
     memoryMb: number(`${path}.memoryMb`, s.memoryMb, source.kind === 'process' ? 64 : 16, 0),
     idleTtlMs: number(`${path}.idleTtlMs`, s.idleTtlMs, 60_000, 0),
     ready: fnAt(`${path}.ready`, s.ready),

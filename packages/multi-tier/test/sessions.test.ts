@@ -91,9 +91,16 @@ describe('per-session backends', () => {
     await until(() => m.of('worker-ready').some((e) => e.workerId === spare.workerId), 'the spare');
     const second = await m.manager.acquire('ps', { session: 'b' });
     expect(second).toMatchObject({ warmHit: true, workerId: spare.workerId });
-    const nextSpare = await m.next('worker-starting', (e) => e.reason === 'spare');
+    // The spare handed out is replaced spareRefillDelayMs (default 100) later, not at once.
+    const starts = m.of('worker-starting').length;
+    await new Promise((r) => setTimeout(r, 20));
+    clock.advance(99);
+    expect(m.of('worker-starting')).toHaveLength(starts);
+    const refilled = m.next('worker-starting', (e) => e.reason === 'spare');
+    clock.advance(1);
+    const nextSpare = await refilled;
     await m.next('worker-ready', (e) => e.workerId === nextSpare.workerId);
-    clock.advance(4999);
+    clock.advance(4999); // the new spare was ready at t=100: its idle TTL runs from then
     expect(m.of('worker-stopped')).toHaveLength(0);
     clock.advance(1);
     expect(m.of('worker-stopped')).toMatchObject([{ workerId: nextSpare.workerId, reason: 'idle-ttl' }]);

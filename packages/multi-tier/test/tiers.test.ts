@@ -119,6 +119,28 @@ describe('warm', () => {
   });
 });
 
+describe('warm, busy', () => {
+  it('a worker leased longer than its idle TTL still goes one TTL after its last release, not before', async () => {
+    const clock = new FakeClock();
+    const m = make({ clock, backends: { w: fixture([], { tier: 'warm', idleTtlMs: 1_000 }) } });
+    await m.manager.start();
+    const long = await m.manager.acquire('w');
+    const pid = long.pid!;
+    // Many short leases while one is held: none of these releases leaves the worker idle.
+    for (let i = 0; i < 50; i++) {
+      clock.advance(100);
+      (await m.manager.acquire('w')).release();
+    }
+    expect(m.of('worker-stopped')).toHaveLength(0);
+    long.release(); // idle from here (t = 5 000)
+    clock.advance(999);
+    expect(m.of('worker-stopped')).toHaveLength(0);
+    expect(isAlive(pid)).toBe(true);
+    clock.advance(1);
+    expect(m.of('worker-stopped')).toMatchObject([{ backend: 'w', reason: 'idle-ttl' }]);
+  });
+});
+
 describe('cold', () => {
   it('starts a shared worker for a need and stops it when the last lease is released', async () => {
     const m = make({ backends: { c: fixture([], { tier: 'cold' }) } });
