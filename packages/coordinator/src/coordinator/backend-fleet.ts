@@ -20,6 +20,7 @@ import type { Naming } from '../naming/naming.ts';
 import type { ResourceTable } from '../naming/resource-uris.ts';
 import { BackendWorker } from './backend-worker.ts';
 import { backendHandshake } from './handshake.ts';
+import { MergeMemo } from './merge-memo.ts';
 import type { TierPort, WorkerLease } from './port.ts';
 
 export interface ListSpec {
@@ -59,9 +60,17 @@ export interface BackendFleetOptions {
   onNotification(backend: string, message: JsonRpcNotification, invalidated: readonly ListKind[]): void;
 }
 
+/** A merged list, with the tables that route its names (or URIs) back to their backends. */
+export interface Merged {
+  result: JsonObject;
+  names?: NameTable;
+  uris?: ResourceTable;
+}
+
 export class BackendFleet {
   private readonly workers = new Map<string, BackendWorker>();
   private readonly cache = new ListCache<unknown>();
+  private readonly memo = new MergeMemo<Merged>();
   private naming: Naming;
   private readonly timeoutMs: number;
   /** Handshakes this fleet made itself (not counting a tier manager's ready hook). */
@@ -82,6 +91,7 @@ export class BackendFleet {
   reconfigure(naming: Naming, stale: readonly string[]): void {
     this.naming = naming;
     for (const backend of stale) this.cache.remove(backend);
+    this.memo.clear();
   }
 
   get workerCount(): number {
@@ -128,14 +138,23 @@ export class BackendFleet {
   }
 
   /** The merged list of `spec` over `backends`, with the table that routes its names back. */
-  async merged(
-    sessionId: string,
-    spec: ListSpec,
-    backends: readonly string[],
-  ): Promise<{ result: JsonObject; names?: NameTable; uris?: ResourceTable }> {
+  async merged(sessionId: string, spec: ListSpec, backends: readonly string[]): Promise<Merged> {
     const outcomes = await Promise.all(
       backends.map((b) => this.settle(b, () => this.backendList(b, spec, sessionId))),
     );
+    const allOk = outcomes.every((o) => o.ok);
+    const key = allOk ? `${spec.kind}\u0000${backends.join('\u0000')}` : '';
+    const inputs = allOk ? outcomes.map((o) => (o.ok ? o.value : undefined)) : [];
+    if (allOk) {
+      const hit = this.memo.get(key, this.naming, inputs);
+      if (hit) return hit;
+    }
+    const merged = this.merge(spec, outcomes);
+    if (allOk) this.memo.set(key, this.naming, inputs, merged);
+    return merged;
+  }
+
+  private merge(spec: ListSpec, outcomes: BackendOutcome<readonly unknown[]>[]): Merged {
     switch (spec.kind) {
       case 'tools':
         return mergeTools(this.naming, outcomes as BackendOutcome<NamedItem[]>[]);
