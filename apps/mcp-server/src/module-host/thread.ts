@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JsonRpcRequest, JsonRpcResponse } from '@switchyard/coordinator';
+import type { JsonRpcRequest } from '@switchyard/coordinator';
 import { TOOL_MODULE_ENV, toolServer, toolsOf } from './tool-server.ts';
 
 const path = process.env[TOOL_MODULE_ENV];
@@ -18,6 +18,10 @@ const serve = toolServer({
   tools: toolsOf(exported, path),
 });
 
-export function mcp(request: JsonRpcRequest, ctx: { signal: AbortSignal }): Promise<JsonRpcResponse> {
-  return serve(request, ctx);
+/**
+ * One JSON-RPC request as JSON text in, its response as JSON text out (`MODULE_MCP_HANDLER`'s
+ * wire form: Bun's `postMessage` clones a string about 4× faster than the same object).
+ */
+export async function mcp(request: string, ctx: { signal: AbortSignal }): Promise<string> {
+  return JSON.stringify(await serve(JSON.parse(request) as JsonRpcRequest, ctx));
 }
