@@ -199,6 +199,17 @@ function table(outcomes: Outcome[]): string[] {
   return lines;
 }
 
+/** `--setups=floor,switchyard builtin`: only the setups named (all when the flag is absent). */
+function chosenSetups(): Setup[] {
+  const flag = process.argv.find((a) => a.startsWith('--setups='));
+  if (!flag) return SETUPS;
+  const names = flag.slice('--setups='.length).split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !SETUPS.some((s) => s.name === n));
+  if (unknown.length)
+    throw new Error(`e2e: unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.name).join(', ')}`);
+  return SETUPS.filter((s) => names.includes(s.name));
+}
+
 const suite: BenchSuite = {
   name: 'e2e',
   description:
@@ -218,7 +229,7 @@ const suite: BenchSuite = {
       const budgetMs = ctx.quick ? 80_000 : 230_000;
       const perSetupMs = (ctx.quick ? 2.5 : 12) * 1000 + 8_000;
       const started = performance.now();
-      for (const setup of SETUPS) {
+      for (const setup of chosenSetups()) {
         const t0 = performance.now();
         if (t0 - started + perSetupMs > budgetMs) {
           outcomes.push({

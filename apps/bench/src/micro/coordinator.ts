@@ -8,6 +8,10 @@
  *   owner's id restored) vs the floor of a bare `Map` set / get / delete with the same copies.
  * - Name routing: `NameTable.resolve` of a front tool name among 3 × 100 tools vs a bare `Map.get`.
  * - Cursors: `CursorCodec` encode + decode (with its checksum) of a list position.
+ * - Routing by the 2026-07-28 `Mcp-Name` header before the body is read, against routing by the
+ *   parsed body (`JSON.parse` of the body text + `NameTable.resolve`), for a small call and one
+ *   with 64 KiB of arguments: what a refusal by header would save (an admitted request is parsed
+ *   anyway: the gateway checks the headers against the body and forwards the body).
  *
  * Every figure is a mean of mitata samples; contenders run in alternating rounds, best kept.
  * Ratios are floor ÷ ours or peer ÷ ours in time: > 1 means ours is faster.
@@ -112,6 +116,30 @@ export default {
       () => do_not_optimize(plain.get(asked[next++ % asked.length]!)),
     ]);
     pair('name routing (300 tools)', resolve!, get!, 'bare Map');
+
+    for (const [label, text] of [
+      ['200 B', 'is:open label:bug'],
+      ['64 KiB', 'x'.repeat(64 * 1024)],
+    ] as const) {
+      const body = JSON.stringify({
+        ...CALL,
+        params: { name: 'github__tool_42', arguments: { query: text, limit: 20 } },
+      });
+      const headers = new Headers({
+        'content-type': 'application/json',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'github__tool_42',
+      });
+      const [byHeader, byBody] = await contest(ctx, [
+        () => do_not_optimize(table.resolve(headers.get('mcp-name')!)),
+        () => {
+          const message = JSON.parse(body) as { params: { name: string } };
+          do_not_optimize(table.resolve(message.params.name));
+        },
+      ]);
+      pair(`route a ${label} call by Mcp-Name header`, byHeader!, byBody!, 'by parsed body');
+    }
 
     const codec = new CursorCodec({ key: 'bench' });
     const names = backends;
