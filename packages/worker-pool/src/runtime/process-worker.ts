@@ -155,7 +155,7 @@ export class ProcessWorker implements WorkerRuntime {
     this.#out += line;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      setImmediate(this.#flush);
     }
   }
 

@@ -71,7 +71,7 @@ function reply(op: number, id: number, value: unknown): void {
   out.push(op, id, value);
   if (!flushQueued) {
     flushQueued = true;
-    queueMicrotask(flush);
+    setImmediate(flush);
   }
 }
 

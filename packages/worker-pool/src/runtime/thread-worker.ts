@@ -105,7 +105,7 @@ export class ThreadWorker implements WorkerRuntime {
     this.#outbox.push(op, id, a, b);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      setImmediate(this.#flush);
     }
   }
 
