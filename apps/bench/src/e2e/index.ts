@@ -104,7 +104,7 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     const left = await stop(child, 5000, descendants(child.pid));
     if (left.length)
       ctx.log(`  (${setup.name} left ${left.length} process(es) below it running after it stopped: killed)`);
-    if (setup.name === 'switchyard builtin' && profiling())
+    if (setup.name.startsWith('switchyard') && profiling())
       ctx.log(`  CPU profile of the gateway: ${profileReport()}`);
   }
 }
@@ -203,10 +203,15 @@ function table(outcomes: Outcome[]): string[] {
 function chosenSetups(): Setup[] {
   const flag = process.argv.find((a) => a.startsWith('--setups='));
   if (!flag) return SETUPS;
-  const names = flag.slice('--setups='.length).split(',').map((n) => n.trim());
+  const names = flag
+    .slice('--setups='.length)
+    .split(',')
+    .map((n) => n.trim());
   const unknown = names.filter((n) => !SETUPS.some((s) => s.name === n));
   if (unknown.length)
-    throw new Error(`e2e: unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.name).join(', ')}`);
+    throw new Error(
+      `e2e: unknown setup(s) ${unknown.join(', ')}; known: ${SETUPS.map((s) => s.name).join(', ')}`,
+    );
   return SETUPS.filter((s) => names.includes(s.name));
 }
 

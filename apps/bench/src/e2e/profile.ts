@@ -1,6 +1,6 @@
 /**
- * `--cpu-prof`: the gateway of the `switchyard builtin` setup runs under Bun's CPU profiler; when it
- * has stopped, the ten heaviest functions (self time) are printed and the `.cpuprofile` (for Chrome
+ * `--cpu-prof`: the gateway of each Switchyard setup runs under Bun's CPU profiler; when it has
+ * stopped, the ten heaviest functions (self time) are printed and the `.cpuprofile` (for Chrome
  * DevTools or speedscope) and its Markdown summary are kept in `results/profiles/`.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';

@@ -103,6 +103,7 @@ export function startSwitchyard(
   );
   return urlOnFirstLine(name, [
     bunPath(),
+    ...profileArgs(),
     GATEWAY_CLI,
     'serve',
     '--port',
