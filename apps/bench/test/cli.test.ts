@@ -53,6 +53,8 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     'switchyard cpu-stdio ×1',
     'switchyard cpu-stdio ×2',
     'supergateway',
+    'switchyard everything ×1',
+    'supergateway everything',
   ]) {
     const row = run.stdout
       .split('\n')
@@ -62,6 +64,7 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     expect(run.stdout).toContain(`| ${setup} throughput |`);
   }
   expect(run.stdout).toContain('| cpu-stdio ×2 ÷ ×1 throughput |');
+  expect(run.stdout).toContain('| switchyard everything ×1 ÷ supergateway everything throughput |');
   expect(run.stdout).not.toMatch(/\| (NaN|Infinity|-Infinity) \|/);
   expect(run.stdout).not.toContain('results written to');
   // Its own servers and load generators are gone (the gateways' backends are checked by the suite).

@@ -58,9 +58,12 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     const modern = setup.clients !== undefined;
     const headers = modern ? modernHeaders(setup.tool) : baseHeaders();
     if (setup.session) headers['mcp-session-id'] = await openSession(url);
+    const argument = setup.argument ?? 'text';
     const body = (id: number | string) =>
-      modern ? modernCallBody(setup.tool, 'hello', id) : callBody(setup.tool, 'hello', id);
-    await verifyEcho(url, headers, setup.tool, body(1));
+      modern
+        ? modernCallBody(setup.tool, 'hello', id, argument)
+        : callBody(setup.tool, 'hello', id, argument);
+    await verifyEcho(url, headers, setup.tool, body(1), setup.answer ?? 'hello');
 
     const warmupSeconds = ctx.quick ? 0.5 : 2;
     const durationSeconds = ctx.quick ? 2 : 10;
@@ -155,6 +158,21 @@ function figures(rows: Measured[]): Figure[] {
       { name: `${r.setup} CPU time`, value: r.cpuMain, unit: 's' },
       { name: `${r.setup} CPU time with backends`, value: r.cpuTree, unit: 's' },
       { name: `${r.setup} CPU per call`, value: (r.cpuTree / Math.max(1, l.requests)) * 1e6, unit: 'µs' },
+    );
+  }
+  // Switchyard against supergateway in front of the same stdio server: rate and p99.
+  for (const [ours, theirs] of [
+    ['switchyard stdio ×1', 'supergateway'],
+    ['switchyard everything ×1', 'supergateway everything'],
+  ] as const) {
+    const a = rows.find((r) => r.setup === ours);
+    const b = rows.find((r) => r.setup === theirs);
+    if (!a || !b) continue;
+    const rate = a.load.reqPerSec / b.load.reqPerSec;
+    const p99 = b.load.p99 / a.load.p99;
+    out.push(
+      { name: `${ours} ÷ ${theirs} throughput`, value: rate, unit: 'ratio', baseline: theirs, ratio: rate },
+      { name: `${theirs} p99 ÷ ${ours} p99`, value: p99, unit: 'ratio', baseline: theirs, ratio: p99 },
     );
   }
   const cpu1 = rows.find((r) => r.setup === 'switchyard cpu-stdio ×1');

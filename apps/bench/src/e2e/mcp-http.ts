@@ -27,14 +27,19 @@ export const modernHeaders = (tool: string): Record<string, string> => ({
 });
 
 /** A 2026-07-28 `tools/call` body (`_meta` carries the version and the client's capabilities). */
-export const modernCallBody = (tool: string, text: string, id: number | string = 1): string =>
+export const modernCallBody = (
+  tool: string,
+  text: string,
+  id: number | string = 1,
+  argument = 'text',
+): string =>
   JSON.stringify({
     jsonrpc: '2.0',
     id,
     method: 'tools/call',
     params: {
       name: tool,
-      arguments: { text },
+      arguments: { [argument]: text },
       _meta: {
         'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
         'io.modelcontextprotocol/clientCapabilities': {},
@@ -43,8 +48,13 @@ export const modernCallBody = (tool: string, text: string, id: number | string =
   });
 
 /** A `tools/call` body; the load passes autocannon's `"[<id>]"`, which it replaces with a fresh id each time. */
-export const callBody = (tool: string, text: string, id: number | string = 1): string =>
-  JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: tool, arguments: { text } } });
+export const callBody = (tool: string, text: string, id: number | string = 1, argument = 'text'): string =>
+  JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: tool, arguments: { [argument]: text } },
+  });
 
 /** The JSON-RPC message of an answer given as JSON or as an SSE stream (the last `data:` event with an id). */
 export async function readMessage(res: Response): Promise<Record<string, unknown>> {
@@ -168,8 +178,8 @@ export async function verifyEcho(
   headers: Record<string, string>,
   tool: string,
   body = callBody(tool, 'hello'),
+  text = 'hello',
 ): Promise<void> {
-  const text = 'hello';
   const res = await fetch(url, {
     method: 'POST',
     headers,

@@ -28,6 +28,10 @@ export interface Setup {
   name: string;
   /** The tool name this setup shows for the fixture's `echo`. */
   tool: string;
+  /** The echo tool's argument (default `text`; server-everything's is `message`). */
+  argument?: string;
+  /** What the echo of `hello` answers (default `hello`; server-everything's is `Echo: hello`). */
+  answer?: string;
   /** Whether a front session is opened first and sent with every call. */
   session: boolean;
   /**
@@ -134,11 +138,13 @@ function switchyardStdio(
   command: string[],
   replicas: number,
   clients?: number,
+  echo: Pick<Setup, 'argument' | 'answer'> = {},
 ): Setup {
   const name = `switchyard ${label} ×${replicas}`;
   return {
     name,
     tool: `${key}__echo`,
+    ...echo,
     session: clients === undefined,
     ...(clients !== undefined && { clients }),
     start: (tmp) =>
@@ -171,6 +177,63 @@ async function freePort(): Promise<number> {
 
 const shellQuote = (s: string): string => `'${s.replaceAll("'", "'\\''")}'`;
 
+/** server-everything's `echo`: argument `message`, answer `Echo: <message>`. */
+const EVERYTHING_ECHO = { argument: 'message', answer: 'Echo: hello' } as const;
+
+/**
+ * supergateway 4.0.0 in front of the stdio server `command`, stateful: one session = one server
+ * process kept for the run. Its stateless mode spawns a fresh stdio server (and initializes it) for
+ * every request, which is not a fair way to load it.
+ */
+function supergateway(name: string, command: string[], echo: Pick<Setup, 'argument' | 'answer'> = {}): Setup {
+  return {
+    name,
+    tool: 'echo',
+    ...echo,
+    session: true,
+    async start() {
+      const entry = Bun.resolveSync('supergateway/dist/index.js', here);
+      // Up to 3 tries, each on a new port, in case another program took the port first.
+      for (let attempt = 1; ; attempt++) {
+        const port = await freePort();
+        const child = spawnChild(name, [
+          nodePath(),
+          entry,
+          '--stdio',
+          command.map(shellQuote).join(' '),
+          '--outputTransport',
+          'streamableHttp',
+          '--stateful',
+          '--port',
+          String(port),
+          '--logLevel',
+          'none',
+        ]);
+        void (async () => {
+          for await (const _ of child.lines) {
+            // drain
+          }
+        })();
+        const url = `http://127.0.0.1:${port}/mcp`;
+        try {
+          await waitForHttp(
+            url,
+            START_MS,
+            () => child.proc.exitCode === null && child.proc.signalCode === null,
+          );
+          return { child, url };
+        } catch (e) {
+          await stop(child, 1000);
+          console.error(`${name}: try ${attempt} failed: ${String(e)}; stderr: ${child.stderrTail()}`);
+          if (attempt === 3) {
+            throw new Error(`${e instanceof Error ? e.message : String(e)}; stderr: ${child.stderrTail()}`);
+          }
+        }
+      }
+    },
+  };
+}
+
 export const SETUPS: Setup[] = [
   {
     name: 'floor',
@@ -202,51 +265,11 @@ export const SETUPS: Setup[] = [
   // sessions opened on an idle backend all go to its first replica, so 2025 sessions would use one.
   switchyardStdio('cpu-stdio', 'cpu', [CPU_FIXTURE], 1, 32),
   switchyardStdio('cpu-stdio', 'cpu', [CPU_FIXTURE], 2, 32),
-  {
-    name: 'supergateway',
-    tool: 'echo',
-    // Stateful: one session = one fixture process kept for the run. Its stateless mode spawns a
-    // fresh stdio server (and initializes it) for every request, which is not a fair way to load it.
-    session: true,
-    async start() {
-      const entry = Bun.resolveSync('supergateway/dist/index.js', here);
-      // Up to 3 tries, each on a new port, in case another program took the port first.
-      for (let attempt = 1; ; attempt++) {
-        const port = await freePort();
-        const child = spawnChild('supergateway', [
-          nodePath(),
-          entry,
-          '--stdio',
-          `${shellQuote(bunPath())} ${shellQuote(FIXTURE)}`,
-          '--outputTransport',
-          'streamableHttp',
-          '--stateful',
-          '--port',
-          String(port),
-          '--logLevel',
-          'none',
-        ]);
-        void (async () => {
-          for await (const _ of child.lines) {
-            // drain
-          }
-        })();
-        const url = `http://127.0.0.1:${port}/mcp`;
-        try {
-          await waitForHttp(
-            url,
-            START_MS,
-            () => child.proc.exitCode === null && child.proc.signalCode === null,
-          );
-          return { child, url };
-        } catch (e) {
-          await stop(child, 1000);
-          console.error(`supergateway: try ${attempt} failed: ${String(e)}; stderr: ${child.stderrTail()}`);
-          if (attempt === 3) {
-            throw new Error(`${e instanceof Error ? e.message : String(e)}; stderr: ${child.stderrTail()}`);
-          }
-        }
-      }
-    },
-  },
+  supergateway('supergateway', [bunPath(), FIXTURE]),
+  switchyardStdio('everything', 'ev', everythingCommand().args, 1, undefined, EVERYTHING_ECHO),
+  supergateway(
+    'supergateway everything',
+    [everythingCommand().command, ...everythingCommand().args],
+    EVERYTHING_ECHO,
+  ),
 ];
