@@ -124,6 +124,46 @@ describe('2026-07-28 clients', () => {
     expect(((await unknown.json()) as { error: { code: number } }).error.code).toBe(-32601);
   });
 
+  it('a batch, a 2026 request without its version, and one without its headers each get the specified error', async () => {
+    const { url } = await startInProcess(CONFIG);
+    const list = { jsonrpc: '2.0', id: 6, method: 'tools/list', params: { _meta: META } };
+    const errorOf = async (r: Response) =>
+      ((await r.json()) as { error: { code: number; message: string } }).error;
+    // No batches in 2026-07-28: one message per POST.
+    const batch = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+      },
+      body: JSON.stringify([list]),
+    });
+    expect(batch.status).toBe(400);
+    expect(await errorOf(batch)).toMatchObject({
+      code: -32600,
+      message: expect.stringMatching(/Batches are not part of MCP 2026-07-28/),
+    });
+    // The header names 2026-07-28 but the body carries no version: -32602 (a required _meta key).
+    const noMeta = await modernPost(url, { jsonrpc: '2.0', id: 7, method: 'tools/list' });
+    expect(noMeta.status).toBe(400);
+    expect((await errorOf(noMeta)).code).toBe(-32602);
+    // The body carries the version but the version header is missing: -32020.
+    const noHeader = await post(url, list, { 'mcp-method': 'tools/list' });
+    expect(noHeader.status).toBe(400);
+    expect(await errorOf(noHeader)).toMatchObject({
+      code: -32020,
+      message: expect.stringMatching(/MCP-Protocol-Version/),
+    });
+    // Mcp-Method missing: -32020.
+    const noMethod = await post(url, list, { 'mcp-protocol-version': MODERN });
+    expect(noMethod.status).toBe(400);
+    expect(await errorOf(noMethod)).toMatchObject({
+      code: -32020,
+      message: expect.stringMatching(/Mcp-Method/),
+    });
+  });
+
   it('a retry with an unknown requestState is -32602, not a hang', async () => {
     const { url } = await startInProcess(CONFIG);
     const response = await modernPost(

@@ -22,6 +22,7 @@ import {
   INVALID_REQUEST,
   isJsonObject,
   isLegacyProtocolVersion,
+  isModernEraVersion,
   isModernProtocolVersion,
   isRequestId,
   type JsonObject,
@@ -133,6 +134,14 @@ export class McpFront {
       });
       if (era.era === 'rejected') return json(era.rejection.httpStatus, era.rejection.response);
       if (era.era === 'modern') return this.modern(request, parsed, caller);
+    }
+    const header = request.headers.get(PROTOCOL_VERSION_HEADER);
+    if (Array.isArray(parsed) && header !== null && isModernEraVersion(header)) {
+      return rpcError(
+        400,
+        INVALID_REQUEST,
+        `Batches are not part of MCP ${header}; send one message per POST`,
+      );
     }
     const versionProblem = this.versionProblem(request);
     if (versionProblem) return versionProblem;
