@@ -1,9 +1,11 @@
 /**
- * `switchyard stdio` driven by an SDK v1 client over a child process, as a desktop MCP client
- * would launch it.
+ * `switchyard stdio` driven by an SDK v1 client, and by a v2 client pinned to 2026-07-28, over a
+ * child process, as a desktop MCP client would launch it.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Client as ClientV2 } from '@modelcontextprotocol/client';
+import { StdioClientTransport as StdioTransportV2 } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -56,6 +58,67 @@ describe('switchyard stdio', () => {
       });
       expect(progress.length).toBeGreaterThan(0);
       await expect(client.callTool({ name: 'nope', arguments: {} })).rejects.toThrow(/Unknown tool: nope/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('serves a v2 client pinned to 2026-07-28: list, call, progress, and cancellation by notifications/cancelled', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'switchyard.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        mcpServers: { builtin: { module: BUILTIN, tier: 'hot' }, fx: fixtureEntry('fx', { tier: 'hot' }) },
+        switchyard: { journal: { path: join(dir, 'journal.db') } },
+      }),
+    );
+    const client = new ClientV2(
+      { name: 'stdio-v2', version: '2.4.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
+    await client.connect(
+      new StdioTransportV2({
+        command: process.execPath,
+        args: [CLI, 'stdio', '--config', file],
+        cwd: dir,
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      expect(client.getProtocolEra()).toBe('modern');
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['builtin__echo', 'fx__echo']));
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'stateless' } }))).toBe(
+        'stateless',
+      );
+      const progress: number[] = [];
+      await client.callTool(
+        { name: 'fx__sleep', arguments: { ms: 50 } },
+        { onprogress: (p) => progress.push(p.progress) },
+      );
+      expect(progress.length).toBeGreaterThan(0);
+      // Cancel a long sleep: the client sends notifications/cancelled; the backend stops it.
+      const abort = new AbortController();
+      const sleeping = client.callTool(
+        { name: 'fx__sleep', arguments: { ms: 10_000 } },
+        { signal: abort.signal },
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      abort.abort('enough');
+      await expect(sleeping).rejects.toThrow();
+      const cancelledOnBackend = async () =>
+        (
+          JSON.parse(textOf(await client.callTool({ name: 'fx__whoami', arguments: {} }))) as {
+            cancelled: number;
+          }
+        ).cancelled;
+      const end = Date.now() + 5_000;
+      while ((await cancelledOnBackend()) !== 1 && Date.now() < end)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(await cancelledOnBackend()).toBe(1);
     } finally {
       await client.close();
     }
