@@ -164,6 +164,49 @@ describe('2026-07-28 clients', () => {
     });
   });
 
+  describe('affinity of 2026 requests on a shared backend with two workers', () => {
+    const twoWorkers = (key: unknown) => ({
+      mcpServers: { fx: fixtureEntry('fx', { tier: 'hot', replicas: { min: 2, max: 2 } }) },
+      switchyard: { affinity: { key } },
+    });
+    /** `fx__hold` for `ms` under affinity key `client` (header `x-client`): the pid that served it. */
+    const hold = async (url: string, ms: number, client?: string): Promise<number> => {
+      const response = await modernPost(
+        url,
+        {
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'fx__hold', arguments: { ms }, _meta: META },
+        },
+        { 'mcp-name': 'fx__hold', ...(client !== undefined && { 'x-client': client }) },
+      );
+      const body = (await response.json()) as { result: { content: { text: string }[] } };
+      return (JSON.parse(body.result.content[0]!.text) as { pid: number }).pid;
+    };
+
+    it('a header key keeps each key on one worker, busy or not; new keys go to the less busy one', async () => {
+      const { url } = await startInProcess(twoWorkers({ header: 'x-client' }));
+      const a = await hold(url, 0, 'a');
+      // While a's worker is busy, a's requests still go to it, and a new key goes to the other.
+      const busy = hold(url, 400, 'a');
+      await new Promise((r) => setTimeout(r, 50));
+      const [again, b] = await Promise.all([hold(url, 0, 'a'), hold(url, 0, 'b')]);
+      expect(await busy).toBe(a);
+      expect(again).toBe(a);
+      expect(b).not.toBe(a);
+      for (let i = 0; i < 3; i++) expect(await hold(url, 0, 'b')).toBe(b);
+    });
+
+    it('key none keeps to no worker: a request goes to the less busy one', async () => {
+      const { url } = await startInProcess(twoWorkers('none'));
+      const first = hold(url, 400);
+      await new Promise((r) => setTimeout(r, 50));
+      const second = await hold(url, 0); // the other worker: the first one is busy
+      expect(await first).not.toBe(second);
+    });
+  });
+
   it('a retry with an unknown requestState is -32602, not a hang', async () => {
     const { url } = await startInProcess(CONFIG);
     const response = await modernPost(

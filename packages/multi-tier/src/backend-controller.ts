@@ -29,6 +29,11 @@ import { type WaitOptions, waitForReady } from './wait.ts';
 export interface AcquireOptions {
   /** The caller's session: sticky to one worker (shared) or owning one (per-session). */
   session?: string;
+  /**
+   * Shared backends: `false` makes and follows no binding of `session` to a worker (the least busy
+   * one serves each acquire). Per-session backends ignore it. Default true.
+   */
+  sticky?: boolean;
   signal?: AbortSignal;
   /** Absolute deadline on the manager's clock (`clock.now() + budgetMs`). */
   deadline?: number;
@@ -219,7 +224,7 @@ export class BackendController {
     const wait: WaitOptions = { signal: options.signal, deadline };
     try {
       return this.spec.isolation === 'shared'
-        ? this.#acquireShared(options.session, wait)
+        ? this.#acquireShared(options.sticky === false ? undefined : options.session, wait)
         : this.#acquirePerSession(options.session, wait);
     } catch (e) {
       return Promise.reject(e);

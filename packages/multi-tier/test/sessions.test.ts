@@ -167,6 +167,21 @@ describe('shared backends', () => {
     rebound.release();
   });
 
+  it('sticky: false keeps a session to no worker of a shared backend: the least busy one serves it', async () => {
+    const m = make({ backends: { sh: fixture([], { tier: 'hot', replicas: { min: 2, max: 2 } }) } });
+    await m.manager.start();
+    const first = await m.manager.acquire('sh', { session: 'loose', sticky: false });
+    // Still holding the first: the same session goes to the other, idle, worker.
+    const second = await m.manager.acquire('sh', { session: 'loose', sticky: false });
+    expect(second.workerId).not.toBe(first.workerId);
+    second.release();
+    // With the default (sticky), the session would have stayed on its worker however busy.
+    const bound = await m.manager.acquire('sh', { session: 'bound' });
+    const again = await m.manager.acquire('sh', { session: 'bound' });
+    expect(again.workerId).toBe(bound.workerId);
+    for (const l of [first, bound, again]) l.release();
+  });
+
   it('spread new sessions over the workers when none is busy (each session’s first lease is brief)', async () => {
     const m = make({ backends: { sh: fixture([], { tier: 'hot', replicas: { min: 2, max: 2 } }) } });
     await m.manager.start();

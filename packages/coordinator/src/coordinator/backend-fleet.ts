@@ -71,6 +71,8 @@ export class BackendFleet {
   private readonly workers = new Map<string, BackendWorker>();
   private readonly cache = new ListCache<unknown>();
   private readonly memo = new MergeMemo<Merged>();
+  /** Sessions without affinity on shared backends (2026 requests under `affinity.key: none`). */
+  private readonly loose = new Set<string>();
   private naming: Naming;
   private readonly timeoutMs: number;
   /** Handshakes this fleet made itself (not counting a tier manager's ready hook). */
@@ -103,6 +105,7 @@ export class BackendFleet {
     const lease = await this.options.tiers.acquire(backend, {
       session: sessionId,
       timeoutMs: this.timeoutMs,
+      ...(this.loose.has(sessionId) && { sticky: false }),
     });
     try {
       const worker = this.workerOf(backend, lease);
@@ -132,8 +135,14 @@ export class BackendFleet {
     );
   }
 
+  /** `sessionId` keeps to no worker of a shared backend: each request takes the least busy one. */
+  looseAffinity(sessionId: string): void {
+    this.loose.add(sessionId);
+  }
+
   /** The session ended: its requests in flight on every worker are cancelled there. */
   closeSession(sessionId: string): void {
+    this.loose.delete(sessionId);
     for (const worker of this.workers.values()) worker.closeSession(sessionId);
   }
 

@@ -338,8 +338,11 @@ export class MCPCoordinator {
   /** The stand-in session of a 2026 affinity key. */
   private modernSession(context: ModernContext): FrontSession {
     const id = `modern:${context.principal ?? ''}:${context.affinityKey ?? ''}`;
+    const known = this.sessions.get(id, context.principal);
+    if (known) return known;
+    // No affinity key: the requests share this stand-in but keep to no worker of a shared backend.
+    if (context.affinityKey === null) this.fleet.looseAffinity(id);
     return (
-      this.sessions.get(id, context.principal) ??
       this.sessions.add({
         id,
         principal: context.principal,

@@ -240,6 +240,7 @@ export class MultiTierPort implements TierPort {
   async acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
     if (!this.manager) throw new Error('MultiTierPort: call use(manager) first');
     const acquireOptions: Parameters<Manager['acquire']>[1] = { session: options.session };
+    if (options.sticky === false) acquireOptions.sticky = false;
     if (options.signal) acquireOptions.signal = options.signal;
     if (options.timeoutMs !== undefined) acquireOptions.timeoutMs = options.timeoutMs;
     const lease = await this.manager.acquire(backend, acquireOptions);

@@ -63,6 +63,8 @@ export interface WorkerLease {
 export interface AcquireOptions {
   /** The front session the work is for (affinity, per-session isolation). */
   session: string;
+  /** `false`: no affinity on shared backends for this session (each acquire takes the least busy worker). */
+  sticky?: boolean;
   signal?: AbortSignal;
   /** How long a worker may take to be ready, ms (relative: the port and the manager need not share a clock). */
   timeoutMs?: number;
