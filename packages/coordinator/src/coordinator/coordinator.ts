@@ -342,17 +342,15 @@ export class MCPCoordinator {
     if (known) return known;
     // No affinity key: the requests share this stand-in but keep to no worker of a shared backend.
     if (context.affinityKey === null) this.fleet.looseAffinity(id);
-    return (
-      this.sessions.add({
-        id,
-        principal: context.principal,
-        protocolVersion: LATEST_LEGACY_PROTOCOL_VERSION,
-        clientInfo: undefined,
-        clientCapabilities: {},
-        era: 'modern',
-        lastSeenAt: this.now(),
-      })
-    );
+    return this.sessions.add({
+      id,
+      principal: context.principal,
+      protocolVersion: LATEST_LEGACY_PROTOCOL_VERSION,
+      clientInfo: undefined,
+      clientCapabilities: {},
+      era: 'modern',
+      lastSeenAt: this.now(),
+    });
   }
 
   /** A 2026 list result with its cache hint, from how each backend says its lists change. */
