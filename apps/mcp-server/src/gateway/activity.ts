@@ -4,6 +4,7 @@
  * requests. Fed by the coordinator's audit entries; listeners hear of each one.
  */
 import type { AuditInput } from '@switchyard/journal';
+import { Window } from './window.ts';
 
 /** One finished call, as the journal's audit trail records it. */
 export interface RecentCall {
@@ -41,9 +42,11 @@ function percentile(sorted: readonly number[], q: number): number | null {
 }
 
 export class Activity {
-  private readonly recent: RecentCall[] = [];
-  private readonly durations: number[] = [];
-  private readonly arrivals: number[] = [];
+  /** The latest calls, as a ring: `recentNext` is where the next one goes. */
+  private readonly recentRing: (RecentCall | undefined)[] = new Array(RECENT);
+  private recentNext = 0;
+  private readonly durations = new Window(WINDOW);
+  private readonly arrivals = new Window(WINDOW);
   private total = 0;
   private errors = 0;
   private readonly listeners = new Set<(call: RecentCall) => void>();
@@ -62,23 +65,27 @@ export class Activity {
     };
     this.total++;
     if (entry.outcome !== 'ok') this.errors++;
-    this.recent.unshift(call);
-    if (this.recent.length > RECENT) this.recent.pop();
+    this.recentRing[this.recentNext] = call;
+    this.recentNext = (this.recentNext + 1) % RECENT;
     this.durations.push(entry.durationMs);
-    if (this.durations.length > WINDOW) this.durations.shift();
     this.arrivals.push(this.now());
-    if (this.arrivals.length > WINDOW) this.arrivals.shift();
     for (const l of this.listeners) l(call);
   }
 
+  /** The latest calls, newest first. */
   calls(): readonly RecentCall[] {
-    return this.recent;
+    const out: RecentCall[] = [];
+    for (let i = 1; i <= RECENT; i++) {
+      const call = this.recentRing[(this.recentNext - i + RECENT) % RECENT];
+      if (call) out.push(call);
+    }
+    return out;
   }
 
   figures(): ActivityFigures {
-    const sorted = [...this.durations].sort((a, b) => a - b);
+    const sorted = this.durations.toArray().sort((a, b) => a - b);
     const since = this.now() - RATE_WINDOW_MS;
-    const inWindow = this.arrivals.filter((t) => t >= since);
+    const inWindow = this.arrivals.toArray().filter((t) => t >= since);
     const span = inWindow.length > 0 ? Math.max(1000, this.now() - (inWindow[0] ?? 0)) : RATE_WINDOW_MS;
     return {
       total: this.total,

@@ -24,9 +24,27 @@ function parseAccept(header: string): MediaRange[] {
     .filter((r) => r.type !== '' && r.subtype !== '');
 }
 
+/**
+ * Answers for the `Accept` values seen lately: a client sends the same one with every request, so
+ * each is parsed once. Bounded: emptied when full.
+ */
+const answered = new Map<string, boolean>();
+const ANSWERED_MAX = 256;
+
 /** True when `accept` (absent: anything) admits `mediaType` such as `text/event-stream`. */
 export function accepts(accept: string | null, mediaType: string): boolean {
-  if (accept === null || accept.trim() === '') return true;
+  if (accept === null) return true;
+  const key = `${mediaType}\u0000${accept}`;
+  const known = answered.get(key);
+  if (known !== undefined) return known;
+  const answer = admits(accept, mediaType);
+  if (answered.size >= ANSWERED_MAX) answered.clear();
+  answered.set(key, answer);
+  return answer;
+}
+
+function admits(accept: string, mediaType: string): boolean {
+  if (accept.trim() === '') return true;
   const [type, subtype] = mediaType.split('/');
   let best: { specificity: number; q: number } | undefined;
   for (const r of parseAccept(accept)) {
