@@ -32,7 +32,8 @@ export type AdmissionResult =
  * wrapped: a JSON or empty answer is complete when it is made, so `done` is called at once.
  */
 function onBodyEnd(response: Response, done: () => void): Response {
-  if (!response.body || response.headers.get('content-type') !== 'text/event-stream') {
+  // The content type first: reading `body` of a JSON answer would make Bun turn it into a stream.
+  if (response.headers.get('content-type') !== 'text/event-stream' || !response.body) {
     done();
     return response;
   }
