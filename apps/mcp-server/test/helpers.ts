@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { type Ran, runToEnd } from '../../../tooling/testing/run.ts';
 
 const made: string[] = [];
 
@@ -26,20 +27,12 @@ export async function writeConfig(dir: string, name: string, content: unknown): 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
 /** Run the real CLI as a child process. */
-export async function runCli(
+export function runCli(
   args: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([process.execPath, CLI, ...args], {
+): Promise<Ran> {
+  return runToEnd([process.execPath, CLI, ...args], {
     cwd: options.cwd ?? process.cwd(),
     env: { PATH: process.env.PATH ?? '', ...options.env },
-    stdout: 'pipe',
-    stderr: 'pipe',
   });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr };
 }

@@ -11,6 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { isAlive, until } from '../../../tooling/testing/wait.ts';
+import { writeConfig } from './helpers.ts';
 import { BUILTIN, fixtureEntry, tempDir } from './support/gateway.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
@@ -19,12 +20,17 @@ function textOf(result: unknown): string {
   return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
 }
 
+/** The configuration of a builtin module and the fixture as `fx`, journal in `dir`. */
+const twoBackends = (dir: string) => ({
+  mcpServers: { builtin: { module: BUILTIN, tier: 'hot' }, fx: fixtureEntry('fx', { tier: 'hot' }) },
+  switchyard: { journal: { path: join(dir, 'journal.db') } },
+});
+
 async function stdioClient(
   dir: string,
   config: unknown,
 ): Promise<{ client: Client; transport: StdioClientTransport }> {
-  const file = join(dir, 'switchyard.json');
-  await writeFile(file, JSON.stringify(config));
+  const file = await writeConfig(dir, 'switchyard.json', config);
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, 'stdio', '--config', file],
@@ -41,10 +47,7 @@ describe('switchyard stdio', () => {
     timeout: 30_000,
   }, async () => {
     const dir = await tempDir();
-    const { client } = await stdioClient(dir, {
-      mcpServers: { builtin: { module: BUILTIN, tier: 'hot' }, fx: fixtureEntry('fx', { tier: 'hot' }) },
-      switchyard: { journal: { path: join(dir, 'journal.db') } },
-    });
+    const { client } = await stdioClient(dir, twoBackends(dir));
     try {
       expect(client.getServerVersion()?.name).toBe('switchyard');
       const { tools } = await client.listTools();
@@ -67,14 +70,7 @@ describe('switchyard stdio', () => {
     timeout: 30_000,
   }, async () => {
     const dir = await tempDir();
-    const file = join(dir, 'switchyard.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        mcpServers: { builtin: { module: BUILTIN, tier: 'hot' }, fx: fixtureEntry('fx', { tier: 'hot' }) },
-        switchyard: { journal: { path: join(dir, 'journal.db') } },
-      }),
-    );
+    const file = await writeConfig(dir, 'switchyard.json', twoBackends(dir));
     const client = new ClientV2(
       { name: 'stdio-v2', version: '2.4.0' },
       { versionNegotiation: { mode: { pin: '2026-07-28' } } },

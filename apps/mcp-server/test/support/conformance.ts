@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runToEnd } from '../../../../tooling/testing/run.ts';
 import { startInProcess, tempDir } from './gateway.ts';
 
 const FIXTURE = new URL('../../../../tooling/fixtures/mcp/conformance-server.ts', import.meta.url).pathname;
@@ -31,14 +32,6 @@ export async function runConformance(args: string[] = []): Promise<ConformanceRu
     mcpServers: { conformance: { command: process.execPath, args: [FIXTURE], prefix: false, tier: 'hot' } },
   });
   const out = join(await tempDir(), 'score.json');
-  const child = Bun.spawn([process.execPath, RUNNER, url, ...args, '--json', out], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, stdout, stderr, score: async () => JSON.parse(await readFile(out, 'utf8')) as Score };
+  const ran = await runToEnd([process.execPath, RUNNER, url, ...args, '--json', out]);
+  return { ...ran, score: async () => JSON.parse(await readFile(out, 'utf8')) as Score };
 }
