@@ -7,8 +7,9 @@
  * resources whose backend took the subscription.
  */
 
+import { SUBSCRIPTION_ID_META_KEY } from '../era/modern/meta-keys.ts';
 import type { JsonRpcMessage } from '../jsonrpc/types.ts';
-import { isJsonObject, type JsonObject, type RequestId } from '../jsonrpc/types.ts';
+import { isJsonObject, JSONRPC_VERSION, type JsonObject, type RequestId } from '../jsonrpc/types.ts';
 import { MessageStream } from './message-stream.ts';
 import { listenFilter, tagged } from './modern.ts';
 
@@ -84,9 +85,19 @@ export class Listens {
     }
   }
 
-  /** The gateway stops: every stream ends. */
+  /**
+   * The gateway stops: every stream ends, each with the result a server sends when it ends a listen
+   * (`resultType: complete`, tagged with the subscription id).
+   */
   endAll(): void {
-    for (const l of [...this.open]) l.stream.end();
+    for (const l of [...this.open]) {
+      l.stream.push({
+        jsonrpc: JSONRPC_VERSION,
+        id: l.id,
+        result: { resultType: 'complete', _meta: { [SUBSCRIPTION_ID_META_KEY]: l.id } },
+      });
+      l.stream.end();
+    }
     this.open.clear();
   }
 
