@@ -20,16 +20,24 @@ import {
 import { ManualClock, noise, rejection, tempDir } from './helpers.ts';
 
 interface DriverCase {
+  /** The driver's name, as the journal reports it. */
   name: string;
+  /** How the case is shown. */
+  label: string;
   make(dir: ReturnType<typeof tempDir>): JournalDriver;
 }
 
 const drivers: DriverCase[] = [
-  { name: 'memory', make: () => memoryDriver() },
-  { name: 'sqlite', make: (dir) => sqliteDriver({ path: dir.file('journal.db') }) },
+  { name: 'memory', label: 'memory', make: () => memoryDriver() },
+  { name: 'sqlite', label: 'sqlite', make: (dir) => sqliteDriver({ path: dir.file('journal.db') }) },
+  {
+    name: 'sqlite',
+    label: 'sqlite (writer thread)',
+    make: (dir) => sqliteDriver({ path: dir.file('journal.db'), writer: 'thread' }),
+  },
 ];
 
-describe.each(drivers)('journal contract: $name driver', ({ name, make }) => {
+describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
   let dir: ReturnType<typeof tempDir>;
   let clock: ManualClock;
   let journal: Journal;

@@ -195,3 +195,42 @@ describe('paths that cannot be opened', () => {
     expect(error.name).toBe('JournalOpenError');
   });
 });
+
+describe('writer thread', () => {
+  it('is refused for :memory: and for an unknown writer, naming the option', () => {
+    expect(() => sqliteDriver({ path: ':memory:', writer: 'thread' })).toThrow(/writer/);
+    expect(() => sqliteDriver({ path: 'x.db', writer: 'elsewhere' as never })).toThrow(
+      /writer.*'inline' or 'thread'/,
+    );
+  });
+
+  it('commits on the thread: onCommit is told, a second journal on the file reads what it wrote', async () => {
+    const d = tempDir();
+    try {
+      const path = d.file('journal.db');
+      const commits: number[] = [];
+      const journal = await createJournal({
+        driver: sqliteDriver({ path, writer: 'thread', onCommit: (info) => commits.push(info.records) }),
+      });
+      for (let i = 0; i < 20; i++) await journal.append('s', JSON.stringify({ i }));
+      await journal.audit({
+        method: 'tools/call',
+        name: 'echo',
+        durationMs: 1,
+        outcome: 'ok',
+        request: '{"a":1}',
+      });
+      await journal.flush();
+      expect(commits.reduce((a, b) => a + b, 0)).toBe(21);
+      await journal.close();
+      const again = await createJournal({ driver: sqliteDriver({ path }) });
+      expect(
+        (await again.readAfter('s', undefined, { limit: 100 })).map((e) => JSON.parse(e.data).i),
+      ).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect((await again.queryAudit({ limit: 10 }))[0]).toMatchObject({ name: 'echo', request: '{"a":1}' });
+      await again.close();
+    } finally {
+      d.remove();
+    }
+  });
+});

@@ -120,6 +120,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const journal = await createJournal({
     driver: sqliteDriver({
       path: settings.journal.path,
+      // Commits (zstd + SQLite) on a thread of their own, off the event loop that serves requests.
+      writer: settings.journal.path === ':memory:' ? 'inline' : 'thread',
       onCommit: (info) => {
         for (const l of commitListeners) l(info);
       },

@@ -31,6 +31,12 @@ export interface SqliteDriverOptions {
   integrityCheck?: 'quick' | 'full' | 'off';
   /** Called after each group commit (for metrics). */
   onCommit?: (info: CommitInfo) => void;
+  /**
+   * Where batches are compressed and written: `inline` (default) on the caller's thread, or
+   * `thread`: on a worker thread with its own connection, so that commits (zstd and SQLite, up to
+   * tens of ms for a large batch) do not hold up the caller's event loop. `thread` needs a file.
+   */
+  writer?: 'inline' | 'thread';
 }
 
 export function sqliteDriver(options: SqliteDriverOptions): JournalDriver {
@@ -80,6 +86,16 @@ function resolveOptions(options: SqliteDriverOptions): SqliteStoreOptions {
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
     throw new JournalInvalidInputError('synchronous', "expected 'NORMAL' or 'FULL'");
   }
+  const writer = options.writer ?? 'inline';
+  if (writer !== 'inline' && writer !== 'thread') {
+    throw new JournalInvalidInputError('writer', "expected 'inline' or 'thread'");
+  }
+  if (writer === 'thread' && options.path === ':memory:') {
+    throw new JournalInvalidInputError(
+      'writer',
+      "'thread' needs a database file; ':memory:' is one connection's own",
+    );
+  }
   const integrityCheck = options.integrityCheck ?? 'quick';
   if (!['quick', 'full', 'off'].includes(integrityCheck)) {
     throw new JournalInvalidInputError('integrityCheck', "expected 'quick', 'full' or 'off'");
@@ -94,6 +110,7 @@ function resolveOptions(options: SqliteDriverOptions): SqliteStoreOptions {
     mmapSizeBytes: options.mmapSizeBytes ?? 256 * 1024 * 1024,
     integrityCheck,
     onCommit: options.onCommit,
+    writer,
   };
   assertCount('busyTimeoutMs', resolved.busyTimeoutMs, 0);
   assertCount('cacheSizeKiB', resolved.cacheSizeKiB);

@@ -25,7 +25,17 @@ import type {
   StoredEvents,
 } from '../../types.ts';
 import { type OpenOptions, openDatabase } from './open.ts';
+import {
+  type AuditOp,
+  type EventOp,
+  type Op,
+  type SessionDeleteOp,
+  type SessionPutOp,
+  sizeOf,
+} from './ops.ts';
 import { type PayloadColumns, PayloadStore, payloadSelect } from './payloads.ts';
+import { ThreadWriter } from './thread-writer.ts';
+import { BatchWriter, prepareWrites } from './writer.ts';
 
 export interface CommitInfo {
   /** Records in the batch. */
@@ -39,31 +49,9 @@ export interface SqliteStoreOptions extends OpenOptions {
   groupCommit: GroupCommitLimits;
   compression: CompressionOptions | false;
   onCommit: ((info: CommitInfo) => void) | undefined;
+  /** `inline`: batches are written on this thread; `thread`: on a worker thread of their own. */
+  writer: 'inline' | 'thread';
 }
-
-interface SessionPutOp {
-  kind: 'session-put';
-  session: Session;
-}
-interface SessionDeleteOp {
-  kind: 'session-delete';
-  id: string;
-}
-interface EventOp {
-  kind: 'event';
-  streamId: string;
-  sessionId: string | null;
-  seq: number;
-  time: number;
-  data: Uint8Array;
-}
-interface AuditOp {
-  kind: 'audit';
-  record: Omit<AuditRecord, 'id' | 'request' | 'response'>;
-  request: Uint8Array | null;
-  response: Uint8Array | null;
-}
-type Op = SessionPutOp | SessionDeleteOp | EventOp | AuditOp;
 
 interface SessionRow {
   id: string;
@@ -117,15 +105,38 @@ const P = payloadSelect('p', '');
 const EVENT_SELECT = `SELECT e.stream_id, e.seq, e.time, ${P.columns}
   FROM events e JOIN payloads p ON p.id = e.payload_id ${P.join}`;
 
-export function openSqliteStore(options: SqliteStoreOptions, context: DriverContext): SqliteStore {
-  return new SqliteStore(openDatabase(options.path, options), options, context);
+export async function openSqliteStore(
+  options: SqliteStoreOptions,
+  context: DriverContext,
+): Promise<SqliteStore> {
+  const db = openDatabase(options.path, options);
+  const writerOptions = { compression: options.compression, maxEventsPerStream: context.maxEventsPerStream };
+  if (options.writer === 'inline')
+    return new SqliteStore(db, new BatchWriter(db, writerOptions), options, context);
+  let writer: ThreadWriter;
+  try {
+    const { synchronous, busyTimeoutMs, cacheSizeKiB, mmapSizeBytes, integrityCheck } = options;
+    const open = { synchronous, busyTimeoutMs, cacheSizeKiB, mmapSizeBytes, integrityCheck };
+    writer = await ThreadWriter.start(options.path, open, writerOptions);
+  } catch (error) {
+    db.close(true);
+    throw error;
+  }
+  return new SqliteStore(db, writer, options, context);
+}
+
+/** Where a store's batches are written: here (`BatchWriter`) or on the writer thread (`ThreadWriter`). */
+interface Writer {
+  commit(batch: Op[]): void | Promise<void>;
+  /** After the last commit: `BatchWriter.finish` here; the thread finishes and closes its connection. */
+  close(): void | Promise<void>;
 }
 
 export class SqliteStore implements JournalStore {
   readonly #db: Database;
   readonly #payloads: PayloadStore;
   readonly #committer: GroupCommitter<Op>;
-  readonly #commitTx: { immediate: (batch: Op[]) => void };
+  readonly #writer: Writer;
   readonly #s;
   /** Sessions written but not yet committed: what `getSession` must see. */
   readonly #sessionOps = new Map<string, SessionPutOp | SessionDeleteOp>();
@@ -135,13 +146,17 @@ export class SqliteStore implements JournalStore {
 
   constructor(
     db: Database,
+    writer: BatchWriter | ThreadWriter,
     private readonly options: SqliteStoreOptions,
-    private readonly context: DriverContext,
+    context: DriverContext,
   ) {
     this.#db = db;
     this.#payloads = new PayloadStore(db, options.compression);
-    this.#s = prepare(db);
-    this.#commitTx = db.transaction((batch: Op[]) => this.#apply(batch));
+    this.#s = { ...prepare(db), ...prepareWrites(db) };
+    this.#writer =
+      writer instanceof BatchWriter
+        ? { commit: (b) => writer.commit(b), close: () => writer.finish() }
+        : writer;
     this.#committer = new GroupCommitter<Op>(options.groupCommit, {
       sizeOf,
       commit: (batch) => this.#commit(batch),
@@ -335,9 +350,7 @@ export class SqliteStore implements JournalStore {
     this.#closing ??= (async () => {
       try {
         await this.#committer.close();
-        this.#db.transaction(() => this.#payloads.packStaged()).immediate();
-        // Lets SQLite refresh its planner statistics where they have drifted; cheap, and optional.
-        this.#db.run('PRAGMA optimize');
+        await this.#writer.close();
       } finally {
         // true: finalize the prepared statements and release the connection now, which
         // checkpoints the WAL into the file and removes it.
@@ -365,14 +378,15 @@ export class SqliteStore implements JournalStore {
     return op;
   }
 
-  #commit(batch: Op[]): void {
+  #commit(batch: Op[]): void | Promise<void> {
     const started = performance.now();
-    try {
-      this.#commitTx.immediate(batch);
-    } catch (error) {
-      this.#payloads.resync();
-      throw error;
-    }
+    const written = this.#writer.commit(batch);
+    if (written === undefined) return this.#committed(batch, started);
+    return written.then(() => this.#committed(batch, started));
+  }
+
+  /** The batch is in the file: what was held for reads of uncommitted records goes. */
+  #committed(batch: Op[], started: number): void {
     for (const op of batch) {
       if (op.kind === 'event') {
         if (this.#pendingEvents.get(op.streamId) === op) this.#pendingEvents.delete(op.streamId);
@@ -382,80 +396,6 @@ export class SqliteStore implements JournalStore {
       }
     }
     this.options.onCommit?.({ records: batch.length, durationMs: performance.now() - started });
-  }
-
-  /** Runs inside the commit transaction. */
-  #apply(batch: Op[]): void {
-    const s = this.#s;
-    // Payloads first, all at once, so the small ones of the batch can share blocks.
-    const bodies: Array<Uint8Array | null> = [];
-    for (const op of batch) {
-      if (op.kind === 'event') bodies.push(op.data);
-      else if (op.kind === 'audit') bodies.push(op.request, op.response);
-    }
-    const payloadIds = this.#payloads.writeAll(bodies);
-    let next = 0;
-    // A stream's row is written once per batch (and again after a session delete, which may
-    // remove it); its last seq once at the end.
-    const streams = new Map<string, { seq: number; time: number }>();
-    const max = this.context.maxEventsPerStream;
-    const settleStreams = () => {
-      for (const [streamId, { seq, time }] of streams) {
-        s.advanceStream.run(seq, time, streamId);
-        if (max !== undefined && seq > max) s.trimStream.run(streamId, seq - max);
-      }
-      streams.clear();
-    };
-    for (const op of batch) {
-      switch (op.kind) {
-        case 'session-put': {
-          const x = op.session;
-          s.putSession.run(
-            x.id,
-            x.principal,
-            x.protocolVersion,
-            x.clientInfo === null ? null : JSON.stringify(x.clientInfo),
-            JSON.stringify(x.bindings),
-            x.createdAt,
-            x.lastSeenAt,
-            x.ttlMs,
-            x.expiresAt,
-          );
-          break;
-        }
-        case 'session-delete':
-          settleStreams();
-          s.deleteSessionStreams.run(op.id);
-          s.deleteSession.run(op.id);
-          break;
-        case 'event': {
-          if (!streams.has(op.streamId)) s.upsertStream.run(op.streamId, op.sessionId, op.seq, op.time);
-          else if (op.sessionId !== null) s.linkStream.run(op.sessionId, op.streamId);
-          streams.set(op.streamId, { seq: op.seq, time: op.time });
-          s.insertEvent.run(op.streamId, op.seq, op.time, payloadIds[next++] ?? null);
-          break;
-        }
-        case 'audit': {
-          const r = op.record;
-          s.insertAudit.run(
-            r.time,
-            r.sessionId,
-            r.principal,
-            r.backend,
-            r.worker,
-            r.method,
-            r.name,
-            r.durationMs,
-            r.outcome,
-            r.error,
-            payloadIds[next++] ?? null,
-            payloadIds[next++] ?? null,
-          );
-          break;
-        }
-      }
-    }
-    settleStreams();
   }
 
   /** Inside a transaction. */
@@ -548,26 +488,11 @@ export class SqliteStore implements JournalStore {
 function prepare(db: Database) {
   return {
     getSession: db.prepare<SessionRow, [string]>('SELECT * FROM sessions WHERE id = ?'),
-    putSession: db.prepare(
-      `INSERT OR REPLACE INTO sessions (id, principal, protocol_version, client_info, bindings, created_at,
-        last_seen_at, ttl_ms, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ),
-    deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
-    deleteSessionStreams: db.prepare('DELETE FROM streams WHERE session_id = ?'),
     expiredSessions: db.prepare<{ id: string }, [number]>('SELECT id FROM sessions WHERE expires_at <= ?'),
     sessionsActive: db.prepare<SessionRow, [number, number]>(
       'SELECT * FROM sessions WHERE created_at < ? AND last_seen_at >= ? ORDER BY created_at, id',
     ),
     streamLastSeq: db.prepare<{ last_seq: number }, [string]>('SELECT last_seq FROM streams WHERE id = ?'),
-    upsertStream: db.prepare(
-      `INSERT INTO streams (id, session_id, last_seq, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
-       ON CONFLICT (id) DO UPDATE SET last_seq = max(last_seq, excluded.last_seq), updated_at = excluded.updated_at,
-         session_id = coalesce(session_id, excluded.session_id)`,
-    ),
-    linkStream: db.prepare('UPDATE streams SET session_id = ? WHERE id = ? AND session_id IS NULL'),
-    advanceStream: db.prepare('UPDATE streams SET last_seq = max(last_seq, ?), updated_at = ? WHERE id = ?'),
-    insertEvent: db.prepare('INSERT INTO events (stream_id, seq, time, payload_id) VALUES (?, ?, ?, ?)'),
-    trimStream: db.prepare('DELETE FROM events WHERE stream_id = ? AND seq <= ?'),
     firstSeq: db.prepare<{ first: number | null }, [string]>(
       'SELECT min(seq) AS first FROM events WHERE stream_id = ?',
     ),
@@ -581,10 +506,6 @@ function prepare(db: Database) {
     rangeEventsPage: db.prepare<EventRow, [number, number, number, string, number, number]>(
       `${EVENT_SELECT} WHERE e.time >= ? AND e.time < ? AND (e.time, e.stream_id, e.seq) > (?, ?, ?)
         ORDER BY e.time, e.stream_id, e.seq LIMIT ?`,
-    ),
-    insertAudit: db.prepare(
-      `INSERT INTO audit (time, session_id, principal, backend, worker, method, name, duration_ms, outcome, error,
-        request_id, response_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     auditPage: db.prepare<AuditRow, [number, number, number, number]>(
       `${AUDIT_SELECT} WHERE a.id > ? AND a.time >= ? AND a.time < ? ORDER BY a.id LIMIT ?`,
@@ -610,17 +531,6 @@ function prepare(db: Database) {
 
 function count(statement: Statement<{ n: number }, []>): number {
   return statement.get()?.n ?? 0;
-}
-
-function sizeOf(op: Op): number {
-  switch (op.kind) {
-    case 'event':
-      return op.data.length + 64;
-    case 'audit':
-      return (op.request?.length ?? 0) + (op.response?.length ?? 0) + 256;
-    default:
-      return 512;
-  }
 }
 
 function sessionOf(row: SessionRow): Session {

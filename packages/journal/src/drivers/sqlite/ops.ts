@@ -1,0 +1,41 @@
+/**
+ * The records the SQLite store hands to its writer in one batch (one transaction), whether the
+ * writer runs on the caller's thread or on a worker thread (then they are structured-cloned).
+ */
+import type { AuditRecord, Session } from '../../types.ts';
+
+export interface SessionPutOp {
+  kind: 'session-put';
+  session: Session;
+}
+export interface SessionDeleteOp {
+  kind: 'session-delete';
+  id: string;
+}
+export interface EventOp {
+  kind: 'event';
+  streamId: string;
+  sessionId: string | null;
+  seq: number;
+  time: number;
+  data: Uint8Array;
+}
+export interface AuditOp {
+  kind: 'audit';
+  record: Omit<AuditRecord, 'id' | 'request' | 'response'>;
+  request: Uint8Array | null;
+  response: Uint8Array | null;
+}
+export type Op = SessionPutOp | SessionDeleteOp | EventOp | AuditOp;
+
+/** What a record weighs for the group committer's byte limit. */
+export function sizeOf(op: Op): number {
+  switch (op.kind) {
+    case 'event':
+      return op.data.length + 64;
+    case 'audit':
+      return (op.request?.length ?? 0) + (op.response?.length ?? 0) + 256;
+    default:
+      return 512;
+  }
+}
