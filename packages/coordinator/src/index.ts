@@ -43,7 +43,7 @@ export {
 } from './coordinator/coordinator.ts';
 export { backendHandshake, type HandshakeTransport } from './coordinator/handshake.ts';
 export { MessageStream } from './coordinator/message-stream.ts';
-export { MODULE_MCP_HANDLER, MultiTierPort } from './coordinator/multi-tier-port.ts';
+export { MODULE_MCP_HANDLER, MultiTierPort, type ReadyOptions } from './coordinator/multi-tier-port.ts';
 export {
   finalResponse,
   type HandleContext,

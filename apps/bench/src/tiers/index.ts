@@ -4,7 +4,9 @@
  * `tools/call echo` — for each tier, with the repo's stdio fixture (`fx_*`) and with
  * `@modelcontextprotocol/server-everything` (`ev_*`):
  *
- * - hot: `tier: hot, isolation: per-session` — the new session is handed the ready spare;
+ * - hot: `tier: hot, isolation: per-session`, with `warmup: echo` — the new session is handed the
+ *   ready spare, which has already answered one call (a fresh server's first call costs it ~4–5 ms
+ *   more than the next: its own cold code paths);
  * - warm: `tier: warm, isolation: shared`, its worker already running — the session joins it;
  * - cold: `tier: cold, isolation: shared` — spawn + MCP initialize for the call, stopped after.
  *
@@ -45,11 +47,15 @@ const SERVERS = (): Server[] => [
   },
 ];
 
-const TIER_ENTRY: Record<TierName, Record<string, unknown>> = {
-  hot: { tier: 'hot', isolation: 'per-session', replicas: { min: 1, max: 4 } },
-  warm: { tier: 'warm', isolation: 'shared' },
-  cold: { tier: 'cold', isolation: 'shared' },
-};
+const tierEntry = (t: TierName, s: Server): Record<string, unknown> =>
+  t === 'hot'
+    ? {
+        tier: 'hot',
+        isolation: 'per-session',
+        replicas: { min: 1, max: 4 },
+        warmup: { tool: 'echo', arguments: s.args('warmup') },
+      }
+    : { tier: t, isolation: 'shared' };
 
 /** `switchyard_workers{backend,state}` from the gateway's Prometheus exposition. */
 async function workers(metricsUrl: string, backend: string, state: string): Promise<number> {
@@ -107,7 +113,7 @@ async function measureTier(
   n: number,
 ): Promise<number[]> {
   const { child, url } = await startSwitchyard(`switchyard ${backend}`, backend, tmp, {
-    mcpServers: { [backend]: { ...s.command, ...TIER_ENTRY[t] } },
+    mcpServers: { [backend]: { ...s.command, ...tierEntry(t, s) } },
   });
   const times: number[] = [];
   try {

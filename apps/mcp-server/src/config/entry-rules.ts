@@ -63,6 +63,14 @@ export function entryRuleIssues(entry: unknown, path: string): ConfigIssue[] {
         });
       }
     }
+    if (e.warmup !== undefined && kind === 'url') {
+      issues.push({
+        path: joinPath(path, 'warmup'),
+        expected:
+          'no warmup on a remote entry (warmup goes with command or module: workers the gateway starts)',
+        found: 'warmup beside url',
+      });
+    }
   }
 
   const replicas = e.replicas;

@@ -18,6 +18,7 @@ interface BackendCommon {
   timeouts: ServerEntry['timeouts'];
   limits: ServerEntry['limits'];
   era: ServerEntry['era'];
+  warmup: ServerEntry['warmup'];
 }
 
 /** What a backend is: a stdio process, a remote server, or a tool module on worker threads. */
@@ -95,6 +96,7 @@ export function resolveBackend(name: string, entry: ServerEntry, baseDir: string
     timeouts: entry.timeouts,
     limits: entry.limits,
     era: entry.era,
+    warmup: entry.warmup,
     ...kindOf(entry, baseDir),
   };
 }

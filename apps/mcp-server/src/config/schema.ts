@@ -150,6 +150,21 @@ export const ServerEntrySchema = z
       .describe(
         'The MCP protocol era a stdio backend speaks: 2025 (initialize), 2026 (server/discover, 2026-07-28, stateless), or auto: try server/discover, fall back to initialize. Module backends speak 2025; remote backends are spoken to in 2025.',
       ),
+    warmup: z
+      .strictObject({
+        tool: z
+          .string({ error: 'a tool name' })
+          .min(1, { error: 'a tool name' })
+          .describe('The backend’s own name of the tool.'),
+        arguments: z
+          .record(z.string(), z.unknown(), { error: 'an object of arguments' })
+          .default({})
+          .describe('Its arguments.'),
+      })
+      .optional()
+      .describe(
+        'stdio and module: a tool called once on each new worker before it is handed out (its answer ignored), so that a session’s first call does not pay the server’s own warm-up. Choose one without side effects that succeeds: a failed call (an error, or a result with isError) fails the start.',
+      ),
     // -- keys other MCP clients write, accepted and ignored
     disabled: z.boolean().optional().describe('true: the entry is skipped (not even validated).'),
     autoApprove: z.unknown().optional().describe('Ignored (a client’s key).'),

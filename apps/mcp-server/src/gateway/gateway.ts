@@ -97,7 +97,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const port = new MultiTierPort(serverInfo);
   const specs: Record<string, BackendSpec> = {};
   const childEnv = withoutSecrets(options.env ?? process.env, config.settings.auth.tokens);
-  const specOf = (backend: BackendConfig) => backendSpec(backend, port.readyHookFor(backend.era), childEnv);
+  const specOf = (backend: BackendConfig) =>
+    backendSpec(
+      backend,
+      port.readyHookFor(backend.era, backend.warmup ? { warmup: backend.warmup } : {}),
+      childEnv,
+    );
   for (const backend of config.backends) {
     const spec = specOf(backend);
     if (spec) specs[backend.name] = spec;

@@ -178,6 +178,16 @@ class LeasedChannel implements WorkerChannel {
   }
 }
 
+/** What a worker does before it is handed out, beyond the handshake. */
+export interface ReadyOptions {
+  /**
+   * A tool (the backend's own name) called once on each new worker, its answer ignored: the first
+   * call a server answers costs it more (its code paths are cold), and this pays that before a
+   * session waits. A failed call fails the worker's start. 2025-era workers only.
+   */
+  warmup?: { tool: string; arguments?: Record<string, unknown> };
+}
+
 export class MultiTierPort implements TierPort {
   private manager: Manager | undefined;
   private readonly handshakes = new Map<string, BackendHandshake>();
@@ -196,7 +206,7 @@ export class MultiTierPort implements TierPort {
    * worker. With `auto` the first worker finds out (`server/discover`, else `initialize`) and the
    * backend's later workers go straight to that era. Thread workers (module backends) speak 2025.
    */
-  readyHookFor(era: BackendEraSetting): ReadyHook {
+  readyHookFor(era: BackendEraSetting, options: ReadyOptions = {}): ReadyHook {
     return async (worker: ReadyWorker, context: ReadyContext) => {
       const known = this.eras.get(context.backend);
       const effective: BackendEraSetting =
@@ -211,6 +221,24 @@ export class MultiTierPort implements TierPort {
         era: effective,
       });
       this.eras.set(context.backend, handshake.era ?? 'legacy');
+      const warmup = options.warmup;
+      if (warmup && handshake.era !== 'modern') {
+        // A call that fails (an error, or a result with isError: an unknown tool, say) fails the
+        // start with its reason: a warmup that does not run its tool warms nothing.
+        const failed = (why: string) => new Error(`warmup call of ${warmup.tool} failed: ${why}`);
+        const result = await handshakeTransportOf(worker)
+          .request('tools/call', { name: warmup.tool, arguments: warmup.arguments ?? {} })
+          .catch((e: unknown) => {
+            throw failed(e instanceof Error ? e.message : String(e));
+          });
+        if (isJsonObject(result) && result.isError === true) {
+          const content = Array.isArray(result.content) ? result.content : [];
+          const text = content
+            .map((c) => (isJsonObject(c) && typeof c.text === 'string' ? c.text : ''))
+            .join(' ');
+          throw failed(text || 'the tool answered isError');
+        }
+      }
       this.handshakes.set(key(context.backend, context.workerId), handshake);
       return handshake;
     };
