@@ -11,6 +11,8 @@ import { connectClient, fixtureEntry, startInProcess } from './support/gateway.t
 const FIXTURES = new URL('../../../tooling/fixtures/mcp/', import.meta.url).pathname;
 const CONFORMANCE = `${FIXTURES}conformance-server.ts`;
 const SSE = `${FIXTURES}sse-server.ts`;
+/** The 2026-only v2-SDK fixture; `--http` serves it over Streamable HTTP (`legacy: 'reject'`). */
+const MODERN = `${FIXTURES}modern-server.ts`;
 
 interface Remote {
   url: string;
@@ -295,5 +297,75 @@ describe('remote backends', () => {
     }
     expect(text).toBe('sse');
     expect(gateway.remote.stats().legacy).toMatchObject({ state: 'connected', connects: 2 });
+  });
+
+  it('a remote that speaks only 2026-07-28 is found by server/discover and serves a 2025 and a 2026 client', {
+    timeout: 30_000,
+  }, async () => {
+    const remote = await spawnRemote(MODERN, ['--http', '--name', 'modern-remote']);
+    const seen = recordingProxy(remote.url);
+    const { url, gateway } = await startInProcess({
+      mcpServers: { modern: { url: seen.url }, fx: fixtureEntry('fx', { tier: 'hot' }) },
+    });
+    const legacy = await connectClient(url);
+    const { tools } = await legacy.listTools();
+    expect(tools.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['modern__echo', 'modern__count', 'fx__echo']),
+    );
+    const echoed = await legacy.callTool({
+      name: 'modern__echo',
+      arguments: { text: 'through a 2026 remote' },
+    });
+    expect((echoed.content as { text: string }[])[0]!.text).toBe('through a 2026 remote');
+    // Its progress reaches the 2025 client.
+    const progress: number[] = [];
+    await legacy.callTool(
+      { name: 'modern__count', arguments: { steps: 3, delayMs: 10 } },
+      CallToolResultSchema,
+      {
+        onprogress: (p) => progress.push(p.progress),
+      },
+    );
+    expect(progress).toEqual([1, 2, 3]);
+    // A 2026 client too (stateless POSTs to the gateway, bridged to the remote's own 2026).
+    const modern = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tools/call',
+        'mcp-name': 'modern__echo',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/call',
+        params: {
+          name: 'modern__echo',
+          arguments: { text: 'modern to modern' },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+    expect(modern.status).toBe(200);
+    expect(JSON.stringify(await modern.json())).toContain('modern to modern');
+    // The gateway spoke 2026 to it: no initialize, and the standard headers on every POST.
+    const posts = seen.seen.filter((r) => r.method === 'POST');
+    expect(posts.length).toBeGreaterThan(0);
+    for (const r of posts) {
+      expect(r.headers.get('mcp-protocol-version')).toBe('2026-07-28');
+      expect(r.headers.get('mcp-method')).not.toBeNull();
+    }
+    expect(posts.some((r) => r.headers.get('mcp-method') === 'server/discover')).toBe(true);
+    expect(posts.some((r) => r.headers.get('mcp-method') === 'initialize')).toBe(false);
+    expect(posts.find((r) => r.headers.get('mcp-method') === 'tools/call')?.headers.get('mcp-name')).toBe(
+      'echo',
+    );
+    expect(gateway.remote.stats().modern).toMatchObject({ state: 'connected', connects: 1, era: '2026' });
+    expect(gateway.eraOf('modern')).toBe('2026');
   });
 });

@@ -148,7 +148,7 @@ export const ServerEntrySchema = z
       )
       .default('auto')
       .describe(
-        'The MCP protocol era a stdio backend speaks: 2025 (initialize), 2026 (server/discover, 2026-07-28, stateless), or auto: try server/discover, fall back to initialize. Module backends speak 2025; remote backends are spoken to in 2025.',
+        'The MCP protocol era a stdio or Streamable HTTP backend speaks: 2025 (initialize), 2026 (server/discover, 2026-07-28, stateless, with the standard headers), or auto: try server/discover, fall back to initialize. Module backends and legacy SSE remotes speak 2025.',
       ),
     warmup: z
       .strictObject({

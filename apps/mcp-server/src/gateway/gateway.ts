@@ -219,8 +219,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     startedAt: Date.now(),
     closing: closing.signal,
     eraOf(name) {
-      // Remote backends are spoken to in 2025 (a 2026-only remote is not bridged yet).
-      if (remote.stats()[name]?.state === 'connected') return '2025';
+      const remoteEra = remote.stats()[name]?.era;
+      if (remoteEra !== undefined) return remoteEra;
       const era = port.eraOf(name);
       return era === undefined ? undefined : era === 'modern' ? '2026' : '2025';
     },

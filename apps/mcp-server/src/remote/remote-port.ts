@@ -42,11 +42,13 @@ import {
   type JsonObject,
   type JsonRpcMessage,
   type JsonRpcResponse,
+  ModernChannel,
   type TierPort,
   type WorkerChannel,
   type WorkerLease,
 } from '@switchyard/coordinator';
 import type { BackendConfig } from '../config/resolve.ts';
+import { modernFetch } from './modern-fetch.ts';
 
 export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
 
@@ -68,6 +70,8 @@ export interface RemoteStats {
   leased: number;
   /** The last connect failure, while acquires are refused because of it or until a connect succeeds. */
   failure?: { reason: string; at: number };
+  /** The protocol era it was found to speak, once connected. */
+  era?: '2025' | '2026';
 }
 
 const DEFAULT_RETRY_AFTER_MS = 1_000;
@@ -136,8 +140,8 @@ class RemoteChannel implements WorkerChannel {
     return this.closedReason !== undefined;
   }
 
-  /** The transport's start, then the MCP handshake. */
-  async connect(clientInfo: Implementation): Promise<void> {
+  /** The transport's start, then the MCP handshake of `era` (`auto`: `server/discover` first). */
+  async connect(clientInfo: Implementation, era: '2025' | '2026' | 'auto'): Promise<void> {
     await this.transport.start();
     this.initialized = await backendHandshake(
       {
@@ -145,6 +149,7 @@ class RemoteChannel implements WorkerChannel {
         notify: (method) => this.send({ jsonrpc: JSONRPC_VERSION, method }),
       },
       clientInfo,
+      { era },
     );
   }
 
@@ -190,11 +195,19 @@ class RemoteChannel implements WorkerChannel {
   /** A request of the port's own (string ids: the coordinator's are numbers). */
   private request(method: string, params: JsonObject): Promise<unknown> {
     const id = `switchyard-${method}-${this.nextOwnId++}`;
+    // A connection already gone (a probe found the remote down) answers at once, not never.
+    if (this.closedReason !== undefined) return Promise.reject(new Error(this.closedReason));
     return new Promise((resolve, reject) => {
       this.own.set(id, {
         resolve: (message) => {
           const m = message as JsonRpcResponse;
-          if (isJsonRpcErrorResponse(m)) reject(new Error(`${method} failed: ${m.error.message}`));
+          if (isJsonRpcErrorResponse(m))
+            reject(
+              Object.assign(new Error(`${method} failed: ${m.error.message}`), {
+                code: m.error.code,
+                data: m.error.data,
+              }),
+            );
           else {
             const result = (m as { result?: JsonObject }).result;
             if (method === 'initialize' && typeof result?.protocolVersion === 'string')
@@ -232,9 +245,30 @@ class RemoteChannel implements WorkerChannel {
   }
 }
 
+/** A 2026 remote is spoken to through the bridge that makes it look like a 2025 one. */
+function facadeOf(channel: RemoteChannel, clientInfo: Implementation): WorkerChannel {
+  const handshake = channel.initialized;
+  if (handshake?.era !== 'modern') return channel;
+  const capabilities = handshake.result.capabilities ?? {};
+  const listChanged = (name: string) => {
+    const c = capabilities[name];
+    return typeof c === 'object' && c !== null && (c as { listChanged?: unknown }).listChanged === true;
+  };
+  return new ModernChannel(channel, {
+    clientInfo,
+    listChanges: {
+      tools: listChanged('tools'),
+      prompts: listChanged('prompts'),
+      resources: listChanged('resources'),
+    },
+  });
+}
+
 /** One remote backend: its connection, the connect in progress, the last failure. */
 class Remote {
   channel: RemoteChannel | undefined;
+  /** What the coordinator is handed: the channel, or for a 2026 remote the bridge over it. */
+  facade: WorkerChannel | undefined;
   connecting: Promise<RemoteChannel> | undefined;
   failure: { reason: string; at: number } | undefined;
   connects = 0;
@@ -262,11 +296,14 @@ class Remote {
         : this.failure
           ? 'failed'
           : 'idle';
+    const handshake = this.channel?.initialized;
+    const era = handshake === undefined ? undefined : handshake.era === 'modern' ? '2026' : '2025';
     return {
       state,
       connects: this.connects,
       leased: this.leased,
       ...(this.failure && { failure: { ...this.failure } }),
+      ...(era !== undefined && { era }),
     };
   }
 
@@ -297,12 +334,13 @@ class Remote {
     const transport: RemoteTransport =
       config.transport === 'sse'
         ? new SSEClientTransport(url, { requestInit }) // its event stream's GET carries them too
-        : new StreamableHTTPClientTransport(url, { requestInit });
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch: modernFetch });
     const channel = new RemoteChannel(`remote:${config.name}#${++this.attempts}`, transport, this.label);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
-        channel.connect(this.options.clientInfo),
+        // 2026-07-28 has no HTTP+SSE transport: an `sse` remote speaks 2025.
+        channel.connect(this.options.clientInfo, config.transport === 'sse' ? '2025' : config.era),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no connection within ${config.timeouts.startMs} ms`)),
@@ -326,6 +364,7 @@ class Remote {
     this.failure = undefined;
     this.connects++;
     this.channel = channel;
+    this.facade = facadeOf(channel, this.options.clientInfo);
     channel.onClose(() => {
       if (this.channel === channel) this.channel = undefined;
     });
@@ -386,7 +425,7 @@ export class RemotePort implements TierPort {
     remote.leased++;
     let released = false;
     return {
-      worker: channel,
+      worker: remote.channel === channel && remote.facade ? remote.facade : channel,
       release: () => {
         if (released) return;
         released = true;
