@@ -66,7 +66,7 @@ export {
   MAX_CURSOR_LENGTH,
   nextCursorPosition,
 } from './cursor.ts';
-export { ModernChannel, type ModernChannelOptions } from './era/bridge/modern-channel.ts';
+export { bridgeOf, ModernChannel, type ModernChannelOptions } from './era/bridge/modern-channel.ts';
 export type { EraVersions, ProtocolEra } from './era/era.ts';
 export {
   allowsBatches,

@@ -4,12 +4,8 @@
  * for `tools/call` / `prompts/get` / `resources/read`, `Mcp-Name` — values that are not plain
  * header-safe ASCII in the `=?base64?…?=` form. Other requests go out as they are.
  */
-const PROTOCOL_VERSION_META_KEY = 'io.modelcontextprotocol/protocolVersion';
-const NAME_SOURCES: Record<string, 'name' | 'uri'> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
-};
+import { NAME_HEADER_SOURCES, PROTOCOL_VERSION_META_KEY } from '@switchyard/coordinator';
+
 const PLAIN = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
 /** A header value as the revision asks: as is when plain ASCII, else Base64 of its UTF-8. */
@@ -34,7 +30,7 @@ export function modernHeaders(body: string): Record<string, string> | undefined 
     'mcp-protocol-version': version,
     'mcp-method': headerValue(message.method),
   };
-  const source = NAME_SOURCES[message.method];
+  const source = NAME_HEADER_SOURCES.get(message.method);
   const name = source === undefined ? undefined : message.params?.[source];
   if (typeof name === 'string') headers['mcp-name'] = headerValue(name);
   return headers;

@@ -33,6 +33,7 @@ import {
   type AcquireOptions,
   type BackendHandshake,
   backendHandshake,
+  bridgeOf,
   errorResponse,
   type Implementation,
   INTERNAL_ERROR,
@@ -42,7 +43,6 @@ import {
   type JsonObject,
   type JsonRpcMessage,
   type JsonRpcResponse,
-  ModernChannel,
   type TierPort,
   type WorkerChannel,
   type WorkerLease,
@@ -245,25 +245,6 @@ class RemoteChannel implements WorkerChannel {
   }
 }
 
-/** A 2026 remote is spoken to through the bridge that makes it look like a 2025 one. */
-function facadeOf(channel: RemoteChannel, clientInfo: Implementation): WorkerChannel {
-  const handshake = channel.initialized;
-  if (handshake?.era !== 'modern') return channel;
-  const capabilities = handshake.result.capabilities ?? {};
-  const listChanged = (name: string) => {
-    const c = capabilities[name];
-    return typeof c === 'object' && c !== null && (c as { listChanged?: unknown }).listChanged === true;
-  };
-  return new ModernChannel(channel, {
-    clientInfo,
-    listChanges: {
-      tools: listChanged('tools'),
-      prompts: listChanged('prompts'),
-      resources: listChanged('resources'),
-    },
-  });
-}
-
 /** One remote backend: its connection, the connect in progress, the last failure. */
 class Remote {
   channel: RemoteChannel | undefined;
@@ -364,7 +345,7 @@ class Remote {
     this.failure = undefined;
     this.connects++;
     this.channel = channel;
-    this.facade = facadeOf(channel, this.options.clientInfo);
+    this.facade = bridgeOf(channel, channel.initialized, this.options.clientInfo);
     channel.onClose(() => {
       if (this.channel === channel) this.channel = undefined;
     });

@@ -20,7 +20,7 @@
  */
 import type { Lease, MultiTierPoolManager, ReadyContext, ReadyHook } from '@switchyard/multi-tier';
 import type { Implementation } from '../aggregate/initialize.ts';
-import { ModernChannel } from '../era/bridge/modern-channel.ts';
+import { bridgeOf } from '../era/bridge/modern-channel.ts';
 import { INTERNAL_ERROR } from '../jsonrpc/codes.ts';
 import { errorResponse } from '../jsonrpc/responses.ts';
 import {
@@ -277,7 +277,7 @@ export class MultiTierPort implements TierPort {
     if (!channel || channel.leased.isClosed) {
       const handshake = this.handshakes.get(id);
       const leased = new LeasedChannel(id, handshake);
-      const made = { leased, facade: this.facadeOf(leased, handshake) };
+      const made = { leased, facade: bridgeOf(leased, handshake, this.clientInfo) };
       channel = made;
       this.channels.set(id, made);
       leased.onClose(() => {
@@ -294,24 +294,6 @@ export class MultiTierPort implements TierPort {
         lease.release();
       },
     };
-  }
-
-  /** A 2026 worker is spoken to through the bridge that makes it look like a 2025 one. */
-  private facadeOf(leased: LeasedChannel, handshake: BackendHandshake | undefined): WorkerChannel {
-    if (handshake?.era !== 'modern') return leased;
-    const capabilities = handshake.result.capabilities ?? {};
-    const listChanged = (name: string) => {
-      const c = capabilities[name];
-      return isJsonObject(c) && c.listChanged === true;
-    };
-    return new ModernChannel(leased, {
-      clientInfo: this.clientInfo,
-      listChanges: {
-        tools: listChanged('tools'),
-        prompts: listChanged('prompts'),
-        resources: listChanged('resources'),
-      },
-    });
   }
 
   async endSession(session: string): Promise<void> {

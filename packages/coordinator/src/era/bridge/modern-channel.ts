@@ -17,7 +17,7 @@
  * Long-lived listens go through the channel's `post` (outside any request queue or timeout).
  */
 import type { Implementation } from '../../aggregate/initialize.ts';
-import type { SendContext, WorkerChannel } from '../../coordinator/port.ts';
+import type { BackendHandshake, SendContext, WorkerChannel } from '../../coordinator/port.ts';
 import { INPUT_KEY, RELATED_REQUEST } from '../../coordinator/port.ts';
 import { INTERNAL_ERROR, INVALID_REQUEST } from '../../jsonrpc/codes.ts';
 import { errorResponse, resultResponse } from '../../jsonrpc/responses.ts';
@@ -343,4 +343,30 @@ function legacyResult(result: JsonObject): JsonObject {
   if (Object.keys(meta).length > 0) rest._meta = meta;
   else delete rest._meta;
   return rest;
+}
+
+/**
+ * What the coordinator is handed for a worker: `channel` itself, or for a worker whose handshake
+ * found the 2026 era the bridge that makes it look like a 2025 one (asking it to announce the list
+ * changes its capabilities offer).
+ */
+export function bridgeOf(
+  channel: WorkerChannel,
+  handshake: BackendHandshake | undefined,
+  clientInfo: Implementation,
+): WorkerChannel {
+  if (handshake?.era !== 'modern') return channel;
+  const capabilities = handshake.result.capabilities ?? {};
+  const listChanged = (name: string) => {
+    const c = capabilities[name];
+    return isJsonObject(c) && c.listChanged === true;
+  };
+  return new ModernChannel(channel, {
+    clientInfo,
+    listChanges: {
+      tools: listChanged('tools'),
+      prompts: listChanged('prompts'),
+      resources: listChanged('resources'),
+    },
+  });
 }
