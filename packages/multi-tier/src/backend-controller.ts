@@ -30,6 +30,12 @@ export interface AcquireOptions {
   /** The caller's session: sticky to one worker (shared) or owning one (per-session). */
   session?: string;
   /**
+   * The caller's principal (a token's subject). `per-principal` backends bind one worker to each
+   * principal, shared by its sessions; undefined is the empty-string principal (one worker for
+   * every unauthenticated caller). Shared and per-session backends ignore it.
+   */
+  principal?: string;
+  /**
    * Shared backends: `false` makes and follows no binding of `session` to a worker (the least busy
    * one serves each acquire). Per-session backends ignore it. Default true.
    */
@@ -82,6 +88,16 @@ const MANAGER_STOP: CloseHow = {
 
 /** A session name the caller cannot make: per-session acquires without a session use these. */
 const ANONYMOUS = '\u0000lease-';
+/**
+ * The binding key of a principal on a per-principal backend. The NUL prefix keeps it apart from
+ * session ids and the anonymous keys (and a backend binds only principals or only sessions).
+ */
+const PRINCIPAL = '\u0000principal:';
+
+/** The principal a per-principal binding key stands for (undefined for a session's key). */
+function principalOf(key: string | undefined): string | undefined {
+  return key?.startsWith(PRINCIPAL) ? key.slice(PRINCIPAL.length) : undefined;
+}
 
 export class BackendController {
   readonly spec: ResolvedBackend;
@@ -223,9 +239,14 @@ export class BackendController {
     if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
     const wait: WaitOptions = { signal: options.signal, deadline };
     try {
-      return this.spec.isolation === 'shared'
-        ? this.#acquireShared(options.sticky === false ? undefined : options.session, wait)
-        : this.#acquirePerSession(options.session, wait);
+      switch (this.spec.isolation) {
+        case 'shared':
+          return this.#acquireShared(options.sticky === false ? undefined : options.session, wait);
+        case 'per-session':
+          return this.#acquireBound(options.session, options.session, wait);
+        case 'per-principal':
+          return this.#acquireBound(`${PRINCIPAL}${options.principal ?? ''}`, options.session, wait);
+      }
     } catch (e) {
       return Promise.reject(e);
     }
@@ -262,7 +283,7 @@ export class BackendController {
       this.#affinity.set(session, r);
       r.affine++;
     }
-    return this.#leaseOrWait(r, session, wait);
+    return this.#leaseOrWait(r, session, session, wait);
   }
 
   /** `session` no longer has affinity to its worker. */
@@ -273,15 +294,27 @@ export class BackendController {
     bound.affine--;
   }
 
-  #acquirePerSession(session: string | undefined, wait: WaitOptions): Promise<Lease> {
-    const anonymous = session === undefined;
-    const key = session ?? `${ANONYMOUS}${++this.#anonymous}`;
+  /**
+   * Per-session (`bindTo` is the session) and per-principal (`bindTo` is the principal's key)
+   * backends: the worker bound to `bindTo`, or a spare (or a new worker) bound to it now. The lease
+   * names `session`, the caller's.
+   */
+  #acquireBound(bindTo: string | undefined, session: string | undefined, wait: WaitOptions): Promise<Lease> {
+    const anonymous = bindTo === undefined;
+    const key = bindTo ?? `${ANONYMOUS}${++this.#anonymous}`;
+    const principal = principalOf(key);
     const bound = this.#sessions.get(key);
     if (bound) {
       if (bound.lost) {
-        throw new SessionWorkerLostError(this.name, key, bound.lost.reason, bound.lost.detail);
+        throw new SessionWorkerLostError(
+          this.name,
+          principal === undefined ? key : (session ?? ''),
+          bound.lost.reason,
+          bound.lost.detail,
+          principal,
+        );
       }
-      return this.#leaseOrWait(bound.replica, key, wait);
+      return this.#leaseOrWait(bound.replica, key, session, wait);
     }
     let r = pickSpare(this.#replicas);
     const spare = r !== undefined;
@@ -299,13 +332,14 @@ export class BackendController {
         session: key,
         workerId: r.id,
         spare,
+        ...(principal !== undefined && { principal }),
       });
     }
     // Replenish the spare in the background, a little later: its start should not take CPU from
     // this session's first requests (`#reconcile` holds the refill until `#refillAt`).
     if (spare) this.#refillAt = this.#deps.clock.now() + this.spec.spareRefillDelayMs;
     this.#reconcileSoon();
-    const leased = this.#leaseOrWait(r, key, wait);
+    const leased = this.#leaseOrWait(r, key, session, wait);
     if (!anonymous) return leased;
     return leased.then(
       (lease) => lease,
@@ -316,23 +350,27 @@ export class BackendController {
     );
   }
 
-  #leaseOrWait(r: Replica, session: string | undefined, wait: WaitOptions): Promise<Lease> {
-    if (r.state === 'ready') return Promise.resolve(this.#lease(r, session, true));
+  /** A lease on `r` for `session`; `key` is its binding (session, principal or anonymous key). */
+  #leaseOrWait(
+    r: Replica,
+    key: string | undefined,
+    session: string | undefined,
+    wait: WaitOptions,
+  ): Promise<Lease> {
+    if (r.state === 'ready') return Promise.resolve(this.#lease(r, key, session, true));
     return waitForReady(
       r,
       this.#deps.clock,
       wait,
-      (ready) => this.#lease(ready, session, false),
+      (ready) => this.#lease(ready, key, session, false),
       () => this.#reconcile(),
     );
   }
 
-  #lease(r: Replica, session: string | undefined, warmHit: boolean): Lease {
+  #lease(r: Replica, key: string | undefined, session: string | undefined, warmHit: boolean): Lease {
     r.leases++;
     this.#counters.leases++;
-    return new Lease(r, session?.startsWith(ANONYMOUS) ? undefined : session, warmHit, () =>
-      this.#release(r, session),
-    );
+    return new Lease(r, session, warmHit, () => this.#release(r, key));
   }
 
   #release(r: Replica, session: string | undefined): void {
@@ -360,18 +398,43 @@ export class BackendController {
     if (this.#surplus && (this.#tier === 'cold' || this.#timer === undefined)) this.#reconcile();
   }
 
-  /** The session is over: forget its affinity; stop its own worker (after its last lease). */
+  /**
+   * The session is over: forget its affinity; stop its own worker (after its last lease). A
+   * per-principal backend's workers are the principals': `endPrincipal` ends them.
+   */
   endSession(session: string): void {
     this.#unbind(session);
-    const b = this.#sessions.get(session);
+    if (this.spec.isolation === 'per-principal' && !session.startsWith(ANONYMOUS)) return;
+    this.#endBinding(session);
+  }
+
+  /** The principal's last session ended: stop its per-principal worker (after its last lease). */
+  endPrincipal(principal: string): void {
+    if (this.spec.isolation !== 'per-principal') return;
+    this.#endBinding(`${PRINCIPAL}${principal}`);
+  }
+
+  #endBinding(key: string): void {
+    const b = this.#sessions.get(key);
     if (!b) return;
-    this.#sessions.delete(session);
+    this.#sessions.delete(key);
     const r = b.replica;
     if (b.lost || !r.live) return;
     r.sessionEnded = true;
     if (r.leases === 0) {
+      const principal = principalOf(key);
       for (const w of [...r.waiters]) {
-        w.failed(new SessionWorkerLostError(this.name, session, 'stopped', 'the session ended'));
+        w.failed(
+          principal === undefined
+            ? new SessionWorkerLostError(this.name, key, 'stopped', 'the session ended')
+            : new SessionWorkerLostError(
+                this.name,
+                '',
+                'stopped',
+                'the principal’s sessions ended',
+                principal,
+              ),
+        );
       }
       this.#stopReplica(r, 'session-end');
     }
@@ -456,6 +519,7 @@ export class BackendController {
     }
     this.#counters.crashes++;
     const session = r.session !== undefined && !r.session.startsWith(ANONYMOUS) ? r.session : undefined;
+    const principal = principalOf(session);
     this.#deps.events.emit({
       type: 'worker-died',
       backend: this.name,
@@ -464,6 +528,7 @@ export class BackendController {
       detail: f.reason,
       stderrTail: f.stderrTail,
       ...(session !== undefined && { session }),
+      ...(principal !== undefined && { principal }),
     });
     const bound = r.session === undefined ? undefined : this.#sessions.get(r.session);
     if (bound?.replica === r) {
@@ -475,6 +540,7 @@ export class BackendController {
           session,
           workerId: r.id,
           detail: f.reason,
+          ...(principal !== undefined && { principal }),
         });
       }
     }
@@ -733,7 +799,7 @@ export class BackendController {
       if (r.state === 'starting') workers.starting++;
       else workers.ready++;
       if (r.state === 'ready' && r.leases > 0) workers.leased++;
-      if (this.spec.isolation === 'per-session' && r.session === undefined) workers.spare++;
+      if (this.spec.isolation !== 'shared' && r.session === undefined) workers.spare++;
     }
     const h = this.#health.current;
     const c = this.#counters;

@@ -25,7 +25,9 @@ describe('errors', () => {
     });
     expect(isSessionWorkerLostError(foreign)).toBe(true);
     expect(isSessionWorkerLostError(null)).toBe(false);
-    expect(e.message).toBe('backend "b" failed: exit code 1\n--- stderr tail ---\ntail');
+    // The stderr tail is a field, never part of the message (which can reach clients).
+    expect(e.message).toBe('backend "b" failed: exit code 1');
+    expect(e.stderrTail).toEqual(['tail']);
   });
 
   it('name what they are about', () => {

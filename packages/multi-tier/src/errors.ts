@@ -65,11 +65,16 @@ export const isBackendExistsError = brand(BackendExistsError, 'BackendExistsErro
 /**
  * The backend cannot start (bad command, crash loop, ready hook failing). Acquires fail fast with
  * this until the retry at `retryAt` (on the manager's clock) succeeds.
+ *
+ * The message names the backend and the reason (`exit code 3`, `spawn failed: …`) and never the
+ * backend's stderr: a message can reach clients, and stderr holds what a backend logs (DSNs,
+ * tokens). The tail is `stderrTail`, for the operator's log and the admin view.
  */
 export class BackendFailedError extends MultiTierError {
   constructor(
     readonly backend: string,
     readonly reason: string,
+    /** The last stderr lines of the last worker: for logs and admins, never for clients. */
     readonly stderrTail: readonly string[],
     /** Failed starts (or crashes) in a row. */
     readonly failures: number,
@@ -77,11 +82,7 @@ export class BackendFailedError extends MultiTierError {
     readonly retryAt: number,
     options?: { cause?: unknown },
   ) {
-    super(
-      `backend "${backend}" failed: ${reason}` +
-        (stderrTail.length ? `\n--- stderr tail ---\n${stderrTail.join('\n')}` : ''),
-      options,
-    );
+    super(`backend "${backend}" failed: ${reason}`, options);
   }
 }
 export const isBackendFailedError = brand(BackendFailedError, 'BackendFailedError');
@@ -90,17 +91,25 @@ export const isBackendFailedError = brand(BackendFailedError, 'BackendFailedErro
 export type SessionLossReason = 'crashed' | 'stopped';
 
 /**
- * The dedicated worker of a `per-session` session died: its state is gone, so the session is not
- * moved to another worker. End the session (`endSession`) and start a new one.
+ * The dedicated worker of a `per-session` session (or of a `per-principal` principal) died: its
+ * state is gone, so the session is not moved to another worker. End the session (`endSession`, or
+ * `endPrincipal`) and start a new one. `detail` is the exit's reason (`exit code 3`), never stderr.
  */
 export class SessionWorkerLostError extends MultiTierError {
   constructor(
     readonly backend: string,
+    /** The session (per-session), or the acquiring session, `''` for none (per-principal). */
     readonly session: string,
     readonly reason: SessionLossReason,
     readonly detail: string,
+    /** Per-principal backends: the principal whose worker is gone. */
+    readonly principal?: string,
   ) {
-    super(`the worker of session "${session}" on backend "${backend}" is gone (${reason}: ${detail})`);
+    super(
+      principal === undefined
+        ? `the worker of session "${session}" on backend "${backend}" is gone (${reason}: ${detail})`
+        : `the worker of principal "${principal}" on backend "${backend}" is gone (${reason}: ${detail})`,
+    );
   }
 }
 export const isSessionWorkerLostError = brand(SessionWorkerLostError, 'SessionWorkerLostError');
@@ -130,7 +139,7 @@ export class BudgetExceededError extends MultiTierError {
 }
 export const isBudgetExceededError = brand(BudgetExceededError, 'BudgetExceededError');
 
-/** A `per-session` backend has `replicas.max` workers, each bound to a session. */
+/** A `per-session` (`per-principal`) backend has `replicas.max` workers, each bound to a session (principal). */
 export class BackendAtCapacityError extends MultiTierError {
   constructor(
     readonly backend: string,

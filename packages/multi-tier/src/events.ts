@@ -11,7 +11,7 @@ export type StartReason = 'hot' | 'spare' | 'demand';
 export type StopReason =
   | 'idle-ttl' // warm: unused for idleTtlMs
   | 'released' // cold: its last lease was released
-  | 'session-end' // per-session: its session ended
+  | 'session-end' // per-session: its session ended (per-principal: the principal's last session)
   | 'unclaimed' // started for an acquire that gave up, and the tier keeps no idle worker
   | 'evicted' // the global budget needed room
   | 'backend-removed' // removeBackend(): idle at once, leased at their last release or the drain's end
@@ -42,10 +42,31 @@ export type MultiTierEvent =
       pid: number | undefined;
       detail: string;
       stderrTail: readonly string[];
+      /** The binding of the worker (a session; for per-principal backends the principal's key). */
       session?: string;
+      /** Per-principal backends: the principal the worker was bound to. */
+      principal?: string;
     }
-  | { type: 'session-bound'; backend: string; session: string; workerId: number; spare: boolean }
-  | { type: 'session-lost'; backend: string; session: string; workerId: number; detail: string }
+  /**
+   * A worker was bound to a session — or, on a per-principal backend, to a principal: `session` is
+   * then the binding's key (not a session id) and `principal` names the principal.
+   */
+  | {
+      type: 'session-bound';
+      backend: string;
+      session: string;
+      workerId: number;
+      spare: boolean;
+      principal?: string;
+    }
+  | {
+      type: 'session-lost';
+      backend: string;
+      session: string;
+      workerId: number;
+      detail: string;
+      principal?: string;
+    }
   | {
       type: 'backend-failed';
       backend: string;

@@ -228,6 +228,14 @@ export class MultiTierPoolManager implements AsyncDisposable {
     for (const c of this.#controllers.values()) c.endSession(session);
   }
 
+  /**
+   * The principal's last session ended: its per-principal workers are stopped (after their last
+   * lease is released). `endSession` leaves per-principal workers alone.
+   */
+  endPrincipal(principal: string): void {
+    for (const c of this.#controllers.values()) c.endPrincipal(principal);
+  }
+
   /** Subscribe to one event type (or `'*'`); returns the unsubscribe function. */
   on<K extends MultiTierEventType>(type: K, listener: (event: MultiTierEventOf<K>) => void): () => void;
   on(type: '*', listener: (event: MultiTierEvent) => void): () => void;

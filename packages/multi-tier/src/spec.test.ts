@@ -26,6 +26,12 @@ describe('resolveOptions', () => {
       max: 16,
       spares: 1,
     });
+    expect(one(stdio({ isolation: 'per-principal' })).backends[0]).toMatchObject({
+      isolation: 'per-principal',
+      min: 0,
+      max: 16,
+      spares: 1,
+    });
     expect(one({ kind: 'module', module: './tools.ts' }).backends[0]).toMatchObject({
       memoryMb: 16,
       source: { kind: 'thread', module: './tools.ts' },
@@ -46,7 +52,11 @@ describe('resolveOptions', () => {
     expect(() => one(stdio({ tier: 'lukewarm' }))).toThrow(
       new TypeError(`backends.foo.tier must be one of 'hot', 'warm', 'cold', 'auto', got "lukewarm"`),
     );
-    expect(() => one(stdio({ isolation: 'solo' }))).toThrow(TypeError);
+    expect(() => one(stdio({ isolation: 'solo' }))).toThrow(
+      new TypeError(
+        "backends.foo.isolation must be one of 'shared', 'per-principal', 'per-session', got \"solo\"",
+      ),
+    );
     expect(() => one(stdio({ command: '' }))).toThrow(
       'backends.foo.command must be a non-empty string, got ""',
     );
@@ -61,7 +71,7 @@ describe('resolveOptions', () => {
     expect(() => one(stdio({ isolation: 'per-session', spares: 4, replicas: { max: 2 } }))).toThrow(
       'backends.foo.spares (4) must be ≤ replicas.max (2)',
     );
-    expect(() => one(stdio({ spares: 1 }))).toThrow(/spares is for per-session backends/);
+    expect(() => one(stdio({ spares: 1 }))).toThrow(/spares is for per-session and per-principal backends/);
     expect(() => one({ command: 'x' })).toThrow(/backends\.foo\.kind must be one of/);
     expect(() => one('stdio')).toThrow('backends.foo must be an object, got "stdio"');
     expect(() => resolveOptions({ backends: {} })).toThrow('backends must name at least one backend');

@@ -11,8 +11,12 @@ import { RemoteBackendNotSupportedError } from './errors.ts';
 export type Tier = 'hot' | 'warm' | 'cold';
 /** A tier, or `auto`: the manager moves the backend between tiers as its demand changes. */
 export type TierSetting = Tier | 'auto';
-/** `shared`: one worker serves many sessions. `per-session`: each session gets its own worker. */
-export type Isolation = 'shared' | 'per-session';
+/**
+ * `shared`: one worker serves many sessions. `per-principal`: each principal (the `principal` of
+ * an acquire) gets its own worker, shared by that principal's sessions. `per-session`: each
+ * session gets its own worker.
+ */
+export type Isolation = 'shared' | 'per-principal' | 'per-session';
 
 export interface ReadyContext {
   readonly backend: string;
@@ -43,10 +47,14 @@ interface CommonBackendSpec {
   isolation?: Isolation;
   /**
    * `shared`: workers kept by `hot` (`min`, default 1 when hot, else 0) and at most (`max`,
-   * default max(min, 1)). `per-session`: `max` bounds sessions' workers plus spares (default 16).
+   * default max(min, 1)). `per-session` / `per-principal`: `max` bounds the bound workers plus
+   * spares (default 16).
    */
   replicas?: { min?: number; max?: number };
-  /** `per-session`: ready workers kept unbound for new sessions (hot always, warm while in use). Default 1. */
+  /**
+   * `per-session` / `per-principal`: ready workers kept unbound for new sessions (principals) — hot
+   * always, warm while in use. Default 1.
+   */
   spares?: number;
   /**
    * `per-session`: when a spare is handed to a session, its replacement starts this much later, so
@@ -306,7 +314,12 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
   if (spec === undefined) throw new TypeError(`${path} must be an object, got undefined`);
   const source = resolveSource(path, name, s);
   const tier = oneOf(`${path}.tier`, s.tier, ['hot', 'warm', 'cold', 'auto'] as const, 'warm');
-  const isolation = oneOf(`${path}.isolation`, s.isolation, ['shared', 'per-session'] as const, 'shared');
+  const isolation = oneOf(
+    `${path}.isolation`,
+    s.isolation,
+    ['shared', 'per-principal', 'per-session'] as const,
+    'shared',
+  );
   const replicas = objectAt(`${path}.replicas`, s.replicas);
   const shared = isolation === 'shared';
   const min = integer(`${path}.replicas.min`, replicas.min, shared && tier === 'hot' ? 1 : 0, 0);
@@ -320,7 +333,9 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
   if (!shared && spares > max)
     throw new RangeError(`${path}.spares (${spares}) must be ≤ replicas.max (${max})`);
   if (shared && s.spares !== undefined && spares > 0) {
-    throw new RangeError(`${path}.spares is for per-session backends; a shared backend keeps replicas.min`);
+    throw new RangeError(
+      `${path}.spares is for per-session and per-principal backends; a shared backend keeps replicas.min`,
+    );
   }
   return {
     name,

@@ -13,7 +13,8 @@ export interface BackendStats {
   failure?: { reason: string; stderrTail: readonly string[]; failures: number; retryAt: number };
   /**
    * Workers by state: `starting`, `ready` (of which `leased` have a lease out; `spare` are
-   * per-session workers bound to no session), `stopping`; `total` = starting + ready.
+   * per-session / per-principal workers bound to no session or principal), `stopping`;
+   * `total` = starting + ready.
    */
   workers: {
     starting: number;
@@ -23,7 +24,10 @@ export interface BackendStats {
     stopping: number;
     total: number;
   };
-  /** Sessions with affinity (shared) or with their own worker (per-session). */
+  /**
+   * Sessions with affinity (shared), sessions with their own worker (per-session), or principals
+   * with their own worker (per-principal).
+   */
   sessions: number;
   /** Workers started, by the tier the backend was in. */
   starts: { hot: number; warm: number; cold: number; total: number };

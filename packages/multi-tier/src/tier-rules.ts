@@ -9,6 +9,8 @@
  * | cold | none                          | none                                  | at once (after its last release) |
  *
  * A per-session worker bound to a session is never idle: it goes when its session ends.
+ * `per-principal` backends follow the per-session column (a worker is bound to a principal, and goes
+ * when the principal's last session ends).
  */
 import type { Isolation, Tier } from './spec.ts';
 
@@ -25,8 +27,7 @@ export interface KeepInput {
 /** Workers to keep ready now: live ones (shared) or unbound spares (per-session). */
 export function keepReady(tier: Tier, k: KeepInput): number {
   if (tier === 'hot') return residentWhenHot(k.isolation, k.min, k.spares);
-  if (tier === 'warm' && k.isolation === 'per-session' && k.now < k.lastDemandAt + k.idleTtlMs)
-    return k.spares;
+  if (tier === 'warm' && k.isolation !== 'shared' && k.now < k.lastDemandAt + k.idleTtlMs) return k.spares;
   return 0;
 }
 

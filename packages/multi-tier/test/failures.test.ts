@@ -150,6 +150,35 @@ describe('a backend that cannot start', () => {
     expect(isBackendFailedError(e)).toBe(true);
     expect(e.reason).toMatch(/crash loop: 2 crashes/);
     expect(e.stderrTail.join('\n')).toContain('crashing on "die" as asked');
+    expect(e.message).not.toContain('crashing on');
+  });
+
+  it('keeps its stderr out of every message: the tail is a field for the log, the reason names the exit', async () => {
+    const secret = 'DATABASE_URL=postgres://admin:hunter2@db.internal/prod';
+    const m = make({
+      backends: {
+        leaky: fixture([], {
+          tier: 'hot',
+          command: process.execPath,
+          args: ['-e', `console.error(${JSON.stringify(secret)}); process.exit(3)`],
+        }),
+      },
+    });
+    const failed = m.next('backend-failed');
+    const report = await m.manager.start();
+    expect(report.failed).toEqual([{ backend: 'leaky', reason: 'exit code 3' }]);
+    expect((await failed).stderrTail).toContain(secret); // the event (for the operator's log) has it
+    const e = (await rejectionOf(m.manager.acquire('leaky'))) as BackendFailedError;
+    expect(isBackendFailedError(e)).toBe(true);
+    expect(e.message).toBe('backend "leaky" failed: exit code 3');
+    expect(e.stderrTail).toContain(secret);
+    // Nor in the causes a caller may print.
+    let cause: unknown = e;
+    for (let depth = 0; cause instanceof Error && depth < 10; depth++) {
+      expect(cause.message).not.toContain('hunter2');
+      cause = cause.cause;
+    }
+    expect(m.manager.stats().backends.leaky!.failure?.stderrTail).toContain(secret);
   });
 });
 

@@ -101,7 +101,11 @@ export class PoolClosedError extends WorkerPoolError {
 }
 export const isPoolClosedError = brand(PoolClosedError, 'PoolClosedError');
 
-/** The pool gave up after a crash loop. `stderrTail` holds the last stderr lines of the last worker. */
+/**
+ * The pool gave up after a crash loop. `stderrTail` holds the last stderr lines of the last worker;
+ * they are not in the message, which may be shown to whoever sent the task (a worker's stderr can
+ * hold secrets): log the field where only the operator reads it.
+ */
 export class PoolFailedError extends WorkerPoolError {
   constructor(
     readonly crashes: number,
@@ -111,8 +115,7 @@ export class PoolFailedError extends WorkerPoolError {
   ) {
     super(
       `pool failed: ${crashes} worker crashes within ${windowMs} ms` +
-        (lastError ? ` (last: ${lastError})` : '') +
-        (stderrTail.length ? `\n--- stderr tail ---\n${stderrTail.join('\n')}` : ''),
+        (lastError ? ` (last: ${lastError})` : ''),
     );
   }
 }
