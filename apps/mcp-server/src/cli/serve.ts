@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/errors.ts';
+import { faultAnswer } from '../http/answers.ts';
 import { isLoopbackHostname } from '../http/origin.ts';
 import { createHttpHandler } from '../http/router.ts';
 import { COMMAND_HELP } from './help.ts';
@@ -66,7 +67,9 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
   const { config, gateway } = launched;
   const host = values.host ?? config.settings.listen.host;
 
-  const handler = createHttpHandler(gateway, { host });
+  const onFault = (error: unknown, where: { method: string; path: string }) =>
+    log.error({ err: error, ...where }, 'request failed');
+  const handler = createHttpHandler(gateway, { host, onFault });
   const listenPort = port ?? config.settings.listen.port;
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -74,6 +77,13 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
       hostname: host,
       port: listenPort,
       idleTimeout: 60,
+      // No development error page (it carries source lines and paths): a fault the handler did not
+      // answer itself is logged here and answered with a bare JSON-RPC internal error.
+      development: false,
+      error: (error) => {
+        onFault(error, { method: '?', path: '?' });
+        return faultAnswer();
+      },
       fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
     });
   } catch (error) {

@@ -65,6 +65,20 @@ export function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
 }
 
+/** Keys whose values are secrets: an issue names their path and length, never their value. */
+const SECRET_PATH = /^switchyard\.auth\.tokens\.\d+\.token$/;
+
+export function isSecretPath(path: string): boolean {
+  return SECRET_PATH.test(path);
+}
+
+/** A secret in words without the secret: `a string of 5 character(s)`, `a number`. */
+export function describeSecret(value: unknown): string {
+  if (typeof value === 'string') return `a string of ${value.length} character(s)`;
+  if (value === undefined || value === null) return describeValue(value);
+  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+}
+
 /** zod's issues for `input` as config issues, one per unknown key, paths under `base`. */
 export function toConfigIssues(
   issues: readonly z.core.$ZodIssue[],
@@ -87,7 +101,12 @@ export function toConfigIssues(
       const key = issue.path[issue.path.length - 1];
       out.push({ path, expected: issue.message, found: JSON.stringify(String(key)) });
     } else {
-      out.push({ path, expected: issue.message, found: describeValue(valueAt(input, issue.path)) });
+      const value = valueAt(input, issue.path);
+      out.push({
+        path,
+        expected: issue.message,
+        found: isSecretPath(path) ? describeSecret(value) : describeValue(value),
+      });
     }
   }
   return out;

@@ -117,7 +117,9 @@ export function resolveConfig(
       ...rest,
       journal: { ...journal, path: relativeTo(options.baseDir, journal.path) },
       auth: {
-        allowUnauthenticatedLoopback: auth.allowUnauthenticatedLoopback,
+        // Without tokens, loopback is the only way in; with tokens, a token is needed unless asked
+        // otherwise (a reverse proxy on the same host makes every caller a loopback one).
+        allowUnauthenticatedLoopback: auth.allowUnauthenticatedLoopback ?? auth.tokens.length === 0,
         tokens: auth.tokens.map((t) => ({
           token: t.token ?? options.env[t.tokenEnv ?? ''] ?? '',
           principal: t.principal,

@@ -191,6 +191,9 @@ function isOrigin(text: string): boolean {
   }
 }
 
+/** A host name or IP address (IPv6 in brackets), optionally `:port`. */
+const HOST_NAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$/;
+
 const secret = z.string().min(16, { error: 'a token of at least 16 characters' });
 
 const SwitchyardSchema = z
@@ -199,6 +202,16 @@ const SwitchyardSchema = z
       .strictObject({
         host: z.string().min(1).default('127.0.0.1').describe('Interface of the HTTP front door.'),
         port: int(0, 65_535).default(7331).describe('Port of the HTTP front door (0: any free port).'),
+        publicNames: z
+          .array(
+            z.string().regex(HOST_NAME, {
+              error: 'a host name such as mcp.example.com, optionally with :port (no scheme, no path)',
+            }),
+          )
+          .default([])
+          .describe(
+            'Host names (optionally name:port) clients reach the gateway by, e.g. through a reverse proxy; a request whose Host header names none of these, the listen address, loopback or an origins.allow host is refused (421).',
+          ),
       })
       .prefault({})
       .describe('Where the Streamable HTTP front door listens.'),
@@ -227,11 +240,24 @@ const SwitchyardSchema = z
           .describe('Bearer tokens accepted at the HTTP front door, each mapped to a principal.'),
         allowUnauthenticatedLoopback: z
           .boolean()
-          .default(true)
-          .describe('Let requests from 127.0.0.1 / ::1 in without a token (as principal "local").'),
+          .optional()
+          .describe(
+            'Let requests from 127.0.0.1 / ::1 in without a token (as principal "local"). Default: true when no tokens are configured, false when any is (a reverse proxy on the same host would otherwise let everyone in).',
+          ),
       })
       .prefault({})
       .describe('Who may use the HTTP front door.'),
+    admin: z
+      .strictObject({
+        principals: z
+          .array(z.string().min(1, { error: 'a non-empty principal' }))
+          .default([])
+          .describe(
+            'Principals (of auth.tokens) allowed on /dashboard, /dashboard/events and /metrics. With no tokens configured, loopback callers are allowed too.',
+          ),
+      })
+      .prefault({})
+      .describe('Who may see the admin surface (dashboard and metrics).'),
     journal: z
       .strictObject({
         path: z

@@ -67,6 +67,12 @@ function backendView(gateway: Gateway, name: string): BackendView {
   };
 }
 
+/** A session id as the admin views show it: its first 8 characters and an ellipsis. */
+export function shortId(id: string | null): string | null {
+  if (id === null) return null;
+  return id.length > 8 ? `${id.slice(0, 8)}…` : id;
+}
+
 export function dashboardSource(gateway: Gateway, now: () => number = Date.now): SnapshotSource {
   return {
     snapshot(): DashboardSnapshot {
@@ -85,7 +91,7 @@ export function dashboardSource(gateway: Gateway, now: () => number = Date.now):
         recentCalls: gateway.activity
           .calls()
           .slice(0, RECENT_CALLS_LIMIT)
-          .map((c) => ({ ...c, at: new Date(c.at).toISOString() })),
+          .map((c) => ({ ...c, at: new Date(c.at).toISOString(), session: shortId(c.session) })),
       };
     },
     subscribe(listener) {

@@ -2,7 +2,7 @@
  * The HTTP answers of the front door: a JSON-RPC error in a JSON body with a precise status, plain
  * JSON, and the 202 for messages that need no reply.
  */
-import type { JsonRpcMessage, RequestId } from '@switchyard/coordinator';
+import { INTERNAL_ERROR, type JsonRpcMessage, type RequestId } from '@switchyard/coordinator';
 
 export type Headers = Record<string, string>;
 
@@ -31,4 +31,12 @@ export function accepted(headers: Headers = {}): Response {
 
 export function messagesJson(messages: JsonRpcMessage | JsonRpcMessage[], headers: Headers = {}): Response {
   return json(200, messages, headers);
+}
+
+/**
+ * The answer to a fault no route answered: a JSON-RPC internal error with no detail (the stack
+ * and paths stay in the gateway's log).
+ */
+export function faultAnswer(): Response {
+  return rpcError(500, INTERNAL_ERROR, 'internal error');
 }

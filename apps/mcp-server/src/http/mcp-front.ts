@@ -31,6 +31,7 @@ import {
   type JsonRpcResponse,
   LEGACY_PROTOCOL_VERSIONS,
   type MCPCoordinator,
+  methodNotFound,
   type Outcome,
   PARSE_ERROR,
   requestMeta,
@@ -38,6 +39,7 @@ import {
 } from '@switchyard/coordinator';
 import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { accepts, isJsonContentType } from './media.ts';
 import type { ResumableStreams } from './resumable.ts';
 import { sseResponse, withoutIds } from './sse.ts';
@@ -119,12 +121,18 @@ export class McpFront {
     const body = await readBody(request, this.options.maxBodyBytes);
     if (!body.ok)
       return rpcError(body.status, body.status === 413 ? INVALID_REQUEST : PARSE_ERROR, body.reason);
+    // Deeper nesting would overflow the stack of whatever walks the message later (a 500).
+    if (nestsDeeperThan(body.text, MAX_JSON_DEPTH)) {
+      return rpcError(400, INVALID_REQUEST, `The JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
+    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.text);
     } catch (error) {
       return rpcError(400, PARSE_ERROR, `Parse error: ${(error as Error).message}`);
     }
+    const inherited = inheritedMethodAnswer(parsed);
+    if (inherited) return inherited.kind === 'response' ? messagesJson(inherited.message) : accepted();
     if (isJsonObject(parsed) && typeof parsed.method === 'string') {
       const era = detectEra({
         id: isRequestId(parsed.id) ? parsed.id : undefined,
@@ -158,7 +166,9 @@ export class McpFront {
         );
       }
       if (parsed.length === 0) return rpcError(400, INVALID_REQUEST, 'An empty batch is not a valid request');
-      const outcomes = await Promise.all(parsed.map((m) => this.options.coordinator.handle(m, context)));
+      const outcomes = await Promise.all(
+        parsed.map((m) => inheritedMethodAnswer(m) ?? this.options.coordinator.handle(m, context)),
+      );
       return this.batchAnswer(outcomes);
     }
     const outcome = await this.options.coordinator.handle(parsed, context);
@@ -277,6 +287,22 @@ export class McpFront {
     const closed = await this.options.coordinator.closeSession(sessionId, caller.principal);
     return closed ? new Response(null, { status: 200 }) : rpcError(404, INVALID_REQUEST, 'Session not found');
   }
+}
+
+/**
+ * A request or notification whose method is a name every plain object inherits (`__proto__`,
+ * `constructor`, `toString`, …) is answered here: no MCP method has such a name, and lookups of it
+ * in plain objects further in would find `Object.prototype`'s member instead of nothing.
+ */
+function inheritedMethodAnswer(
+  message: unknown,
+): Extract<Outcome, { kind: 'accepted' | 'response' }> | undefined {
+  if (!isJsonObject(message) || message.jsonrpc !== '2.0' || typeof message.method !== 'string') {
+    return undefined;
+  }
+  if (!Object.hasOwn(Object.prototype, message.method)) return undefined;
+  if (!isRequestId(message.id)) return { kind: 'accepted' };
+  return { kind: 'response', message: methodNotFound(message.id, message.method) };
 }
 
 /**

@@ -1,9 +1,15 @@
 /**
  * The gateway's HTTP handler: a Web `Request` (and the caller's address) in, a `Response` out.
  * `/mcp` is the MCP front door; `/healthz` says the process is alive, `/readyz` whether every hot
- * backend has a ready worker; `/metrics` is the Prometheus exposition; `/dashboard` is a live page fed by `/dashboard/events` (SSE). Every
- * route but `/healthz` passes the origin and auth checks (a browser sends no bearer token, so with
- * tokens required the dashboard is reached through a proxy that adds one, or from loopback).
+ * backend has a ready worker; `/metrics` is the Prometheus exposition; `/dashboard` is a live page
+ * fed by `/dashboard/events` (SSE).
+ *
+ * Checks, in order: the `Host` check (every route but `/healthz` and `/readyz`: 400 without a
+ * Host, 421 for a Host that does not name the gateway), the `Origin` check (403), authentication
+ * (401 on every route but `/healthz`; `/readyz` without credentials answers `{ ready }` only),
+ * and on the admin surface (`/dashboard`, `/dashboard/events`, `/metrics`) a principal of
+ * `switchyard.admin.principals`, or with no tokens configured a loopback caller (403). A fault no route answers becomes a JSON-RPC internal error (500) with no detail;
+ * the fault itself, with its stack, goes to `onFault`.
  */
 import { INVALID_REQUEST } from '@switchyard/coordinator';
 import { snapshotStream } from '../dashboard/events.ts';
@@ -13,18 +19,34 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { readiness } from '../gateway/readiness.ts';
 import { createMetrics, type HttpRoute } from '../metrics/metrics.ts';
 import { FrontAdmission } from './admission.ts';
-import { json, rpcError } from './answers.ts';
+import { faultAnswer, json, rpcError } from './answers.ts';
 import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
 import { McpFront } from './mcp-front.ts';
-import { isLoopbackHostname, originProblem } from './origin.ts';
+import { checkHost, hostPolicy, originProblem } from './origin.ts';
 import { ResumableStreams } from './resumable.ts';
 
 export interface HttpOptions {
-  /** The interface the server listens on (loopback turns the Host check on). */
+  /** The interface the server listens on (with `switchyard.listen.publicNames`, the Hosts allowed). */
   host: string;
   /** SSE keep-alive comment period, ms. Default 15 000. */
   keepAliveMs?: number;
+  /** Told of each fault no route answered, which the caller got as a bare 500. Default: stderr. */
+  onFault?: (error: unknown, where: { method: string; path: string }) => void;
 }
+
+/** The admin surface: the dashboard, its stream and the metrics. */
+const ADMIN_PATHS = new Set(['/dashboard', '/dashboard/events', '/metrics']);
+/** Answered whatever the Host (a load balancer's HTTP/1.0 check sends none). */
+const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
+
+/** The path of a request; a Host-less request's URL is its bare request target. */
+export function pathOf(url: string): string {
+  return (URL.parse(url) ?? URL.parse(url, 'http://host.invalid'))?.pathname ?? '/';
+}
+
+const defaultFault = (error: unknown, where: { method: string; path: string }): void => {
+  console.error(`switchyard: ${where.method} ${where.path} failed:`, error);
+};
 
 /** How a 2026 request's affinity key is read, from `switchyard.affinity.key`. */
 function affinityKeyOf(
@@ -56,7 +78,11 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
   });
   const dashboard = dashboardSource(gateway);
   const admission = new FrontAdmission(settings.admission);
-  const originPolicy = { allow: settings.origins.allow, loopbackOnly: isLoopbackHostname(options.host) };
+  const originPolicy = { allow: settings.origins.allow };
+  const hosts = hostPolicy(options.host, settings.listen.publicNames, settings.origins.allow);
+  const admins = new Set(settings.admin.principals);
+  const noTokens = settings.auth.tokens.length === 0;
+  const onFault = options.onFault ?? defaultFault;
 
   const route = async (
     request: Request,
@@ -65,17 +91,42 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
   ): Promise<Response> => {
     if (pathname === '/healthz') return json(200, { status: 'ok' });
 
-    const problem = originProblem(request.headers.get('origin'), request.headers.get('host'), originPolicy);
+    if (!HEALTH_PATHS.has(pathname)) {
+      const host = checkHost(request.headers.get('host'), hosts);
+      if (!host.ok) {
+        metrics.observeRefusal('origin');
+        return rpcError(
+          host.status,
+          INVALID_REQUEST,
+          host.status === 421 ? `Misdirected: ${host.reason}` : `Bad request: ${host.reason}`,
+        );
+      }
+    }
+    const problem = originProblem(request.headers.get('origin'), originPolicy);
     if (problem) {
       metrics.observeRefusal('origin');
       return rpcError(403, INVALID_REQUEST, `Forbidden: ${problem}`);
     }
-    const who = auth.authenticate(request.headers.get('authorization'), isLoopbackAddress(clientAddress));
+    const fromLoopback = isLoopbackAddress(clientAddress);
+    const who = auth.authenticate(request.headers.get('authorization'), fromLoopback);
     if (!who.ok) {
+      if (pathname === '/readyz') {
+        // A load balancer's check carries no token: it gets the verdict, not the backends.
+        const { ready } = readiness(gateway);
+        return json(ready ? 200 : 503, { ready });
+      }
       metrics.observeRefusal('auth');
       return rpcError(401, INVALID_REQUEST, `Unauthorized: ${who.reason}`, {
         headers: { 'www-authenticate': wwwAuthenticate(who) },
       });
+    }
+    if (ADMIN_PATHS.has(pathname) && !admins.has(who.principal) && !(noTokens && fromLoopback)) {
+      metrics.observeRefusal('auth');
+      return rpcError(
+        403,
+        INVALID_REQUEST,
+        `Forbidden: ${pathname} is for the principals of switchyard.admin.principals`,
+      );
     }
     switch (pathname) {
       case '/mcp': {
@@ -113,8 +164,14 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
   };
 
   return async (request, clientAddress) => {
-    const { pathname } = new URL(request.url);
-    const response = await route(request, pathname, clientAddress);
+    const pathname = pathOf(request.url);
+    let response: Response;
+    try {
+      response = await route(request, pathname, clientAddress);
+    } catch (error) {
+      onFault(error, { method: request.method, path: pathname });
+      response = faultAnswer();
+    }
     metrics.observeHttp(routeOf(pathname), response.status);
     return response;
   };

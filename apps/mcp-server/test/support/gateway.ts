@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach } from 'vitest';
 import { parseConfigValue } from '../../src/config/load.ts';
 import { type Gateway, startGateway } from '../../src/gateway/gateway.ts';
+import { faultAnswer } from '../../src/http/answers.ts';
 import { createHttpHandler } from '../../src/http/router.ts';
 
 export const FIXTURE = new URL('../../../../tooling/fixtures/mcp/stdio-server.ts', import.meta.url).pathname;
@@ -66,6 +67,9 @@ export async function serveGateway(
     hostname: '127.0.0.1',
     port: 0,
     idleTimeout: 30,
+    // As `switchyard serve` does: no development error page.
+    development: false,
+    error: () => faultAnswer(),
     fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
   });
   return {
