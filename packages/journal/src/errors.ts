@@ -107,12 +107,13 @@ export class JournalOpenError extends JournalError {
 export class JournalReadOnlyError extends JournalError {
   constructor(
     readonly path: string,
-    options?: { cause?: unknown },
+    /** Why: by default, the file or its directory cannot be written. */
+    options?: { cause?: unknown; reason?: string },
   ) {
     super(
       'JournalReadOnlyError',
-      `journal ${JSON.stringify(path)} is read-only: the file or its directory cannot be written`,
-      options,
+      `journal ${JSON.stringify(path)} is read-only: ${options?.reason ?? 'the file or its directory cannot be written'}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
   }
 }

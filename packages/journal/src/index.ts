@@ -34,7 +34,12 @@ export {
 } from './errors.ts';
 export { formatEventId, type ParsedEventId, parseEventId } from './event-id.ts';
 export type { GroupCommitLimits } from './group-commit.ts';
-export { createJournal, type JournalOptions } from './journal.ts';
+export {
+  createJournal,
+  DEFAULT_RETENTION_INTERVAL_MS,
+  type JournalOptions,
+  type RetentionOptions,
+} from './journal.ts';
 export { applySessionPatch, isExpired } from './session.ts';
 export type {
   AuditInput,

@@ -41,14 +41,27 @@ export interface JournalOptions {
   sessionTtlMs?: number | null;
   /** The largest payload (event data, audit request or response) accepted, in UTF-8 bytes (default 16 MiB). */
   maxPayloadBytes?: number;
-  /** Age, size and per-stream limits; with `intervalMs`, `retain()` also runs on that period. */
-  retention?: RetentionPolicy & { intervalMs?: number };
+  /**
+   * Age, size and per-stream limits (`null` or absent: no such limit). When `maxAgeMs` or
+   * `maxBytes` is set, `retain()` runs once as the journal opens and then every `intervalMs`
+   * (default 60 s; `null`: only when `retain()` is called).
+   */
+  retention?: RetentionOptions;
+  /** Told of each retention run the journal starts on its own (on open, then periodic). */
+  onRetention?: (report: RetentionReport) => void;
   /** Errors of background work (a failed group commit, a failed periodic retention). Default: `console.error`. */
   onError?: (error: unknown) => void;
 }
 
+/** `JournalOptions.retention`: the limits, each `null` for none, and the period of the runs. */
+export type RetentionOptions = { [K in keyof RetentionPolicy]?: RetentionPolicy[K] | null } & {
+  intervalMs?: number | null;
+};
+
 export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/** How often retention runs when a limit is set and `intervalMs` is not. */
+export const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
 const DEFAULT_READ_LIMIT = 1000;
 const MAX_READ_LIMIT = 100_000;
 const OUTCOMES: ReadonlySet<AuditOutcome> = new Set(['ok', 'error', 'cancelled', 'timeout', 'rejected']);
@@ -68,23 +81,39 @@ export async function createJournal(options: JournalOptions): Promise<Journal> {
   if (sessionTtlMs !== null) assertCount('sessionTtlMs', sessionTtlMs);
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   assertCount('maxPayloadBytes', maxPayloadBytes);
-  const { intervalMs, ...policy } = options.retention ?? {};
-  if (policy.maxAgeMs !== undefined) assertCount('retention.maxAgeMs', policy.maxAgeMs);
-  if (policy.maxBytes !== undefined) assertCount('retention.maxBytes', policy.maxBytes);
-  if (policy.maxEventsPerStream !== undefined)
-    assertCount('retention.maxEventsPerStream', policy.maxEventsPerStream);
-  if (intervalMs !== undefined) assertCount('retention.intervalMs', intervalMs);
+  const retention = options.retention ?? {};
+  if (typeof retention !== 'object' || retention === null) {
+    throw new JournalInvalidInputError('retention', 'expected an object of limits');
+  }
+  const policy: RetentionPolicy = {};
+  for (const key of ['maxAgeMs', 'maxBytes', 'maxEventsPerStream'] as const) {
+    const value = retention[key];
+    if (value === undefined || value === null) continue;
+    assertCount(`retention.${key}`, value);
+    policy[key] = value;
+  }
+  const limited = policy.maxAgeMs !== undefined || policy.maxBytes !== undefined;
+  let intervalMs = retention.intervalMs;
+  if (intervalMs === undefined) intervalMs = limited ? DEFAULT_RETENTION_INTERVAL_MS : null;
+  if (intervalMs !== null) assertCount('retention.intervalMs', intervalMs);
   const onError = options.onError ?? ((error: unknown) => console.error('[@switchyard/journal]', error));
 
   const store = await options.driver.open({ clock, maxEventsPerStream: policy.maxEventsPerStream, onError });
   const journal = new StoreJournal(options.driver.name, store, clock, sessionTtlMs, maxPayloadBytes, policy);
-  if (intervalMs !== undefined) journal.retainEvery(intervalMs, onError);
+  // A reader (readonly store) leaves deleting to the writer. Otherwise a run now takes what a
+  // gateway that was killed left past its limits; it goes on in the background while the journal
+  // serves, in short batches (close() stops it between two).
+  if (limited && intervalMs !== null && store.readonly !== true) {
+    journal.retainEvery(intervalMs, options.onRetention, onError);
+  }
   return journal;
 }
 
 class StoreJournal implements Journal {
   #closing: Promise<void> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The background retention run under way, if any: the next tick skips rather than queues. */
+  #running = false;
 
   constructor(
     readonly driver: string,
@@ -300,11 +329,27 @@ class StoreJournal implements Journal {
     return this.#closing;
   }
 
-  retainEvery(intervalMs: number, onError: (error: unknown) => void): void {
-    this.#timer = setInterval(() => {
-      if (this.#closing) return;
-      this.retain().catch(onError);
-    }, intervalMs);
+  /** Runs `retain()` now and then every `intervalMs`, never two at once. */
+  retainEvery(
+    intervalMs: number,
+    onReport: ((report: RetentionReport) => void) | undefined,
+    onError: (error: unknown) => void,
+  ): void {
+    const run = () => {
+      if (this.#closing || this.#running) return;
+      this.#running = true;
+      this.retain()
+        .then((report) => onReport?.(report))
+        .catch((error) => {
+          // Closing stops a run between two batches; a run that finds the journal closed is not an error.
+          if (!this.#closing) onError(error);
+        })
+        .finally(() => {
+          this.#running = false;
+        });
+    };
+    run();
+    this.#timer = setInterval(run, intervalMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
 

@@ -220,6 +220,8 @@ export interface StoredEvents {
  * against use after close before calling in; a driver stores and retrieves.
  */
 export interface JournalStore {
+  /** True when every write throws (`sqliteDriver({ readonly: true })`): the journal runs no retention. */
+  readonly readonly?: boolean;
   /** Throws `JournalConflictError` when the id is taken. */
   insertSession(session: Session): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;

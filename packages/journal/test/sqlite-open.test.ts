@@ -5,7 +5,16 @@
  */
 import { Database } from 'bun:sqlite';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../src/drivers/sqlite/schema.ts';
 import {
@@ -18,7 +27,7 @@ import {
   isJournalSchemaError,
   sqliteDriver,
 } from '../src/index.ts';
-import { noise, tempDir } from './helpers.ts';
+import { noise, rejection, tempDir } from './helpers.ts';
 
 let dir: ReturnType<typeof tempDir>;
 let path: string;
@@ -29,14 +38,20 @@ beforeEach(() => {
 });
 afterEach(() => dir.remove());
 
-async function openError(file: string): Promise<Error> {
+async function openError(file: string, options: { readonly?: boolean } = {}): Promise<Error> {
   try {
-    const journal = await createJournal({ driver: sqliteDriver({ path: file }) });
+    const journal = await createJournal({ driver: sqliteDriver({ path: file, ...options }) });
     await journal.close();
   } catch (error) {
     return error as Error;
   }
   throw new Error(`expected ${file} to be refused`);
+}
+
+/** The steps of `EXPLAIN QUERY PLAN sql`, foreign-key checks included. */
+function plan(db: Database, sql: string): string[] {
+  db.run('PRAGMA foreign_keys = ON');
+  return (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail);
 }
 
 function rawDatabase(setup: (db: Database) => void): void {
@@ -83,7 +98,59 @@ describe('migrations', () => {
         .map((r) => r.name)
         .filter((n) => !n.startsWith('sqlite_'));
       expect(indexes.sort()).toEqual(
-        ['audit_session', 'audit_time', 'events_time', 'sessions_expiry', 'streams_session'].sort(),
+        [
+          'audit_request',
+          'audit_response',
+          'audit_session',
+          'audit_time',
+          'events_payload',
+          'events_time',
+          'payloads_block',
+          'sessions_expiry',
+          'streams_session',
+        ].sort(),
+      );
+    });
+  });
+
+  it('adds the foreign-key indexes to a version-2 file, so deleting a payload searches instead of scanning', async () => {
+    const first = await createJournal({ driver: sqliteDriver({ path }) });
+    await first.append('s', '{"kept":true}');
+    await first.audit({ method: 'tools/call', durationMs: 1, outcome: 'ok', request: '{}', response: '{}' });
+    await first.close();
+    // What a journal written before migration 3 looks like.
+    rawDatabase((db) => {
+      for (const index of ['events_payload', 'audit_request', 'audit_response', 'payloads_block'])
+        db.run(`DROP INDEX ${index}`);
+      db.run('PRAGMA user_version = 2');
+      expect(plan(db, 'DELETE FROM payloads WHERE id = 1')).toContain('SCAN audit');
+    });
+
+    const journal = await createJournal({ driver: sqliteDriver({ path }) });
+    expect((await journal.readAfter('s')).map((e) => e.data)).toEqual(['{"kept":true}']);
+    expect(await journal.queryAudit()).toHaveLength(1);
+    await journal.close();
+    rawDatabase((db) => {
+      expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+      // The checks foreign_keys = ON makes when a payload or a block row goes: each a SEARCH.
+      for (const sql of ['DELETE FROM payloads WHERE id = 1', 'DELETE FROM blocks WHERE id = 1']) {
+        const steps = plan(db, sql);
+        expect(
+          steps.filter((step) => step.startsWith('SCAN')),
+          `${sql}: ${steps.join('; ')}`,
+        ).toEqual([]);
+      }
+      expect(plan(db, 'DELETE FROM payloads WHERE id = 1')).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^SEARCH events USING (COVERING )?INDEX events_payload/),
+          expect.stringMatching(/^SEARCH audit USING (COVERING )?INDEX audit_request/),
+          expect.stringMatching(/^SEARCH audit USING (COVERING )?INDEX audit_response/),
+        ]),
+      );
+      expect(plan(db, 'DELETE FROM blocks WHERE id = 1')).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^SEARCH payloads USING (COVERING )?INDEX payloads_block/),
+        ]),
       );
     });
   });
@@ -193,6 +260,98 @@ describe('paths that cannot be opened', () => {
     expect(isJournalError(error)).toBe(true);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('JournalOpenError');
+  });
+});
+
+describe('file mode', () => {
+  it.each(['inline', 'thread'] as const)(
+    'creates the journal, its -wal and its -shm readable and writable by the owner only (%s writer)',
+    async (writer) => {
+      const journal = await createJournal({ driver: sqliteDriver({ path, writer }) });
+      try {
+        await journal.append('s', '{"private":true}');
+        await journal.audit({ method: 'tools/call', durationMs: 1, outcome: 'ok', request: '{"secret":1}' });
+        await journal.flush();
+        for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+          expect((statSync(file).mode & 0o777).toString(8), file).toBe('600');
+        }
+      } finally {
+        await journal.close();
+      }
+    },
+  );
+
+  it('keeps the mode an existing journal has', async () => {
+    await (await createJournal({ driver: sqliteDriver({ path }) })).close();
+    chmodSync(path, 0o640);
+    const journal = await createJournal({ driver: sqliteDriver({ path }) });
+    await journal.append('s', '{}');
+    await journal.close();
+    expect((statSync(path).mode & 0o777).toString(8)).toBe('640');
+  });
+});
+
+describe('readonly', () => {
+  it('reads what another connection writes, refuses every write, and runs no retention', async () => {
+    const writer = await createJournal({ driver: sqliteDriver({ path }), clock: { now: () => 1000 } });
+    const reader = await createJournal({
+      driver: sqliteDriver({ path, readonly: true }),
+      clock: { now: () => 1_000_000 },
+      // Would delete everything were it run.
+      retention: { maxAgeMs: 1, intervalMs: 1 },
+    });
+    try {
+      await writer.createSession({ id: 'x', protocolVersion: '2025-06-18' });
+      const id = await writer.append('s', '{"n":1}', { sessionId: 'x' });
+      await writer.audit({ sessionId: 'x', method: 'tools/call', durationMs: 1, outcome: 'ok' });
+      await writer.flush();
+      expect((await reader.readAfter('s')).map((e) => e.id)).toEqual([id]);
+      expect((await reader.queryAudit()).map((r) => r.method)).toEqual(['tools/call']);
+      const lines: string[] = [];
+      for await (const line of reader.export({ sessionId: 'x' })) lines.push(line);
+      expect(lines.map((l) => JSON.parse(l).type)).toEqual(['session', 'event', 'audit']);
+
+      const writes: Array<[string, () => Promise<unknown>]> = [
+        ['createSession', () => reader.createSession({ protocolVersion: '2025-06-18' })],
+        ['touchSession', () => reader.touchSession('x')],
+        ['deleteSession', () => reader.deleteSession('x')],
+        ['expireSessions', () => reader.expireSessions()],
+        ['append', () => reader.append('s', '{}')],
+        ['audit', () => reader.audit({ method: 'm', durationMs: 1, outcome: 'ok' })],
+        ['retain', () => reader.retain()],
+      ];
+      for (const [name, write] of writes) {
+        const error = (await rejection(write())) as Error;
+        expect(isJournalReadOnlyError(error), name).toBe(true);
+        expect(error.message).toBe(
+          `journal ${JSON.stringify(path)} is read-only: it was opened with readonly: true`,
+        );
+      }
+      await reader.close();
+      expect((await writer.readAfter('s')).map((e) => e.id)).toEqual([id]);
+      expect(await writer.queryAudit()).toHaveLength(1);
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
+  it('opens a closed journal without changing it, and never creates one', async () => {
+    const writer = await createJournal({ driver: sqliteDriver({ path }) });
+    await writer.append('s', '{}');
+    await writer.close();
+    const before = statSync(path).mtimeMs;
+    const reader = await createJournal({ driver: sqliteDriver({ path, readonly: true }) });
+    expect(await reader.readAfter('s')).toHaveLength(1);
+    await reader.close();
+    expect(statSync(path).mtimeMs).toBe(before);
+
+    const missing = dir.file('missing.db');
+    const error = await openError(missing, { readonly: true });
+    expect(isJournalOpenError(error)).toBe(true);
+    expect(error.message).toContain('it does not exist');
+    expect(existsSync(missing)).toBe(false);
+    expect(() => sqliteDriver({ path, readonly: true, writer: 'thread' })).toThrow(/writer/);
   });
 });
 

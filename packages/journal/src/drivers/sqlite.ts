@@ -37,6 +37,12 @@ export interface SqliteDriverOptions {
    * tens of ms for a large batch) do not hold up the caller's event loop. `thread` needs a file.
    */
   writer?: 'inline' | 'thread';
+  /**
+   * Open the file for reading only (default `false`): sessions, events, audit entries and export
+   * work; every write, `retain()` included, throws `JournalReadOnlyError`. The file must exist and
+   * is never created, migrated or changed. For tools reading beside a running gateway.
+   */
+  readonly?: boolean;
 }
 
 export function sqliteDriver(options: SqliteDriverOptions): JournalDriver {
@@ -96,6 +102,11 @@ function resolveOptions(options: SqliteDriverOptions): SqliteStoreOptions {
       "'thread' needs a database file; ':memory:' is one connection's own",
     );
   }
+  const readonly = options.readonly ?? false;
+  if (typeof readonly !== 'boolean') throw new JournalInvalidInputError('readonly', 'expected true or false');
+  if (readonly && writer === 'thread') {
+    throw new JournalInvalidInputError('writer', "'thread' writes; a readonly journal has no writer");
+  }
   const integrityCheck = options.integrityCheck ?? 'quick';
   if (!['quick', 'full', 'off'].includes(integrityCheck)) {
     throw new JournalInvalidInputError('integrityCheck', "expected 'quick', 'full' or 'off'");
@@ -111,6 +122,7 @@ function resolveOptions(options: SqliteDriverOptions): SqliteStoreOptions {
     integrityCheck,
     onCommit: options.onCommit,
     writer,
+    readonly,
   };
   assertCount('busyTimeoutMs', resolved.busyTimeoutMs, 0);
   assertCount('cacheSizeKiB', resolved.cacheSizeKiB);

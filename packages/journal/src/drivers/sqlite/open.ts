@@ -3,7 +3,7 @@
  * failure turned into a typed error that names the file and what is wrong with it.
  */
 import { Database } from 'bun:sqlite';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   isJournalError,
@@ -20,13 +20,21 @@ export interface OpenOptions {
   cacheSizeKiB: number;
   mmapSizeBytes: number;
   integrityCheck: 'quick' | 'full' | 'off';
+  /** Open for reading only: nothing is created, migrated or written (an export beside a gateway). */
+  readonly: boolean;
 }
 
+/** Journal files hold every payload: only their owner may read them (the -wal and -shm files follow). */
+export const FILE_MODE = 0o600;
+
 export function openDatabase(path: string, options: OpenOptions): Database {
-  preflight(path);
+  preflight(path, options.readonly);
   let db: Database;
   try {
-    db = new Database(path, { create: true, readwrite: true, strict: true });
+    if (!options.readonly) createPrivate(path);
+    db = options.readonly
+      ? new Database(path, { readonly: true, strict: true })
+      : new Database(path, { create: true, readwrite: true, strict: true });
   } catch (error) {
     throw typedOpenError(path, error);
   }
@@ -58,6 +66,11 @@ function configure(db: Database, path: string, options: OpenOptions): void {
   }
 
   const fresh = pragmaNumber(db, 'user_version') === 0 && tableCount(db) === 0;
+  if (options.readonly) {
+    if (fresh) throw new JournalSchemaError(path, 'it is empty: no journal has been written to it yet');
+    configureReader(db, path, options);
+    return;
+  }
   if (fresh) {
     // Only settable before the first table exists: freed pages can then be returned to the file
     // system by `PRAGMA incremental_vacuum` (retention) without rewriting the whole file.
@@ -96,7 +109,24 @@ function configure(db: Database, path: string, options: OpenOptions): void {
   probeWritable(db);
 }
 
-function migrate(db: Database, path: string): void {
+/**
+ * A reader changes nothing in the file: no journal mode, no migration (every version's tables read
+ * the same; later versions only add indexes), no probe. WAL readers never block the writer.
+ */
+function configureReader(db: Database, path: string, options: OpenOptions): void {
+  if (pragmaNumber(db, 'application_id') !== APPLICATION_ID) {
+    throw new JournalSchemaError(
+      path,
+      'it is a SQLite database of some other application, not a Switchyard journal',
+    );
+  }
+  checkVersion(db, path);
+  db.run('PRAGMA temp_store = MEMORY');
+  db.run(`PRAGMA mmap_size = ${options.mmapSizeBytes}`);
+  db.run(`PRAGMA cache_size = -${options.cacheSizeKiB}`);
+}
+
+function checkVersion(db: Database, path: string): number {
   const version = pragmaNumber(db, 'user_version');
   if (version > SCHEMA_VERSION) {
     throw new JournalSchemaError(
@@ -104,6 +134,11 @@ function migrate(db: Database, path: string): void {
       `its schema version is ${version}, newer than this @switchyard/journal knows (${SCHEMA_VERSION}); upgrade the package`,
     );
   }
+  return version;
+}
+
+function migrate(db: Database, path: string): void {
+  const version = checkVersion(db, path);
   if (version === SCHEMA_VERSION) return;
   db.transaction(() => {
     for (let v = version; v < SCHEMA_VERSION; v++) db.run(MIGRATIONS[v]!);
@@ -123,8 +158,34 @@ function probeWritable(db: Database): void {
   }
 }
 
-function preflight(path: string): void {
-  if (path === ':memory:') return;
+/**
+ * Creates a missing journal file empty, readable by its owner only, before SQLite opens it: SQLite
+ * gives the -wal and -shm files it makes the mode of the database file. An existing file keeps
+ * the mode it has.
+ */
+function createPrivate(path: string): void {
+  if (path === ':memory:' || existsSync(path)) return;
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', FILE_MODE);
+  } catch (error) {
+    // Another process created it between the check and here: it is theirs to have made.
+    if ((error as { code?: unknown }).code === 'EEXIST') return;
+    throw error;
+  }
+  try {
+    // The mode given to open() is reduced by the umask; this is not.
+    fchmodSync(fd, FILE_MODE);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function preflight(path: string, readonly: boolean): void {
+  if (path === ':memory:') {
+    if (readonly) throw new JournalOpenError(path, 'a new in-memory database has nothing to read');
+    return;
+  }
   const dir = dirname(resolve(path));
   if (!existsSync(dir))
     throw new JournalOpenError(path, `its directory ${JSON.stringify(dir)} does not exist`);
@@ -133,6 +194,7 @@ function preflight(path: string): void {
   if (existsSync(path) && !statSync(path).isFile()) {
     throw new JournalOpenError(path, 'it exists and is not a regular file (a directory?)');
   }
+  if (readonly && !existsSync(path)) throw new JournalOpenError(path, 'it does not exist');
 }
 
 function typedOpenError(path: string, error: unknown): Error {

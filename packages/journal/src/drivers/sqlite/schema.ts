@@ -94,6 +94,16 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX streams_session ON streams(session_id) WHERE session_id IS NOT NULL;
   CREATE INDEX sessions_expiry ON sessions(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // 2 → 3: the child sides of the foreign keys into payloads and blocks. With foreign_keys = ON,
+  // deleting a payload (each deleted event or audit entry deletes its own) checks that no row still
+  // names it; without these indexes every check scanned events and the whole audit table.
+  // (The partial indexes serve the checks: \`request_id = ?\` implies \`request_id IS NOT NULL\`.)
+  `
+  CREATE INDEX events_payload ON events(payload_id);
+  CREATE INDEX audit_request ON audit(request_id) WHERE request_id IS NOT NULL;
+  CREATE INDEX audit_response ON audit(response_id) WHERE response_id IS NOT NULL;
+  CREATE INDEX payloads_block ON payloads(block_id) WHERE block_id IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

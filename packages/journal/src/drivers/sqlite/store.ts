@@ -6,7 +6,7 @@
  */
 import type { Database, Statement } from 'bun:sqlite';
 import type { CompressionOptions } from '../../codec/codec.ts';
-import { JournalClosedError, JournalConflictError } from '../../errors.ts';
+import { JournalClosedError, JournalConflictError, JournalReadOnlyError } from '../../errors.ts';
 import { formatEventId } from '../../event-id.ts';
 import { type GroupCommitLimits, GroupCommitter } from '../../group-commit.ts';
 import { applySessionPatch, copySession } from '../../session.ts';
@@ -91,7 +91,21 @@ interface AuditRow {
   rs_block_offset: number | null;
 }
 
+/** What a retention run deleted, row by row. */
+interface Tally {
+  streams: number;
+  events: number;
+  audit: number;
+}
+
 const PAGE = 256;
+/**
+ * Rows deleted per retention transaction: each is short, so the writer (another connection, or
+ * the group committer on this one) and the event loop get their turn between them.
+ */
+const DELETE_BATCH = 1000;
+/** Sessions expired per transaction (each takes its streams' events with it). */
+const SESSION_BATCH = 100;
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 const encoder = new TextEncoder();
 
@@ -111,12 +125,13 @@ export async function openSqliteStore(
 ): Promise<SqliteStore> {
   const db = openDatabase(options.path, options);
   const writerOptions = { compression: options.compression, maxEventsPerStream: context.maxEventsPerStream };
+  if (options.readonly) return new SqliteStore(db, 'readonly', options, context);
   if (options.writer === 'inline')
     return new SqliteStore(db, new BatchWriter(db, writerOptions), options, context);
   let writer: ThreadWriter;
   try {
     const { synchronous, busyTimeoutMs, cacheSizeKiB, mmapSizeBytes, integrityCheck } = options;
-    const open = { synchronous, busyTimeoutMs, cacheSizeKiB, mmapSizeBytes, integrityCheck };
+    const open = { synchronous, busyTimeoutMs, cacheSizeKiB, mmapSizeBytes, integrityCheck, readonly: false };
     writer = await ThreadWriter.start(options.path, open, writerOptions);
   } catch (error) {
     db.close(true);
@@ -143,20 +158,31 @@ export class SqliteStore implements JournalStore {
   /** The newest uncommitted event per stream: where the next seq continues from. */
   readonly #pendingEvents = new Map<string, EventOp>();
   #closing: Promise<void> | undefined;
+  /** The retention run under way: runs queue behind it, and `close()` waits for it. */
+  #retaining: Promise<unknown> = Promise.resolve();
+  readonly readonly: boolean;
 
   constructor(
     db: Database,
-    writer: BatchWriter | ThreadWriter,
+    writer: BatchWriter | ThreadWriter | 'readonly',
     private readonly options: SqliteStoreOptions,
     context: DriverContext,
   ) {
     this.#db = db;
     this.#payloads = new PayloadStore(db, options.compression);
     this.#s = { ...prepare(db), ...prepareWrites(db) };
+    this.readonly = writer === 'readonly';
     this.#writer =
-      writer instanceof BatchWriter
-        ? { commit: (b) => writer.commit(b), close: () => writer.finish() }
-        : writer;
+      writer === 'readonly'
+        ? {
+            commit: () => {
+              throw this.#readOnly();
+            },
+            close: () => {},
+          }
+        : writer instanceof BatchWriter
+          ? { commit: (b) => writer.commit(b), close: () => writer.finish() }
+          : writer;
     this.#committer = new GroupCommitter<Op>(options.groupCommit, {
       sizeOf,
       commit: (batch) => this.#commit(batch),
@@ -167,7 +193,7 @@ export class SqliteStore implements JournalStore {
   // Sessions.
 
   async insertSession(session: Session): Promise<void> {
-    this.#open('createSession');
+    this.#open('createSession', true);
     if (this.#peekSession(session.id)) throw new JournalConflictError(session.id);
     const stored = copySession(session);
     await this.#committer.push(
@@ -183,7 +209,7 @@ export class SqliteStore implements JournalStore {
   }
 
   async updateSession(id: string, patch: SessionPatch): Promise<Session | undefined> {
-    this.#open('updateSession');
+    this.#open('updateSession', true);
     const current = this.#peekSession(id);
     const next = current && applySessionPatch(current, patch);
     if (!next) return undefined;
@@ -195,16 +221,18 @@ export class SqliteStore implements JournalStore {
   }
 
   async deleteSession(id: string): Promise<boolean> {
-    this.#open('deleteSession');
+    this.#open('deleteSession', true);
     const existed = this.#peekSession(id) !== undefined;
     await this.#committer.push(() => this.#sessionOp({ kind: 'session-delete', id }), 'deleteSession');
     return existed;
   }
 
   async expireSessions(now: number): Promise<number> {
-    this.#open('expireSessions');
-    await this.#committer.flush();
-    return this.#db.transaction(() => this.#expire(now)).immediate();
+    this.#open('expireSessions', true);
+    return this.#serially(async () => {
+      await this.#committer.flush();
+      return this.#expireAll(now);
+    });
   }
 
   // Streams.
@@ -215,7 +243,7 @@ export class SqliteStore implements JournalStore {
     time: number,
     data: string,
   ): Promise<number> {
-    this.#open('append');
+    this.#open('append', true);
     const bytes = encoder.encode(data);
     let seq = 0;
     await this.#committer.push(() => {
@@ -246,7 +274,7 @@ export class SqliteStore implements JournalStore {
   // Audit.
 
   async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
-    this.#open('audit');
+    this.#open('audit', true);
     const { request, response, ...record } = entry;
     const op: AuditOp = {
       kind: 'audit',
@@ -273,37 +301,53 @@ export class SqliteStore implements JournalStore {
   // Maintenance.
 
   async retain(policy: RetentionPolicy, now: number): Promise<RetentionReport> {
-    this.#open('retain');
-    await this.#committer.flush();
+    this.#open('retain', true);
+    return this.#serially(async () => {
+      await this.#committer.flush();
+      return this.#retain(policy, now);
+    });
+  }
+
+  /**
+   * Deletes in batches of `DELETE_BATCH` rows, one short transaction each, and stops between two
+   * batches once the store is closing (what is deleted stays deleted; the next run goes on).
+   */
+  async #retain(policy: RetentionPolicy, now: number): Promise<RetentionReport> {
     const s = this.#s;
-    const before = {
-      events: count(s.countEvents),
-      audit: count(s.countAudit),
-      streams: count(s.countStreams),
-    };
     const bytesBefore = this.#fileBytes();
-    const sessionsExpired = this.#db
-      .transaction(() => {
-        const expired = this.#expire(now);
-        if (policy.maxAgeMs !== undefined) {
-          const cutoff = now - policy.maxAgeMs;
-          s.deleteEventsBefore.run(cutoff);
-          s.deleteAuditBefore.run(cutoff);
-          s.deleteIdleStreams.run(cutoff);
-        }
-        if (policy.maxBytes !== undefined) this.#shrinkTo(policy.maxBytes);
-        return expired;
-      })
-      .immediate();
+    // Counted as deleted, not as before minus after: writes go on between the batches.
+    const tally: Tally = { streams: 0, events: 0, audit: 0 };
+    const sessionsExpired = await this.#expireAll(now, tally);
+    /** One batch of `statement`, tallied under `what`; true when the batch was full (more to do). */
+    const batch = (statement: Statement<never, [number, number]>, cutoff: number, what: keyof Tally) => {
+      const deleted = statement.run(cutoff, DELETE_BATCH).changes;
+      tally[what] += deleted;
+      return deleted === DELETE_BATCH;
+    };
+    if (policy.maxAgeMs !== undefined) {
+      const cutoff = now - policy.maxAgeMs;
+      await this.#inBatches(() => batch(s.deleteEventsBefore, cutoff, 'events'));
+      await this.#inBatches(() => batch(s.deleteAuditBefore, cutoff, 'audit'));
+      await this.#inBatches(() => batch(s.deleteIdleStreams, cutoff, 'streams'));
+    }
+    if (policy.maxBytes !== undefined) {
+      const maxBytes = policy.maxBytes;
+      let records = count(s.countEvents) + count(s.countAudit);
+      await this.#inBatches(() => {
+        const deleted = this.#shrinkStep(maxBytes, records, tally);
+        records -= deleted;
+        return deleted > 0;
+      });
+    }
     // Give the freed pages back to the file system: incremental_vacuum moves them to the end and
     // truncates (the file shrinks at the checkpoint), TRUNCATE empties the WAL.
     this.#db.run('PRAGMA incremental_vacuum');
     this.#db.run('PRAGMA wal_checkpoint(TRUNCATE)');
     return {
       sessionsExpired,
-      streamsDeleted: before.streams - count(s.countStreams),
-      eventsDeleted: before.events - count(s.countEvents),
-      auditDeleted: before.audit - count(s.countAudit),
+      streamsDeleted: tally.streams,
+      eventsDeleted: tally.events,
+      auditDeleted: tally.audit,
       bytesBefore,
       bytesAfter: this.#fileBytes(),
     };
@@ -349,6 +393,8 @@ export class SqliteStore implements JournalStore {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       try {
+        // A retention run stops at its next batch; its errors were its caller's.
+        await this.#retaining.catch(() => undefined);
         await this.#committer.close();
         await this.#writer.close();
       } finally {
@@ -362,8 +408,31 @@ export class SqliteStore implements JournalStore {
 
   // Internals.
 
-  #open(method: string): void {
+  #open(method: string, writes = false): void {
     if (this.#closing) throw new JournalClosedError(method);
+    if (writes && this.readonly) throw this.#readOnly();
+  }
+
+  #readOnly(): JournalReadOnlyError {
+    return new JournalReadOnlyError(this.options.path, { reason: 'it was opened with readonly: true' });
+  }
+
+  /** One retention or expiry run at a time, in the order asked; `close()` waits for the last. */
+  #serially<T>(run: () => Promise<T>): Promise<T> {
+    const next = this.#retaining.catch(() => undefined).then(run);
+    this.#retaining = next;
+    return next;
+  }
+
+  /** Runs `step` (true: there is more) in a transaction of its own until done or closing. */
+  async #inBatches(step: () => boolean): Promise<void> {
+    // Bounded: every step that reports more has deleted at least one row.
+    for (;;) {
+      if (this.#closing) return;
+      if (this.#db.transaction(step).immediate() !== true) return;
+      // Let the event loop (and a group commit waiting for this connection) in.
+      await new Promise((r) => setTimeout(r, 0));
+    }
   }
 
   #peekSession(id: string): Session | undefined {
@@ -398,31 +467,41 @@ export class SqliteStore implements JournalStore {
     this.options.onCommit?.({ records: batch.length, durationMs: performance.now() - started });
   }
 
-  /** Inside a transaction. */
-  #expire(now: number): number {
-    const ids = this.#s.expiredSessions.all(now);
-    for (const { id } of ids) {
-      this.#s.deleteSessionStreams.run(id);
-      this.#s.deleteSession.run(id);
-    }
-    return ids.length;
+  /** Deletes the expired sessions with their streams, `SESSION_BATCH` per transaction. */
+  async #expireAll(now: number, tally?: Tally): Promise<number> {
+    let expired = 0;
+    await this.#inBatches(() => {
+      const ids = this.#s.expiredSessions.all(now, SESSION_BATCH);
+      for (const { id } of ids) {
+        if (tally) tally.events += this.#s.countSessionEvents.get(id)?.n ?? 0;
+        const streams = this.#s.deleteSessionStreams.run(id).changes;
+        if (tally) tally.streams += streams;
+        this.#s.deleteSession.run(id);
+      }
+      expired += ids.length;
+      return ids.length === SESSION_BATCH;
+    });
+    return expired;
   }
 
-  /** Inside a transaction: deletes the oldest events and audit entries until the used pages fit. */
-  #shrinkTo(maxBytes: number): void {
+  /**
+   * Inside a transaction: deletes up to `DELETE_BATCH` of the oldest events and audit entries when
+   * the used pages do not fit `maxBytes`. How many it deleted (0: it fits, or nothing is left).
+   * `records`: about how many events and audit entries there are.
+   */
+  #shrinkStep(maxBytes: number, records: number, tally: Tally): number {
     const s = this.#s;
-    for (;;) {
-      const used = this.#usedBytes();
-      if (used <= maxBytes) return;
-      const records = count(s.countEvents) + count(s.countAudit);
-      if (records === 0) return;
-      // Records carry most of the bytes: drop the share that is over, and a little more.
-      const share = Math.min(0.5, (used - maxBytes) / used + 0.02);
-      const k = Math.max(16, Math.ceil(records * share));
-      const cutoff = s.nthOldestTime.get(k - 1)?.time ?? MAX_TIME;
-      s.deleteEventsUpTo.run(cutoff);
-      s.deleteAuditUpTo.run(cutoff);
-    }
+    const used = this.#usedBytes();
+    if (used <= maxBytes || records <= 0) return 0;
+    // Records carry most of the bytes: drop the share that is over, and a little more.
+    const share = Math.min(0.5, (used - maxBytes) / used + 0.02);
+    const k = Math.min(DELETE_BATCH, Math.max(16, Math.ceil(records * share)));
+    const cutoff = s.nthOldestTime.get(k, k - 1)?.time ?? MAX_TIME;
+    const events = s.deleteEventsUpTo.run(cutoff, k).changes;
+    const audit = s.deleteAuditUpTo.run(cutoff, k).changes;
+    tally.events += events;
+    tally.audit += audit;
+    return events + audit;
   }
 
   #usedBytes(): number {
@@ -488,7 +567,9 @@ export class SqliteStore implements JournalStore {
 function prepare(db: Database) {
   return {
     getSession: db.prepare<SessionRow, [string]>('SELECT * FROM sessions WHERE id = ?'),
-    expiredSessions: db.prepare<{ id: string }, [number]>('SELECT id FROM sessions WHERE expires_at <= ?'),
+    expiredSessions: db.prepare<{ id: string }, [number, number]>(
+      'SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?',
+    ),
     sessionsActive: db.prepare<SessionRow, [number, number]>(
       'SELECT * FROM sessions WHERE created_at < ? AND last_seen_at >= ? ORDER BY created_at, id',
     ),
@@ -515,16 +596,32 @@ function prepare(db: Database) {
     ),
     countEvents: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM events'),
     countAudit: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM audit'),
-    countStreams: db.prepare<{ n: number }, []>('SELECT count(*) AS n FROM streams'),
-    deleteEventsBefore: db.prepare('DELETE FROM events WHERE time < ?'),
-    deleteAuditBefore: db.prepare('DELETE FROM audit WHERE time < ?'),
-    deleteEventsUpTo: db.prepare('DELETE FROM events WHERE time <= ?'),
-    deleteAuditUpTo: db.prepare('DELETE FROM audit WHERE time <= ?'),
-    deleteIdleStreams: db.prepare(
-      'DELETE FROM streams WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM events WHERE stream_id = streams.id)',
+    countSessionEvents: db.prepare<{ n: number }, [string]>(
+      'SELECT count(*) AS n FROM events WHERE stream_id IN (SELECT id FROM streams WHERE session_id = ?)',
     ),
-    nthOldestTime: db.prepare<{ time: number }, [number]>(
-      'SELECT time FROM (SELECT time FROM events UNION ALL SELECT time FROM audit) ORDER BY time LIMIT 1 OFFSET ?',
+    // Each deletes at most ?2 rows, the oldest first (by the time indexes).
+    deleteEventsBefore: db.prepare<never, [number, number]>(
+      `DELETE FROM events WHERE (stream_id, seq) IN
+        (SELECT stream_id, seq FROM events WHERE time < ?1 ORDER BY time LIMIT ?2)`,
+    ),
+    deleteAuditBefore: db.prepare<never, [number, number]>(
+      'DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time < ?1 ORDER BY time LIMIT ?2)',
+    ),
+    deleteEventsUpTo: db.prepare<never, [number, number]>(
+      `DELETE FROM events WHERE (stream_id, seq) IN
+        (SELECT stream_id, seq FROM events WHERE time <= ?1 ORDER BY time LIMIT ?2)`,
+    ),
+    deleteAuditUpTo: db.prepare<never, [number, number]>(
+      'DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE time <= ?1 ORDER BY time LIMIT ?2)',
+    ),
+    deleteIdleStreams: db.prepare<never, [number, number]>(
+      `DELETE FROM streams WHERE id IN (SELECT id FROM streams WHERE updated_at < ?1
+        AND NOT EXISTS (SELECT 1 FROM events WHERE stream_id = streams.id) LIMIT ?2)`,
+    ),
+    // The time of the (?2 + 1)-th oldest event or audit entry, reading at most ?1 of each by index.
+    nthOldestTime: db.prepare<{ time: number }, [number, number]>(
+      `SELECT time FROM (SELECT * FROM (SELECT time FROM events ORDER BY time LIMIT ?1)
+        UNION ALL SELECT * FROM (SELECT time FROM audit ORDER BY time LIMIT ?1)) ORDER BY time LIMIT 1 OFFSET ?2`,
     ),
   };
 }
