@@ -40,6 +40,7 @@ export {
   DEFAULT_SESSION_IDLE_MS,
   MCPCoordinator,
   type MCPCoordinatorOptions,
+  standInId,
 } from './coordinator/coordinator.ts';
 export { backendHandshake, type HandshakeTransport } from './coordinator/handshake.ts';
 export { MessageStream } from './coordinator/message-stream.ts';
@@ -220,6 +221,7 @@ export {
   type BackendNaming,
   type BackendNamingConfig,
   DEFAULT_SEPARATOR,
+  type Isolation,
   Naming,
   type NamingOptions,
 } from './naming/naming.ts';

@@ -46,6 +46,9 @@ export async function launch(
     const gateway = await startGateway(config, {
       version,
       onError: (e) => log.error({ err: e }, 'background error'),
+      log,
+      onBackendLog: (backend, worker, params) =>
+        log.info({ backend, worker, message: params }, 'backend log'),
     });
     for (const f of gateway.started.failed) {
       log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');

@@ -1,6 +1,7 @@
 /**
  * One `TierPort` over two: remote backends go to the `RemotePort`, every other backend to the port
- * over the tier manager (`MultiTierPort`). The end of a session is told to both.
+ * over the tier manager (`MultiTierPort`). The end of a session is told to both; the end of a
+ * principal's last session to the tier manager (remote backends bind nothing per principal).
  */
 import type { AcquireOptions, TierPort, WorkerLease } from '@switchyard/coordinator';
 import type { RemotePort } from './remote-port.ts';
@@ -17,5 +18,9 @@ export class CompositePort implements TierPort {
 
   async endSession(session: string): Promise<void> {
     await Promise.all([this.remote.endSession(session), this.local.endSession(session)]);
+  }
+
+  async endPrincipal(principal: string): Promise<void> {
+    await this.local.endPrincipal?.(principal);
   }
 }

@@ -88,4 +88,15 @@ export class ListCache<T = unknown> {
   remove(backend: string): void {
     for (const kind of ALL_KINDS) this.slots.delete(`${kind}\u0000${backend}`);
   }
+
+  /**
+   * Drops the lists kept under `backend` + U+0001 + anything (an isolated backend's per-session or
+   * per-principal lists).
+   */
+  removeScoped(backend: string): void {
+    for (const kind of ALL_KINDS) {
+      const prefix = `${kind}\u0000${backend}\u0001`;
+      for (const key of [...this.slots.keys()]) if (key.startsWith(prefix)) this.slots.delete(key);
+    }
+  }
 }

@@ -56,8 +56,14 @@ export interface BackendFleetOptions {
   clientInfo: Implementation;
   /** Longest wait for a lease, the handshake and each list page, ms. */
   timeoutMs: number;
-  /** A backend's notification not tied to a request, with the lists it invalidated. */
-  onNotification(backend: string, message: JsonRpcNotification, invalidated: readonly ListKind[]): void;
+  /** A worker's notification not tied to a request, with the lists it invalidated. */
+  onNotification(worker: BackendWorker, message: JsonRpcNotification, invalidated: readonly ListKind[]): void;
+}
+
+/** Who a lease is for: a front session (or 2026 stand-in) and its principal. */
+export interface Requester {
+  readonly id: string;
+  readonly principal: string | null;
 }
 
 /** A merged list, with the tables that route its names (or URIs) back to their backends. */
@@ -92,23 +98,41 @@ export class BackendFleet {
    */
   reconfigure(naming: Naming, stale: readonly string[]): void {
     this.naming = naming;
-    for (const backend of stale) this.cache.remove(backend);
+    for (const backend of stale) {
+      this.cache.remove(backend);
+      this.cache.removeScoped(backend);
+    }
     this.memo.clear();
+  }
+
+  /**
+   * Where `backend`'s lists are kept for `who`: one place for a shared backend; one per session
+   * or per principal for an isolated one (its workers' lists differ: one session's resources are
+   * not another's).
+   */
+  private scopeOf(backend: string, who: Requester): string {
+    const isolation = this.naming.has(backend) ? this.naming.backend(backend).isolation : 'shared';
+    if (isolation === 'per-session') return scopedKey(backend, `s:${who.id}`);
+    if (isolation === 'per-principal') return scopedKey(backend, `p:${who.principal ?? ''}`);
+    return backend;
   }
 
   get workerCount(): number {
     return this.workers.size;
   }
 
-  /** A lease on a ready worker of `backend` for `sessionId`, with its handshake done. */
-  async acquire(backend: string, sessionId: string): Promise<{ lease: WorkerLease; worker: BackendWorker }> {
+  /** A lease on a ready worker of `backend` for `who`, with its handshake done. */
+  async acquire(backend: string, who: Requester): Promise<{ lease: WorkerLease; worker: BackendWorker }> {
     const lease = await this.options.tiers.acquire(backend, {
-      session: sessionId,
+      session: who.id,
+      principal: who.principal ?? '',
       timeoutMs: this.timeoutMs,
-      ...(this.loose.has(sessionId) && { sticky: false }),
+      ...(this.loose.has(who.id) && { sticky: false }),
     });
     try {
       const worker = this.workerOf(backend, lease);
+      worker.use(who.id, who.principal);
+      worker.scope ??= this.scopeOf(backend, who);
       await worker.handshake;
       return { lease, worker };
     } catch (e) {
@@ -118,11 +142,11 @@ export class BackendFleet {
   }
 
   /** Each backend's capabilities and instructions, as its handshake gave them. */
-  initializeInfos(sessionId: string): Promise<BackendOutcome<BackendInitializeInfo>[]> {
+  initializeInfos(who: Requester): Promise<BackendOutcome<BackendInitializeInfo>[]> {
     return Promise.all(
       this.naming.backends.map(({ name }) =>
         this.settle(name, () =>
-          this.withWorker(name, sessionId, async (w) => {
+          this.withWorker(name, who, async (w) => {
             const { result } = await w.handshake!;
             const info: BackendInitializeInfo = {
               capabilities: isJsonObject(result.capabilities) ? result.capabilities : {},
@@ -140,16 +164,26 @@ export class BackendFleet {
     this.loose.add(sessionId);
   }
 
-  /** The session ended: its requests in flight on every worker are cancelled there. */
+  /** The session ended: its requests in flight on every worker are cancelled there; its own lists go. */
   closeSession(sessionId: string): void {
     this.loose.delete(sessionId);
     for (const worker of this.workers.values()) worker.closeSession(sessionId);
+    for (const b of this.naming.backends) {
+      if (b.isolation === 'per-session') this.cache.remove(scopedKey(b.name, `s:${sessionId}`));
+    }
+  }
+
+  /** The principal's last session ended: the lists kept for it go. */
+  closePrincipal(principal: string | null): void {
+    for (const b of this.naming.backends) {
+      if (b.isolation === 'per-principal') this.cache.remove(scopedKey(b.name, `p:${principal ?? ''}`));
+    }
   }
 
   /** The merged list of `spec` over `backends`, with the table that routes its names back. */
-  async merged(sessionId: string, spec: ListSpec, backends: readonly string[]): Promise<Merged> {
+  async merged(who: Requester, spec: ListSpec, backends: readonly string[]): Promise<Merged> {
     const outcomes = await Promise.all(
-      backends.map((b) => this.settle(b, () => this.backendList(b, spec, sessionId))),
+      backends.map((b) => this.settle(b, () => this.backendList(b, spec, who))),
     );
     const allOk = outcomes.every((o) => o.ok);
     const key = allOk ? `${spec.kind}\u0000${backends.join('\u0000')}` : '';
@@ -177,13 +211,14 @@ export class BackendFleet {
   }
 
   /** One backend's whole list (all its pages), from the cache or fetched. */
-  private async backendList(backend: string, spec: ListSpec, sessionId: string): Promise<readonly unknown[]> {
-    const cached = this.cache.get(backend, spec.kind);
+  private async backendList(backend: string, spec: ListSpec, who: Requester): Promise<readonly unknown[]> {
+    const scope = this.scopeOf(backend, who);
+    const cached = this.cache.get(scope, spec.kind);
     if (cached) return cached;
-    return this.withWorker(backend, sessionId, async (worker) => {
+    return this.withWorker(backend, who, async (worker) => {
       const handshake = await worker.handshake!;
       if (!isJsonObject(handshake.result.capabilities?.[spec.capability])) return [];
-      const ticket = this.cache.begin(backend, spec.kind);
+      const ticket = this.cache.begin(scope, spec.kind);
       const method = Object.keys(LISTS).find((m) => LISTS[m] === spec)!;
       const items: unknown[] = [];
       let cursor: string | undefined;
@@ -202,9 +237,9 @@ export class BackendFleet {
     });
   }
 
-  /** Runs `fn` on a ready worker of `backend` leased for `sessionId`. */
-  async withWorker<T>(backend: string, sessionId: string, fn: (w: BackendWorker) => Promise<T>): Promise<T> {
-    const { lease, worker } = await this.acquire(backend, sessionId);
+  /** Runs `fn` on a ready worker of `backend` leased for `who`. */
+  async withWorker<T>(backend: string, who: Requester, fn: (w: BackendWorker) => Promise<T>): Promise<T> {
+    const { lease, worker } = await this.acquire(backend, who);
     try {
       return await fn(worker);
     } finally {
@@ -243,8 +278,13 @@ export class BackendFleet {
   }
 
   private backendNotification(worker: BackendWorker, message: JsonRpcNotification): void {
-    const kinds = this.cache.onNotification(worker.backend, message);
-    this.options.onNotification(worker.backend, message, kinds);
+    const kinds = this.cache.onNotification(worker.scope ?? worker.backend, message);
+    this.options.onNotification(worker, message, kinds);
+  }
+
+  /** Whether `backend`'s workers each serve one session or one principal. */
+  isIsolated(backend: string): boolean {
+    return this.naming.has(backend) && this.naming.backend(backend).isolation !== 'shared';
   }
 
   /** A backend's answer as a `BackendOutcome`: a failure is a reason, never a throw. */
@@ -255,6 +295,11 @@ export class BackendFleet {
       return { backend, ok: false, reason: reasonOf(e) };
     }
   }
+}
+
+/** The list-cache key of an isolated backend's lists for one session (`s:`) or principal (`p:`). */
+function scopedKey(backend: string, scope: string): string {
+  return `${backend}\u0001${scope}`;
 }
 
 export function reasonOf(e: unknown): string {

@@ -66,6 +66,15 @@ export class BackendWorker {
   private closedReason: string | undefined;
   /** Set once by the coordinator; shared by every session that leases this worker. */
   handshake: Promise<BackendHandshake> | undefined;
+  /** The front sessions that lease this worker (until they end), with their principals. */
+  private readonly users = new Map<string, string | null>();
+  /** Every principal that ever leased this worker: a message of it may belong to any of them. */
+  private readonly principalsSeen = new Set<string | null>();
+  /**
+   * The list-cache key of this worker's lists: its backend for a shared worker; the backend and
+   * the session or principal it is bound to for an isolated one. Set by the fleet on first lease.
+   */
+  scope: string | undefined;
 
   constructor(
     readonly backend: string,
@@ -85,6 +94,29 @@ export class BackendWorker {
 
   get isClosed(): boolean {
     return this.closedReason !== undefined;
+  }
+
+  /** `session` (of `principal`) holds a lease on this worker. */
+  use(session: string, principal: string | null): void {
+    if (this.users.has(session)) return;
+    this.users.set(session, principal);
+    this.principalsSeen.add(principal);
+  }
+
+  /**
+   * The principal every message of this worker belongs to, when only one ever leased it (always so
+   * for a per-session or per-principal worker); `undefined` when several did or none yet, so the
+   * owner of an unsolicited message cannot be known.
+   */
+  get soleOwner(): { principal: string | null } | undefined {
+    if (this.principalsSeen.size !== 1) return undefined;
+    const [principal] = this.principalsSeen;
+    return { principal: principal as string | null };
+  }
+
+  /** The live front sessions that lease (or leased) this worker. */
+  sessions(): IterableIterator<string> {
+    return this.users.keys();
   }
 
   /** Sends a client's request (already carrying the client's id) for `sessionKey`; returns the backend id. */
@@ -110,6 +142,7 @@ export class BackendWorker {
 
   /** The session ended: its requests in flight are cancelled on the worker. */
   closeSession(sessionKey: string): void {
+    this.users.delete(sessionKey);
     for (const abandoned of this.remapper.closeSession(sessionKey)) {
       this.sinks.delete(abandoned.origin.backendId);
       if (this.closedReason === undefined) this.channel.send(abandoned.cancel);
@@ -174,10 +207,12 @@ export class BackendWorker {
   /**
    * A server-to-client request. When the channel made it (a 2026 backend's `input_required`) it
    * names its call and goes to that call's sink. Otherwise nothing on the wire says which client
-   * request caused it, so it goes to the newest request in flight when exactly one front session
-   * has requests in flight on this worker (always so for a per-session worker; a 2026 request counts
-   * as a session of its own, and one parked for its client's input does not count); otherwise the
-   * worker is told it cannot be relayed.
+   * request caused it: it goes to the newest request in flight only when the owner is certain —
+   * exactly one front session has requests in flight on this worker (a 2026 request counts as a
+   * session of its own, one parked for its client's input does not) AND only one principal ever
+   * leased the worker (a request of a finished or cancelled call of another principal must never
+   * reach this one). Otherwise the worker is told it cannot be relayed; per-principal or
+   * per-session isolation makes the owner certain.
    */
   private receiveRequest(message: JsonRpcRequest): void {
     // A backend's ping is the gateway's to answer, in or out of a request.
@@ -197,7 +232,10 @@ export class BackendWorker {
     );
     const sessions = new Set<unknown>(waiting.map((e) => (e.sink.exclusive ? e.sink : e.session)));
     const newest = waiting.at(-1);
-    if (sessions.size === 1 && newest?.sink.serverRequest) {
+    const sole = this.soleOwner;
+    const certain =
+      sessions.size === 1 && sole !== undefined && sole.principal === this.users.get(newest!.session);
+    if (certain && newest?.sink.serverRequest) {
       newest.sink.serverRequest(message);
       return;
     }
@@ -207,7 +245,9 @@ export class BackendWorker {
         message:
           sessions.size === 0
             ? `no client request is in flight to relay ${message.method} to`
-            : `cannot tell which of ${sessions.size} sessions ${message.method} is for; use per-session isolation`,
+            : sessions.size > 1
+              ? `cannot tell which of ${sessions.size} sessions ${message.method} is for; use per-principal or per-session isolation`
+              : `cannot tell which client ${message.method} is for: this worker serves several principals; use per-principal or per-session isolation`,
       }),
     );
   }

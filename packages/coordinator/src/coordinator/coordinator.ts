@@ -121,6 +121,11 @@ export interface MCPCoordinatorOptions {
   onAudit?: (entry: AuditInput) => void;
   /** How long a 2026 call parked for the client's input waits for its retry, ms. Default 30 000. */
   inputWaitMs?: number;
+  /**
+   * A backend's log message whose owner cannot be known (a shared worker that several principals
+   * used), or that no session asked for: it goes here (the gateway's log), never to a client.
+   */
+  onBackendLog?: (backend: string, worker: string, params: JsonObject) => void;
 }
 
 /** The client capability a server-to-client request needs. */
@@ -195,8 +200,8 @@ export class MCPCoordinator {
       naming: this.naming,
       clientInfo: options.serverInfo,
       timeoutMs: options.backendTimeoutMs ?? 30_000,
-      onNotification: (backend, message, invalidated) =>
-        this.backendNotification(backend, message, invalidated),
+      onNotification: (worker, message, invalidated) =>
+        this.backendNotification(worker, message, invalidated),
     });
     this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
     const idleMs = options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : options.sessionIdleMs;
@@ -315,7 +320,7 @@ export class MCPCoordinator {
       const result = mergeDiscoverResult(this.naming, {
         serverInfo,
         ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
-        backends: await this.fleet.initializeInfos(session.id),
+        backends: await this.fleet.initializeInfos(session),
       });
       this.audit(session, request.method, null, null, started, 'ok');
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
@@ -331,13 +336,13 @@ export class MCPCoordinator {
         ? this.resumeWithInput(session, routed, requestState)
         : await this.request(session, routed);
     return modernOutcome(outcome, request.method, serverInfo, request.id, (result) =>
-      this.decorateList(request.method, result, session.id),
+      this.decorateList(request.method, result, session),
     );
   }
 
   /** The stand-in session of a 2026 affinity key. */
   private modernSession(context: ModernContext): FrontSession {
-    const id = `modern:${context.principal ?? ''}:${context.affinityKey ?? ''}`;
+    const id = standInId(context.principal, context.affinityKey);
     const known = this.sessions.get(id, context.principal);
     if (known) return known;
     // No affinity key: the requests share this stand-in but keep to no worker of a shared backend.
@@ -354,10 +359,10 @@ export class MCPCoordinator {
   }
 
   /** A 2026 list result with its cache hint, from how each backend says its lists change. */
-  private async decorateList(method: string, result: JsonObject, sessionId: string): Promise<JsonObject> {
+  private async decorateList(method: string, result: JsonObject, session: FrontSession): Promise<JsonObject> {
     const spec = LISTS[method];
     if (!spec) return result;
-    const infos = await this.fleet.initializeInfos(sessionId);
+    const infos = await this.fleet.initializeInfos(session);
     const freshness = infos.map((o) => {
       const capability = o.ok ? o.value.capabilities[spec.capability] : undefined;
       return { backend: o.backend, listChanged: isJsonObject(capability) && capability.listChanged === true };
@@ -429,6 +434,13 @@ export class MCPCoordinator {
     this.fleet.closeSession(sessionId);
     session.outbound.end();
     await this.options.tiers.endSession(sessionId).catch((e) => this.options.onError?.(e));
+    if (this.sessions.countOf(session.principal) === 0) {
+      // The principal's last session: its per-principal workers and lists may go.
+      this.fleet.closePrincipal(session.principal);
+      await this.options.tiers
+        .endPrincipal?.(session.principal ?? '')
+        .catch((e) => this.options.onError?.(e));
+    }
     await this.journal((j) => j.deleteSession(sessionId));
     return true;
   }
@@ -460,7 +472,7 @@ export class MCPCoordinator {
       lastSeenAt: this.now(),
     });
     const started = this.now();
-    const backends = await this.fleet.initializeInfos(session.id);
+    const backends = await this.fleet.initializeInfos(session);
     const result = mergeInitializeResult(this.naming, {
       protocolVersion,
       serverInfo: this.options.serverInfo,
@@ -546,11 +558,11 @@ export class MCPCoordinator {
     const position = cursor === undefined ? undefined : this.cursors.decode(cursor, request.method, names);
     if (this.options.pagination !== 'per-backend') {
       if (position) return invalidParams(request.id, 'this list has one page; list again without a cursor');
-      const merged = await this.fleet.merged(session.id, spec, names);
+      const merged = await this.fleet.merged(session, spec, names);
       return resultResponse(request.id, merged.result);
     }
     const index = position?.backendIndex ?? 0;
-    const merged = await this.fleet.merged(session.id, spec, [names[index]!]);
+    const merged = await this.fleet.merged(session, spec, [names[index]!]);
     const next = nextCursorPosition({ list: request.method, backendIndex: index }, names, undefined);
     const result: JsonObject = { ...merged.result };
     if (next) result.nextCursor = this.cursors.encode(next);
@@ -577,7 +589,7 @@ export class MCPCoordinator {
     };
     if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
     const names = this.naming.backends.map((b) => b.name);
-    const merged = await this.fleet.merged(session.id, spec, names);
+    const merged = await this.fleet.merged(session, spec, names);
     const owner = merged.names?.resolve(name);
     if (!owner) {
       const down = this.unavailableOwner(name, merged.result);
@@ -642,8 +654,8 @@ export class MCPCoordinator {
       );
     }
     const key = subscriptionKey(owner.backend, owner.uri);
-    if (request.method === 'resources/subscribe') session.subscriptions.set(key, uri);
-    if (request.method === 'resources/unsubscribe') session.subscriptions.delete(key);
+    if (request.method === 'resources/subscribe') this.sessions.subscribe(session, key, uri);
+    if (request.method === 'resources/unsubscribe') this.sessions.unsubscribe(session, key);
     return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
   }
 
@@ -653,7 +665,7 @@ export class MCPCoordinator {
    */
   private async resolveUri(session: FrontSession, uri: string): Promise<UriOwner | undefined> {
     const names = this.naming.backends.map((b) => b.name);
-    const listed = await this.fleet.merged(session.id, LISTS['resources/list']!, names);
+    const listed = await this.fleet.merged(session, LISTS['resources/list']!, names);
     const owner = listed.uris?.resolve(uri);
     if (owner) return owner;
     const templated = await this.templateOwner(session, (t) => matchesUriTemplate(t, uri));
@@ -666,7 +678,7 @@ export class MCPCoordinator {
     test: (uriTemplate: string) => boolean,
   ): Promise<{ backend: string } | undefined> {
     const names = this.naming.backends.map((b) => b.name);
-    const merged = await this.fleet.merged(session.id, LISTS['resources/templates/list']!, names);
+    const merged = await this.fleet.merged(session, LISTS['resources/templates/list']!, names);
     const templates = (merged.result.resourceTemplates ?? []) as { name: string; uriTemplate?: unknown }[];
     for (const t of templates) {
       if (typeof t.uriTemplate !== 'string' || !test(t.uriTemplate)) continue;
@@ -686,7 +698,7 @@ export class MCPCoordinator {
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
     const names = this.naming.backends.map((b) => b.name);
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const merged = await this.fleet.merged(session.id, LISTS['prompts/list']!, names);
+      const merged = await this.fleet.merged(session, LISTS['prompts/list']!, names);
       const owner = merged.names?.resolve(ref.name);
       if (!owner) return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
       const params = { ...request.params, ref: { ...ref, name: owner.name } };
@@ -791,7 +803,7 @@ export class MCPCoordinator {
       // Once, and a second time on another worker when the first died and the call is retry-safe.
       const attempt = async (retried: boolean): Promise<void> => {
         try {
-          const leased = await this.fleet.acquire(backend, session.id);
+          const leased = await this.fleet.acquire(backend, session);
           if (done) return void leased.lease.release();
           lease?.release();
           lease = leased.lease;
@@ -911,35 +923,79 @@ export class MCPCoordinator {
     );
   }
 
-  /** A backend's own notification: list changes reach every session, log messages those that asked. */
+  /**
+   * A worker's own notification. Nothing reaches a session of another principal than the one the
+   * message belongs to:
+   * - list changes of a shared worker reach every session (the list is everyone's); those of an
+   *   isolated worker (per-session, per-principal) only the sessions it serves;
+   * - a resource update reaches the sessions that subscribed to it — on an isolated worker, only
+   *   those it serves;
+   * - a log message reaches the sessions the worker serves that asked for that level, and only
+   *   while a single principal ever used the worker; otherwise its owner cannot be known and it
+   *   goes to the gateway's log (`onBackendLog`), not to any client.
+   */
   private backendNotification(
-    backend: string,
+    worker: BackendWorker,
     message: JsonRpcNotification,
     invalidated: readonly ListKind[],
   ): void {
-    this.announceListChanges(invalidated);
+    const backend = worker.backend;
+    const isolated = this.fleet.isIsolated(backend);
+    const served = (): FrontSession[] => {
+      const out: FrontSession[] = [];
+      for (const id of worker.sessions()) {
+        const s = this.sessions.find(id);
+        if (s) out.push(s);
+      }
+      return out;
+    };
+    if (invalidated.length > 0) {
+      if (isolated) this.announceListChanges(invalidated, served());
+      else this.announceListChanges(invalidated);
+    }
     const updated =
       message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
         ? subscriptionKey(backend, message.params.uri)
         : undefined;
-    if (updated !== undefined) this.listens.resourceUpdated(updated, message.params ?? {});
-    for (const session of this.sessions.all()) {
-      if (session.era === 'modern') continue;
-      const frontUri = updated === undefined ? undefined : session.subscriptions.get(updated);
-      if (frontUri !== undefined) {
-        session.outbound.push({ ...message, params: { ...message.params, uri: frontUri } });
+    if (updated !== undefined) {
+      const audience = isolated ? served() : undefined;
+      this.listens.resourceUpdated(
+        updated,
+        message.params ?? {},
+        audience && new Set(audience.map((s) => s.id)),
+      );
+      for (const session of audience ?? this.sessions.subscribersOf(updated)) {
+        if (session.era === 'modern') continue;
+        const frontUri = session.subscriptions.get(updated);
+        if (frontUri !== undefined) {
+          session.outbound.push({ ...message, params: { ...message.params, uri: frontUri } });
+        }
       }
-      if (message.method === 'notifications/message' && allowsLog(session.logLevel, message.params?.level)) {
-        session.outbound.push(message);
+    }
+    if (message.method === 'notifications/message') {
+      const sole = worker.soleOwner;
+      let delivered = false;
+      if (sole !== undefined) {
+        for (const session of served()) {
+          if (session.era === 'modern' || session.principal !== sole.principal) continue;
+          if (!allowsLog(session.logLevel, message.params?.level)) continue;
+          session.outbound.push(message);
+          delivered = true;
+        }
       }
+      if (!delivered || sole === undefined)
+        this.options.onBackendLog?.(backend, worker.id, message.params ?? {});
     }
   }
 
-  /** Tells every 2025 session and every 2026 listener that asked: these lists changed. */
-  private announceListChanges(kinds: readonly ListKind[]): void {
+  /**
+   * Tells 2025 sessions and 2026 listeners that asked: these lists changed — every session, or
+   * only `audience` (the sessions an isolated worker serves).
+   */
+  private announceListChanges(kinds: readonly ListKind[], audience?: readonly FrontSession[]): void {
     const methods = new Set(kinds.map((k) => LIST_CHANGED[k]));
-    this.listens.listChanged(methods);
-    for (const session of this.sessions.all()) {
+    this.listens.listChanged(methods, audience && new Set(audience.map((s) => s.id)));
+    for (const session of audience ?? this.sessions.all()) {
       if (session.era === 'modern') continue;
       for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });
     }
@@ -983,6 +1039,16 @@ export class MCPCoordinator {
     this.options.onAudit?.(entry);
     void this.journal((j) => j.audit(entry));
   }
+}
+
+/**
+ * The stand-in session of 2026 requests of one principal and affinity key. Each part is
+ * length-prefixed (`-` for none), so no two (principal, key) pairs share an id: `svc` + `ci:x`
+ * and `svc:ci` + `x` are different sessions.
+ */
+export function standInId(principal: string | null, affinityKey: string | null): string {
+  const part = (v: string | null) => (v === null ? '-' : `${v.length}.${v}`);
+  return `modern:${part(principal)}:${part(affinityKey)}`;
 }
 
 function subscriptionKey(backend: string, uri: string): string {

@@ -68,16 +68,18 @@ export class Listens {
     return stream;
   }
 
-  /** Lists changed: every listen that asked for these methods hears it. */
-  listChanged(methods: ReadonlySet<string>): void {
+  /** Lists changed: every listen that asked for these methods hears it (only those of `sessions`, if given). */
+  listChanged(methods: ReadonlySet<string>, sessions?: ReadonlySet<string>): void {
     for (const l of this.open) {
+      if (sessions && !sessions.has(l.session)) continue;
       for (const method of methods) if (l.methods.has(method)) l.stream.push(tagged(method, l.id));
     }
   }
 
-  /** A backend's resource changed (`key`: backend + its URI). */
-  resourceUpdated(key: string, params: JsonObject): void {
+  /** A backend's resource changed (`key`: backend + its URI); only listens of `sessions`, if given. */
+  resourceUpdated(key: string, params: JsonObject, sessions?: ReadonlySet<string>): void {
     for (const l of this.open) {
+      if (sessions && !sessions.has(l.session)) continue;
       for (const w of l.watched) {
         if (w.key === key)
           l.stream.push(tagged('notifications/resources/updated', l.id, { ...params, uri: w.frontUri }));

@@ -36,7 +36,7 @@ import { type BackendEraSetting, backendHandshake, type HandshakeTransport } fro
 import type { AcquireOptions, BackendHandshake, TierPort, WorkerChannel, WorkerLease } from './port.ts';
 
 type ReadyWorker = Parameters<ReadyHook>[0];
-type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession' | 'on'>;
+type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession' | 'endPrincipal' | 'on'>;
 
 const WORKER_GONE = /WorkerCrashed|PoolClosed|PoolFailed|ManagerClosed/;
 
@@ -269,6 +269,7 @@ export class MultiTierPort implements TierPort {
     if (!this.manager) throw new Error('MultiTierPort: call use(manager) first');
     const acquireOptions: Parameters<Manager['acquire']>[1] = { session: options.session };
     if (options.sticky === false) acquireOptions.sticky = false;
+    if (options.principal !== undefined) acquireOptions.principal = options.principal;
     if (options.signal) acquireOptions.signal = options.signal;
     if (options.timeoutMs !== undefined) acquireOptions.timeoutMs = options.timeoutMs;
     const lease = await this.manager.acquire(backend, acquireOptions);
@@ -298,6 +299,10 @@ export class MultiTierPort implements TierPort {
 
   async endSession(session: string): Promise<void> {
     this.manager?.endSession(session);
+  }
+
+  async endPrincipal(principal: string): Promise<void> {
+    this.manager?.endPrincipal(principal);
   }
 }
 

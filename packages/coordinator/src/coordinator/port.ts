@@ -63,6 +63,8 @@ export interface WorkerLease {
 export interface AcquireOptions {
   /** The front session the work is for (affinity, per-session isolation). */
   session: string;
+  /** The principal of that session (per-principal isolation binds one worker per principal). */
+  principal?: string;
   /** `false`: no affinity on shared backends for this session (each acquire takes the least busy worker). */
   sticky?: boolean;
   signal?: AbortSignal;
@@ -76,4 +78,6 @@ export interface TierPort {
   acquire(backend: string, options: AcquireOptions): Promise<WorkerLease>;
   /** The front session ended: its dedicated workers may go. */
   endSession(session: string): Promise<void>;
+  /** The principal's last session ended: its per-principal workers may go. */
+  endPrincipal?(principal: string): Promise<void>;
 }

@@ -46,6 +46,10 @@ export const defaultRandomBytes: RandomBytes = (length) => crypto.getRandomValue
 
 export class SessionTable {
   private readonly byId = new Map<string, FrontSession>();
+  /** Live sessions of each principal. */
+  private readonly perPrincipal = new Map<string | null, number>();
+  /** The sessions subscribed to each backend resource (`backend` + NUL + its URI). */
+  private readonly subscribers = new Map<string, Set<FrontSession>>();
 
   constructor(private readonly randomBytes: RandomBytes) {}
 
@@ -86,6 +90,7 @@ export class SessionTable {
       subscriptions: new Map(),
     };
     this.byId.set(full.id, full);
+    this.perPrincipal.set(full.principal, (this.perPrincipal.get(full.principal) ?? 0) + 1);
     return full;
   }
 
@@ -95,8 +100,44 @@ export class SessionTable {
     return s && s.principal === principal ? s : undefined;
   }
 
+  /** The session of this id, whoever its principal (for routing a backend's messages to it). */
+  find(id: string): FrontSession | undefined {
+    return this.byId.get(id);
+  }
+
+  /** How many live sessions `principal` has. */
+  countOf(principal: string | null): number {
+    return this.perPrincipal.get(principal) ?? 0;
+  }
+
+  /** `session` subscribed to the backend resource `key` under the URI it used, `frontUri`. */
+  subscribe(session: FrontSession, key: string, frontUri: string): void {
+    session.subscriptions.set(key, frontUri);
+    const set = this.subscribers.get(key);
+    if (set) set.add(session);
+    else this.subscribers.set(key, new Set([session]));
+  }
+
+  unsubscribe(session: FrontSession, key: string): void {
+    session.subscriptions.delete(key);
+    const set = this.subscribers.get(key);
+    set?.delete(session);
+    if (set?.size === 0) this.subscribers.delete(key);
+  }
+
+  /** The sessions subscribed to the backend resource `key`. */
+  subscribersOf(key: string): readonly FrontSession[] {
+    return [...(this.subscribers.get(key) ?? [])];
+  }
+
   delete(id: string): void {
+    const session = this.byId.get(id);
+    if (!session) return;
     this.byId.delete(id);
+    const left = (this.perPrincipal.get(session.principal) ?? 1) - 1;
+    if (left > 0) this.perPrincipal.set(session.principal, left);
+    else this.perPrincipal.delete(session.principal);
+    for (const key of [...session.subscriptions.keys()]) this.unsubscribe(session, key);
   }
 
   all(): IterableIterator<FrontSession> {

@@ -20,7 +20,16 @@ export interface BackendNamingConfig {
   prefix?: string | false;
   /** Which of its tools to show (by the names it lists them under). */
   tools?: NameFilterConfig;
+  /**
+   * Who shares a worker of this backend: `shared` (everyone, the default), `per-principal` (the
+   * sessions of one principal), `per-session` (one session). Lists, caches and name tables of the
+   * last two are kept per worker, and their messages reach only the sessions the worker serves.
+   */
+  isolation?: Isolation;
 }
+
+/** Who shares one worker of a backend. */
+export type Isolation = 'shared' | 'per-principal' | 'per-session';
 
 export interface NamingOptions {
   /** Between prefix and name. Default `__`. */
@@ -42,6 +51,7 @@ const NamingOptionsSchema = z
             .union([z.string().min(1, 'a prefix cannot be empty; use false for none'), z.literal(false)])
             .optional(),
           tools: z.strictObject({ allow: patterns.optional(), deny: patterns.optional() }).optional(),
+          isolation: z.enum(['shared', 'per-principal', 'per-session']).optional(),
         }),
       )
       .readonly(),
@@ -67,6 +77,7 @@ export interface BackendNaming {
   readonly index: number;
   readonly prefix: string | false;
   readonly toolFilter: NameFilter;
+  readonly isolation: Isolation;
 }
 
 export class Naming {
@@ -85,6 +96,7 @@ export class Naming {
         index,
         prefix: b.prefix === undefined ? b.name : b.prefix,
         toolFilter: b.tools ? new NameFilter(b.tools) : ALLOW_ALL,
+        isolation: b.isolation ?? 'shared',
       });
     });
   }

@@ -6,7 +6,13 @@
  * cancellation to make a reply late.
  */
 import { resolve } from 'node:path';
-import type { JsonRpcMessage, TierPort, WorkerChannel, WorkerLease } from '../../src/index.ts';
+import type {
+  AcquireOptions,
+  JsonRpcMessage,
+  TierPort,
+  WorkerChannel,
+  WorkerLease,
+} from '../../src/index.ts';
 
 export const FIXTURE = resolve(import.meta.dirname, '../../../../tooling/fixtures/mcp/stdio-server.ts');
 export const SAMPLING_FIXTURE = resolve(import.meta.dirname, '../fixtures/sampling-server.ts');
@@ -100,23 +106,37 @@ export class StdioTier implements TierPort {
   private readonly current = new Map<string, ProcessWorker>();
   private nextId = 1;
 
-  /** `backends`: each backend's arguments to the fixture server, or `{ script, args }` for another script. */
+  readonly endedPrincipals: string[] = [];
+
+  /**
+   * `backends`: each backend's arguments to the fixture server, or `{ script, args }` for another
+   * script. `isolation`: backends whose workers are each bound to one session or one principal (a
+   * worker per session id / principal, stopped when it ends); others have one shared worker.
+   */
   constructor(
     private readonly backends: Record<
       string,
       readonly string[] | { script: string; args: readonly string[] }
     >,
+    private readonly isolation: Record<string, 'per-session' | 'per-principal'> = {},
   ) {}
 
-  async acquire(backend: string): Promise<WorkerLease> {
+  async acquire(backend: string, options?: AcquireOptions): Promise<WorkerLease> {
     const spec = this.backends[backend];
     if (!spec) throw new Error(`no backend named ${backend}`);
     const { script, args } = 'script' in spec ? spec : { script: FIXTURE, args: spec };
-    let worker = this.current.get(backend);
+    const isolation = this.isolation[backend];
+    const slot =
+      isolation === 'per-session'
+        ? `${backend}\u0000s:${options?.session}`
+        : isolation === 'per-principal'
+          ? `${backend}\u0000p:${options?.principal}`
+          : backend;
+    let worker = this.current.get(slot);
     if (!worker || worker.isClosed) {
       const proc = Bun.spawn(['bun', script, ...args], { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' });
       worker = new ProcessWorker(`${backend}#${this.nextId++}`, proc);
-      this.current.set(backend, worker);
+      this.current.set(slot, worker);
       this.workers.push(worker);
     }
     return { worker, release: () => {} };
@@ -124,11 +144,25 @@ export class StdioTier implements TierPort {
 
   async endSession(session: string): Promise<void> {
     this.endedSessions.push(session);
+    this.stopSlots(`\u0000s:${session}`);
   }
 
-  /** The live worker of `backend`. */
-  worker(backend: string): ProcessWorker {
-    const w = this.current.get(backend);
+  async endPrincipal(principal: string): Promise<void> {
+    this.endedPrincipals.push(principal);
+    this.stopSlots(`\u0000p:${principal}`);
+  }
+
+  private stopSlots(suffix: string): void {
+    for (const [slot, w] of this.current) {
+      if (!slot.endsWith(suffix)) continue;
+      this.current.delete(slot);
+      if (!w.isClosed) w.proc.kill('SIGKILL');
+    }
+  }
+
+  /** The live worker of `backend` (of one session, `s:<id>`, or principal, `p:<name>`, when isolated). */
+  worker(backend: string, bound?: string): ProcessWorker {
+    const w = this.current.get(bound === undefined ? backend : `${backend}\u0000${bound}`);
     if (!w) throw new Error(`backend ${backend} has no worker`);
     return w;
   }
