@@ -164,10 +164,10 @@ describe('origin and host checks (DNS rebinding)', () => {
     expect((await post(url, INITIALIZE, { origin: 'https://app.example.com' })).status).toBe(200);
   });
 
-  it('403 for a Host that is not loopback while listening on loopback', async () => {
+  it('421 for a Host that is not loopback while listening on loopback', async () => {
     const { url } = await startInProcess(CONFIG);
     const response = await post(url, INITIALIZE, { host: 'evil.example:80' });
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(421);
     expect((await errorOf(response)).message).toMatch(/Host/);
   });
 });

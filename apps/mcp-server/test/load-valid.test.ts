@@ -179,9 +179,16 @@ describe('loading valid configurations', () => {
       timeouts: { startMs: 5000, callMs: 1500, idleMs: 300_000, tools: {} },
       limits: { concurrency: 2, queue: 0 },
       era: '2026',
+      inheritEnv: ['AWS_PROFILE', 'HTTPS_PROXY'],
     });
-    expect(plain).toMatchObject({ prefix: false, replicas: { min: 3, max: 3 } });
-    expect(config.settings.listen).toEqual({ host: '0.0.0.0', port: 9999 });
+    expect(plain).toMatchObject({ prefix: false, replicas: { min: 3, max: 3 }, inheritEnv: true });
+    // per-principal takes per-session's default replicas.
+    expect(mine).toMatchObject({
+      isolation: 'per-principal',
+      replicas: { min: 1, max: 16 },
+      inheritEnv: false,
+    });
+    expect(config.settings.listen).toEqual({ host: '0.0.0.0', port: 9999, publicNames: [] });
     expect(config.settings.auth).toEqual({
       allowUnauthenticatedLoopback: false,
       tokens: [
