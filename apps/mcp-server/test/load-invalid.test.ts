@@ -36,7 +36,7 @@ describe('refusing bad configurations', () => {
       'mcpServers.s.tier: expected one of hot, warm, cold, auto; found "hott"',
     ]);
     expect(lines(stdio({ isolation: 'private' }))).toEqual([
-      'mcpServers.s.isolation: expected one of shared, per-session; found "private"',
+      'mcpServers.s.isolation: expected one of shared, per-principal, per-session; found "private"',
     ]);
   });
 
@@ -72,6 +72,9 @@ describe('refusing bad configurations', () => {
   it('keys of the wrong kind of entry, and a type that does not fit', () => {
     expect(lines({ mcpServers: { s: { url: 'https://a.test/mcp', env: { A: 'b' } } } })).toEqual([
       'mcpServers.s.env: expected no env on an entry with url (env goes with command); found env beside url',
+    ]);
+    expect(lines({ mcpServers: { m: { module: './tools.ts', inheritEnv: true } } })).toEqual([
+      'mcpServers.m.inheritEnv: expected no inheritEnv on an entry with module (inheritEnv goes with command); found inheritEnv beside module',
     ]);
     expect(lines({ mcpServers: { s: { command: 'x', type: 'sse' } } })).toEqual([
       'mcpServers.s.type: expected "stdio" (or no type) for an entry with command; found "sse"',
@@ -136,6 +139,9 @@ describe('refusing bad configurations', () => {
     ]);
     expect(lines(stdio({ prefix: true }))).toEqual([
       'mcpServers.s.prefix: expected a name of 1 to 64 letters, digits, _ or -, or false; found true',
+    ]);
+    expect(lines(stdio({ inheritEnv: 'yes' }))).toEqual([
+      'mcpServers.s.inheritEnv: expected true, false, or an array of environment variable names; found "yes"',
     ]);
   });
 

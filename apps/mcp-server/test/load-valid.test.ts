@@ -19,6 +19,7 @@ describe('loading valid configurations', () => {
         command: 'npx',
         args: ['-y', 'srv'],
         env: {},
+        inheritEnv: false,
         tier: 'warm',
         replicas: { min: 1, max: 1 },
         isolation: 'shared',
@@ -149,9 +150,10 @@ describe('loading valid configurations', () => {
             "tier": "auto", "replicas": { "min": 0, "max": 4 }, "isolation": "per-session",
             "prefix": "git", "tools": { "allow": ["search_*"], "deny": ["search_secrets"] },
             "timeouts": { "startMs": 5000, "callMs": "\${CALL_MS:-1500}" }, "limits": { "concurrency": 2, "queue": 0 },
-            "era": 2026,
+            "era": 2026, "inheritEnv": ["AWS_PROFILE", "HTTPS_PROXY"],
           },
-          "plain": { "command": "x", "prefix": false, "replicas": 3 },
+          "plain": { "command": "x", "prefix": false, "replicas": 3, "inheritEnv": true },
+          "mine": { "command": "y", "isolation": "per-principal" },
         },
         "switchyard": {
           "listen": { "host": "0.0.0.0", "port": "\${PORT:-8080}" },
@@ -169,7 +171,7 @@ describe('loading valid configurations', () => {
     const config = await loadConfigFile(file, {
       env: { PORT: '9999', ALICE_TOKEN: 'alice-token-0123456789' },
     });
-    const [gh, plain] = config.backends;
+    const [gh, plain, mine] = config.backends;
     expect(gh).toMatchObject({
       tier: 'auto',
       replicas: { min: 0, max: 4 },

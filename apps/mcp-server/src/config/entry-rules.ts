@@ -14,7 +14,13 @@ const TYPES_OF: Record<(typeof KIND_KEYS)[number], readonly string[]> = {
   url: ['http', 'streamable-http', 'sse'],
   module: ['module'],
 };
-const ONLY_WITH = { args: 'command', env: 'command', cwd: 'command', headers: 'url' } as const;
+const ONLY_WITH = {
+  args: 'command',
+  env: 'command',
+  inheritEnv: 'command',
+  cwd: 'command',
+  headers: 'url',
+} as const;
 
 function asNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;

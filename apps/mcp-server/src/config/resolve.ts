@@ -23,7 +23,15 @@ interface BackendCommon {
 
 /** What a backend is: a stdio process, a remote server, or a tool module on worker threads. */
 export type BackendKind =
-  | { kind: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | {
+      kind: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      /** More of the gateway's environment than the minimal set: all of it, or these names. */
+      inheritEnv: boolean | string[];
+      cwd?: string;
+    }
   | { kind: 'remote'; transport: 'streamable-http' | 'sse'; url: string; headers: Record<string, string> }
   | { kind: 'module'; module: string };
 
@@ -43,7 +51,10 @@ export interface GatewayConfig {
   settings: GatewaySettings;
 }
 
-/** Workers of a per-session backend when `replicas` is not given: up to 16 sessions at once. */
+/**
+ * Workers of a per-session (per-principal) backend when `replicas` is not given: up to 16 sessions
+ * (principals) at once.
+ */
 const PER_SESSION_REPLICAS = { min: 1, max: 16 };
 
 function relativeTo(baseDir: string, path: string): string {
@@ -59,6 +70,7 @@ function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
       command,
       args: entry.args ?? [],
       env: entry.env ?? {},
+      inheritEnv: entry.inheritEnv ?? false,
       ...(entry.cwd === undefined ? {} : { cwd: relativeTo(baseDir, entry.cwd) }),
     };
   }
@@ -77,7 +89,7 @@ function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
 export function resolveBackend(name: string, entry: ServerEntry, baseDir: string): BackendConfig {
   const replicas =
     entry.replicas === undefined
-      ? entry.isolation === 'per-session'
+      ? entry.isolation === 'per-session' || entry.isolation === 'per-principal'
         ? PER_SESSION_REPLICAS
         : { min: 1, max: 1 }
       : typeof entry.replicas === 'number'

@@ -61,7 +61,7 @@ const replicas = z
   })
   .optional()
   .describe(
-    'Workers of this backend: a number (exactly that many) or { min, max }. Default 1; for per-session backends { "min": 1, "max": 16 } (max bounds the sessions served at once).',
+    'Workers of this backend: a number (exactly that many) or { min, max }. Default 1; for per-session and per-principal backends { "min": 1, "max": 16 } (max bounds the sessions, or principals, served at once).',
   );
 
 /** Every key an entry may hold. Which of them apply depends on its kind (stdio, remote, module). */
@@ -77,7 +77,21 @@ export const ServerEntrySchema = z
     env: z
       .record(z.string(), z.string(), { error: 'an object of strings' })
       .optional()
-      .describe('stdio: environment variables added to the gateway’s own.'),
+      .describe(
+        'stdio: environment variables of the process, on top of the minimal set it gets (HOME, LOGNAME, PATH, SHELL, TERM, USER, as MCP clients pass).',
+      ),
+    inheritEnv: z
+      .union(
+        [
+          z.boolean(),
+          z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })),
+        ],
+        { error: 'true, false, or an array of environment variable names' },
+      )
+      .optional()
+      .describe(
+        'stdio: more of the gateway’s environment for the process: true for all of it (less the values of auth tokens), or the names of variables to pass besides the minimal set. Default false.',
+      ),
     cwd: z.string().min(1).optional().describe('stdio: its working directory (relative to the config file).'),
     // -- remote (the client's keys)
     url: z
@@ -104,10 +118,10 @@ export const ServerEntrySchema = z
     tier,
     replicas,
     isolation: z
-      .enum(['shared', 'per-session'])
+      .enum(['shared', 'per-principal', 'per-session'])
       .default('shared')
       .describe(
-        'shared: a worker serves many sessions; per-session: each front session gets its own worker.',
+        'shared: a worker serves many sessions (stateless servers); per-principal: one worker per principal, shared by that principal’s sessions (servers that keep state or ask clients for things); per-session: each front session gets its own worker.',
       ),
     prefix: z
       .union([z.string().regex(BACKEND_NAME), z.literal(false)], { error: `${BACKEND_NAME_WORDS}, or false` })

@@ -5,6 +5,7 @@
  * so `backendSpec` returns `undefined` for them and the gateway reports them as not served.
  */
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { BackendSpec, ReadyHook } from '@switchyard/multi-tier';
 import { mcpCancelMessage } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
@@ -12,9 +13,39 @@ import { TOOL_MODULE_ENV } from '../module-host/tool-server.ts';
 
 const THREAD_ENTRY = fileURLToPath(new URL('../module-host/thread.ts', import.meta.url));
 
+type StdioBackend = Extract<BackendConfig, { kind: 'stdio' }>;
+
+/**
+ * A stdio backend's environment: the minimal set the official SDK's stdio client passes (on Unix
+ * HOME, LOGNAME, PATH, SHELL, TERM, USER; values starting with `()` — shell functions — skipped, as
+ * the SDK does), the variables `inheritEnv` names (or, with `inheritEnv: true`, all of
+ * `parentEnv`), and the entry's `env` on top. `parentEnv` is the gateway's environment already
+ * cleared of the values of its bearer tokens.
+ */
+export function stdioEnv(
+  backend: Pick<StdioBackend, 'env' | 'inheritEnv'>,
+  parentEnv: Record<string, string | undefined>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (backend.inheritEnv === true) {
+    for (const [k, v] of Object.entries(parentEnv)) if (v !== undefined) env[k] = v;
+  } else {
+    for (const k of DEFAULT_INHERITED_ENV_VARS) {
+      const v = parentEnv[k];
+      if (v !== undefined && !v.startsWith('()')) env[k] = v;
+    }
+    for (const k of backend.inheritEnv || []) {
+      const v = parentEnv[k];
+      if (v !== undefined) env[k] = v;
+    }
+  }
+  return { ...env, ...backend.env };
+}
+
 export function backendSpec(
   backend: BackendConfig,
   ready: ReadyHook,
+  /** The gateway's environment less the values of its bearer tokens (see `stdioEnv`). */
   parentEnv: Record<string, string | undefined>,
 ): BackendSpec | undefined {
   const common = {
@@ -33,12 +64,14 @@ export function backendSpec(
         kind: 'stdio',
         command: backend.command,
         args: backend.args,
-        // The child gets the gateway's environment with the entry's `env` on top, as MCP clients do.
-        env: { ...parentEnv, ...backend.env },
+        // A minimal environment, as MCP clients give: never the gateway's secrets unless asked.
+        env: stdioEnv(backend, parentEnv),
         ...(backend.cwd !== undefined && { cwd: backend.cwd }),
         cancelMessage: mcpCancelMessage,
       };
     case 'module':
+      // Tool modules run on threads of the gateway's own process: they are trusted code and
+      // share its environment (worker-pool adds `env` to it).
       return { ...common, kind: 'module', module: THREAD_ENTRY, env: { [TOOL_MODULE_ENV]: backend.module } };
     case 'remote':
       return undefined;

@@ -22,10 +22,24 @@ import { planReload, type ReloadReport, reportOf } from './reload.ts';
 export interface GatewayOptions {
   /** `serverInfo.version`. */
   version: string;
-  /** The environment stdio backends inherit. Default `process.env`. */
+  /**
+   * The gateway's environment, which stdio backends draw on (the minimal set by default, more with
+   * `inheritEnv`). Default `process.env`.
+   */
   env?: Record<string, string | undefined>;
   /** Background errors (journal writes, a session's cleanup). */
   onError?: (error: unknown) => void;
+  /**
+   * The operator's log (pino's `warn` / `error` fit): backends that fail and workers that die, with
+   * their stderr tail — which clients never get (they get the reason: `exit code 3`).
+   */
+  log?: GatewayLog;
+}
+
+/** Where the gateway logs what only the operator may read. */
+export interface GatewayLog {
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
 }
 
 export interface BackendStatus {
@@ -70,8 +84,9 @@ export interface Gateway {
 export const SERVER_NAME = 'switchyard';
 
 /**
- * The environment stdio backends inherit: the gateway's, less every variable holding one of the
- * front door's bearer tokens (a backend has no business reading a client's credentials).
+ * The environment stdio backends may draw on (see `stdioEnv`: by default only a minimal set of it):
+ * the gateway's, less every variable holding one of the front door's bearer tokens — a backend has
+ * no business reading a client's credentials, even with `inheritEnv: true`.
  */
 function withoutSecrets(
   env: Record<string, string | undefined>,
@@ -138,6 +153,37 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     backends: specs,
     budget: { maxWorkers: settings.budget.processes, maxMemoryMb: settings.budget.memoryMb },
   });
+  const log = options.log;
+  if (log) {
+    // Subscribed before start: hot backends failing to start are logged too.
+    manager.on('backend-failed', (e) =>
+      log.error(
+        {
+          backend: e.backend,
+          reason: e.reason,
+          failures: e.failures,
+          retryInMs: e.retryInMs,
+          stderrTail: e.stderrTail,
+        },
+        'backend failed',
+      ),
+    );
+    manager.on('worker-died', (e) =>
+      log.warn(
+        {
+          backend: e.backend,
+          workerId: e.workerId,
+          pid: e.pid,
+          detail: e.detail,
+          stderrTail: e.stderrTail,
+          ...(e.principal !== undefined
+            ? { principal: e.principal }
+            : e.session !== undefined && { session: e.session }),
+        },
+        'backend worker died',
+      ),
+    );
+  }
   port.use(manager);
   const remote = new RemotePort(served, { clientInfo: serverInfo });
   const activity = new Activity();
