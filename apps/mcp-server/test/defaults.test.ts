@@ -17,6 +17,13 @@ describe('the embedded default configuration', () => {
     expect(config.settings.journal.path).toBe(join('/srv/app', 'switchyard.db'));
   });
 
+  it('keeps the journal within 7 days and 1 GiB, retention running on its own', () => {
+    expect(defaultConfig('/srv/app').settings.journal.retention).toEqual({
+      maxAgeMs: 7 * 24 * 60 * 60_000,
+      maxBytes: 1024 * 1024 * 1024,
+    });
+  });
+
   it('points at the file that exports the builtin tools', async () => {
     const loaded = (await import(BUILTIN_MODULE)) as { tools: typeof tools };
     expect(Object.keys(loaded.tools)).toEqual(Object.keys(tools));

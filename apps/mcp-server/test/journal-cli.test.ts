@@ -2,11 +2,91 @@
  * `switchyard journal tail|export` against the journal of a running gateway (real SQLite, read
  * while the gateway writes it).
  */
+import { Database } from 'bun:sqlite';
+import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.ts';
 import { connectClient, fixtureEntry, startServe, tempDir } from './support/gateway.ts';
+
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+
+/** A journal of `calls` audit entries at `dir`/j.db, and a configuration naming it; returns the config path. */
+async function journalOf(dir: string, calls: number): Promise<string> {
+  const journal = await createJournal({ driver: sqliteDriver({ path: join(dir, 'j.db') }) });
+  for (let i = 0; i < calls; i++) {
+    await journal.audit({
+      method: 'tools/call',
+      name: 'echo',
+      durationMs: 1,
+      outcome: 'ok',
+      request: JSON.stringify({ i }),
+      response: JSON.stringify({ text: 'x'.repeat(200) }),
+    });
+  }
+  await journal.close();
+  const config = join(dir, 'switchyard.json');
+  await writeFile(config, JSON.stringify({ mcpServers: {}, switchyard: { journal: { path: './j.db' } } }));
+  return config;
+}
+
+describe('switchyard journal, read by a reader that stops early', () => {
+  it.each([
+    ['export', ['journal', 'export']],
+    ['tail', ['journal', 'tail', '--limit', '5000']],
+  ])('%s | head ends quietly with exit code 0', { timeout: 30_000 }, async (_name, args) => {
+    const dir = await tempDir();
+    // About 1.3 MB of JSON Lines: far more than a pipe holds, so the writer meets the closed pipe.
+    const config = await journalOf(dir, 5000);
+    const child = Bun.spawn(
+      [
+        'bash',
+        '-c',
+        '"$@" | head -c 100 > /dev/null; exit "${PIPESTATUS[0]}"',
+        'sh',
+        process.execPath,
+        CLI,
+        ...args,
+        '--config',
+        config,
+      ],
+      { cwd: dir, stdout: 'ignore', stderr: 'pipe', env: { PATH: process.env.PATH ?? '' } },
+    );
+    const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
+    expect(stderr).not.toContain('EPIPE');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('opens the journal read-only: an older file is read, neither migrated nor written', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = await tempDir();
+    const config = await journalOf(dir, 3);
+    const path = join(dir, 'j.db');
+    // A version-2 journal, as an older gateway left it: opening it read-write would migrate it.
+    const db = new Database(path);
+    for (const index of ['events_payload', 'audit_request', 'audit_response', 'payloads_block'])
+      db.run(`DROP INDEX ${index}`);
+    db.run('PRAGMA user_version = 2');
+    db.close();
+    const before = statSync(path).mtimeMs;
+
+    const tail = await runCli(['journal', 'tail', '--config', config], { cwd: dir });
+    expect(tail.code, tail.stderr).toBe(0);
+    expect(tail.stdout.trim().split('\n')).toHaveLength(3);
+    const exported = await runCli(['journal', 'export', '--config', config], { cwd: dir });
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(exported.stdout.trim().split('\n')).toHaveLength(3);
+
+    const after = new Database(path, { readonly: true });
+    expect(after.query('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+    after.close();
+    expect(statSync(path).mtimeMs).toBe(before);
+  });
+});
 
 describe('switchyard journal', () => {
   it('tail shows the calls a client made; export writes the session and its calls as JSON Lines', {

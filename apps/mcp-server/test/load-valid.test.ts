@@ -33,7 +33,10 @@ describe('loading valid configurations', () => {
     expect(config.settings).toEqual({
       listen: { host: '127.0.0.1', port: 7331 },
       auth: { tokens: [], allowUnauthenticatedLoopback: true },
-      journal: { path: join(dir, 'switchyard.db'), retention: {} },
+      journal: {
+        path: join(dir, 'switchyard.db'),
+        retention: { maxAgeMs: 604_800_000, maxBytes: 1_073_741_824 },
+      },
       budget: { processes: 64, memoryMb: 4_096 },
       admission: { rateLimit: false, concurrency: 256, queue: 1_024, queueTimeoutMs: 10_000 },
       affinity: { key: 'principal' },

@@ -1,6 +1,7 @@
 /**
- * `switchyard journal export|tail`: read the journal the configuration names (SQLite; safe beside
- * a running gateway, which keeps it in WAL mode).
+ * `switchyard journal export|tail`: read the journal the configuration names (SQLite, opened
+ * read-only; safe beside a running gateway, which keeps it in WAL mode). A reader that stops
+ * reading (`journal export | head`) ends the command quietly, with exit code 0.
  *
  * - `export [--session <id>] [--since <time>] [--until <time>]`: sessions, stream events and audit
  *   entries as JSON Lines on stdout (times: ISO 8601 or milliseconds since the epoch).
@@ -17,6 +18,28 @@ import { loadConfigOrDefault } from './launch.ts';
 import { usageError } from './usage.ts';
 
 const FOLLOW_POLL_MS = 250;
+
+/** Thrown by `emit` once stdout's reader has gone: the command stops and succeeds. */
+class OutputClosed extends Error {}
+
+function isBrokenPipe(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EPIPE';
+}
+
+/**
+ * A write that could not be done at once fails later as an 'error' event on process.stdout, which
+ * would end the process with a stack trace; a broken pipe is noted here instead. Installed once.
+ */
+let stdoutBroken = false;
+let guarded = false;
+function guardStdout(): void {
+  if (guarded) return;
+  guarded = true;
+  process.stdout.on('error', (error) => {
+    if (!isBrokenPipe(error)) throw error;
+    stdoutBroken = true;
+  });
+}
 
 function timeOf(text: string | undefined, flag: string): number | undefined | Error {
   if (text === undefined) return undefined;
@@ -68,7 +91,22 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
     io.err(`switchyard journal: no journal at ${path} (switchyard.journal.path); has the gateway run here?`);
     return EXIT.invalid;
   }
-  const store = await createJournal({ driver: sqliteDriver({ path }), sessionTtlMs: null });
+  // Read-only: never migrates or writes the file; no integrity check (the gateway's open does that,
+  // and a reader should not read a whole large file before its first line).
+  const store = await createJournal({
+    driver: sqliteDriver({ path, readonly: true, integrityCheck: 'off' }),
+    sessionTtlMs: null,
+  });
+  guardStdout();
+  const emit = (line: string) => {
+    if (stdoutBroken) throw new OutputClosed();
+    try {
+      io.out(line);
+    } catch (error) {
+      if (isBrokenPipe(error)) throw new OutputClosed();
+      throw error;
+    }
+  };
   try {
     if (sub === 'export') {
       const selector: ExportSelector =
@@ -78,7 +116,7 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
               since: (since as number | undefined) ?? 0,
               until: (until as number | undefined) ?? Date.now() + 1,
             };
-      for await (const line of store.export(selector)) io.out(line.replace(/\n$/, ''));
+      for await (const line of store.export(selector)) emit(line.replace(/\n$/, ''));
       return EXIT.ok;
     }
     // Page through to the end, keeping the last `limit` entries.
@@ -90,15 +128,18 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
       shown = [...shown, ...page].slice(-limit);
       lastId = page.at(-1)?.id ?? lastId;
     }
-    for (const entry of shown) io.out(JSON.stringify(entry));
+    for (const entry of shown) emit(JSON.stringify(entry));
     while (values.follow && !signal?.aborted) {
       await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
       for (const entry of await store.queryAudit({ afterId: lastId })) {
-        io.out(JSON.stringify(entry));
+        emit(JSON.stringify(entry));
         lastId = entry.id;
       }
     }
     return EXIT.ok;
+  } catch (error) {
+    if (error instanceof OutputClosed) return EXIT.ok;
+    throw error;
   } finally {
     await store.close();
   }

@@ -1,7 +1,7 @@
 /**
  * The embedded default configuration, used when no file is given: one in-process tool module
  * backend, `builtin` (the tools of `src/builtin/tools.ts`), kept hot, and the journal at
- * `./switchyard.db` in the working directory.
+ * `./switchyard.db` in the working directory, keeping 7 days and at most 1 GiB.
  */
 import { fileURLToPath } from 'node:url';
 import type { JsonValue } from './jsonc.ts';
@@ -15,7 +15,11 @@ export const DEFAULT_CONFIG = {
     builtin: { module: BUILTIN_MODULE, tier: 'hot' },
   },
   switchyard: {
-    journal: { path: './switchyard.db' },
+    // The schema's defaults, spelt out: a journal left to itself stays within a week and 1 GiB.
+    journal: {
+      path: './switchyard.db',
+      retention: { maxAgeMs: 7 * 24 * 60 * 60_000, maxBytes: 1024 * 1024 * 1024 },
+    },
   },
 } satisfies JsonValue;
 

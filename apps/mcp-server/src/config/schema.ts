@@ -281,13 +281,24 @@ const SwitchyardSchema = z
           .describe('SQLite file (relative to the config file).'),
         retention: z
           .strictObject({
-            maxAgeMs: int(1).optional().describe('Drop events and audit entries older than this.'),
-            maxBytes: int(1).optional().describe('Keep the store at most this large.'),
+            maxAgeMs: int(1)
+              .nullable()
+              .default(7 * 24 * 60 * 60_000)
+              .describe('Drop events and audit entries older than this (default 7 days); null: keep them.'),
+            maxBytes: int(1)
+              .nullable()
+              .default(1024 * 1024 * 1024)
+              .describe('Keep the store at most this large (default 1 GiB); null: no size limit.'),
             maxEventsPerStream: int(1).optional().describe('Keep only the newest events of each stream.'),
-            intervalMs: int(1).optional().describe('Apply retention on this period.'),
+            intervalMs: int(1)
+              .nullable()
+              .optional()
+              .describe(
+                'Apply retention at start and then on this period (default 60000 while a limit is set); null: never on its own.',
+              ),
           })
           .prefault({})
-          .describe('Retention; nothing is dropped unless set.'),
+          .describe('Retention, applied at start and every minute: by default 7 days and 1 GiB.'),
       })
       .prefault({})
       .describe('The journal of sessions, stream events and tool calls.'),
