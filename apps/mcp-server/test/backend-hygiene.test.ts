@@ -138,8 +138,10 @@ describe('a backend that fails with secrets on its stderr', () => {
       },
       { source: 'test', baseDir: dir, env: {} },
     );
-    const lines: { level: 'warn' | 'error'; fields: Record<string, unknown>; message: string }[] = [];
+    const lines: { level: 'info' | 'warn' | 'error'; fields: Record<string, unknown>; message: string }[] =
+      [];
     const log: GatewayLog = {
+      info: (fields, message) => lines.push({ level: 'info', fields, message }),
       warn: (fields, message) => lines.push({ level: 'warn', fields, message }),
       error: (fields, message) => lines.push({ level: 'error', fields, message }),
     };

@@ -70,8 +70,9 @@ describe('isolation — a second principal tries to see the first (real server-e
     );
     const alice = await connectAs(url, ALICE, 'alice');
     const bob = await connectAs(url, BOB, 'bob');
-    // Both principals' sessions use the shared worker (their initialize did); a log line of it may
-    // be anyone's, so it goes to the gateway's log only.
+    // Both principals call the shared worker; a log line of it may be anyone's, so it goes to the
+    // gateway's log only.
+    await bob.client.callTool({ name: 'shared__echo', arguments: { message: 'bob was here' } });
     await alice.client.callTool({ name: 'shared__toggle-simulated-logging', arguments: {} });
     // The per-principal worker is alice's alone: its first log line (sent at once) reaches her.
     await alice.client.callTool({ name: 'own__toggle-simulated-logging', arguments: {} });
@@ -87,6 +88,8 @@ describe('isolation — a second principal tries to see the first (real server-e
     );
     const alice = await connectAs(url, ALICE, 'alice');
     const bob = await connectAs(url, BOB, 'bob');
+    // Bob's call ran on the shared worker before: a request it makes now may be bob's.
+    await bob.client.callTool({ name: 'shared__echo', arguments: { message: 'bob was here' } });
     const shared = await alice.client.callTool({
       name: 'shared__trigger-sampling-request',
       arguments: { prompt: 'alice private prompt' },

@@ -31,8 +31,9 @@ describe('loading valid configurations', () => {
       },
     ]);
     expect(config.settings).toEqual({
-      listen: { host: '127.0.0.1', port: 7331 },
+      listen: { host: '127.0.0.1', port: 7331, publicNames: [] },
       auth: { tokens: [], allowUnauthenticatedLoopback: true },
+      admin: { principals: [] },
       journal: {
         path: join(dir, 'switchyard.db'),
         retention: { maxAgeMs: 604_800_000, maxBytes: 1_073_741_824 },

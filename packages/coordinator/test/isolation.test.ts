@@ -83,6 +83,15 @@ describe('isolation — log messages', () => {
       [mallory, 'mallory'],
     ] as const) {
       resultOf(await ask(coordinator, s.sessionId, req('logging/setLevel', { level: 'debug' }), p));
+      // Each principal's call runs on the one shared worker.
+      resultOf(
+        await ask(
+          coordinator,
+          s.sessionId,
+          req('tools/call', { name: 'a__echo', arguments: { text: p } }),
+          p,
+        ),
+      );
     }
     tier.worker('a').injectFromWorker(log('error', 'secret of somebody'));
     expect(await drain(coordinator, alice.sessionId, 'alice')).toEqual([]);
@@ -108,7 +117,23 @@ describe('isolation — server-to-client requests', () => {
     const { coordinator, tier } = setup({ s: { script: SAMPLING_FIXTURE, args: [] } });
     // Alice used the worker (her call is over; its handler might still ask for things).
     const alice = await open(coordinator, '2025-11-25', 'alice', { sampling: {} });
-    resultOf(await ask(coordinator, alice.sessionId, req('tools/list')));
+    const aliceCall = await coordinator.handle(
+      req('tools/call', { name: 's__ask', arguments: { question: 'alice asks' } }, 6),
+      { sessionId: alice.sessionId, principal: 'alice' },
+    );
+    if (aliceCall.kind !== 'stream') throw new Error('expected a stream');
+    const aliceStream = aliceCall.messages[Symbol.asyncIterator]();
+    const asked = (await aliceStream.next()).value as { id: string };
+    await coordinator.handle(
+      {
+        jsonrpc: '2.0',
+        id: asked.id,
+        result: { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' },
+      },
+      { sessionId: alice.sessionId, principal: 'alice' },
+    );
+    // Alice's call ends with the model's answer.
+    expect(JSON.stringify((await aliceStream.next()).value)).toContain('model said: ok');
     // Mallory's call is the only one in flight when the worker asks.
     const mallory = await open(coordinator, '2025-11-25', 'mallory', { sampling: {} });
     const call = await coordinator.handle(

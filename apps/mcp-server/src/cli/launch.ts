@@ -47,8 +47,6 @@ export async function launch(
       version,
       onError: (e) => log.error({ err: e }, 'background error'),
       log,
-      onBackendLog: (backend, worker, params) =>
-        log.info({ backend, worker, message: params }, 'backend log'),
     });
     for (const f of gateway.started.failed) {
       log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');

@@ -6,7 +6,7 @@
  * no backend can be served; `stop` ends sessions, stops every worker and closes the journal.
  */
 
-import { MCPCoordinator, MultiTierPort, Naming } from '@switchyard/coordinator';
+import { type BackendNamingConfig, MCPCoordinator, MultiTierPort, Naming } from '@switchyard/coordinator';
 import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
 import { type CommitInfo, createJournal, sqliteDriver } from '@switchyard/journal';
@@ -38,6 +38,7 @@ export interface GatewayOptions {
 
 /** Where the gateway logs what only the operator may read. */
 export interface GatewayLog {
+  info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
   error(fields: Record<string, unknown>, message: string): void;
 }
@@ -105,6 +106,16 @@ function admissionOf(backends: readonly BackendConfig[]): Record<string, Bulkhea
     admission[b.name] = new Bulkhead({ limiter: new FixedLimiter({ limit }), queueCapacity: b.limits.queue });
   }
   return admission;
+}
+
+/** A backend as the coordinator names and isolates it (a remote backend's one connection is shared). */
+function namingOf(b: BackendConfig): BackendNamingConfig {
+  return {
+    name: b.name,
+    prefix: b.prefix,
+    tools: b.tools,
+    isolation: b.kind === 'remote' ? 'shared' : b.isolation,
+  };
 }
 
 export async function startGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
@@ -191,7 +202,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const closing = new AbortController();
   const coordinator = new MCPCoordinator({
     tiers: new CompositePort(remote, port),
-    backends: served.map((b) => ({ name: b.name, prefix: b.prefix, tools: b.tools })),
+    backends: served.map(namingOf),
     separator: settings.namespacing.separator,
     serverInfo,
     journal,
@@ -202,6 +213,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     onAudit: (entry) => activity.record(entry),
     ...(options.onError && { onError: options.onError }),
+    // A backend's log line no client may see (its worker served several principals) or that no
+    // session asked for goes to the gateway's own log.
+    ...(options.log && {
+      onBackendLog: (backend: string, worker: string, params: Record<string, unknown>) =>
+        options.log?.info({ backend, worker, message: params }, 'backend log'),
+    }),
   });
   let started: StartReport;
   try {
@@ -231,7 +248,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   };
   const applyReload = async (next: GatewayConfig, drainMs: number): Promise<ReloadReport> => {
     const plan = planReload(current, next);
-    const names = next.backends.map((b) => ({ name: b.name, prefix: b.prefix, tools: b.tools }));
+    const names = next.backends.map(namingOf);
     // Validates the new names (a collision throws) before anything changes.
     new Naming({ backends: names, separator: settings.namespacing.separator });
     for (const backend of plan.added) await serve(backend);

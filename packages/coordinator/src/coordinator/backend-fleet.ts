@@ -16,12 +16,12 @@ import {
 import type { BackendOutcome } from '../aggregate/outcome.ts';
 import { isJsonObject, type JsonObject, type JsonRpcNotification } from '../jsonrpc/types.ts';
 import type { NameTable } from '../naming/name-table.ts';
-import type { Naming } from '../naming/naming.ts';
+import type { Isolation, Naming } from '../naming/naming.ts';
 import type { ResourceTable } from '../naming/resource-uris.ts';
 import { BackendWorker } from './backend-worker.ts';
 import { backendHandshake } from './handshake.ts';
 import { MergeMemo } from './merge-memo.ts';
-import type { TierPort, WorkerLease } from './port.ts';
+import type { BackendHandshake, TierPort, WorkerLease } from './port.ts';
 
 export interface ListSpec {
   kind: ListKind;
@@ -56,6 +56,12 @@ export interface BackendFleetOptions {
   clientInfo: Implementation;
   /** Longest wait for a lease, the handshake and each list page, ms. */
   timeoutMs: number;
+  /**
+   * How long an answer that merges every backend (initialize, lists) waits for one that is not
+   * ready, ms; then it answers without it, naming it in `_meta`, and later answers do not wait for
+   * it until it is ready. Default 10 000.
+   */
+  waitMs?: number;
   /** A worker's notification not tied to a request, with the lists it invalidated. */
   onNotification(worker: BackendWorker, message: JsonRpcNotification, invalidated: readonly ListKind[]): void;
 }
@@ -81,6 +87,11 @@ export class BackendFleet {
   private readonly loose = new Set<string>();
   private naming: Naming;
   private readonly timeoutMs: number;
+  private readonly waitMs: number;
+  /** Each backend's capabilities and instructions from its latest handshake (a new session asks no worker). */
+  private readonly infos = new Map<string, BackendInitializeInfo>();
+  /** Backends an answer stopped waiting for, while that work still runs: later answers do not wait. */
+  private readonly starting = new Map<string, Promise<unknown>>();
   /** Handshakes this fleet made itself (not counting a tier manager's ready hook). */
   handshakes = 0;
   /** Replies that came after their request was settled, dropped. */
@@ -89,6 +100,7 @@ export class BackendFleet {
   constructor(private readonly options: BackendFleetOptions) {
     this.naming = options.naming;
     this.timeoutMs = options.timeoutMs;
+    this.waitMs = options.waitMs ?? 10_000;
   }
 
   /**
@@ -99,6 +111,8 @@ export class BackendFleet {
   reconfigure(naming: Naming, stale: readonly string[]): void {
     this.naming = naming;
     for (const backend of stale) {
+      this.infos.delete(backend);
+      this.starting.delete(backend);
       this.cache.remove(backend);
       this.cache.removeScoped(backend);
     }
@@ -111,7 +125,7 @@ export class BackendFleet {
    * not another's).
    */
   private scopeOf(backend: string, who: Requester): string {
-    const isolation = this.naming.has(backend) ? this.naming.backend(backend).isolation : 'shared';
+    const isolation = this.isolationOf(backend);
     if (isolation === 'per-session') return scopedKey(backend, `s:${who.id}`);
     if (isolation === 'per-principal') return scopedKey(backend, `p:${who.principal ?? ''}`);
     return backend;
@@ -133,7 +147,7 @@ export class BackendFleet {
       const worker = this.workerOf(backend, lease);
       worker.use(who.id, who.principal);
       worker.scope ??= this.scopeOf(backend, who);
-      await worker.handshake;
+      this.infos.set(backend, infoOf(await worker.handshake!));
       return { lease, worker };
     } catch (e) {
       lease.release();
@@ -141,21 +155,56 @@ export class BackendFleet {
     }
   }
 
-  /** Each backend's capabilities and instructions, as its handshake gave them. */
+  /**
+   * Each backend's capabilities and instructions, as its latest handshake gave them: known ones at
+   * once (no worker is leased, so a new session binds no per-session worker and starts no cold
+   * one); a backend never yet seen is started, waited for no longer than the wait.
+   */
   initializeInfos(who: Requester): Promise<BackendOutcome<BackendInitializeInfo>[]> {
     return Promise.all(
       this.naming.backends.map(({ name }) =>
-        this.settle(name, () =>
-          this.withWorker(name, who, async (w) => {
-            const { result } = await w.handshake!;
-            const info: BackendInitializeInfo = {
-              capabilities: isJsonObject(result.capabilities) ? result.capabilities : {},
-            };
-            if (typeof result.instructions === 'string') info.instructions = result.instructions;
-            return info;
-          }),
-        ),
+        this.settle(name, () => {
+          const known = this.infos.get(name);
+          if (known) return Promise.resolve(known);
+          return this.bounded(name, () =>
+            this.withWorker(name, who, async (w) => infoOf(await w.handshake!)),
+          );
+        }),
       ),
+    );
+  }
+
+  /**
+   * `work` for `backend`, waited for no longer than the wait: past it the answer goes on without
+   * the backend (the work still runs, and fills the caches when it ends), and until it ends later
+   * answers do not wait for that backend at all. A slow or hanging backend slows only itself.
+   */
+  private async bounded<T>(backend: string, work: () => Promise<T>): Promise<T> {
+    if (this.starting.has(backend)) {
+      throw new Error(`backend "${backend}": not ready yet (still starting); left out of this answer`);
+    }
+    const running = work();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = Symbol('late');
+    const timeout = new Promise<typeof late>((resolve) => {
+      timer = setTimeout(() => resolve(late), this.waitMs);
+    });
+    try {
+      const first = await Promise.race([running, timeout]);
+      if (first !== late) return first as T;
+    } finally {
+      clearTimeout(timer);
+    }
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.starting.set(backend, settled);
+    void settled.then(() => {
+      if (this.starting.get(backend) === settled) this.starting.delete(backend);
+    });
+    throw new Error(
+      `backend "${backend}": not ready after ${this.waitMs} ms (still starting); left out of this answer`,
     );
   }
 
@@ -181,9 +230,25 @@ export class BackendFleet {
   }
 
   /** The merged list of `spec` over `backends`, with the table that routes its names back. */
-  async merged(who: Requester, spec: ListSpec, backends: readonly string[]): Promise<Merged> {
+  /**
+   * The merged list of `spec` over `backends`, with the table that routes its names back. `wait`:
+   * a backend not ready within the wait is left out (named in `_meta`); without it (routing a
+   * request to the backends that can own its name) each is waited for up to the timeout.
+   */
+  async merged(
+    who: Requester,
+    spec: ListSpec,
+    backends: readonly string[],
+    options: { wait?: boolean } = {},
+  ): Promise<Merged> {
     const outcomes = await Promise.all(
-      backends.map((b) => this.settle(b, () => this.backendList(b, spec, who))),
+      backends.map((b) =>
+        this.settle(b, () => {
+          if (options.wait === false) return this.backendList(b, spec, who);
+          const cached = this.cache.get(this.scopeOf(b, who), spec.kind);
+          return cached ? Promise.resolve(cached) : this.bounded(b, () => this.backendList(b, spec, who));
+        }),
+      ),
     );
     const allOk = outcomes.every((o) => o.ok);
     const key = allOk ? `${spec.kind}\u0000${backends.join('\u0000')}` : '';
@@ -282,9 +347,14 @@ export class BackendFleet {
     this.options.onNotification(worker, message, kinds);
   }
 
+  /** Who shares a worker of `backend` (`shared` for one the configuration no longer holds). */
+  isolationOf(backend: string): Isolation {
+    return this.naming.has(backend) ? this.naming.backend(backend).isolation : 'shared';
+  }
+
   /** Whether `backend`'s workers each serve one session or one principal. */
   isIsolated(backend: string): boolean {
-    return this.naming.has(backend) && this.naming.backend(backend).isolation !== 'shared';
+    return this.isolationOf(backend) !== 'shared';
   }
 
   /** A backend's answer as a `BackendOutcome`: a failure is a reason, never a throw. */
@@ -295,6 +365,16 @@ export class BackendFleet {
       return { backend, ok: false, reason: reasonOf(e) };
     }
   }
+}
+
+/** What a client's initialize learns of a backend from its handshake. */
+function infoOf(handshake: BackendHandshake): BackendInitializeInfo {
+  const { result } = handshake;
+  const info: BackendInitializeInfo = {
+    capabilities: isJsonObject(result.capabilities) ? result.capabilities : {},
+  };
+  if (typeof result.instructions === 'string') info.instructions = result.instructions;
+  return info;
 }
 
 /** The list-cache key of an isolated backend's lists for one session (`s:`) or principal (`p:`). */

@@ -55,6 +55,7 @@ import {
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import type { UriOwner } from '../naming/resource-uris.ts';
 import { matchesUriTemplate } from '../naming/uri-template.ts';
+import { ownEntry } from '../own.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { ClientSink } from './client-sink.ts';
@@ -71,6 +72,7 @@ import {
 } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import type { TierPort, WorkerLease } from './port.ts';
+import { malformedField } from './request-shape.ts';
 import {
   defaultRandomBytes,
   type FrontSession,
@@ -121,6 +123,12 @@ export interface MCPCoordinatorOptions {
   onAudit?: (entry: AuditInput) => void;
   /** How long a 2026 call parked for the client's input waits for its retry, ms. Default 30 000. */
   inputWaitMs?: number;
+  /**
+   * How long initialize and list answers wait for a backend that is not ready, ms; then they answer
+   * without it (named in `_meta` under `switchyard/unavailable`). Calls wait up to `backendTimeoutMs`
+   * for the backend that owns them. Default 10 000.
+   */
+  backendWaitMs?: number;
   /**
    * A backend's log message whose owner cannot be known (a shared worker that several principals
    * used), or that no session asked for: it goes here (the gateway's log), never to a client.
@@ -200,6 +208,7 @@ export class MCPCoordinator {
       naming: this.naming,
       clientInfo: options.serverInfo,
       timeoutMs: options.backendTimeoutMs ?? 30_000,
+      ...(options.backendWaitMs !== undefined && { waitMs: options.backendWaitMs }),
       onNotification: (worker, message, invalidated) =>
         this.backendNotification(worker, message, invalidated),
     });
@@ -312,6 +321,8 @@ export class MCPCoordinator {
     if (!MODERN_CLIENT_METHODS.has(request.method)) {
       return { kind: 'response', httpStatus: 404, message: methodNotFound(request.id, request.method) };
     }
+    const malformed = malformedField(request);
+    if (malformed) return { kind: 'response', httpStatus: 400, message: malformed };
     const session = this.modernSession(context);
     session.lastSeenAt = this.now();
     const serverInfo = this.options.serverInfo;
@@ -360,7 +371,7 @@ export class MCPCoordinator {
 
   /** A 2026 list result with its cache hint, from how each backend says its lists change. */
   private async decorateList(method: string, result: JsonObject, session: FrontSession): Promise<JsonObject> {
-    const spec = LISTS[method];
+    const spec = ownEntry(LISTS, method);
     if (!spec) return result;
     const infos = await this.fleet.initializeInfos(session);
     const freshness = infos.map((o) => {
@@ -508,6 +519,8 @@ export class MCPCoordinator {
       this.audit(session, request.method, nameOf(request), backend, started, outcomeOf(message), message);
       return { kind: 'response', message };
     };
+    const malformed = malformedField(request);
+    if (malformed) return respond(malformed);
     try {
       switch (request.method) {
         case 'ping':
@@ -530,7 +543,7 @@ export class MCPCoordinator {
         case 'completion/complete':
           return await this.complete(session, request, started);
         default: {
-          const spec = LISTS[request.method];
+          const spec = ownEntry(LISTS, request.method);
           if (spec) return respond(await this.list(session, request, spec));
           return respond(methodNotFound(request.id, request.method));
         }
@@ -588,8 +601,8 @@ export class MCPCoordinator {
       return { kind: 'response', message };
     };
     if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
-    const names = this.naming.backends.map((b) => b.name);
-    const merged = await this.fleet.merged(session, spec, names);
+    // Only the backends that can own the name are asked (and waited for).
+    const merged = await this.fleet.merged(session, spec, this.naming.candidates(name), { wait: false });
     const owner = merged.names?.resolve(name);
     if (!owner) {
       const down = this.unavailableOwner(name, merged.result);
@@ -665,7 +678,7 @@ export class MCPCoordinator {
    */
   private async resolveUri(session: FrontSession, uri: string): Promise<UriOwner | undefined> {
     const names = this.naming.backends.map((b) => b.name);
-    const listed = await this.fleet.merged(session, LISTS['resources/list']!, names);
+    const listed = await this.fleet.merged(session, LISTS['resources/list']!, names, { wait: false });
     const owner = listed.uris?.resolve(uri);
     if (owner) return owner;
     const templated = await this.templateOwner(session, (t) => matchesUriTemplate(t, uri));
@@ -678,7 +691,9 @@ export class MCPCoordinator {
     test: (uriTemplate: string) => boolean,
   ): Promise<{ backend: string } | undefined> {
     const names = this.naming.backends.map((b) => b.name);
-    const merged = await this.fleet.merged(session, LISTS['resources/templates/list']!, names);
+    const merged = await this.fleet.merged(session, LISTS['resources/templates/list']!, names, {
+      wait: false,
+    });
     const templates = (merged.result.resourceTemplates ?? []) as { name: string; uriTemplate?: unknown }[];
     for (const t of templates) {
       if (typeof t.uriTemplate !== 'string' || !test(t.uriTemplate)) continue;
@@ -698,7 +713,14 @@ export class MCPCoordinator {
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
     const names = this.naming.backends.map((b) => b.name);
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const merged = await this.fleet.merged(session, LISTS['prompts/list']!, names);
+      const merged = await this.fleet.merged(
+        session,
+        LISTS['prompts/list']!,
+        this.naming.candidates(ref.name),
+        {
+          wait: false,
+        },
+      );
       const owner = merged.names?.resolve(ref.name);
       if (!owner) return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
       const params = { ...request.params, ref: { ...ref, name: owner.name } };
@@ -863,7 +885,7 @@ export class MCPCoordinator {
   ): void {
     // A request needing a capability the client did not declare: the backend is told the client
     // cannot (it may do without); if the call then fails, the client gets -32021 naming it.
-    const capability = CLIENT_CAPABILITY_OF[message.method];
+    const capability = ownEntry(CLIENT_CAPABILITY_OF, message.method);
     if (capability !== undefined && !isJsonObject(clientCapabilities[capability])) {
       missing.add(capability);
       this.tellUnsupported(worker, message);
@@ -879,7 +901,7 @@ export class MCPCoordinator {
 
   /** Answers the worker with an error when the client did not declare the capability its request needs. */
   private refuseUnsupported(session: FrontSession, worker: BackendWorker, message: JsonRpcRequest): boolean {
-    const capability = CLIENT_CAPABILITY_OF[message.method];
+    const capability = ownEntry(CLIENT_CAPABILITY_OF, message.method);
     if (capability !== undefined && isJsonObject(session.clientCapabilities[capability])) return false;
     this.tellUnsupported(worker, message);
     return true;
@@ -930,9 +952,9 @@ export class MCPCoordinator {
    *   isolated worker (per-session, per-principal) only the sessions it serves;
    * - a resource update reaches the sessions that subscribed to it — on an isolated worker, only
    *   those it serves;
-   * - a log message reaches the sessions the worker serves that asked for that level, and only
-   *   while a single principal ever used the worker; otherwise its owner cannot be known and it
-   *   goes to the gateway's log (`onBackendLog`), not to any client.
+   * - a log message reaches, while a single principal ever used the worker, that principal's
+   *   sessions that asked for its level (for a per-session worker: its own session); otherwise its
+   *   owner cannot be known and it goes to the gateway's log (`onBackendLog`), not to any client.
    */
   private backendNotification(
     worker: BackendWorker,
@@ -976,7 +998,12 @@ export class MCPCoordinator {
       const sole = worker.soleOwner;
       let delivered = false;
       if (sole !== undefined) {
-        for (const session of served()) {
+        // A per-session worker's lines are its session's; any other worker's, its one principal's.
+        const audience =
+          this.fleet.isolationOf(backend) === 'per-session'
+            ? served()
+            : this.sessions.ofPrincipal(sole.principal);
+        for (const session of audience) {
           if (session.era === 'modern' || session.principal !== sole.principal) continue;
           if (!allowsLog(session.logLevel, message.params?.level)) continue;
           session.outbound.push(message);

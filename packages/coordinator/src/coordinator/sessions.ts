@@ -44,10 +44,12 @@ export type RandomBytes = (length: number) => Uint8Array;
 
 export const defaultRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length));
 
+const NONE: ReadonlySet<FrontSession> = new Set();
+
 export class SessionTable {
   private readonly byId = new Map<string, FrontSession>();
   /** Live sessions of each principal. */
-  private readonly perPrincipal = new Map<string | null, number>();
+  private readonly perPrincipal = new Map<string | null, Set<FrontSession>>();
   /** The sessions subscribed to each backend resource (`backend` + NUL + its URI). */
   private readonly subscribers = new Map<string, Set<FrontSession>>();
 
@@ -90,7 +92,9 @@ export class SessionTable {
       subscriptions: new Map(),
     };
     this.byId.set(full.id, full);
-    this.perPrincipal.set(full.principal, (this.perPrincipal.get(full.principal) ?? 0) + 1);
+    const mine = this.perPrincipal.get(full.principal);
+    if (mine) mine.add(full);
+    else this.perPrincipal.set(full.principal, new Set([full]));
     return full;
   }
 
@@ -107,7 +111,12 @@ export class SessionTable {
 
   /** How many live sessions `principal` has. */
   countOf(principal: string | null): number {
-    return this.perPrincipal.get(principal) ?? 0;
+    return this.perPrincipal.get(principal)?.size ?? 0;
+  }
+
+  /** The live sessions of `principal`. */
+  ofPrincipal(principal: string | null): ReadonlySet<FrontSession> {
+    return this.perPrincipal.get(principal) ?? NONE;
   }
 
   /** `session` subscribed to the backend resource `key` under the URI it used, `frontUri`. */
@@ -134,9 +143,9 @@ export class SessionTable {
     const session = this.byId.get(id);
     if (!session) return;
     this.byId.delete(id);
-    const left = (this.perPrincipal.get(session.principal) ?? 1) - 1;
-    if (left > 0) this.perPrincipal.set(session.principal, left);
-    else this.perPrincipal.delete(session.principal);
+    const mine = this.perPrincipal.get(session.principal);
+    mine?.delete(session);
+    if (mine?.size === 0) this.perPrincipal.delete(session.principal);
     for (const key of [...session.subscriptions.keys()]) this.unsubscribe(session, key);
   }
 

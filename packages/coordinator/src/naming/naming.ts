@@ -117,6 +117,19 @@ export class Naming {
     return this.byName.has(name);
   }
 
+  /**
+   * The backends that can own the client's name `frontName`, in configuration order: those whose
+   * prefix it starts with (and the separator), and those shown without a prefix. Routing a call
+   * asks only these, so a slow backend does not hold up calls to the others.
+   */
+  candidates(frontName: string): string[] {
+    const out: string[] = [];
+    for (const b of this.byName.values()) {
+      if (b.prefix === false || frontName.startsWith(`${b.prefix}${this.separator}`)) out.push(b.name);
+    }
+    return out;
+  }
+
   /** `items` sorted by their backend's place in the configuration (stable within a backend). */
   inConfigOrder<T extends { backend: string }>(items: readonly T[]): T[] {
     return [...items].sort((a, b) => this.backend(a.backend).index - this.backend(b.backend).index);
