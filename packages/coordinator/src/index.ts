@@ -36,7 +36,9 @@ export {
 export { type BackendOutcome, UNAVAILABLE_META_KEY, type Unavailable } from './aggregate/outcome.ts';
 export { BackendRequestError } from './coordinator/backend-worker.ts';
 export {
+  type CoordinatorLimits,
   type CoordinatorStats,
+  DEFAULT_COORDINATOR_LIMITS,
   DEFAULT_SESSION_IDLE_MS,
   MCPCoordinator,
   type MCPCoordinatorOptions,

@@ -28,6 +28,7 @@ import {
   INTERNAL_ERROR,
   INVALID_PARAMS,
   INVALID_REQUEST,
+  LIMIT_REACHED,
   METHOD_NOT_FOUND,
   REQUEST_TIMEOUT,
   RESOURCE_NOT_FOUND,
@@ -134,6 +135,37 @@ export interface MCPCoordinatorOptions {
    * used), or that no session asked for: it goes here (the gateway's log), never to a client.
    */
   onBackendLog?: (backend: string, worker: string, params: JsonObject) => void;
+  /** Bounds on what clients may hold; each refusal is a JSON-RPC error with `LIMIT_REACHED`. */
+  limits?: Partial<CoordinatorLimits>;
+}
+
+/** What one client, and all together, may hold at once. */
+export interface CoordinatorLimits {
+  /** Live sessions (2025 sessions and 2026 stand-ins) in all. Default 10 000. */
+  sessions: number;
+  /** Live sessions of one principal. Default 1 000. */
+  sessionsPerPrincipal: number;
+  /** A backend's requests relayed to one session and not yet answered by its client. Default 16. */
+  pendingClientRequestsPerSession: number;
+  /** Open `subscriptions/listen` streams of one 2026 stand-in session. Default 16. */
+  listensPerSession: number;
+}
+
+export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
+  sessions: 10_000,
+  sessionsPerPrincipal: 1_000,
+  pendingClientRequestsPerSession: 16,
+  listensPerSession: 16,
+};
+
+/** A bound reached: the answer says which, and its value; the front door maps `httpStatus`. */
+function limitReached(
+  id: RequestId,
+  limit: keyof CoordinatorLimits,
+  max: number,
+  words: string,
+): JsonRpcErrorResponse {
+  return errorResponse(id, { code: LIMIT_REACHED, message: `${words} (limit ${limit}: ${max})`, data: { limit, max } });
 }
 
 /** The client capability a server-to-client request needs. */
@@ -192,7 +224,10 @@ export class MCPCoordinator {
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listens = new Listens();
 
+  private readonly limits: CoordinatorLimits;
+
   constructor(private readonly options: MCPCoordinatorOptions) {
+    this.limits = { ...DEFAULT_COORDINATOR_LIMITS, ...options.limits };
     this.naming = new Naming({
       backends: options.backends,
       ...(options.separator !== undefined && { separator: options.separator }),
@@ -323,7 +358,8 @@ export class MCPCoordinator {
     }
     const malformed = malformedField(request);
     if (malformed) return { kind: 'response', httpStatus: 400, message: malformed };
-    const session = this.modernSession(context);
+    const session = this.modernSession(context, request.id);
+    if ('kind' in session) return session;
     session.lastSeenAt = this.now();
     const serverInfo = this.options.serverInfo;
     const started = this.now();
@@ -352,10 +388,12 @@ export class MCPCoordinator {
   }
 
   /** The stand-in session of a 2026 affinity key. */
-  private modernSession(context: ModernContext): FrontSession {
+  private modernSession(context: ModernContext, requestId: RequestId): FrontSession | Outcome {
     const id = standInId(context.principal, context.affinityKey);
     const known = this.sessions.get(id, context.principal);
     if (known) return known;
+    const refused = this.sessionRefusal(requestId, context.principal);
+    if (refused) return refused;
     // No affinity key: the requests share this stand-in but keep to no worker of a shared backend.
     if (context.affinityKey === null) this.fleet.looseAffinity(id);
     return this.sessions.add({
@@ -386,6 +424,18 @@ export class MCPCoordinator {
 
   /** A 2026 `subscriptions/listen`: list changes, and resources subscribed on their backends. */
   private async listen(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
+    if (this.listens.countOf(session.id) >= this.limits.listensPerSession) {
+      return {
+        kind: 'response',
+        httpStatus: 429,
+        message: limitReached(
+          request.id,
+          'listensPerSession',
+          this.limits.listensPerSession,
+          'this client has as many subscriptions/listen streams open as it may',
+        ),
+      };
+    }
     const resubscribe = (
       method: 'resources/subscribe' | 'resources/unsubscribe',
       backend: string,
@@ -471,6 +521,8 @@ export class MCPCoordinator {
     if (typeof params.protocolVersion !== 'string') {
       return { kind: 'response', message: invalidParams(request.id, 'protocolVersion must be a string') };
     }
+    const refused = this.sessionRefusal(request.id, principal);
+    if (refused) return refused;
     const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
     const clientInfo = isJsonObject(params.clientInfo) ? (params.clientInfo as Implementation) : undefined;
     const session = this.sessions.add({
@@ -495,6 +547,30 @@ export class MCPCoordinator {
     );
     this.audit(session, 'initialize', null, null, started, 'ok');
     return { kind: 'response', message: resultResponse(request.id, { ...result }), sessionId: session.id };
+  }
+
+  /** 429 when the principal holds its most sessions, 503 when the gateway does; else nothing. */
+  private sessionRefusal(id: RequestId, principal: string | null): Outcome | undefined {
+    if (this.sessions.size >= this.limits.sessions) {
+      return {
+        kind: 'response',
+        httpStatus: 503,
+        message: limitReached(id, 'sessions', this.limits.sessions, 'the gateway holds as many sessions as it may'),
+      };
+    }
+    if (this.sessions.countOf(principal) >= this.limits.sessionsPerPrincipal) {
+      return {
+        kind: 'response',
+        httpStatus: 429,
+        message: limitReached(
+          id,
+          'sessionsPerPrincipal',
+          this.limits.sessionsPerPrincipal,
+          'this principal holds as many sessions as it may; end one (HTTP DELETE) or wait for one to expire',
+        ),
+      };
+    }
+    return undefined;
   }
 
   // ── notifications and local requests ───────────────────────────────────────────────────────
@@ -924,6 +1000,15 @@ export class MCPCoordinator {
     message: JsonRpcRequest,
   ): void {
     if (this.refuseUnsupported(session, worker, message)) return;
+    if (session.serverRequests.size >= this.limits.pendingClientRequestsPerSession) {
+      worker.channel.send(
+        errorResponse(message.id, {
+          code: LIMIT_REACHED,
+          message: `the client has ${session.serverRequests.size} requests it has not answered yet (limit pendingClientRequestsPerSession)`,
+        }),
+      );
+      return;
+    }
     const frontId = `switchyard-${++session.serverRequestSeq}`;
     session.serverRequests.set(frontId, { worker, backendRequestId: message.id });
     const relayed: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id: frontId, method: message.method };

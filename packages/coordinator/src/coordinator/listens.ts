@@ -36,6 +36,13 @@ interface Listener {
 
 export class Listens {
   private readonly open = new Set<Listener>();
+  /** Open listens of each (stand-in) session. */
+  private readonly perSession = new Map<string, number>();
+
+  /** How many listens `session` has open. */
+  countOf(session: string): number {
+    return this.perSession.get(session) ?? 0;
+  }
   /** How many open listens watch each `session` + key. */
   private readonly refs = new Map<string, number>();
 
@@ -52,11 +59,18 @@ export class Listens {
       : undefined;
     const uris = Array.isArray(asked) ? asked.filter((u): u is string => typeof u === 'string') : [];
     const watched: Watched[] = [];
-    for (const frontUri of new Set(uris)) {
-      const key = await hooks.subscribe(frontUri);
-      if (key === undefined) continue;
-      watched.push({ key, frontUri });
-      this.refs.set(`${session}\u0000${key}`, (this.refs.get(`${session}\u0000${key}`) ?? 0) + 1);
+    // Counted before the first await, so listens asked at once cannot pass a limit together.
+    this.perSession.set(session, this.countOf(session) + 1);
+    try {
+      for (const frontUri of new Set(uris)) {
+        const key = await hooks.subscribe(frontUri);
+        if (key === undefined) continue;
+        watched.push({ key, frontUri });
+        this.refs.set(`${session}\u0000${key}`, (this.refs.get(`${session}\u0000${key}`) ?? 0) + 1);
+      }
+    } catch (e) {
+      this.uncount(session);
+      throw e;
     }
     if (watched.length > 0) honoured.resourceSubscriptions = watched.map((w) => w.frontUri);
     const stream: MessageStream<JsonRpcMessage> = new MessageStream<JsonRpcMessage>(() =>
@@ -101,10 +115,18 @@ export class Listens {
       l.stream.end();
     }
     this.open.clear();
+    this.perSession.clear();
+  }
+
+  private uncount(session: string): void {
+    const left = this.countOf(session) - 1;
+    if (left > 0) this.perSession.set(session, left);
+    else this.perSession.delete(session);
   }
 
   private close(listener: Listener): void {
     if (!this.open.delete(listener)) return;
+    this.uncount(listener.session);
     for (const w of listener.watched) {
       const ref = `${listener.session}\u0000${w.key}`;
       const left = (this.refs.get(ref) ?? 1) - 1;

@@ -27,3 +27,8 @@ export const URL_ELICITATION_REQUIRED = -32042;
 export const CONNECTION_CLOSED = -32000;
 /** The TypeScript SDK's code for a request that timed out (not in the spec). */
 export const REQUEST_TIMEOUT = -32001;
+/**
+ * Switchyard's (server-error range): a bound was reached — sessions, listens, requests waiting for
+ * the client. `data.limit` names the bound and `data.max` its value.
+ */
+export const LIMIT_REACHED = -32050;

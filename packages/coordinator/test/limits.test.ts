@@ -1,0 +1,125 @@
+/**
+ * Bounds on what clients may hold: sessions in all and per principal, listens per 2026 client.
+ * Each refusal is a JSON-RPC error with LIMIT_REACHED naming the bound, and an HTTP status for the
+ * front door; freeing what is held admits the client again. Real stdio fixtures behind a StdioTier.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CoordinatorLimits, finalResponse, LIMIT_REACHED, MCPCoordinator } from '../src/index.ts';
+import { errorOf, open, req, resultOf } from './support/protocol.ts';
+import { StdioTier } from './support/stdio-tier.ts';
+
+let rig: { tier: StdioTier; coordinator: MCPCoordinator } | undefined;
+
+afterEach(async () => {
+  if (!rig) return;
+  await rig.coordinator.close();
+  await rig.tier.stop();
+  rig = undefined;
+});
+
+function setup(limits: Partial<CoordinatorLimits>) {
+  const tier = new StdioTier({ a: ['--name', 'a'] });
+  const coordinator = new MCPCoordinator({
+    tiers: tier,
+    backends: [{ name: 'a' }],
+    serverInfo: { name: 'switchyard', version: '0.0.0-test' },
+    requestTimeoutMs: 10_000,
+    limits,
+  });
+  rig = { tier, coordinator };
+  return rig;
+}
+
+const initialize = () =>
+  req('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } });
+
+const modernMeta = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+describe('coordinator limits', () => {
+  it('refuses a principal its next session past sessionsPerPrincipal (429), others still open, and admits it after one ends', async () => {
+    const { coordinator } = setup({ sessionsPerPrincipal: 2 });
+    const first = await open(coordinator, '2025-11-25', 'alice');
+    await open(coordinator, '2025-11-25', 'alice');
+    const refused = await coordinator.handle(initialize(), { principal: 'alice' });
+    expect(refused.kind).toBe('response');
+    if (refused.kind !== 'response') return;
+    expect(refused.httpStatus).toBe(429);
+    expect(refused.sessionId).toBeUndefined();
+    const error = errorOf(refused.message);
+    expect(error.code).toBe(LIMIT_REACHED);
+    expect(error.data).toEqual({ limit: 'sessionsPerPrincipal', max: 2 });
+    expect(coordinator.stats().sessions).toBe(2);
+
+    // Another principal is not held back by alice's sessions.
+    await open(coordinator, '2025-11-25', 'bob');
+
+    // A 2026 stand-in is a session too: alice's is refused alike.
+    const modern = await coordinator.handleModern(req('tools/list', { _meta: modernMeta }), {
+      principal: 'alice',
+      affinityKey: 'k1',
+    });
+    expect(modern.kind === 'response' && modern.httpStatus).toBe(429);
+
+    expect(await coordinator.closeSession(first.sessionId, 'alice')).toBe(true);
+    await open(coordinator, '2025-11-25', 'alice');
+  });
+
+  it('refuses any new session past sessions in all with 503', async () => {
+    const { coordinator } = setup({ sessions: 2 });
+    await open(coordinator, '2025-11-25', 'alice');
+    await open(coordinator, '2025-11-25', 'bob');
+    const refused = await coordinator.handle(initialize(), { principal: 'carol' });
+    expect(refused.kind === 'response' && refused.httpStatus).toBe(503);
+    if (refused.kind !== 'response') return;
+    expect(errorOf(refused.message)).toMatchObject({ code: LIMIT_REACHED, data: { limit: 'sessions', max: 2 } });
+  });
+
+  it('a known 2026 stand-in goes on being served at the limit', async () => {
+    const { coordinator } = setup({ sessions: 1 });
+    const ctx = { principal: 'alice', affinityKey: 'k' };
+    const first = await coordinator.handleModern(req('tools/list', { _meta: modernMeta }), ctx);
+    expect(resultOf(await finalResponse(first)).tools).toBeDefined();
+    const again = await coordinator.handleModern(req('tools/list', { _meta: modernMeta }), ctx);
+    expect(resultOf(await finalResponse(again)).tools).toBeDefined();
+    const other = await coordinator.handleModern(req('tools/list', { _meta: modernMeta }), {
+      principal: 'bob',
+      affinityKey: 'k',
+    });
+    expect(other.kind === 'response' && other.httpStatus).toBe(503);
+  });
+
+  it('refuses a 2026 client its next subscriptions/listen past listensPerSession (429); closing one admits another', async () => {
+    const { coordinator } = setup({ listensPerSession: 2 });
+    const ctx = { principal: 'alice', affinityKey: 'k' };
+    const listen = () =>
+      coordinator.handleModern(
+        req('subscriptions/listen', {
+          _meta: modernMeta,
+          notifications: { toolsListChanged: true },
+        }),
+        ctx,
+      );
+    const a = await listen();
+    const b = await listen();
+    expect(a.kind).toBe('stream');
+    expect(b.kind).toBe('stream');
+    const c = await listen();
+    expect(c.kind === 'response' && c.httpStatus).toBe(429);
+    if (c.kind === 'response') expect(errorOf(c.message).data).toEqual({ limit: 'listensPerSession', max: 2 });
+
+    // Another client (its own affinity key) has its own allowance.
+    const other = await coordinator.handleModern(
+      req('subscriptions/listen', { _meta: modernMeta, notifications: { toolsListChanged: true } }),
+      { principal: 'alice', affinityKey: 'k2' },
+    );
+    expect(other.kind).toBe('stream');
+
+    // The client hangs up one stream: a new listen is admitted.
+    if (a.kind === 'stream') await a.messages[Symbol.asyncIterator]().return?.();
+    const d = await listen();
+    expect(d.kind).toBe('stream');
+  });
+});
