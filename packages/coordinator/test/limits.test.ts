@@ -31,7 +31,11 @@ function setup(limits: Partial<CoordinatorLimits>) {
 }
 
 const initialize = () =>
-  req('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } });
+  req('initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 't', version: '1' },
+  });
 
 const modernMeta = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -74,7 +78,10 @@ describe('coordinator limits', () => {
     const refused = await coordinator.handle(initialize(), { principal: 'carol' });
     expect(refused.kind === 'response' && refused.httpStatus).toBe(503);
     if (refused.kind !== 'response') return;
-    expect(errorOf(refused.message)).toMatchObject({ code: LIMIT_REACHED, data: { limit: 'sessions', max: 2 } });
+    expect(errorOf(refused.message)).toMatchObject({
+      code: LIMIT_REACHED,
+      data: { limit: 'sessions', max: 2 },
+    });
   });
 
   it('a known 2026 stand-in goes on being served at the limit', async () => {
@@ -108,7 +115,8 @@ describe('coordinator limits', () => {
     expect(b.kind).toBe('stream');
     const c = await listen();
     expect(c.kind === 'response' && c.httpStatus).toBe(429);
-    if (c.kind === 'response') expect(errorOf(c.message).data).toEqual({ limit: 'listensPerSession', max: 2 });
+    if (c.kind === 'response')
+      expect(errorOf(c.message).data).toEqual({ limit: 'listensPerSession', max: 2 });
 
     // Another client (its own affinity key) has its own allowance.
     const other = await coordinator.handleModern(

@@ -165,7 +165,11 @@ function limitReached(
   max: number,
   words: string,
 ): JsonRpcErrorResponse {
-  return errorResponse(id, { code: LIMIT_REACHED, message: `${words} (limit ${limit}: ${max})`, data: { limit, max } });
+  return errorResponse(id, {
+    code: LIMIT_REACHED,
+    message: `${words} (limit ${limit}: ${max})`,
+    data: { limit, max },
+  });
 }
 
 /** The client capability a server-to-client request needs. */
@@ -555,7 +559,12 @@ export class MCPCoordinator {
       return {
         kind: 'response',
         httpStatus: 503,
-        message: limitReached(id, 'sessions', this.limits.sessions, 'the gateway holds as many sessions as it may'),
+        message: limitReached(
+          id,
+          'sessions',
+          this.limits.sessions,
+          'the gateway holds as many sessions as it may',
+        ),
       };
     }
     if (this.sessions.countOf(principal) >= this.limits.sessionsPerPrincipal) {
@@ -787,7 +796,6 @@ export class MCPCoordinator {
       return { kind: 'response', message };
     };
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
-    const names = this.naming.backends.map((b) => b.name);
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
       const merged = await this.fleet.merged(
         session,
