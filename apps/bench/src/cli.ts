@@ -9,45 +9,109 @@
  *
  * `bun src/cli.ts chart <results.json>` — SVG charts of its figures in `results/<date>-<commit>/`
  * (a normal run draws them for the file it wrote).
+ *
+ * `--help` / `-h` anywhere prints the usage and exits 0 before any suite is loaded; an unknown
+ * option or suite exits 2 with the usage on stderr.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, platform, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { chartMain, writeCharts } from './charts/index.ts';
 import { compareMain, fmt } from './compare.ts';
 import type { BenchSuite, Figure } from './harness.ts';
 
-const args = process.argv.slice(2);
-if (args[0] === 'compare') process.exit(compareMain(args.slice(1)));
-if (args[0] === 'chart') process.exit(await chartMain(args.slice(1)));
-const quick = args.includes('--quick');
-const dry = args.includes('--dry');
-const wanted = args.filter((a) => !a.startsWith('--'));
-
 const microDir = join(import.meta.dir, 'micro');
-const suites: BenchSuite[] = [];
-for (const file of readdirSync(microDir).sort()) {
-  if (!file.endsWith('.ts')) continue;
-  const mod = (await import(join(microDir, file))) as { default: BenchSuite };
-  suites.push(mod.default);
-}
-for (const entry of [
+const REGISTERED = [
   './e2e/index.ts',
   './idle/index.ts',
   './openloop/index.ts',
   './tiers/index.ts',
   './sessions/index.ts',
   './overload/index.ts',
-]) {
-  suites.push(((await import(entry)) as { default: BenchSuite }).default);
-}
-const chosen = wanted.length ? suites.filter((s) => wanted.includes(s.name)) : suites;
-const unknown = wanted.filter((w) => !suites.some((s) => s.name === w));
-if (unknown.length) {
-  console.error(`unknown suite(s): ${unknown.join(', ')}; known: ${suites.map((s) => s.name).join(', ')}`);
+];
+/** Suite names without importing a suite (each is named after its file or folder). */
+const microFiles = readdirSync(microDir)
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
+const SUITE_NAMES = [
+  ...microFiles.map((f) => f.replace(/\.ts$/, '')),
+  ...REGISTERED.map((e) => basename(join(e, '..'))),
+];
+
+const USAGE = `Usage: bun src/cli.ts [suite …] [--quick] [--dry] [--cpu-prof] [--setups=a,b]
+       bun src/cli.ts compare <a.json> <b.json>
+       bun src/cli.ts chart <results.json> [more.json …]`;
+
+const HELP = `${USAGE}
+
+Runs the benchmark suites named (all when none is named: about 10 minutes on 2 cores), prints
+a Markdown table of every figure with its ratio to the baseline measured in the same run, and
+writes results/<date>-<commit>.json and .md plus SVG charts (not with --dry).
+
+Suites: ${SUITE_NAMES.join(', ')}
+
+  --quick               Shorter runs, smallest sizes.
+  --dry                 Run, but write no results files.
+  --cpu-prof            e2e: run each Switchyard gateway under Bun's CPU profiler.
+  --setups=a,b          e2e: only the setups named.
+  -h, --help            Show this help and exit.
+
+  compare <a> <b>       The figures present in both results files: A, B and B ÷ A.
+  chart <file …>        SVG charts of a results file, in results/<date>-<commit>/.
+
+Exit codes: 0 done, 2 usage error.`;
+
+function usageError(message: string): never {
+  console.error(`bench: ${message}\n${USAGE}\nRun "bun src/cli.ts --help" for more.`);
   process.exit(2);
 }
+
+const argv = process.argv.slice(2);
+const wantsHelp = argv.some((a) => a === '--help' || a === '-h');
+if (wantsHelp) {
+  console.log(HELP);
+  process.exit(0);
+}
+if (argv[0] === 'compare') process.exit(compareMain(argv.slice(1)));
+if (argv[0] === 'chart') process.exit(await chartMain(argv.slice(1)));
+
+let parsed: ReturnType<typeof parseOptions>;
+function parseOptions(args: string[]) {
+  return parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean' },
+      dry: { type: 'boolean' },
+      'cpu-prof': { type: 'boolean' },
+      setups: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+}
+try {
+  parsed = parseOptions(argv);
+} catch (error) {
+  usageError((error as Error).message.split('. ')[0] ?? String(error));
+}
+const quick = parsed.values.quick === true;
+const dry = parsed.values.dry === true;
+const wanted = parsed.positionals;
+const unknown = wanted.filter((w) => !SUITE_NAMES.includes(w));
+if (unknown.length) usageError(`unknown suite(s): ${unknown.join(', ')}; known: ${SUITE_NAMES.join(', ')}`);
+
+const suites: BenchSuite[] = [];
+for (const file of microFiles) {
+  if (wanted.length && !wanted.includes(file.replace(/\.ts$/, ''))) continue;
+  const mod = (await import(join(microDir, file))) as { default: BenchSuite };
+  suites.push(mod.default);
+}
+for (const entry of REGISTERED) {
+  if (wanted.length && !wanted.includes(basename(join(entry, '..')))) continue;
+  suites.push(((await import(entry)) as { default: BenchSuite }).default);
+}
+const chosen = suites;
 
 const results: Record<string, Figure[]> = {};
 for (const suite of chosen) {

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
 import { runCli, tempDir, writeConfig } from './helpers.ts';
@@ -116,19 +117,69 @@ describe('switchyard (the CLI, run as a child process)', () => {
   });
 
   it('an unknown command, an unknown option or no command is a clear usage error (exit 2)', async () => {
-    const cases: [string[], string][] = [
-      [['frobnicate'], 'unknown command "frobnicate"'],
-      [['--frob'], "Unknown option '--frob'"],
-      [['check-config', 'x.json', '--strict'], "check-config: Unknown option '--strict'"],
-      [['serve', '--prot', '1'], "serve: Unknown option '--prot'"],
-      [[], 'a command is needed'],
+    const cases: [string[], string, string][] = [
+      [['frobnicate'], 'unknown command "frobnicate"', 'Usage: switchyard <command>'],
+      [['--frob'], "Unknown option '--frob'", 'Usage: switchyard <command>'],
+      [
+        ['check-config', 'x.json', '--strict'],
+        "check-config: Unknown option '--strict'",
+        'Usage: switchyard check-config <file>',
+      ],
+      [
+        ['serve', '--prot', '1'],
+        "serve: Unknown option '--prot'",
+        'Usage: switchyard serve [--config <file>]',
+      ],
+      [['stdio', '--verbose'], "stdio: Unknown option '--verbose'", 'Usage: switchyard stdio'],
+      [
+        ['journal', 'tail', '--bogus'],
+        "journal: Unknown option '--bogus'",
+        'Usage: switchyard journal export|tail',
+      ],
+      [['journal', 'export', '-x'], "journal: Unknown option '-x'", 'Usage: switchyard journal export|tail'],
+      [[], 'a command is needed', 'Usage: switchyard <command>'],
     ];
-    for (const [args, message] of cases) {
+    for (const [args, message, usage] of cases) {
       const { code, stdout, stderr } = await runCli(args);
       expect(code, args.join(' ')).toBe(2);
       expect(stdout).toBe('');
       expect(stderr).toContain(message);
-      expect(stderr).toContain('switchyard --help');
+      expect(stderr, args.join(' ')).toContain(usage);
+      expect(stderr).toMatch(/Run "switchyard (\S+ )?--help" for more/);
     }
+  });
+
+  it('--help and -h answer for every command and subcommand, exit 0 and do no work', async () => {
+    const dir = await tempDir();
+    const cases: [string[], RegExp][] = [
+      [['-h'], /^switchyard — /],
+      [['serve', '-h'], /^Usage: switchyard serve /],
+      [['stdio', '-h'], /^Usage: switchyard stdio /],
+      [['journal', '--help'], /^Usage: switchyard journal export\|tail/],
+      [['journal', 'tail', '--help'], /^Usage: switchyard journal export\|tail/],
+      [['journal', 'export', '-h'], /^Usage: switchyard journal export\|tail/],
+      [['check-config', 'missing.json', '-h'], /^Usage: switchyard check-config <file>/],
+      // Help wins over a bad option or value on the same line.
+      [['serve', '--port', 'nope', '--bogus', '--help'], /^Usage: switchyard serve /],
+      [['journal', 'tail', '--limit', '0', '-h'], /^Usage: switchyard journal export\|tail/],
+    ];
+    for (const [args, usage] of cases) {
+      const { code, stdout, stderr } = await runCli(args, { cwd: dir });
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout, args.join(' ')).toMatch(usage);
+      expect(stderr, args.join(' ')).toBe('');
+    }
+    // Nothing was started: no journal, no other file.
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('serve --help lists the endpoints and both protocol eras', async () => {
+    const { code, stdout } = await runCli(['serve', '--help']);
+    expect(code).toBe(0);
+    for (const endpoint of ['/mcp', '/healthz', '/readyz', '/metrics', '/dashboard'])
+      expect(stdout).toMatch(new RegExp(`^ {2}${endpoint} `, 'm'));
+    expect(stdout).toContain('2026-07-28');
+    expect(stdout).toContain('2025-03-26 … 2025-11-25');
+    expect(stdout).toContain('SWITCHYARD_CONFIG');
   });
 });

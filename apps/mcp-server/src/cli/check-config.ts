@@ -22,8 +22,10 @@ export async function checkConfig(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const [file, ...extra] = positionals;
-  if (file === undefined) return usageError(io, 'check-config needs a file: switchyard check-config <file>');
-  if (extra.length > 0) return usageError(io, `check-config takes one file; found also ${extra.join(' ')}`);
+  if (file === undefined)
+    return usageError(io, 'check-config needs a file: switchyard check-config <file>', 'check-config');
+  if (extra.length > 0)
+    return usageError(io, `check-config takes one file; found also ${extra.join(' ')}`, 'check-config');
   try {
     const config = await loadConfigFile(file, { env: io.env, cwd: io.cwd });
     const n = config.backends.length;

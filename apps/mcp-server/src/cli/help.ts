@@ -1,4 +1,4 @@
-/** The CLI's help texts. Commands that are not wired yet say so. */
+/** The CLI's help texts, and the one-line usage a usage error repeats. */
 
 export const COMMANDS = ['check-config', 'serve', 'stdio', 'journal'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -17,7 +17,16 @@ Options:
   -h, --help            Show help (also after a command: switchyard check-config --help).
   -v, --version         Show the version.
 
+Configuration (serve, stdio, journal): --config <file>, else $SWITCHYARD_CONFIG, else
+./switchyard.json if it exists, else the embedded default. A relative path is relative to the
+directory the command was run from.
+
 Exit codes: 0 done, 1 invalid configuration (or no journal), 2 usage error.`;
+
+/** Where a command's configuration comes from, said the same way in each help text. */
+const CONFIG_DISCOVERY = `  -c, --config <file>   Configuration file (JSON or JSONC), relative to the directory the
+                        command was run from. Without it: $SWITCHYARD_CONFIG, else
+                        ./switchyard.json if it exists, else the embedded default.`;
 
 export const COMMAND_HELP: Record<Command, string> = {
   'check-config': `Usage: switchyard check-config <file>
@@ -30,18 +39,27 @@ the key, what was expected and what was found.
 Exit codes: 0 valid, 1 invalid, 2 usage error.`,
   serve: `Usage: switchyard serve [--config <file>] [--host <host>] [--port <port>] [--log-level <level>]
 
-Serves the configured backends as one MCP server over Streamable HTTP at /mcp (MCP revisions
-2025-03-26 … 2025-11-25). Without --config, the embedded default: the builtin tools on worker
-threads, the journal at ./switchyard.db.
+Serves the configured backends as one MCP server over Streamable HTTP. The embedded default
+configuration: the builtin tools on worker threads, the journal at ./switchyard.db.
 
-  -c, --config <file>   Configuration file (JSON or JSONC).
+${CONFIG_DISCOVERY}
       --host <host>     Interface to listen on. Default switchyard.listen.host (127.0.0.1).
   -p, --port <port>     Port; 0 picks a free one. Default switchyard.listen.port (7331).
       --log-level <l>   trace, debug, info, warn, error, fatal or silent. Default info
                         (or SWITCHYARD_LOG_LEVEL).
 
 The first line on stdout is the URL of the MCP endpoint; logs are JSON lines on stderr.
-Also served: /healthz (alive), /readyz (hot backends ready).
+
+Endpoints:
+  /mcp                  MCP, both protocol eras on the same URL:
+                          2026-07-28: stateless (server/discover; no session);
+                          2025-03-26 … 2025-11-25: initialize, Mcp-Session-Id sessions,
+                          SSE answers resumable with Last-Event-ID.
+  /healthz              Alive (200 while the process serves).
+  /readyz               Ready: the hot backends are started and initialized.
+  /metrics              Prometheus metrics (admin: switchyard.admin).
+  /dashboard            A live page of backends, workers, rates and calls (admin).
+
 With --config, a change of the file (or SIGHUP) reloads it: backends added, removed or changed
 are started, drained or replaced, sessions on the others are untouched; an invalid file is logged
 and the running configuration stays.
@@ -51,11 +69,12 @@ is flushed, every backend is stopped.
 Exit codes: 0 stopped cleanly, 1 invalid configuration, 2 usage error.`,
   stdio: `Usage: switchyard stdio [--config <file>] [--log-level <level>]
 
-Speaks MCP (2025-03-26 … 2025-11-25) on stdin/stdout, for clients that launch the gateway as
-one stdio server (a desktop app's mcpServers entry: "command": "bunx", "args": ["switchyard",
-"stdio", "--config", "/path/to/switchyard.json"]). Without --config, the embedded default.
+Speaks MCP on stdin/stdout (newline-delimited JSON-RPC; 2025-03-26 … 2025-11-25 with
+initialize, or 2026-07-28 stateless), for clients that launch the gateway as one stdio server
+(a desktop app's mcpServers entry: "command": "bunx", "args": ["switchyard", "stdio",
+"--config", "/path/to/switchyard.json"]). Nothing but MCP messages goes to stdout.
 
-  -c, --config <file>   Configuration file (JSON or JSONC).
+${CONFIG_DISCOVERY}
       --log-level <l>   Logs on stderr: trace … fatal or silent. Default warn.
 
 At end of input (or SIGTERM / SIGINT) requests in flight finish, every backend is stopped
@@ -65,7 +84,10 @@ Exit codes: 0 done, 1 invalid configuration, 2 usage error.`,
   journal: `Usage: switchyard journal export|tail [--config <file>] [options]
 
 Reads the journal named by the configuration (switchyard.journal.path; the embedded default:
-./switchyard.db). Safe while the gateway runs.
+./switchyard.db), and says on stderr which configuration and journal file it read. Opens the
+database read-only, so it is safe while the gateway runs.
+
+${CONFIG_DISCOVERY}
 
   export                Sessions, stream events and audit entries as JSON Lines.
     --session <id>      Only this session's records.
@@ -77,3 +99,10 @@ Reads the journal named by the configuration (switchyard.journal.path; the embed
 
 Exit codes: 0 done, 1 invalid configuration or no journal, 2 usage error.`,
 };
+
+/** The first line of a help text: what a usage error prints before pointing at --help. */
+export function usageLine(command?: Command): string {
+  if (command === undefined)
+    return `Usage: switchyard <command> [options]   (commands: ${COMMANDS.join(', ')})`;
+  return COMMAND_HELP[command].split('\n')[0] ?? '';
+}

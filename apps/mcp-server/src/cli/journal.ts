@@ -69,15 +69,20 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
   }
   const [sub, ...extra] = positionals;
   if (sub !== 'export' && sub !== 'tail') {
-    return usageError(io, `journal needs one of export, tail${sub === undefined ? '' : `; found "${sub}"`}`);
+    return usageError(
+      io,
+      `journal needs one of export, tail${sub === undefined ? '' : `; found "${sub}"`}`,
+      'journal',
+    );
   }
-  if (extra.length > 0) return usageError(io, `journal ${sub} takes no arguments; found ${extra.join(' ')}`);
+  if (extra.length > 0)
+    return usageError(io, `journal ${sub} takes no arguments; found ${extra.join(' ')}`, 'journal');
   const since = timeOf(values.since, '--since');
   const until = timeOf(values.until, '--until');
-  for (const t of [since, until]) if (t instanceof Error) return usageError(io, t.message);
+  for (const t of [since, until]) if (t instanceof Error) return usageError(io, t.message, 'journal');
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
-    return usageError(io, `--limit must be a positive integer; found "${values.limit}"`);
+    return usageError(io, `--limit must be a positive integer; found "${values.limit}"`, 'journal');
 
   let path: string;
   try {

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
 import { checkConfig } from './check-config.ts';
-import { COMMANDS, type Command, MAIN_HELP } from './help.ts';
+import { COMMAND_HELP, COMMANDS, type Command, MAIN_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { journal } from './journal.ts';
 import { serve } from './serve.ts';
@@ -17,6 +17,12 @@ export const VERSION: string = pkg.version;
 
 function isCommand(word: string): word is Command {
   return (COMMANDS as readonly string[]).includes(word);
+}
+
+/** `--help` or `-h` among a command's arguments, before any `--`. */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 export async function main(argv: string[], io: CliIo, streams?: StdioStreams): Promise<number> {
@@ -48,7 +54,12 @@ export async function main(argv: string[], io: CliIo, streams?: StdioStreams): P
   if (!isCommand(command)) {
     return usageError(io, `unknown command "${command}"; the commands are ${COMMANDS.join(', ')}`);
   }
-  const args = globals.help ? ['--help', ...rest] : rest;
+  // Help wins over everything else on the line (`serve --port x --help` shows help, does nothing).
+  if (globals.help || asksForHelp(rest)) {
+    io.out(COMMAND_HELP[command]);
+    return EXIT.ok;
+  }
+  const args = rest;
   try {
     switch (command) {
       case 'check-config':
@@ -56,7 +67,7 @@ export async function main(argv: string[], io: CliIo, streams?: StdioStreams): P
       case 'serve':
         return await serve(args, io, VERSION);
       case 'stdio':
-        if (!streams) return usageError(io, 'stdio needs the process’s standard input and output');
+        if (!streams) return usageError(io, 'stdio needs the process’s standard input and output', 'stdio');
         return await stdio(args, io, VERSION, streams);
       case 'journal': {
         const stop = new AbortController();
