@@ -1,7 +1,11 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runToEnd } from '../../../tooling/testing/run.ts';
 import pkg from '../package.json' with { type: 'json' };
 import { runCli, tempDir, writeConfig } from './helpers.ts';
+
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
 describe('switchyard (the CLI, run as a child process)', () => {
   it('--version and -v print the version', async () => {
@@ -181,5 +185,50 @@ describe('switchyard (the CLI, run as a child process)', () => {
     expect(stdout).toContain('2026-07-28');
     expect(stdout).toContain('2025-03-26 … 2025-11-25');
     expect(stdout).toContain('SWITCHYARD_CONFIG');
+  });
+
+  it('a relative --config (or check-config file) is relative to the directory the command was run from', async () => {
+    // A package script starts the CLI in its package's folder; bun says where it was run from.
+    const pkg = await tempDir();
+    await mkdir(join(pkg, 'sub'));
+    await writeFile(
+      join(pkg, 'package.json'),
+      JSON.stringify({ name: 'p', scripts: { sy: `"${process.execPath}" "${CLI}"` } }),
+    );
+    await writeConfig(join(pkg, 'sub'), 'c.json', {
+      mcpServers: { fx: { command: 'x' } },
+      switchyard: { journal: { path: './none.db' } },
+    });
+
+    // Really through `bun run`, from a folder below the package.
+    const checked = await runToEnd([process.execPath, 'run', '--silent', 'sy', 'check-config', 'c.json'], {
+      cwd: join(pkg, 'sub'),
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(checked.stderr).toBe('');
+    expect(checked.stdout).toBe('ok: 1 backend (fx: stdio, warm)\n');
+    const tail = await runToEnd(
+      [process.execPath, 'run', '--silent', 'sy', 'journal', 'tail', '--config', 'c.json'],
+      {
+        cwd: join(pkg, 'sub'),
+        env: { PATH: process.env.PATH ?? '' },
+      },
+    );
+    expect(tail.code).toBe(1);
+    expect(tail.stderr).toContain(
+      `no journal at ${join(pkg, 'sub', 'none.db')} (switchyard.journal.path of c.json)`,
+    );
+
+    // npm's INIT_CWD is believed too; either is ignored when the process is not in the script's package folder.
+    const npm = await runCli(['check-config', 'c.json'], {
+      cwd: pkg,
+      env: { npm_package_json: join(pkg, 'package.json'), INIT_CWD: join(pkg, 'sub') },
+    });
+    expect(npm.stdout).toBe('ok: 1 backend (fx: stdio, warm)\n');
+    const inherited = await runCli(['check-config', 'sub/c.json'], {
+      cwd: pkg,
+      env: { npm_package_json: join(await tempDir(), 'package.json'), INIT_CWD: join(pkg, 'sub') },
+    });
+    expect(inherited.stdout).toBe('ok: 1 backend (fx: stdio, warm)\n');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { Database } from 'bun:sqlite';
 import { statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +56,10 @@ describe('switchyard journal, read by a reader that stops early', () => {
     );
     const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
     expect(stderr).not.toContain('EPIPE');
-    expect(stderr).toBe('');
+    // Only the line naming the file it read.
+    expect(stderr).toBe(
+      `switchyard journal: reading ${join(dir, 'j.db')} (switchyard.journal.path of ${config})\n`,
+    );
     expect(code).toBe(0);
   });
 
@@ -137,5 +140,57 @@ describe('switchyard journal', () => {
       .map((l) => JSON.parse(l) as { type: string; id?: unknown });
     expect(records.find((r) => r.type === 'session')?.id).toBe(session);
     expect(records.filter((r) => r.type === 'audit').length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('switchyard journal finds its configuration as serve does', () => {
+  it('--config, else SWITCHYARD_CONFIG, else ./switchyard.json, else the embedded default; says which it read', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = await tempDir();
+    await journalOf(dir, 2);
+    const journalPath = join(dir, 'j.db');
+
+    // ./switchyard.json in the directory it runs in.
+    const local = await runCli(['journal', 'tail'], { cwd: dir });
+    expect(local.code, local.stderr).toBe(0);
+    expect(local.stdout.trim().split('\n')).toHaveLength(2);
+    expect(local.stderr).toBe(
+      `switchyard journal: reading ${journalPath} (switchyard.journal.path of switchyard.json)\n`,
+    );
+
+    // SWITCHYARD_CONFIG, from elsewhere.
+    const elsewhere = await tempDir();
+    const fromEnv = await runCli(['journal', 'export'], {
+      cwd: elsewhere,
+      env: { SWITCHYARD_CONFIG: join(dir, 'switchyard.json') },
+    });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout.trim().split('\n')).toHaveLength(2);
+    expect(fromEnv.stderr).toContain(
+      `reading ${journalPath} (switchyard.journal.path of ${join(dir, 'switchyard.json')}, from SWITCHYARD_CONFIG)`,
+    );
+
+    // --config wins over SWITCHYARD_CONFIG; a relative one is relative to where it runs.
+    await mkdir(join(elsewhere, 'other'));
+    await writeFile(
+      join(elsewhere, 'other', 'c.json'),
+      JSON.stringify({ mcpServers: {}, switchyard: { journal: { path: './none.db' } } }),
+    );
+    const flag = await runCli(['journal', 'tail', '--config', 'other/c.json'], {
+      cwd: elsewhere,
+      env: { SWITCHYARD_CONFIG: join(dir, 'switchyard.json') },
+    });
+    expect(flag.code).toBe(1);
+    expect(flag.stderr).toContain(
+      `no journal at ${join(elsewhere, 'other', 'none.db')} (switchyard.journal.path of other/c.json)`,
+    );
+
+    // Nothing: the embedded default's ./switchyard.db, named.
+    const none = await runCli(['journal', 'tail'], { cwd: elsewhere });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain(
+      `no journal at ${join(elsewhere, 'switchyard.db')} (switchyard.journal.path of the embedded default)`,
+    );
   });
 });

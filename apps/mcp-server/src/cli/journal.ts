@@ -1,6 +1,8 @@
 /**
- * `switchyard journal export|tail`: read the journal the configuration names (SQLite, opened
- * read-only; safe beside a running gateway, which keeps it in WAL mode). A reader that stops
+ * `switchyard journal export|tail`: read the journal the configuration names (found as `serve`
+ * finds it: `--config`, `$SWITCHYARD_CONFIG`, `./switchyard.json`, the embedded default; which
+ * journal file is read is said on stderr). SQLite, opened read-only; safe beside a running
+ * gateway, which keeps it in WAL mode. A reader that stops
  * reading (`journal export | head`) ends the command quietly, with exit code 0.
  *
  * - `export [--session <id>] [--since <time>] [--until <time>]`: sessions, stream events and audit
@@ -85,17 +87,27 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
     return usageError(io, `--limit must be a positive integer; found "${values.limit}"`, 'journal');
 
   let path: string;
+  let source: string;
   try {
-    path = (await loadConfigOrDefault(values.config, io)).settings.journal.path;
+    const config = await loadConfigOrDefault(values.config, io);
+    path = config.settings.journal.path;
+    source =
+      values.config === undefined && io.env.SWITCHYARD_CONFIG
+        ? `${config.source}, from SWITCHYARD_CONFIG`
+        : config.source;
   } catch (error) {
     if (!isConfigError(error)) throw error;
     io.err(error.message);
     return EXIT.invalid;
   }
   if (!existsSync(path)) {
-    io.err(`switchyard journal: no journal at ${path} (switchyard.journal.path); has the gateway run here?`);
+    io.err(
+      `switchyard journal: no journal at ${path} (switchyard.journal.path of ${source}); has the gateway run here? Name its configuration with --config or SWITCHYARD_CONFIG.`,
+    );
     return EXIT.invalid;
   }
+  // Which file this is, on stderr so that stdout stays JSON Lines.
+  io.err(`switchyard journal: reading ${path} (switchyard.journal.path of ${source})`);
   // Read-only: never migrates or writes the file; no integrity check (the gateway's open does that,
   // and a reader should not read a whole large file before its first line).
   const store = await createJournal({

@@ -1,9 +1,12 @@
 /**
  * What `serve` and `stdio` share before their front doors open: the logger at the asked level,
- * the configuration (the file, or the embedded default), a last check of it, and the gateway
+ * the configuration (`--config`, `$SWITCHYARD_CONFIG`, `./switchyard.json`, or the embedded
+ * default), a last check of it, and the gateway
  * started, with the backends that failed to start logged. A problem is a number: the exit code,
  * its message already written.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defaultConfig } from '../config/defaults.ts';
 import { type ConfigError, isConfigError } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
@@ -13,8 +16,24 @@ import { type CliIo, EXIT } from './io.ts';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from './logger.ts';
 import { usageError } from './usage.ts';
 
-/** The configuration file, or the embedded default when none is given. */
-export async function loadConfigOrDefault(file: string | undefined, io: CliIo): Promise<GatewayConfig> {
+/** The file `./switchyard.json` names when no file is given and SWITCHYARD_CONFIG is unset. */
+export const LOCAL_CONFIG = 'switchyard.json';
+
+/**
+ * Which configuration file a command reads: `--config <file>`, else `$SWITCHYARD_CONFIG`, else
+ * `./switchyard.json` if it exists (relative paths against `io.cwd`, the directory the command was
+ * run from); `undefined` for the embedded default.
+ */
+export function findConfigFile(flag: string | undefined, io: CliIo): string | undefined {
+  if (flag !== undefined) return flag;
+  const fromEnv = io.env.SWITCHYARD_CONFIG;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return existsSync(resolve(io.cwd, LOCAL_CONFIG)) ? LOCAL_CONFIG : undefined;
+}
+
+/** The configuration `findConfigFile` picks, or the embedded default. */
+export async function loadConfigOrDefault(flag: string | undefined, io: CliIo): Promise<GatewayConfig> {
+  const file = findConfigFile(flag, io);
   return file === undefined ? defaultConfig(io.cwd) : loadConfigFile(file, { env: io.env, cwd: io.cwd });
 }
 

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import pkg from '../../package.json' with { type: 'json' };
 import { checkConfig } from './check-config.ts';
 import { COMMAND_HELP, COMMANDS, type Command, MAIN_HELP } from './help.ts';
-import { type CliIo, EXIT } from './io.ts';
+import { type CliIo, EXIT, invocationDir } from './io.ts';
 import { journal } from './journal.ts';
 import { serve } from './serve.ts';
 import { type StdioStreams, stdio } from './stdio.ts';
@@ -25,7 +25,10 @@ function asksForHelp(args: string[]): boolean {
   return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
-export async function main(argv: string[], io: CliIo, streams?: StdioStreams): Promise<number> {
+export async function main(argv: string[], given: CliIo, streams?: StdioStreams): Promise<number> {
+  // Relative paths (--config, ./switchyard.json, the default journal) are the caller's, also
+  // when a package script (`bun run switchyard …`) started the CLI in the package's folder.
+  const io: CliIo = { ...given, cwd: invocationDir(given.cwd, given.env) };
   const at = argv.findIndex((a) => !a.startsWith('-'));
   const globalArgs = at < 0 ? argv : argv.slice(0, at);
   const command = at < 0 ? undefined : argv[at];
