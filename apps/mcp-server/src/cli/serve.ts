@@ -15,7 +15,8 @@ import { launch, openLog } from './launch.ts';
 import { startReloader } from './reloader.ts';
 import { usageError } from './usage.ts';
 
-const SHUTDOWN_GRACE_MS = 10_000;
+/** After the gateway stopped, how long its last answers may take to reach their clients. */
+const ANSWER_FLUSH_MS = 2_000;
 
 function portOf(text: string | undefined): number | undefined | 'bad' {
   if (text === undefined) return undefined;
@@ -112,10 +113,20 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     log.info({ signal }, 'shutting down');
     stopReloading();
     // Stop accepting, let routed requests finish (open GET streams would never end on their own),
-    // then end the sessions, stop the backends, flush the journal and drop what connections remain.
+    // then end the sessions — calls still running get a JSON-RPC error (-32000 "gateway shutting
+    // down") on their stream or response —, stop the backends, flush the journal, give those
+    // answers a moment to reach their clients and drop what connections remain.
     void server.stop(false);
-    await settle(() => gateway.coordinator.stats().inFlight === 0, SHUTDOWN_GRACE_MS);
+    const graceMs = config.settings.shutdown.graceMs;
+    await settle(() => gateway.coordinator.stats().inFlight === 0, graceMs);
+    const cut = gateway.coordinator.stats().inFlight;
+    if (cut > 0)
+      log.warn(
+        { calls: cut, graceMs },
+        'calls still running after the grace: answering "gateway shutting down"',
+      );
     await gateway.stop({ timeoutMs: 2_000 });
+    await settle(() => server.pendingRequests === 0, ANSWER_FLUSH_MS);
     await server.stop(true);
     log.info({}, 'stopped');
     resolve();

@@ -380,6 +380,27 @@ const SwitchyardSchema = z
       })
       .prefault({})
       .describe('How front names are made.'),
+    shutdown: z
+      .strictObject({
+        graceMs: int(0)
+          .default(10_000)
+          .describe(
+            'On SIGTERM / SIGINT, how long calls in flight may take to finish; those still running then get a JSON-RPC error (-32000 "gateway shutting down").',
+          ),
+      })
+      .prefault({})
+      .describe('Graceful shutdown.'),
+    log: z
+      .strictObject({
+        access: z
+          .boolean()
+          .default(true)
+          .describe(
+            'One line per HTTP request at info (method, path, status, ms, principal, session prefix, MCP method); false: none.',
+          ),
+      })
+      .prefault({})
+      .describe('The operator’s log (JSON lines on stderr; its level is --log-level).'),
   })
   .prefault({})
   .describe('Switchyard’s own settings; every key is optional.');

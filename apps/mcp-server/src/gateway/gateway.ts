@@ -301,7 +301,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         closing.abort();
-        await coordinator.close();
+        // Calls still in flight are answered: -32000 "gateway shutting down".
+        await coordinator.close('gateway shutting down');
         await remote.close();
         await manager.stop(stopOptions.timeoutMs === undefined ? {} : { timeoutMs: stopOptions.timeoutMs });
         await journal.close();

@@ -25,6 +25,7 @@ import {
 import { checkParamHeaders } from '../era/modern/param-headers.ts';
 import { isCoordinatorError, isDuplicateRequestIdError, isInvalidCursorError } from '../errors.ts';
 import {
+  CONNECTION_CLOSED,
   INTERNAL_ERROR,
   INVALID_PARAMS,
   INVALID_REQUEST,
@@ -510,11 +511,24 @@ export class MCPCoordinator {
     return true;
   }
 
-  /** Closes every session. The tier manager is the caller's to stop. */
-  async close(): Promise<void> {
+  /**
+   * Closes every session. Each request still in flight is answered first with a JSON-RPC error
+   * (`CONNECTION_CLOSED`, -32000, `reason` as its message) on its stream or response, so no client
+   * waits for its own timeout. The tier manager is the caller's to stop.
+   */
+  async close(reason = 'shutting down'): Promise<void> {
     clearInterval(this.sweeper);
     this.listens.endAll();
     const all = [...this.sessions.all()];
+    for (const session of all) {
+      for (const [id, inflight] of [...session.inflight]) {
+        inflight.abandon(
+          'cancelled',
+          reason,
+          errorResponse(id, { code: CONNECTION_CLOSED, message: reason }),
+        );
+      }
+    }
     await Promise.all(all.map((s) => this.closeSession(s.id, s.principal)));
   }
 
