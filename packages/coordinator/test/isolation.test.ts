@@ -105,6 +105,10 @@ describe('isolation — log messages', () => {
     const two = await open(coordinator, '2025-11-25', 'alice');
     for (const s of [one, two]) {
       resultOf(await ask(coordinator, s.sessionId, req('logging/setLevel', { level: 'info' })));
+      // A per-session worker is bound at the session's first call to the backend.
+      resultOf(
+        await ask(coordinator, s.sessionId, req('tools/call', { name: 'a__echo', arguments: { text: 'x' } })),
+      );
     }
     tier.worker('a', `s:${one.sessionId}`).injectFromWorker(log('info', 'one'));
     expect(await drain(coordinator, one.sessionId, 'alice')).toEqual([log('info', 'one')]);
@@ -192,6 +196,14 @@ describe('isolation — lists of isolated backends', () => {
       [one, 'alice'],
       [two, 'bob'],
     ] as const) {
+      resultOf(
+        await ask(
+          coordinator,
+          s.sessionId,
+          req('tools/call', { name: 'a__echo', arguments: { text: 'x' } }),
+          p,
+        ),
+      );
       ListToolsResultSchema.parse(resultOf(await ask(coordinator, s.sessionId, req('tools/list'), p)));
     }
     const w1 = tier.worker('a', `s:${one.sessionId}`);

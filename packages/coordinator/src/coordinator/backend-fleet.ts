@@ -92,6 +92,11 @@ export class BackendFleet {
   private readonly infos = new Map<string, BackendInitializeInfo>();
   /** Backends an answer stopped waiting for, while that work still runs: later answers do not wait. */
   private readonly starting = new Map<string, Promise<unknown>>();
+  /** Per-session backends: the sessions a worker is bound to (by a call, not by a list). */
+  private readonly bound = new Map<string, Set<string>>();
+  /** Per-session backends: the lists of a worker no session has used, fetched once (see `pristine`). */
+  private readonly pristines = new Map<string, Promise<Map<ListKind, readonly unknown[]>>>();
+  private probes = 0;
   /** Handshakes this fleet made itself (not counting a tier manager's ready hook). */
   handshakes = 0;
   /** Replies that came after their request was settled, dropped. */
@@ -112,6 +117,8 @@ export class BackendFleet {
     this.naming = naming;
     for (const backend of stale) {
       this.infos.delete(backend);
+      this.pristines.delete(backend);
+      this.bound.delete(backend);
       this.starting.delete(backend);
       this.cache.remove(backend);
       this.cache.removeScoped(backend);
@@ -147,6 +154,11 @@ export class BackendFleet {
       const worker = this.workerOf(backend, lease);
       worker.use(who.id, who.principal);
       worker.scope ??= this.scopeOf(backend, who);
+      if (this.isolationOf(backend) === 'per-session') {
+        let sessions = this.bound.get(backend);
+        if (!sessions) this.bound.set(backend, (sessions = new Set()));
+        sessions.add(who.id);
+      }
       this.infos.set(backend, infoOf(await worker.handshake!));
       return { lease, worker };
     } catch (e) {
@@ -166,6 +178,14 @@ export class BackendFleet {
         this.settle(name, () => {
           const known = this.infos.get(name);
           if (known) return Promise.resolve(known);
+          if (this.unbound(name, who)) {
+            return this.bounded(name, async () => {
+              await this.pristine(name);
+              const info = this.infos.get(name);
+              if (!info) throw new Error(`backend "${name}": no handshake`);
+              return info;
+            });
+          }
           return this.bounded(name, () =>
             this.withWorker(name, who, async (w) => infoOf(await w.handshake!)),
           );
@@ -216,6 +236,7 @@ export class BackendFleet {
   /** The session ended: its requests in flight on every worker are cancelled there; its own lists go. */
   closeSession(sessionId: string): void {
     this.loose.delete(sessionId);
+    for (const sessions of this.bound.values()) sessions.delete(sessionId);
     for (const worker of this.workers.values()) worker.closeSession(sessionId);
     for (const b of this.naming.backends) {
       if (b.isolation === 'per-session') this.cache.remove(scopedKey(b.name, `s:${sessionId}`));
@@ -280,26 +301,78 @@ export class BackendFleet {
     const scope = this.scopeOf(backend, who);
     const cached = this.cache.get(scope, spec.kind);
     if (cached) return cached;
-    return this.withWorker(backend, who, async (worker) => {
-      const handshake = await worker.handshake!;
-      if (!isJsonObject(handshake.result.capabilities?.[spec.capability])) return [];
-      const ticket = this.cache.begin(scope, spec.kind);
-      const method = Object.keys(LISTS).find((m) => LISTS[m] === spec)!;
-      const items: unknown[] = [];
-      let cursor: string | undefined;
-      do {
-        const page = await worker.request(
-          method,
-          cursor === undefined ? undefined : { cursor },
-          this.timeoutMs,
-        );
-        const got = page[spec.field];
-        if (Array.isArray(got)) items.push(...got);
-        cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
-      } while (cursor !== undefined);
-      this.cache.complete(ticket, items);
-      return items;
+    if (this.unbound(backend, who)) {
+      return (await this.pristine(backend)).get(spec.kind) ?? [];
+    }
+    return this.withWorker(backend, who, (worker) => this.fetchList(worker, scope, spec));
+  }
+
+  /** Every page of `spec`'s list from `worker`, kept in the cache under `scope`. */
+  private async fetchList(worker: BackendWorker, scope: string, spec: ListSpec): Promise<readonly unknown[]> {
+    const handshake = await worker.handshake!;
+    if (!isJsonObject(handshake.result.capabilities?.[spec.capability])) return [];
+    const ticket = this.cache.begin(scope, spec.kind);
+    const method = Object.keys(LISTS).find((m) => LISTS[m] === spec)!;
+    const items: unknown[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await worker.request(
+        method,
+        cursor === undefined ? undefined : { cursor },
+        this.timeoutMs,
+      );
+      const got = page[spec.field];
+      if (Array.isArray(got)) items.push(...got);
+      cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
+    } while (cursor !== undefined);
+    this.cache.complete(ticket, items);
+    return items;
+  }
+
+  /**
+   * A per-session backend `who` has not called yet: its lists and capabilities are those of a
+   * worker no session has used, so listing binds no worker to the session (a worker is bound at
+   * the session's first call, and its lists are the session's own from then on).
+   */
+  private unbound(backend: string, who: Requester): boolean {
+    return this.isolationOf(backend) === 'per-session' && !this.bound.get(backend)?.has(who.id);
+  }
+
+  /**
+   * Once per backend: a worker bound to no client session (a probe the gateway ends at once) gives
+   * its handshake and every list it offers; they answer sessions that have not called the backend.
+   */
+  private pristine(backend: string): Promise<Map<ListKind, readonly unknown[]>> {
+    let running = this.pristines.get(backend);
+    if (running) return running;
+    const probe: Requester = { id: `\u0000probe-${++this.probes}`, principal: null };
+    running = (async () => {
+      const lease = await this.options.tiers.acquire(backend, {
+        session: probe.id,
+        timeoutMs: this.timeoutMs,
+      });
+      try {
+        const worker = this.workerOf(backend, lease);
+        worker.scope ??= pristineKey(backend);
+        const handshake = await worker.handshake!;
+        this.infos.set(backend, infoOf(handshake));
+        // Kept apart from the list cache: the probe's own list_changed (a server that adds tools
+        // once initialized says so) must not empty them once the probe is gone.
+        const lists = new Map<ListKind, readonly unknown[]>();
+        for (const spec of new Set(Object.values(LISTS))) {
+          lists.set(spec.kind, await this.fetchList(worker, pristineKey(backend), spec));
+        }
+        return lists;
+      } finally {
+        lease.release();
+        void this.options.tiers.endSession(probe.id).catch(() => {});
+      }
+    })();
+    this.pristines.set(backend, running);
+    running.catch(() => {
+      if (this.pristines.get(backend) === running) this.pristines.delete(backend);
     });
+    return running;
   }
 
   /** Runs `fn` on a ready worker of `backend` leased for `who`. */
@@ -375,6 +448,11 @@ function infoOf(handshake: BackendHandshake): BackendInitializeInfo {
   };
   if (typeof result.instructions === 'string') info.instructions = result.instructions;
   return info;
+}
+
+/** The list-cache key of a per-session backend's lists as a worker no session used gives them. */
+function pristineKey(backend: string): string {
+  return scopedKey(backend, 'pristine');
 }
 
 /** The list-cache key of an isolated backend's lists for one session (`s:`) or principal (`p:`). */

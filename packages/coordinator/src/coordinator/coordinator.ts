@@ -118,7 +118,7 @@ export interface MCPCoordinatorOptions {
   onError?: (error: unknown) => void;
   /**
    * A session not heard from for this long, with nothing in flight, is ended as by DELETE, ms.
-   * Default 30 minutes; `null`: never.
+   * Default 10 minutes; `null`: never.
    */
   sessionIdleMs?: number | null;
   /** Told of every request's end, as the journal's audit entry (metrics, dashboards). */
@@ -197,8 +197,8 @@ function missingCapability(message: JsonRpcResponse, missing: ReadonlySet<string
   });
 }
 
-/** How long a session may be idle before it is ended, by default: 30 minutes. */
-export const DEFAULT_SESSION_IDLE_MS = 30 * 60_000;
+/** How long a session may be idle before it is ended, by default: 10 minutes. */
+export const DEFAULT_SESSION_IDLE_MS = 10 * 60_000;
 
 const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
