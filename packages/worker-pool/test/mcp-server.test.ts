@@ -10,6 +10,7 @@ import {
   isTaskAbortedError,
   isWorkerCrashedError,
   mcpCancelMessage,
+  type PoolFailedError,
   type PoolWorker,
   type ProcessPoolOptions,
   type WorkerCrashedError,
@@ -91,6 +92,8 @@ describe('process pool with a real MCP stdio server', () => {
     const p = pool(['--exit-at-start'], { restart: { baseDelayMs: 5, maxCrashes: 2 } });
     const e = await rejectionOf(p.start());
     expect(isPoolFailedError(e)).toBe(true);
-    expect((e as Error).message).toContain('refusing to start');
+    // The server's stderr is the operator's (the error's `stderrTail`), never in the message a client may see.
+    expect((e as PoolFailedError).stderrTail.join('\n')).toContain('refusing to start');
+    expect((e as Error).message).not.toContain('refusing to start');
   });
 });
