@@ -231,4 +231,24 @@ describe('switchyard (the CLI, run as a child process)', () => {
     });
     expect(inherited.stdout).toBe('ok: 1 backend (fx: stdio, warm)\n');
   });
+
+  it('the root `switchyard` script prints only what the CLI prints: no script echo, no build banner', {
+    timeout: 120_000,
+  }, async () => {
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const run = () =>
+      runToEnd([process.execPath, 'run', 'switchyard', '--version'], {
+        cwd: root,
+        env: { ...process.env } as Record<string, string>,
+      });
+    // The first may build (quietly, on stderr); then the packages are current and nothing is said.
+    const first = await run();
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toBe(`${pkg.version}\n`);
+    expect(first.stderr).not.toContain('turbo');
+    const second = await run();
+    expect(second.code).toBe(0);
+    expect(second.stdout).toBe(`${pkg.version}\n`);
+    expect(second.stderr).toBe('');
+  });
 });
