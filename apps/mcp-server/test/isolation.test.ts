@@ -4,15 +4,20 @@
  * backend log lines, server-to-client requests and the lists of shared, per-principal and
  * per-session backends. (The admin surface, stderr and environment have suites of their own.)
  */
+
+import { mkdir, realpath, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   CallToolResultSchema,
   CreateMessageRequestSchema,
+  ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, startInProcess } from './support/gateway.ts';
-import { EVERYTHING } from './support/third-party.ts';
+import { connectClient, startInProcess, tempDir } from './support/gateway.ts';
+import { EVERYTHING, FILESYSTEM } from './support/third-party.ts';
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef00';
@@ -135,5 +140,51 @@ describe('isolation — a second principal tries to see the first (real server-e
     await expect(
       bob.client.readResource({ uri: 'demo://resource/session/alice-secret.gz' }),
     ).rejects.toThrow();
+  });
+});
+
+describe('isolation — a client’s roots and files (real server-filesystem)', () => {
+  it('one principal’s roots never widen a shared filesystem server for another; its files stay out of reach', async () => {
+    const base = await realpath(await tempDir());
+    const shared = join(base, 'shared');
+    const aliceDir = join(base, 'alice');
+    await mkdir(shared);
+    await mkdir(aliceDir);
+    await writeFile(join(shared, 'readme.txt'), 'for everyone');
+    await writeFile(join(aliceDir, 'secret.txt'), 'alice-only-secret');
+    const { url } = await startInProcess(
+      config({ fs: { command: process.execPath, args: [FILESYSTEM, shared], tier: 'hot' } }),
+    );
+    // Alice offers roots pointing at her own directory, and says they changed.
+    const alice = await connectClient(url, {
+      name: 'alice',
+      capabilities: { roots: { listChanged: true } },
+      headers: { authorization: `Bearer ${ALICE}` },
+    });
+    let rootsAsked = 0;
+    alice.setRequestHandler(ListRootsRequestSchema, async () => {
+      rootsAsked++;
+      return { roots: [{ uri: pathToFileURL(aliceDir).href, name: 'alice' }] };
+    });
+    await alice.sendRootsListChanged();
+    const bob = await connectClient(url, { name: 'bob', headers: { authorization: `Bearer ${BOB}` } });
+    await alice.callTool({ name: 'fs__list_allowed_directories', arguments: {} });
+
+    const allowed = textOf(await bob.callTool({ name: 'fs__list_allowed_directories', arguments: {} }));
+    expect(allowed).toContain(shared);
+    expect(allowed).not.toContain(aliceDir);
+    const read = CallToolResultSchema.parse(
+      await bob.callTool({ name: 'fs__read_text_file', arguments: { path: join(aliceDir, 'secret.txt') } }),
+    );
+    expect(read.isError).toBe(true);
+    expect(JSON.stringify(read.content)).not.toContain('alice-only-secret');
+    // The shared server never asked Alice for her roots: it serves more than her.
+    expect(rootsAsked).toBe(0);
+    // What is shared stays readable to both.
+    expect(
+      textOf(
+        await bob.callTool({ name: 'fs__read_text_file', arguments: { path: join(shared, 'readme.txt') } }),
+      ),
+    ).toContain('for everyone');
   });
 });

@@ -76,6 +76,9 @@ describe('refusing bad configurations', () => {
     expect(lines({ mcpServers: { m: { module: './tools.ts', inheritEnv: true } } })).toEqual([
       'mcpServers.m.inheritEnv: expected no inheritEnv on an entry with module (inheritEnv goes with command); found inheritEnv beside module',
     ]);
+    expect(lines({ mcpServers: { s: { url: 'https://a.test/mcp', isolation: 'per-session' } } })).toEqual([
+      'mcpServers.s.isolation: expected no isolation on a remote entry other than "shared" (the remote server keeps its own sessions; the gateway starts no workers of it); found "per-session"',
+    ]);
     expect(lines({ mcpServers: { s: { command: 'x', type: 'sse' } } })).toEqual([
       'mcpServers.s.type: expected "stdio" (or no type) for an entry with command; found "sse"',
     ]);

@@ -77,6 +77,14 @@ export function entryRuleIssues(entry: unknown, path: string): ConfigIssue[] {
         found: 'warmup beside url',
       });
     }
+    if (kind === 'url' && e.isolation !== undefined && e.isolation !== 'shared') {
+      issues.push({
+        path: joinPath(path, 'isolation'),
+        expected:
+          'no isolation on a remote entry other than "shared" (the remote server keeps its own sessions; the gateway starts no workers of it)',
+        found: JSON.stringify(e.isolation),
+      });
+    }
   }
 
   const replicas = e.replicas;
