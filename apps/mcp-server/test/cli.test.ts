@@ -80,9 +80,30 @@ describe('switchyard (the CLI, run as a child process)', () => {
       '  mcpServers.a.tier: expected one of hot, warm, cold, auto; found "hott"',
       '  mcpServers.b: expected command (a stdio server), url (a remote server) or module (an in-process tool module); found none of them',
       expect.stringMatching(
-        /^ {2}switchyard\.lisen: expected one of the known keys \(listen, auth, .*\); found an unknown key "lisen"$/,
+        /^ {2}switchyard\.lisen: expected one of the known keys \(listen, auth, .*\); found an unknown key "lisen" \(did you mean "listen"\?\)$/,
       ),
     ]);
+  });
+
+  it('check-config: a missing module file names its key; an unset variable is one problem; a slip gets "did you mean"', async () => {
+    const dir = await tempDir();
+    const file = await writeConfig(dir, 'c.json', {
+      mcpServers: {
+        tools: { module: './nope.ts' },
+        a: { command: '${CMD}', args: ['${CMD}'] },
+      },
+      switchyard: { lisen: {} },
+    });
+    const { code, stderr } = await runCli(['check-config', file]);
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines[0]).toBe(`${file}: 3 problems`);
+    expect(stderr).toContain(
+      `mcpServers.tools.module: expected a tool module file that exists (relative to the configuration file); found no file at ${join(dir, 'nope.ts')}`,
+    );
+    expect(stderr.match(/CMD unset/g)).toHaveLength(1);
+    expect(stderr).toContain('found CMD unset (also used at mcpServers.a.args.0)');
+    expect(stderr).toContain('found an unknown key "lisen" (did you mean "listen"?)');
   });
 
   it('check-config on bad JSON gives the line and column; on a missing file says so; both exit 1', async () => {

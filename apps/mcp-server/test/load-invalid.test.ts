@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type ConfigIssue, formatIssue, isConfigError } from '../src/config/errors.ts';
 import { loadConfigFile, parseConfigValue } from '../src/config/load.ts';
@@ -49,12 +50,24 @@ describe('refusing bad configurations', () => {
 
   it('an unknown key under switchyard, and in an entry, naming the known ones', () => {
     const [issue] = issuesOf({ mcpServers: {}, switchyard: { lisen: { port: 1 } } });
-    expect(issue).toMatchObject({ path: 'switchyard.lisen', found: 'an unknown key "lisen"' });
+    expect(issue).toMatchObject({
+      path: 'switchyard.lisen',
+      found: 'an unknown key "lisen" (did you mean "listen"?)',
+    });
     expect(issue?.expected).toContain('listen');
     expect(lines({ mcpServers: {}, switchyard: { listen: { prot: 1 } } })[0]).toMatch(
       /^switchyard\.listen\.prot: /,
     );
     expect(issuesOf(stdio({ teir: 'hot' }))[0]).toMatchObject({ path: 'mcpServers.s.teir' });
+  });
+
+  it('an unknown key near a known one says "did you mean"; one near none does not', () => {
+    expect(issuesOf(stdio({ teir: 'hot' }))[0]?.found).toBe('an unknown key "teir" (did you mean "tier"?)');
+    expect(issuesOf(stdio({ Args: [] }))[0]?.found).toBe('an unknown key "Args" (did you mean "args"?)');
+    expect(lines({ mcpServers: {}, switchyard: { listen: { prot: 1 } } })[0]).toMatch(
+      /found an unknown key "prot" \(did you mean "port"\?\)$/,
+    );
+    expect(issuesOf(stdio({ frobnicate: 1 }))[0]?.found).toBe('an unknown key "frobnicate"');
   });
 
   it('an entry with neither command nor url nor module, or with two of them', () => {
@@ -87,6 +100,24 @@ describe('refusing bad configurations', () => {
   it('an unset environment variable, naming the path and the variable', () => {
     expect(lines(stdio({ env: { TOKEN: '${GITHUB_TOKEN}' } }))).toEqual([
       'mcpServers.s.env.TOKEN: expected the environment variable GITHUB_TOKEN to be set (or a default: ${GITHUB_TOKEN:-…}); found GITHUB_TOKEN unset',
+    ]);
+  });
+
+  it('an unset environment variable is one problem however often it is used', () => {
+    expect(
+      lines({
+        mcpServers: {
+          a: { command: '${CMD}', args: ['${CMD}', '--x=${CMD}-${CMD}'] },
+          b: { command: '${CMD}', env: { T: '${TOKEN}' } },
+        },
+      }),
+    ).toEqual([
+      'mcpServers.a.command: expected the environment variable CMD to be set (or a default: ${CMD:-…}); found CMD unset (also used at mcpServers.a.args.0, mcpServers.a.args.1, mcpServers.b.command)',
+      'mcpServers.b.env.T: expected the environment variable TOKEN to be set (or a default: ${TOKEN:-…}); found TOKEN unset',
+    ]);
+    // Not reported again as a value of the wrong form.
+    expect(lines({ mcpServers: {}, switchyard: { listen: { port: '${PORT}' } } })).toEqual([
+      'switchyard.listen.port: expected the environment variable PORT to be set (or a default: ${PORT:-…}); found PORT unset',
     ]);
   });
 
@@ -193,6 +224,23 @@ describe('refusing bad configurations', () => {
     expect((error as ConfigError).message).toBe(
       `${file}: 1 problem\n  line 4, column 5: expected "," or "}"; found '"'`,
     );
+  });
+
+  it('a module backend whose file does not exist, naming the key and the path it looked at', async () => {
+    const dir = await tempDir();
+    await writeConfig(dir, 'tools.ts', 'export default {};');
+    const file = await writeConfig(dir, 'm.json', {
+      mcpServers: { here: { module: './tools.ts' }, gone: { module: './missing/tools.ts', tier: 'hot' } },
+    });
+    const error = await loadConfigFile(file, { env: {} }).catch((e: unknown) => e);
+    expect(isConfigError(error)).toBe(true);
+    expect((error as ConfigError).issues).toEqual([
+      {
+        path: 'mcpServers.gone.module',
+        expected: 'a tool module file that exists (relative to the configuration file)',
+        found: `no file at ${join(dir, 'missing', 'tools.ts')}`,
+      },
+    ]);
   });
 
   it('a file that does not exist', async () => {

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../src/config/load.ts';
@@ -118,10 +119,14 @@ describe('loading valid configurations', () => {
 
   it('takes module entries, with or without type, paths relative to the file', async () => {
     const dir = await tempDir();
+    // A configuration read from a file names module files that exist.
+    await mkdir(join(dir, 'tools'));
+    await writeConfig(dir, 'tools/mine.ts', 'export default {};');
+    const absolute = await writeConfig(dir, 'typed.ts', 'export default {};');
     const file = await writeConfig(dir, 'modules.json', {
       mcpServers: {
         mine: { module: './tools/mine.ts', tier: 'hot' },
-        typed: { type: 'module', module: '/abs/tools.ts' },
+        typed: { type: 'module', module: absolute },
         local: { command: './bin/server.sh', cwd: 'work' },
       },
     });
@@ -133,7 +138,7 @@ describe('loading valid configurations', () => {
     ]);
     const [mine, typed, local] = config.backends;
     expect(mine?.kind === 'module' && mine.module).toBe(join(dir, 'tools/mine.ts'));
-    expect(typed?.kind === 'module' && typed.module).toBe('/abs/tools.ts');
+    expect(typed?.kind === 'module' && typed.module).toBe(absolute);
     expect(local?.kind === 'stdio' && [local.command, local.cwd]).toEqual([
       join(dir, 'bin/server.sh'),
       join(dir, 'work'),

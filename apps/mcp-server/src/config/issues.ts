@@ -23,6 +23,46 @@ function listOf(values: readonly unknown[]): string {
   return words.length === 1 ? (words[0] ?? '') : `one of ${words.join(', ')}`;
 }
 
+const KNOWN_KEYS = 'one of the known keys ';
+
+/** The keys an "unrecognized keys" issue's words list (see `expectedWords`). */
+function knownKeysIn(message: string): string[] {
+  if (!message.startsWith(KNOWN_KEYS)) return [];
+  return message.slice(KNOWN_KEYS.length + 1, -1).split(', ');
+}
+
+/** Edit distance with adjacent transpositions counted as one edit ("teir" → "tier": 1). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The known key nearest to `key`, if near enough to be a slip (case aside, at most 2 edits and
+ * at most a third of the key): `lisen` → `listen`, `teir` → `tier`, `foo` → none.
+ */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (best === undefined || distance < best.distance) best = { key: candidate, distance };
+  }
+  if (best === undefined) return undefined;
+  const allowed = Math.min(2, Math.max(1, Math.floor(Math.max(key.length, best.key.length) / 3)));
+  return best.distance <= allowed ? best.key : undefined;
+}
+
 /**
  * The per-parse error map: the "expected" half of an issue, for issues whose schema has no words
  * of its own. Pass as `schema.safeParse(input, { error: expectedWords })`.
@@ -48,7 +88,7 @@ export function expectedWords(issue: RawIssue): string {
     case 'unrecognized_keys': {
       const shape = (issue.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod
         ?.def?.shape;
-      return shape ? `one of the known keys (${Object.keys(shape).join(', ')})` : 'no other keys';
+      return shape ? `${KNOWN_KEYS}(${Object.keys(shape).join(', ')})` : 'no other keys';
     }
     default:
       return 'a valid value';
@@ -90,11 +130,13 @@ export function toConfigIssues(
     const segments = [...base, ...issue.path];
     const path = formatPath(segments);
     if (issue.code === 'unrecognized_keys') {
+      const known = knownKeysIn(issue.message);
       for (const key of issue.keys) {
+        const near = nearestKey(key, known);
         out.push({
           path: joinPath(path, key),
           expected: issue.message,
-          found: `an unknown key ${JSON.stringify(key)}`,
+          found: `an unknown key ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean "${near}"?)`}`,
         });
       }
     } else if (issue.code === 'invalid_key') {

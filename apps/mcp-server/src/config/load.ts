@@ -5,6 +5,7 @@
  *
  * The environment is passed in (`options.env`); nothing here reads `process.env`.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { entryRuleIssues } from './entry-rules.ts';
@@ -26,6 +27,8 @@ export interface ParseOptions extends LoadOptions {
   source: string;
   /** Relative paths in the configuration are relative to this. */
   baseDir: string;
+  /** Also check that each `module` file exists (a configuration read from disk). Default false. */
+  checkFiles?: boolean;
 }
 
 function isPlainObject(value: unknown): value is Record<string, JsonValue> {
@@ -75,6 +78,51 @@ function tokenEnvIssues(doc: Record<string, JsonValue>, env: Environment): Confi
   return issues;
 }
 
+/**
+ * An unset variable is one problem however often it is used: its first use stands for all, the
+ * others named after it. Returns the issues kept and the paths whose value held an unset variable.
+ */
+function mergeUnsetVariables(issues: readonly ConfigIssue[]): { issues: ConfigIssue[]; paths: Set<string> } {
+  const byName = new Map<string, { issue: ConfigIssue; also: string[] }>();
+  const kept: ConfigIssue[] = [];
+  const paths = new Set<string>();
+  for (const issue of issues) {
+    const unset = /^([A-Za-z_][A-Za-z0-9_]*) unset$/.exec(issue.found)?.[1];
+    if (unset === undefined) {
+      kept.push(issue);
+      continue;
+    }
+    paths.add(issue.path);
+    const seen = byName.get(unset);
+    if (seen === undefined) byName.set(unset, { issue, also: [] });
+    else if (seen.issue.path !== issue.path && !seen.also.includes(issue.path)) seen.also.push(issue.path);
+  }
+  for (const { issue, also } of byName.values()) {
+    kept.push(
+      also.length === 0 ? issue : { ...issue, found: `${issue.found} (also used at ${also.join(', ')})` },
+    );
+  }
+  return { issues: kept, paths };
+}
+
+/** Each `module` entry names a file that exists (resolved as the gateway will resolve it). */
+function moduleFileIssues(servers: Record<string, JsonValue>, baseDir: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const [name, entry] of Object.entries(servers)) {
+    if (!isPlainObject(entry) || typeof entry.module !== 'string' || entry.module === '') continue;
+    if (entry.command !== undefined || entry.url !== undefined) continue; // reported as a kind clash
+    const file = resolve(baseDir, entry.module);
+    if (!existsSync(file)) {
+      issues.push({
+        path: joinPath(joinPath('mcpServers', name), 'module'),
+        expected: 'a tool module file that exists (relative to the configuration file)',
+        found: `no file at ${file}`,
+      });
+    }
+  }
+  return issues;
+}
+
 /** Validate an already parsed document. Throws `ConfigError` with every issue. */
 export function parseConfigValue(value: JsonValue, options: ParseOptions): GatewayConfig {
   if (!isPlainObject(value)) {
@@ -85,15 +133,20 @@ export function parseConfigValue(value: JsonValue, options: ParseOptions): Gatew
   const { doc, skipped } = setDisabledAside(value);
   const expanded = expandEnv(doc, options.env);
   const input = expanded.value as Record<string, JsonValue>;
-  const issues: ConfigIssue[] = [...expanded.issues];
+  const unset = mergeUnsetVariables(expanded.issues);
+  const issues: ConfigIssue[] = [...unset.issues];
   if (isPlainObject(input.mcpServers)) {
     for (const [name, entry] of Object.entries(input.mcpServers)) {
       issues.push(...entryRuleIssues(entry, joinPath('mcpServers', name)));
     }
+    if (options.checkFiles) issues.push(...moduleFileIssues(input.mcpServers, options.baseDir));
   }
   issues.push(...tokenEnvIssues(input, options.env));
   const parsed = ConfigFileSchema.safeParse(input, { error: expectedWords });
-  if (!parsed.success) issues.push(...toConfigIssues(parsed.error.issues, input));
+  if (!parsed.success) {
+    // A key whose variable is unset is reported as that, not again as a value of the wrong form.
+    issues.push(...toConfigIssues(parsed.error.issues, input).filter((i) => !unset.paths.has(i.path)));
+  }
   if (issues.length > 0 || !parsed.success) {
     // Grouped by key, so a backend's problems stand together.
     throw new ConfigError(
@@ -133,5 +186,5 @@ export async function loadConfigFile(
     const found = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : String(error);
     throw new ConfigError(file, [{ path: '', expected: 'a readable configuration file', found }]);
   }
-  return parseConfigText(text, { source: file, baseDir: dirname(path), env: options.env });
+  return parseConfigText(text, { source: file, baseDir: dirname(path), env: options.env, checkFiles: true });
 }
