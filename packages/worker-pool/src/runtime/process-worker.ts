@@ -8,7 +8,10 @@
  * line to stdout should not lose every request in flight; tasks whose answer was lost end by their
  * timeout.)
  *
- * Stop: close stdin, wait `graceMs`, SIGTERM, wait `killGraceMs`, SIGKILL; resolves on exit.
+ * Each process runs in a process group of its own and dies with the pool's process, even on SIGKILL
+ * (see `process-group.ts`). Stop: close stdin, wait `graceMs`, SIGTERM the group, wait `killGraceMs`,
+ * SIGKILL the group; resolves on exit. When the process exits (stopped or not), what is left of
+ * its group — a wrapper's children, helpers holding the pipes — is killed.
  */
 import { readFileSync } from 'node:fs';
 import type { Subprocess } from 'bun';
@@ -16,6 +19,7 @@ import { ProtocolFaultError, TaskFailedError } from '../errors.ts';
 import { LineSplitter } from '../framing.ts';
 import { type CancelMessageFn, classify, type JsonRpcFailure, type JsonRpcMessage } from '../jsonrpc.ts';
 import { StderrTail } from '../stderr-tail.ts';
+import { signalGroup, spawnArgv, unwatchGroup, watchGroup } from './process-group.ts';
 import type { RuntimeSink, WorkerRuntime } from './types.ts';
 
 export interface ProcessWorkerOptions {
@@ -56,12 +60,14 @@ export class ProcessWorker implements WorkerRuntime {
     let child: Child | undefined;
     try {
       child = Bun.spawn({
-        cmd: [options.command, ...options.args],
+        cmd: spawnArgv(options.command, options.args, options.env, options.cwd),
         ...(options.cwd !== undefined && { cwd: options.cwd }),
         ...(options.env !== undefined && { env: options.env }),
         stdin: 'pipe',
         stdout: 'pipe',
         stderr: 'pipe',
+        // Its own process group (setsid), so that a stop reaches everything it started.
+        detached: true,
       });
     } catch (e) {
       child = undefined;
@@ -72,9 +78,14 @@ export class ProcessWorker implements WorkerRuntime {
     }
     this.#child = child;
     if (child) {
+      const pid = child.pid;
+      watchGroup(pid);
       const stdout = this.#readStdout(child);
       const stderr = this.#readStderr(child);
       this.#done = child.exited.then(async (code) => {
+        // The leader is gone: so is the rest of its group (and the pipes they held).
+        signalGroup(pid, 'SIGKILL');
+        unwatchGroup(pid);
         // Let the pipes drain so answers written just before the exit are delivered — but not
         // forever: a grandchild that inherited them may keep them open.
         await Promise.race([Promise.all([stdout, stderr]), Bun.sleep(PIPE_DRAIN_MS)]);
@@ -226,8 +237,9 @@ export class ProcessWorker implements WorkerRuntime {
       }
     }
     if (!(await exitsWithin(child, graceMs))) {
-      child.kill('SIGTERM');
-      if (!(await exitsWithin(child, killGraceMs))) child.kill('SIGKILL');
+      if (!signalGroup(child.pid, 'SIGTERM')) child.kill('SIGTERM');
+      if (!(await exitsWithin(child, killGraceMs)) && !signalGroup(child.pid, 'SIGKILL'))
+        child.kill('SIGKILL');
     }
     await this.#done;
   }
