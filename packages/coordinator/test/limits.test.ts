@@ -57,8 +57,10 @@ describe('coordinator limits', () => {
     expect(error.data).toEqual({ limit: 'sessionsPerPrincipal', max: 2 });
     expect(coordinator.stats().sessions).toBe(2);
 
-    // Another principal is not held back by alice's sessions.
+    // Another principal is not held back by alice's sessions, nor are anonymous clients (who
+    // cannot be told apart, and share only the gateway-wide bound).
     await open(coordinator, '2025-11-25', 'bob');
+    for (let i = 0; i < 3; i++) await open(coordinator, '2025-11-25', null);
 
     // A 2026 stand-in is a session too: alice's is refused alike.
     const modern = await coordinator.handleModern(req('tools/list', { _meta: modernMeta }), {

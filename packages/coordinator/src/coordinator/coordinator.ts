@@ -144,7 +144,7 @@ export interface MCPCoordinatorOptions {
 export interface CoordinatorLimits {
   /** Live sessions (2025 sessions and 2026 stand-ins) in all. Default 10 000. */
   sessions: number;
-  /** Live sessions of one principal. Default 1 000. */
+  /** Live sessions of one authenticated principal (anonymous clients share `sessions`). Default 1 000. */
   sessionsPerPrincipal: number;
   /** A backend's requests relayed to one session and not yet answered by its client. Default 16. */
   pendingClientRequestsPerSession: number;
@@ -581,7 +581,8 @@ export class MCPCoordinator {
         ),
       };
     }
-    if (this.sessions.countOf(principal) >= this.limits.sessionsPerPrincipal) {
+    // Anonymous clients cannot be told apart: they share the gateway-wide bound only.
+    if (principal !== null && this.sessions.countOf(principal) >= this.limits.sessionsPerPrincipal) {
       return {
         kind: 'response',
         httpStatus: 429,
