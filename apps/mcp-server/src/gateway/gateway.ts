@@ -118,6 +118,81 @@ function namingOf(b: BackendConfig): BackendNamingConfig {
   };
 }
 
+/**
+ * The backends' lifecycle in the operator's log, at the default level: started (pid, tier, ms),
+ * stopped (why), crashed (exit code or signal, stderr tail), failed (the state, the next try),
+ * restarting, recovered, added and removed by a reload.
+ */
+function logLifecycle(manager: MultiTierPoolManager, log: GatewayLog): void {
+  /** What `worker-starting` said, until the worker is ready. */
+  const starting = new Map<number, { tier: string; reason: string }>();
+  /** The delay a failed backend's next try was given, by backend. */
+  const retryIn = new Map<string, number>();
+  // Subscribed before start: hot backends starting and failing are logged too.
+  manager.on('worker-starting', (e) => starting.set(e.workerId, { tier: e.tier, reason: e.reason }));
+  manager.on('worker-ready', (e) => {
+    const how = starting.get(e.workerId);
+    starting.delete(e.workerId);
+    log.info(
+      {
+        backend: e.backend,
+        workerId: e.workerId,
+        pid: e.pid,
+        ...(how && { tier: how.tier, why: how.reason }),
+        ms: Math.round(e.startMs),
+      },
+      'backend started',
+    );
+  });
+  manager.on('worker-stopped', (e) => {
+    starting.delete(e.workerId);
+    log.info({ backend: e.backend, workerId: e.workerId, why: e.reason }, 'backend stopped');
+  });
+  manager.on('worker-died', (e) => {
+    starting.delete(e.workerId);
+    log.warn(
+      {
+        backend: e.backend,
+        workerId: e.workerId,
+        pid: e.pid,
+        detail: e.detail,
+        stderrTail: e.stderrTail,
+        ...(e.principal !== undefined
+          ? { principal: e.principal }
+          : e.session !== undefined && { session: e.session }),
+      },
+      'backend worker died',
+    );
+  });
+  manager.on('backend-failed', (e) => {
+    retryIn.set(e.backend, Math.round(e.retryInMs));
+    log.error(
+      {
+        backend: e.backend,
+        state: 'failed',
+        reason: e.reason,
+        failures: e.failures,
+        retryInMs: Math.round(e.retryInMs),
+        stderrTail: e.stderrTail,
+      },
+      'backend failed',
+    );
+  });
+  manager.on('backend-retry', (e) =>
+    log.info(
+      { backend: e.backend, attempt: e.failures + 1, afterMs: retryIn.get(e.backend) },
+      'backend restarting',
+    ),
+  );
+  manager.on('backend-recovered', (e) => log.info({ backend: e.backend }, 'backend recovered'));
+  manager.on('backend-added', (e) =>
+    log.info({ backend: e.backend, tier: e.tier, isolation: e.isolation }, 'backend added'),
+  );
+  manager.on('backend-removed', (e) =>
+    log.info({ backend: e.backend, leasesCut: e.leasesCut }, 'backend removed'),
+  );
+}
+
 export async function startGateway(config: GatewayConfig, options: GatewayOptions): Promise<Gateway> {
   const serverInfo = { name: SERVER_NAME, version: options.version };
   const port = new MultiTierPort(serverInfo);
@@ -165,36 +240,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     budget: { maxWorkers: settings.budget.processes, maxMemoryMb: settings.budget.memoryMb },
   });
   const log = options.log;
-  if (log) {
-    // Subscribed before start: hot backends failing to start are logged too.
-    manager.on('backend-failed', (e) =>
-      log.error(
-        {
-          backend: e.backend,
-          reason: e.reason,
-          failures: e.failures,
-          retryInMs: e.retryInMs,
-          stderrTail: e.stderrTail,
-        },
-        'backend failed',
-      ),
-    );
-    manager.on('worker-died', (e) =>
-      log.warn(
-        {
-          backend: e.backend,
-          workerId: e.workerId,
-          pid: e.pid,
-          detail: e.detail,
-          stderrTail: e.stderrTail,
-          ...(e.principal !== undefined
-            ? { principal: e.principal }
-            : e.session !== undefined && { session: e.session }),
-        },
-        'backend worker died',
-      ),
-    );
-  }
+  if (log) logLifecycle(manager, log);
   port.use(manager);
   const remote = new RemotePort(served, { clientInfo: serverInfo });
   const activity = new Activity();
