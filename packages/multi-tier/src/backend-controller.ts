@@ -813,6 +813,9 @@ export class BackendController {
       }),
       workers,
       sessions: this.spec.isolation === 'shared' ? this.#affinity.size : this.#sessions.size,
+      maxWorkers: this.spec.max,
+      saturated:
+        this.spec.isolation !== 'shared' && workers.spare === 0 && workers.total - workers.spare >= this.spec.max,
       starts: { ...c.starts, total: c.starts.hot + c.starts.warm + c.starts.cold },
       startFailures: c.startFailures,
       startLatency: this.#latency.snapshot(),

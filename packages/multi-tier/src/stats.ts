@@ -29,6 +29,13 @@ export interface BackendStats {
    * with their own worker (per-principal).
    */
   sessions: number;
+  /** `replicas.max`: the most workers this backend may have live. */
+  maxWorkers: number;
+  /**
+   * Per-session / per-principal: every worker it may have is bound (no spare, no room to start
+   * one), so a new session (or principal) is refused until one ends. Shared backends: never.
+   */
+  saturated: boolean;
   /** Workers started, by the tier the backend was in. */
   starts: { hot: number; warm: number; cold: number; total: number };
   startFailures: number;

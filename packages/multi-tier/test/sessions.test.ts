@@ -134,6 +134,25 @@ describe('per-session backends', () => {
     expect(m.of('worker-starting')).toHaveLength(1);
   });
 
+  it('show saturated when every worker it may have is bound, and not once a session ends', async () => {
+    const m = make({
+      backends: { ps: fixture([], { tier: 'cold', isolation: 'per-session', replicas: { min: 0, max: 2 } }) },
+    });
+    await m.manager.start();
+    expect(m.manager.stats().backends.ps).toMatchObject({ maxWorkers: 2, saturated: false });
+    const a = await m.manager.acquire('ps', { session: 'a' });
+    expect(m.manager.stats().backends.ps!.saturated).toBe(false);
+    const b = await m.manager.acquire('ps', { session: 'b' });
+    a.release();
+    b.release();
+    expect(m.manager.stats().backends.ps).toMatchObject({ sessions: 2, saturated: true });
+    expect(await rejectionOf(m.manager.acquire('ps', { session: 'c' }))).toBeInstanceOf(Error);
+    m.manager.endSession('a');
+    await until(() => !m.manager.stats().backends.ps!.saturated, 'the backend to have room again');
+    const c = await m.manager.acquire('ps', { session: 'c' });
+    c.release();
+  });
+
   it('share one start among concurrent acquires of one session', async () => {
     const m = make({
       backends: { ps: fixture(['--ready-delay-ms', '200'], { tier: 'cold', isolation: 'per-session' }) },

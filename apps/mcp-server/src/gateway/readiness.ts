@@ -1,13 +1,23 @@
 /**
  * `/readyz`: ready when every hot backend has a ready worker and none has failed; otherwise the
  * reasons, one per backend. Warm and cold backends start on demand, so they do not hold
- * readiness back (a failed one is listed with its reason); a failed hot backend does.
+ * readiness back (a failed one is listed with its reason); a failed hot backend does. A
+ * per-session / per-principal backend with every worker bound is listed as `saturated` (readiness
+ * stays: the node still serves its sessions and other backends).
  */
 import type { Gateway } from './gateway.ts';
 
 export interface Readiness {
   ready: boolean;
-  backends: { name: string; tier: string; ready: number; state: string; reason?: string }[];
+  backends: {
+    name: string;
+    tier: string;
+    ready: number;
+    state: string;
+    reason?: string;
+    /** A per-session / per-principal backend whose workers are all bound: new sessions are refused. */
+    saturated?: true;
+  }[];
 }
 
 export function readiness(gateway: Gateway): Readiness {
@@ -46,7 +56,10 @@ export function readiness(gateway: Gateway): Readiness {
       state: s.state,
     };
     if (s.state === 'failed') entry.reason = s.failure?.reason ?? 'failed';
-    else if (s.effectiveTier === 'hot' && s.workers.ready === 0) entry.reason = 'no ready worker yet';
+    else if (s.saturated) {
+      entry.saturated = true;
+      entry.reason = `all ${s.maxWorkers} workers bound to ${s.isolation === 'per-principal' ? 'principals' : 'sessions'} (replicas.max); a new one is refused until one ends`;
+    } else if (s.effectiveTier === 'hot' && s.workers.ready === 0) entry.reason = 'no ready worker yet';
     if (s.effectiveTier === 'hot' && (s.state === 'failed' || s.workers.ready === 0)) ready = false;
     backends.push(entry);
   }
