@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { describe, expect, it } from 'vitest';
-import { createMetrics, type GatewayMetrics } from '../src/metrics/metrics.ts';
+import { createMetrics, type GatewayMetrics, REFUSAL_REASONS } from '../src/metrics/metrics.ts';
 import { connectClient, FIXTURE, fixtureEntry, startInProcess, tempDir } from './support/gateway.ts';
 
 // ── a small parser of the Prometheus text exposition format (0.0.4) ──────────────────────────
@@ -311,7 +311,7 @@ describe('gateway metrics', () => {
       expect(sampleValue(e, 'switchyard_admissions_refused_total', { reason: 'overload' })).toBe(1);
       expect(sampleValue(e, 'switchyard_admissions_refused_total', { reason: 'auth' })).toBe(2);
       expect(sampleValue(e, 'switchyard_admissions_refused_total', { reason: 'rate-limit' })).toBe(0);
-      expect(samplesOf(e, 'switchyard_admissions_refused_total')).toHaveLength(4);
+      expect(samplesOf(e, 'switchyard_admissions_refused_total')).toHaveLength(REFUSAL_REASONS.length);
     } finally {
       metrics.close();
     }

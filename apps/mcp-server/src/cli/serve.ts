@@ -70,7 +70,11 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
 
   const onFault = (error: unknown, where: { method: string; path: string }) =>
     log.error({ err: error, ...where }, 'request failed');
-  const handler = createHttpHandler(gateway, { host, onFault });
+  const handler = createHttpHandler(gateway, {
+    host,
+    onFault,
+    warn: (fields, message) => log.warn(fields, message),
+  });
   const listenPort = port ?? config.settings.listen.port;
   let server: ReturnType<typeof Bun.serve>;
   try {

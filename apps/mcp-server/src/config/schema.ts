@@ -328,10 +328,27 @@ const SwitchyardSchema = z
         queue: int(0).default(1_024).describe('Requests waiting across the gateway; more get 503.'),
         queueTimeoutMs: int(1)
           .default(10_000)
-          .describe('A queued request waits at most this, then gets 503.'),
+          .describe(
+            'A queued request waits at most this, then gets 503 (429 while waiting for its own share).',
+          ),
+        concurrencyPerPrincipal: int(1)
+          .default(64)
+          .describe(
+            'Requests of one principal in flight (its fair share, taken before a gateway-wide slot); as many more may wait, then 429.',
+          ),
+        principals: z
+          .record(
+            z.string().min(1),
+            z.strictObject({
+              concurrency: int(1).describe('This principal’s requests in flight.'),
+            }),
+            { error: 'an object of { "concurrency": … } by principal' },
+          )
+          .default({})
+          .describe('Per-principal shares that differ from concurrencyPerPrincipal (weights), by principal.'),
       })
       .prefault({})
-      .describe('Gateway-wide admission.'),
+      .describe('Admission: a fair share per principal, then the gateway-wide limit.'),
     affinity: z
       .strictObject({
         key: z
@@ -367,6 +384,34 @@ const SwitchyardSchema = z
     limits: z
       .strictObject({
         maxBodyBytes: int(1).default(4_194_304).describe('Largest HTTP request body.'),
+        bodyTimeoutMs: int(1)
+          .default(10_000)
+          .describe('Longest a request body may take to arrive, ms; a slower one gets 408.'),
+        maxBatchSize: int(1)
+          .default(64)
+          .describe('Most messages in one JSON-RPC batch (2025-03-26); a larger batch gets 413.'),
+        streamsPerPrincipal: int(1)
+          .default(32)
+          .describe(
+            'Long-lived streams (GET /mcp, 2026 subscriptions/listen, /dashboard/events) one principal may hold open; more get 429.',
+          ),
+        bufferedBytesPerStream: int(1024)
+          .default(8 * 1024 * 1024)
+          .describe(
+            'Bytes an SSE stream may hold for a client that does not read; past it the stream is dropped.',
+          ),
+        sessions: int(1)
+          .default(10_000)
+          .describe('Live sessions in all (2025 sessions and 2026 clients); more get 503.'),
+        sessionsPerPrincipal: int(1).default(1_000).describe('Live sessions of one principal; more get 429.'),
+        listensPerSession: int(1)
+          .default(16)
+          .describe('Open 2026 subscriptions/listen streams of one client; more get 429.'),
+        pendingClientRequestsPerSession: int(1)
+          .default(16)
+          .describe(
+            'A backend’s requests (sampling, elicitation, roots) waiting for one client’s answer; more are refused to the backend.',
+          ),
       })
       .prefault({})
       .describe('Front door limits.'),

@@ -258,6 +258,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
+    limits: {
+      sessions: settings.limits.sessions,
+      sessionsPerPrincipal: settings.limits.sessionsPerPrincipal,
+      listensPerSession: settings.limits.listensPerSession,
+      pendingClientRequestsPerSession: settings.limits.pendingClientRequestsPerSession,
+    },
     ...(options.onError && { onError: options.onError }),
     // A backend's log line no client may see (its worker served several principals) or that no
     // session asked for goes to the gateway's own log.

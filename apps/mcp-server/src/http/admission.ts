@@ -1,11 +1,19 @@
 /**
- * Gateway-wide admission at the front door (`switchyard.admission`): a token bucket per principal
- * (refused → 429 with `Retry-After`) and one bulkhead for all MCP POSTs (a concurrency limit and a
- * bounded queue with a wait limit; refused → 503 with `Retry-After`). A permit is held until the
- * answer has been sent in full (an SSE answer: until its stream ends or the client goes away).
+ * Admission at the front door, per principal first, then for the gateway (`switchyard.admission`,
+ * `switchyard.limits.streamsPerPrincipal`). It is asked once the request's body has been read:
+ *
+ * 1. a token bucket per principal (`rateLimit`), each message of a batch one token; refused → 429;
+ * 2. calls: the principal's fair share (`concurrencyPerPrincipal`, or its own entry of
+ *    `principals`: a bulkhead per principal, with as many waiting as running), refused → 429; then
+ *    the gateway-wide bulkhead (`concurrency`, `queue`, `queueTimeoutMs`), refused → 503;
+ * 3. long-lived streams (a GET stream, a 2026 `subscriptions/listen`, `/dashboard/events`) take no
+ *    call slot: they count against `streamsPerPrincipal`, refused → 429.
+ *
+ * Every refusal carries `Retry-After` and a JSON-RPC error body. A permit is held until the answer
+ * has been sent in full (an SSE answer: until its stream ends or the client goes away).
  */
 
-import { INTERNAL_ERROR } from '@switchyard/coordinator';
+import { INTERNAL_ERROR, LIMIT_REACHED } from '@switchyard/coordinator';
 import {
   Bulkhead,
   type Clock,
@@ -14,6 +22,7 @@ import {
   type Permit,
   systemClock,
 } from '@switchyard/flow-balancer';
+import type { RefusalReason } from '../metrics/metrics.ts';
 import { rpcError } from './answers.ts';
 
 export interface AdmissionSettings {
@@ -21,19 +30,33 @@ export interface AdmissionSettings {
   concurrency: number;
   queue: number;
   queueTimeoutMs: number;
+  /** A principal's requests in flight, unless `principals` names it. */
+  concurrencyPerPrincipal: number;
+  /** Shares that differ from `concurrencyPerPrincipal`, by principal. */
+  principals: Readonly<Record<string, { concurrency: number }>>;
+  /** Long-lived streams of one principal. */
+  streamsPerPrincipal: number;
 }
 
+export type Release = (response: Response) => Response;
+
 export type AdmissionResult =
-  | { ok: true; release: (response: Response) => Response }
-  | { ok: false; response: Response; reason: 'rate-limit' | 'overload' };
+  | { ok: true; release: Release }
+  | { ok: false; response: Response; reason: RefusalReason };
+
+/** What is being admitted: `messages` tokens of the rate limit; a stream or a call. */
+export interface AdmitRequest {
+  messages?: number;
+  stream?: boolean;
+}
 
 /**
  * A response whose body, when fully read or cancelled, calls `done` (once). Only streams are
  * wrapped: a JSON or empty answer is complete when it is made, so `done` is called at once.
  */
-function onBodyEnd(response: Response, done: () => void): Response {
+export function onBodyEnd(response: Response, done: () => void): Response {
   // The content type first: reading `body` of a JSON answer would make Bun turn it into a stream.
-  if (response.headers.get('content-type') !== 'text/event-stream' || !response.body) {
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream') || !response.body) {
     done();
     return response;
   }
@@ -69,9 +92,15 @@ function onBodyEnd(response: Response, done: () => void): Response {
   });
 }
 
+const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
+
 export class FrontAdmission {
   private readonly rate: KeyedRateLimiter | undefined;
   private readonly bulkhead: Bulkhead;
+  /** The principals with calls running or waiting: their share. Forgotten when idle. */
+  private readonly shares = new Map<string, Bulkhead>();
+  /** Open long-lived streams by principal (only those with one or more). */
+  private readonly streams = new Map<string, number>();
 
   constructor(
     private readonly settings: AdmissionSettings,
@@ -93,24 +122,112 @@ export class FrontAdmission {
     });
   }
 
-  async admit(principal: string | null): Promise<AdmissionResult> {
-    const taken = this.rate?.tryTake(principal ?? '');
-    if (taken && !taken.ok) {
-      const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
+  /** Calls and streams held now (tests, metrics). */
+  stats(): { inFlight: number; queued: number; principals: number; streams: number } {
+    let streams = 0;
+    for (const n of this.streams.values()) streams += n;
+    return {
+      inFlight: this.bulkhead.inFlight,
+      queued: this.bulkhead.queued,
+      principals: this.shares.size,
+      streams,
+    };
+  }
+
+  /** The principal's share of calls in flight. */
+  shareOf(principal: string): number {
+    return Object.hasOwn(this.settings.principals, principal)
+      ? (this.settings.principals[principal]?.concurrency ?? this.settings.concurrencyPerPrincipal)
+      : this.settings.concurrencyPerPrincipal;
+  }
+
+  async admit(principal: string, request: AdmitRequest = {}): Promise<AdmissionResult> {
+    const messages = Math.max(1, request.messages ?? 1);
+    if (this.rate) {
+      // A batch larger than the bucket could never pass: refused with the bucket's size named.
+      const taken = this.rate.tryTake(principal, Math.min(messages, this.burst()));
+      if (!taken.ok || messages > this.burst()) {
+        const retryMs = taken.ok ? 1000 : taken.retryAfterMs;
+        return {
+          ok: false,
+          reason: 'rate-limit',
+          response: rpcError(
+            429,
+            INTERNAL_ERROR,
+            `Too many requests: over ${this.rateWords()}` +
+              (messages > 1 ? ` (this batch counts ${messages})` : ''),
+            {
+              headers: { 'retry-after': seconds(retryMs) },
+              data: { retryAfterMs: Math.ceil(retryMs) },
+            },
+          ),
+        };
+      }
+    }
+    return request.stream ? this.openStream(principal) : this.call(principal);
+  }
+
+  /** A long-lived stream of `principal` (its body's end closes it), or a 429. */
+  openStream(principal: string): AdmissionResult {
+    const open = this.streams.get(principal) ?? 0;
+    const max = this.settings.streamsPerPrincipal;
+    if (open >= max) {
       return {
         ok: false,
-        reason: 'rate-limit',
-        response: rpcError(429, INTERNAL_ERROR, `Too many requests: over ${this.rateWords()}`, {
-          headers: { 'retry-after': String(seconds) },
-          data: { retryAfterMs: Math.ceil(taken.retryAfterMs) },
-        }),
+        reason: 'streams',
+        response: rpcError(
+          429,
+          LIMIT_REACHED,
+          `Too many open streams: this client holds ${open} (limit streamsPerPrincipal: ${max}); close one first`,
+          { headers: { 'retry-after': '5' }, data: { limit: 'streamsPerPrincipal', max } },
+        ),
       };
     }
-    let permit: Permit;
+    this.streams.set(principal, open + 1);
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      const left = (this.streams.get(principal) ?? 1) - 1;
+      if (left <= 0) this.streams.delete(principal);
+      else this.streams.set(principal, left);
+    };
+    return { ok: true, release: (response) => onBodyEnd(response, close) };
+  }
+
+  private async call(principal: string): Promise<AdmissionResult> {
     const started = this.clock.now();
+    const deadline = started + this.settings.queueTimeoutMs;
+    const share = this.shareBulkhead(principal);
+    let own: Permit;
     try {
-      permit = await this.bulkhead.acquire({ deadline: started + this.settings.queueTimeoutMs });
+      own = await share.acquire({ deadline });
     } catch (error) {
+      this.forgetIfIdle(principal, share);
+      const max = share.limit;
+      return {
+        ok: false,
+        reason: 'principal-share',
+        response: rpcError(
+          429,
+          LIMIT_REACHED,
+          `Too many requests in flight for this client (limit concurrencyPerPrincipal: ${max}): ${(error as Error).message}`,
+          { headers: { 'retry-after': '1' }, data: { limit: 'concurrencyPerPrincipal', max } },
+        ),
+      };
+    }
+    const releaseOwn = (ok: boolean) => {
+      own.release({
+        latencyMs: Math.max(0, this.clock.now() - started),
+        outcome: ok ? 'success' : 'failure',
+      });
+      this.forgetIfIdle(principal, share);
+    };
+    let permit: Permit;
+    try {
+      permit = await this.bulkhead.acquire({ deadline });
+    } catch (error) {
+      releaseOwn(false);
       return {
         ok: false,
         reason: 'overload',
@@ -122,13 +239,40 @@ export class FrontAdmission {
     return {
       ok: true,
       release: (response) =>
-        onBodyEnd(response, () =>
+        onBodyEnd(response, () => {
+          const ok = response.status < 500;
           permit.release({
             latencyMs: Math.max(0, this.clock.now() - started),
-            outcome: response.status < 500 ? 'success' : 'failure',
-          }),
-        ),
+            outcome: ok ? 'success' : 'failure',
+          });
+          releaseOwn(ok);
+        }),
     };
+  }
+
+  private shareBulkhead(principal: string): Bulkhead {
+    let share = this.shares.get(principal);
+    if (!share) {
+      const limit = this.shareOf(principal);
+      share = new Bulkhead({
+        limiter: new FixedLimiter({ limit }),
+        queueCapacity: limit,
+        clock: this.clock,
+      });
+      this.shares.set(principal, share);
+    }
+    return share;
+  }
+
+  private forgetIfIdle(principal: string, share: Bulkhead): void {
+    if (share.inFlight === 0 && share.queued === 0 && this.shares.get(principal) === share) {
+      this.shares.delete(principal);
+    }
+  }
+
+  private burst(): number {
+    const limit = this.settings.rateLimit;
+    return limit === false ? Number.POSITIVE_INFINITY : (limit.burst ?? limit.perSecond);
   }
 
   private rateWords(): string {

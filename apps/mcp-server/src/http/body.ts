@@ -1,11 +1,14 @@
 /**
- * Reads a request body up to a limit. `Content-Length` over the limit is refused before reading,
- * and one within it is read in one go; a body without it (chunked) is streamed and cut off when it
- * crosses the limit.
+ * Reads a request body up to a limit, within a deadline. `Content-Length` over the limit is
+ * refused before reading, and one within it is read in one go; a body without it (chunked) is
+ * streamed and cut off when it crosses the limit. A body that has not fully arrived after
+ * `timeoutMs` is given up on (408): a client sending a byte now and then holds nothing for long.
  */
-export type BodyResult = { ok: true; text: string } | { ok: false; status: 413 | 400; reason: string };
+export type BodyResult = { ok: true; text: string } | { ok: false; status: 413 | 400 | 408; reason: string };
 
-export async function readBody(request: Request, maxBytes: number): Promise<BodyResult> {
+const TIMED_OUT = Symbol('timed out');
+
+export async function readBody(request: Request, maxBytes: number, timeoutMs?: number): Promise<BodyResult> {
   const declared = request.headers.get('content-length');
   if (declared !== null && Number(declared) > maxBytes) {
     return {
@@ -14,29 +17,58 @@ export async function readBody(request: Request, maxBytes: number): Promise<Body
       reason: `the body of ${declared} bytes is over the limit of ${maxBytes}`,
     };
   }
-  // A declared length within the limit: the runtime reads the body natively (no stream in JS).
-  if (declared !== null) {
-    const bytes = new Uint8Array(await request.arrayBuffer());
-    if (bytes.byteLength > maxBytes) {
-      return { ok: false, status: 413, reason: `the body is over the limit of ${maxBytes} bytes` };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired =
+    timeoutMs === undefined
+      ? undefined
+      : new Promise<typeof TIMED_OUT>((resolve) => {
+          timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+        });
+  const within = <T>(work: Promise<T>): Promise<T | typeof TIMED_OUT> => {
+    if (!expired) return work;
+    // The loser is left to settle on its own; its rejection must not go unhandled.
+    work.catch(() => {});
+    return Promise.race([work, expired]);
+  };
+  const timedOut = (): BodyResult => ({
+    ok: false,
+    status: 408,
+    reason: `the body did not arrive within ${timeoutMs} ms (limit bodyTimeoutMs)`,
+  });
+  try {
+    // A declared length within the limit: the runtime reads the body natively (no stream in JS).
+    if (declared !== null) {
+      const buffer = await within(request.arrayBuffer());
+      if (buffer === TIMED_OUT) return timedOut();
+      const bytes = new Uint8Array(buffer);
+      if (bytes.byteLength > maxBytes) {
+        return { ok: false, status: 413, reason: `the body is over the limit of ${maxBytes} bytes` };
+      }
+      return decode(bytes);
     }
-    return decode(bytes);
-  }
-  if (!request.body) return { ok: true, text: '' };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return { ok: false, status: 413, reason: `the body is over the limit of ${maxBytes} bytes` };
+    if (!request.body) return { ok: true, text: '' };
+    const reader = request.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const read = await within(reader.read());
+      if (read === TIMED_OUT) {
+        await reader.cancel().catch(() => {});
+        return timedOut();
+      }
+      const { done, value } = read;
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => {});
+        return { ok: false, status: 413, reason: `the body is over the limit of ${maxBytes} bytes` };
+      }
+      chunks.push(value);
     }
-    chunks.push(value);
+    return decode(Buffer.concat(chunks));
+  } finally {
+    clearTimeout(timer);
   }
-  return decode(Buffer.concat(chunks));
 }
 
 function decode(bytes: Uint8Array): BodyResult {

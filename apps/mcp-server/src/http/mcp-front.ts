@@ -13,8 +13,15 @@
  * Checks, in order, each with its own status: 405 for other methods, 415 for a body that is not
  * JSON, 406 for an `Accept` that excludes what the answer may be, 413 for a body over the limit,
  * 400 (JSON-RPC -32700) for unparsable JSON, 400 for an unsupported `MCP-Protocol-Version`, 400
- * for a missing session id, 404 for an unknown or foreign session. Admission refusals come back
- * from the coordinator as errors marked `overloaded` and leave as 503 with `Retry-After`.
+ * for a missing session id, 404 for an unknown or foreign session. Backend admission refusals
+ * come back from the coordinator as errors marked `overloaded` and leave as 503 with `Retry-After`.
+ *
+ * Admission at the front door (`FrontAdmission`) is asked once the body has been read (a body
+ * slower than `bodyTimeoutMs` gets 408) and found to be JSON: a batch larger than `maxBatchSize`
+ * gets 413; each message of a batch counts against the rate limit; a `subscriptions/listen` and a
+ * GET stream count against the principal's streams, the rest against its call slots. The
+ * coordinator's bounds (sessions, listens) come back with their `httpStatus` (429 / 503) and leave
+ * with `Retry-After`.
  */
 import {
   detectEra,
@@ -30,6 +37,7 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
   LEGACY_PROTOCOL_VERSIONS,
+  LIMIT_REACHED,
   type MCPCoordinator,
   methodNotFound,
   type Outcome,
@@ -37,6 +45,8 @@ import {
   requestMeta,
   validateStandardHeaders,
 } from '@switchyard/coordinator';
+import type { RefusalReason } from '../metrics/metrics.ts';
+import type { AdmissionResult, FrontAdmission } from './admission.ts';
 import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
@@ -56,12 +66,32 @@ export interface McpFrontOptions {
   coordinator: MCPCoordinator;
   /** Where SSE answers of 2025 sessions are journaled, for `Last-Event-ID` resumption. */
   streams: ResumableStreams;
-  /** Told of each request refused for overload (metrics). */
-  onOverload?: () => void;
+  /** Told of each request refused, and each stream dropped, by reason (metrics). */
+  onRefusal?: (reason: RefusalReason) => void;
+  /** Admission per principal, then for the gateway; none: everything is admitted. */
+  admission?: FrontAdmission;
   /** The affinity key of a 2026 request (see `switchyard.affinity.key`). */
   affinityKey: (request: Request, principal: string | null) => string | null;
   maxBodyBytes: number;
+  /** Longest a request body may take to arrive, ms; then 408. Default: no limit. */
+  bodyTimeoutMs?: number;
+  /** Most messages in one batch; more get 413. Default: no limit. */
+  maxBatchSize?: number;
   keepAliveMs: number;
+}
+
+/** The coordinator's bounds, as refusal reasons. */
+const LIMIT_REASONS: Readonly<Record<string, RefusalReason>> = {
+  sessions: 'sessions',
+  sessionsPerPrincipal: 'sessions-per-principal',
+  listensPerSession: 'listens-per-session',
+};
+
+/** The refusal reason of a coordinator's `LIMIT_REACHED` answer, if the message is one. */
+function limitReason(message: JsonRpcMessage): RefusalReason | undefined {
+  if (!('error' in message) || message.error.code !== LIMIT_REACHED) return undefined;
+  const limit = (message.error.data as { limit?: unknown } | undefined)?.limit;
+  return typeof limit === 'string' && Object.hasOwn(LIMIT_REASONS, limit) ? LIMIT_REASONS[limit] : undefined;
 }
 
 export interface Caller {
@@ -118,9 +148,18 @@ export class McpFront {
     if (!accepts(accept, 'application/json') || !accepts(accept, 'text/event-stream')) {
       return rpcError(406, INVALID_REQUEST, 'Accept must include application/json and text/event-stream');
     }
-    const body = await readBody(request, this.options.maxBodyBytes);
-    if (!body.ok)
+    const body = await readBody(request, this.options.maxBodyBytes, this.options.bodyTimeoutMs);
+    if (!body.ok) {
+      if (body.status === 408) {
+        this.options.onRefusal?.('body-timeout');
+        // The rest of the body may never come: the connection is not kept for another request.
+        return rpcError(408, INVALID_REQUEST, `Request timeout: ${body.reason}`, {
+          headers: { connection: 'close' },
+          data: { limit: 'bodyTimeoutMs', max: this.options.bodyTimeoutMs },
+        });
+      }
       return rpcError(body.status, body.status === 413 ? INVALID_REQUEST : PARSE_ERROR, body.reason);
+    }
     // Deeper nesting would overflow the stack of whatever walks the message later (a 500).
     if (nestsDeeperThan(body.text, MAX_JSON_DEPTH)) {
       return rpcError(400, INVALID_REQUEST, `The JSON nests deeper than ${MAX_JSON_DEPTH} levels`);
@@ -131,6 +170,45 @@ export class McpFront {
     } catch (error) {
       return rpcError(400, PARSE_ERROR, `Parse error: ${(error as Error).message}`);
     }
+    const maxBatch = this.options.maxBatchSize;
+    if (Array.isArray(parsed) && maxBatch !== undefined && parsed.length > maxBatch) {
+      this.options.onRefusal?.('batch-size');
+      return rpcError(
+        413,
+        INVALID_REQUEST,
+        `The batch holds ${parsed.length} messages, more than the limit of ${maxBatch} (limit maxBatchSize); send it in parts`,
+        { data: { limit: 'maxBatchSize', max: maxBatch } },
+      );
+    }
+    const admitted = await this.options.admission?.admit(caller.principal ?? '', {
+      messages: Array.isArray(parsed) ? parsed.length : 1,
+      stream: isJsonObject(parsed) && parsed.method === 'subscriptions/listen',
+    });
+    return this.underPermit(admitted, () => this.dispatch(request, parsed, caller));
+  }
+
+  /** `work`'s answer, with the permit (if any) held until it has been sent; a refusal as it is. */
+  private async underPermit(
+    admitted: AdmissionResult | undefined,
+    work: () => Promise<Response>,
+  ): Promise<Response> {
+    if (admitted === undefined) return work();
+    if (!admitted.ok) {
+      this.options.onRefusal?.(admitted.reason);
+      return admitted.response;
+    }
+    let response: Response;
+    try {
+      response = await work();
+    } catch (error) {
+      admitted.release(new Response(null, { status: 500 }));
+      throw error;
+    }
+    return admitted.release(response);
+  }
+
+  /** A parsed POST body, admitted: to the coordinator. */
+  private async dispatch(request: Request, parsed: unknown, caller: Caller): Promise<Response> {
     const inherited = inheritedMethodAnswer(parsed);
     if (inherited) return inherited.kind === 'response' ? messagesJson(inherited.message) : accepted();
     if (isJsonObject(parsed) && typeof parsed.method === 'string') {
@@ -210,7 +288,11 @@ export class McpFront {
       case 'response': {
         const headers: Record<string, string> = {};
         if (outcome.sessionId !== undefined) headers[SESSION_HEADER] = outcome.sessionId;
-        return json(outcome.httpStatus ?? 200, outcome.message, headers);
+        const reason = limitReason(outcome.message);
+        if (reason) this.options.onRefusal?.(reason);
+        const status = outcome.httpStatus ?? 200;
+        if (status === 429 || status === 503) headers['retry-after'] = RETRY_AFTER_SECONDS;
+        return json(status, outcome.message, headers);
       }
       case 'stream': {
         const iterator = outcome.messages[Symbol.asyncIterator]();
@@ -219,7 +301,7 @@ export class McpFront {
         if (isResponse(first.value)) {
           await iterator.return?.();
           if (isOverloaded(first.value)) {
-            this.options.onOverload?.();
+            this.options.onRefusal?.('overload');
             return json(503, first.value, { 'retry-after': RETRY_AFTER_SECONDS });
           }
           // 2026-07-28 names 400 for -32020 / -32021 / -32022, wherever in the routing they arise.
@@ -248,8 +330,11 @@ export class McpFront {
   private async batchAnswer(outcomes: Outcome[]): Promise<Response> {
     const responses: JsonRpcMessage[] = [];
     for (const outcome of outcomes) {
-      if (outcome.kind === 'response' || outcome.kind === 'session-not-found')
+      if (outcome.kind === 'response' || outcome.kind === 'session-not-found') {
+        const reason = limitReason(outcome.message);
+        if (reason) this.options.onRefusal?.(reason);
         responses.push(outcome.message);
+      }
       if (outcome.kind !== 'stream') continue;
       for await (const m of outcome.messages) if (isResponse(m)) responses.push(m);
     }
@@ -267,18 +352,21 @@ export class McpFront {
     const outbound = this.options.coordinator.outbound(sessionId, caller.principal);
     if (!outbound) return rpcError(404, INVALID_REQUEST, 'Session not found');
     const lastEventId = request.headers.get('last-event-id');
-    if (lastEventId !== null) {
-      const resumed = await this.options.streams.resume(sessionId, lastEventId);
-      if (!resumed.ok) return rpcError(resumed.status, INVALID_REQUEST, resumed.reason);
-      return sseResponse(resumed.items, { keepAliveMs: this.options.keepAliveMs });
-    }
-    if (this.options.streams.isAttached(sessionId, GET_STREAM)) {
+    if (lastEventId === null && this.options.streams.isAttached(sessionId, GET_STREAM)) {
       return rpcError(409, INVALID_REQUEST, 'This session already has an open GET stream');
     }
-    // The session's outbound messages are journaled whether or not a GET is connected, so a
-    // reconnect with Last-Event-ID loses nothing.
-    const items = this.options.streams.open(sessionId, outbound[Symbol.asyncIterator](), [], GET_STREAM);
-    return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
+    const admitted = this.options.admission?.openStream(caller.principal ?? '');
+    return this.underPermit(admitted, async () => {
+      if (lastEventId !== null) {
+        const resumed = await this.options.streams.resume(sessionId, lastEventId);
+        if (!resumed.ok) return rpcError(resumed.status, INVALID_REQUEST, resumed.reason);
+        return sseResponse(resumed.items, { keepAliveMs: this.options.keepAliveMs });
+      }
+      // The session's outbound messages are journaled whether or not a GET is connected, so a
+      // reconnect with Last-Event-ID loses nothing.
+      const items = this.options.streams.open(sessionId, outbound[Symbol.asyncIterator](), [], GET_STREAM);
+      return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
+    });
   }
 
   private async delete(request: Request, caller: Caller): Promise<Response> {

@@ -5,9 +5,41 @@
  * GET and `Last-Event-ID`: the journal replays what came after, then the stream goes on live if its
  * source is still running. The source runs to its end whether or not anyone is connected: in the
  * 2025 revisions a disconnect is not a cancellation (clients cancel with `notifications/cancelled`).
+ *
+ * A message larger than the journal keeps (`maxPayloadBytes`, 16 MiB by default) still goes to the
+ * connected client in full; the journal records a stand-in of the same id that says so (a replay
+ * gets that), and the operator's log a warning.
  */
-import type { JsonRpcMessage } from '@switchyard/coordinator';
-import { type Journal, parseEventId } from '@switchyard/journal';
+import { INTERNAL_ERROR, type JsonRpcMessage } from '@switchyard/coordinator';
+import { isJournalPayloadTooLargeError, type Journal, parseEventId } from '@switchyard/journal';
+
+export interface ResumableOptions {
+  /** Errors that ended a stream's journaling (a closed journal). Default: ignored. */
+  onError?: (error: unknown) => void;
+  /** The operator's log: a message journaled as a stand-in. */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+/** What the journal keeps of a message too large for it: the same id, a note of its size. */
+function standIn(message: JsonRpcMessage, bytes: number): JsonRpcMessage {
+  const note = `a message of ${bytes} bytes, more than the journal keeps, was sent live and cannot be replayed`;
+  if ('id' in message && !('method' in message)) {
+    return {
+      jsonrpc: '2.0',
+      id: message.id,
+      error: {
+        code: INTERNAL_ERROR,
+        message: `The answer was ${note}`,
+        data: { 'switchyard/truncated': { bytes } },
+      },
+    } as JsonRpcMessage;
+  }
+  return {
+    jsonrpc: '2.0',
+    method: 'notifications/message',
+    params: { level: 'warning', logger: 'switchyard', data: { 'switchyard/truncated': { bytes, note } } },
+  } as JsonRpcMessage;
+}
 
 export interface StreamItem {
   id: string;
@@ -94,10 +126,14 @@ export class ResumableStreams {
   private readonly pumps = new Map<string, Pump>();
   private seq = 0;
 
+  private readonly onError: (error: unknown) => void;
+
   constructor(
     private readonly journal: Journal,
-    private readonly onError: (error: unknown) => void = () => {},
-  ) {}
+    private readonly options: ResumableOptions = {},
+  ) {
+    this.onError = options.onError ?? (() => {});
+  }
 
   /**
    * Journals `source` (after `first`) as a new stream of `sessionId`; returns the first
@@ -154,9 +190,21 @@ export class ResumableStreams {
 
   private async run(pump: Pump, source: AsyncIterator<JsonRpcMessage>, first: readonly JsonRpcMessage[]) {
     const deliver = async (message: JsonRpcMessage) => {
-      const id = await this.journal.append(pump.streamId, JSON.stringify(message), {
-        sessionId: pump.sessionId,
-      });
+      const data = JSON.stringify(message);
+      let id: string;
+      try {
+        id = await this.journal.append(pump.streamId, data, { sessionId: pump.sessionId });
+      } catch (error) {
+        if (!isJournalPayloadTooLargeError(error)) throw error;
+        const bytes = Buffer.byteLength(data);
+        this.options.warn?.(
+          { stream: pump.streamId, bytes, reason: (error as Error).message },
+          'an SSE message too large for the journal was sent live; the journal keeps a stand-in',
+        );
+        id = await this.journal.append(pump.streamId, JSON.stringify(standIn(message, bytes)), {
+          sessionId: pump.sessionId,
+        });
+      }
       pump.tap?.push({ id, message }, parseEventId(id).seq);
     };
     try {

@@ -32,6 +32,8 @@ export interface HttpOptions {
   keepAliveMs?: number;
   /** Told of each fault no route answered, which the caller got as a bare 500. Default: stderr. */
   onFault?: (error: unknown, where: { method: string; path: string }) => void;
+  /** The operator's log (pino's `warn` fits): what the front door had to cut short. Default: stderr. */
+  warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 /** The admin surface: the dashboard, its stream and the metrics. */
@@ -43,6 +45,33 @@ const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 export function pathOf(url: string): string {
   return (URL.parse(url) ?? URL.parse(url, 'http://host.invalid'))?.pathname ?? '/';
 }
+
+/** `GET /`: what is served here, for a person or a client that found the gateway's address. */
+const INDEX = {
+  name: 'switchyard',
+  description: 'An MCP gateway: one MCP server in front of many.',
+  endpoints: {
+    '/mcp': 'the MCP endpoint (Streamable HTTP): POST JSON-RPC; GET and DELETE for 2025 sessions',
+    '/healthz': 'liveness',
+    '/readyz': 'readiness (every hot backend has a ready worker)',
+    '/metrics': 'Prometheus metrics (admin)',
+    '/dashboard': 'a live dashboard (admin)',
+  },
+  protocols: [
+    {
+      era: '2026-07-28',
+      how: 'stateless: send MCP-Protocol-Version: 2026-07-28 and Mcp-Method; no initialize, no session',
+    },
+    {
+      era: '2025-03-26 … 2025-11-25',
+      how: 'initialize, then the Mcp-Session-Id header on every request',
+    },
+  ],
+} as const;
+
+const defaultWarn = (fields: Record<string, unknown>, message: string): void => {
+  console.error(`switchyard: ${message}`, fields);
+};
 
 const defaultFault = (error: unknown, where: { method: string; path: string }): void => {
   console.error(`switchyard: ${where.method} ${where.path} failed:`, error);
@@ -68,16 +97,26 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     offCommits();
     metrics.close();
   });
+  const warn = options.warn ?? defaultWarn;
+  const admission = new FrontAdmission({
+    ...settings.admission,
+    streamsPerPrincipal: settings.limits.streamsPerPrincipal,
+  });
   const front = new McpFront({
-    streams: new ResumableStreams(gateway.journal),
-    onOverload: () => metrics.observeRefusal('overload'),
+    streams: new ResumableStreams(gateway.journal, {
+      onError: (error) => warn({ err: error }, 'a resumable stream failed'),
+      warn,
+    }),
+    onRefusal: metrics.observeRefusal,
+    admission,
     coordinator: gateway.coordinator,
     maxBodyBytes: settings.limits.maxBodyBytes,
+    bodyTimeoutMs: settings.limits.bodyTimeoutMs,
+    maxBatchSize: settings.limits.maxBatchSize,
     keepAliveMs: options.keepAliveMs ?? 15_000,
     affinityKey: affinityKeyOf(settings.affinity.key),
   });
   const dashboard = dashboardSource(gateway);
-  const admission = new FrontAdmission(settings.admission);
   const originPolicy = { allow: settings.origins.allow };
   const hosts = hostPolicy(options.host, settings.listen.publicNames, settings.origins.allow);
   const admins = new Set(settings.admin.principals);
@@ -107,6 +146,11 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       metrics.observeRefusal('origin');
       return rpcError(403, INVALID_REQUEST, `Forbidden: ${problem}`);
     }
+    if (pathname === '/') {
+      // What is served here: static, the same for everyone, so no credentials are needed.
+      if (request.method === 'GET' || request.method === 'HEAD') return json(200, INDEX);
+      return json(405, { error: `Method ${request.method} is not allowed on /` }, { allow: 'GET, HEAD' });
+    }
     const fromLoopback = isLoopbackAddress(clientAddress);
     const who = auth.authenticate(request.headers.get('authorization'), fromLoopback);
     if (!who.ok) {
@@ -129,29 +173,25 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       );
     }
     switch (pathname) {
-      case '/mcp': {
-        if (request.method !== 'POST') return front.handle(request, { principal: who.principal });
-        const admitted = await admission.admit(who.principal);
-        if (!admitted.ok) {
-          metrics.observeRefusal(admitted.reason);
-          return admitted.response;
-        }
-        let response: Response;
-        try {
-          response = await front.handle(request, { principal: who.principal });
-        } catch (error) {
-          admitted.release(new Response(null, { status: 500 }));
-          throw error;
-        }
-        return admitted.release(response);
-      }
+      case '/mcp':
+        // Admission (per principal, then for the gateway) is the front's, once the body is read.
+        return front.handle(request, { principal: who.principal });
       case '/dashboard':
         return dashboardResponse({ eventsPath: '/dashboard/events' });
-      case '/dashboard/events':
-        return snapshotStream(dashboard, {
-          intervalMs: 1_000,
-          signal: AbortSignal.any([request.signal, gateway.closing]),
-        });
+      case '/dashboard/events': {
+        // A long-lived stream: it counts against the principal's streams, not its call slots.
+        const opened = admission.openStream(who.principal);
+        if (!opened.ok) {
+          metrics.observeRefusal(opened.reason);
+          return opened.response;
+        }
+        return opened.release(
+          snapshotStream(dashboard, {
+            intervalMs: 1_000,
+            signal: AbortSignal.any([request.signal, gateway.closing]),
+          }),
+        );
+      }
       case '/metrics':
         return metrics.response();
       case '/readyz': {
@@ -159,7 +199,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
         return json(ready.ready ? 200 : 503, ready);
       }
       default:
-        return json(404, { error: `No route for ${pathname}` });
+        return json(404, { error: `No route for ${pathname}`, endpoints: INDEX.endpoints });
     }
   };
 

@@ -24,7 +24,26 @@ import type { RecentCall } from '../gateway/activity.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 
 export type HttpRoute = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'dashboard' | 'other';
-export type RefusalReason = 'overload' | 'rate-limit' | 'auth' | 'origin';
+/**
+ * Why a request (or a stream) was refused or dropped: `overload` (the gateway-wide limit, 503),
+ * `rate-limit`, `auth`, `origin`, `principal-share` (a principal over its fair share, 429),
+ * `streams` (over `streamsPerPrincipal`), `body-timeout` (408), `batch-size` (413), `sessions`,
+ * `sessions-per-principal`, `listens-per-session` (the coordinator's bounds), `slow-reader` (a
+ * stream dropped for holding more than `bufferedBytesPerStream`). Never a principal's name.
+ */
+export type RefusalReason =
+  | 'overload'
+  | 'rate-limit'
+  | 'auth'
+  | 'origin'
+  | 'principal-share'
+  | 'streams'
+  | 'body-timeout'
+  | 'batch-size'
+  | 'sessions'
+  | 'sessions-per-principal'
+  | 'listens-per-session'
+  | 'slow-reader';
 
 export const HTTP_ROUTES: readonly HttpRoute[] = [
   'mcp',
@@ -34,7 +53,20 @@ export const HTTP_ROUTES: readonly HttpRoute[] = [
   'dashboard',
   'other',
 ];
-export const REFUSAL_REASONS: readonly RefusalReason[] = ['overload', 'rate-limit', 'auth', 'origin'];
+export const REFUSAL_REASONS: readonly RefusalReason[] = [
+  'overload',
+  'rate-limit',
+  'auth',
+  'origin',
+  'principal-share',
+  'streams',
+  'body-timeout',
+  'batch-size',
+  'sessions',
+  'sessions-per-principal',
+  'listens-per-session',
+  'slow-reader',
+];
 
 /** The methods counted under their own name; any other method a client sends is `other`. */
 export const KNOWN_METHODS: ReadonlySet<string> = new Set([
@@ -140,7 +172,7 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
   });
   const refused = new Counter({
     name: 'switchyard_admissions_refused_total',
-    help: 'Requests refused before routing, by reason (overload, rate-limit, auth, origin).',
+    help: 'Requests refused (and streams dropped) at the front door, by reason (overload, rate-limit, auth, origin, principal-share, streams, body-timeout, batch-size, sessions, sessions-per-principal, listens-per-session, slow-reader).',
     labelNames: ['reason'] as const,
     registers,
   });
