@@ -1,7 +1,7 @@
 /**
  * Structured JSON logs on stderr (stdout belongs to the URL line of `serve` and to the MCP stream
- * of `stdio`), one object per line, with levels: pino, writing synchronously so that nothing is
- * lost at exit.
+ * of `stdio`), one object per line, with levels: pino, writing asynchronously (a slow or blocked
+ * stderr never stalls the event loop that serves requests) and flushed when the process exits.
  */
 import pino, { type Logger } from 'pino';
 
@@ -14,7 +14,7 @@ export function isLogLevel(level: string): level is LogLevel {
 }
 
 export function createLogger(level: LogLevel): Logger {
-  return pino({ level, base: { name: 'switchyard' } }, pino.destination({ fd: 2, sync: true }));
+  return pino({ level, base: { name: 'switchyard' } }, pino.destination({ fd: 2, sync: false }));
 }
 
 export type { Logger };

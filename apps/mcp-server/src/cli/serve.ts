@@ -9,6 +9,7 @@ import { ConfigError } from '../config/errors.ts';
 import { faultAnswer } from '../http/answers.ts';
 import { isLoopbackHostname } from '../http/origin.ts';
 import { createHttpHandler } from '../http/router.ts';
+import { withAccessLog } from './access-log.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { launch, openLog } from './launch.ts';
@@ -75,6 +76,8 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     onFault,
     warn: (fields, message) => log.warn(fields, message),
   });
+  // One access line per request at info, unless switchyard.log.access is false.
+  const served = config.settings.log.access ? withAccessLog(handler, config.settings.auth, log) : handler;
   const listenPort = port ?? config.settings.listen.port;
   let server: ReturnType<typeof Bun.serve>;
   try {
@@ -89,7 +92,7 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
         onFault(error, { method: '?', path: '?' });
         return faultAnswer();
       },
-      fetch: (request, srv) => handler(request, srv.requestIP(request)?.address ?? null),
+      fetch: (request, srv) => served(request, srv.requestIP(request)?.address ?? null),
     });
   } catch (error) {
     await gateway.stop();
@@ -133,6 +136,8 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     await settle(() => server.pendingRequests === 0, ANSWER_FLUSH_MS);
     await server.stop(true);
     log.info({}, 'stopped');
+    // The log is written asynchronously: out before the process ends.
+    await new Promise<void>((done) => log.flush(() => done()));
     resolve();
   };
   const onSignal = (signal: NodeJS.Signals) => void shutdown(signal);
