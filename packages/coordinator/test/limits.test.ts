@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CoordinatorLimits, finalResponse, LIMIT_REACHED, MCPCoordinator } from '../src/index.ts';
-import { errorOf, open, req, resultOf } from './support/protocol.ts';
+import { ask, errorOf, open, req, resultOf } from './support/protocol.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
 let rig: { tier: StdioTier; coordinator: MCPCoordinator } | undefined;
@@ -131,5 +131,37 @@ describe('coordinator limits', () => {
     if (a.kind === 'stream') await a.messages[Symbol.asyncIterator]().return?.();
     const d = await listen();
     expect(d.kind).toBe('stream');
+  });
+
+  it('a session with no stream open keeps one unread list change per kind, and at most bufferedPerSession messages', async () => {
+    const { coordinator, tier } = setup({ bufferedPerSession: 5 });
+    const s = await open(coordinator, '2025-11-25', 'alice');
+    resultOf(await ask(coordinator, s.sessionId, req('logging/setLevel', { level: 'debug' })));
+    // Alice is the one principal that used the shared worker: its log lines are hers.
+    resultOf(
+      await ask(coordinator, s.sessionId, req('tools/call', { name: 'a__echo', arguments: { text: 'x' } })),
+    );
+    const worker = tier.worker('a');
+    for (let i = 0; i < 100; i++)
+      worker.injectFromWorker({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    const stream = coordinator.outbound(s.sessionId, 'alice')!;
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect(first.value).toEqual({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    const more = await Promise.race([it.next(), Bun.sleep(50).then(() => 'nothing')]);
+    expect(more).toBe('nothing');
+
+    // Log lines nobody reads: the newest five are kept.
+    for (let i = 0; i < 50; i++) {
+      worker.injectFromWorker({
+        jsonrpc: '2.0',
+        method: 'notifications/message',
+        params: { level: 'info', data: `line ${i}` },
+      });
+    }
+    const kept: unknown[] = [];
+    for (let i = 0; i < 5; i++)
+      kept.push(((await it.next()).value as { params: { data: string } }).params.data);
+    expect(kept).toEqual(['line 45', 'line 46', 'line 47', 'line 48', 'line 49']);
   });
 });

@@ -156,7 +156,10 @@ export class BackendFleet {
       worker.scope ??= this.scopeOf(backend, who);
       if (this.isolationOf(backend) === 'per-session') {
         let sessions = this.bound.get(backend);
-        if (!sessions) this.bound.set(backend, (sessions = new Set()));
+        if (!sessions) {
+          sessions = new Set();
+          this.bound.set(backend, sessions);
+        }
         sessions.add(who.id);
       }
       this.infos.set(backend, infoOf(await worker.handshake!));

@@ -150,6 +150,12 @@ export interface CoordinatorLimits {
   pendingClientRequestsPerSession: number;
   /** Open `subscriptions/listen` streams of one 2026 stand-in session. Default 16. */
   listensPerSession: number;
+  /**
+   * Server messages (log lines, list changes, resource updates) a 2025 session keeps while no GET
+   * stream takes them; past it the oldest go. A list change or an update of one resource said
+   * again before it was read is kept once. Default 256.
+   */
+  bufferedPerSession: number;
 }
 
 export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
@@ -157,6 +163,7 @@ export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
   sessionsPerPrincipal: 1_000,
   pendingClientRequestsPerSession: 16,
   listensPerSession: 16,
+  bufferedPerSession: 256,
 };
 
 /** A bound reached: the answer says which, and its value; the front door maps `httpStatus`. */
@@ -237,7 +244,10 @@ export class MCPCoordinator {
       backends: options.backends,
       ...(options.separator !== undefined && { separator: options.separator }),
     });
-    this.sessions = new SessionTable(options.randomBytes ?? defaultRandomBytes);
+    this.sessions = new SessionTable(
+      options.randomBytes ?? defaultRandomBytes,
+      this.limits.bufferedPerSession,
+    );
     this.parking = new InputParking({
       newId: () => this.sessions.newId(),
       ...(options.inputWaitMs !== undefined && { waitMs: options.inputWaitMs }),
@@ -1098,7 +1108,10 @@ export class MCPCoordinator {
         if (session.era === 'modern') continue;
         const frontUri = session.subscriptions.get(updated);
         if (frontUri !== undefined) {
-          session.outbound.push({ ...message, params: { ...message.params, uri: frontUri } });
+          session.outbound.pushOnce(
+            { ...message, params: { ...message.params, uri: frontUri } },
+            `updated\u0000${frontUri}`,
+          );
         }
       }
     }
@@ -1132,7 +1145,7 @@ export class MCPCoordinator {
     this.listens.listChanged(methods, audience && new Set(audience.map((s) => s.id)));
     for (const session of audience ?? this.sessions.all()) {
       if (session.era === 'modern') continue;
-      for (const method of methods) session.outbound.push({ jsonrpc: JSONRPC_VERSION, method });
+      for (const method of methods) session.outbound.pushOnce({ jsonrpc: JSONRPC_VERSION, method }, method);
     }
   }
 

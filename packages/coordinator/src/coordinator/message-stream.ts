@@ -3,17 +3,37 @@
  * server-to-client requests and finally the response; `end` closes it (after the response, or at
  * once when the client cancels). A reader that stops early (`return()`, e.g. a closed HTTP
  * stream) triggers `onAbandon`.
+ *
+ * Bounded when `maxBuffered` is given: a reader that does not read (a session with no stream
+ * open) holds at most that many items; the oldest go first, counted in `dropped`. `pushOnce` keeps
+ * at most one unread item per key (a list change said twice before it was read is said once).
  */
 export class MessageStream<T> implements AsyncIterable<T> {
   private readonly buffered: T[] = [];
+  /** Keys of unread `pushOnce` items, by item. */
+  private readonly keyed = new Map<T, string>();
+  private readonly unreadKeys = new Set<string>();
   private waiting: ((r: IteratorResult<T>) => void) | undefined;
   private ended = false;
+  /** Items dropped unread because more than `maxBuffered` were waiting. */
+  dropped = 0;
 
-  /** `onAbandon`: called when the reader stops reading (`return()`) before the stream ended. */
-  constructor(private readonly onAbandon?: () => void) {}
+  /**
+   * `onAbandon`: called when the reader stops reading (`return()`) before the stream ended.
+   * `maxBuffered`: the most unread items kept (default: no bound).
+   */
+  constructor(
+    private readonly onAbandon?: () => void,
+    private readonly maxBuffered = Number.POSITIVE_INFINITY,
+  ) {}
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** How many items wait unread. */
+  get size(): number {
+    return this.buffered.length;
   }
 
   push(item: T): void {
@@ -22,9 +42,30 @@ export class MessageStream<T> implements AsyncIterable<T> {
     if (wake) {
       this.waiting = undefined;
       wake({ value: item, done: false });
-    } else {
-      this.buffered.push(item);
+      return;
     }
+    this.buffered.push(item);
+    while (this.buffered.length > this.maxBuffered) {
+      this.forget(this.buffered.shift()!);
+      this.dropped++;
+    }
+  }
+
+  /** `push`, unless an item of the same `key` is still unread. */
+  pushOnce(item: T, key: string): void {
+    if (this.ended || this.unreadKeys.has(key)) return;
+    if (!this.waiting) {
+      this.keyed.set(item, key);
+      this.unreadKeys.add(key);
+    }
+    this.push(item);
+  }
+
+  private forget(item: T): void {
+    const key = this.keyed.get(item);
+    if (key === undefined) return;
+    this.keyed.delete(item);
+    this.unreadKeys.delete(key);
   }
 
   end(): void {
@@ -39,7 +80,10 @@ export class MessageStream<T> implements AsyncIterable<T> {
     return {
       next: () => {
         const item = this.buffered.shift();
-        if (item !== undefined) return Promise.resolve({ value: item, done: false });
+        if (item !== undefined) {
+          this.forget(item);
+          return Promise.resolve({ value: item, done: false });
+        }
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => {
           this.waiting = resolve;
@@ -49,6 +93,8 @@ export class MessageStream<T> implements AsyncIterable<T> {
         const abandoned = !this.ended;
         this.end();
         this.buffered.length = 0;
+        this.keyed.clear();
+        this.unreadKeys.clear();
         if (abandoned) this.onAbandon?.();
         return Promise.resolve({ value: undefined, done: true });
       },

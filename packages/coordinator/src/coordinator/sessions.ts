@@ -53,7 +53,11 @@ export class SessionTable {
   /** The sessions subscribed to each backend resource (`backend` + NUL + its URI). */
   private readonly subscribers = new Map<string, Set<FrontSession>>();
 
-  constructor(private readonly randomBytes: RandomBytes) {}
+  /** `outboundMax`: the most server messages a session keeps unread (no stream open to take them). */
+  constructor(
+    private readonly randomBytes: RandomBytes,
+    private readonly outboundMax = Number.POSITIVE_INFINITY,
+  ) {}
 
   get size(): number {
     return this.byId.size;
@@ -85,7 +89,7 @@ export class SessionTable {
       ...session,
       initialized: false,
       logLevel: undefined,
-      outbound: new MessageStream(),
+      outbound: new MessageStream(undefined, this.outboundMax),
       inflight: new Map(),
       serverRequests: new Map(),
       serverRequestSeq: 0,
