@@ -260,7 +260,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     onAudit: (entry) => activity.record(entry),
     limits: {
       sessions: settings.limits.sessions,
-      sessionsPerPrincipal: settings.limits.sessionsPerPrincipal,
+      // Without tokens every client is the one principal `local`: only the gateway-wide bound applies.
+      sessionsPerPrincipal:
+        settings.auth.tokens.length === 0 ? settings.limits.sessions : settings.limits.sessionsPerPrincipal,
       listensPerSession: settings.limits.listensPerSession,
       pendingClientRequestsPerSession: settings.limits.pendingClientRequestsPerSession,
     },
