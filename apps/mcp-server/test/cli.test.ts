@@ -162,6 +162,16 @@ describe('switchyard (the CLI, run as a child process)', () => {
         'Usage: switchyard journal export|tail',
       ],
       [['journal', 'export', '-x'], "journal: Unknown option '-x'", 'Usage: switchyard journal export|tail'],
+      [
+        ['journal', 'export', '--follow'],
+        '--follow is an option of journal tail, not of journal export',
+        'Usage: switchyard journal export|tail',
+      ],
+      [
+        ['journal', 'tail', '--session', 'abc'],
+        '--session is an option of journal export, not of journal tail',
+        'Usage: switchyard journal export|tail',
+      ],
       [[], 'a command is needed', 'Usage: switchyard <command>'],
     ];
     for (const [args, message, usage] of cases) {

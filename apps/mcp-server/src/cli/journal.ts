@@ -79,6 +79,19 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
   }
   if (extra.length > 0)
     return usageError(io, `journal ${sub} takes no arguments; found ${extra.join(' ')}`, 'journal');
+  // An option of the other subcommand is a mistake, not something to ignore.
+  const foreign =
+    sub === 'export'
+      ? (['limit', 'follow'] as const).filter((k) => values[k] !== undefined)
+      : (['session', 'since', 'until'] as const).filter((k) => values[k] !== undefined);
+  if (foreign.length > 0) {
+    const other = sub === 'export' ? 'tail' : 'export';
+    return usageError(
+      io,
+      `--${foreign[0]} is an option of journal ${other}, not of journal ${sub}`,
+      'journal',
+    );
+  }
   const since = timeOf(values.since, '--since');
   const until = timeOf(values.until, '--until');
   for (const t of [since, until]) if (t instanceof Error) return usageError(io, t.message, 'journal');
