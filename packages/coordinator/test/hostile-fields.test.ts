@@ -77,4 +77,30 @@ describe('hostile fields', () => {
     expect(error.code).toBe(-32602);
     expect(error.message).toContain(field);
   });
+
+  it('tools/call with arguments nested past the depth bound is refused with -32602; at the bound it is served', async () => {
+    const { coordinator } = setup();
+    const s = await open(coordinator);
+    const nest = (levels: number) => {
+      let v: unknown = 'leaf';
+      for (let i = 0; i < levels; i++) v = i % 2 === 0 ? [v] : { v };
+      return v;
+    };
+    const deep = errorOf(
+      await ask(
+        coordinator,
+        s.sessionId,
+        req('tools/call', { name: 'a__echo', arguments: { text: 'x', deep: nest(64) } }),
+      ),
+    );
+    expect(deep.code).toBe(-32602);
+    expect(deep.message).toContain('params.arguments nests deeper than 64');
+    // 63 levels under the arguments object (64 in all) reach the backend.
+    const ok = await ask(
+      coordinator,
+      s.sessionId,
+      req('tools/call', { name: 'a__echo', arguments: { text: 'x', deep: nest(63) } }),
+    );
+    expect(ok && 'error' in ok ? ok.error.code : 0).not.toBe(-32602);
+  });
 });

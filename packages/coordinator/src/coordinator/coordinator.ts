@@ -156,6 +156,8 @@ export interface CoordinatorLimits {
    * again before it was read is kept once. Default 256.
    */
   bufferedPerSession: number;
+  /** How deep a call's `arguments` may nest (objects and arrays); deeper is -32602. Default 64. */
+  argumentDepth: number;
 }
 
 export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
@@ -164,6 +166,7 @@ export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
   pendingClientRequestsPerSession: 16,
   listensPerSession: 16,
   bufferedPerSession: 256,
+  argumentDepth: 64,
 };
 
 /** A bound reached: the answer says which, and its value; the front door maps `httpStatus`. */
@@ -371,7 +374,7 @@ export class MCPCoordinator {
     if (!MODERN_CLIENT_METHODS.has(request.method)) {
       return { kind: 'response', httpStatus: 404, message: methodNotFound(request.id, request.method) };
     }
-    const malformed = malformedField(request);
+    const malformed = malformedField(request, this.limits.argumentDepth);
     if (malformed) return { kind: 'response', httpStatus: 400, message: malformed };
     const session = this.modernSession(context, request.id);
     if ('kind' in session) return session;
@@ -629,7 +632,7 @@ export class MCPCoordinator {
       this.audit(session, request.method, nameOf(request), backend, started, outcomeOf(message), message);
       return { kind: 'response', message };
     };
-    const malformed = malformedField(request);
+    const malformed = malformedField(request, this.limits.argumentDepth);
     if (malformed) return respond(malformed);
     try {
       switch (request.method) {

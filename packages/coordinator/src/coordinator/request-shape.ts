@@ -9,8 +9,11 @@ import { isJsonObject, type JsonRpcRequest, type JsonRpcResponse } from '../json
 /** Methods whose `params.arguments`, when given, is an object of named values. */
 const ARGUMENT_METHODS = new Set(['tools/call', 'prompts/get']);
 
-/** -32602 for the first malformed common field of `request`, or `undefined` when they are sound. */
-export function malformedField(request: JsonRpcRequest): JsonRpcResponse | undefined {
+/**
+ * -32602 for the first malformed common field of `request`, or `undefined` when they are sound.
+ * `maxArgumentDepth`: how deep `params.arguments` may nest (an object or array is one level).
+ */
+export function malformedField(request: JsonRpcRequest, maxArgumentDepth = 64): JsonRpcResponse | undefined {
   const params = request.params;
   if (params === undefined) return undefined;
   if ('_meta' in params) {
@@ -27,10 +30,27 @@ export function malformedField(request: JsonRpcRequest): JsonRpcResponse | undef
       }
     }
   }
-  if (ARGUMENT_METHODS.has(request.method) && 'arguments' in params && !isJsonObject(params.arguments)) {
-    return invalidParams(request.id, `params.arguments must be an object, got ${kindOf(params.arguments)}`);
+  if (ARGUMENT_METHODS.has(request.method) && 'arguments' in params) {
+    if (!isJsonObject(params.arguments))
+      return invalidParams(request.id, `params.arguments must be an object, got ${kindOf(params.arguments)}`);
+    if (nestsDeeper(params.arguments, maxArgumentDepth)) {
+      return invalidParams(request.id, `params.arguments nests deeper than ${maxArgumentDepth} levels`);
+    }
   }
   return undefined;
+}
+
+/** Whether `value` has objects or arrays nested more than `limit` deep (iterative: no stack to blow). */
+export function nestsDeeper(value: unknown, limit: number): boolean {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    const children = Array.isArray(v) ? v : Object.values(v);
+    for (const c of children) if (c !== null && typeof c === 'object') stack.push({ v: c, depth: depth + 1 });
+  }
+  return false;
 }
 
 function kindOf(value: unknown): string {
