@@ -59,6 +59,7 @@ Endpoints:
   /readyz               Ready: the hot backends are started and initialized.
   /metrics              Prometheus metrics (admin: switchyard.admin).
   /dashboard            A live page of backends, workers, rates and calls (admin).
+  /                     A small JSON index naming these endpoints.
 
 With --config, a change of the file (or SIGHUP) reloads it: backends added, removed or changed
 are started, drained or replaced, sessions on the others are untouched; an invalid file is logged
