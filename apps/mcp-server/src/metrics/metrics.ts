@@ -333,21 +333,40 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
       }
     },
   });
-  new Gauge({
+  // A summary: quantiles over the recent starts (the tier manager keeps a ring of them), `_sum`
+  // and `_count` over every start. prom-client's Summary computes its own quantiles from
+  // observations, so this one is written out from the manager's figures.
+  const startSeconds = {
     name: 'switchyard_backend_start_seconds',
-    help: 'Worker start latency (spawn to ready) over recent starts, by quantile; absent before the first start.',
-    labelNames: ['backend', 'quantile'] as const,
-    registers,
-    collect() {
-      this.reset();
+    help: 'Worker start latency (spawn to ready): quantiles over recent starts, sum and count over all; absent before the first start.',
+    type: 'summary',
+    aggregator: 'sum',
+    get() {
+      const values: { labels: Record<string, string>; value: number; metricName?: string }[] = [];
       for (const [backend, s] of backends()) {
-        if (s.startLatency.count === 0) continue;
+        const l = s.startLatency;
+        if (l.count === 0) continue;
         for (const [quantile, key] of START_QUANTILES) {
-          this.set({ backend, quantile }, s.startLatency[key] / 1000);
+          values.push({ labels: { backend, quantile }, value: l[key] / 1000 });
         }
+        values.push({
+          metricName: `${this.name}_sum`,
+          labels: { backend },
+          value: (l.mean * l.count) / 1000,
+        });
+        values.push({ metricName: `${this.name}_count`, labels: { backend }, value: l.count });
       }
+      return Promise.resolve({
+        name: this.name,
+        help: this.help,
+        type: this.type,
+        aggregator: this.aggregator,
+        values,
+      });
     },
-  });
+    reset() {},
+  };
+  registry.registerMetric(startSeconds as unknown as Parameters<Registry['registerMetric']>[0]);
 
   const admission = () => Object.entries(gateway.admission ?? {});
   new Gauge({
@@ -384,6 +403,10 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
   if (options.processMetrics ?? true) {
     try {
       collectDefaultMetrics({ register: registry });
+      // Gauges named like counters, which `promtool check metrics` refuses (and which read 0
+      // under Bun): dropped.
+      for (const name of ['handles', 'requests', 'resources'])
+        registry.removeSingleMetric(`nodejs_active_${name}_total`);
     } catch {
       // A runtime without what they read goes without them; the gateway's own metrics remain.
     }
