@@ -395,6 +395,11 @@ const SwitchyardSchema = z
           .describe(
             'Long-lived streams (GET /mcp, 2026 subscriptions/listen, /dashboard/events) one principal may hold open; more get 429.',
           ),
+        resumeGraceMs: int(0)
+          .default(30_000)
+          .describe(
+            'A 2025 SSE answer whose client went away and has not resumed it (GET + Last-Event-ID) for this long is closed and its request cancelled, ms.',
+          ),
         bufferedBytesPerStream: int(1024)
           .default(8 * 1024 * 1024)
           .describe(

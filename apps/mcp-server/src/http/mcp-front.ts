@@ -251,7 +251,9 @@ export class McpFront {
     }
     const outcome = await this.options.coordinator.handle(parsed, context);
     const resumeIn = outcome.kind === 'response' ? outcome.sessionId : sessionId;
-    return this.answer(outcome, sessionId !== undefined, resumeIn);
+    // Until its first message, an answer has no event id to resume from: a client gone by then
+    // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
+    return this.answer(outcome, sessionId !== undefined, resumeIn, undefined, request.signal);
   }
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
@@ -277,6 +279,8 @@ export class McpFront {
     resumeIn: string | undefined,
     /** A 2026 request's own signal: its client going away before the first message cancels it. */
     modernSignal?: AbortSignal,
+    /** A 2025 request's signal: its client going away before the first message cancels it. */
+    legacySignal?: AbortSignal,
   ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
@@ -296,7 +300,7 @@ export class McpFront {
       }
       case 'stream': {
         const iterator = outcome.messages[Symbol.asyncIterator]();
-        const first = await firstOrAbort(iterator, modernSignal);
+        const first = await firstOrAbort(iterator, modernSignal ?? legacySignal);
         if (first.done) return accepted();
         if (isResponse(first.value)) {
           await iterator.return?.();

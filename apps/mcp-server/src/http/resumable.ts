@@ -3,8 +3,10 @@
  * answer and of a session's GET stream is appended to the journal first; its event id
  * (`<stream>#<seq>`) goes out as the SSE `id:`. A client that loses the connection reconnects with
  * GET and `Last-Event-ID`: the journal replays what came after, then the stream goes on live if its
- * source is still running. The source runs to its end whether or not anyone is connected: in the
- * 2025 revisions a disconnect is not a cancellation (clients cancel with `notifications/cancelled`).
+ * source is still running. The source runs on while no one is connected — in the 2025 revisions a
+ * disconnect is not a cancellation (clients cancel with `notifications/cancelled`) — but not for
+ * ever: a request's stream no connection has read for `resumeGraceMs` is closed, which cancels
+ * the request at its backend. (A session's GET stream runs as long as the session.)
  *
  * A message larger than the journal keeps (`maxPayloadBytes`, 16 MiB by default) still goes to the
  * connected client in full; the journal records a stand-in of the same id that says so (a replay
@@ -18,6 +20,11 @@ export interface ResumableOptions {
   onError?: (error: unknown) => void;
   /** The operator's log: a message journaled as a stand-in. */
   warn?: (fields: Record<string, unknown>, message: string) => void;
+  /**
+   * How long a request's stream may go unread (its client gone, no resume) before it is closed and
+   * the request cancelled, ms. Default: never.
+   */
+  resumeGraceMs?: number;
 }
 
 /** What the journal keeps of a message too large for it: the same id, a note of its size. */
@@ -101,20 +108,45 @@ class Tap implements AsyncIterator<StreamItem> {
 class Pump {
   tap: Tap | undefined;
   running = true;
+  /** Set while no connection reads a request's stream: when it fires, the source is closed. */
+  private orphaned: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly streamId: string,
     readonly sessionId: string,
+    private readonly source: AsyncIterator<JsonRpcMessage>,
+    /** Closing the source after this long unread, ms; undefined: never. */
+    private readonly graceMs: number | undefined,
   ) {}
 
   attach(skipThrough: number): Tap {
     this.tap?.end();
+    clearTimeout(this.orphaned);
+    this.orphaned = undefined;
     const tap = new Tap(skipThrough, (t) => {
-      if (this.tap === t) this.tap = undefined;
+      if (this.tap !== t) return;
+      this.tap = undefined;
+      this.detached();
     });
     this.tap = tap;
     if (!this.running) tap.end();
     return tap;
+  }
+
+  /** The source ended: nothing more to wait for. */
+  stopped(): void {
+    this.running = false;
+    clearTimeout(this.orphaned);
+    this.orphaned = undefined;
+  }
+
+  private detached(): void {
+    if (!this.running || this.graceMs === undefined) return;
+    clearTimeout(this.orphaned);
+    this.orphaned = setTimeout(() => {
+      this.orphaned = undefined;
+      if (this.running && this.tap === undefined) void this.source.return?.();
+    }, this.graceMs);
   }
 }
 
@@ -149,7 +181,13 @@ export class ResumableStreams {
     const streamId = `${sessionId}.${key ?? `r${++this.seq}`}`;
     const existing = this.pumps.get(streamId);
     if (existing) return existing.attach(0);
-    const pump = new Pump(streamId, sessionId);
+    // The GET stream lives as long as its session; a request's stream not beyond its client.
+    const pump = new Pump(
+      streamId,
+      sessionId,
+      source,
+      key === undefined ? this.options.resumeGraceMs : undefined,
+    );
     this.pumps.set(streamId, pump);
     const tap = pump.attach(0);
     void this.run(pump, source, first);
@@ -217,7 +255,7 @@ export class ResumableStreams {
     } catch (error) {
       this.onError(error);
     } finally {
-      pump.running = false;
+      pump.stopped();
       pump.tap?.end();
       // From here a resume is served from the journal alone.
       this.pumps.delete(pump.streamId);

@@ -106,6 +106,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     streams: new ResumableStreams(gateway.journal, {
       onError: (error) => warn({ err: error }, 'a resumable stream failed'),
       warn,
+      resumeGraceMs: settings.limits.resumeGraceMs,
     }),
     onRefusal: metrics.observeRefusal,
     admission,
