@@ -7,7 +7,10 @@
  * gateway holds all N at the end.
  *
  * Figures per size: sessions opened per second, calls per second, and the gateway's RSS growth per
- * session: (`VmRSS` after the calls − `VmRSS` after a warm-up) ÷ sessions. A fresh gateway per size.
+ * session: (`VmRSS` after the calls − `VmRSS` after a warm-up) ÷ sessions; then every session is
+ * ended (DELETE) and `VmRSS` read again, and 5 × N more (at most 50 000) are opened and ended one
+ * after another (churn), with `VmRSS` after them as a ratio to the warm-up's (≈ 1: nothing kept per
+ * ended session). A fresh gateway per size.
  * Sizes: `--dry` 200, `--quick` 1,000, full 1,000 and 10,000 — each phase bounded in time (what did
  * not fit is reported, and the figures cover the sessions done).
  */
@@ -24,6 +27,11 @@ const MB = 1024 * 1024;
 
 interface Row {
   size: number;
+  /** VmRSS once every session was ended (DELETE), bytes. */
+  rssAfterClose: number;
+  /** Sessions opened and ended one after another after that (churn), and VmRSS after them. */
+  churned: number;
+  rssAfterChurn: number;
   opened: number;
   called: number;
   openPerSec: number;
@@ -63,6 +71,19 @@ async function limited(
   return { done, failed, firstError };
 }
 
+/** Sessions opened and ended after a size's phase: five times the size, at most 50 000. */
+const churnOf = (size: number) => Math.min(50_000, size * 5);
+
+/** Ends a 2025 session (HTTP DELETE). */
+async function endSession(url: string, session: string): Promise<void> {
+  const res = await fetch(url, {
+    method: 'DELETE',
+    headers: { ...baseHeaders(), 'mcp-session-id': session },
+  });
+  await res.body?.cancel();
+  if (res.status !== 200 && res.status !== 204) throw new Error(`DELETE: HTTP ${res.status}`);
+}
+
 async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs: number): Promise<Row> {
   const setup = SETUPS.find((s) => s.name === 'switchyard builtin')!;
   const { child, url } = await setup.start(tmp);
@@ -77,7 +98,11 @@ async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs
         throw new Error(`${setup.tool}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
     };
     // Warm-up: a few sessions opened and called, so the "before" RSS has the gateway's code paths in it.
-    await limited(WARMUP_SESSIONS, 8, Number.POSITIVE_INFINITY, async (i) => call(await openSession(url), i));
+    await limited(WARMUP_SESSIONS, 8, Number.POSITIVE_INFINITY, async (i) => {
+      const session = await openSession(url);
+      await call(session, i);
+      await endSession(url, session);
+    });
     await Bun.sleep(200);
     const rssBefore = currentRss(child.pid);
 
@@ -96,6 +121,24 @@ async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs
     await Bun.sleep(200);
     const rssAfter = currentRss(child.pid);
     if (child.proc.exitCode !== null) throw new Error(`the gateway exited; stderr: ${child.stderrTail()}`);
+
+    // Every session ended: what they held should go.
+    t0 = performance.now();
+    const closed = await limited(sessions.length, CONCURRENCY, t0 + phaseMs, (i) =>
+      endSession(url, sessions[i]!),
+    );
+    if (closed.firstError) ctx.log(`  close: ${closed.failed} failed, first: ${String(closed.firstError)}`);
+    await Bun.sleep(1000);
+    const rssAfterClose = currentRss(child.pid);
+
+    // Churn: sessions opened and ended, CONCURRENCY at a time, as short-lived clients do.
+    t0 = performance.now();
+    const churn = await limited(churnOf(size), CONCURRENCY, t0 + phaseMs, async () => {
+      await endSession(url, await openSession(url));
+    });
+    if (churn.firstError) ctx.log(`  churn: ${churn.failed} failed, first: ${String(churn.firstError)}`);
+    await Bun.sleep(1000);
+    const rssAfterChurn = currentRss(child.pid);
     if (open.done < size || calls.done < open.done)
       ctx.log(
         `  ${size}: bounded at ${phaseMs / 1000} s per phase — ${open.done} opened, ${calls.done} called`,
@@ -108,7 +151,10 @@ async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs
       callsPerSec: calls.done / callSec,
       rssBefore,
       rssAfter,
-      failures: open.failed + calls.failed,
+      rssAfterClose,
+      churned: churn.done,
+      rssAfterChurn,
+      failures: open.failed + calls.failed + closed.failed + churn.failed,
     };
   } finally {
     await stop(child, 5000, descendants(child.pid));
@@ -138,18 +184,24 @@ const suite: BenchSuite = {
       }
     });
     ctx.log(
-      '\n| sessions | opened | called | sessions/s | calls/s | RSS before MB | RSS after MB | RSS KB per session | failures |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '\n| sessions | opened | called | sessions/s | calls/s | RSS before MB | RSS after MB | RSS KB per session | RSS all ended MB | churned | RSS after churn MB | after churn ÷ before | failures |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     const figures: Figure[] = [];
     for (const r of rows) {
       const perSession = (r.rssAfter - r.rssBefore) / 1024 / Math.max(1, r.opened);
       ctx.log(
-        `| ${r.size} | ${r.opened} | ${r.called} | ${Math.round(r.openPerSec)} | ${Math.round(r.callsPerSec)} | ${(r.rssBefore / MB).toFixed(1)} | ${(r.rssAfter / MB).toFixed(1)} | ${perSession.toFixed(1)} | ${r.failures} |`,
+        `| ${r.size} | ${r.opened} | ${r.called} | ${Math.round(r.openPerSec)} | ${Math.round(r.callsPerSec)} | ${(r.rssBefore / MB).toFixed(1)} | ${(r.rssAfter / MB).toFixed(1)} | ${perSession.toFixed(1)} | ${(r.rssAfterClose / MB).toFixed(1)} | ${r.churned} | ${(r.rssAfterChurn / MB).toFixed(1)} | ${(r.rssAfterChurn / r.rssBefore).toFixed(2)} | ${r.failures} |`,
       );
       figures.push(
         { name: `${r.size} sessions opened`, value: r.openPerSec, unit: 'sessions/s' },
         { name: `${r.size} sessions calls`, value: r.callsPerSec, unit: 'calls/s' },
         { name: `${r.size} sessions RSS growth per session`, value: perSession, unit: 'KB' },
+        { name: `${r.size} sessions RSS all ended`, value: r.rssAfterClose / MB, unit: 'MB' },
+        {
+          name: `${r.size} sessions RSS after ${r.churned} opened and ended ÷ before`,
+          value: r.rssAfterChurn / r.rssBefore,
+          unit: 'ratio',
+        },
         { name: `${r.size} sessions failures`, value: r.failures, unit: 'count' },
       );
     }
