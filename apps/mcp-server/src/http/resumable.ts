@@ -25,6 +25,10 @@ export interface ResumableOptions {
    * the request cancelled, ms. Default: never.
    */
   resumeGraceMs?: number;
+  /** Bytes of messages held for one connection that does not read; past it, it is dropped. Default: no bound. */
+  bufferedBytesPerStream?: number;
+  /** Told of each connection dropped for not reading (metrics). */
+  onSlowReader?: (streamId: string) => void;
 }
 
 /** What the journal keeps of a message too large for it: the same id, a note of its size. */
@@ -53,9 +57,16 @@ export interface StreamItem {
   message: JsonRpcMessage;
 }
 
-/** One connection's view of a stream: items in order, then done. */
+/**
+ * One connection's view of a stream: items in order, then done. Live items its reader has not
+ * taken yet are held up to `maxBufferedBytes`; past it the connection is dropped (its stream
+ * ends; the journal still has every event for a resume) and `onDrop` is told.
+ */
 class Tap implements AsyncIterator<StreamItem> {
   private readonly buffered: StreamItem[] = [];
+  /** The sizes of the live items in `buffered` (replayed ones count 0), in order. */
+  private readonly sizes: number[] = [];
+  private bufferedBytes = 0;
   private waiting: ((r: IteratorResult<StreamItem>) => void) | undefined;
   private ended = false;
 
@@ -63,20 +74,40 @@ class Tap implements AsyncIterator<StreamItem> {
     /** Items at or below this seq were already replayed: skip them. */
     private skipThrough: number,
     private readonly onDetach: (tap: Tap) => void,
+    private readonly maxBufferedBytes = Number.POSITIVE_INFINITY,
+    private readonly onDrop: () => void = () => {},
   ) {}
 
-  push(item: StreamItem, seq: number): void {
+  push(item: StreamItem, seq: number, bytes = 0): void {
     if (this.ended || seq <= this.skipThrough) return;
     const wake = this.waiting;
     this.waiting = undefined;
-    if (wake) wake({ value: item, done: false });
-    else this.buffered.push(item);
+    if (wake) {
+      wake({ value: item, done: false });
+      return;
+    }
+    this.buffered.push(item);
+    this.sizes.push(bytes);
+    this.bufferedBytes += bytes;
+    if (this.bufferedBytes > this.maxBufferedBytes) {
+      // A reader this far behind is dropped: the stream, never the process.
+      this.buffered.length = 0;
+      this.sizes.length = 0;
+      this.bufferedBytes = 0;
+      this.end();
+      this.onDetach(this);
+      this.onDrop();
+    }
   }
 
   /** Replayed items go first; live items already buffered with a lower seq are dropped. */
   replay(items: readonly StreamItem[], lastSeq: number): void {
-    const live = this.buffered.splice(0).filter((i) => parseEventId(i.id).seq > lastSeq);
-    this.buffered.push(...items, ...live);
+    const sizes = this.sizes.splice(0);
+    const live = this.buffered.splice(0).map((item, i) => ({ item, size: sizes[i] ?? 0 }));
+    const kept = live.filter((l) => parseEventId(l.item.id).seq > lastSeq);
+    this.buffered.push(...items, ...kept.map((l) => l.item));
+    this.sizes.push(...items.map(() => 0), ...kept.map((l) => l.size));
+    this.bufferedBytes = kept.reduce((n, l) => n + l.size, 0);
     this.skipThrough = Math.max(this.skipThrough, lastSeq);
   }
 
@@ -90,7 +121,10 @@ class Tap implements AsyncIterator<StreamItem> {
 
   next(): Promise<IteratorResult<StreamItem>> {
     const item = this.buffered.shift();
-    if (item) return Promise.resolve({ value: item, done: false });
+    if (item) {
+      this.bufferedBytes -= this.sizes.shift() ?? 0;
+      return Promise.resolve({ value: item, done: false });
+    }
     if (this.ended) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiting = resolve;
@@ -117,17 +151,24 @@ class Pump {
     private readonly source: AsyncIterator<JsonRpcMessage>,
     /** Closing the source after this long unread, ms; undefined: never. */
     private readonly graceMs: number | undefined,
+    private readonly maxBufferedBytes?: number,
+    private readonly onDrop?: () => void,
   ) {}
 
   attach(skipThrough: number): Tap {
     this.tap?.end();
     clearTimeout(this.orphaned);
     this.orphaned = undefined;
-    const tap = new Tap(skipThrough, (t) => {
-      if (this.tap !== t) return;
-      this.tap = undefined;
-      this.detached();
-    });
+    const tap = new Tap(
+      skipThrough,
+      (t) => {
+        if (this.tap !== t) return;
+        this.tap = undefined;
+        this.detached();
+      },
+      this.maxBufferedBytes,
+      this.onDrop,
+    );
     this.tap = tap;
     if (!this.running) tap.end();
     return tap;
@@ -187,6 +228,8 @@ export class ResumableStreams {
       sessionId,
       source,
       key === undefined ? this.options.resumeGraceMs : undefined,
+      this.options.bufferedBytesPerStream,
+      () => this.options.onSlowReader?.(streamId),
     );
     this.pumps.set(streamId, pump);
     const tap = pump.attach(0);
@@ -243,7 +286,7 @@ export class ResumableStreams {
           sessionId: pump.sessionId,
         });
       }
-      pump.tap?.push({ id, message }, parseEventId(id).seq);
+      pump.tap?.push({ id, message }, parseEventId(id).seq, data.length);
     };
     try {
       for (const m of first) await deliver(m);

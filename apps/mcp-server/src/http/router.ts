@@ -107,6 +107,11 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       onError: (error) => warn({ err: error }, 'a resumable stream failed'),
       warn,
       resumeGraceMs: settings.limits.resumeGraceMs,
+      bufferedBytesPerStream: settings.limits.bufferedBytesPerStream,
+      onSlowReader: (stream) => {
+        metrics.observeRefusal('slow-reader');
+        warn({ stream }, 'an SSE connection that did not read was dropped (limit bufferedBytesPerStream)');
+      },
     }),
     onRefusal: metrics.observeRefusal,
     admission,
