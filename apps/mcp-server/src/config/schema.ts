@@ -408,7 +408,11 @@ const SwitchyardSchema = z
         sessions: int(1)
           .default(10_000)
           .describe('Live sessions in all (2025 sessions and 2026 clients); more get 503.'),
-        sessionsPerPrincipal: int(1).default(1_000).describe('Live sessions of one principal; more get 429.'),
+        sessionsPerPrincipal: int(1)
+          .default(1_000)
+          .describe(
+            'Live sessions of one authenticated principal; more get 429. Without auth.tokens every client is one principal (local) and only limits.sessions applies.',
+          ),
         listensPerSession: int(1)
           .default(16)
           .describe('Open 2026 subscriptions/listen streams of one client; more get 429.'),
