@@ -40,11 +40,31 @@ describe('loading valid configurations', () => {
         retention: { maxAgeMs: 604_800_000, maxBytes: 1_073_741_824 },
       },
       budget: { processes: 64, memoryMb: 4_096 },
-      admission: { rateLimit: false, concurrency: 256, queue: 1_024, queueTimeoutMs: 10_000 },
+      admission: {
+        rateLimit: false,
+        concurrency: 256,
+        queue: 1_024,
+        queueTimeoutMs: 10_000,
+        concurrencyPerPrincipal: 64,
+        principals: {},
+      },
       affinity: { key: 'principal' },
       origins: { allow: [] },
-      limits: { maxBodyBytes: 4_194_304 },
+      limits: {
+        maxBodyBytes: 4_194_304,
+        bodyTimeoutMs: 10_000,
+        maxBatchSize: 64,
+        streamsPerPrincipal: 32,
+        resumeGraceMs: 30_000,
+        bufferedBytesPerStream: 8_388_608,
+        sessions: 10_000,
+        sessionsPerPrincipal: 1_000,
+        listensPerSession: 16,
+        pendingClientRequestsPerSession: 16,
+      },
       namespacing: { separator: '__' },
+      shutdown: { graceMs: 10_000 },
+      log: { access: true },
     });
   });
 
