@@ -60,4 +60,33 @@ describe('an SSE answer of any size finishes', () => {
     expect(standIn.error.message).toMatch(/more than the journal keeps/);
     expect(standIn.error.data).toEqual({ 'switchyard/truncated': { bytes: expect.any(Number) } });
   });
+
+  it("a stdio backend's answer over its line limit (16 Mi characters) fails the call at once; the backend goes on", async () => {
+    const { url } = await startInProcess({
+      mcpServers: {
+        big: { command: process.execPath, args: [BIG], tier: 'hot', timeouts: { callMs: 600_000 } },
+      },
+    });
+    const session = await rawSession(url);
+    const call = (id: number, chars: number) =>
+      post(
+        url,
+        { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'big__big', arguments: { chars } } },
+        { 'mcp-session-id': session },
+      ).then(
+        (r) =>
+          r.json() as Promise<{
+            id: number;
+            result?: { content: { text: string }[] };
+            error?: { code: number; message: string };
+          }>,
+      );
+    // The call's timeout is ten minutes: an answer here means it did not wait for it.
+    const failed = await call(6, 17 * 1024 * 1024);
+    expect(failed.id).toBe(6);
+    expect(failed.error?.code).toBe(-32603);
+    expect(failed.error?.message).toMatch(/line of \d+ characters, over the limit of 16777216/);
+    const ok = await call(7, 10);
+    expect(ok.result?.content[0]?.text).toBe('x'.repeat(10));
+  });
 });

@@ -132,13 +132,27 @@ export const isPoolQueueFullError = brand(PoolQueueFullError, 'PoolQueueFullErro
 /** What a worker sent broke the protocol: a line too long, not JSON, or not a JSON-RPC message. */
 export type ProtocolFaultKind = 'line-too-long' | 'invalid-json' | 'invalid-message';
 
+/** A line over the limit: how long it was and the limit (characters). */
+export interface LineSize {
+  length: number;
+  limit: number;
+}
+
 export class ProtocolFaultError extends WorkerPoolError {
+  /** For `line-too-long`: the line's length and the limit, in characters. */
+  readonly size: LineSize | undefined;
   constructor(
     readonly workerId: number,
     readonly kind: ProtocolFaultKind,
     readonly sample: string,
+    size?: LineSize,
   ) {
-    super(`worker ${workerId} protocol fault (${kind}): ${sample}`);
+    super(
+      size
+        ? `worker ${workerId} protocol fault (${kind}): its answer is a line of ${size.length} characters, over the limit of ${size.limit} (maxLineLength)`
+        : `worker ${workerId} protocol fault (${kind}): ${sample}`,
+    );
+    this.size = size;
   }
 }
 export const isProtocolFaultError = brand(ProtocolFaultError, 'ProtocolFaultError');

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from './framing.ts';
+import { LineSplitter, type OversizeLine } from './framing.ts';
+import { answerOf } from './runtime/process-worker.ts';
 
 function collect(max: number) {
   const lines: string[] = [];
   const oversize: string[] = [];
-  const splitter = new LineSplitter(max, { line: (l) => lines.push(l), oversize: (s) => oversize.push(s) });
-  return { splitter, lines, oversize };
+  const ended: OversizeLine[] = [];
+  const splitter = new LineSplitter(max, {
+    line: (l) => lines.push(l),
+    oversize: (s) => oversize.push(s),
+    oversizeEnd: (l) => ended.push(l),
+  });
+  return { splitter, lines, oversize, ended };
 }
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -38,5 +44,32 @@ describe('LineSplitter', () => {
     splitter.push(bytes('0123456789XYZ\nnext\n'));
     expect(oversize).toHaveLength(2);
     expect(lines).toEqual(['ok', 'next']);
+  });
+
+  it('says how long a dropped line was and gives its first and last characters', () => {
+    const { splitter, ended } = collect(10);
+    splitter.push(bytes('{"result":"0123456789'));
+    splitter.push(bytes('abcdef","id":7}\r\n{"a":1}\n'));
+    splitter.push(bytes('0123456789XYZ\n'));
+    splitter.push(bytes('0123456789-at-the-end'));
+    splitter.end();
+    expect(ended).toEqual([
+      { length: 36, head: '{"result":"0123456789', tail: '{"result":"0123456789abcdef","id":7}' },
+      { length: 13, head: '0123456789XYZ', tail: '0123456789XYZ' },
+      { length: 21, head: '0123456789-at-the-end', tail: '0123456789-at-the-end' },
+    ]);
+  });
+});
+
+describe('answerOf (a line too long to parse)', () => {
+  it('reads a top-level id first or last, and tells answers from other messages', () => {
+    expect(answerOf({ head: '{"jsonrpc":"2.0","id":3,"result":{"x"', tail: '' })).toBe(3);
+    expect(answerOf({ head: '{"result":{"content"', tail: '"}]},"jsonrpc":"2.0","id":12}' })).toBe(12);
+    expect(answerOf({ head: '{"error":{"code"', tail: '},"id":4,"jsonrpc":"2.0"}' })).toBe(4);
+    // A nested id is not the answer's.
+    expect(answerOf({ head: '{"result":{"content"', tail: '"id":9}]}}' })).toBe('unknown');
+    // A server's request or notification is no answer of ours.
+    expect(answerOf({ head: '{"method":"x","params":{', tail: '"jsonrpc":"2.0","id":0}' })).toBeUndefined();
+    expect(answerOf({ head: '{"jsonrpc":"2.0","id":0,"method":"x"', tail: '}' })).toBeUndefined();
   });
 });

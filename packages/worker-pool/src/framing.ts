@@ -2,15 +2,29 @@
  * Newline-delimited framing (the MCP stdio transport): bytes in, one string per line out. Each
  * chunk is decoded once (a streaming decoder keeps characters split across chunks whole) and cut at
  * its newlines. A line longer than `maxLineLength` characters is never kept whole: the splitter
- * reports it once and discards it up to the next newline, so one runaway line costs bounded memory.
+ * reports it once as it goes over (`oversize`) and discards it up to the next newline, so one
+ * runaway line costs bounded memory; when that line ends, `oversizeEnd` says how long it was and
+ * gives its first and last characters (where a JSON-RPC answer names its id).
  */
 
 const SAMPLE_CHARS = 200;
+
+/** A line over the limit, once it ended. */
+export interface OversizeLine {
+  /** Its length in characters (without the newline). */
+  length: number;
+  /** Its first characters. */
+  head: string;
+  /** Its last characters. */
+  tail: string;
+}
 
 export interface LineSink {
   line(text: string): void;
   /** A line went over the limit; `sample` is its start. */
   oversize(sample: string): void;
+  /** The line that went over the limit ended (a newline, or the end of the stream). */
+  oversizeEnd?(line: OversizeLine): void;
 }
 
 export class LineSplitter {
@@ -20,6 +34,10 @@ export class LineSplitter {
   /** The start of the current line, waiting for its newline. */
   #partial = '';
   #discarding = false;
+  /** The line being discarded: its length so far, its start and its latest characters. */
+  #dropped = 0;
+  #head = '';
+  #tail = '';
 
   constructor(maxLineLength: number, sink: LineSink) {
     this.#max = maxLineLength;
@@ -40,13 +58,17 @@ export class LineSplitter {
   end(): void {
     const rest = this.#decoder.decode();
     if (rest) this.#keep(rest);
-    if (this.#partial && !this.#discarding) this.#end('', 0, 0);
+    if (this.#discarding) this.#ended();
+    else if (this.#partial) this.#end('', 0, 0);
     this.#partial = '';
     this.#discarding = false;
   }
 
   #keep(text: string): void {
-    if (this.#discarding) return;
+    if (this.#discarding) {
+      this.#drop(text);
+      return;
+    }
     const partial = this.#partial + text;
     if (partial.length > this.#max) {
       this.#oversize(partial);
@@ -56,15 +78,40 @@ export class LineSplitter {
   }
 
   #oversize(line: string): void {
-    this.#sink.oversize(line.slice(0, SAMPLE_CHARS));
+    this.#head = line.slice(0, SAMPLE_CHARS);
+    this.#tail = line.slice(-SAMPLE_CHARS);
+    this.#dropped = line.length;
+    this.#sink.oversize(this.#head);
     this.#partial = '';
     this.#discarding = true;
+  }
+
+  #drop(text: string): void {
+    this.#dropped += text.length;
+    this.#tail =
+      text.length >= SAMPLE_CHARS ? text.slice(-SAMPLE_CHARS) : (this.#tail + text).slice(-SAMPLE_CHARS);
+  }
+
+  /** The discarded line ended. */
+  #ended(): void {
+    this.#discarding = false;
+    const cr = this.#tail.endsWith('\r');
+    const line = {
+      length: this.#dropped - (cr ? 1 : 0),
+      head: this.#head,
+      tail: cr ? this.#tail.slice(0, -1) : this.#tail,
+    };
+    this.#head = '';
+    this.#tail = '';
+    this.#dropped = 0;
+    this.#sink.oversizeEnd?.(line);
   }
 
   /** The line ending at `text[end]` (exclusive), started in `text[start]` or in the kept partial. */
   #end(text: string, start: number, end: number): void {
     if (this.#discarding) {
-      this.#discarding = false;
+      this.#drop(text.slice(start, end));
+      this.#ended();
       return;
     }
     let line = text.slice(start, end);
@@ -74,7 +121,7 @@ export class LineSplitter {
     }
     if (line.length > this.#max) {
       this.#oversize(line);
-      this.#discarding = false;
+      this.#ended();
       return;
     }
     if (line.endsWith('\r')) line = line.slice(0, -1); // tolerate CRLF

@@ -14,6 +14,7 @@ export {
   isUnknownHandlerError,
   isWorkerCrashedError,
   isWorkerPoolError,
+  type LineSize,
   PoolClosedError,
   PoolFailedError,
   PoolQueueFullError,

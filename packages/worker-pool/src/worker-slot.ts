@@ -138,6 +138,13 @@ export class WorkerSlot implements RuntimeSink, PoolWorker {
     this.owner.slotFault(this, kind, sample);
   }
 
+  onLostAnswer(error: Error): void {
+    // Only the sole task in flight is certainly the one whose answer it was.
+    if (this.inflight.size !== 1) return;
+    const [wireId] = this.inflight.keys();
+    this.onSettle(wireId!, false, error);
+  }
+
   // PoolWorker
 
   request<T = unknown>(method: string, params?: unknown, options: RunOptions = {}): Promise<T> {

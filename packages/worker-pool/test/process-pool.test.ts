@@ -113,6 +113,27 @@ describe('process pool: protocol faults', () => {
   });
 });
 
+describe('process pool: an answer over maxLineLength', () => {
+  it('fails its task at once naming the size and the limit, whether the id comes first or last', async () => {
+    const p = pool({ maxLineLength: 1024, concurrency: 4 });
+    for (const idLast of [false, true]) {
+      const e = await rejectionOf(p.run('long-answer', { bytes: 5000, idLast }, { timeoutMs: 60_000 }));
+      expect(isProtocolFaultError(e)).toBe(true);
+      expect(e).toMatchObject({ kind: 'line-too-long', size: { limit: 1024 } });
+      expect((e as Error).message).toMatch(/a line of \d+ characters, over the limit of 1024/);
+    }
+    // The worker goes on serving, others' tasks in flight meanwhile included.
+    const [slow, big] = await Promise.allSettled([
+      p.run('sleep', { ms: 50 }),
+      p.run('long-answer', { bytes: 5000, idLast: true }, { timeoutMs: 60_000 }),
+    ]);
+    expect(slow).toEqual({ status: 'fulfilled', value: 'slept' });
+    expect(big.status).toBe('rejected');
+    expect(await p.run('echo', 1)).toBe(1);
+    expect(p.stats().crashes).toBe(0);
+  });
+});
+
 describe('process pool: timeouts and cancellation', () => {
   it('times out a request that is never answered and sends the cancel message with the wire id', async () => {
     const p = pool({ cancelMessage: mcpCancelMessage, concurrency: 4 });

@@ -27,6 +27,8 @@ export interface RuntimeSink {
   onMessage(message: JsonRpcMessage): void;
   /** A line from a process broke the protocol; the line was skipped. */
   onFault(kind: ProtocolFaultKind, sample: string): void;
+  /** An answer was lost (too long to keep) and its id could not be read: fail its task if it can be told. */
+  onLostAnswer?(error: Error): void;
 }
 
 export interface WorkerRuntime {
