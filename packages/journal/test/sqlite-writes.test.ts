@@ -149,9 +149,10 @@ describe('back-pressure', () => {
   });
 });
 
-describe('a failed commit', () => {
+// The gateway writes through the writer thread; both writers must fail the same way.
+describe.each(['inline', 'thread'] as const)('a failed commit (%s writer)', (writer) => {
   it('keeps the records, rejects flush() with JournalWriteError, and retries until it lands', async () => {
-    const j = await open({ busyTimeoutMs: 10, groupCommit: { maxDelayMs: 5 } });
+    const j = await open({ writer, busyTimeoutMs: 10, groupCommit: { maxDelayMs: 5 } });
     const blocker = new Database(path);
     blocker.run('BEGIN IMMEDIATE');
     let released = false;
@@ -174,7 +175,7 @@ describe('a failed commit', () => {
   });
 
   it('makes close() reject, naming how many records were lost, when the last commit fails', async () => {
-    const j = await open({ busyTimeoutMs: 10, groupCommit: { maxDelayMs: 60_000 } });
+    const j = await open({ writer, busyTimeoutMs: 10, groupCommit: { maxDelayMs: 60_000 } });
     const blocker = new Database(path);
     blocker.run('BEGIN IMMEDIATE');
     try {
@@ -190,5 +191,8 @@ describe('a failed commit', () => {
       blocker.close();
     }
     journal = undefined;
+    // Closed all the same: no connection of the journal's is left (the writer thread's included),
+    // so the last one to close removed the write-ahead log.
+    await eventually(() => !existsSync(`${path}-wal`));
   });
 });

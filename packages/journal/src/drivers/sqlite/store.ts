@@ -395,8 +395,22 @@ export class SqliteStore implements JournalStore {
       try {
         // A retention run stops at its next batch; its errors were its caller's.
         await this.#retaining.catch(() => undefined);
-        await this.#committer.close();
-        await this.#writer.close();
+        let lost: unknown;
+        try {
+          await this.#committer.close();
+        } catch (error) {
+          lost = error;
+        }
+        // Even when the last commit failed (close() then rejects, naming the records lost), the
+        // writer closes: the writer thread must end and release its connection, or it outlives
+        // the journal. Its own error then (packing beside the same lock) does not hide that one.
+        if (lost === undefined) await this.#writer.close();
+        else {
+          await Promise.resolve()
+            .then(() => this.#writer.close())
+            .catch(() => undefined);
+          throw lost;
+        }
       } finally {
         // true: finalize the prepared statements and release the connection now, which
         // checkpoints the WAL into the file and removes it.
