@@ -69,4 +69,9 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   readonly taskId: number;
   readonly workerId: number;
+  /**
+   * Sends `message` (a JSON-RPC notification: progress, a log line) while the task runs; the pool
+   * emits it as the worker's `worker-message`. Dropped once the task has settled.
+   */
+  notify(message: unknown): void;
 }

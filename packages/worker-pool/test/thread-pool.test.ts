@@ -36,6 +36,19 @@ describe('thread pool: tasks', () => {
     expect(s.runTime.p99).toBeGreaterThanOrEqual(s.runTime.p50);
   });
 
+  it('hands a running task’s own messages (ctx.notify) on as worker-message, in order; none after it settled', async () => {
+    const p = pool({ min: 1, max: 1 });
+    await p.start();
+    const seen: unknown[] = [];
+    p.on('worker-message', (e) => seen.push(e.message));
+    expect(await p.run<number>('chatter', 3)).toBe(3);
+    expect(seen.map((m) => (m as { params: { progress: number } }).params.progress)).toEqual([1, 2, 3]);
+    // The note sent after the task settled is dropped: another task's round trip passes it.
+    await p.run('inc', 1);
+    await p.run('inc', 1);
+    expect(seen).toHaveLength(3);
+  });
+
   it('starts on the first task when start() was not called', async () => {
     const p = pool({ min: 0 });
     expect(p.state).toBe('created');

@@ -1,7 +1,6 @@
 /**
  * The tools of the embedded `builtin` backend: small, useful, and handy in tests of the gateway
- * (`sleep` honours cancellation; it calls `progress` when its host gives one, which the gateway's
- * module host does not yet, so no progress reaches clients from it).
+ * (`sleep` reports progress and honours cancellation).
  *
  * The export is the shape a thread worker runs: `tools[name] = { description, inputSchema,
  * handler(args, context) }`, where `inputSchema` is a zod object and `handler` returns an MCP
@@ -226,7 +225,7 @@ export const tools = {
 
   sleep: define({
     description:
-      'Waits, then answers, in steps; stops at once when cancelled. For trying out cancellation (progress from module tools does not reach clients yet).',
+      'Waits, then answers. Reports progress after each of its steps (when the caller asked for progress) and stops at once when cancelled; for trying out progress and cancellation.',
     inputSchema: z.object({
       ms: z.number().int().min(0).max(600_000).describe('How long, in milliseconds (at most 10 minutes).'),
       steps: z

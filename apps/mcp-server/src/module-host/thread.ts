@@ -1,7 +1,8 @@
 /**
  * The module a module backend's worker threads load: it imports the tool module named by
  * `SWITCHYARD_TOOL_MODULE` (an absolute path) and exports the `mcp` handler that worker-pool calls
- * with each JSON-RPC request. A module that cannot be loaded fails the thread's start, and so the
+ * with each JSON-RPC request (a tool's progress and log lines go out through the task's
+ * `ctx.notify` while it runs). A module that cannot be loaded fails the thread's start, and so the
  * backend's, with the reason.
  */
 import { basename } from 'node:path';
@@ -22,6 +23,11 @@ const serve = toolServer({
  * One JSON-RPC request as JSON text in, its response as JSON text out (`MODULE_MCP_HANDLER`'s
  * wire form: Bun's `postMessage` clones a string about 4× faster than the same object).
  */
-export async function mcp(request: string, ctx: { signal: AbortSignal }): Promise<string> {
-  return JSON.stringify(await serve(JSON.parse(request) as JsonRpcRequest, ctx));
+export async function mcp(
+  request: string,
+  ctx: { signal: AbortSignal; notify(message: unknown): void },
+): Promise<string> {
+  return JSON.stringify(
+    await serve(JSON.parse(request) as JsonRpcRequest, { signal: ctx.signal, notify: (m) => ctx.notify(m) }),
+  );
 }

@@ -1,5 +1,8 @@
 /**
- * A tool module served as a minimal MCP server: `initialize`, `ping`, `tools/list`, `tools/call`.
+ * A tool module served as a minimal MCP server: `initialize`, `ping`, `tools/list`, `tools/call`
+ * (and `logging/setLevel`, accepted: a tool's log lines are filtered by the gateway per session).
+ * A tool's handler gets `{ signal, progress?, log? }`: progress when the caller sent a
+ * `progressToken`, and log lines, both sent while the call runs.
  * Not the SDK's `McpServer`: behind it, the builtin module's end-to-end rate fell by about a fifth
  * (`bench e2e`, same run, against the SDK's own server), and a tool module needs only these four
  * methods.
@@ -24,10 +27,22 @@ import { z } from 'zod';
 /** The environment variable that names a thread's tool module (an absolute path). */
 export const TOOL_MODULE_ENV = 'SWITCHYARD_TOOL_MODULE';
 
+/** What a module tool's handler gets beside its arguments. */
+export interface ModuleToolContext {
+  /** Aborted when the call is cancelled or times out. */
+  signal: AbortSignal;
+  /** Progress for the caller, when it asked for it (a `progressToken`); otherwise absent. */
+  progress?: (progress: number, total?: number, message?: string) => void;
+  /** A log line (`notifications/message`) to the sessions the gateway lets hear this backend. */
+  log?: (level: LogLevel, data: unknown) => void;
+}
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
+
 export interface ModuleTool {
   description?: string;
   inputSchema: z.ZodObject;
-  handler(args: never, context: { signal: AbortSignal }): unknown;
+  handler(args: never, context: ModuleToolContext): unknown;
 }
 
 export interface ToolServerOptions {
@@ -37,10 +52,20 @@ export interface ToolServerOptions {
   tools: Readonly<Record<string, ModuleTool>>;
 }
 
+/**
+ * One request in, its response out. `notify` (when the host has a way back, as a thread task's
+ * `ctx.notify`) carries a tool's progress and log lines out while it runs.
+ */
 export type ToolServer = (
   request: JsonRpcRequest,
-  context: { signal: AbortSignal },
+  context: { signal: AbortSignal; notify?: (message: JsonRpcNotificationOut) => void },
 ) => Promise<JsonRpcResponse>;
+
+interface JsonRpcNotificationOut {
+  jsonrpc: '2.0';
+  method: string;
+  params: Record<string, unknown>;
+}
 
 /** Checks what a module exported; throws a `TypeError` naming the first bad tool. */
 export function toolsOf(exported: unknown, where: string): Record<string, ModuleTool> {
@@ -80,7 +105,11 @@ export function toolServer(options: ToolServerOptions): ToolServer {
     error: { code, message },
   });
 
-  async function call(request: JsonRpcRequest, signal: AbortSignal): Promise<JsonRpcResponse> {
+  async function call(
+    request: JsonRpcRequest,
+    signal: AbortSignal,
+    notify: ((message: JsonRpcNotificationOut) => void) | undefined,
+  ): Promise<JsonRpcResponse> {
     const name = request.params?.name;
     const tool = typeof name === 'string' ? options.tools[name] : undefined;
     if (!tool) return fail(request.id, INVALID_PARAMS, `Unknown tool: ${String(name)}`);
@@ -89,8 +118,37 @@ export function toolServer(options: ToolServerOptions): ToolServer {
       const words = `Invalid arguments for tool ${String(name)}: ${describeIssues(parsed.error)}`;
       return ok(request.id, { content: [{ type: 'text', text: words }], isError: true });
     }
+    const context: ModuleToolContext = { signal };
+    if (notify) {
+      const meta = request.params?._meta;
+      const token =
+        meta !== null && typeof meta === 'object' && !Array.isArray(meta)
+          ? (meta as Record<string, unknown>).progressToken
+          : undefined;
+      if (typeof token === 'string' || typeof token === 'number') {
+        context.progress = (progress, total, message) => {
+          if (signal.aborted) return;
+          notify({
+            jsonrpc: '2.0',
+            method: 'notifications/progress',
+            params: {
+              progressToken: token,
+              progress,
+              ...(total !== undefined && { total }),
+              ...(message !== undefined && { message }),
+            },
+          });
+        };
+      }
+      context.log = (level, data) =>
+        notify({
+          jsonrpc: '2.0',
+          method: 'notifications/message',
+          params: { level, logger: options.name, data },
+        });
+    }
     try {
-      const result = await tool.handler(parsed.data as never, { signal });
+      const result = await tool.handler(parsed.data as never, context);
       return ok(request.id, result as Record<string, unknown>);
     } catch (error) {
       if (signal.aborted) throw error;
@@ -99,22 +157,24 @@ export function toolServer(options: ToolServerOptions): ToolServer {
     }
   }
 
-  return async (request, { signal }) => {
+  return async (request, { signal, notify }) => {
     switch (request.method) {
       case 'initialize': {
         const asked = request.params?.protocolVersion;
         return ok(request.id, {
           protocolVersion: negotiateLegacyVersion(typeof asked === 'string' ? asked : ''),
-          capabilities: { tools: {} },
+          capabilities: { tools: {}, logging: {} },
           serverInfo: { name: options.name, version: options.version },
         });
       }
       case 'ping':
+      // Log lines are filtered per session by the gateway, which answers clients' setLevel itself.
+      case 'logging/setLevel':
         return ok(request.id, {});
       case 'tools/list':
         return ok(request.id, { tools: listed });
       case 'tools/call':
-        return call(request, signal);
+        return call(request, signal, notify);
       default:
         return fail(request.id, METHOD_NOT_FOUND, `Method not found: ${request.method}`);
     }

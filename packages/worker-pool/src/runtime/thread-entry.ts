@@ -1,7 +1,8 @@
 /**
  * The entry a thread worker loads. It imports the user's module (named in the first message),
  * then runs its exported functions by name: `handler(payload, ctx)`, where `ctx.signal` aborts when
- * the pool cancels the task. Several tasks run at once; results go back batched, one
+ * the pool cancels the task and `ctx.notify(message)` sends a message of the task's own (progress,
+ * a log line) that the pool hands on as the worker's message. Several tasks run at once; results go back batched, one
  * `postMessage` per microtask.
  */
 import {
@@ -10,6 +11,7 @@ import {
   OP_CANCEL,
   OP_ERR,
   OP_INIT_ERROR,
+  OP_NOTE,
   OP_OK,
   OP_PING,
   OP_PONG,
@@ -36,6 +38,13 @@ class TaskContext {
       if (this.#aborted) this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
+  }
+  /**
+   * Sends `message` (a JSON-RPC notification: progress, a log line) to the pool while the task
+   * runs; once the task has settled it is dropped.
+   */
+  notify(message: unknown): void {
+    if (running.get(this.taskId) === this) reply(OP_NOTE, this.taskId, message);
   }
   abort(reason: unknown): void {
     if (this.#aborted) return;

@@ -25,6 +25,11 @@ export const OP_PONG = 2;
 export const OP_READY = 3;
 /** Worker → pool: the module failed to load; `value` is a {@link SerializedError}. */
 export const OP_INIT_ERROR = 4;
+/**
+ * Worker → pool: task `id`, still running, sends `value` (a JSON-RPC notification, such as progress
+ * or a log line) on its own; the pool hands it on as the worker's message.
+ */
+export const OP_NOTE = 5;
 export const OUT_STRIDE = 3;
 
 export interface ThreadInit {

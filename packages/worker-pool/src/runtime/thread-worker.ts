@@ -2,7 +2,9 @@
  * Thread worker runtime: a Bun `Worker` running `thread-entry`, which imports the user's module.
  * Operations sent in the same tick go out as one batched `postMessage`.
  */
+
 import { TaskFailedError, UnknownHandlerError } from '../errors.ts';
+import type { JsonRpcMessage } from '../jsonrpc.ts';
 import * as P from './thread-protocol.ts';
 import type { ExitInfo, RuntimeSink, WorkerRuntime } from './types.ts';
 
@@ -88,6 +90,7 @@ export class ThreadWorker implements WorkerRuntime {
       else if (op === P.OP_ERR) sink.onSettle(id, false, toError(value as P.SerializedError));
       else if (op === P.OP_PONG) sink.onPong(id);
       else if (op === P.OP_READY) sink.onReady();
+      else if (op === P.OP_NOTE) sink.onMessage(value as JsonRpcMessage);
       else if (op === P.OP_INIT_ERROR) {
         const e = value as P.SerializedError;
         this.#exitError = `module failed to load: ${e[0]}: ${e[1]}`;

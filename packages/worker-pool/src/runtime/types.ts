@@ -23,7 +23,7 @@ export interface RuntimeSink {
   onExit(info: ExitInfo): void;
   /** A heartbeat answer (threads). */
   onPong(seq: number): void;
-  /** A notification or request from a process (not a response to one of ours). */
+  /** A notification or request from a process, or a running thread task's own message (`ctx.notify`). */
   onMessage(message: JsonRpcMessage): void;
   /** A line from a process broke the protocol; the line was skipped. */
   onFault(kind: ProtocolFaultKind, sample: string): void;
