@@ -5,6 +5,7 @@
  * are capped and each message counts against the rate limit; the coordinator's session bounds
  * leave as 429 / 503 with Retry-After. Every refusal is counted in /metrics.
  */
+import { LIMIT_REACHED } from '@switchyard/coordinator';
 import { describe, expect, it } from 'vitest';
 import {
   fixtureEntry,
@@ -339,7 +340,15 @@ describe('batches', () => {
     const tooMany = await post(url, pings(5), headers);
     expect(tooMany.status).toBe(429);
     expect(tooMany.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await errorOf(tooMany)).message).toMatch(/this batch counts 5/);
+    const refusal = await errorOf(tooMany);
+    expect(refusal.message).toMatch(/this batch counts 5/);
+    expect(refusal.code).toBe(LIMIT_REACHED);
+    expect(refusal.data).toEqual({
+      limit: 'rateLimit',
+      perSecond: 1,
+      burst: 4,
+      retryAfterMs: expect.any(Number),
+    });
     const three = await post(url, pings(3), headers);
     expect(three.status).toBe(200);
     // The bucket is now (nearly) empty: another batch of three is refused.

@@ -153,12 +153,12 @@ export class FrontAdmission {
           reason: 'rate-limit',
           response: rpcError(
             429,
-            INTERNAL_ERROR,
+            LIMIT_REACHED,
             `Too many requests: over ${this.rateWords()}` +
               (messages > 1 ? ` (this batch counts ${messages})` : ''),
             {
               headers: { 'retry-after': seconds(retryMs) },
-              data: { retryAfterMs: Math.ceil(retryMs) },
+              data: { limit: 'rateLimit', ...this.rateData(), retryAfterMs: Math.ceil(retryMs) },
             },
           ),
         };
@@ -273,6 +273,13 @@ export class FrontAdmission {
   private burst(): number {
     const limit = this.settings.rateLimit;
     return limit === false ? Number.POSITIVE_INFINITY : (limit.burst ?? limit.perSecond);
+  }
+
+  private rateData(): { perSecond: number; burst: number } | undefined {
+    const limit = this.settings.rateLimit;
+    return limit === false
+      ? undefined
+      : { perSecond: limit.perSecond, burst: limit.burst ?? limit.perSecond };
   }
 
   private rateWords(): string {
