@@ -183,13 +183,17 @@ describe('a 2026-only backend behind the gateway', () => {
     const legacy = await connectClient(gw.url);
     const before = await whoami((name) => legacy.callTool({ name, arguments: {} }));
     const abort = new AbortController();
+    const inFlight = () => gw.gateway.coordinator.stats().inFlight;
+    const idle = inFlight();
     const call = legacy.callTool({ name: 'modern__sleep', arguments: { ms: 10_000 } }, undefined, {
       signal: abort.signal,
     });
     call.catch(() => {});
-    await new Promise((r) => setTimeout(r, 200));
+    // Cancel once the call is with the backend (not after a guessed delay).
+    await expect.poll(inFlight, { timeout: 10_000 }).toBe(idle + 1);
     abort.abort('enough');
     await expect(call).rejects.toThrow();
+    await expect.poll(inFlight, { timeout: 10_000 }).toBe(idle);
     const pinned = await connectV2('pinned');
     const abort2 = new AbortController();
     const call2 = pinned.callTool(
@@ -197,7 +201,7 @@ describe('a 2026-only backend behind the gateway', () => {
       { signal: abort2.signal },
     );
     call2.catch(() => {});
-    await new Promise((r) => setTimeout(r, 200));
+    await expect.poll(inFlight, { timeout: 10_000 }).toBe(idle + 1);
     abort2.abort('enough');
     await expect(call2).rejects.toThrow();
     const deadline = Date.now() + 5_000;

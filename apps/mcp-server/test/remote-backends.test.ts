@@ -217,14 +217,16 @@ describe('remote backends', () => {
     await expect(client.callTool({ name: 'down__anything', arguments: {} })).rejects.toThrow(
       /down.*ECONNREFUSED.*next attempt in/,
     );
-    expect(Date.now() - started).toBeLessThan(1_000);
-    // After it, it tries again (and fails again, at once).
+    // Fast: the message ("next attempt in") proves no new connect was tried; the cap is only
+    // generous against a hang, not a measure (busy machines).
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // After it, it tries again (and fails again, at once). The wait is a lower bound on the window.
     await new Promise((r) => setTimeout(r, 1_100));
     const retried = Date.now();
     await expect(client.callTool({ name: 'down__anything', arguments: {} })).rejects.toThrow(
       /Backend "down" is unavailable: remote "down" at .*ECONNREFUSED/,
     );
-    expect(Date.now() - retried).toBeLessThan(1_000);
+    expect(Date.now() - retried).toBeLessThan(5_000);
     expect(gateway.remote.stats().down).toMatchObject({ state: 'failed', connects: 0 });
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'still here' } }))).toBe(
       'still here',

@@ -176,7 +176,8 @@ describe('third-party MCP servers behind one gateway (SDK v1 client)', () => {
     const aborted = Date.now();
     abort.abort('changed my mind');
     await expect(call).rejects.toThrow();
-    expect(Date.now() - aborted).toBeLessThan(1_000);
+    // At once: well before the 5 s the operation still had to run (a generous cap for busy machines).
+    expect(Date.now() - aborted).toBeLessThan(4_000);
     // The session and the shared backend go on working.
     expect(textOf(await client.callTool({ name: 'everything__echo', arguments: { message: 'after' } }))).toBe(
       'Echo: after',

@@ -66,8 +66,10 @@ describe('2026 calls waiting for the client’s input', () => {
     );
     expect(first.resultType).toBe('input_required');
     const requestState = first.requestState as string;
-    await new Promise((r) => setTimeout(r, 700));
-    expect(audits).toContainEqual({ method: 'tools/call', outcome: 'timeout' });
+    // inputWaitMs is 300: wait for its timeout to be audited (generous cap for busy machines).
+    await expect
+      .poll(() => audits, { timeout: 10_000 })
+      .toContainEqual({ method: 'tools/call', outcome: 'timeout' });
     const retry = await finalResponse(
       await coordinator.handleModern(
         call(2, { sampling: {} }, { requestState, inputResponses: { x: { role: 'assistant' } } }),
