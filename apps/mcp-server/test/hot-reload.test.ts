@@ -1,5 +1,5 @@
 /**
- * Hot reload of `switchyard serve --config`: a changed file adds, replaces and removes backends
+ * Hot reload of `switchyard serve` (the file of `--config`, or the one found without it): a changed file adds, replaces and removes backends
  * while a client's session goes on; an invalid file is logged and the running configuration stays;
  * SIGHUP reloads too.
  */
@@ -60,6 +60,24 @@ describe('hot reload', () => {
       /Unknown tool/,
     );
     expect((await whoami('a')).pid).toBe(aPid);
+    expect(serve.stderr()).toMatch(/"msg":"configuration reloaded"/);
+  });
+
+  it('watches a ./switchyard.json found without --config, too', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'switchyard.json');
+    const config = (servers: Record<string, unknown>) =>
+      JSON.stringify({ mcpServers: servers, switchyard: { journal: { path: './j.db' } } });
+    await writeFile(file, config({ a: fixtureEntry('a', { tier: 'hot' }) }));
+    const serve = await startServe([], { cwd: dir });
+    const client = await connectClient(serve.url);
+    expect(await toolNames(client)).toContain('a__echo');
+    await writeFile(
+      file,
+      config({ a: fixtureEntry('a', { tier: 'hot' }), b: fixtureEntry('b', { tier: 'hot' }) }),
+    );
+    await eventually(async () => (await toolNames(client)).includes('b__echo'), 'b to be added');
+    expect(textOf(await client.callTool({ name: 'b__echo', arguments: { text: 'new' } }))).toBe('new');
     expect(serve.stderr()).toMatch(/"msg":"configuration reloaded"/);
   });
 

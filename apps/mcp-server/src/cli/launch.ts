@@ -49,6 +49,8 @@ export function openLog(requested: string | undefined, io: CliIo, fallback: stri
 export interface Launched {
   config: GatewayConfig;
   gateway: Gateway;
+  /** The file the configuration came from (`findConfigFile`), watched for reloads; undefined: the embedded default. */
+  file: string | undefined;
 }
 
 export async function launch(
@@ -59,7 +61,9 @@ export async function launch(
   vet?: (config: GatewayConfig) => ConfigError | undefined,
 ): Promise<Launched | number> {
   try {
-    const config = await loadConfigOrDefault(file, io);
+    const found = findConfigFile(file, io);
+    const config =
+      found === undefined ? defaultConfig(io.cwd) : await loadConfigFile(found, { env: io.env, cwd: io.cwd });
     const problem = vet?.(config);
     if (problem) throw problem;
     const gateway = await startGateway(config, {
@@ -70,7 +74,7 @@ export async function launch(
     for (const f of gateway.started.failed) {
       log.error({ backend: f.backend, reason: f.reason }, 'backend failed to start');
     }
-    return { config, gateway };
+    return { config, gateway, file: found };
   } catch (error) {
     if (!isConfigError(error)) throw error;
     io.err(error.message);

@@ -112,7 +112,8 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
   );
 
   const stopReloading =
-    values.config === undefined ? () => {} : startReloader(values.config, gateway, io, log);
+    // The file found (--config, $SWITCHYARD_CONFIG or ./switchyard.json) is watched; the embedded default is not.
+    launched.file === undefined ? () => {} : startReloader(launched.file, gateway, io, log);
   const { promise: stopped, resolve } = Promise.withResolvers<void>();
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -61,7 +61,8 @@ export async function stdio(
   const { gateway } = launched;
 
   const stopReloading =
-    values.config === undefined ? () => {} : startReloader(values.config, gateway, io, log);
+    // The file found (--config, $SWITCHYARD_CONFIG or ./switchyard.json) is watched; the embedded default is not.
+    launched.file === undefined ? () => {} : startReloader(launched.file, gateway, io, log);
   const front = new StdioFront(gateway.coordinator, streams.write);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
