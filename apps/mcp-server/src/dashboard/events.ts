@@ -4,6 +4,7 @@
  * (coalesced), and every `intervalMs` regardless, with `: keep-alive` comments between. Runtime-free:
  * the server mounts it as the answer to a GET.
  */
+import { byteStrategy } from '../http/sse.ts';
 import type { DashboardSnapshot } from './snapshot.ts';
 
 /** Where snapshots come from: the gateway's live state. */
@@ -20,6 +21,13 @@ export interface SnapshotStreamOptions {
   keepAliveMs?: number;
   /** Ends the stream (e.g. the request's `signal`, or the server shutting down). */
   signal?: AbortSignal;
+  /**
+   * Bytes the stream may hold for a reader that does not read; past it the stream is dropped (the
+   * page reconnects). Default: none — snapshots are skipped while the reader is behind.
+   */
+  maxBufferedBytes?: number;
+  /** Told when the stream was dropped for holding more than `maxBufferedBytes`. */
+  onSlowReader?: () => void;
 }
 
 /** Notifications closer together than this are sent as one snapshot. */
@@ -41,6 +49,28 @@ export const EVENT_STREAM_HEADERS: Readonly<Record<string, string>> = {
 /** One server-sent event carrying `data` (JSON has no raw newlines, so one `data:` line holds it). */
 export function snapshotEvent(snapshot: DashboardSnapshot): string {
   return `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
+}
+
+/** The latest event text of each source and when it was made: one snapshot per tick for every stream. */
+const latest = new WeakMap<SnapshotSource, { at: number; text: string }>();
+
+/**
+ * The source's snapshot as an event, made at most once per `COALESCE_MS` however many streams ask
+ * (every stream of a tick sends the same text). A broken snapshot gives a comment instead.
+ */
+export function sharedSnapshotEvent(source: SnapshotSource, now = Date.now()): string {
+  const kept = latest.get(source);
+  if (kept && now - kept.at < COALESCE_MS && now >= kept.at) return kept.text;
+  let text: string;
+  try {
+    text = snapshotEvent(source.snapshot());
+  } catch (error) {
+    // A broken snapshot must not end the stream; the page keeps the last good one.
+    const message = error instanceof Error ? error.message : String(error);
+    text = `: snapshot failed: ${message.replace(/[\r\n]+/g, ' ')}\n\n`;
+  }
+  latest.set(source, { at: now, text });
+  return text;
 }
 
 export function snapshotStream(source: SnapshotSource, options: SnapshotStreamOptions): Response {
@@ -73,13 +103,24 @@ export function snapshotStream(source: SnapshotSource, options: SnapshotStreamOp
     signal?.removeEventListener('abort', onAbort);
   };
 
+  const max = options.maxBufferedBytes;
   const write = (text: string): void => {
     if (stopped) return;
+    const before = max === undefined ? 0 : max - (controller.desiredSize ?? max);
     try {
       controller.enqueue(encoder.encode(text));
     } catch {
       // The stream was closed or errored underneath us: nothing more to send.
       stop();
+      return;
+    }
+    // Dropped once what was already waiting passed the bound (so one event larger than the bound
+    // still goes to a reader that keeps up): at most the bound and one event are held.
+    if (max !== undefined && before > max) {
+      // A reader this far behind is dropped: the stream (its queue discarded), never the process.
+      stop();
+      controller.error(new Error(`the reader did not read: more than ${max} bytes were waiting`));
+      options.onSlowReader?.();
     }
   };
 
@@ -87,21 +128,13 @@ export function snapshotStream(source: SnapshotSource, options: SnapshotStreamOp
     clearTimeout(pending);
     pending = undefined;
     if (stopped) return;
-    if ((controller.desiredSize ?? 1) <= 0) {
+    if (max === undefined && (controller.desiredSize ?? 1) <= 0) {
       stale = true;
       return;
     }
     stale = false;
     lastSentAt = Date.now();
-    let text: string;
-    try {
-      text = snapshotEvent(source.snapshot());
-    } catch (error) {
-      // A broken snapshot must not end the stream; the page keeps the last good one.
-      const message = error instanceof Error ? error.message : String(error);
-      text = `: snapshot failed: ${message.replace(/[\r\n]+/g, ' ')}\n\n`;
-    }
-    write(text);
+    write(sharedSnapshotEvent(source, lastSentAt));
   };
 
   const onChange = (): void => {
@@ -133,6 +166,7 @@ export function snapshotStream(source: SnapshotSource, options: SnapshotStreamOp
         signal?.addEventListener('abort', onAbort, { once: true });
         write(`retry: ${RETRY_MS}\n\n`);
         sendSnapshot();
+        if (stopped) return;
         unsubscribe = source.subscribe(onChange);
         periodic = setInterval(sendSnapshot, intervalMs);
         keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
@@ -144,7 +178,7 @@ export function snapshotStream(source: SnapshotSource, options: SnapshotStreamOp
         stop();
       },
     },
-    { highWaterMark: HIGH_WATER_MARK },
+    max === undefined ? { highWaterMark: HIGH_WATER_MARK } : byteStrategy(max),
   );
 
   return new Response(body, { status: 200, headers: EVENT_STREAM_HEADERS });

@@ -78,6 +78,8 @@ export interface McpFrontOptions {
   /** Most messages in one batch; more get 413. Default: no limit. */
   maxBatchSize?: number;
   keepAliveMs: number;
+  /** Bytes a 2026 SSE answer or listen may hold for a client that does not read; then it is dropped. Default: no bound. */
+  bufferedBytesPerStream?: number;
 }
 
 /** The coordinator's bounds, as refusal reasons. */
@@ -321,6 +323,11 @@ export class McpFront {
           return sseResponse(withoutIds(iterator, [first.value]), {
             keepAliveMs: this.options.keepAliveMs,
             headers: { 'x-accel-buffering': 'no' },
+            // Dropping the stream closes its source: the request is cancelled, the listen closed.
+            ...(this.options.bufferedBytesPerStream !== undefined && {
+              maxBufferedBytes: this.options.bufferedBytesPerStream,
+              onSlowReader: () => this.options.onRefusal?.('slow-reader'),
+            }),
           });
         }
         return sseResponse(this.options.streams.open(resumeIn, iterator, [first.value]), {

@@ -120,6 +120,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     bodyTimeoutMs: settings.limits.bodyTimeoutMs,
     maxBatchSize: settings.limits.maxBatchSize,
     keepAliveMs: options.keepAliveMs ?? 15_000,
+    bufferedBytesPerStream: settings.limits.bufferedBytesPerStream,
     affinityKey: affinityKeyOf(settings.affinity.key),
   });
   const dashboard = dashboardSource(gateway);
@@ -195,6 +196,14 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
           snapshotStream(dashboard, {
             intervalMs: 1_000,
             signal: AbortSignal.any([request.signal, gateway.closing]),
+            maxBufferedBytes: settings.limits.bufferedBytesPerStream,
+            onSlowReader: () => {
+              metrics.observeRefusal('slow-reader');
+              warn(
+                { path: pathname },
+                'a dashboard stream that did not read was dropped (limit bufferedBytesPerStream)',
+              );
+            },
           }),
         );
       }

@@ -3,12 +3,35 @@
  * its id when it has one), `: keep-alive` comments while nothing happens, and the source's
  * `return()` called when the client goes away (cancelling the work behind it, or only detaching
  * from a resumable stream).
+ *
+ * With `maxBufferedBytes` the source is read as fast as it produces (not as the client reads) and
+ * what the client has not taken yet is held in the response's queue, counted in bytes: past the
+ * bound the stream is dropped — the queue discarded, the source's `return()` called, `onSlowReader`
+ * told — so a client that does not read costs at most that much. Without it the source is read as
+ * the client reads (its own buffer is then the bound: a resumable 2025 stream's).
  */
 import type { JsonRpcMessage } from '@switchyard/coordinator';
 
 export interface SseOptions {
   keepAliveMs: number;
   headers?: Record<string, string>;
+  /** Bytes held for a client that does not read; past it the stream is dropped. Default: read as the client reads. */
+  maxBufferedBytes?: number;
+  /** Told when the stream was dropped for holding more than `maxBufferedBytes`. */
+  onSlowReader?: () => void;
+}
+
+/** The queuing strategy of a stream bounded in bytes: `desiredSize` is the bound less what is held. */
+export function byteStrategy(maxBytes: number): QueuingStrategy<Uint8Array> {
+  return { highWaterMark: maxBytes, size: (chunk) => chunk?.byteLength ?? 0 };
+}
+
+/** A client that does not read made the stream hold more than its bound. */
+export class SlowReaderError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the client did not read: more than ${maxBytes} bytes were waiting for it`);
+    this.name = 'SlowReaderError';
+  }
 }
 
 /** One event: a message, with the id a client may resume after. */
@@ -45,6 +68,21 @@ function frame({ message, id }: SseEvent): Uint8Array {
 }
 
 export function sseResponse(events: AsyncIterator<SseEvent>, options: SseOptions): Response {
+  const max = options.maxBufferedBytes;
+  const body = max === undefined ? pulled(events, options) : pushed(events, options, max);
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      ...options.headers,
+    },
+  });
+}
+
+/** Read from the source as the client reads. */
+function pulled(events: AsyncIterator<SseEvent>, options: SseOptions): ReadableStream<Uint8Array> {
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let closed = false;
   const stop = () => {
@@ -74,13 +112,78 @@ export function sseResponse(events: AsyncIterator<SseEvent>, options: SseOptions
       await events.return?.();
     },
   });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      ...options.headers,
+  return body;
+}
+
+/** Read from the source as it produces; what waits for the client is bounded by `max` bytes. */
+function pushed(
+  events: AsyncIterator<SseEvent>,
+  options: SseOptions,
+  max: number,
+): ReadableStream<Uint8Array> {
+  let keepAlive: ReturnType<typeof setInterval> | undefined;
+  let closed = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stop = () => {
+    closed = true;
+    clearInterval(keepAlive);
+  };
+  /** Queues `chunk`; false (and the stream dropped) when that passes the bound. */
+  const put = (chunk: Uint8Array): boolean => {
+    if (closed) return false;
+    const before = max - (controller.desiredSize ?? max);
+    try {
+      controller.enqueue(chunk);
+    } catch {
+      stop();
+      void events.return?.();
+      return false;
+    }
+    // Dropped once what was already waiting passed the bound (so one message larger than the bound
+    // still goes to a reader that keeps up): at most the bound and one message are held.
+    if (before <= max) return true;
+    // A reader this far behind is dropped: the stream (its queue discarded), never the process.
+    stop();
+    controller.error(new SlowReaderError(max));
+    void events.return?.();
+    options.onSlowReader?.();
+    return false;
+  };
+  const pump = async () => {
+    for (;;) {
+      let next: IteratorResult<SseEvent>;
+      try {
+        next = await events.next();
+      } catch (e) {
+        if (!closed) {
+          stop();
+          controller.error(e);
+        }
+        return;
+      }
+      if (closed) return;
+      if (next.done) {
+        stop();
+        controller.close();
+        return;
+      }
+      if (!put(frame(next.value))) return;
+    }
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        put(encoder.encode(': open\n\n'));
+        keepAlive = setInterval(() => put(encoder.encode(': keep-alive\n\n')), options.keepAliveMs);
+        void pump();
+      },
+      async cancel() {
+        if (closed) return;
+        stop();
+        await events.return?.();
+      },
     },
-  });
+    byteStrategy(max),
+  );
 }

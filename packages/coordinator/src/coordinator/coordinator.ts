@@ -237,12 +237,15 @@ export class MCPCoordinator {
   /** 2026 calls waiting for the client's input. */
   private readonly parking: InputParking;
   /** Open `subscriptions/listen` streams of 2026 clients. */
-  private readonly listens = new Listens();
+  private readonly listens: Listens;
+  /** Routed requests not yet answered, across sessions (kept as they start and end: no scan). */
+  private routedInFlight = 0;
 
   private readonly limits: CoordinatorLimits;
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.limits = { ...DEFAULT_COORDINATOR_LIMITS, ...options.limits };
+    this.listens = new Listens(this.limits.bufferedPerSession);
     this.naming = new Naming({
       backends: options.backends,
       ...(options.separator !== undefined && { separator: options.separator }),
@@ -293,7 +296,7 @@ export class MCPCoordinator {
   stats(): CoordinatorStats {
     return {
       sessions: this.sessions.size,
-      inFlight: [...this.sessions.all()].reduce((n, s) => n + s.inflight.size, 0),
+      inFlight: this.routedInFlight,
       workers: this.fleet.workerCount,
       handshakes: this.fleet.handshakes,
       lateReplies: this.fleet.lateReplies,
@@ -900,6 +903,7 @@ export class MCPCoordinator {
       sink.end();
       this.parking.forget(sink);
       session.inflight.delete(request.id);
+      this.routedInFlight--;
       lease?.release();
       this.audit(session, request.method, name, backend, started, outcome, message, error, lease?.worker.id);
     };
@@ -910,6 +914,7 @@ export class MCPCoordinator {
       },
     };
     session.inflight.set(request.id, inflight);
+    this.routedInFlight++;
     const setting = this.options.requestTimeoutMs ?? 60_000;
     // The backend's own name of the tool / prompt / resource (per-tool timeouts are in its terms).
     const ownName =

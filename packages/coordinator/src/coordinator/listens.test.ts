@@ -56,4 +56,27 @@ describe('Listens', () => {
     await b.return?.();
     expect(gone).toEqual(['b\u0000x://a']);
   });
+
+  it('a listen not read holds at most maxBuffered messages; a change said again unread is kept once', async () => {
+    const listens = new Listens(3);
+    const stream = await listens.listen(
+      's',
+      'w',
+      { notifications: { toolsListChanged: true, resourceSubscriptions: ['x://a', 'x://b'] } },
+      hooks,
+    );
+    for (let i = 0; i < 1_000; i++) {
+      listens.listChanged(new Set(['notifications/tools/list_changed']));
+      listens.resourceUpdated('b\u0000x://a', { uri: 'x://a' });
+    }
+    listens.resourceUpdated('b\u0000x://b', { uri: 'x://b' });
+    listens.endAll();
+    const messages = await drain(stream);
+    // Ack, one list change, two updates, the end: five, of which the three newest are kept.
+    expect(
+      messages.map((m) =>
+        'method' in m ? `${m.method} ${(m.params as { uri?: string }).uri ?? ''}` : 'result',
+      ),
+    ).toEqual(['notifications/resources/updated x://a', 'notifications/resources/updated x://b', 'result']);
+  });
 });

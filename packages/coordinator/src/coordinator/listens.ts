@@ -35,6 +35,12 @@ interface Listener {
 }
 
 export class Listens {
+  /**
+   * `maxBuffered`: the most messages a listen keeps that its reader has not taken (oldest dropped);
+   * a list change, or an update of one resource, said again before it was read is kept once.
+   */
+  constructor(private readonly maxBuffered = Number.POSITIVE_INFINITY) {}
+
   private readonly open = new Set<Listener>();
   /** Open listens of each (stand-in) session. */
   private readonly perSession = new Map<string, number>();
@@ -73,8 +79,9 @@ export class Listens {
       throw e;
     }
     if (watched.length > 0) honoured.resourceSubscriptions = watched.map((w) => w.frontUri);
-    const stream: MessageStream<JsonRpcMessage> = new MessageStream<JsonRpcMessage>(() =>
-      this.close(listener),
+    const stream: MessageStream<JsonRpcMessage> = new MessageStream<JsonRpcMessage>(
+      () => this.close(listener),
+      this.maxBuffered,
     );
     const listener: Listener = { session, hooks, methods, watched, stream, id };
     this.open.add(listener);
@@ -86,7 +93,8 @@ export class Listens {
   listChanged(methods: ReadonlySet<string>, sessions?: ReadonlySet<string>): void {
     for (const l of this.open) {
       if (sessions && !sessions.has(l.session)) continue;
-      for (const method of methods) if (l.methods.has(method)) l.stream.push(tagged(method, l.id));
+      for (const method of methods)
+        if (l.methods.has(method)) l.stream.pushOnce(tagged(method, l.id), method);
     }
   }
 
@@ -96,7 +104,10 @@ export class Listens {
       if (sessions && !sessions.has(l.session)) continue;
       for (const w of l.watched) {
         if (w.key === key)
-          l.stream.push(tagged('notifications/resources/updated', l.id, { ...params, uri: w.frontUri }));
+          l.stream.pushOnce(
+            tagged('notifications/resources/updated', l.id, { ...params, uri: w.frontUri }),
+            `updated\u0000${w.frontUri}`,
+          );
       }
     }
   }
