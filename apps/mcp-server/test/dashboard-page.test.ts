@@ -62,6 +62,7 @@ class TestSource {
       p90Ms: 20,
       p99Ms: null,
     },
+    sessions: { open: 1 },
     recentCalls: [call('read_file')],
   };
 

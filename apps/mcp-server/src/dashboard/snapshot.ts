@@ -14,6 +14,8 @@ export interface DashboardSnapshot {
   uptimeMs: number;
   backends: BackendView[];
   requests: RequestFigures;
+  /** Front sessions open (2025 revisions), a count kept by the coordinator: no list, no scan. */
+  sessions: { open: number };
   /** Newest first, at most 50. */
   recentCalls: CallView[];
 }

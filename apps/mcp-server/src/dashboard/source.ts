@@ -77,6 +77,7 @@ export function dashboardSource(gateway: Gateway, now: () => number = Date.now):
   return {
     snapshot(): DashboardSnapshot {
       const figures = gateway.activity.figures();
+      const coordinator = gateway.coordinator.stats();
       const backends = gateway.backends.map((b) => backendView(gateway, b.name));
       return {
         at: new Date(now()).toISOString(),
@@ -85,9 +86,10 @@ export function dashboardSource(gateway: Gateway, now: () => number = Date.now):
         backends,
         requests: {
           ...figures,
-          inFlight: gateway.coordinator.stats().inFlight,
+          inFlight: coordinator.inFlight,
           queued: backends.reduce((n, b) => n + b.queued, 0),
         },
+        sessions: { open: coordinator.sessions },
         recentCalls: gateway.activity
           .calls()
           .slice(0, RECENT_CALLS_LIMIT)
