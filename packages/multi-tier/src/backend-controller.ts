@@ -5,12 +5,22 @@
  * backend failed — with retry and backoff (`backend-health.ts`) — when it cannot start. The budget
  * across backends is the manager's: the controller asks it before each start.
  */
-import type { Clock } from '@switchyard/flow-balancer';
+import {
+  type BreakerState,
+  CircuitBreaker,
+  type Clock,
+  ConsecutiveFailures,
+  FailureRate,
+  OutlierDetector,
+  type Permit,
+  type ReleaseResult,
+} from '@switchyard/flow-balancer';
 import { BackendHealth } from './backend-health.ts';
 import type { DemandFigures } from './demand.ts';
 import { Demand } from './demand.ts';
 import {
   BackendAtCapacityError,
+  BackendCircuitOpenError,
   BackendFailedError,
   ManagerClosedError,
   type SessionLossReason,
@@ -18,7 +28,7 @@ import {
 } from './errors.ts';
 import type { EventHub, StartReason, StopReason } from './events.ts';
 import { LatencyRecorder } from './latency.ts';
-import { Lease } from './lease.ts';
+import { type CallOutcome, Lease, type OutcomeSink } from './lease.ts';
 import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
 import { pickSpare, unbound } from './spares.ts';
 import type { ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
@@ -94,6 +104,13 @@ const ANONYMOUS = '\u0000lease-';
  */
 const PRINCIPAL = '\u0000principal:';
 
+/** Outcomes as the breaker takes them (frozen: no allocation per report). */
+const SUCCESS: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'success' });
+const FAILURE: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'failure' });
+const DROPPED: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'dropped' });
+/** While half-open with its probe in flight, callers are told to come back after this. */
+const PROBE_BUSY_RETRY_MS = 1000;
+
 /** The principal a per-principal binding key stands for (undefined for a session's key). */
 function principalOf(key: string | undefined): string | undefined {
   return key?.startsWith(PRINCIPAL) ? key.slice(PRINCIPAL.length) : undefined;
@@ -117,7 +134,18 @@ export class BackendController {
     crashes: 0,
     startFailures: 0,
     leases: 0,
+    callFailures: 0,
+    ejections: 0,
+    breakerOpens: 0,
   };
+  /** Shared backends of more than one worker: per-worker outlier ejection (undefined when off). */
+  readonly #outlier: OutlierDetector | undefined;
+  /** The backend's circuit breaker (undefined when off). */
+  readonly #breaker: CircuitBreaker | undefined;
+  /** Half-open: the permit of the one probe let through, and its lease once it has one. */
+  #probe: Permit | undefined;
+  #probeLease: Lease | undefined;
+  readonly #outcomes: OutcomeSink = { report: (r, lease, outcome) => this.#report(r, lease, outcome) };
   readonly #readyWaiters = new Set<() => void>();
   #tier: Tier;
   #tierSince: number;
@@ -152,6 +180,31 @@ export class BackendController {
     this.#health = new BackendHealth(spec.retry, deps.random);
     this.#tier = spec.tier === 'auto' ? deps.auto.initialTier : spec.tier;
     this.#tierSince = deps.clock.now();
+    const o = spec.outlier;
+    if (o !== false && spec.isolation === 'shared' && spec.max > 1) {
+      this.#outlier = new OutlierDetector({
+        strategy: () => new ConsecutiveFailures(o.consecutiveFailures),
+        baseEjectionMs: o.ejectionMs,
+        maxEjectionMs: o.maxEjectionMs,
+        maxEjectionPercent: o.maxEjectionPercent,
+        clock: deps.clock,
+        onEject: (id, until, ejections) => this.#onEject(id, until, ejections),
+      });
+    }
+    const b = spec.breaker;
+    if (b !== false) {
+      this.#breaker = new CircuitBreaker({
+        strategy: new FailureRate({
+          threshold: b.failureRate,
+          minimumRequests: b.minimumCalls,
+          windowMs: b.windowMs,
+        }),
+        openMs: b.cooldownMs,
+        maxOpenMs: b.maxCooldownMs,
+        clock: deps.clock,
+        onStateChange: (state) => this.#onBreakerState(state),
+      });
+    }
   }
 
   get name(): string {
@@ -235,41 +288,150 @@ export class BackendController {
       }
       this.#retryNow();
     }
+    let probe: Permit | undefined;
+    const breaker = this.#breaker;
+    if (breaker !== undefined && breaker.state.kind !== 'closed') {
+      // Open: fail fast. Half-open: one acquire is the probe; the others fail fast meanwhile.
+      const state = breaker.state;
+      if (state.kind === 'half-open' && this.#probe === undefined) probe = breaker.tryAcquire();
+      if (probe === undefined) {
+        const retryAfterMs =
+          state.kind === 'open' ? Math.max(1, Math.ceil(state.until - now)) : PROBE_BUSY_RETRY_MS;
+        return Promise.reject(
+          new BackendCircuitOpenError(
+            this.name,
+            state.kind === 'open' ? 'open' : 'half-open',
+            retryAfterMs,
+            now + retryAfterMs,
+          ),
+        );
+      }
+      this.#probe = probe;
+      this.#probeLease = undefined;
+    }
     let deadline = options.deadline;
     if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
     const wait: WaitOptions = { signal: options.signal, deadline };
+    let leased: Promise<Lease>;
     try {
       switch (this.spec.isolation) {
         case 'shared':
-          return this.#acquireShared(options.sticky === false ? undefined : options.session, wait);
+          leased = this.#acquireShared(options.sticky === false ? undefined : options.session, wait);
+          break;
         case 'per-session':
-          return this.#acquireBound(options.session, options.session, wait);
+          leased = this.#acquireBound(options.session, options.session, wait);
+          break;
         case 'per-principal':
-          return this.#acquireBound(`${PRINCIPAL}${options.principal ?? ''}`, options.session, wait);
+          leased = this.#acquireBound(`${PRINCIPAL}${options.principal ?? ''}`, options.session, wait);
+          break;
       }
     } catch (e) {
-      return Promise.reject(e);
+      leased = Promise.reject(e);
     }
+    if (probe === undefined) return leased;
+    const permit = probe;
+    return leased.then(
+      (lease) => {
+        if (this.#probe === permit) this.#probeLease = lease;
+        return lease;
+      },
+      (e: unknown) => {
+        this.#dropProbe(permit);
+        throw e;
+      },
+    );
+  }
+
+  /** The probe ended without an outcome (no lease, or released unreported): the next acquire probes. */
+  #dropProbe(permit: Permit | undefined = this.#probe): void {
+    if (permit === undefined || this.#probe !== permit) return;
+    this.#probe = undefined;
+    this.#probeLease = undefined;
+    permit.release(DROPPED);
+  }
+
+  /** A call on `r` ended: feeds the worker's outlier detection and the backend's breaker. */
+  #report(r: Replica, lease: Lease, outcome: CallOutcome): void {
+    if (outcome === 'failure') this.#counters.callFailures++;
+    // A worker gone (or going) is not tracked any more: its late outcomes count for the backend only.
+    if (this.#outlier !== undefined && r.state === 'ready' && this.#replicas.has(r)) {
+      this.#outlier.record(r.key, outcome);
+    }
+    const breaker = this.#breaker;
+    if (breaker === undefined) return;
+    const probe = this.#probe;
+    if (probe !== undefined) {
+      // Half-open: the first outcome decides (a dropped one only when it is the probe's own).
+      if (outcome === 'dropped') {
+        if (lease === this.#probeLease) this.#dropProbe(probe);
+        return;
+      }
+      this.#probe = undefined;
+      this.#probeLease = undefined;
+      probe.release(outcome === 'success' ? SUCCESS : FAILURE);
+      return;
+    }
+    if (outcome !== 'dropped') breaker.record(outcome === 'success' ? SUCCESS : FAILURE);
+  }
+
+  #onEject(key: string, until: number, ejections: number): void {
+    for (const r of this.#replicas) {
+      if (r.key !== key) continue;
+      r.ejectedUntil = until;
+      this.#counters.ejections++;
+      this.#deps.events.emit({
+        type: 'worker-ejected',
+        backend: this.name,
+        workerId: r.id,
+        until,
+        ejections,
+      });
+      // Sessions bound to it move to another worker at their next acquire (`#acquireShared`).
+      return;
+    }
+  }
+
+  #onBreakerState(state: BreakerState): void {
+    if (state.kind === 'open') this.#counters.breakerOpens++;
+    // A probe's permit belongs to the state it was granted in.
+    if (state.kind !== 'half-open') {
+      this.#probe = undefined;
+      this.#probeLease = undefined;
+    }
+    this.#deps.events.emit({
+      type: 'breaker-state',
+      backend: this.name,
+      state: state.kind,
+      ...(state.kind === 'open' && { retryAt: state.until }),
+    });
   }
 
   #acquireShared(session: string | undefined, wait: WaitOptions): Promise<Lease> {
     let r = session === undefined ? undefined : this.#affinity.get(session);
-    if (r && !r.live) {
+    // An ejected worker is left out while another ready one serves: the session moves (a shared
+    // backend's workers hold no session state).
+    const now = this.#outlier === undefined ? 0 : this.#deps.clock.now();
+    if (r && (!r.live || (r.ejectedUntil > now && this.#otherReady(r, now)))) {
       this.#unbind(session!);
       r = undefined;
     }
     if (!r) {
       let starting: Replica | undefined;
+      /** The least busy ejected worker: served only when no other is ready. */
+      let ejected: Replica | undefined;
       // The least busy ready worker; among equals, the one fewest sessions are bound to (a
       // session's first request holds its lease only an instant, so leases alone tie).
       for (const c of this.#replicas) {
-        if (
-          c.state === 'ready' &&
-          (!r || c.leases < r.leases || (c.leases === r.leases && c.affine < r.affine))
-        )
-          r = c;
+        if (c.state === 'ready') {
+          if (c.ejectedUntil > now) {
+            if (!ejected || c.leases < ejected.leases) ejected = c;
+          } else if (!r || c.leases < r.leases || (c.leases === r.leases && c.affine < r.affine)) {
+            r = c;
+          }
+        }
         if (c.state === 'starting' && !starting) starting = c;
       }
+      r ??= ejected;
       const perWorker = this.spec.concurrency ?? (this.spec.source.kind === 'process' ? 16 : 4);
       if (r && r.leases >= perWorker && !starting && this.live < this.spec.max) {
         // Busy everywhere: grow in the background; this caller shares the least busy worker.
@@ -284,6 +446,12 @@ export class BackendController {
       r.affine++;
     }
     return this.#leaseOrWait(r, session, session, wait);
+  }
+
+  /** Another ready worker than `r`, not ejected at `now`. */
+  #otherReady(r: Replica, now: number): boolean {
+    for (const c of this.#replicas) if (c !== r && c.state === 'ready' && c.ejectedUntil <= now) return true;
+    return false;
   }
 
   /** `session` no longer has affinity to its worker. */
@@ -370,11 +538,12 @@ export class BackendController {
   #lease(r: Replica, key: string | undefined, session: string | undefined, warmHit: boolean): Lease {
     r.leases++;
     this.#counters.leases++;
-    return new Lease(r, session, warmHit, () => this.#release(r, key));
+    return new Lease(r, session, warmHit, (lease) => this.#release(r, key, lease), this.#outcomes);
   }
 
-  #release(r: Replica, session: string | undefined): void {
+  #release(r: Replica, session: string | undefined, lease: Lease): void {
     r.leases--;
+    if (lease === this.#probeLease) this.#dropProbe();
     r.lastUsedAt = this.#deps.clock.now();
     if (this.#closed) {
       // Draining for a removal: a worker goes at its last release.
@@ -463,6 +632,7 @@ export class BackendController {
 
   #stopReplica(r: Replica, reason: StopReason): void {
     this.#replicas.delete(r);
+    this.#outlier?.remove(r.key);
     if (r.session !== undefined && this.#sessions.get(r.session)?.replica === r)
       this.#sessions.delete(r.session);
     for (const [s, bound] of this.#affinity) if (bound === r) this.#unbind(s);
@@ -484,6 +654,7 @@ export class BackendController {
     if (this.#health.started()) this.#deps.events.emit({ type: 'backend-recovered', backend: this.name });
     this.#deps.events.emit({ type: 'worker-ready', backend: this.name, workerId: r.id, pid: r.pid, startMs });
     if (this.#closed) return;
+    this.#outlier?.add(r.key); // counts toward maxEjectionPercent
     for (const w of [...r.waiters]) w.ready(r);
     if (r.sessionEnded && r.leases === 0) this.#stopReplica(r, 'session-end');
     this.#reconcile();
@@ -512,6 +683,7 @@ export class BackendController {
 
   #onDied(r: Replica, f: StartFailure): void {
     this.#replicas.delete(r);
+    this.#outlier?.remove(r.key);
     this.#track(r.stop());
     if (this.#closed) {
       this.#drainStep();
@@ -803,6 +975,12 @@ export class BackendController {
     }
     const h = this.#health.current;
     const c = this.#counters;
+    let ejectedWorkers = 0;
+    if (this.#outlier !== undefined) {
+      const now = this.#deps.clock.now();
+      for (const r of this.#replicas) if (r.state === 'ready' && r.ejectedUntil > now) ejectedWorkers++;
+    }
+    const b = this.#breaker?.state;
     return {
       tier: this.spec.tier,
       effectiveTier: this.#tier,
@@ -815,7 +993,9 @@ export class BackendController {
       sessions: this.spec.isolation === 'shared' ? this.#affinity.size : this.#sessions.size,
       maxWorkers: this.spec.max,
       saturated:
-        this.spec.isolation !== 'shared' && workers.spare === 0 && workers.total - workers.spare >= this.spec.max,
+        this.spec.isolation !== 'shared' &&
+        workers.spare === 0 &&
+        workers.total - workers.spare >= this.spec.max,
       starts: { ...c.starts, total: c.starts.hot + c.starts.warm + c.starts.cold },
       startFailures: c.startFailures,
       startLatency: this.#latency.snapshot(),
@@ -825,6 +1005,12 @@ export class BackendController {
       promotions: c.promotions,
       demotions: c.demotions,
       demand: this.figures(),
+      breaker: b === undefined ? 'off' : b.kind,
+      ...(b?.kind === 'open' && { breakerRetryAt: b.until }),
+      breakerOpens: c.breakerOpens,
+      ejectedWorkers,
+      ejections: c.ejections,
+      callFailures: c.callFailures,
     };
   }
 }

@@ -87,6 +87,28 @@ export class BackendFailedError extends MultiTierError {
 }
 export const isBackendFailedError = brand(BackendFailedError, 'BackendFailedError');
 
+/**
+ * The backend's circuit breaker is open: its calls failed at a high rate (see `Lease.report`), so
+ * acquires fail fast until `retryAt` (on the manager's clock), when one probe is let through; its
+ * success closes the breaker. `state` is `half-open` while that probe is in flight.
+ */
+export class BackendCircuitOpenError extends MultiTierError {
+  constructor(
+    readonly backend: string,
+    readonly state: 'open' | 'half-open',
+    /** How long until a call may be tried again, ms. */
+    readonly retryAfterMs: number,
+    /** When, on the manager's clock. */
+    readonly retryAt: number,
+  ) {
+    super(
+      `backend "${backend}": circuit open, retry after ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s` +
+        (state === 'half-open' ? ' (a probe call is in flight)' : ' (its calls failed at a high rate)'),
+    );
+  }
+}
+export const isBackendCircuitOpenError = brand(BackendCircuitOpenError, 'BackendCircuitOpenError');
+
 /** Why a session's dedicated worker is gone. */
 export type SessionLossReason = 'crashed' | 'stopped';
 

@@ -77,6 +77,13 @@ export type MultiTierEvent =
     }
   | { type: 'backend-retry'; backend: string; failures: number }
   | { type: 'backend-recovered'; backend: string }
+  /**
+   * Outlier ejection: a worker of a shared backend failed `consecutiveFailures` calls in a row and is
+   * left out of the choice until `until` (manager's clock) while another ready worker serves.
+   */
+  | { type: 'worker-ejected'; backend: string; workerId: number; until: number; ejections: number }
+  /** The backend's circuit breaker changed state; `retryAt` (manager's clock) when it opened. */
+  | { type: 'breaker-state'; backend: string; state: 'closed' | 'open' | 'half-open'; retryAt?: number }
   /** `addBackend()`: the backend joined (its hot workers, if any, are starting). */
   | { type: 'backend-added'; backend: string; tier: TierSetting; isolation: Isolation }
   /**

@@ -17,6 +17,7 @@ export {
   AcquireAbortedError,
   AcquireTimeoutError,
   BackendAtCapacityError,
+  BackendCircuitOpenError,
   BackendExistsError,
   BackendFailedError,
   BackendRemovedError,
@@ -25,6 +26,7 @@ export {
   isAcquireAbortedError,
   isAcquireTimeoutError,
   isBackendAtCapacityError,
+  isBackendCircuitOpenError,
   isBackendExistsError,
   isBackendFailedError,
   isBackendRemovedError,
@@ -51,7 +53,7 @@ export type {
   StopReason,
 } from './events.ts';
 export type { LatencySnapshot } from './latency.ts';
-export { Lease } from './lease.ts';
+export { type CallOutcome, Lease } from './lease.ts';
 export {
   type AddBackendOptions,
   type ManagerStopOptions,
@@ -63,10 +65,12 @@ export {
 export type {
   AutoOptions,
   BackendSpec,
+  BreakerOptions,
   BudgetOptions,
   Isolation,
   ModuleBackendSpec,
   MultiTierOptions,
+  OutlierOptions,
   ReadyContext,
   ReadyHook,
   RemoteBackendSpec,

@@ -14,11 +14,24 @@ import type {
 } from '@switchyard/worker-pool';
 import type { Replica } from './replica.ts';
 
+/**
+ * How one call on a worker ended, for outlier ejection and the circuit breaker: `failure` is an
+ * error answer, a timeout or a crash; `success` is an answer (a tool result with `isError: true` is
+ * the tool's own answer: a success here); `dropped` (cancelled) is not counted.
+ */
+export type CallOutcome = 'success' | 'failure' | 'dropped';
+
+/** @internal — where a lease's reports go (its backend's controller). */
+export interface OutcomeSink {
+  report(replica: Replica, lease: Lease, outcome: CallOutcome): void;
+}
+
 export class Lease implements Disposable {
   readonly #replica: Replica;
   readonly #pool: WorkerPoolManager;
   readonly #worker: PoolWorker;
   readonly #onRelease: (lease: Lease) => void;
+  readonly #outcomes: OutcomeSink | undefined;
   readonly #unsubscribe: (() => void)[] = [];
   #released = false;
   /** The backend's name. */
@@ -34,8 +47,10 @@ export class Lease implements Disposable {
     session: string | undefined,
     warmHit: boolean,
     onRelease: (l: Lease) => void,
+    outcomes?: OutcomeSink,
   ) {
     this.#replica = replica;
+    this.#outcomes = outcomes;
     this.#pool = replica.pool!;
     this.#worker = replica.worker!;
     this.#onRelease = onRelease;
@@ -93,6 +108,16 @@ export class Lease implements Disposable {
     const off = this.#pool.on('worker-message', (e) => listener(e.message));
     this.#unsubscribe.push(off);
     return off;
+  }
+
+  /**
+   * How a call made on this lease's worker ended: feeds the worker's outlier ejection and the
+   * backend's circuit breaker. May be called after `release()` (the call outlived the lease) and
+   * once per call; `request()` and `forward()` do not report on their own — the caller knows what
+   * an answer means (an MCP error answer is a failure, a tool's `isError` result is not).
+   */
+  report(outcome: CallOutcome): void {
+    this.#outcomes?.report(this.#replica, this, outcome);
   }
 
   /** Give the worker back. Idempotent. */

@@ -80,6 +80,8 @@ function failureOf(e: unknown, pool: WorkerPoolManager | undefined): StartFailur
 
 export class Replica {
   readonly id: number;
+  /** `id` as a string: its name in the backend's outlier detector. */
+  readonly key: string;
   readonly backend: string;
   /** The tier it was started for (counted in the stats). */
   readonly startedAs: Tier;
@@ -99,11 +101,14 @@ export class Replica {
   sessionEnded = false;
   /** Last release (or ready time), on the manager's clock. */
   lastUsedAt: number;
+  /** Outlier ejection: left out of the choice until this time (manager's clock); −∞ when in. */
+  ejectedUntil = Number.NEGATIVE_INFINITY;
   /** Callers waiting for it to be ready. */
   readonly waiters = new Set<ReplicaWaiter>();
 
   constructor(id: number, spec: ResolvedBackend, startedAs: Tier, now: number, hooks: ReplicaHooks) {
     this.id = id;
+    this.key = String(id);
     this.backend = spec.name;
     this.startedAs = startedAs;
     this.memoryMb = spec.memoryMb;

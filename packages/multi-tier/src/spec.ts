@@ -80,6 +80,43 @@ interface CommonBackendSpec {
   stopGraceMs?: number;
   /** Processes: after SIGTERM, wait this long before SIGKILL. Default 2000. */
   killGraceMs?: number;
+  /**
+   * Shared backends with several workers: a worker whose calls fail (see `Lease.report`) is left
+   * out of the choice for a while, as long as another ready worker serves. `false` turns it off.
+   */
+  outlier?: OutlierOptions | false;
+  /**
+   * The backend's circuit breaker: when its calls fail at a high rate, acquires fail fast with
+   * `BackendCircuitOpenError` for a cooldown, then one probe is let through. `false` turns it off.
+   */
+  breaker?: BreakerOptions | false;
+}
+
+export interface OutlierOptions {
+  /** Failures in a row that eject a worker. Default 5. */
+  consecutiveFailures?: number;
+  /** The first ejection's length, ms; each further one lasts longer (× ejections). Default 30 000. */
+  ejectionMs?: number;
+  /** The longest ejection, ms. Default max(ejectionMs, 300 000). */
+  maxEjectionMs?: number;
+  /**
+   * Most workers ejected at once, as a percentage of the backend's ready workers (at least one is
+   * always served: an ejected worker still serves when no other is ready). Default 50.
+   */
+  maxEjectionPercent?: number;
+}
+
+export interface BreakerOptions {
+  /** The share of failed calls in the window that opens the breaker, in (0, 1]. Default 0.5. */
+  failureRate?: number;
+  /** Calls in the window before the rate counts. Default 20. */
+  minimumCalls?: number;
+  /** The sliding window, ms. Default 10 000. */
+  windowMs?: number;
+  /** How long the breaker stays open the first time, ms (longer after each failed probe). Default 10 000. */
+  cooldownMs?: number;
+  /** The longest it stays open, ms. Default max(cooldownMs, 300 000). */
+  maxCooldownMs?: number;
 }
 
 /** A stdio MCP server: a command speaking newline-delimited JSON-RPC on stdin/stdout. */
@@ -191,6 +228,8 @@ export interface ResolvedBackend {
   retry: ResolvedRetry;
   stopGraceMs: number;
   killGraceMs: number;
+  outlier: Required<OutlierOptions> | false;
+  breaker: Required<BreakerOptions> | false;
 }
 
 export interface ResolvedBudget {
@@ -356,6 +395,48 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
     retry: resolveRetry(`${path}.retry`, s.retry, retry),
     stopGraceMs: number(`${path}.stopGraceMs`, s.stopGraceMs, 2000, 0),
     killGraceMs: number(`${path}.killGraceMs`, s.killGraceMs, 2000, 0),
+    outlier: resolveOutlier(`${path}.outlier`, s.outlier),
+    breaker: resolveBreaker(`${path}.breaker`, s.breaker),
+  };
+}
+
+export function resolveOutlier(path: string, v: unknown): Required<OutlierOptions> | false {
+  if (v === false) return false;
+  const o = objectAt(path, v);
+  const ejectionMs = number(`${path}.ejectionMs`, o.ejectionMs, 30_000, 1);
+  const maxEjectionMs = number(`${path}.maxEjectionMs`, o.maxEjectionMs, Math.max(ejectionMs, 300_000), 1);
+  if (maxEjectionMs < ejectionMs) {
+    throw new RangeError(
+      `${path}.maxEjectionMs (${maxEjectionMs}) must be ≥ ${path}.ejectionMs (${ejectionMs})`,
+    );
+  }
+  return {
+    consecutiveFailures: integer(`${path}.consecutiveFailures`, o.consecutiveFailures, 5, 1),
+    ejectionMs,
+    maxEjectionMs,
+    maxEjectionPercent: number(`${path}.maxEjectionPercent`, o.maxEjectionPercent, 50, 0, 100),
+  };
+}
+
+export function resolveBreaker(path: string, v: unknown): Required<BreakerOptions> | false {
+  if (v === false) return false;
+  const o = objectAt(path, v);
+  const failureRate = number(`${path}.failureRate`, o.failureRate, 0.5, 0, 1);
+  if (failureRate === 0)
+    throw new RangeError(`${path}.failureRate must be between 0 (exclusive) and 1, got 0`);
+  const cooldownMs = number(`${path}.cooldownMs`, o.cooldownMs, 10_000, 1);
+  const maxCooldownMs = number(`${path}.maxCooldownMs`, o.maxCooldownMs, Math.max(cooldownMs, 300_000), 1);
+  if (maxCooldownMs < cooldownMs) {
+    throw new RangeError(
+      `${path}.maxCooldownMs (${maxCooldownMs}) must be ≥ ${path}.cooldownMs (${cooldownMs})`,
+    );
+  }
+  return {
+    failureRate,
+    minimumCalls: integer(`${path}.minimumCalls`, o.minimumCalls, 20, 1),
+    windowMs: number(`${path}.windowMs`, o.windowMs, 10_000, 1),
+    cooldownMs,
+    maxCooldownMs,
   };
 }
 

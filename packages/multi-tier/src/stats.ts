@@ -49,6 +49,22 @@ export interface BackendStats {
   promotions: number;
   demotions: number;
   demand: DemandFigures;
+  /**
+   * The circuit breaker: `closed` (calls go through), `open` (acquires fail fast with
+   * `BackendCircuitOpenError` until `breakerRetryAt`), `half-open` (one probe call is let through;
+   * its success closes it), `off` (`breaker: false`).
+   */
+  breaker: 'closed' | 'open' | 'half-open' | 'off';
+  /** While open: when a probe will be let through (manager's clock). */
+  breakerRetryAt?: number;
+  /** Times the breaker opened. */
+  breakerOpens: number;
+  /** Ready workers ejected now (outlier ejection: left out of the choice while another serves). */
+  ejectedWorkers: number;
+  /** Worker ejections in all. */
+  ejections: number;
+  /** Calls reported failed (`Lease.report('failure')`). */
+  callFailures: number;
 }
 
 export type ManagerState = 'created' | 'starting' | 'ready' | 'stopping' | 'stopped';

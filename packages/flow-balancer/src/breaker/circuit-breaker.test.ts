@@ -111,6 +111,24 @@ describe('CircuitBreaker', () => {
     expect(() => breaker.acquire()).toThrow(/circuit open; retry after 1000 ms/); // probe slot taken
   });
 
+  it('record counts an outcome without a permit while closed, and is ignored otherwise', () => {
+    const { clock, breaker } = setup();
+    breaker.record(fail);
+    breaker.record(ok); // consecutive count reset
+    breaker.record(fail);
+    expect(breaker.state.kind).toBe('closed');
+    breaker.record(fail);
+    expect(breaker.state.kind).toBe('open');
+    breaker.record(ok); // open: not counted
+    expect(breaker.state.kind).toBe('open');
+    clock.advance(1000);
+    breaker.record(ok); // half-open: only a probe decides
+    expect(breaker.state.kind).toBe('half-open');
+    breaker.tryAcquire()!.release(ok);
+    expect(breaker.state.kind).toBe('closed');
+    expect(() => breaker.record({ latencyMs: -1, outcome: 'failure' })).toThrow(/"latencyMs"/);
+  });
+
   it('trip and reset force the state', () => {
     const { breaker } = setup();
     breaker.trip();

@@ -102,6 +102,19 @@ export class CircuitBreaker {
     throw new CircuitOpenError(retryAfterMs);
   }
 
+  /**
+   * The outcome of a call made without a permit (a caller that admits calls elsewhere and only
+   * reports how they ended): counted while closed, ignored while open or half-open (only permits —
+   * probes — decide those). Costs no allocation.
+   */
+  record(result: ReleaseResult): void {
+    if (this.state.kind !== 'closed') {
+      checkReleaseResult(OWNER, result);
+      return;
+    }
+    this.settle(this.#generation, false, result);
+  }
+
   /** Opens the breaker now, as if its strategy had tripped. */
   trip(): void {
     this.#open();
