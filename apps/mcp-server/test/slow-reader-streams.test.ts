@@ -84,6 +84,54 @@ describe('slow readers of 2026 streams and the dashboard', () => {
     expect(answer.result.content[0]?.text).toBe('xxx');
   });
 
+  it('a subscriptions/listen not read is dropped past bufferedBytesPerStream; the gateway goes on', async () => {
+    const { url, origin } = await startInProcess({
+      mcpServers: { big: { command: process.execPath, args: [BIG], tier: 'hot' } },
+      switchyard: { limits: { bufferedBytesPerStream: 64 * 1024 } },
+    });
+    const { progressToken: _, ...meta } = META;
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'watch',
+      method: 'subscriptions/listen',
+      params: { _meta: meta, notifications: { resourceSubscriptions: ['big://r'] } },
+    });
+    const socket = unreadRequest(
+      origin,
+      [
+        `POST ${new URL(url).pathname} HTTP/1.1`,
+        'content-type: application/json',
+        'accept: application/json, text/event-stream',
+        `mcp-protocol-version: ${MODERN}`,
+        'mcp-method: subscriptions/listen',
+      ].join('\r\n'),
+      body,
+    );
+    const updates = () =>
+      modernPost(
+        url,
+        {
+          jsonrpc: '2.0',
+          id: 3,
+          method: 'tools/call',
+          params: { name: 'big__updates', arguments: { count: 100, chars: 32 * 1024 }, _meta: meta },
+        },
+        { 'mcp-name': 'big__updates' },
+      ).then((r) => r.json() as Promise<{ result?: { content: { text: string }[] } }>);
+    try {
+      let dropped = 0;
+      // Each round sends about 3 MB of updates to the listen nobody reads.
+      for (let i = 0; i < 40 && dropped === 0; i++) {
+        expect((await updates()).result?.content[0]?.text).toBe('done');
+        dropped = await slowReaders(origin);
+      }
+      expect(dropped).toBe(1);
+    } finally {
+      socket.destroy();
+    }
+    expect((await updates()).result?.content[0]?.text).toBe('done');
+  });
+
   it('a dashboard event stream not read is dropped past its bound', async () => {
     // A source whose every snapshot is large (one alone is over the bound) and always changing.
     const pad = 'z'.repeat(256 * 1024);
