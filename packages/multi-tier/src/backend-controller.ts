@@ -1006,7 +1006,10 @@ export class BackendController {
       demotions: c.demotions,
       demand: this.figures(),
       breaker: b === undefined ? 'off' : b.kind,
-      ...(b?.kind === 'open' && { breakerRetryAt: b.until }),
+      ...(b?.kind === 'open' && {
+        breakerRetryAt: b.until,
+        breakerRetryInMs: Math.max(0, b.until - this.#deps.clock.now()),
+      }),
       breakerOpens: c.breakerOpens,
       ejectedWorkers,
       ejections: c.ejections,

@@ -55,8 +55,9 @@ export interface BackendStats {
    * its success closes it), `off` (`breaker: false`).
    */
   breaker: 'closed' | 'open' | 'half-open' | 'off';
-  /** While open: when a probe will be let through (manager's clock). */
+  /** While open: when a probe will be let through (manager's clock), and how long until then, ms. */
   breakerRetryAt?: number;
+  breakerRetryInMs?: number;
   /** Times the breaker opened. */
   breakerOpens: number;
   /** Ready workers ejected now (outlier ejection: left out of the choice while another serves). */

@@ -183,6 +183,7 @@ describe('the circuit breaker of a backend', () => {
 
     // Open: acquires fail fast, with the time left.
     clock.advance(2000);
+    expect(m.manager.stats().backends.down!.breakerRetryInMs).toBe(3000);
     const e = (await rejectionOf(m.manager.acquire('down'))) as BackendCircuitOpenError;
     expect(isBackendCircuitOpenError(e)).toBe(true);
     expect(e).toMatchObject({ backend: 'down', state: 'open', retryAfterMs: 3000, retryAt: 5000 });

@@ -3,7 +3,9 @@
  * reasons, one per backend. Warm and cold backends start on demand, so they do not hold
  * readiness back (a failed one is listed with its reason); a failed hot backend does. A
  * per-session / per-principal backend with every worker bound is listed as `saturated` (readiness
- * stays: the node still serves its sessions and other backends).
+ * stays: the node still serves its sessions and other backends). A backend whose circuit breaker is
+ * open (its calls failed at a high rate) or half-open is listed with `breaker` and a reason;
+ * readiness stays too (the breaker fails its calls fast and probes it by itself).
  */
 import type { Gateway } from './gateway.ts';
 
@@ -17,6 +19,10 @@ export interface Readiness {
     reason?: string;
     /** A per-session / per-principal backend whose workers are all bound: new sessions are refused. */
     saturated?: true;
+    /** The circuit breaker, when not closed: its calls fail fast (`open`) or one probe goes (`half-open`). */
+    breaker?: 'open' | 'half-open';
+    /** Workers of a shared backend left out of the choice for failing their calls. */
+    ejectedWorkers?: number;
   }[];
 }
 
@@ -56,10 +62,18 @@ export function readiness(gateway: Gateway): Readiness {
       state: s.state,
     };
     if (s.state === 'failed') entry.reason = s.failure?.reason ?? 'failed';
-    else if (s.saturated) {
+    else if (s.breaker === 'open' || s.breaker === 'half-open') {
+      entry.breaker = s.breaker;
+      const inS = Math.max(1, Math.ceil((s.breakerRetryInMs ?? 0) / 1000));
+      entry.reason =
+        s.breaker === 'open'
+          ? `circuit open: its calls failed at a high rate; a probe call in ${inS} s`
+          : 'circuit half-open: a probe call decides';
+    } else if (s.saturated) {
       entry.saturated = true;
       entry.reason = `all ${s.maxWorkers} workers bound to ${s.isolation === 'per-principal' ? 'principals' : 'sessions'} (replicas.max); a new one is refused until one ends`;
     } else if (s.effectiveTier === 'hot' && s.workers.ready === 0) entry.reason = 'no ready worker yet';
+    if (s.ejectedWorkers > 0) entry.ejectedWorkers = s.ejectedWorkers;
     if (s.effectiveTier === 'hot' && (s.state === 'failed' || s.workers.ready === 0)) ready = false;
     backends.push(entry);
   }

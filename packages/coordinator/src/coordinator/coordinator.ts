@@ -977,6 +977,12 @@ export class MCPCoordinator {
           );
         } catch (e) {
           const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
+          const retry = retryAfterOf(e);
+          if (retry !== undefined) {
+            // A circuit breaker open: refused at once, with when to come back.
+            const message = backendUnavailable(request.id, backend, reason, retry);
+            return finish(message, 'rejected', reason);
+          }
           finish(backendUnavailable(request.id, backend, reason), 'error', reason);
         }
       };
@@ -1224,12 +1230,26 @@ function outcomeOf(message: JsonRpcResponse): AuditOutcome {
 }
 
 /** The fast answer when the backend that owns a request cannot take it. */
-function backendUnavailable(id: RequestId, backend: string, reason: string): JsonRpcErrorResponse {
+function backendUnavailable(
+  id: RequestId,
+  backend: string,
+  reason: string,
+  retry?: { retryAfterMs: number; state: string },
+): JsonRpcErrorResponse {
   return errorResponse(id, {
     code: INTERNAL_ERROR,
     message: `Backend "${backend}" is unavailable: ${reason}`,
-    data: { backend, reason },
+    data: retry
+      ? { backend, reason, circuit: retry.state, retryAfterMs: retry.retryAfterMs }
+      : { backend, reason },
   });
+}
+
+/** A refusal that says when to come back (multi-tier's `BackendCircuitOpenError`): its figures. */
+function retryAfterOf(e: unknown): { retryAfterMs: number; state: string } | undefined {
+  if (!(e instanceof Error) || e.name !== 'BackendCircuitOpenError') return undefined;
+  const { retryAfterMs, state } = e as Error & { retryAfterMs?: unknown; state?: unknown };
+  return typeof retryAfterMs === 'number' && typeof state === 'string' ? { retryAfterMs, state } : undefined;
 }
 
 /** The fast answer when admission refuses a request (the front door may map it to 503 / 429). */

@@ -13,6 +13,11 @@
  * - A forward that fails because the worker died or its pool closed closes the channel (the
  *   coordinator answers every request on it with an error naming the backend); other failures
  *   (the pool's task timeout) answer that request with an error.
+ * - Each forwarded request's outcome is reported on the lease (`Lease.report`), for the worker's
+ *   outlier ejection and the backend's circuit breaker: an error answer, a failed forward (the
+ *   pool's timeout, a crash) or the coordinator's own timeout is a failure; an answer — a tool
+ *   result with `isError: true` included, and errors that blame the request (invalid params,
+ *   unknown method) — is a success; a cancelled one is not counted.
  * - Module backends (thread workers) speak MCP through one exported handler, `mcp(request, ctx)`,
  *   which takes a JSON-RPC request as JSON text and returns its JSON-RPC response as JSON text
  *   (`MODULE_MCP_HANDLER`; Bun's `postMessage` clones a string about 4× faster than an object);
@@ -39,6 +44,16 @@ type ReadyWorker = Parameters<ReadyHook>[0];
 type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession' | 'endPrincipal' | 'on'>;
 
 const WORKER_GONE = /WorkerCrashed|PoolClosed|PoolFailed|ManagerClosed/;
+
+/** JSON-RPC errors that blame the request, not the worker: they count as answers, not failures. */
+function blamesRequest(code: number): boolean {
+  return code === -32700 || code === -32600 || code === -32601 || code === -32602;
+}
+
+/** A forwarded request's answer as an outcome for outlier ejection and the circuit breaker. */
+function outcomeOf(response: JsonRpcResponse): 'success' | 'failure' {
+  return 'error' in response && !blamesRequest(response.error.code) ? 'failure' : 'success';
+}
 
 /** The handler a module backend's thread module exports: JSON-RPC request in, response out, as JSON text. */
 export const MODULE_MCP_HANDLER = 'mcp';
@@ -127,11 +142,13 @@ class LeasedChannel implements WorkerChannel {
       forwarderOf(lease)(request, abort.signal).then(
         (response) => {
           this.forwards.delete(request.id);
+          lease.report(outcomeOf(response));
           this.emit(response as JsonRpcMessage);
         },
         (e: unknown) => {
           this.forwards.delete(request.id);
-          if (abort.signal.aborted) return;
+          if (abort.signal.aborted) return; // cancelled (or timed out: reported at the cancel)
+          lease.report('failure');
           const error = e instanceof Error ? e : new Error(String(e));
           if (WORKER_GONE.test(error.name) || !lease.alive) this.close(error.message);
           else this.emit(errorResponse(request.id, { code: INTERNAL_ERROR, message: error.message }));
@@ -141,7 +158,13 @@ class LeasedChannel implements WorkerChannel {
     }
     if ('method' in message && message.method === 'notifications/cancelled') {
       const requestId = message.params?.requestId;
-      if (isRequestId(requestId)) this.forwards.get(requestId)?.abort();
+      const forward = isRequestId(requestId) ? this.forwards.get(requestId) : undefined;
+      if (forward !== undefined) {
+        // The coordinator's (or its own request's) timeout is the worker's failure; a cancel is not.
+        const reason = message.params?.reason;
+        if (typeof reason === 'string' && reason.endsWith('timed out')) lease.report('failure');
+        forward.abort();
+      }
       return;
     }
     if (lease.worker.kind === 'process') lease.post(message as Parameters<Lease['post']>[0]);
