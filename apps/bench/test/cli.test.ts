@@ -44,7 +44,10 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
   expect(Date.now() - started).toBeLessThan(90_000);
   expect(run.stdout).toContain('## e2e ');
   expect(run.stdout).toContain('| setup | req/s | req/s ÷ floor | req/s ÷ sdk | p50 ms |');
-  for (const setup of [
+  // The suite keeps to a time budget: on a slow or busy machine it skips the last setups and
+  // says so. Every setup either has its rows or is named as skipped; the first ones always run.
+  const skipped = (setup: string) => run.stdout.includes(`- ${setup}: skipped (time budget)`);
+  const setups = [
     'floor',
     'sdk',
     'switchyard builtin',
@@ -55,7 +58,9 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     'supergateway',
     'switchyard everything ×1',
     'supergateway everything',
-  ]) {
+  ];
+  for (const [i, setup] of setups.entries()) {
+    if (i >= 3 && skipped(setup)) continue;
     const row = run.stdout
       .split('\n')
       .find((l) => l.startsWith(`| ${setup} | `) && !l.includes(' throughput '));
@@ -63,8 +68,9 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     expect(row, row).not.toContain('error:');
     expect(run.stdout).toContain(`| ${setup} throughput |`);
   }
-  expect(run.stdout).toContain('| cpu-stdio ×2 ÷ ×1 throughput |');
-  expect(run.stdout).toContain('| switchyard everything ×1 ÷ supergateway everything throughput |');
+  if (!skipped('switchyard cpu-stdio ×2')) expect(run.stdout).toContain('| cpu-stdio ×2 ÷ ×1 throughput |');
+  if (!skipped('switchyard everything ×1') && !skipped('supergateway everything'))
+    expect(run.stdout).toContain('| switchyard everything ×1 ÷ supergateway everything throughput |');
   expect(run.stdout).not.toMatch(/\| (NaN|Infinity|-Infinity) \|/);
   expect(run.stdout).not.toContain('results written to');
   // Its own servers and load generators are gone (the gateways' backends are checked by the suite).
