@@ -4,6 +4,7 @@
  * fixture, raw HTTP.
  */
 import { describe, expect, it } from 'vitest';
+import { dashboardSource } from '../src/dashboard/source.ts';
 import { fixtureEntry, post, rawSession, startInProcess } from './support/gateway.ts';
 
 const call = (url: string, session: string, text: string) =>
@@ -23,7 +24,7 @@ async function backendA(origin: string) {
 
 describe('a per-session backend with every worker bound', () => {
   it('is saturated on /readyz, refuses a new session’s call with a reason, and has room once a session ends', async () => {
-    const { url, origin } = await startInProcess({
+    const { url, origin, gateway } = await startInProcess({
       mcpServers: {
         a: fixtureEntry('a', { tier: 'cold', isolation: 'per-session', replicas: { min: 0, max: 1 } }),
       },
@@ -40,6 +41,17 @@ describe('a per-session backend with every worker bound', () => {
     expect(held.a.reason).toContain('all 1 workers bound to sessions');
     // The node still serves: readiness is not withdrawn for it.
     expect(held.ready).toBe(true);
+    // The dashboard and /metrics say so too.
+    const saturatedMetric = async () =>
+      (await (await fetch(`${origin}/metrics`)).text()).match(
+        /^switchyard_backend_saturated\{backend="a"\} (\d)$/m,
+      )?.[1];
+    expect(await saturatedMetric()).toBe('1');
+    expect(
+      dashboardSource(gateway)
+        .snapshot()
+        .backends.find((b) => b.name === 'a')?.state,
+    ).toBe('saturated');
 
     const refused = await call(url, two, 'from two');
     const text = await refused.text();
@@ -50,6 +62,7 @@ describe('a per-session backend with every worker bound', () => {
     const ended = await fetch(url, { method: 'DELETE', headers: { 'mcp-session-id': one } });
     expect(ended.status).toBeLessThan(300);
     await expect.poll(async () => (await backendA(origin)).a.saturated, { timeout: 10_000 }).toBeUndefined();
+    expect(await saturatedMetric()).toBe('0');
     const second = await call(url, two, 'from two again');
     expect(await second.text()).toContain('from two again');
   });

@@ -39,7 +39,10 @@ export interface BackendView {
   kind: 'stdio' | 'module' | 'remote';
   /** `hot`, `warm`, `cold` or `auto` (possibly with the tier it currently holds). */
   tier: string;
-  /** The pool's state as the multi-tier manager names it (e.g. `ready`, `starting`, `failed`). */
+  /**
+   * The pool's state: `ready`, `starting`, `idle`, `failed`, or `saturated` (a per-session /
+   * per-principal backend with every worker it may have bound: new sessions are refused).
+   */
   state: string;
   workers: { ready: number; starting: number; busy: number };
   inFlight: number;

@@ -48,11 +48,13 @@ function backendView(gateway: Gateway, name: string): BackendView {
   const state =
     s.state === 'failed'
       ? 'failed'
-      : s.workers.ready > 0
-        ? 'ready'
-        : s.workers.starting > 0
-          ? 'starting'
-          : 'idle';
+      : s.saturated
+        ? 'saturated'
+        : s.workers.ready > 0
+          ? 'ready'
+          : s.workers.starting > 0
+            ? 'starting'
+            : 'idle';
   return {
     name,
     kind,

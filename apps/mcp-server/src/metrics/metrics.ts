@@ -256,6 +256,16 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     },
   });
   new Gauge({
+    name: 'switchyard_backend_saturated',
+    help: 'Whether a per-session / per-principal backend has every worker it may have bound (1): new sessions or principals are refused.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.set({ backend }, s.saturated ? 1 : 0);
+    },
+  });
+  new Gauge({
     name: 'switchyard_backend_protocol_era',
     help: 'The MCP protocol era each backend speaks (1 on its era: 2025 or 2026), once one of its workers is ready.',
     labelNames: ['backend', 'era'] as const,
