@@ -37,6 +37,7 @@ describe('loading valid configurations', () => {
       admin: { principals: [] },
       journal: {
         path: join(dir, 'switchyard.db'),
+        auditPayloads: false,
         retention: { maxAgeMs: 604_800_000, maxBytes: 1_073_741_824 },
       },
       budget: { processes: 64, memoryMb: 4_096 },

@@ -34,6 +34,7 @@ export {
   type ResourceItem,
 } from './aggregate/lists.ts';
 export { type BackendOutcome, UNAVAILABLE_META_KEY, type Unavailable } from './aggregate/outcome.ts';
+export { auditPayload, DEFAULT_AUDIT_PAYLOAD_CHARS } from './coordinator/audit-payload.ts';
 export { BackendRequestError } from './coordinator/backend-worker.ts';
 export {
   type CoordinatorLimits,

@@ -413,7 +413,7 @@ describe('MCPCoordinator — progress and cancellation', () => {
 
 describe('MCPCoordinator — journal', () => {
   it('records sessions and an audit entry per call', async () => {
-    const { coordinator, journal } = await setup();
+    const { coordinator, journal } = await setup(TWO, { auditPayloadChars: 16 * 1024 });
     const { sessionId } = await open(coordinator, '2025-06-18');
     expect(await journal.getSession(sessionId)).toMatchObject({
       principal: 'alice',
@@ -430,9 +430,28 @@ describe('MCPCoordinator — journal', () => {
       outcome: 'rejected',
       error: 'Unknown tool: zzz',
     });
+    // The request as received and the response as sent, as JSON text.
+    expect(JSON.parse(call?.request ?? 'null')).toMatchObject({
+      method: 'tools/call',
+      params: { name: 'a__echo', arguments: { text: 'j' } },
+    });
+    expect(JSON.parse(call?.response ?? 'null')).toMatchObject({ result: { content: [{ text: 'j' }] } });
+    const rejected = audit.find((r) => r.name === 'zzz');
+    expect(JSON.parse(rejected?.response ?? 'null')).toMatchObject({
+      error: { message: 'Unknown tool: zzz' },
+    });
     expect(audit.some((r) => r.method === 'initialize')).toBe(true);
     expect(await coordinator.closeSession(sessionId, 'alice')).toBe(true);
     expect(await journal.getSession(sessionId)).toBeUndefined();
+  });
+
+  it('keeps no request or response in the audit unless asked (auditPayloadChars)', async () => {
+    const { coordinator, journal } = await setup();
+    const { sessionId } = await open(coordinator, '2025-06-18');
+    await ask(coordinator, sessionId, req('tools/call', { name: 'a__echo', arguments: { text: 'j' } }));
+    await journal.flush();
+    const call = (await journal.queryAudit({ sessionId })).find((r) => r.method === 'tools/call');
+    expect(call).toMatchObject({ outcome: 'ok', request: null, response: null });
   });
 });
 

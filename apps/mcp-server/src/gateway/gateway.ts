@@ -6,7 +6,13 @@
  * no backend can be served; `stop` ends sessions, stops every worker and closes the journal.
  */
 
-import { type BackendNamingConfig, MCPCoordinator, MultiTierPort, Naming } from '@switchyard/coordinator';
+import {
+  type BackendNamingConfig,
+  DEFAULT_AUDIT_PAYLOAD_CHARS,
+  MCPCoordinator,
+  MultiTierPort,
+  Naming,
+} from '@switchyard/coordinator';
 import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
 import { type CommitInfo, createJournal, sqliteDriver } from '@switchyard/journal';
@@ -258,6 +264,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
+    auditPayloadChars: settings.journal.auditPayloads ? DEFAULT_AUDIT_PAYLOAD_CHARS : 0,
     limits: {
       sessions: settings.limits.sessions,
       // Without tokens every client is the one principal `local`: only the gateway-wide bound applies.

@@ -58,6 +58,7 @@ import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import type { UriOwner } from '../naming/resource-uris.ts';
 import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { ownEntry } from '../own.ts';
+import { auditPayload } from './audit-payload.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { ClientSink } from './client-sink.ts';
@@ -123,6 +124,12 @@ export interface MCPCoordinatorOptions {
   sessionIdleMs?: number | null;
   /** Told of every request's end, as the journal's audit entry (metrics, dashboards). */
   onAudit?: (entry: AuditInput) => void;
+  /**
+   * The journal's audit entries keep the request and the response as JSON text, each cut at this
+   * many characters (with a marker; `DEFAULT_AUDIT_PAYLOAD_CHARS` is 16 KiB). Default 0: neither is
+   * kept (keeping them costs the journal about a tenth more CPU per call).
+   */
+  auditPayloadChars?: number;
   /** How long a 2026 call parked for the client's input waits for its retry, ms. Default 30 000. */
   inputWaitMs?: number;
   /**
@@ -632,7 +639,18 @@ export class MCPCoordinator {
   private async request(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
     const started = this.now();
     const respond = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
-      this.audit(session, request.method, nameOf(request), backend, started, outcomeOf(message), message);
+      this.audit(
+        session,
+        request.method,
+        nameOf(request),
+        backend,
+        started,
+        outcomeOf(message),
+        message,
+        undefined,
+        undefined,
+        request,
+      );
       return { kind: 'response', message };
     };
     const malformed = malformedField(request, this.limits.argumentDepth);
@@ -713,6 +731,9 @@ export class MCPCoordinator {
         started,
         'rejected',
         message,
+        undefined,
+        undefined,
+        request,
       );
       return { kind: 'response', message };
     };
@@ -905,7 +926,18 @@ export class MCPCoordinator {
       session.inflight.delete(request.id);
       this.routedInFlight--;
       lease?.release();
-      this.audit(session, request.method, name, backend, started, outcome, message, error, lease?.worker.id);
+      this.audit(
+        session,
+        request.method,
+        name,
+        backend,
+        started,
+        outcome,
+        message,
+        error,
+        lease?.worker.id,
+        request,
+      );
     };
     const inflight: InFlight = {
       abandon: (outcome, reason, message) => {
@@ -1184,6 +1216,7 @@ export class MCPCoordinator {
     response?: JsonRpcResponse,
     error?: string,
     worker?: string,
+    request?: JsonRpcRequest,
   ): void {
     const errorText = error ?? (response && isJsonRpcErrorResponse(response) ? response.error.message : null);
     const entry: AuditInput = {
@@ -1199,7 +1232,12 @@ export class MCPCoordinator {
       error: errorText,
     };
     this.options.onAudit?.(entry);
-    void this.journal((j) => j.audit(entry));
+    if (!this.options.journal) return;
+    // The messages go to the journal only (not to onAudit's listeners, which keep entries in memory).
+    const limit = this.options.auditPayloadChars ?? 0;
+    const payloads =
+      limit > 0 ? { request: auditPayload(request, limit), response: auditPayload(response, limit) } : {};
+    void this.journal((j) => j.audit({ ...entry, ...payloads }));
   }
 }
 
