@@ -3,9 +3,11 @@
  * with an error naming the backend and when to come back, `/readyz` gives the reason, and other
  * backends go on serving. Real gateway, real stdio backends (the flaky fixture), the SDK client.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
+import { connectClient, fixtureEntry, startInProcess, tempDir } from './support/gateway.ts';
 
 const FLAKY = new URL('../../../tooling/fixtures/mcp/flaky-server.ts', import.meta.url).pathname;
 
@@ -67,5 +69,47 @@ describe('the circuit breaker of a backend whose calls fail', () => {
       content: { text: string }[];
     };
     expect(echoed.content[0]!.text).toBe('still here');
+  });
+
+  it('takes its figures from resilience.breaker, and a probe after the cooldown closes it once the backend recovers', async () => {
+    const healed = join(await tempDir(), 'healed');
+    const { url, origin } = await startInProcess({
+      mcpServers: {
+        down: {
+          command: process.execPath,
+          args: [FLAKY, '--name', 'down', '--fail', 'all', '--heal-marker', healed],
+          tier: 'hot',
+          resilience: { outlier: false, breaker: { minimumCalls: 4, cooldownMs: 1000 } },
+        },
+      },
+    });
+    const client = await connectClient(url);
+    const call = async () => {
+      try {
+        const r = (await client.callTool({ name: 'down__pid', arguments: {} })) as {
+          content: { text: string }[];
+        };
+        return `ok ${r.content[0]!.text}`;
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    let failed = 0;
+    let answer = await call();
+    while (answer.includes('failing as asked') && failed < 10) {
+      failed++;
+      answer = await call();
+    }
+    expect(failed).toBeLessThanOrEqual(4); // the gateway's tools/list counts among the 4 calls
+    expect(answer).toContain('Backend "down" is unavailable: circuit open, retry after 1 s');
+
+    writeFileSync(healed, 'ok\n');
+    // After the cooldown one probe goes through; it succeeds, and the breaker closes.
+    await expect.poll(call, { timeout: 10_000, interval: 100 }).toMatch(/^ok \d+$/);
+    expect(await call()).toMatch(/^ok \d+$/);
+    const body = (await (await fetch(`${origin}/readyz`)).json()) as {
+      backends: { name: string; breaker?: string; reason?: string }[];
+    };
+    expect(body.backends.find((b) => b.name === 'down')).not.toHaveProperty('breaker');
   });
 });

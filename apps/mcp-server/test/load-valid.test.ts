@@ -28,6 +28,10 @@ describe('loading valid configurations', () => {
         tools: {},
         timeouts: { startMs: 30_000, callMs: 60_000, idleMs: 300_000, tools: {} },
         limits: { concurrency: 16, queue: 256 },
+        resilience: {
+          outlier: { consecutiveFailures: 5, ejectionMs: 30_000, maxEjectionPercent: 50 },
+          breaker: { failureRate: 0.5, minimumCalls: 20, windowMs: 10_000, cooldownMs: 10_000 },
+        },
         era: 'auto',
       },
     ]);

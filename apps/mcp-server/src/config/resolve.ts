@@ -17,6 +17,7 @@ interface BackendCommon {
   tools: { allow?: string[]; deny?: string[] };
   timeouts: ServerEntry['timeouts'];
   limits: ServerEntry['limits'];
+  resilience: ServerEntry['resilience'];
   era: ServerEntry['era'];
   warmup: ServerEntry['warmup'];
 }
@@ -107,6 +108,7 @@ export function resolveBackend(name: string, entry: ServerEntry, baseDir: string
     tools,
     timeouts: entry.timeouts,
     limits: entry.limits,
+    resilience: entry.resilience,
     era: entry.era,
     warmup: entry.warmup,
     ...kindOf(entry, baseDir),

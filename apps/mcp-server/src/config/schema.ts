@@ -150,6 +150,57 @@ export const ServerEntrySchema = z
       })
       .prefault({})
       .describe('Per-backend admission.'),
+    resilience: z
+      .strictObject({
+        outlier: z
+          .union(
+            [
+              z.literal(false),
+              z.strictObject({
+                consecutiveFailures: int(1).default(5).describe('Failed calls in a row that eject a worker.'),
+                ejectionMs: int(1)
+                  .default(30_000)
+                  .describe(
+                    'How long an ejected worker is left out the first time (longer each time again).',
+                  ),
+                maxEjectionPercent: int(0, 100)
+                  .default(50)
+                  .describe('Most workers ejected at once, in % (at least one; never the last one serving).'),
+              }),
+            ],
+            { error: 'false, or { consecutiveFailures, ejectionMs, maxEjectionPercent }' },
+          )
+          .prefault({})
+          .describe(
+            'Shared backends with several workers: a worker whose calls keep failing (error answers, timeouts, crashes) is left out of the choice while another serves. false: off.',
+          ),
+        breaker: z
+          .union(
+            [
+              z.literal(false),
+              z.strictObject({
+                failureRate: z
+                  .number({ error: 'a number above 0, at most 1' })
+                  .gt(0, { error: 'a number above 0, at most 1' })
+                  .max(1, { error: 'a number above 0, at most 1' })
+                  .default(0.5)
+                  .describe('The share of failed calls in the window that opens the breaker.'),
+                minimumCalls: int(1).default(20).describe('Calls in the window before the share counts.'),
+                windowMs: int(1).default(10_000).describe('The sliding window, in milliseconds.'),
+                cooldownMs: int(1)
+                  .default(10_000)
+                  .describe('How long it stays open before a probe call (longer after each failed probe).'),
+              }),
+            ],
+            { error: 'false, or { failureRate, minimumCalls, windowMs, cooldownMs }' },
+          )
+          .prefault({})
+          .describe(
+            'The backend’s circuit breaker: when its calls fail at a high rate, they are refused at once ("circuit open, retry after N s") until a probe call succeeds. false: off.',
+          ),
+      })
+      .prefault({})
+      .describe('Containment of a failing backend or worker.'),
     era: z
       .union(
         [

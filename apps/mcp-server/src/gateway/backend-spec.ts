@@ -56,6 +56,8 @@ export function backendSpec(
     readyTimeoutMs: backend.timeouts.startMs,
     idleTtlMs: backend.timeouts.idleMs,
     concurrency: backend.limits.concurrency,
+    outlier: backend.resilience.outlier,
+    breaker: backend.resilience.breaker,
   };
   switch (backend.kind) {
     case 'stdio':
