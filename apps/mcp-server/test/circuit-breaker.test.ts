@@ -112,4 +112,65 @@ describe('the circuit breaker of a backend whose calls fail', () => {
     };
     expect(body.backends.find((b) => b.name === 'down')).not.toHaveProperty('breaker');
   });
+
+  it('a tool’s isError result is its own answer, not a failure of the backend', async () => {
+    const { url, gateway } = await startInProcess({
+      mcpServers: {
+        tool: {
+          command: process.execPath,
+          args: [FLAKY, '--name', 'tool'],
+          tier: 'hot',
+          resilience: { breaker: { minimumCalls: 4 } },
+        },
+      },
+    });
+    const client = await connectClient(url);
+    for (let i = 0; i < 6; i++) {
+      const r = (await client.callTool({ name: 'tool__oops', arguments: {} })) as { isError?: boolean };
+      expect(r.isError).toBe(true);
+    }
+    expect(gateway.manager.stats().backends.tool).toMatchObject({ breaker: 'closed', callFailures: 0 });
+  });
+});
+
+describe('outlier ejection behind the gateway', () => {
+  it('a shared backend’s worker that fails its calls is left out: after resilience.outlier.consecutiveFailures the calls are served by the other', async () => {
+    const claim = join(await tempDir(), 'claim');
+    const { url, origin, gateway } = await startInProcess({
+      mcpServers: {
+        pair: {
+          command: process.execPath,
+          args: [FLAKY, '--name', 'pair', '--fail', 'all', '--fail-claim', claim],
+          tier: 'hot',
+          replicas: { min: 2, max: 2 },
+          resilience: { outlier: { consecutiveFailures: 2 }, breaker: false },
+        },
+      },
+    });
+    // Two sessions: each is bound to its own worker (the least busy, then the one fewer sessions
+    // are bound to), so one of them meets the bad worker.
+    const clients = [await connectClient(url), await connectClient(url)];
+    const results: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (const client of clients) {
+        try {
+          const r = (await client.callTool({ name: 'pair__pid', arguments: {} })) as {
+            content: { text: string }[];
+          };
+          results.push(`ok ${r.content[0]!.text}`);
+        } catch (e) {
+          results.push((e as Error).message);
+        }
+      }
+    }
+    // The bad worker's session failed twice in a row; then it was moved to the healthy worker.
+    expect(results.filter((r) => r.includes('failing as asked'))).toHaveLength(2);
+    expect(results.slice(4).every((r) => r.startsWith('ok '))).toBe(true);
+    expect(new Set(results.slice(4)).size).toBe(1); // one worker serves both sessions
+    expect(gateway.manager.stats().backends.pair).toMatchObject({ ejectedWorkers: 1, ejections: 1 });
+    const body = (await (await fetch(`${origin}/readyz`)).json()) as {
+      backends: { name: string; ejectedWorkers?: number }[];
+    };
+    expect(body.backends.find((b) => b.name === 'pair')!.ejectedWorkers).toBe(1);
+  });
 });
