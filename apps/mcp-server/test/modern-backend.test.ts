@@ -291,13 +291,20 @@ describe('subscriptions/listen of a 2026 client', () => {
     });
     expect(listening.status).toBe(200);
     const legacy = await connectClient(gw.url);
-    const events = readEvents(
-      listening,
-      (ms) =>
+    let seen: Record<string, unknown>[] = [];
+    const events = readEvents(listening, (ms) => {
+      seen = ms;
+      return (
         ms.some((m) => m.method === 'notifications/resources/updated') &&
-        ms.some((m) => m.method === 'notifications/tools/list_changed'),
-    );
-    await new Promise((r) => setTimeout(r, 300));
+        ms.some((m) => m.method === 'notifications/tools/list_changed')
+      );
+    });
+    // The listen is acknowledged once the backend's subscriptions are made: then the changes.
+    await expect
+      .poll(() => seen.some((m) => m.method === 'notifications/subscriptions/acknowledged'), {
+        timeout: 10_000,
+      })
+      .toBe(true);
     await legacy.callTool({ name: 'modern__bump', arguments: {} });
     await legacy.callTool({ name: 'modern__grow', arguments: { name: 'listened' } });
     const messages = await events;

@@ -40,8 +40,14 @@ describe('switchyard serve', () => {
       pid: number;
     };
     expect(isAlive(pid)).toBe(true);
-    const inFlight = client.callTool({ name: 'fx__sleep', arguments: { ms: 600 } }, CallToolResultSchema);
-    await new Promise((r) => setTimeout(r, 150));
+    // SIGTERM once the call is running on the backend (its first progress), not after a guessed delay.
+    let running = false;
+    const inFlight = client.callTool({ name: 'fx__sleep', arguments: { ms: 600 } }, CallToolResultSchema, {
+      onprogress: () => {
+        running = true;
+      },
+    });
+    await until(() => running, 'progress of the call in flight', 10_000);
     serve.child.kill('SIGTERM');
     expect(textOf(await inFlight)).toBe('slept 600 ms');
     expect(await serve.exited).toBe(0);

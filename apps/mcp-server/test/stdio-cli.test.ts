@@ -97,12 +97,18 @@ describe('switchyard stdio', () => {
       );
       expect(progress.length).toBeGreaterThan(0);
       // Cancel a long sleep: the client sends notifications/cancelled; the backend stops it.
+      // Cancelled once it runs on the backend (its first progress), not after a guessed delay.
       const abort = new AbortController();
+      let running!: () => void;
+      const started = new Promise<void>((r) => {
+        running = r;
+      });
       const sleeping = client.callTool(
         { name: 'fx__sleep', arguments: { ms: 10_000 } },
-        { signal: abort.signal },
+        { signal: abort.signal, onprogress: () => running() },
       );
-      await new Promise((r) => setTimeout(r, 200));
+      sleeping.catch(() => {});
+      await started;
       abort.abort('enough');
       await expect(sleeping).rejects.toThrow();
       const cancelledOnBackend = async () =>
