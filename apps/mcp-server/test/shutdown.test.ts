@@ -53,9 +53,20 @@ describe('SIGTERM with calls longer than the grace', () => {
       }),
     );
     const onJson = errorOf(plain.callTool(long, CallToolResultSchema, { timeout: 30_000 }));
-    // Both calls are running on the backend once progress flows on the first.
+    // Both calls are running on the backend: progress flows on the first, and the backend counts
+    // both sleeps among its calls (whoami counts itself too: the first one, and each probe).
     await until(() => progressed, 'progress of the long call', 15_000);
-    await new Promise((r) => setTimeout(r, 100));
+    let probes = 0;
+    const sleepsStarted = async () => {
+      probes++;
+      const seen = JSON.parse(
+        ((await plain.callTool({ name: 'fx__whoami', arguments: {} })) as { content: { text: string }[] })
+          .content[0]!.text,
+      ) as { pid: number; calls: number };
+      expect(seen.pid).toBe(pid);
+      return seen.calls - 1 - probes;
+    };
+    await expect.poll(sleepsStarted, { timeout: 15_000 }).toBe(2);
     serve.child.kill('SIGTERM');
     for (const error of [await onStream, await onJson]) {
       expect(error).toBeInstanceOf(McpError);
