@@ -26,7 +26,11 @@ afterEach(async () => {
   stopAll = undefined;
 });
 
-function setup(backends: Record<string, string[]>, spec: Partial<StdioBackendSpec> = {}) {
+function setup(
+  backends: Record<string, string[]>,
+  spec: Partial<StdioBackendSpec> = {},
+  options: Partial<ConstructorParameters<typeof MCPCoordinator>[0]> = {},
+) {
   const port = new MultiTierPort({ name: 'switchyard', version: '0.0.0-test' });
   const specs: Record<string, StdioBackendSpec> = {};
   for (const [name, args] of Object.entries(backends)) {
@@ -47,6 +51,7 @@ function setup(backends: Record<string, string[]>, spec: Partial<StdioBackendSpe
     tiers: port,
     backends: Object.keys(backends).map((name) => ({ name })),
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
+    ...options,
   });
   stopAll = async () => {
     await coordinator.close();
@@ -122,6 +127,38 @@ describe('MCPCoordinator over MultiTierPoolManager', () => {
       await coordinator.handle(req('tools/call', { name: 'a__echo', arguments: { text: 'still' } }), ctx),
     );
     expect(CallToolResultSchema.parse(resultOf(after)).content).toEqual([{ type: 'text', text: 'still' }]);
+  });
+
+  it('reports each call’s outcome to the tier manager: a timeout is a failure; an answer and a cancel are not', async () => {
+    const { coordinator, manager } = setup(
+      { a: [] },
+      {},
+      { requestTimeoutMs: (_backend, name) => (name === 'sleep' ? 300 : 30_000) },
+    );
+    const { sessionId } = await openAs(coordinator, '2025-06-18');
+    const ctx = { sessionId, principal: 'p' };
+    const failures = () => manager.stats().backends.a!.callFailures;
+    await finalResponse(
+      await coordinator.handle(req('tools/call', { name: 'a__echo', arguments: { text: 'x' } }), ctx),
+    );
+    expect(failures()).toBe(0);
+
+    const cancelled = await coordinator.handle(
+      req('tools/call', { name: 'a__sleep', arguments: { ms: 5000 } }, 'c'),
+      ctx,
+    );
+    await coordinator.handle(
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'c' } },
+      ctx,
+    );
+    if (cancelled.kind === 'stream') for await (const _ of cancelled.messages);
+    expect(failures()).toBe(0);
+
+    const timedOut = await finalResponse(
+      await coordinator.handle(req('tools/call', { name: 'a__sleep', arguments: { ms: 5000 } }), ctx),
+    );
+    expect(JSON.stringify(timedOut)).toContain('timed out');
+    expect(failures()).toBe(1);
   });
 
   it('names a backend that cannot start in _meta and answers its tools with a fast error', async () => {
