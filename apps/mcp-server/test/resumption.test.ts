@@ -10,7 +10,10 @@ interface Event {
   data: { id?: unknown; method?: string; params?: { progress?: number }; result?: unknown };
 }
 
-/** Reads SSE events until `stop` says so (or the stream ends); cancels the body after. */
+/**
+ * Reads SSE events until `stop` says so (or the stream ends), then cancels the body: whatever
+ * arrived past that event is dropped, as by a client whose connection broke there.
+ */
 async function readEvents(response: Response, stop: (events: Event[]) => boolean): Promise<Event[]> {
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
@@ -22,7 +25,7 @@ async function readEvents(response: Response, stop: (events: Event[]) => boolean
     if (done) break;
     buffered += decoder.decode(value, { stream: true });
     let end = buffered.indexOf('\n\n');
-    while (end >= 0) {
+    while (end >= 0 && !stop(events)) {
       const block = buffered.slice(0, end);
       buffered = buffered.slice(end + 2);
       const data = block.split('\n').find((l) => l.startsWith('data: '));
