@@ -68,6 +68,7 @@ describe('loading valid configurations', () => {
         pendingClientRequestsPerSession: 16,
       },
       namespacing: { separator: '__' },
+      sessions: { idleTimeoutMs: 600_000 },
       shutdown: { graceMs: 10_000 },
       log: { access: true },
     });

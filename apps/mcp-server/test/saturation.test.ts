@@ -66,4 +66,19 @@ describe('a per-session backend with every worker bound', () => {
     const second = await call(url, two, 'from two again');
     expect(await second.text()).toContain('from two again');
   });
+
+  it('a session idle past sessions.idleTimeoutMs ends by itself and frees its worker', async () => {
+    const { url, origin } = await startInProcess({
+      mcpServers: {
+        a: fixtureEntry('a', { tier: 'cold', isolation: 'per-session', replicas: { min: 0, max: 1 } }),
+      },
+      switchyard: { sessions: { idleTimeoutMs: 1_000 } },
+    });
+    const one = await rawSession(url);
+    expect(await (await call(url, one, 'bound')).text()).toContain('bound');
+    expect((await backendA(origin)).a.saturated).toBe(true);
+    // Nobody calls: the session is swept (checked every second) and its worker goes with it.
+    await expect.poll(async () => (await backendA(origin)).a.saturated, { timeout: 15_000 }).toBeUndefined();
+    expect((await call(url, one, 'too late')).status).toBe(404);
+  });
 });

@@ -334,7 +334,7 @@ const SwitchyardSchema = z
           .boolean()
           .default(false)
           .describe(
-            "Keep each audited call's request and response in the journal as JSON text, each cut at 16 KiB (with a marker). Off by default: it costs about a tenth more CPU per call.",
+            "Keep each audited call's request and response in the journal as JSON text, each cut at 16 384 characters (with a marker). Off by default: it costs about a tenth more CPU per call.",
           ),
         retention: z
           .strictObject({
@@ -460,7 +460,7 @@ const SwitchyardSchema = z
         bufferedBytesPerStream: int(1024)
           .default(8 * 1024 * 1024)
           .describe(
-            'Bytes an SSE stream may hold for a client that does not read; past it the stream is dropped.',
+            'Bytes an SSE stream (2025 or 2026 answers, GET streams, listens, /dashboard/events) may hold for a client that does not read; past it the stream is dropped.',
           ),
         sessions: int(1)
           .default(10_000)
@@ -491,6 +491,16 @@ const SwitchyardSchema = z
       })
       .prefault({})
       .describe('How front names are made.'),
+    sessions: z
+      .strictObject({
+        idleTimeoutMs: int(1_000)
+          .default(600_000)
+          .describe(
+            'A 2025 session (or 2026 client) not heard from for this long, with nothing in flight, is ended as by DELETE, and any worker bound to it is freed, ms.',
+          ),
+      })
+      .prefault({})
+      .describe('Front sessions.'),
     shutdown: z
       .strictObject({
         graceMs: int(0)

@@ -264,6 +264,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
+    sessionIdleMs: settings.sessions.idleTimeoutMs,
     auditPayloadChars: settings.journal.auditPayloads ? DEFAULT_AUDIT_PAYLOAD_CHARS : 0,
     limits: {
       sessions: settings.limits.sessions,
