@@ -5,31 +5,21 @@
  * Real stdio fixture processes behind a `StdioTier`.
  */
 import { CallToolResultSchema, ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MCPCoordinator } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
 import { ask, open, req, resultOf } from './support/protocol.ts';
+import { rigPerTest } from './support/rig.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
-let rig: { tier: StdioTier; coordinator: MCPCoordinator } | undefined;
-
-afterEach(async () => {
-  if (!rig) return;
-  await rig.coordinator.close();
-  await rig.tier.stop();
-  rig = undefined;
-});
+const rig = rigPerTest();
 
 function setup(now?: () => number) {
   const tier = new StdioTier({ a: ['--name', 'a'], b: ['--name', 'b'] }, { a: 'per-session' });
-  const coordinator = new MCPCoordinator({
-    tiers: tier,
+  return rig(tier, {
     backends: [{ name: 'a', isolation: 'per-session' }, { name: 'b' }],
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
     requestTimeoutMs: 10_000,
     ...(now && { now, sessionIdleMs: 60_000 }),
   });
-  rig = { tier, coordinator };
-  return rig;
 }
 
 const boundOf = (tier: StdioTier, sessionId: string) => {

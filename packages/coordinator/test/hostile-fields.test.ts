@@ -3,30 +3,20 @@
  * a throw. Real stdio fixture processes behind a `StdioTier`.
  */
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MCPCoordinator } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
 import { ask, errorOf, open, req, resultOf } from './support/protocol.ts';
+import { rigPerTest } from './support/rig.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
-let rig: { tier: StdioTier; coordinator: MCPCoordinator } | undefined;
-
-afterEach(async () => {
-  if (!rig) return;
-  await rig.coordinator.close();
-  await rig.tier.stop();
-  rig = undefined;
-});
+const rig = rigPerTest();
 
 function setup() {
   const tier = new StdioTier({ a: ['--name', 'a'] });
-  const coordinator = new MCPCoordinator({
-    tiers: tier,
+  return rig(tier, {
     backends: [{ name: 'a' }],
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
     requestTimeoutMs: 10_000,
   });
-  rig = { tier, coordinator };
-  return rig;
 }
 
 describe('hostile fields', () => {

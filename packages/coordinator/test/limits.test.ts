@@ -3,31 +3,22 @@
  * Each refusal is a JSON-RPC error with LIMIT_REACHED naming the bound, and an HTTP status for the
  * front door; freeing what is held admits the client again. Real stdio fixtures behind a StdioTier.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CoordinatorLimits, finalResponse, LIMIT_REACHED, MCPCoordinator } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
+import { type CoordinatorLimits, finalResponse, LIMIT_REACHED } from '../src/index.ts';
 import { ask, errorOf, open, req, resultOf } from './support/protocol.ts';
+import { rigPerTest } from './support/rig.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
-let rig: { tier: StdioTier; coordinator: MCPCoordinator } | undefined;
-
-afterEach(async () => {
-  if (!rig) return;
-  await rig.coordinator.close();
-  await rig.tier.stop();
-  rig = undefined;
-});
+const rig = rigPerTest();
 
 function setup(limits: Partial<CoordinatorLimits>) {
   const tier = new StdioTier({ a: ['--name', 'a'] });
-  const coordinator = new MCPCoordinator({
-    tiers: tier,
+  return rig(tier, {
     backends: [{ name: 'a' }],
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
     requestTimeoutMs: 10_000,
     limits,
   });
-  rig = { tier, coordinator };
-  return rig;
 }
 
 const initialize = () =>

@@ -5,31 +5,21 @@
  * hanging one is the fixture with `--ready-delay-ms` far beyond the test.
  */
 import { CallToolResultSchema, ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MCPCoordinator } from '../src/index.ts';
+import { describe, expect, it } from 'vitest';
 import { ask, open, req, resultOf } from './support/protocol.ts';
+import { rigPerTest } from './support/rig.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
-let rig: { tier: StdioTier; coordinator: MCPCoordinator } | undefined;
-
-afterEach(async () => {
-  if (!rig) return;
-  await rig.coordinator.close();
-  await rig.tier.stop();
-  rig = undefined;
-});
+const rig = rigPerTest();
 
 function setup(backends: ConstructorParameters<typeof StdioTier>[0], backendWaitMs: number) {
   const tier = new StdioTier(backends);
-  const coordinator = new MCPCoordinator({
-    tiers: tier,
+  return rig(tier, {
     backends: Object.keys(backends).map((name) => ({ name })),
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
     backendWaitMs,
     backendTimeoutMs: 60_000,
   });
-  rig = { tier, coordinator };
-  return rig;
 }
 
 function unavailable(result: Record<string, unknown>): { backend: string; reason: string }[] {

@@ -1,0 +1,25 @@
+/** A coordinator over a `StdioTier` of real fixture processes, closed (and its tier stopped) after each test. */
+import { afterEach } from 'vitest';
+import { MCPCoordinator, type MCPCoordinatorOptions } from '../../src/index.ts';
+import type { StdioTier } from './stdio-tier.ts';
+
+export interface Rig {
+  tier: StdioTier;
+  coordinator: MCPCoordinator;
+}
+
+/** Call once at a test file's top level; the function it returns builds the test's rig. */
+export function rigPerTest(): (tier: StdioTier, options: Omit<MCPCoordinatorOptions, 'tiers'>) => Rig {
+  let current: Rig | undefined;
+  afterEach(async () => {
+    if (!current) return;
+    const { coordinator, tier } = current;
+    current = undefined;
+    await coordinator.close();
+    await tier.stop();
+  });
+  return (tier, options) => {
+    current = { tier, coordinator: new MCPCoordinator({ tiers: tier, ...options }) };
+    return current;
+  };
+}
