@@ -9,8 +9,9 @@
  * Figures per size: sessions opened per second, calls per second, and the gateway's RSS growth per
  * session: (`VmRSS` after the calls − `VmRSS` after a warm-up) ÷ sessions; then every session is
  * ended (DELETE) and `VmRSS` read again, and 5 × N more (at most 50 000) are opened and ended one
- * after another (churn), with `VmRSS` after them as a ratio to the warm-up's (≈ 1: nothing kept per
- * ended session). A fresh gateway per size.
+ * after another (churn), with `VmRSS` after them, and again after 20 s idle (the allocator hands
+ * pages back over seconds), as ratios to the warm-up's (≈ 1: nothing kept per ended session). A
+ * fresh gateway per size.
  * Sizes: `--dry` 200, `--quick` 1,000, full 1,000 and 10,000 — each phase bounded in time (what did
  * not fit is reported, and the figures cover the sessions done).
  */
@@ -32,6 +33,9 @@ interface Row {
   /** Sessions opened and ended one after another after that (churn), and VmRSS after them. */
   churned: number;
   rssAfterChurn: number;
+  /** VmRSS after the churn and `settleMs` with nothing to do (the allocator gives pages back). */
+  rssSettled: number;
+  settleMs: number;
   opened: number;
   called: number;
   openPerSec: number;
@@ -84,7 +88,13 @@ async function endSession(url: string, session: string): Promise<void> {
   if (res.status !== 200 && res.status !== 204) throw new Error(`DELETE: HTTP ${res.status}`);
 }
 
-async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs: number): Promise<Row> {
+async function measureSize(
+  ctx: SuiteContext,
+  tmp: string,
+  size: number,
+  phaseMs: number,
+  settleMs: number,
+): Promise<Row> {
   const setup = SETUPS.find((s) => s.name === 'switchyard builtin')!;
   const { child, url } = await setup.start(tmp);
   try {
@@ -139,6 +149,8 @@ async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs
     if (churn.firstError) ctx.log(`  churn: ${churn.failed} failed, first: ${String(churn.firstError)}`);
     await Bun.sleep(1000);
     const rssAfterChurn = currentRss(child.pid);
+    await Bun.sleep(settleMs);
+    const rssSettled = currentRss(child.pid);
     if (open.done < size || calls.done < open.done)
       ctx.log(
         `  ${size}: bounded at ${phaseMs / 1000} s per phase — ${open.done} opened, ${calls.done} called`,
@@ -154,6 +166,8 @@ async function measureSize(ctx: SuiteContext, tmp: string, size: number, phaseMs
       rssAfterClose,
       churned: churn.done,
       rssAfterChurn,
+      rssSettled,
+      settleMs,
       failures: open.failed + calls.failed + closed.failed + churn.failed,
     };
   } finally {
@@ -176,7 +190,7 @@ const suite: BenchSuite = {
       for (const size of sizes) {
         // Each size in a temp folder of its own (the builtin setup journals to ./switchyard.db).
         const dir = mkdtempSync(join(tmp, `n${size}-`));
-        const row = await measureSize(ctx, dir, size, phaseMs);
+        const row = await measureSize(ctx, dir, size, phaseMs, ctx.dry ? 2_000 : 20_000);
         rows.push(row);
         ctx.log(
           `- ${size}: ${Math.round(row.openPerSec)} sessions/s, ${Math.round(row.callsPerSec)} calls/s, RSS ${(row.rssBefore / MB).toFixed(0)} → ${(row.rssAfter / MB).toFixed(0)} MB`,
@@ -184,13 +198,13 @@ const suite: BenchSuite = {
       }
     });
     ctx.log(
-      '\n| sessions | opened | called | sessions/s | calls/s | RSS before MB | RSS after MB | RSS KB per session | RSS all ended MB | churned | RSS after churn MB | after churn ÷ before | failures |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '\n| sessions | opened | called | sessions/s | calls/s | RSS before MB | RSS after MB | RSS KB per session | RSS all ended MB | churned | RSS after churn MB | after churn ÷ before | settled ÷ before | failures |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     );
     const figures: Figure[] = [];
     for (const r of rows) {
       const perSession = (r.rssAfter - r.rssBefore) / 1024 / Math.max(1, r.opened);
       ctx.log(
-        `| ${r.size} | ${r.opened} | ${r.called} | ${Math.round(r.openPerSec)} | ${Math.round(r.callsPerSec)} | ${(r.rssBefore / MB).toFixed(1)} | ${(r.rssAfter / MB).toFixed(1)} | ${perSession.toFixed(1)} | ${(r.rssAfterClose / MB).toFixed(1)} | ${r.churned} | ${(r.rssAfterChurn / MB).toFixed(1)} | ${(r.rssAfterChurn / r.rssBefore).toFixed(2)} | ${r.failures} |`,
+        `| ${r.size} | ${r.opened} | ${r.called} | ${Math.round(r.openPerSec)} | ${Math.round(r.callsPerSec)} | ${(r.rssBefore / MB).toFixed(1)} | ${(r.rssAfter / MB).toFixed(1)} | ${perSession.toFixed(1)} | ${(r.rssAfterClose / MB).toFixed(1)} | ${r.churned} | ${(r.rssAfterChurn / MB).toFixed(1)} | ${(r.rssAfterChurn / r.rssBefore).toFixed(2)} | ${(r.rssSettled / r.rssBefore).toFixed(2)} | ${r.failures} |`,
       );
       figures.push(
         { name: `${r.size} sessions opened`, value: r.openPerSec, unit: 'sessions/s' },
@@ -200,6 +214,11 @@ const suite: BenchSuite = {
         {
           name: `${r.size} sessions RSS after ${r.churned} opened and ended ÷ before`,
           value: r.rssAfterChurn / r.rssBefore,
+          unit: 'ratio',
+        },
+        {
+          name: `${r.size} sessions RSS ${r.settleMs / 1000} s after the churn ÷ before`,
+          value: r.rssSettled / r.rssBefore,
           unit: 'ratio',
         },
         { name: `${r.size} sessions failures`, value: r.failures, unit: 'count' },
