@@ -51,12 +51,14 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     'floor',
     'sdk',
     'switchyard builtin',
+    'switchyard builtin 2026',
     'switchyard stdio ×1',
     'switchyard stdio ×2',
     'switchyard cpu-stdio ×1',
     'switchyard cpu-stdio ×2',
     'supergateway',
     'switchyard everything ×1',
+    'switchyard everything 2026 ×1',
     'supergateway everything',
   ];
   for (const [i, setup] of setups.entries()) {
@@ -71,6 +73,42 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
   if (!skipped('switchyard cpu-stdio ×2')) expect(run.stdout).toContain('| cpu-stdio ×2 ÷ ×1 throughput |');
   if (!skipped('switchyard everything ×1') && !skipped('supergateway everything'))
     expect(run.stdout).toContain('| switchyard everything ×1 ÷ supergateway everything throughput |');
+  // The generator is named (wrk, or autocannon with a note that wrk is missing) and checked at the floor.
+  expect(run.stdout).toMatch(/load generator: (wrk|autocannon on node \(wrk is not installed)/);
+  expect(run.stdout).toMatch(
+    /Generator check: at the floor \([\d,]+ req\/s\) (wrk|autocannon) used \d+ % of a core/,
+  );
+  expect(run.stdout).toMatch(/\| floor throughput \|/);
+  expect(run.stdout).toContain('| floor generator CPU |');
+  // The backend's own pipe ceiling is measured before the first setup in front of that backend.
+  expect(run.stdout).toContain('| baseline | calls/s | ÷ floor req/s | p50 ms | p99 ms |');
+  for (const [backend, setup] of [
+    ['fixture', 'switchyard stdio ×1'],
+    ['everything', 'switchyard everything ×1'],
+  ] as const) {
+    if (skipped(setup)) continue;
+    const row = run.stdout.split('\n').find((l) => l.startsWith(`| backend pipe ceiling (${backend}) | `));
+    expect(row, backend).toBeDefined();
+    expect(row, row).toMatch(/^\| backend pipe ceiling \(\w+\) \| [\d,]+ \| [\d.]+× \|/);
+    expect(run.stdout).toContain(`| backend pipe ceiling (${backend}) throughput |`);
+    expect(run.stdout).toContain(`| ${setup} ÷ min(floor, pipe ceiling) throughput |`);
+  }
+  // The c1 latency row: one connection, sequential calls, for the floor, the module and the stdio path.
+  expect(run.stdout).toContain(
+    '| setup (c1: one connection, sequential calls) | req/s | p50 ms | p50 ÷ floor p50 |',
+  );
+  for (const setup of ['floor', 'switchyard builtin', 'switchyard stdio ×1']) {
+    if (skipped(setup)) continue;
+    expect(run.stdout, setup).toMatch(new RegExp(`\\| ${setup} c1 \\| [\\d,]+ \\| [\\d.]+ \\| [\\d.]+× \\|`));
+    expect(run.stdout).toContain(`| ${setup} c1 latency p50 |`);
+  }
+  // The issue-18 targets, each with a measured ratio or named as not measured.
+  expect(run.stdout).toContain('| target (issue 18) | measured | wanted | met |');
+  expect(run.stdout).toMatch(
+    /\| module path \(switchyard builtin\) req\/s ÷ floor, c64 \| [\d.]+× \| ≥ 0\.6× \| (yes|no) \|/,
+  );
+  if (!skipped('switchyard everything 2026 ×1'))
+    expect(run.stdout).toContain('| switchyard everything 2026 ×1 ÷ 2025 throughput |');
   expect(run.stdout).not.toMatch(/\| (NaN|Infinity|-Infinity) \|/);
   expect(run.stdout).not.toContain('results written to');
   // Its own servers and load generators are gone (the gateways' backends are checked by the suite).

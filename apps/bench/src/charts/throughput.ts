@@ -26,7 +26,7 @@ export const throughputChart: Chart = {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       title: {
         text: 'End-to-end throughput by setup',
-        subtitle: `tools/call echo over Streamable HTTP, 32 connections, closed loop — ${label}`,
+        subtitle: `tools/call echo over Streamable HTTP, 64 connections, closed loop — ${label}`,
       },
       config: CHART_CONFIG,
       width: 420,

@@ -3,8 +3,9 @@
  * summary: spawns the driver, waits for its result line, stops it (also on error).
  */
 import { join } from 'node:path';
-import { spawnChild, stop } from './process.ts';
+import { spawnChild, stop, usage } from './process.ts';
 import { nodePath } from './setups.ts';
+import type { GeneratorUsage } from './wrk.ts';
 
 const DRIVER = join(import.meta.dir, 'driver.mjs');
 
@@ -40,13 +41,30 @@ export interface LoadResult {
 
 /** Runs one warm-up and one measured pass; `onWarm` is called between them (e.g. to read CPU counters). */
 export async function runLoad(name: string, opts: LoadOptions, onWarm?: () => void): Promise<LoadResult> {
+  return (await runAutocannon(name, opts, onWarm)).load;
+}
+
+/** `runLoad`, also giving the driver's own CPU over the measured pass (from /proc/<pid>/stat). */
+export async function runAutocannon(
+  name: string,
+  opts: LoadOptions,
+  onWarm?: () => void,
+): Promise<{ load: LoadResult; generator: GeneratorUsage }> {
   const driver = spawnChild(`autocannon (${name})`, [nodePath(), DRIVER, JSON.stringify(opts)]);
   const limitMs = (opts.warmupSeconds + opts.durationSeconds + 20) * 1000;
   try {
     const warm = await driver.nextLine(limitMs);
     if (warm !== 'warm') throw new Error(`autocannon driver: unexpected line ${warm}`);
     onWarm?.();
-    return JSON.parse(await driver.nextLine(limitMs)) as LoadResult;
+    const cpu0 = usage(driver.pid).cpuMain;
+    const t0 = performance.now();
+    const load = JSON.parse(await driver.nextLine(limitMs)) as LoadResult;
+    const generator = {
+      cpuSeconds: usage(driver.pid).cpuMain - cpu0,
+      wallSeconds: (performance.now() - t0) / 1000,
+      threads: 1,
+    };
+    return { load, generator };
   } finally {
     await stop(driver, 1000);
   }

@@ -10,7 +10,14 @@
  * - `switchyard cpu-stdio ×1` / `×2`: the same in front of the bench's CPU-bound fixture (each call
  *   burns about 2 ms of CPU in the backend), 1 or 2 hot replicas, loaded by 32 sessionless
  *   2026-07-28 clients (one affinity key per connection);
- * - `supergateway`: supergateway (stdio → Streamable HTTP, stateful) in front of the same fixture, on node.
+ * - `supergateway`: supergateway (stdio → Streamable HTTP, stateful) in front of the same fixture, on node;
+ * - `switchyard everything ×1` / `supergateway everything`: the same two in front of server-everything;
+ * - `switchyard builtin 2026` / `switchyard everything 2026 ×1`: the builtin and server-everything
+ *   setups called on the sessionless 2026-07-28 path instead of a 2025 session (same backend, so the
+ *   two eras compare within one run).
+ *
+ * A stdio setup names its `backend`, whose own pipe ceiling (pipe-driver.ts) the suite measures once
+ * as a baseline; `c1` setups also get a one-connection latency pass.
  */
 import { realpathSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -40,8 +47,25 @@ export interface Setup {
    * one key (as one session) on one worker, so many keys spread the calls over its replicas.
    */
   clients?: number;
+  /** Sessionless 2026-07-28 calls without affinity keys (`clients` implies the 2026 path too). */
+  modern?: boolean;
+  /** The stdio server behind the gateway (one process of it): its pipe ceiling is this setup's baseline. */
+  backend?: Backend;
+  /** Also measure one connection, sequential calls (the c1 latency row). */
+  c1?: boolean;
   /** Starts the process (`tmp`: a scratch folder of this run) and gives its MCP endpoint. */
   start(tmp: string): Promise<Started>;
+}
+
+/** A stdio MCP server as the pipe-ceiling driver spawns it. */
+export interface Backend {
+  /** Names the baseline: `backend pipe ceiling (<label>)`. */
+  label: string;
+  command: string[];
+  /** Its own name for the echo tool, its argument and the answer to `hello`. */
+  tool: string;
+  argument: string;
+  answer: string;
 }
 
 const here = import.meta.dir;
@@ -139,16 +163,18 @@ function switchyardStdio(
   replicas: number,
   clients?: number,
   echo: Pick<Setup, 'argument' | 'answer'> = {},
+  more: Pick<Setup, 'backend' | 'c1' | 'modern'> = {},
 ): Setup {
   const name = `switchyard ${label} ×${replicas}`;
   return {
     name,
     tool: `${key}__echo`,
     ...echo,
-    session: clients === undefined,
+    ...more,
+    session: clients === undefined && !more.modern,
     ...(clients !== undefined && { clients }),
     start: (tmp) =>
-      startSwitchyard(name, `switchyard-${key}-r${replicas}`, tmp, {
+      startSwitchyard(name, `switchyard-${key}-r${replicas}${more.modern ? '-2026' : ''}`, tmp, {
         mcpServers: { [key]: { command: bunPath(), args: command, tier: 'hot', replicas } },
         ...(clients !== undefined && {
           switchyard: { affinity: { key: { header: AFFINITY_HEADER } } },
@@ -234,11 +260,35 @@ function supergateway(name: string, command: string[], echo: Pick<Setup, 'argume
   };
 }
 
+const FIXTURE_BACKEND: Backend = {
+  label: 'fixture',
+  command: [bunPath(), FIXTURE],
+  tool: 'echo',
+  argument: 'text',
+  answer: 'hello',
+};
+
+const EVERYTHING_BACKEND: Backend = {
+  label: 'everything',
+  command: [everythingCommand().command, ...everythingCommand().args],
+  tool: 'echo',
+  ...EVERYTHING_ECHO,
+};
+
+/** The embedded default (no --config): its journal goes to ./switchyard.db, so cwd is the temp dir. */
+const builtin = (name: string, tmp: string): Promise<Started> =>
+  urlOnFirstLine(
+    name,
+    [bunPath(), ...profileArgs(), GATEWAY_CLI, 'serve', '--port', '0', '--log-level', 'warn'],
+    tmp,
+  );
+
 export const SETUPS: Setup[] = [
   {
     name: 'floor',
     tool: 'echo',
     session: false,
+    c1: true,
     start: () => urlOnFirstLine('floor', [bunPath(), join(here, 'servers', 'floor.ts')]),
   },
   {
@@ -251,22 +301,30 @@ export const SETUPS: Setup[] = [
     name: 'switchyard builtin',
     tool: 'builtin__echo',
     session: true,
-    // The embedded default (no --config): its journal goes to ./switchyard.db, so cwd is the temp dir.
-    start: (tmp) =>
-      urlOnFirstLine(
-        'switchyard builtin',
-        [bunPath(), ...profileArgs(), GATEWAY_CLI, 'serve', '--port', '0', '--log-level', 'warn'],
-        tmp,
-      ),
+    c1: true,
+    start: (tmp) => builtin('switchyard builtin', tmp),
   },
-  switchyardStdio('stdio', 'fx', [FIXTURE], 1),
-  switchyardStdio('stdio', 'fx', [FIXTURE], 2),
+  {
+    name: 'switchyard builtin 2026',
+    tool: 'builtin__echo',
+    session: false,
+    modern: true,
+    start: (tmp) => builtin('switchyard builtin 2026', tmp),
+  },
+  switchyardStdio('stdio', 'fx', [FIXTURE], 1, undefined, {}, { backend: FIXTURE_BACKEND, c1: true }),
+  switchyardStdio('stdio', 'fx', [FIXTURE], 2, undefined, {}, { backend: FIXTURE_BACKEND }),
   // 32 clients, one per connection: one client (one session, one key) stays on one worker, and
   // sessions opened on an idle backend all go to its first replica, so 2025 sessions would use one.
   switchyardStdio('cpu-stdio', 'cpu', [CPU_FIXTURE], 1, 32),
   switchyardStdio('cpu-stdio', 'cpu', [CPU_FIXTURE], 2, 32),
   supergateway('supergateway', [bunPath(), FIXTURE]),
-  switchyardStdio('everything', 'ev', everythingCommand().args, 1, undefined, EVERYTHING_ECHO),
+  switchyardStdio('everything', 'ev', everythingCommand().args, 1, undefined, EVERYTHING_ECHO, {
+    backend: EVERYTHING_BACKEND,
+  }),
+  switchyardStdio('everything 2026', 'ev', everythingCommand().args, 1, undefined, EVERYTHING_ECHO, {
+    backend: EVERYTHING_BACKEND,
+    modern: true,
+  }),
   supergateway(
     'supergateway everything',
     [everythingCommand().command, ...everythingCommand().args],
