@@ -38,6 +38,7 @@ export {
   createJournal,
   DEFAULT_RETENTION_INTERVAL_MS,
   type JournalOptions,
+  RETENTION_WRITE_SHARE,
   type RetentionOptions,
 } from './journal.ts';
 export { applySessionPatch, isExpired } from './session.ts';

@@ -44,7 +44,10 @@ export interface JournalOptions {
   /**
    * Age, size and per-stream limits (`null` or absent: no such limit). When `maxAgeMs` or
    * `maxBytes` is set, `retain()` runs once as the journal opens and then every `intervalMs`
-   * (default 60 s; `null`: only when `retain()` is called).
+   * (default 60 s; `null`: only when `retain()` is called). With `maxBytes`, a run also starts
+   * once a tenth of `maxBytes` has been written since the last one began (payload characters, an
+   * upper bound on what compression stores), so a fast writer cannot carry the file far past the
+   * limit between two periodic runs.
    */
   retention?: RetentionOptions;
   /** Told of each retention run the journal starts on its own (on open, then periodic). */
@@ -62,6 +65,8 @@ export const DEFAULT_SESSION_TTL_MS = 30 * 60_000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 /** How often retention runs when a limit is set and `intervalMs` is not. */
 export const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
+/** With `maxBytes`: a run starts early once this share of `maxBytes` has been written since the last. */
+export const RETENTION_WRITE_SHARE = 0.1;
 const DEFAULT_READ_LIMIT = 1000;
 const MAX_READ_LIMIT = 100_000;
 const OUTCOMES: ReadonlySet<AuditOutcome> = new Set(['ok', 'error', 'cancelled', 'timeout', 'rejected']);
@@ -114,6 +119,12 @@ class StoreJournal implements Journal {
   #timer: ReturnType<typeof setInterval> | undefined;
   /** The background retention run under way, if any: the next tick skips rather than queues. */
   #running = false;
+  /** Starts a background run (skipped while one is under way); set by `retainEvery`. */
+  #runRetention: (() => void) | undefined;
+  /** Payload characters written since the last background run began. */
+  #written = 0;
+  /** With `maxBytes` and background runs: `#written` past this starts a run early. */
+  #writeTrigger = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly driver: string,
@@ -194,6 +205,7 @@ class StoreJournal implements Journal {
     const sessionId = options?.sessionId;
     if (sessionId !== undefined) assertId('sessionId', sessionId);
     const seq = await this.store.appendEvent(streamId, sessionId, this.clock.now(), data);
+    this.#wrote(data.length);
     return formatEventId(streamId, seq);
   }
 
@@ -276,6 +288,7 @@ class StoreJournal implements Journal {
       response: optionalPayload('audit.response', entry.response, this.maxPayloadBytes),
     };
     await this.store.appendAudit(record);
+    this.#wrote((record.request?.length ?? 0) + (record.response?.length ?? 0) + (record.error?.length ?? 0));
   }
 
   async queryAudit(query: AuditQuery = {}): Promise<AuditRecord[]> {
@@ -338,6 +351,7 @@ class StoreJournal implements Journal {
     const run = () => {
       if (this.#closing || this.#running) return;
       this.#running = true;
+      this.#written = 0;
       this.retain()
         .then((report) => onReport?.(report))
         .catch((error) => {
@@ -348,6 +362,8 @@ class StoreJournal implements Journal {
           this.#running = false;
         });
     };
+    this.#runRetention = run;
+    if (this.policy.maxBytes !== undefined) this.#writeTrigger = this.policy.maxBytes * RETENTION_WRITE_SHARE;
     run();
     this.#timer = setInterval(run, intervalMs);
     (this.#timer as { unref?: () => void }).unref?.();
@@ -355,5 +371,11 @@ class StoreJournal implements Journal {
 
   #open(method: string): void {
     if (this.#closing) throw new JournalClosedError(method);
+  }
+
+  /** Counts `chars` written; past the write trigger, starts a background run (unless one is under way). */
+  #wrote(chars: number): void {
+    this.#written += chars;
+    if (this.#written >= this.#writeTrigger) this.#runRetention?.();
   }
 }

@@ -4,12 +4,14 @@
  * own as soon as a limit is set (on open, then periodically), in short batches, and the size limit.
  */
 import { Database } from 'bun:sqlite';
+import { statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createJournal,
   DEFAULT_RETENTION_INTERVAL_MS,
   type Journal,
   type JournalOptions,
+  RETENTION_WRITE_SHARE,
   type RetentionReport,
   sqliteDriver,
 } from '../src/index.ts';
@@ -220,5 +222,80 @@ describe('retention by default', () => {
     const kept = await journal.readAfter('s3', undefined, { limit: 1000 });
     expect(kept.at(-1)?.seq).toBe(100);
     expect((await journal.readAfter('s0', undefined, { limit: 1000 }))[0]?.seq).toBeGreaterThan(1);
+  });
+});
+
+describe('the size limit under a steady writer', () => {
+  const MAX = 2_000_000;
+  /** Bytes on disk: the database file and its WAL. */
+  const onDisk = () => {
+    const size = (p: string) => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    return size(path) + size(`${path}-wal`);
+  };
+
+  it('keeps the file and its WAL near maxBytes while five times as much is written', {
+    timeout: 60_000,
+  }, async () => {
+    // The period is far away: only the runs the writes start can keep the file near its limit.
+    const { onRetention } = reports();
+    let runs = 0;
+    const journal = await journalWith({
+      retention: { maxBytes: MAX, intervalMs: 3_600_000 },
+      onRetention: (r) => {
+        runs++;
+        onRetention(r);
+      },
+    });
+    let peak = 0;
+    const total = 5 * MAX;
+    const size = 5000;
+    for (let i = 0; i < total / size; i++) {
+      clock.advance(1);
+      await journal.append(`s${i % 4}`, noise(size, i + 1));
+      // As a server's event loop does between requests: a loop of awaited commits alone never lets
+      // the timers in, and a run yields to the writer between its batches on a timer.
+      await new Promise((r) => setTimeout(r, 0));
+      if (i % 20 === 19) {
+        await journal.flush();
+        peak = Math.max(peak, onDisk());
+      }
+    }
+    // A run every tenth of the limit written (one at open): without them the file would hold all 10 MB.
+    expect(runs).toBeGreaterThan(5);
+    expect(RETENTION_WRITE_SHARE).toBe(0.1);
+    // Generous: a run takes its time while the writes go on; the bound is what matters, not its tightness.
+    expect(peak).toBeLessThan(2 * MAX);
+    expect(onDisk()).toBeLessThan(2 * MAX);
+  });
+
+  it('retain() brings the file and its WAL on disk under maxBytes, leaving room for the WAL', async () => {
+    const journal = await journalWith({ retention: { maxBytes: MAX, intervalMs: null } });
+    for (let i = 0; i < 1000; i++) {
+      clock.advance(1);
+      await journal.append(`s${i % 4}`, noise(5000, i + 1));
+      if (i % 10 === 0)
+        await journal.audit({ method: 'tools/call', durationMs: 1, outcome: 'ok', response: noise(3000, i) });
+    }
+    await journal.flush();
+    expect(onDisk()).toBeGreaterThan(2 * MAX);
+    const report = await journal.retain();
+    // Retention checkpoints with TRUNCATE: what is left is the file, at most the limit less the
+    // room kept for the WAL (a quarter of this small limit), and no far below it.
+    expect(statSync(`${path}-wal`).size).toBe(0);
+    expect(onDisk()).toBe(report.bytesAfter);
+    expect(onDisk()).toBeLessThanOrEqual(MAX * 0.75);
+    expect(onDisk()).toBeGreaterThan(MAX * 0.5);
+    // Writes resume; the next run brings it back again.
+    for (let i = 0; i < 200; i++) await journal.append('s0', noise(5000, 5000 + i));
+    await journal.flush();
+    expect(onDisk()).toBeGreaterThan(MAX);
+    await journal.retain();
+    expect(onDisk()).toBeLessThanOrEqual(MAX * 0.75);
   });
 });

@@ -330,8 +330,14 @@ export class SqliteStore implements JournalStore {
       await this.#inBatches(() => batch(s.deleteAuditBefore, cutoff, 'audit'));
       await this.#inBatches(() => batch(s.deleteIdleStreams, cutoff, 'streams'));
     }
-    if (policy.maxBytes !== undefined) {
-      const maxBytes = policy.maxBytes;
+    // maxBytes bounds the file and its WAL: the pages kept leave room for the WAL to refill to its
+    // checkpoint size (wal_autocheckpoint pages) before the next run, at most a quarter of the limit.
+    // Counting the records scans both tables: only when the file is over its share.
+    const maxBytes =
+      policy.maxBytes === undefined
+        ? undefined
+        : policy.maxBytes - Math.min(policy.maxBytes / 4, this.#walBytes());
+    if (maxBytes !== undefined && this.#usedBytes() > maxBytes) {
       let records = count(s.countEvents) + count(s.countAudit);
       await this.#inBatches(() => {
         const deleted = this.#shrinkStep(maxBytes, records, tally);
@@ -521,6 +527,12 @@ export class SqliteStore implements JournalStore {
   #usedBytes(): number {
     const n = (sql: string) => Number(this.#db.query(sql).values()[0]?.[0] ?? 0);
     return (n('PRAGMA page_count') - n('PRAGMA freelist_count')) * n('PRAGMA page_size');
+  }
+
+  /** How large the WAL grows before it is checkpointed: `wal_autocheckpoint` pages. */
+  #walBytes(): number {
+    const n = (sql: string) => Number(this.#db.query(sql).values()[0]?.[0] ?? 0);
+    return n('PRAGMA wal_autocheckpoint') * n('PRAGMA page_size');
   }
 
   #fileBytes(): number {
