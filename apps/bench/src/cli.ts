@@ -26,6 +26,7 @@ const microDir = join(import.meta.dir, 'micro');
 const REGISTERED = [
   './e2e/index.ts',
   './idle/index.ts',
+  './journal-soak/index.ts',
   './openloop/index.ts',
   './tiers/index.ts',
   './sessions/index.ts',

@@ -172,6 +172,24 @@ test('the openloop suite measures the capacity, then every step of the sweep on 
         expect(out).toContain(`| ${target} ${step}% ${what} |`);
 });
 
+test('the journal-soak suite loads the gateway and reads its journal size against retention.maxBytes', () => {
+  const out = runSuite(
+    'journal-soak',
+    60_000,
+    '| limit MiB | calls | calls/s | peak MiB | peak ÷ limit | at stop ÷ limit | final ÷ limit |',
+  );
+  for (const figure of ['calls', 'peak size ÷ maxBytes', 'size at stop ÷ maxBytes', 'final size ÷ maxBytes'])
+    expect(out).toContain(`| ${figure} |`);
+  expect(out).toMatch(/\| failures \| 0\.00 \|/);
+  // The journal keeps its file and WAL within maxBytes (retention runs as the writes go and every
+  // second): once the load stops and a run has passed, the file is back under the limit. A generous
+  // margin; the peak and the speed are the bench's to report, not this test's to bound.
+  const final = Number(/\| final size ÷ maxBytes \| ([\d.,]+) \|/.exec(out)?.[1]?.replaceAll(',', ''));
+  expect(Number.isFinite(final)).toBe(true);
+  expect(final).toBeGreaterThan(0);
+  expect(final).toBeLessThan(1.5);
+});
+
 /** Whether `xml` is well-formed as far as its tags go: every element closed, in order, one root. */
 function wellFormed(xml: string): boolean {
   const stack: string[] = [];
