@@ -42,7 +42,7 @@ import {
 import { descendants, spawnChild, stop, type Usage, usage, withScratch } from './process.ts';
 import { profileReport, profiling } from './profile.ts';
 import { type Backend, bunPath, nodePath, SETUPS, type Setup } from './setups.ts';
-import { coreShare, type GeneratorUsage, runWrk, wrkPath } from './wrk.ts';
+import { autocannonForced, coreShare, type GeneratorUsage, runWrk, wrkPath } from './wrk.ts';
 
 const CONNECTIONS = 64;
 /** Calls kept in flight on a backend's own pipe (the pipe ceiling), as many as the HTTP connections. */
@@ -562,7 +562,7 @@ const suite: BenchSuite = {
       ctx.log(
         wrk
           ? `load generator: ${wrkVersion} (${wrk}), one thread, a Lua script per request shape; 2025 setups share one session opened beforehand`
-          : 'load generator: autocannon on node (wrk is not installed: `apt-get install wrk`); it tops out well below a native generator, so ratios against the floor read high',
+          : `load generator: autocannon on node (${autocannonForced() ? 'BENCH_GENERATOR=autocannon' : 'wrk is not installed: `apt-get install wrk`'}); it tops out well below a native generator, so ratios against the floor read high`,
       );
       ctx.log(
         `servers on bun ${Bun.version} (${bunPath()}); supergateway${wrk ? '' : ' and autocannon'} on node ${nodeVersion} (${node}); pipe ceilings: ${PIPE_INFLIGHT} calls in flight over a backend's stdin/stdout from a bun driver`,

@@ -17,8 +17,15 @@ import { join } from 'node:path';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { spawnChild, stop } from './process.ts';
 
-/** The `wrk` on PATH, or undefined (the suite falls back to autocannon and says so). */
-export const wrkPath = (): string | undefined => Bun.which('wrk') ?? undefined;
+/** Whether `BENCH_GENERATOR=autocannon` asks for autocannon even where wrk is installed. */
+export const autocannonForced = (): boolean => process.env.BENCH_GENERATOR === 'autocannon';
+
+/**
+ * The `wrk` on PATH, or undefined (the suite falls back to autocannon and says so); undefined too
+ * with `BENCH_GENERATOR=autocannon` (to compare the generators, or to check the fallback).
+ */
+export const wrkPath = (): string | undefined =>
+  autocannonForced() ? undefined : (Bun.which('wrk') ?? undefined);
 
 /** What one generator process used over the measured pass. */
 export interface GeneratorUsage {
@@ -40,27 +47,32 @@ const luaString = (s: string): string => {
   return `[${level}[${s}]${level}]`;
 };
 
-const luaTable = (headers: Record<string, string>): string =>
-  `{ ${Object.entries(headers)
-    .map(([k, v]) => `[ ${luaString(k)} ] = ${luaString(v)}`)
-    .join(', ')} }`;
+/** A double-quoted Lua string literal of `s` (ASCII: backslash, quote, CR and LF escaped). */
+const luaQuoted = (s: string): string =>
+  `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\r', '\\r').replaceAll('\n', '\\n')}"`;
 
-/** The Lua script of one request shape (`[<id>]` in the body becomes a fresh id per request). */
+/**
+ * The Lua script of one request shape (`[<id>]` in the body becomes a fresh id per request). Each
+ * request is one string concatenation: the request line and headers of each header set are built
+ * once per thread (`init`), so the per-request Lua work is the id, the body and its length.
+ */
 export function wrkScript(opts: Pick<LoadOptions, 'body' | 'headers' | 'headersPerConnection'>): string {
   const marker = '[<id>]';
   const at = opts.body.indexOf(marker);
   if (at < 0) throw new Error('wrk: the body has no [<id>] to replace');
   const before = opts.body.slice(0, at);
   const after = opts.body.slice(at + marker.length);
-  const sets = (opts.headersPerConnection?.length ? opts.headersPerConnection : [{}]).map((extra) =>
-    luaTable({ ...opts.headers, ...extra }),
-  );
+  const sets = (opts.headersPerConnection?.length ? opts.headersPerConnection : [{}]).map((extra) => {
+    const headers = Object.entries({ ...opts.headers, ...extra }).filter(
+      ([k]) => !/^(host|content-length)$/i.test(k),
+    );
+    // A quoted Lua string (a long bracket would turn each CR LF into LF).
+    return luaQuoted(headers.map(([k, v]) => `${k}: ${v}\r\n`).join(''));
+  });
   return `-- written by apps/bench/src/e2e/wrk.ts
-wrk.method = "POST"
 local sets = { ${sets.join(',\n  ')} }
 local before = ${luaString(before)}
 local after = ${luaString(after)}
-local counter = 0
 local threads = 0
 
 function setup(thread)
@@ -71,14 +83,19 @@ end
 local n = 0
 local k = 0
 local prefix = "w"
+local heads = {}
 function init(args)
   prefix = "w" .. tostring(tid) .. "-"
+  for i, headers in ipairs(sets) do
+    heads[i] = "POST " .. wrk.path .. " HTTP/1.1\\r\\nHost: " .. wrk.headers["Host"] .. "\\r\\n" .. headers .. "Content-Length: "
+  end
 end
 
 function request()
   n = n + 1
-  k = k % #sets + 1
-  return wrk.format(nil, nil, sets[k], before .. prefix .. n .. after)
+  k = k % #heads + 1
+  local body = before .. prefix .. n .. after
+  return heads[k] .. #body .. "\\r\\n\\r\\n" .. body
 end
 
 function done(summary, latency, requests)
