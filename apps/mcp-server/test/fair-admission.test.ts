@@ -1,20 +1,14 @@
 /**
- * Admission per principal, then for the gateway, over real HTTP to a real gateway (the repo's stdio
- * fixture behind it): slow bodies get 408 and hold no slot; a principal over its fair share gets
+ * Admission per principal, then for the gateway, over real HTTP to a real gateway (a real
+ * server-everything behind it): slow bodies get 408 and hold no slot; a principal over its fair share gets
  * 429 while another's calls go through; long-lived streams count against their own bound; batches
  * are capped and each message counts against the rate limit; the coordinator's session bounds
  * leave as 429 / 503 with Retry-After. Every refusal is counted in /metrics.
  */
 import { LIMIT_REACHED } from '@switchyard/coordinator';
 import { describe, expect, it } from 'vitest';
-import {
-  fixtureEntry,
-  INITIALIZE,
-  type InProcess,
-  post,
-  rawSession,
-  startInProcess,
-} from './support/gateway.ts';
+import { INITIALIZE, type InProcess, post, rawSession, startInProcess } from './support/gateway.ts';
+import { EVERYTHING } from './support/third-party.ts';
 
 const ALICE = 'alice-token-0123456789';
 const BOB = 'bob-token-0123456789abc';
@@ -22,7 +16,14 @@ const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 function config(switchyard: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    mcpServers: { fx: fixtureEntry('fx', { tier: 'hot', limits: { concurrency: 64 } }) },
+    mcpServers: {
+      everything: {
+        command: process.execPath,
+        args: [EVERYTHING, 'stdio'],
+        tier: 'hot',
+        limits: { concurrency: 64 },
+      },
+    },
     switchyard: {
       auth: {
         tokens: [
@@ -36,11 +37,18 @@ function config(switchyard: Record<string, unknown> = {}): Record<string, unknow
   };
 }
 
-const call = (id: number, name: string, args: Record<string, unknown>) => ({
+/** A `tools/call` of server-everything: `echo` of a text, or a `sleep` (its long-running operation). */
+const call = (id: number, name: 'echo' | 'sleep', args: { text?: string; ms?: number }) => ({
   jsonrpc: '2.0',
   id,
   method: 'tools/call',
-  params: { name: `fx__${name}`, arguments: args },
+  params:
+    name === 'echo'
+      ? { name: 'everything__echo', arguments: { message: args.text } }
+      : {
+          name: 'everything__trigger-long-running-operation',
+          arguments: { duration: Math.ceil((args.ms ?? 0) / 1000), steps: 1 },
+        },
 });
 
 async function errorOf(response: Response): Promise<{ code: number; message: string; data?: unknown }> {
