@@ -38,10 +38,12 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
   const run = spawnSync('bun', ['src/cli.ts', 'e2e', '--quick', '--dry'], {
     cwd: root,
     encoding: 'utf8',
-    timeout: 90_000,
+    // The suite caps itself at 80 s with --quick (skipping, by name, what would not fit); the rest
+    // is start-up and the last setup's tail.
+    timeout: 130_000,
   });
   expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
-  expect(Date.now() - started).toBeLessThan(90_000);
+  expect(Date.now() - started).toBeLessThan(130_000);
   expect(run.stdout).toContain('## e2e ');
   expect(run.stdout).toContain('| setup | req/s | req/s ÷ floor | req/s ÷ sdk | p50 ms |');
   // The suite keeps to a time budget: on a slow or busy machine it skips the last setups and

@@ -3,9 +3,9 @@
  * summary: spawns the driver, waits for its result line, stops it (also on error).
  */
 import { join } from 'node:path';
+import type { GeneratorUsage } from './generator-usage.ts';
 import { spawnChild, stop, usage } from './process.ts';
 import { nodePath } from './setups.ts';
-import type { GeneratorUsage } from './wrk.ts';
 
 const DRIVER = join(import.meta.dir, 'driver.mjs');
 

@@ -14,6 +14,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GeneratorUsage } from './generator-usage.ts';
 import type { LoadOptions, LoadResult } from './load.ts';
 import { spawnChild, stop } from './process.ts';
 
@@ -26,19 +27,6 @@ export const autocannonForced = (): boolean => process.env.BENCH_GENERATOR === '
  */
 export const wrkPath = (): string | undefined =>
   autocannonForced() ? undefined : (Bun.which('wrk') ?? undefined);
-
-/** What one generator process used over the measured pass. */
-export interface GeneratorUsage {
-  /** CPU seconds (user + system) of the generator over the measured pass. */
-  cpuSeconds: number;
-  /** Wall seconds of the measured pass. */
-  wallSeconds: number;
-  /** Threads the generator ran on (wrk `-t`; 1 for autocannon on node and the pipe driver). */
-  threads: number;
-}
-
-/** Share of one core the generator used, per thread it runs (≥ 0.9: it was likely the limit). */
-export const coreShare = (u: GeneratorUsage): number => u.cpuSeconds / u.wallSeconds / u.threads;
 
 const luaString = (s: string): string => {
   // A long bracket whose level no `]=…]` in the text closes.
