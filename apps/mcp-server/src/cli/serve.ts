@@ -9,7 +9,7 @@ import { ConfigError } from '../config/errors.ts';
 import { faultAnswer } from '../http/answers.ts';
 import { isLoopbackHostname } from '../http/origin.ts';
 import { createHttpHandler } from '../http/router.ts';
-import { observeCoordinator, withAccessLog } from './access-log.ts';
+import { withAccessLog } from './access-log.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { launch, openLog } from './launch.ts';
@@ -77,8 +77,7 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     warn: (fields, message) => log.warn(fields, message),
   });
   // One access line per request at info, unless switchyard.log.access is false.
-  if (config.settings.log.access) observeCoordinator(gateway.coordinator);
-  const served = config.settings.log.access ? withAccessLog(handler, config.settings.auth, log) : handler;
+  const served = config.settings.log.access ? withAccessLog(handler, log) : handler;
   const listenPort = port ?? config.settings.listen.port;
   let server: ReturnType<typeof Bun.serve>;
   try {

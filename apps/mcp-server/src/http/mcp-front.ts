@@ -51,6 +51,7 @@ import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { accepts, isJsonContentType } from './media.ts';
+import { noteMessage } from './request-facts.ts';
 import type { ResumableStreams } from './resumable.ts';
 import { sseResponse, withoutIds } from './sse.ts';
 
@@ -235,6 +236,7 @@ export class McpFront {
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER) ?? undefined;
     const context = { principal: caller.principal, ...(sessionId !== undefined && { sessionId }) };
+    noteMessage(parsed);
 
     if (Array.isArray(parsed)) {
       const version = request.headers.get(PROTOCOL_VERSION_HEADER) ?? ASSUMED_VERSION;
@@ -266,6 +268,7 @@ export class McpFront {
     );
     if (!headers.ok) return json(headers.rejection.httpStatus, headers.rejection.response);
     const affinityKey = this.options.affinityKey(request, caller.principal);
+    noteMessage(message);
     const outcome = await this.options.coordinator.handleModern(message, {
       principal: caller.principal,
       affinityKey,

@@ -23,6 +23,7 @@ import { faultAnswer, json, rpcError } from './answers.ts';
 import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
 import { McpFront } from './mcp-front.ts';
 import { checkHost, hostPolicy, originProblem } from './origin.ts';
+import { notePrincipal } from './request-facts.ts';
 import { ResumableStreams } from './resumable.ts';
 
 export interface HttpOptions {
@@ -160,6 +161,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     }
     const fromLoopback = isLoopbackAddress(clientAddress);
     const who = auth.authenticate(request.headers.get('authorization'), fromLoopback);
+    if (who.ok) notePrincipal(who.principal);
     if (!who.ok) {
       if (pathname === '/readyz') {
         // A load balancer's check carries no token: it gets the verdict, not the backends.
