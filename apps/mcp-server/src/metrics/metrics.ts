@@ -19,6 +19,7 @@
  * tool, `initialize`, the lists merged across backends).
  */
 import type { CommitInfo } from '@switchyard/journal';
+import type { BackendStats } from '@switchyard/multi-tier';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RecentCall } from '../gateway/activity.ts';
 import type { Gateway } from '../gateway/gateway.ts';
@@ -231,7 +232,14 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     },
   });
 
-  const backends = () => Object.entries(gateway.manager.stats().backends);
+  // The tier manager's figures, taken once per scrape (`text()`), not once per metric.
+  let scraping = false;
+  let scraped: [string, BackendStats][] | undefined;
+  const backends = () => {
+    if (!scraping) return Object.entries(gateway.manager.stats().backends);
+    scraped ??= Object.entries(gateway.manager.stats().backends);
+    return scraped;
+  };
   new Gauge({
     name: 'switchyard_workers',
     help: 'Backend workers by state; leased and spare are counted within ready, so do not sum over state.',
@@ -422,7 +430,15 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     }
   }
 
-  const text = () => registry.metrics();
+  const text = async () => {
+    scraping = true;
+    try {
+      return await registry.metrics();
+    } finally {
+      scraping = false;
+      scraped = undefined;
+    }
+  };
   return {
     registry,
     observeHttp(route, status) {
