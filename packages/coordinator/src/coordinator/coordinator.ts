@@ -176,7 +176,7 @@ export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
   argumentDepth: 64,
 };
 
-/** A bound reached: the answer says which, and its value; the front door maps `httpStatus`. */
+/** A bound reached: the error says which, and its value (`data: { limit, max }`). */
 function limitReached(
   id: RequestId,
   limit: keyof CoordinatorLimits,
@@ -453,16 +453,12 @@ export class MCPCoordinator {
   /** A 2026 `subscriptions/listen`: list changes, and resources subscribed on their backends. */
   private async listen(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
     if (this.listens.countOf(session.id) >= this.limits.listensPerSession) {
-      return {
-        kind: 'response',
-        httpStatus: 429,
-        message: limitReached(
-          request.id,
-          'listensPerSession',
-          this.limits.listensPerSession,
-          'this client has as many subscriptions/listen streams open as it may',
-        ),
-      };
+      return this.refusal(
+        request.id,
+        'listensPerSession',
+        429,
+        'this client has as many subscriptions/listen streams open as it may',
+      );
     }
     const resubscribe = (
       method: 'resources/subscribe' | 'resources/unsubscribe',
@@ -590,32 +586,29 @@ export class MCPCoordinator {
     return { kind: 'response', message: resultResponse(request.id, { ...result }), sessionId: session.id };
   }
 
+  /** A request refused at `limit`: its JSON-RPC error, and the HTTP status the front door answers with. */
+  private refusal(
+    id: RequestId,
+    limit: keyof CoordinatorLimits,
+    httpStatus: 429 | 503,
+    words: string,
+  ): Outcome {
+    return { kind: 'response', httpStatus, message: limitReached(id, limit, this.limits[limit], words) };
+  }
+
   /** 429 when the principal holds its most sessions, 503 when the gateway does; else nothing. */
   private sessionRefusal(id: RequestId, principal: string | null): Outcome | undefined {
     if (this.sessions.size >= this.limits.sessions) {
-      return {
-        kind: 'response',
-        httpStatus: 503,
-        message: limitReached(
-          id,
-          'sessions',
-          this.limits.sessions,
-          'the gateway holds as many sessions as it may',
-        ),
-      };
+      return this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may');
     }
     // Anonymous clients cannot be told apart: they share the gateway-wide bound only.
     if (principal !== null && this.sessions.countOf(principal) >= this.limits.sessionsPerPrincipal) {
-      return {
-        kind: 'response',
-        httpStatus: 429,
-        message: limitReached(
-          id,
-          'sessionsPerPrincipal',
-          this.limits.sessionsPerPrincipal,
-          'this principal holds as many sessions as it may; end one (HTTP DELETE) or wait for one to expire',
-        ),
-      };
+      return this.refusal(
+        id,
+        'sessionsPerPrincipal',
+        429,
+        'this principal holds as many sessions as it may; end one (HTTP DELETE) or wait for one to expire',
+      );
     }
     return undefined;
   }
@@ -1081,10 +1074,12 @@ export class MCPCoordinator {
     if (this.refuseUnsupported(session, worker, message)) return;
     if (session.serverRequests.size >= this.limits.pendingClientRequestsPerSession) {
       worker.channel.send(
-        errorResponse(message.id, {
-          code: LIMIT_REACHED,
-          message: `the client has ${session.serverRequests.size} requests it has not answered yet (limit pendingClientRequestsPerSession)`,
-        }),
+        limitReached(
+          message.id,
+          'pendingClientRequestsPerSession',
+          this.limits.pendingClientRequestsPerSession,
+          'the client has as many of the backend’s requests unanswered as it may',
+        ),
       );
       return;
     }
