@@ -4,10 +4,10 @@
  * front door; freeing what is held admits the client again. Real stdio fixtures behind a StdioTier.
  */
 import { describe, expect, it } from 'vitest';
-import { type CoordinatorLimits, finalResponse, LIMIT_REACHED } from '../src/index.ts';
+import { type CoordinatorLimits, finalResponse, type JsonRpcMessage, LIMIT_REACHED } from '../src/index.ts';
 import { ask, errorOf, open, req, resultOf } from './support/protocol.ts';
 import { rigPerTest } from './support/rig.ts';
-import { StdioTier } from './support/stdio-tier.ts';
+import { SAMPLING_FIXTURE, StdioTier } from './support/stdio-tier.ts';
 
 const rig = rigPerTest();
 
@@ -154,5 +154,50 @@ describe('coordinator limits', () => {
     for (let i = 0; i < 5; i++)
       kept.push(((await it.next()).value as { params: { data: string } }).params.data);
     expect(kept).toEqual(['line 45', 'line 46', 'line 47', 'line 48', 'line 49']);
+  });
+
+  it('a backend request past pendingClientRequestsPerSession is refused back to the backend with LIMIT_REACHED', async () => {
+    const tier = new StdioTier({ s: { script: SAMPLING_FIXTURE, args: [] } });
+    const { coordinator } = rig(tier, {
+      backends: [{ name: 's' }],
+      serverInfo: { name: 'switchyard', version: '0.0.0-test' },
+      requestTimeoutMs: 10_000,
+      limits: { pendingClientRequestsPerSession: 1 },
+    });
+    const s = await open(coordinator, '2025-11-25', 'alice', { sampling: {} });
+    const askModel = (id: number, question: string) =>
+      coordinator.handle(req('tools/call', { name: 's__ask', arguments: { question } }, id), {
+        sessionId: s.sessionId,
+        principal: 'alice',
+      });
+    const first = await askModel(1, 'first');
+    if (first.kind !== 'stream') throw new Error('expected a stream');
+    const firstStream = first.messages[Symbol.asyncIterator]();
+    // The first call's sampling request reaches the client, which does not answer yet.
+    const asked = (await firstStream.next()).value as { id: string; method: string };
+    expect(asked.method).toBe('sampling/createMessage');
+
+    // The second call's sampling request finds the client's one slot taken: the backend is told so.
+    const second = await askModel(2, 'second');
+    if (second.kind !== 'stream') throw new Error('expected a stream');
+    const messages: JsonRpcMessage[] = [];
+    for await (const m of second.messages) messages.push(m);
+    expect(messages).toHaveLength(1);
+    const final = messages[0] as unknown as { result: { isError?: boolean; content: unknown } };
+    expect(final.result.isError).toBe(true);
+    expect(JSON.stringify(final.result.content)).toContain('pendingClientRequestsPerSession: 1');
+    const refusals = tier.worker('s').sent.filter((m) => 'error' in m && m.error.code === LIMIT_REACHED);
+    expect(refusals).toHaveLength(1);
+
+    // Answering the first frees the slot; its call completes.
+    await coordinator.handle(
+      {
+        jsonrpc: '2.0',
+        id: asked.id,
+        result: { role: 'assistant', content: { type: 'text', text: 'ok' }, model: 'm' },
+      },
+      { sessionId: s.sessionId, principal: 'alice' },
+    );
+    expect(JSON.stringify((await firstStream.next()).value)).toContain('model said: ok');
   });
 });
