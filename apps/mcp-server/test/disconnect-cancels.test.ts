@@ -57,46 +57,61 @@ const sleepCall = (id: number, progress: boolean, meta: Record<string, unknown> 
   },
 });
 
+/** Reads an SSE answer until its first progress event (the backend runs the call), then hangs up. */
+async function hangUpAfterProgress(response: Response): Promise<string> {
+  expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = response.body?.getReader();
+  let seen = '';
+  while (!seen.includes('notifications/progress')) {
+    const { value, done } = (await reader?.read()) ?? { done: true };
+    if (done) break;
+    seen += new TextDecoder().decode(value);
+  }
+  await reader?.cancel();
+  return seen;
+}
+
+/** POSTs `body` for a JSON answer and goes away once the call is in flight at the coordinator. */
+async function abandonJsonCall(
+  url: string,
+  gateway: Parameters<typeof inFlight>[0],
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<void> {
+  const abort = new AbortController();
+  const pending = fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: JSON.stringify(body),
+    signal: abort.signal,
+  }).catch(() => undefined);
+  expect(await inFlight(gateway, 1)).toBe(1);
+  abort.abort();
+  await pending;
+}
+
 describe('a client disconnect cancels the backend call', () => {
   it('2026: closing an SSE answer (progress first) cancels the call', async () => {
     const { url, gateway } = await startInProcess(CONFIG);
     expect(await cancelledCount(url)).toBe(0);
-    const abort = new AbortController();
     const response = await modernPost(url, sleepCall(1, true, META), { 'mcp-name': 'fx__sleep' });
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = response.body?.getReader();
-    // The first progress event: the backend is running the call.
-    let seen = '';
-    while (!seen.includes('notifications/progress')) {
-      const { value, done } = (await reader?.read()) ?? { done: true };
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-    }
-    expect(seen).toContain('notifications/progress');
-    await reader?.cancel();
-    abort.abort();
+    expect(await hangUpAfterProgress(response)).toContain('notifications/progress');
     expect(await cancelledReaches(url, 1)).toBe(1);
     expect(await inFlight(gateway, 0)).toBe(0);
   });
 
   it('2026: going away while a JSON answer is awaited cancels the call', async () => {
     const { url, gateway } = await startInProcess(CONFIG);
-    const abort = new AbortController();
-    const pending = fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN,
-        'mcp-method': 'tools/call',
-        'mcp-name': 'fx__sleep',
-      },
-      body: JSON.stringify(sleepCall(2, false, META)),
-      signal: abort.signal,
-    }).catch(() => undefined);
-    expect(await inFlight(gateway, 1)).toBe(1);
-    abort.abort();
-    await pending;
+    await abandonJsonCall(
+      url,
+      gateway,
+      { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'fx__sleep' },
+      sleepCall(2, false, META),
+    );
     expect(await cancelledReaches(url, 1)).toBe(1);
     expect(await inFlight(gateway, 0)).toBe(0);
   });
@@ -104,20 +119,7 @@ describe('a client disconnect cancels the backend call', () => {
   it('2025: going away while a JSON answer is awaited cancels the call', async () => {
     const { url, gateway } = await startInProcess(CONFIG);
     const session = await rawSession(url);
-    const abort = new AbortController();
-    const pending = fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-session-id': session,
-      },
-      body: JSON.stringify(sleepCall(3, false)),
-      signal: abort.signal,
-    }).catch(() => undefined);
-    expect(await inFlight(gateway, 1)).toBe(1);
-    abort.abort();
-    await pending;
+    await abandonJsonCall(url, gateway, { 'mcp-session-id': session }, sleepCall(3, false));
     expect(await cancelledReaches(url, 1)).toBe(1);
     expect(await inFlight(gateway, 0)).toBe(0);
   });
@@ -129,15 +131,7 @@ describe('a client disconnect cancels the backend call', () => {
     });
     const session = await rawSession(url);
     const response = await post(url, sleepCall(4, true), { 'mcp-session-id': session });
-    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = response.body?.getReader();
-    let seen = '';
-    while (!seen.includes('notifications/progress')) {
-      const { value, done } = (await reader?.read()) ?? { done: true };
-      if (done) break;
-      seen += new TextDecoder().decode(value);
-    }
-    await reader?.cancel();
+    await hangUpAfterProgress(response);
     expect(await cancelledReaches(url, 1)).toBe(1);
     expect(await inFlight(gateway, 0)).toBe(0);
   });
