@@ -40,6 +40,8 @@ export {
   LoadShedError,
   QueueFullError,
 } from './errors.ts';
+export type { KeyedBulkheadOptions, KeyedBulkheadStats, KeyStats } from './keyed-bulkhead.ts';
+export { KeyedBulkhead } from './keyed-bulkhead.ts';
 // worker choice
 export type { Candidate, Picker } from './pick/candidate.ts';
 export { LeastOutstandingPicker } from './pick/least-outstanding.ts';

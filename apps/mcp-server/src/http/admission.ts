@@ -18,6 +18,7 @@ import {
   Bulkhead,
   type Clock,
   FixedLimiter,
+  KeyedBulkhead,
   KeyedRateLimiter,
   type Permit,
   systemClock,
@@ -97,8 +98,8 @@ const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 export class FrontAdmission {
   private readonly rate: KeyedRateLimiter | undefined;
   private readonly bulkhead: Bulkhead;
-  /** The principals with calls running or waiting: their share. Forgotten when idle. */
-  private readonly shares = new Map<string, Bulkhead>();
+  /** Each principal's share (as many may wait as run); only principals with calls are held. */
+  private readonly shares: KeyedBulkhead<string>;
   /** Open long-lived streams by principal (only those with one or more). */
   private readonly streams = new Map<string, number>();
 
@@ -120,6 +121,7 @@ export class FrontAdmission {
       queueCapacity: settings.queue,
       clock,
     });
+    this.shares = new KeyedBulkhead({ limit: (principal: string) => this.shareOf(principal), clock });
   }
 
   /** Calls and streams held now (tests, metrics). */
@@ -198,13 +200,11 @@ export class FrontAdmission {
   private async call(principal: string): Promise<AdmissionResult> {
     const started = this.clock.now();
     const deadline = started + this.settings.queueTimeoutMs;
-    const share = this.shareBulkhead(principal);
     let own: Permit;
     try {
-      own = await share.acquire({ deadline });
+      own = await this.shares.acquire(principal, { deadline });
     } catch (error) {
-      this.forgetIfIdle(principal, share);
-      const max = share.limit;
+      const max = this.shareOf(principal);
       return {
         ok: false,
         reason: 'principal-share',
@@ -216,12 +216,12 @@ export class FrontAdmission {
         ),
       };
     }
+    // Released, the principal's share is forgotten once it holds no other call.
     const releaseOwn = (ok: boolean) => {
       own.release({
         latencyMs: Math.max(0, this.clock.now() - started),
         outcome: ok ? 'success' : 'failure',
       });
-      this.forgetIfIdle(principal, share);
     };
     let permit: Permit;
     try {
@@ -248,26 +248,6 @@ export class FrontAdmission {
           releaseOwn(ok);
         }),
     };
-  }
-
-  private shareBulkhead(principal: string): Bulkhead {
-    let share = this.shares.get(principal);
-    if (!share) {
-      const limit = this.shareOf(principal);
-      share = new Bulkhead({
-        limiter: new FixedLimiter({ limit }),
-        queueCapacity: limit,
-        clock: this.clock,
-      });
-      this.shares.set(principal, share);
-    }
-    return share;
-  }
-
-  private forgetIfIdle(principal: string, share: Bulkhead): void {
-    if (share.inFlight === 0 && share.queued === 0 && this.shares.get(principal) === share) {
-      this.shares.delete(principal);
-    }
   }
 
   private burst(): number {
