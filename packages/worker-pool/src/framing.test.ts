@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, type OversizeLine } from './framing.ts';
-import { answerOf } from './runtime/process-worker.ts';
 
 function collect(max: number) {
   const lines: string[] = [];
   const oversize: string[] = [];
   const ended: OversizeLine[] = [];
+  const chunks: string[] = [];
   const splitter = new LineSplitter(max, {
     line: (l) => lines.push(l),
     oversize: (s) => oversize.push(s),
-    oversizeEnd: (l) => ended.push(l),
+    oversizeChunk: (c) => chunks.push(c),
+    oversizeEnd: (l) => {
+      ended.push(l);
+      chunks.push('|');
+    },
   });
-  return { splitter, lines, oversize, ended };
+  return { splitter, lines, oversize, ended, chunks };
 }
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -59,17 +63,15 @@ describe('LineSplitter', () => {
       { length: 21, head: '0123456789-at-the-end', tail: '0123456789-at-the-end' },
     ]);
   });
-});
 
-describe('answerOf (a line too long to parse)', () => {
-  it('reads a top-level id first or last, and tells answers from other messages', () => {
-    expect(answerOf({ head: '{"jsonrpc":"2.0","id":3,"result":{"x"', tail: '' })).toBe(3);
-    expect(answerOf({ head: '{"result":{"content"', tail: '"}]},"jsonrpc":"2.0","id":12}' })).toBe(12);
-    expect(answerOf({ head: '{"error":{"code"', tail: '},"id":4,"jsonrpc":"2.0"}' })).toBe(4);
-    // A nested id is not the answer's.
-    expect(answerOf({ head: '{"result":{"content"', tail: '"id":9}]}}' })).toBe('unknown');
-    // A server's request or notification is no answer of ours.
-    expect(answerOf({ head: '{"method":"x","params":{', tail: '"jsonrpc":"2.0","id":0}' })).toBeUndefined();
-    expect(answerOf({ head: '{"jsonrpc":"2.0","id":0,"method":"x"', tail: '}' })).toBeUndefined();
+  it('hands over every character of a line over the limit, in order, and nothing of the others', () => {
+    const { splitter, chunks, lines } = collect(10);
+    splitter.push(bytes('{"a":1}\n{"result":"01'));
+    splitter.push(bytes('23456789'));
+    splitter.push(bytes('abc","id":7}\r\n{"b":2}\n{"c":"0123456789"'));
+    splitter.push(bytes('}'));
+    splitter.end();
+    expect(lines).toEqual(['{"a":1}', '{"b":2}']);
+    expect(chunks.join('')).toBe('{"result":"0123456789abc","id":7}\r|{"c":"0123456789"}|');
   });
 });

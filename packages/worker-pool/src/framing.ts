@@ -3,8 +3,10 @@
  * chunk is decoded once (a streaming decoder keeps characters split across chunks whole) and cut at
  * its newlines. A line longer than `maxLineLength` characters is never kept whole: the splitter
  * reports it once as it goes over (`oversize`) and discards it up to the next newline, so one
- * runaway line costs bounded memory; when that line ends, `oversizeEnd` says how long it was and
- * gives its first and last characters (where a JSON-RPC answer names its id).
+ * runaway line costs bounded memory. While it is discarded, each piece of it goes by
+ * `oversizeChunk` (for a reader that needs only constant memory, such as `TopLevelIdScanner`); when
+ * it ends, `oversizeEnd` says how long it was and gives its first and last characters. Lines within
+ * the limit never meet either.
  */
 
 const SAMPLE_CHARS = 200;
@@ -23,6 +25,11 @@ export interface LineSink {
   line(text: string): void;
   /** A line went over the limit; `sample` is its start. */
   oversize(sample: string): void;
+  /**
+   * The line over the limit, piece by piece as it is discarded, in order, from its first character
+   * (the first piece is what went over) to its last (a CR before the newline included).
+   */
+  oversizeChunk?(text: string): void;
   /** The line that went over the limit ended (a newline, or the end of the stream). */
   oversizeEnd?(line: OversizeLine): void;
 }
@@ -82,11 +89,13 @@ export class LineSplitter {
     this.#tail = line.slice(-SAMPLE_CHARS);
     this.#dropped = line.length;
     this.#sink.oversize(this.#head);
+    this.#sink.oversizeChunk?.(line);
     this.#partial = '';
     this.#discarding = true;
   }
 
   #drop(text: string): void {
+    this.#sink.oversizeChunk?.(text);
     this.#dropped += text.length;
     this.#tail =
       text.length >= SAMPLE_CHARS ? text.slice(-SAMPLE_CHARS) : (this.#tail + text).slice(-SAMPLE_CHARS);

@@ -134,6 +134,34 @@ describe('process pool: an answer over maxLineLength', () => {
   });
 });
 
+describe('process pool: an over-long answer whose id sits among its other members', () => {
+  it('fails its own task at once while others are in flight; ids nested in it name no task', async () => {
+    const p = pool({ maxLineLength: 1024, concurrency: 4 });
+    await p.start();
+    const settled: string[] = [];
+    const note = <T>(name: string, task: Promise<T>): Promise<T> => task.finally(() => settled.push(name));
+    // The answer to `big` nests the ids of the requests sent just before and after it (±1).
+    const before = note('before', p.run('sleep', { ms: 1_000 }));
+    const big = note('big', p.run('long-answer', { bytes: 5000, layout: 'middle' }, { timeoutMs: 5_000 }));
+    const after = note('after', p.run('sleep', { ms: 1_000 }));
+    const e = await rejectionOf(big);
+    expect(isProtocolFaultError(e)).toBe(true);
+    expect(e).toMatchObject({ kind: 'line-too-long', size: { limit: 1024 } });
+    // At once: neither neighbour had its answer yet.
+    expect(settled).toEqual(['big']);
+    expect(await Promise.all([before, after])).toEqual(['slept', 'slept']);
+    expect(p.stats().crashes).toBe(0);
+  });
+
+  it('an over-long answer without a readable id fails the only task in flight', async () => {
+    const p = pool({ maxLineLength: 1024 });
+    const e = await rejectionOf(p.run('long-answer', { bytes: 5000, layout: 'no-id' }, { timeoutMs: 5_000 }));
+    expect(isProtocolFaultError(e)).toBe(true);
+    expect(e).toMatchObject({ kind: 'line-too-long' });
+    expect(await p.run('echo', 1)).toBe(1);
+  });
+});
+
 describe('process pool: timeouts and cancellation', () => {
   it('times out a request that is never answered and sends the cancel message with the wire id', async () => {
     const p = pool({ cancelMessage: mcpCancelMessage, concurrency: 4 });

@@ -7,8 +7,12 @@
  * reported (`onFault`) and skipped; the worker keeps running. (A process that prints a stray log
  * line to stdout should not lose every request in flight.) An answer that was lost that way fails
  * its task at once with a `ProtocolFaultError` where the line names it: a malformed answer with our
- * id, or an answer too long to keep whose id is its first or last member (as the SDKs write them);
- * where its task cannot be told, the worker's only task in flight. Others end by their timeout.
+ * id, or an answer too long to keep whose top-level `id` is one of ours, wherever the member sits
+ * (read as the line goes by, by `TopLevelIdScanner`; an `"id"` nested in its result is not its).
+ * An over-long answer whose id cannot be read (none, not a number, string or null, or longer than
+ * 64 characters) fails the worker's only task in flight, the one it must have been for; with
+ * several in flight none can be told, and each ends by its answer or its timeout. An answer whose id
+ * is a string or null is no answer to us (our ids are numbers), long or not.
  *
  * Each process runs in a process group of its own and dies with the pool's process, even on SIGKILL
  * (see `process-group.ts`). Stop: close stdin, wait `graceMs`, SIGTERM the group, wait `killGraceMs`,
@@ -21,6 +25,7 @@ import { ProtocolFaultError, TaskFailedError } from '../errors.ts';
 import { LineSplitter, type OversizeLine } from '../framing.ts';
 import { type CancelMessageFn, classify, type JsonRpcFailure, type JsonRpcMessage } from '../jsonrpc.ts';
 import { StderrTail } from '../stderr-tail.ts';
+import { type TopLevelAnswer, TopLevelIdScanner } from '../top-level-id.ts';
 import { signalGroup, spawnArgv, unwatchGroup, watchGroup } from './process-group.ts';
 import type { RuntimeSink, WorkerRuntime } from './types.ts';
 
@@ -104,10 +109,16 @@ export class ProcessWorker implements WorkerRuntime {
   }
 
   async #readStdout(child: Child): Promise<void> {
+    // Only a line over the limit is scanned, as it is discarded; lines within it are parsed whole.
+    let scan = new TopLevelIdScanner();
     const splitter = new LineSplitter(this.#options.maxLineLength, {
       line: (text) => this.#line(text),
-      oversize: (sample) => this.#sink.onFault('line-too-long', sample),
-      oversizeEnd: (line) => this.#tooLong(line),
+      oversize: (sample) => {
+        scan = new TopLevelIdScanner();
+        this.#sink.onFault('line-too-long', sample);
+      },
+      oversizeChunk: (text) => scan.push(text),
+      oversizeEnd: (line) => this.#tooLong(line, scan.end()),
     });
     try {
       for await (const chunk of child.stdout) splitter.push(chunk);
@@ -132,15 +143,17 @@ export class ProcessWorker implements WorkerRuntime {
   }
 
   /** A line over the limit ended: if it was an answer to one of our requests, that request fails now. */
-  #tooLong(line: OversizeLine): void {
-    const answer = answerOf(line);
-    if (answer === undefined) return;
+  #tooLong(line: OversizeLine, top: TopLevelAnswer): void {
+    if (!top.answer) return; // a request or notification of the server's, or not JSON-RPC
+    const { id } = top;
+    // A string or null id names no request of ours, as with an answer short enough to parse.
+    if (typeof id === 'string' || id === null) return;
     const error = new ProtocolFaultError(this.workerId, 'line-too-long', line.head, {
       length: line.length,
       limit: this.#options.maxLineLength,
     });
-    if (typeof answer === 'number') this.#sink.onSettle(answer, false, error);
-    else this.#sink.onLostAnswer?.(error);
+    if (typeof id === 'number') this.#sink.onSettle(id, false, error);
+    else this.#sink.onLostAnswer?.(error); // its id unreadable: the worker's only task, if only one
   }
 
   #line(text: string): void {
@@ -267,26 +280,6 @@ export class ProcessWorker implements WorkerRuntime {
     const pid = this.#child?.pid;
     return pid === undefined ? undefined : readRssBytes(pid);
   }
-}
-
-/** `{"jsonrpc":"2.0","id":7,"result":…` (the id first, after `jsonrpc` or not). */
-const ID_FIRST = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(\d+)\s*,\s*"(?:result|error)"\s*:/;
-/** `{"result":…` or `{"jsonrpc":"2.0","error":…`: an answer whose id comes later. */
-const ANSWER_FIRST = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"(?:result|error)"\s*:/;
-/** `…,"jsonrpc":"2.0","id":7}` (the id last, before `jsonrpc` or not): the top level's last members. */
-const ID_LAST = /"id"\s*:\s*(\d+)\s*(?:,\s*"jsonrpc"\s*:\s*"2\.0"\s*)?\}\s*$/;
-
-/**
- * Whether a line too long to parse was an answer, from its first and last characters: its id where
- * the line names it at the top level, `'unknown'` for an answer whose id cannot be read, undefined
- * for anything else (a notification or a request of the server's).
- */
-export function answerOf(line: { head: string; tail: string }): number | 'unknown' | undefined {
-  const first = ID_FIRST.exec(line.head);
-  if (first) return Number(first[1]);
-  if (!ANSWER_FIRST.test(line.head)) return undefined;
-  const last = ID_LAST.exec(line.tail);
-  return last ? Number(last[1]) : 'unknown';
 }
 
 async function exitsWithin(child: Child, ms: number): Promise<boolean> {
