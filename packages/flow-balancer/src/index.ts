@@ -62,5 +62,7 @@ export { KeyedRateLimiter } from './rate/keyed-rate-limiter.ts';
 export type { TakeResult, TokenBucketOptions } from './rate/token-bucket.ts';
 // rate limits
 export { TokenBucket } from './rate/token-bucket.ts';
+// retries
+export { Backoff, type BackoffOptions, backoffDelay } from './retry/backoff.ts';
 export type { LoadShedderOptions } from './shed/load-shedder.ts';
 export { LoadShedder } from './shed/load-shedder.ts';

@@ -5,7 +5,7 @@
  * comes after a delay doubling with each failure in a row (`baseDelayMs` … `maxDelayMs`, a share
  * `jitter` of it random). A start that succeeds clears the count. Time is given, not read.
  */
-import type { RandomSource } from '@switchyard/flow-balancer';
+import { Backoff, type RandomSource } from '@switchyard/flow-balancer';
 import type { ResolvedRetry } from './spec.ts';
 
 export type HealthState =
@@ -23,14 +23,16 @@ export type HealthState =
 
 export class BackendHealth {
   readonly #retry: ResolvedRetry;
-  readonly #random: RandomSource;
+  /** The retry delay, doubling with each failure in a row. */
+  readonly #backoff: Backoff;
   #failures = 0;
   #crashTimes: number[] = [];
   #state: HealthState = { state: 'ok' };
 
   constructor(retry: ResolvedRetry, random: RandomSource) {
     this.#retry = retry;
-    this.#random = random;
+    const { baseDelayMs, maxDelayMs, jitter } = retry;
+    this.#backoff = new Backoff({ baseDelayMs, maxDelayMs, jitter, random });
   }
 
   get current(): HealthState {
@@ -44,9 +46,7 @@ export class BackendHealth {
   /** A start failed: the backend is failed until the returned delay (ms) has passed. */
   startFailed(now: number, reason: string, stderrTail: readonly string[]): number {
     this.#failures++;
-    const { baseDelayMs, maxDelayMs, jitter } = this.#retry;
-    const exp = Math.min(maxDelayMs, baseDelayMs * 2 ** (this.#failures - 1));
-    const delay = exp * (1 - jitter) + exp * jitter * this.#random();
+    const delay = this.#backoff.next();
     this.#state = {
       state: 'failed',
       reason,
@@ -84,6 +84,7 @@ export class BackendHealth {
   started(): boolean {
     const recovered = this.#failures > 0;
     this.#failures = 0;
+    this.#backoff.reset();
     this.#state = { state: 'ok' };
     return recovered;
   }

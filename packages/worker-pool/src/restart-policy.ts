@@ -5,7 +5,7 @@
  * a health check) resets the doubling. `maxCrashes` crashes within `windowMs` is a crash loop: the
  * pool fails.
  */
-import type { Clock } from '@switchyard/flow-balancer';
+import { Backoff, type Clock } from '@switchyard/flow-balancer';
 
 export interface RestartPolicyOptions {
   baseDelayMs: number;
@@ -22,35 +22,34 @@ export type RestartDecision =
 export class RestartPolicy {
   readonly #options: RestartPolicyOptions;
   readonly #clock: Clock;
-  readonly #random: () => number;
+  /** The delay doubling with each crash since the last stable worker. */
+  readonly #backoff: Backoff;
   /** Times of the crashes still inside the window, oldest first. */
   #crashes: number[] = [];
-  #consecutive = 0;
   #notBefore = 0;
 
   constructor(options: RestartPolicyOptions, clock: Clock, random: () => number) {
     this.#options = options;
     this.#clock = clock;
-    this.#random = random;
+    const { baseDelayMs, maxDelayMs, jitter } = options;
+    this.#backoff = new Backoff({ baseDelayMs, maxDelayMs, jitter, random });
   }
 
   onCrash(): RestartDecision {
     const now = this.#clock.now();
-    const { windowMs, maxCrashes, baseDelayMs, maxDelayMs, jitter } = this.#options;
+    const { windowMs, maxCrashes } = this.#options;
     this.#crashes.push(now);
     while (this.#crashes.length > 0 && this.#crashes[0]! <= now - windowMs) this.#crashes.shift();
     const crashes = this.#crashes.length;
     if (crashes >= maxCrashes) return { kind: 'fail', crashes };
-    const exp = Math.min(maxDelayMs, baseDelayMs * 2 ** this.#consecutive);
-    this.#consecutive++;
-    const delayMs = exp * (1 - jitter) + exp * jitter * this.#random();
+    const delayMs = this.#backoff.next();
     this.#notBefore = now + delayMs;
     return { kind: 'restart', delayMs, crashes };
   }
 
   /** A worker proved itself: the next crash starts the doubling again. */
   onStable(): void {
-    this.#consecutive = 0;
+    this.#backoff.reset();
   }
 
   /** How long until a new worker may start (0: now). */
@@ -61,7 +60,7 @@ export class RestartPolicy {
   /** Forget every crash (after the pool is reset). */
   reset(): void {
     this.#crashes = [];
-    this.#consecutive = 0;
+    this.#backoff.reset();
     this.#notBefore = 0;
   }
 }
