@@ -7,14 +7,13 @@
  * worker's `IdRemapper`, so sessions share workers freely. No runtime API here: ids come from an
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
-import type { Bulkhead, Permit } from '@switchyard/flow-balancer';
+import type { Bulkhead } from '@switchyard/flow-balancer';
 import type { AuditInput, AuditOutcome, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
 import { CursorCodec, nextCursorPosition } from '../cursor.ts';
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from '../era/legacy-versions.ts';
-import { MISSING_REQUIRED_CLIENT_CAPABILITY } from '../era/modern/codes.ts';
 import { mergeDiscoverResult } from '../era/modern/discover.ts';
 import { decorateListResult } from '../era/modern/list-meta.ts';
 import {
@@ -23,7 +22,7 @@ import {
   requestMeta,
 } from '../era/modern/meta-keys.ts';
 import { checkParamHeaders } from '../era/modern/param-headers.ts';
-import { isCoordinatorError, isDuplicateRequestIdError, isInvalidCursorError } from '../errors.ts';
+import { isCoordinatorError, isInvalidCursorError } from '../errors.ts';
 import {
   CONNECTION_CLOSED,
   INTERNAL_ERROR,
@@ -31,7 +30,6 @@ import {
   INVALID_REQUEST,
   LIMIT_REACHED,
   METHOD_NOT_FOUND,
-  REQUEST_TIMEOUT,
   RESOURCE_NOT_FOUND,
 } from '../jsonrpc/codes.ts';
 import { MessageParser } from '../jsonrpc/parse.ts';
@@ -58,31 +56,19 @@ import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import type { UriOwner } from '../naming/resource-uris.ts';
 import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { ownEntry } from '../own.ts';
+import { backendUnavailable, outcomeOf } from './answers.ts';
 import { auditPayload } from './audit-payload.ts';
-import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, reasonOf } from './backend-fleet.ts';
+import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
-import { ClientSink } from './client-sink.ts';
+import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
 import { Listens } from './listens.ts';
 import type { MessageStream } from './message-stream.ts';
-import {
-  capabilitiesOf,
-  headersOf,
-  MODERN_CLIENT_METHODS,
-  MRTR_METHODS,
-  modernOutcome,
-  withCapabilities,
-} from './modern.ts';
+import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
-import type { TierPort, WorkerLease } from './port.ts';
+import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
-import {
-  defaultRandomBytes,
-  type FrontSession,
-  type InFlight,
-  type RandomBytes,
-  SessionTable,
-} from './sessions.ts';
+import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
 
 export interface MCPCoordinatorOptions {
   /** The tier manager (or anything that hands out ready workers). */
@@ -197,23 +183,6 @@ const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
   'roots/list': 'roots',
 };
 
-/**
- * A 2026 call that failed after its backend asked for a capability the client did not declare:
- * -32021 naming those (basic/index, "Per-request protocol fields": a request that needs an
- * undeclared capability MUST get MissingRequiredClientCapability). A call the backend completed
- * without them (it did without) keeps its answer.
- */
-function missingCapability(message: JsonRpcResponse, missing: ReadonlySet<string>): JsonRpcResponse {
-  const failed = 'error' in message || message.result.isError === true;
-  if (!failed) return message;
-  const names = [...missing];
-  return errorResponse(message.id, {
-    code: MISSING_REQUIRED_CLIENT_CAPABILITY,
-    message: `The request needs the client's ${names.join(', ')} capability, which it did not declare`,
-    data: { requiredCapabilities: Object.fromEntries(names.map((n) => [n, {}])) },
-  });
-}
-
 /** How long a session may be idle before it is ended, by default: 10 minutes. */
 export const DEFAULT_SESSION_IDLE_MS = 10 * 60_000;
 
@@ -249,6 +218,32 @@ export class MCPCoordinator {
   private routedInFlight = 0;
 
   private readonly limits: CoordinatorLimits;
+  /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
+  private readonly callHooks: CallHooks = {
+    now: () => this.now(),
+    acquire: (backend, session) => this.fleet.acquire(backend, session),
+    serverRequest: (call, worker, message) =>
+      call.spec.session.era === 'modern'
+        ? this.askForInput(call, worker, message)
+        : this.relayToClient(call.spec.session, worker, call.sink.stream, message),
+    ended: (call, { outcome, message, error, worker }) => {
+      const { session, request, backend, started } = call.spec;
+      this.parking.forget(call.sink);
+      this.routedInFlight--;
+      this.audit(
+        session,
+        request.method,
+        nameOf(request),
+        backend,
+        started,
+        outcome,
+        message,
+        error,
+        worker,
+        request,
+      );
+    },
+  };
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.limits = { ...DEFAULT_COORDINATOR_LIMITS, ...options.limits };
@@ -897,123 +892,26 @@ export class MCPCoordinator {
         message: invalidRequest(request.id, `request id ${JSON.stringify(request.id)} is already in flight`),
       };
     }
-    const sink = new ClientSink(request.id, () =>
-      inflight.abandon('cancelled', 'the client stopped reading'),
-    );
-    const clientCapabilities = capabilitiesOf(request) ?? session.clientCapabilities;
-    /** Capabilities the backend asked for during this 2026 call that its client did not declare. */
-    const missing = new Set<string>();
-    let lease: WorkerLease | undefined;
-    let done = false;
-    const name = nameOf(request);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let permit: Permit | undefined;
-    const finish = (message: JsonRpcResponse | undefined, outcome: AuditOutcome, error?: string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      permit?.release({ latencyMs: Math.max(0, this.now() - started), outcome: permitOutcome(outcome) });
-      if (message) sink.push(message);
-      sink.end();
-      this.parking.forget(sink);
-      session.inflight.delete(request.id);
-      this.routedInFlight--;
-      lease?.release();
-      this.audit(
-        session,
-        request.method,
-        name,
-        backend,
-        started,
-        outcome,
-        message,
-        error,
-        lease?.worker.id,
-        request,
-      );
-    };
-    const inflight: InFlight = {
-      abandon: (outcome, reason, message) => {
-        inflight.worker?.cancel(session.id, request.id, reason);
-        finish(message, outcome, reason);
-      },
-    };
-    session.inflight.set(request.id, inflight);
-    this.routedInFlight++;
     const setting = this.options.requestTimeoutMs ?? 60_000;
     // The backend's own name of the tool / prompt / resource (per-tool timeouts are in its terms).
     const ownName =
       typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : null;
-    const timeoutMs = typeof setting === 'number' ? setting : setting(backend, ownName);
-    timer = setTimeout(() => {
-      const message = errorResponse(request.id, {
-        code: REQUEST_TIMEOUT,
-        message: `Request timed out after ${timeoutMs} ms (backend "${backend}")`,
-        data: { backend, timeoutMs },
-      });
-      inflight.abandon('timeout', 'request timed out', message);
-    }, timeoutMs);
-    void (async () => {
-      const bulkhead = this.options.admission?.[backend];
-      if (bulkhead) {
-        try {
-          const granted = await bulkhead.acquire();
-          if (done) return granted.release({ latencyMs: 0, outcome: 'dropped' });
-          permit = granted;
-        } catch (e) {
-          return finish(overloaded(request.id, backend, reasonOf(e)), 'rejected', reasonOf(e));
-        }
-      }
-      // Once, and a second time on another worker when the first died and the call is retry-safe.
-      const attempt = async (retried: boolean): Promise<void> => {
-        try {
-          const leased = await this.fleet.acquire(backend, session);
-          if (done) return void leased.lease.release();
-          lease?.release();
-          lease = leased.lease;
-          const worker = leased.worker;
-          inflight.worker = worker;
-          worker.call(
-            session.id,
-            { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
-            {
-              progress: (m) => sink.push(m),
-              response: (m) => {
-                const answer = missing.size > 0 ? missingCapability(m, missing) : m;
-                finish(answer, outcomeOf(answer));
-              },
-              closed: (reason) => {
-                if (retrySafe && !retried && !done) return void attempt(true);
-                const words = retrySafe
-                  ? `${reason} (retried once on another worker)`
-                  : `${reason} (the request may have reached it; not retried: the tool is not marked read-only or idempotent)`;
-                finish(backendUnavailable(request.id, backend, words), 'error', reason);
-              },
-              serverRequest: (m) =>
-                session.era === 'modern'
-                  ? this.askForInput(session, worker, sink, m, clientCapabilities, missing, () =>
-                      inflight.abandon('timeout', 'the client did not come back with the input'),
-                    )
-                  : this.relayToClient(session, worker, sink.stream, m),
-              exclusive: session.era === 'modern',
-              isParked: () => sink.parkedAs !== undefined,
-            },
-            { clientCapabilities },
-          );
-        } catch (e) {
-          const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
-          const retry = retryAfterOf(e);
-          if (retry !== undefined) {
-            // A circuit breaker open: refused at once, with when to come back.
-            const message = backendUnavailable(request.id, backend, reason, retry);
-            return finish(message, 'rejected', reason);
-          }
-          finish(backendUnavailable(request.id, backend, reason), 'error', reason);
-        }
-      };
-      await attempt(false);
-    })();
-    return { kind: 'stream', messages: sink.stream };
+    const call = new Call(
+      {
+        session,
+        request,
+        backend,
+        params,
+        started,
+        retrySafe,
+        timeoutMs: typeof setting === 'number' ? setting : setting(backend, ownName),
+        admission: this.options.admission?.[backend],
+      },
+      this.callHooks,
+    );
+    this.routedInFlight++;
+    call.run();
+    return { kind: 'stream', messages: call.sink.stream };
   }
 
   // ── server-to-client requests ──────────────────────────────────────────────────────────────
@@ -1022,24 +920,18 @@ export class MCPCoordinator {
    * A 2026 client takes no requests: the backend's request becomes an `input_required` result of
    * the client's call (multi-round-trip, see `InputParking`).
    */
-  private askForInput(
-    session: FrontSession,
-    worker: BackendWorker,
-    sink: ClientSink,
-    message: JsonRpcRequest,
-    clientCapabilities: JsonObject,
-    missing: Set<string>,
-    expire: () => void,
-  ): void {
+  private askForInput(call: Call, worker: BackendWorker, message: JsonRpcRequest): void {
     // A request needing a capability the client did not declare: the backend is told the client
     // cannot (it may do without); if the call then fails, the client gets -32021 naming it.
     const capability = ownEntry(CLIENT_CAPABILITY_OF, message.method);
-    if (capability !== undefined && !isJsonObject(clientCapabilities[capability])) {
-      missing.add(capability);
+    if (capability !== undefined && !isJsonObject(call.clientCapabilities[capability])) {
+      call.lacks(capability);
       this.tellUnsupported(worker, message);
       return;
     }
-    this.parking.ask(session.principal, worker, sink, message, expire);
+    this.parking.ask(call.spec.session.principal, worker, call.sink, message, () =>
+      call.abandon('timeout', 'the client did not come back with the input'),
+    );
   }
 
   /** A 2026 retry carrying `requestState`: the answers go to the backend, the call resumes on this request. */
@@ -1255,49 +1147,6 @@ function nameOf(request: JsonRpcRequest): string | null {
   if (typeof p?.name === 'string') return p.name;
   if (typeof p?.uri === 'string') return p.uri;
   return null;
-}
-
-function outcomeOf(message: JsonRpcResponse): AuditOutcome {
-  if (isJsonRpcErrorResponse(message)) return 'error';
-  return message.result.isError === true ? 'error' : 'ok';
-}
-
-/** The fast answer when the backend that owns a request cannot take it. */
-function backendUnavailable(
-  id: RequestId,
-  backend: string,
-  reason: string,
-  retry?: { retryAfterMs: number; state: string },
-): JsonRpcErrorResponse {
-  return errorResponse(id, {
-    code: INTERNAL_ERROR,
-    message: `Backend "${backend}" is unavailable: ${reason}`,
-    data: retry
-      ? { backend, reason, circuit: retry.state, retryAfterMs: retry.retryAfterMs }
-      : { backend, reason },
-  });
-}
-
-/** A refusal that says when to come back (multi-tier's `BackendCircuitOpenError`): its figures. */
-function retryAfterOf(e: unknown): { retryAfterMs: number; state: string } | undefined {
-  if (!(e instanceof Error) || e.name !== 'BackendCircuitOpenError') return undefined;
-  const { retryAfterMs, state } = e as Error & { retryAfterMs?: unknown; state?: unknown };
-  return typeof retryAfterMs === 'number' && typeof state === 'string' ? { retryAfterMs, state } : undefined;
-}
-
-/** The fast answer when admission refuses a request (the front door may map it to 503 / 429). */
-function overloaded(id: RequestId, backend: string, reason: string): JsonRpcErrorResponse {
-  return errorResponse(id, {
-    code: INTERNAL_ERROR,
-    message: `Backend "${backend}" is overloaded: ${reason}`,
-    data: { backend, reason, overloaded: true },
-  });
-}
-
-/** How a finished request teaches an adaptive limiter. */
-function permitOutcome(outcome: AuditOutcome): 'success' | 'failure' | 'dropped' {
-  if (outcome === 'ok') return 'success';
-  return outcome === 'timeout' || outcome === 'rejected' ? 'dropped' : 'failure';
 }
 
 function allowsLog(sessionLevel: string | undefined, level: unknown): boolean {
