@@ -42,6 +42,8 @@ describe('loading valid configurations', () => {
       journal: {
         path: join(dir, 'switchyard.db'),
         auditPayloads: false,
+        cacheKiB: 16 * 1024,
+        mmapBytes: 256 * 1024 * 1024,
         retention: { maxAgeMs: 604_800_000, maxBytes: 1_073_741_824 },
       },
       budget: { processes: 64, memoryMb: 4_096 },

@@ -336,6 +336,16 @@ const SwitchyardSchema = z
           .describe(
             "Keep each audited call's request and response in the journal as JSON text, each cut at 16 384 characters (with a marker). Off by default: it costs about a tenth more CPU per call.",
           ),
+        cacheKiB: int(0)
+          .default(16 * 1024)
+          .describe(
+            "SQLite's page cache per connection, in KiB (default 16 MiB; the gateway holds two: the writer thread's and the reader's). It fills as the journal is used and stays at this size: a bound on the journal's share of the process's memory.",
+          ),
+        mmapBytes: int(0)
+          .default(256 * 1024 * 1024)
+          .describe(
+            'How much of the SQLite file reads map into memory instead of copying (default 256 MiB; 0: none). Mapped pages count in the RSS as file pages the kernel can reclaim.',
+          ),
         retention: z
           .strictObject({
             maxAgeMs: int(1)

@@ -232,6 +232,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const journal = await createJournal({
     driver: sqliteDriver({
       path: settings.journal.path,
+      cacheSizeKiB: settings.journal.cacheKiB,
+      mmapSizeBytes: settings.journal.mmapBytes,
       // Commits (zstd + SQLite) on a thread of their own, off the event loop that serves requests.
       writer: settings.journal.path === ':memory:' ? 'inline' : 'thread',
       onCommit: (info) => {
