@@ -198,6 +198,23 @@ describe('remote backends', () => {
     expect(gateway.remote.stats().remote).toMatchObject({ state: 'connected', connects: 1, leased: 0 });
   });
 
+  it('a gateway of remotes only: served, listed and called, and /readyz names the remote', async () => {
+    const conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
+    const { url, origin } = await startInProcess({ mcpServers: { remote: { url: conformance.url } } });
+    const client = await connectClient(url);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('remote__test_simple_text');
+    expect(textOf(await client.callTool({ name: 'remote__test_simple_text', arguments: {} }))).toBe(
+      'This is a simple text response for testing.',
+    );
+    const ready = await fetch(`${origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      backends: [{ name: 'remote', tier: 'remote', state: 'connected', ready: 1 }],
+    });
+  });
+
   it('with a remote down, lists answer with the others and name it in _meta, and calls to it fail fast', async () => {
     const down = `http://127.0.0.1:${deadPort()}/mcp`;
     const { url, gateway } = await startInProcess({

@@ -200,7 +200,9 @@ describe('a configuration with nothing to serve', () => {
       child.stdin.end();
       const stderr = await new Response(child.stderr).text();
       expect(await child.exited, command).toBe(1);
-      expect(stderr).toMatch(/mcpServers: expected at least one enabled stdio or module backend; found none/);
+      expect(stderr).toMatch(
+        /mcpServers: expected at least one enabled backend \(stdio, module or remote\); found none/,
+      );
     }
   });
 });

@@ -74,7 +74,7 @@ describe('resolveOptions', () => {
     expect(() => one(stdio({ spares: 1 }))).toThrow(/spares is for per-session and per-principal backends/);
     expect(() => one({ command: 'x' })).toThrow(/backends\.foo\.kind must be one of/);
     expect(() => one('stdio')).toThrow('backends.foo must be an object, got "stdio"');
-    expect(() => resolveOptions({ backends: {} })).toThrow('backends must name at least one backend');
+    expect(resolveOptions({ backends: {} }).backends).toEqual([]);
     expect(() => resolveOptions({ backends: { a: stdio() }, auto: { warmProbability: 1.5 } })).toThrow(
       'auto.warmProbability must be between 0 and 1, got 1.5',
     );

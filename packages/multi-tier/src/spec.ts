@@ -475,7 +475,7 @@ export function resolveOptions(options: MultiTierOptions): ResolvedOptions {
   if (options === undefined) throw new TypeError('options must be an object, got undefined');
   const backendsIn = objectAt('backends', o.backends);
   const names = Object.keys(backendsIn);
-  if (names.length === 0) throw new TypeError('backends must name at least one backend');
+  // None is fine: backends may all come later (`addBackend`), or a gateway may serve only remotes.
   const retry = resolveRetry('retry', o.retry);
   const backends = names.map((name) => resolveBackend(name, backendsIn[name], retry));
   const b = objectAt('budget', o.budget);

@@ -217,14 +217,14 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   let statuses: BackendStatus[] = config.backends.map((b) => ({ name: b.name, kind: b.kind }));
   // Remote backends are served by the RemotePort, the others by the tier manager.
   const served = config.backends;
-  // The tier manager refuses an empty set of backends, so one stdio or module backend is needed.
-  if (Object.keys(specs).length === 0) {
-    const found =
-      config.backends.length === 0
-        ? 'none'
-        : `only ${config.backends.map((b) => `${b.name} (${b.kind})`).join(', ')}, which cannot be served alone yet`;
+  // Remote backends alone are a gateway too; with none at all there is nothing to serve.
+  if (config.backends.length === 0) {
     throw new ConfigError(config.source, [
-      { path: 'mcpServers', expected: 'at least one enabled stdio or module backend', found },
+      {
+        path: 'mcpServers',
+        expected: 'at least one enabled backend (stdio, module or remote)',
+        found: 'none',
+      },
     ]);
   }
   const { settings } = config;
