@@ -67,6 +67,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_RETENTION_INTERVAL_MS = 60_000;
 /** With `maxBytes`: a run starts early once this share of `maxBytes` has been written since the last. */
 export const RETENTION_WRITE_SHARE = 0.1;
+/** A session's `state`, and each change to it, as JSON. */
+const MAX_SESSION_STATE_BYTES = 64 * 1024;
 const DEFAULT_READ_LIMIT = 1000;
 const MAX_READ_LIMIT = 100_000;
 const OUTCOMES: ReadonlySet<AuditOutcome> = new Set(['ok', 'error', 'cancelled', 'timeout', 'rejected']);
@@ -157,6 +159,7 @@ class StoreJournal implements Journal {
       protocolVersion: input.protocolVersion,
       clientInfo: optionalObject('session.clientInfo', input.clientInfo, 64 * 1024),
       bindings,
+      state: optionalObject('session.state', input.state, MAX_SESSION_STATE_BYTES) ?? {},
       createdAt: now,
       lastSeenAt: now,
       ttlMs,
@@ -185,6 +188,14 @@ class StoreJournal implements Journal {
     assertName('backend', backend);
     if (worker !== null) assertName('worker', worker);
     return this.store.updateSession(id, { now: this.clock.now(), bindings: { [backend]: worker } });
+  }
+
+  async updateSessionState(id: string, changes: Record<string, unknown>): Promise<Session | undefined> {
+    this.#open('updateSessionState');
+    assertId('sessionId', id);
+    const state = optionalObject('state', changes, MAX_SESSION_STATE_BYTES);
+    if (state === null) throw new JournalInvalidInputError('state', 'expected a plain object, got null');
+    return this.store.updateSession(id, { now: this.clock.now(), state });
   }
 
   async deleteSession(id: string): Promise<boolean> {

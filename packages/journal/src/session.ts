@@ -21,6 +21,14 @@ export function applySessionPatch(session: Session, patch: SessionPatch): Sessio
     }
     next.bindings = bindings;
   }
+  if (patch.state) {
+    const state = { ...session.state };
+    for (const [key, value] of Object.entries(patch.state)) {
+      if (value === null) delete state[key];
+      else state[key] = value;
+    }
+    next.state = state;
+  }
   if (patch.protocolVersion !== undefined) next.protocolVersion = patch.protocolVersion;
   if (patch.clientInfo !== undefined) next.clientInfo = patch.clientInfo;
   return next;
@@ -32,5 +40,6 @@ export function copySession(session: Session): Session {
     ...session,
     bindings: { ...session.bindings },
     clientInfo: session.clientInfo && structuredClone(session.clientInfo),
+    state: structuredClone(session.state),
   };
 }

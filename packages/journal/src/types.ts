@@ -21,6 +21,11 @@ export interface Session {
   /** The client's `clientInfo` (any JSON object), or `null`. */
   clientInfo: Record<string, unknown> | null;
   bindings: BackendBindings;
+  /**
+   * What the session's owner keeps to continue it elsewhere or after a restart (the coordinator's
+   * client capabilities, log level, subscriptions …): a JSON object the journal stores as it is.
+   */
+  state: Record<string, unknown>;
   createdAt: number;
   lastSeenAt: number;
   /** Idle time-to-live; `null` for a session that never expires. */
@@ -36,6 +41,8 @@ export interface NewSession {
   protocolVersion: string;
   clientInfo?: Record<string, unknown> | null;
   bindings?: BackendBindings;
+  /** The session's initial `state` (a JSON object, at most 64 KiB as JSON); `{}` when left out. */
+  state?: Record<string, unknown>;
   /** Overrides the journal's `sessionTtlMs` for this session; `null` = never expires. */
   ttlMs?: number | null;
 }
@@ -52,6 +59,8 @@ export interface SessionPatch {
   bindings?: Record<string, string | null>;
   protocolVersion?: string;
   clientInfo?: Record<string, unknown> | null;
+  /** Sets these top-level keys of `state`; a key set to `null` is removed. */
+  state?: Record<string, unknown>;
 }
 
 /** One message of a resumable stream. */
@@ -159,6 +168,11 @@ export interface Journal {
   touchSession(id: string): Promise<Session | undefined>;
   /** Binds (`worker`) or unbinds (`null`) a backend of the session; `undefined` when gone or expired. */
   bindSession(id: string, backend: string, worker: string | null): Promise<Session | undefined>;
+  /**
+   * Sets top-level keys of the session's `state` (`null` removes one), leaving the others, in one
+   * atomic change; the changes at most 64 KiB as JSON. `undefined` when gone or expired.
+   */
+  updateSessionState(id: string, changes: Record<string, unknown>): Promise<Session | undefined>;
   /** Deletes the session and its streams' events (audit entries stay). Whether it existed. */
   deleteSession(id: string): Promise<boolean>;
   /** Deletes every session whose expiry has passed, with its streams. How many were deleted. */

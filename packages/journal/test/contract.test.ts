@@ -76,6 +76,7 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
         protocolVersion: '2025-06-18',
         clientInfo: { name: 'inspector', version: '1.2.0' },
         bindings: { github: 'github-w1' },
+        state: {},
         createdAt: clock.time,
         lastSeenAt: clock.time,
         ttlMs: 60_000,
@@ -104,6 +105,38 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
       expect(await journal.touchSession('sess-1')).toBeUndefined();
     });
 
+    it("keeps a session's state: set at creation, changed key by key, a key removed with null", async () => {
+      const s = await journal.createSession({
+        id: 'stateful',
+        protocolVersion: '2025-11-25',
+        state: { capabilities: { sampling: {} }, logLevel: 'info' },
+      });
+      expect(s.state).toEqual({ capabilities: { sampling: {} }, logLevel: 'info' });
+      const [a, b] = await Promise.all([
+        journal.updateSessionState('stateful', { logLevel: 'debug' }),
+        journal.updateSessionState('stateful', { subscriptions: ['fx:file:///a'] }),
+      ]);
+      expect(a?.state.logLevel).toBe('debug');
+      expect(b?.state).toEqual({
+        capabilities: { sampling: {} },
+        logLevel: 'debug',
+        subscriptions: ['fx:file:///a'],
+      });
+      const removed = await journal.updateSessionState('stateful', { capabilities: null });
+      expect(removed?.state).toEqual({ logLevel: 'debug', subscriptions: ['fx:file:///a'] });
+      expect((await journal.getSession('stateful'))?.state).toEqual(removed?.state);
+      // A returned state is a copy.
+      (removed?.state.subscriptions as string[]).push('changed');
+      expect((await journal.getSession('stateful'))?.state.subscriptions).toEqual(['fx:file:///a']);
+      expect(await journal.updateSessionState('nobody', { logLevel: 'debug' })).toBeUndefined();
+      for (const bad of [null, [], 'x'] as unknown[]) {
+        const error = await rejection(journal.updateSessionState('stateful', bad as Record<string, unknown>));
+        expect(isJournalInvalidInputError(error), String(bad)).toBe(true);
+      }
+      const tooBig = await rejection(journal.updateSessionState('stateful', { big: 'x'.repeat(70_000) }));
+      expect(String(tooBig)).toContain('state');
+    });
+
     it('gives a session a random id and the default time-to-live when none is given', async () => {
       const s = await journal.createSession({ protocolVersion: '2025-11-25' });
       expect(s.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -111,6 +144,7 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
       expect(s.principal).toBeNull();
       expect(s.clientInfo).toBeNull();
       expect(s.bindings).toEqual({});
+      expect(s.state).toEqual({});
     });
 
     it('refuses a second session with the same id', async () => {

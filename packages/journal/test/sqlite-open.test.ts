@@ -113,6 +113,36 @@ describe('migrations', () => {
     });
   });
 
+  it("adds the sessions' state to a version-3 file: its sessions read with state {}, readers of it too", async () => {
+    const first = await createJournal({ driver: sqliteDriver({ path }) });
+    await first.createSession({ id: 'old', protocolVersion: '2025-06-18', ttlMs: null });
+    await first.close();
+    // What a journal written before migration 4 looks like.
+    rawDatabase((db) => {
+      db.run('ALTER TABLE sessions DROP COLUMN state');
+      db.run('PRAGMA user_version = 3');
+    });
+    // A reader does not migrate, and reads the session all the same.
+    const reader = await createJournal({
+      driver: sqliteDriver({ path, readonly: true, integrityCheck: 'off' }),
+    });
+    expect(await reader.getSession('old')).toMatchObject({ id: 'old', state: {} });
+    await reader.close();
+
+    const journal = await createJournal({ driver: sqliteDriver({ path }) });
+    expect(await journal.getSession('old')).toMatchObject({ id: 'old', state: {} });
+    expect((await journal.updateSessionState('old', { logLevel: 'debug' }))?.state).toEqual({
+      logLevel: 'debug',
+    });
+    await journal.close();
+    rawDatabase((db) => {
+      expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+    });
+    const again = await createJournal({ driver: sqliteDriver({ path }) });
+    expect((await again.getSession('old'))?.state).toEqual({ logLevel: 'debug' });
+    await again.close();
+  });
+
   it('adds the foreign-key indexes to a version-2 file, so deleting a payload searches instead of scanning', async () => {
     const first = await createJournal({ driver: sqliteDriver({ path }) });
     await first.append('s', '{"kept":true}');
@@ -122,6 +152,7 @@ describe('migrations', () => {
     rawDatabase((db) => {
       for (const index of ['events_payload', 'audit_request', 'audit_response', 'payloads_block'])
         db.run(`DROP INDEX ${index}`);
+      db.run('ALTER TABLE sessions DROP COLUMN state');
       db.run('PRAGMA user_version = 2');
       expect(plan(db, 'DELETE FROM payloads WHERE id = 1')).toContain('SCAN audit');
     });

@@ -111,7 +111,8 @@ function configure(db: Database, path: string, options: OpenOptions): void {
 
 /**
  * A reader changes nothing in the file: no journal mode, no migration (every version's tables read
- * the same; later versions only add indexes), no probe. WAL readers never block the writer.
+ * the same: later versions add indexes, and version 4 the sessions' `state` column, read as `{}` where
+ * it is missing), no probe. WAL readers never block the writer.
  */
 function configureReader(db: Database, path: string, options: OpenOptions): void {
   if (pragmaNumber(db, 'application_id') !== APPLICATION_ID) {

@@ -104,6 +104,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_response ON audit(response_id) WHERE response_id IS NOT NULL;
   CREATE INDEX payloads_block ON payloads(block_id) WHERE block_id IS NOT NULL;
   `,
+  // 3 → 4: what a session's owner keeps to continue it after a restart (JSON; NULL reads as {}).
+  `
+  ALTER TABLE sessions ADD COLUMN state TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

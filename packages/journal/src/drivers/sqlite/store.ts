@@ -59,6 +59,8 @@ interface SessionRow {
   protocol_version: string;
   client_info: string | null;
   bindings: string;
+  /** Absent in a file of schema version 3 or older opened read-only (readers do not migrate). */
+  state?: string | null;
   created_at: number;
   last_seen_at: number;
   ttl_ms: number | null;
@@ -170,7 +172,10 @@ export class SqliteStore implements JournalStore {
   ) {
     this.#db = db;
     this.#payloads = new PayloadStore(db, options.compression);
-    this.#s = { ...prepare(db), ...prepareWrites(db) };
+    // A reader writes nothing (every write is refused first), and the write statements would not
+    // even prepare against an older schema it does not migrate.
+    const writes = writer === 'readonly' ? ({} as ReturnType<typeof prepareWrites>) : prepareWrites(db);
+    this.#s = { ...prepare(db), ...writes };
     this.readonly = writer === 'readonly';
     this.#writer =
       writer === 'readonly'
@@ -663,6 +668,7 @@ function sessionOf(row: SessionRow): Session {
     protocolVersion: row.protocol_version,
     clientInfo: row.client_info === null ? null : (JSON.parse(row.client_info) as Record<string, unknown>),
     bindings: JSON.parse(row.bindings) as Record<string, string>,
+    state: row.state == null ? {} : (JSON.parse(row.state) as Record<string, unknown>),
     createdAt: row.created_at,
     lastSeenAt: row.last_seen_at,
     ttlMs: row.ttl_ms,

@@ -20,7 +20,7 @@ export function prepareWrites(db: Database) {
   return {
     putSession: db.prepare(
       `INSERT OR REPLACE INTO sessions (id, principal, protocol_version, client_info, bindings, created_at,
-        last_seen_at, ttl_ms, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        last_seen_at, ttl_ms, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     deleteSessionStreams: db.prepare('DELETE FROM streams WHERE session_id = ?'),
@@ -108,6 +108,7 @@ export class BatchWriter {
             x.lastSeenAt,
             x.ttlMs,
             x.expiresAt,
+            JSON.stringify(x.state),
           );
           break;
         }
