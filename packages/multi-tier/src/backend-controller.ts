@@ -2,25 +2,18 @@
  * One backend's workers: hands out leases (shared with session affinity, or one worker per
  * session), starts workers for demand and for what its tier keeps ready (`tier-rules.ts`, spares
  * from `spares.ts`), stops the idle ones when their tier says so, replaces the dead, and marks the
- * backend failed — with retry and backoff (`backend-health.ts`) — when it cannot start. The budget
- * across backends is the manager's: the controller asks it before each start.
+ * backend failed — with retry and backoff (`backend-health.ts`) — when it cannot start. Outlier
+ * ejection of its workers and its circuit breaker are `backend-resilience.ts`'s: the controller
+ * asks it before each acquire and when it chooses a worker. The budget across backends is the
+ * manager's: the controller asks it before each start.
  */
-import {
-  type BreakerState,
-  CircuitBreaker,
-  type Clock,
-  ConsecutiveFailures,
-  FailureRate,
-  OutlierDetector,
-  type Permit,
-  type ReleaseResult,
-} from '@switchyard/flow-balancer';
+import type { Clock, Permit } from '@switchyard/flow-balancer';
 import { BackendHealth } from './backend-health.ts';
+import { BackendResilience } from './backend-resilience.ts';
 import type { DemandFigures } from './demand.ts';
 import { Demand } from './demand.ts';
 import {
   BackendAtCapacityError,
-  BackendCircuitOpenError,
   BackendFailedError,
   ManagerClosedError,
   type SessionLossReason,
@@ -28,7 +21,7 @@ import {
 } from './errors.ts';
 import type { EventHub, StartReason, StopReason } from './events.ts';
 import { LatencyRecorder } from './latency.ts';
-import { type CallOutcome, Lease, type OutcomeSink } from './lease.ts';
+import { Lease, type OutcomeSink } from './lease.ts';
 import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
 import { pickSpare, unbound } from './spares.ts';
 import type { ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
@@ -104,13 +97,6 @@ const ANONYMOUS = '\u0000lease-';
  */
 const PRINCIPAL = '\u0000principal:';
 
-/** Outcomes as the breaker takes them (frozen: no allocation per report). */
-const SUCCESS: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'success' });
-const FAILURE: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'failure' });
-const DROPPED: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'dropped' });
-/** While half-open with its probe in flight, callers are told to come back after this. */
-const PROBE_BUSY_RETRY_MS = 1000;
-
 /** The principal a per-principal binding key stands for (undefined for a session's key). */
 function principalOf(key: string | undefined): string | undefined {
   return key?.startsWith(PRINCIPAL) ? key.slice(PRINCIPAL.length) : undefined;
@@ -134,18 +120,21 @@ export class BackendController {
     crashes: 0,
     startFailures: 0,
     leases: 0,
-    callFailures: 0,
-    ejections: 0,
-    breakerOpens: 0,
   };
-  /** Shared backends of more than one worker: per-worker outlier ejection (undefined when off). */
-  readonly #outlier: OutlierDetector | undefined;
-  /** The backend's circuit breaker (undefined when off). */
-  readonly #breaker: CircuitBreaker | undefined;
-  /** Half-open: the permit of the one probe let through, and its lease once it has one. */
-  #probe: Permit | undefined;
-  #probeLease: Lease | undefined;
-  readonly #outcomes: OutcomeSink = { report: (r, lease, outcome) => this.#report(r, lease, outcome) };
+  /** Outlier ejection of its workers and its circuit breaker. */
+  readonly #resilience: BackendResilience;
+  /**
+   * A call on a worker ended (`Lease.report`). A worker gone (or going) is not tracked any more:
+   * its late outcomes count for the backend only.
+   */
+  readonly #outcomes: OutcomeSink = {
+    report: (r, lease, outcome) =>
+      this.#resilience.report(
+        r.state === 'ready' && this.#replicas.has(r) ? r.id : undefined,
+        lease,
+        outcome,
+      ),
+  };
   readonly #readyWaiters = new Set<() => void>();
   #tier: Tier;
   #tierSince: number;
@@ -180,31 +169,7 @@ export class BackendController {
     this.#health = new BackendHealth(spec.retry, deps.random);
     this.#tier = spec.tier === 'auto' ? deps.auto.initialTier : spec.tier;
     this.#tierSince = deps.clock.now();
-    const o = spec.outlier;
-    if (o !== false && spec.isolation === 'shared' && spec.max > 1) {
-      this.#outlier = new OutlierDetector({
-        strategy: () => new ConsecutiveFailures(o.consecutiveFailures),
-        baseEjectionMs: o.ejectionMs,
-        maxEjectionMs: o.maxEjectionMs,
-        maxEjectionPercent: o.maxEjectionPercent,
-        clock: deps.clock,
-        onEject: (id, until, ejections) => this.#onEject(id, until, ejections),
-      });
-    }
-    const b = spec.breaker;
-    if (b !== false) {
-      this.#breaker = new CircuitBreaker({
-        strategy: new FailureRate({
-          threshold: b.failureRate,
-          minimumRequests: b.minimumCalls,
-          windowMs: b.windowMs,
-        }),
-        openMs: b.cooldownMs,
-        maxOpenMs: b.maxCooldownMs,
-        clock: deps.clock,
-        onStateChange: (state) => this.#onBreakerState(state),
-      });
-    }
+    this.#resilience = new BackendResilience(spec, { clock: deps.clock, events: deps.events });
   }
 
   get name(): string {
@@ -288,26 +253,12 @@ export class BackendController {
       }
       this.#retryNow();
     }
+    // The circuit breaker: open, fail fast; half-open, this acquire may be the one probe.
     let probe: Permit | undefined;
-    const breaker = this.#breaker;
-    if (breaker !== undefined && breaker.state.kind !== 'closed') {
-      // Open: fail fast. Half-open: one acquire is the probe; the others fail fast meanwhile.
-      const state = breaker.state;
-      if (state.kind === 'half-open' && this.#probe === undefined) probe = breaker.tryAcquire();
-      if (probe === undefined) {
-        const retryAfterMs =
-          state.kind === 'open' ? Math.max(1, Math.ceil(state.until - now)) : PROBE_BUSY_RETRY_MS;
-        return Promise.reject(
-          new BackendCircuitOpenError(
-            this.name,
-            state.kind === 'open' ? 'open' : 'half-open',
-            retryAfterMs,
-            now + retryAfterMs,
-          ),
-        );
-      }
-      this.#probe = probe;
-      this.#probeLease = undefined;
+    try {
+      probe = this.#resilience.admit(now);
+    } catch (e) {
+      return Promise.reject(e);
     }
     let deadline = options.deadline;
     if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
@@ -328,90 +279,16 @@ export class BackendController {
     } catch (e) {
       leased = Promise.reject(e);
     }
-    if (probe === undefined) return leased;
-    const permit = probe;
-    return leased.then(
-      (lease) => {
-        if (this.#probe === permit) this.#probeLease = lease;
-        return lease;
-      },
-      (e: unknown) => {
-        this.#dropProbe(permit);
-        throw e;
-      },
-    );
-  }
-
-  /** The probe ended without an outcome (no lease, or released unreported): the next acquire probes. */
-  #dropProbe(permit: Permit | undefined = this.#probe): void {
-    if (permit === undefined || this.#probe !== permit) return;
-    this.#probe = undefined;
-    this.#probeLease = undefined;
-    permit.release(DROPPED);
-  }
-
-  /** A call on `r` ended: feeds the worker's outlier detection and the backend's breaker. */
-  #report(r: Replica, lease: Lease, outcome: CallOutcome): void {
-    if (outcome === 'failure') this.#counters.callFailures++;
-    // A worker gone (or going) is not tracked any more: its late outcomes count for the backend only.
-    if (this.#outlier !== undefined && r.state === 'ready' && this.#replicas.has(r)) {
-      this.#outlier.record(r.key, outcome);
-    }
-    const breaker = this.#breaker;
-    if (breaker === undefined) return;
-    const probe = this.#probe;
-    if (probe !== undefined) {
-      // Half-open: the first outcome decides (a dropped one only when it is the probe's own).
-      if (outcome === 'dropped') {
-        if (lease === this.#probeLease) this.#dropProbe(probe);
-        return;
-      }
-      this.#probe = undefined;
-      this.#probeLease = undefined;
-      probe.release(outcome === 'success' ? SUCCESS : FAILURE);
-      return;
-    }
-    if (outcome !== 'dropped') breaker.record(outcome === 'success' ? SUCCESS : FAILURE);
-  }
-
-  #onEject(key: string, until: number, ejections: number): void {
-    for (const r of this.#replicas) {
-      if (r.key !== key) continue;
-      r.ejectedUntil = until;
-      this.#counters.ejections++;
-      this.#deps.events.emit({
-        type: 'worker-ejected',
-        backend: this.name,
-        workerId: r.id,
-        until,
-        ejections,
-      });
-      // Sessions bound to it move to another worker at their next acquire (`#acquireShared`).
-      return;
-    }
-  }
-
-  #onBreakerState(state: BreakerState): void {
-    if (state.kind === 'open') this.#counters.breakerOpens++;
-    // A probe's permit belongs to the state it was granted in.
-    if (state.kind !== 'half-open') {
-      this.#probe = undefined;
-      this.#probeLease = undefined;
-    }
-    this.#deps.events.emit({
-      type: 'breaker-state',
-      backend: this.name,
-      state: state.kind,
-      ...(state.kind === 'open' && { retryAt: state.until }),
-    });
+    return probe === undefined ? leased : this.#resilience.probing(probe, leased);
   }
 
   #acquireShared(session: string | undefined, wait: WaitOptions): Promise<Lease> {
     let r = session === undefined ? undefined : this.#affinity.get(session);
     // An ejected worker is left out while another ready one serves: the session moves (a shared
     // backend's workers hold no session state).
-    const now = this.#outlier === undefined ? 0 : this.#deps.clock.now();
-    if (r && (!r.live || (r.ejectedUntil > now && this.#otherReady(r, now)))) {
+    const resilience = this.#resilience;
+    const now = resilience.ejecting ? this.#deps.clock.now() : 0;
+    if (r && (!r.live || (resilience.isEjected(r.id, now) && this.#otherReady(r, now)))) {
       this.#unbind(session!);
       r = undefined;
     }
@@ -423,7 +300,7 @@ export class BackendController {
       // session's first request holds its lease only an instant, so leases alone tie).
       for (const c of this.#replicas) {
         if (c.state === 'ready') {
-          if (c.ejectedUntil > now) {
+          if (resilience.isEjected(c.id, now)) {
             if (!ejected || c.leases < ejected.leases) ejected = c;
           } else if (!r || c.leases < r.leases || (c.leases === r.leases && c.affine < r.affine)) {
             r = c;
@@ -450,7 +327,9 @@ export class BackendController {
 
   /** Another ready worker than `r`, not ejected at `now`. */
   #otherReady(r: Replica, now: number): boolean {
-    for (const c of this.#replicas) if (c !== r && c.state === 'ready' && c.ejectedUntil <= now) return true;
+    for (const c of this.#replicas) {
+      if (c !== r && c.state === 'ready' && !this.#resilience.isEjected(c.id, now)) return true;
+    }
     return false;
   }
 
@@ -543,7 +422,7 @@ export class BackendController {
 
   #release(r: Replica, session: string | undefined, lease: Lease): void {
     r.leases--;
-    if (lease === this.#probeLease) this.#dropProbe();
+    this.#resilience.released(lease);
     r.lastUsedAt = this.#deps.clock.now();
     if (this.#closed) {
       // Draining for a removal: a worker goes at its last release.
@@ -632,7 +511,7 @@ export class BackendController {
 
   #stopReplica(r: Replica, reason: StopReason): void {
     this.#replicas.delete(r);
-    this.#outlier?.remove(r.key);
+    this.#resilience.workerGone(r.id);
     if (r.session !== undefined && this.#sessions.get(r.session)?.replica === r)
       this.#sessions.delete(r.session);
     for (const [s, bound] of this.#affinity) if (bound === r) this.#unbind(s);
@@ -654,7 +533,7 @@ export class BackendController {
     if (this.#health.started()) this.#deps.events.emit({ type: 'backend-recovered', backend: this.name });
     this.#deps.events.emit({ type: 'worker-ready', backend: this.name, workerId: r.id, pid: r.pid, startMs });
     if (this.#closed) return;
-    this.#outlier?.add(r.key); // counts toward maxEjectionPercent
+    this.#resilience.workerReady(r.id); // counts toward maxEjectionPercent
     for (const w of [...r.waiters]) w.ready(r);
     if (r.sessionEnded && r.leases === 0) this.#stopReplica(r, 'session-end');
     this.#reconcile();
@@ -683,7 +562,7 @@ export class BackendController {
 
   #onDied(r: Replica, f: StartFailure): void {
     this.#replicas.delete(r);
-    this.#outlier?.remove(r.key);
+    this.#resilience.workerGone(r.id);
     this.#track(r.stop());
     if (this.#closed) {
       this.#drainStep();
@@ -906,6 +785,7 @@ export class BackendController {
     const exits: Promise<void>[] = [...this.#stopping];
     const leases = this.leasesOut;
     for (const r of this.#replicas) {
+      this.#resilience.workerGone(r.id);
       exits.push(r.stop(drainMs));
       this.#deps.events.emit({
         type: 'worker-stopped',
@@ -975,12 +855,6 @@ export class BackendController {
     }
     const h = this.#health.current;
     const c = this.#counters;
-    let ejectedWorkers = 0;
-    if (this.#outlier !== undefined) {
-      const now = this.#deps.clock.now();
-      for (const r of this.#replicas) if (r.state === 'ready' && r.ejectedUntil > now) ejectedWorkers++;
-    }
-    const b = this.#breaker?.state;
     return {
       tier: this.spec.tier,
       effectiveTier: this.#tier,
@@ -1005,15 +879,7 @@ export class BackendController {
       promotions: c.promotions,
       demotions: c.demotions,
       demand: this.figures(),
-      breaker: b === undefined ? 'off' : b.kind,
-      ...(b?.kind === 'open' && {
-        breakerRetryAt: b.until,
-        breakerRetryInMs: Math.max(0, b.until - this.#deps.clock.now()),
-      }),
-      breakerOpens: c.breakerOpens,
-      ejectedWorkers,
-      ejections: c.ejections,
-      callFailures: c.callFailures,
+      ...this.#resilience.stats(),
     };
   }
 }
