@@ -53,8 +53,6 @@ import {
   type RequestId,
 } from '../jsonrpc/types.ts';
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
-import type { UriOwner } from '../naming/resource-uris.ts';
-import { matchesUriTemplate } from '../naming/uri-template.ts';
 import { ownEntry } from '../own.ts';
 import { backendUnavailable, outcomeOf } from './answers.ts';
 import { auditPayload } from './audit-payload.ts';
@@ -68,6 +66,7 @@ import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapa
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
+import { NameResolver } from './resolution.ts';
 import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
 
 export interface MCPCoordinatorOptions {
@@ -204,6 +203,8 @@ export class MCPCoordinator {
   private naming: Naming;
   private readonly sessions: SessionTable;
   private readonly fleet: BackendFleet;
+  /** Which backend owns a front name, URI or reference. */
+  private readonly resolver: NameResolver;
   private readonly cursors: CursorCodec;
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
@@ -270,6 +271,7 @@ export class MCPCoordinator {
       onNotification: (worker, message, invalidated) =>
         this.backendNotification(worker, message, invalidated),
     });
+    this.resolver = new NameResolver(this.fleet, () => this.naming);
     this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
     const idleMs = options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : options.sessionIdleMs;
     if (idleMs !== null) {
@@ -471,7 +473,7 @@ export class MCPCoordinator {
       );
     const stream = await this.listens.listen(session.id, request.id, request.params, {
       subscribe: async (frontUri) => {
-        const owner = await this.resolveUri(session, frontUri);
+        const owner = await this.resolver.uri(session, frontUri);
         if (!owner) return undefined;
         const answer = await resubscribe('resources/subscribe', owner.backend, owner.uri);
         return answer && 'result' in answer ? subscriptionKey(owner.backend, owner.uri) : undefined;
@@ -726,20 +728,14 @@ export class MCPCoordinator {
       return { kind: 'response', message };
     };
     if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
-    // Only the backends that can own the name are asked (and waited for).
-    const merged = await this.fleet.merged(session, spec, this.naming.candidates(name), { wait: false });
-    const owner = merged.names?.resolve(name);
-    if (!owner) {
-      const down = this.unavailableOwner(name, merged.result);
-      if (down) return fail(backendUnavailable(request.id, down.backend, down.reason), down.backend);
+    const owner = await this.resolver.named(session, spec, name);
+    if (owner.kind === 'down') {
+      return fail(backendUnavailable(request.id, owner.backend, owner.reason), owner.backend);
+    }
+    if (owner.kind === 'unknown') {
       return fail(errorResponse(request.id, { code: INVALID_PARAMS, message: `Unknown ${what}: ${name}` }));
     }
-    // A tool that says it is read-only or idempotent may be tried again on another worker.
-    const listed = (
-      merged.result[spec.field] as
-        | { name: string; annotations?: JsonObject; inputSchema?: unknown }[]
-        | undefined
-    )?.find((t) => t.name === name);
+    const listed = owner.listed;
     const header = headersOf(request);
     if (header && request.method === 'tools/call') {
       const rejected = checkParamHeaders(request.id, listed?.inputSchema, request.params?.arguments, header);
@@ -748,6 +744,7 @@ export class MCPCoordinator {
         return { kind: 'response', message: rejected.response, httpStatus: rejected.httpStatus };
       }
     }
+    // A tool that says it is read-only or idempotent may be tried again on another worker.
     const retrySafe =
       request.method === 'tools/call' &&
       (listed?.annotations?.readOnlyHint === true || listed?.annotations?.idempotentHint === true);
@@ -781,7 +778,7 @@ export class MCPCoordinator {
       return { kind: 'response', message };
     };
     if (typeof uri !== 'string') return reject(invalidParams(request.id, 'uri must be a string'));
-    const owner = await this.resolveUri(session, uri);
+    const owner = await this.resolver.uri(session, uri);
     if (!owner) {
       return reject(
         errorResponse(request.id, {
@@ -797,37 +794,6 @@ export class MCPCoordinator {
     return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
   }
 
-  /**
-   * The backend of a client's URI: a listed resource (or the gateway's `switchyard:` form), else
-   * the first backend (in configuration order) with a resource template the URI matches.
-   */
-  private async resolveUri(session: FrontSession, uri: string): Promise<UriOwner | undefined> {
-    const names = this.naming.backends.map((b) => b.name);
-    const listed = await this.fleet.merged(session, LISTS['resources/list']!, names, { wait: false });
-    const owner = listed.uris?.resolve(uri);
-    if (owner) return owner;
-    const templated = await this.templateOwner(session, (t) => matchesUriTemplate(t, uri));
-    return templated && { backend: templated.backend, uri };
-  }
-
-  /** The backend whose resource template satisfies `test` (first in configuration order). */
-  private async templateOwner(
-    session: FrontSession,
-    test: (uriTemplate: string) => boolean,
-  ): Promise<{ backend: string } | undefined> {
-    const names = this.naming.backends.map((b) => b.name);
-    const merged = await this.fleet.merged(session, LISTS['resources/templates/list']!, names, {
-      wait: false,
-    });
-    const templates = (merged.result.resourceTemplates ?? []) as { name: string; uriTemplate?: unknown }[];
-    for (const t of templates) {
-      if (typeof t.uriTemplate !== 'string' || !test(t.uriTemplate)) continue;
-      const owner = merged.names?.resolve(t.name);
-      if (owner) return { backend: owner.backend };
-    }
-    return undefined;
-  }
-
   /** `completion/complete`: to the backend of the prompt or resource (template) it refers to. */
   private async complete(session: FrontSession, request: JsonRpcRequest, started: number): Promise<Outcome> {
     const ref = request.params?.ref;
@@ -837,44 +803,20 @@ export class MCPCoordinator {
     };
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const merged = await this.fleet.merged(
-        session,
-        LISTS['prompts/list']!,
-        this.naming.candidates(ref.name),
-        {
-          wait: false,
-        },
-      );
-      const owner = merged.names?.resolve(ref.name);
-      if (!owner) return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
+      const owner = await this.resolver.named(session, LISTS['prompts/list']!, ref.name);
+      if (owner.kind !== 'owned') return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
       const params = { ...request.params, ref: { ...ref, name: owner.name } };
       return this.route(session, request, owner.backend, params, started);
     }
     if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
       const uri = ref.uri;
-      const owner =
-        (await this.templateOwner(session, (t) => t === uri)) ?? (await this.resolveUri(session, uri));
+      const owner = await this.resolver.resourceRef(session, uri);
       if (!owner) return reject(invalidParams(request.id, `Unknown resource or template: ${uri}`));
       return this.route(session, request, owner.backend, request.params ?? {}, started);
     }
     return reject(
       invalidParams(request.id, 'ref must be { type: "ref/prompt", name } or { type: "ref/resource", uri }'),
     );
-  }
-
-  /** A failed backend whose prefix `frontName` carries, so the client hears which backend is down. */
-  private unavailableOwner(
-    frontName: string,
-    result: JsonObject,
-  ): { backend: string; reason: string } | undefined {
-    const meta = result._meta;
-    const down = isJsonObject(meta) ? meta['switchyard/unavailable'] : undefined;
-    if (!Array.isArray(down)) return undefined;
-    for (const u of down as { backend: string; reason: string }[]) {
-      const { prefix } = this.naming.backend(u.backend);
-      if (prefix === false || frontName.startsWith(`${prefix}${this.naming.separator}`)) return u;
-    }
-    return undefined;
   }
 
   /** Sends `request` (with the backend's own name or URI in `params`) to `backend`; a stream back. */
