@@ -14,17 +14,61 @@
  * fresh gateway per size.
  * Sizes: `--dry` 200, `--quick` 1,000, full 1,000 and 10,000 — each phase bounded in time (what did
  * not fit is reported, and the figures cover the sessions done).
+ *
+ * Dashboard load (issue #16: 100 dashboard streams with 50k sessions once took the echo p50 from
+ * 1.4 ms to 507 ms; the dashboard and metrics are meant to cost the same whatever the number of
+ * sessions): with the sessions open and called, before they are ended, `tools/call builtin__echo` on
+ * one of them, sequentially for 3 s (at most 10,000 calls, after 10 unmeasured: a pass spans many
+ * of the dashboard's snapshot ticks), p50 and p99; then 100 `/dashboard/events` streams are opened
+ * and read until each had its first snapshot, and the same is measured again with them open and
+ * read, then they are closed. Figures: both p50/p99 and with ÷ without. Full runs also take this measure at 50,000 sessions
+ * (only this phase: the sessions are opened, not called, churned or weighed). The gateway is the
+ * embedded default's backend (builtin, hot) from a config file whose only change is its limits:
+ * `streamsPerPrincipal` 128 (the 100 streams are one principal's: no tokens, loopback) and
+ * `sessions` at least the size + 1,000.
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseHeaders, callTool, openSession, waitForHttp } from '../e2e/mcp-http.ts';
 import { currentRss, descendants, stop, withScratch } from '../e2e/process.ts';
-import { SETUPS } from '../e2e/setups.ts';
+import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
 const CONCURRENCY = 64;
 const WARMUP_SESSIONS = 50;
 const MB = 1024 * 1024;
+const TOOL = 'builtin__echo';
+/** The embedded default's one backend (apps/mcp-server/src/config/defaults.ts). */
+const BUILTIN_MODULE = join(import.meta.dir, '..', '..', '..', 'mcp-server', 'src', 'builtin', 'tools.ts');
+/** Dashboard streams opened for the latency under dashboard load. */
+const DASHBOARD_STREAMS = 100;
+/** Sequential echo calls per latency pass: at most this many, within `LATENCY_MS`. */
+const LATENCY_CALLS = 10_000;
+const LATENCY_MS = 3_000;
+/** Unmeasured calls before each latency pass. */
+const LATENCY_WARMUP = 10;
+/** How long the dashboard streams may take to open and deliver their first snapshot. */
+const DASHBOARD_READY_MS = 15_000;
+/** The size measured for the dashboard phase alone (full runs). */
+const DASHBOARD_ONLY_SIZE = 50_000;
+
+interface Latency {
+  p50: number;
+  p99: number;
+  calls: number;
+}
+
+/** Echo latency with the sessions open, without and then with the dashboard streams. */
+interface DashboardLoad {
+  size: number;
+  /** Sessions open while measured. */
+  open: number;
+  quiet: Latency;
+  loaded: Latency;
+  streams: number;
+  /** Snapshots the streams received, in all, while open. */
+  snapshots: number;
+}
 
 interface Row {
   size: number;
@@ -43,6 +87,7 @@ interface Row {
   rssBefore: number;
   rssAfter: number;
   failures: number;
+  dashboard: DashboardLoad;
 }
 
 /**
@@ -88,6 +133,143 @@ async function endSession(url: string, session: string): Promise<void> {
   if (res.status !== 200 && res.status !== 204) throw new Error(`DELETE: HTTP ${res.status}`);
 }
 
+/** A gateway with the embedded default's backend, its limits raised for `size` sessions and the streams. */
+async function startGateway(tmp: string, size: number): Promise<Started> {
+  const started = await startSwitchyard('switchyard builtin', 'gateway', tmp, {
+    mcpServers: { builtin: { module: BUILTIN_MODULE, tier: 'hot' } },
+    switchyard: {
+      limits: { streamsPerPrincipal: DASHBOARD_STREAMS + 28, sessions: Math.max(10_000, size + 1_000) },
+    },
+  });
+  const { child, url } = started;
+  await waitForHttp(url, 20_000, () => child.proc.exitCode === null);
+  return started;
+}
+
+/** One `tools/call builtin__echo` on `session`, its answer checked. */
+async function echo(url: string, session: string, i: number): Promise<void> {
+  const text = `s${i}`;
+  const result = await callTool(url, { ...baseHeaders(), 'mcp-session-id': session }, TOOL, { text });
+  if (result.isError || result.content?.[0]?.text !== text)
+    throw new Error(`${TOOL}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
+}
+
+/** The `q` quantile of `samples` (nearest rank). */
+function quantile(samples: number[], q: number): number {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))] ?? Number.NaN;
+}
+
+/** Sequential echo calls on one session: at most `LATENCY_CALLS` within `LATENCY_MS`, after a warm-up. */
+async function echoLatency(url: string, session: string): Promise<Latency> {
+  for (let i = 0; i < LATENCY_WARMUP; i++) await echo(url, session, i);
+  const ms: number[] = [];
+  const deadline = performance.now() + LATENCY_MS;
+  while (ms.length < LATENCY_CALLS && performance.now() < deadline) {
+    const t0 = performance.now();
+    await echo(url, session, ms.length);
+    ms.push(performance.now() - t0);
+  }
+  return { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), calls: ms.length };
+}
+
+/**
+ * `n` `/dashboard/events` streams, each read (and its snapshots counted) until `signal` aborts;
+ * resolves once every one has had its first snapshot, rejects if one is refused or that takes
+ * longer than `DASHBOARD_READY_MS`.
+ */
+async function openDashboards(url: string, n: number, signal: AbortSignal): Promise<() => number> {
+  const eventsUrl = new URL('/dashboard/events', url);
+  let snapshots = 0;
+  const marker = 'event: snapshot\n';
+  const stream = async (first: () => void) => {
+    const res = await fetch(eventsUrl, { headers: { accept: 'text/event-stream' }, signal });
+    if (!res.ok || !res.body) throw new Error(`/dashboard/events: HTTP ${res.status}: ${await res.text()}`);
+    const decoder = new TextDecoder();
+    // The end of the last chunk, so that a marker split between two chunks is counted once.
+    let carry = '';
+    try {
+      for await (const chunk of res.body) {
+        const text = carry + decoder.decode(chunk, { stream: true });
+        for (let at = text.indexOf(marker); at !== -1; at = text.indexOf(marker, at + marker.length)) {
+          snapshots++;
+          first();
+        }
+        carry = text.slice(-(marker.length - 1));
+      }
+    } catch (e) {
+      if (!signal.aborted) throw e;
+    }
+  };
+  const ready = Array.from(
+    { length: n },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        stream(resolve).catch(reject);
+      }),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`dashboard streams: not all had a snapshot within ${DASHBOARD_READY_MS} ms`)),
+      DASHBOARD_READY_MS,
+    );
+  });
+  try {
+    await Promise.race([Promise.all(ready), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+  return () => snapshots;
+}
+
+/** The echo latency on `session` without, then with `DASHBOARD_STREAMS` dashboard streams open. */
+async function dashboardLoad(
+  url: string,
+  session: string,
+  size: number,
+  open: number,
+): Promise<DashboardLoad> {
+  const quiet = await echoLatency(url, session);
+  const streams = new AbortController();
+  try {
+    const snapshots = await openDashboards(url, DASHBOARD_STREAMS, streams.signal);
+    const loaded = await echoLatency(url, session);
+    return { size, open, quiet, loaded, streams: DASHBOARD_STREAMS, snapshots: snapshots() };
+  } finally {
+    streams.abort();
+  }
+}
+
+/** Only the dashboard phase, at `size` sessions: open them, measure, end them. */
+async function measureDashboardOnly(
+  ctx: SuiteContext,
+  tmp: string,
+  size: number,
+  phaseMs: number,
+): Promise<DashboardLoad> {
+  const { child, url } = await startGateway(tmp, size);
+  try {
+    const sessions: string[] = [];
+    const t0 = performance.now();
+    const open = await limited(size, CONCURRENCY, t0 + phaseMs, async () => {
+      sessions.push(await openSession(url));
+    });
+    if (open.firstError) ctx.log(`  open: ${open.failed} failed, first: ${String(open.firstError)}`);
+    if (open.done < size) ctx.log(`  ${size}: bounded at ${phaseMs / 1000} s — ${open.done} opened`);
+    ctx.log(`  ${open.done} sessions opened in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (sessions.length === 0) throw new Error(`no session opened: ${String(open.firstError)}`);
+    const load = await dashboardLoad(url, sessions[0]!, size, sessions.length);
+    if (child.proc.exitCode !== null) throw new Error(`the gateway exited; stderr: ${child.stderrTail()}`);
+    await limited(sessions.length, CONCURRENCY, performance.now() + phaseMs, (i) =>
+      endSession(url, sessions[i]!),
+    );
+    return load;
+  } finally {
+    await stop(child, 5000, descendants(child.pid));
+  }
+}
+
 async function measureSize(
   ctx: SuiteContext,
   tmp: string,
@@ -95,18 +277,9 @@ async function measureSize(
   phaseMs: number,
   settleMs: number,
 ): Promise<Row> {
-  const setup = SETUPS.find((s) => s.name === 'switchyard builtin')!;
-  const { child, url } = await setup.start(tmp);
+  const { child, url } = await startGateway(tmp, size);
   try {
-    await waitForHttp(url, 20_000, () => child.proc.exitCode === null);
-    const call = async (session: string, i: number) => {
-      const text = `s${i}`;
-      const result = await callTool(url, { ...baseHeaders(), 'mcp-session-id': session }, setup.tool, {
-        text,
-      });
-      if (result.isError || result.content?.[0]?.text !== text)
-        throw new Error(`${setup.tool}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
-    };
+    const call = (session: string, i: number) => echo(url, session, i);
     // Warm-up: a few sessions opened and called, so the "before" RSS has the gateway's code paths in it.
     await limited(WARMUP_SESSIONS, 8, Number.POSITIVE_INFINITY, async (i) => {
       const session = await openSession(url);
@@ -130,6 +303,11 @@ async function measureSize(
     if (calls.firstError) ctx.log(`  call: ${calls.failed} failed, first: ${String(calls.firstError)}`);
     await Bun.sleep(200);
     const rssAfter = currentRss(child.pid);
+    if (child.proc.exitCode !== null) throw new Error(`the gateway exited; stderr: ${child.stderrTail()}`);
+
+    // The sessions still open: the echo latency without and with dashboard streams.
+    if (sessions.length === 0) throw new Error(`no session opened: ${String(open.firstError)}`);
+    const dashboard = await dashboardLoad(url, sessions[0]!, size, sessions.length);
     if (child.proc.exitCode !== null) throw new Error(`the gateway exited; stderr: ${child.stderrTail()}`);
 
     // Every session ended: what they held should go.
@@ -169,20 +347,26 @@ async function measureSize(
       rssSettled,
       settleMs,
       failures: open.failed + calls.failed + closed.failed + churn.failed,
+      dashboard,
     };
   } finally {
     await stop(child, 5000, descendants(child.pid));
   }
 }
 
+function latencyLine(d: DashboardLoad): string {
+  return `echo p50/p99 ${d.quiet.p50.toFixed(2)}/${d.quiet.p99.toFixed(2)} ms, with ${d.streams} dashboard streams ${d.loaded.p50.toFixed(2)}/${d.loaded.p99.toFixed(2)} ms`;
+}
+
 const suite: BenchSuite = {
   name: 'sessions',
   description:
-    'many concurrent 2025-era sessions opening and calling the builtin module: rate and RSS per session',
+    'many concurrent 2025-era sessions opening and calling the builtin module: rate, RSS per session, echo latency with and without 100 dashboard streams',
   async run(ctx) {
     const sizes = ctx.dry ? [200] : ctx.quick ? [1_000] : [1_000, 10_000];
     const phaseMs = ctx.quick ? 20_000 : 60_000;
     const rows: Row[] = [];
+    const loads: DashboardLoad[] = [];
     await withScratch('switchyard-bench-sessions-', async (tmp) => {
       ctx.log(
         `switchyard builtin, ${CONCURRENCY} requests in flight, from the bench process (fetch); ${phaseMs / 1000} s cap per phase`,
@@ -193,8 +377,15 @@ const suite: BenchSuite = {
         const row = await measureSize(ctx, dir, size, phaseMs, ctx.dry ? 2_000 : 20_000);
         rows.push(row);
         ctx.log(
-          `- ${size}: ${Math.round(row.openPerSec)} sessions/s, ${Math.round(row.callsPerSec)} calls/s, RSS ${(row.rssBefore / MB).toFixed(0)} → ${(row.rssAfter / MB).toFixed(0)} MB`,
+          `- ${size}: ${Math.round(row.openPerSec)} sessions/s, ${Math.round(row.callsPerSec)} calls/s, RSS ${(row.rssBefore / MB).toFixed(0)} → ${(row.rssAfter / MB).toFixed(0)} MB, ${latencyLine(row.dashboard)}`,
         );
+        loads.push(row.dashboard);
+      }
+      if (!ctx.dry && !ctx.quick) {
+        const dir = mkdtempSync(join(tmp, `n${DASHBOARD_ONLY_SIZE}-dashboard-`));
+        const load = await measureDashboardOnly(ctx, dir, DASHBOARD_ONLY_SIZE, phaseMs);
+        loads.push(load);
+        ctx.log(`- ${load.open} (dashboard phase only): ${latencyLine(load)}`);
       }
     });
     ctx.log(
@@ -225,7 +416,30 @@ const suite: BenchSuite = {
       );
     }
     ctx.log(
-      '\nRSS is VmRSS (not the peak), read 200 ms after each phase; garbage collection makes it noisy.',
+      `\n| sessions open | echo p50 ms | echo p99 ms | with ${DASHBOARD_STREAMS} dashboard streams p50 ms | p99 ms | p50 with ÷ without | p99 with ÷ without | calls per pass | snapshots received |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`,
+    );
+    for (const d of loads) {
+      ctx.log(
+        `| ${d.open} | ${d.quiet.p50.toFixed(2)} | ${d.quiet.p99.toFixed(2)} | ${d.loaded.p50.toFixed(2)} | ${d.loaded.p99.toFixed(2)} | ${(d.loaded.p50 / d.quiet.p50).toFixed(2)} | ${(d.loaded.p99 / d.quiet.p99).toFixed(2)} | ${d.quiet.calls}, ${d.loaded.calls} | ${d.snapshots} |`,
+      );
+      const at = `${d.size} sessions echo`;
+      const withStreams = `with ${d.streams} dashboard streams`;
+      figures.push(
+        { name: `${at} p50`, value: d.quiet.p50, unit: 'ms', spread: d.quiet.p99 - d.quiet.p50 },
+        { name: `${at} p99`, value: d.quiet.p99, unit: 'ms' },
+        {
+          name: `${at} p50 ${withStreams}`,
+          value: d.loaded.p50,
+          unit: 'ms',
+          spread: d.loaded.p99 - d.loaded.p50,
+        },
+        { name: `${at} p99 ${withStreams}`, value: d.loaded.p99, unit: 'ms' },
+        { name: `${at} p50 ${withStreams} ÷ without`, value: d.loaded.p50 / d.quiet.p50, unit: 'ratio' },
+        { name: `${at} p99 ${withStreams} ÷ without`, value: d.loaded.p99 / d.quiet.p99, unit: 'ratio' },
+      );
+    }
+    ctx.log(
+      '\nRSS is VmRSS (not the peak), read 200 ms after each phase; garbage collection makes it noisy. Echo latency: one session, sequential calls from the bench process, which also reads the dashboard streams.',
     );
     if (rows.some((r) => r.failures > 0)) process.exitCode = 1;
     return figures;
