@@ -12,7 +12,6 @@ import type { AuditInput, AuditOutcome, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
-import { CursorCodec, nextCursorPosition } from '../cursor.ts';
 import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from '../era/legacy-versions.ts';
 import { mergeDiscoverResult } from '../era/modern/discover.ts';
 import { decorateListResult } from '../era/modern/list-meta.ts';
@@ -56,7 +55,7 @@ import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import { ownEntry } from '../own.ts';
 import { backendUnavailable, outcomeOf } from './answers.ts';
 import { auditPayload } from './audit-payload.ts';
-import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec } from './backend-fleet.ts';
+import { BackendFleet, LIST_CHANGED, LISTS } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
@@ -64,6 +63,7 @@ import { Listens } from './listens.ts';
 import type { MessageStream } from './message-stream.ts';
 import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
+import { ListPages } from './pages.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver } from './resolution.ts';
@@ -205,7 +205,8 @@ export class MCPCoordinator {
   private readonly fleet: BackendFleet;
   /** Which backend owns a front name, URI or reference. */
   private readonly resolver: NameResolver;
-  private readonly cursors: CursorCodec;
+  /** The merged lists, page by page. */
+  private readonly pages: ListPages;
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
@@ -272,7 +273,10 @@ export class MCPCoordinator {
         this.backendNotification(worker, message, invalidated),
     });
     this.resolver = new NameResolver(this.fleet, () => this.naming);
-    this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
+    this.pages = new ListPages(this.fleet, () => this.naming, {
+      ...(options.pagination !== undefined && { pagination: options.pagination }),
+      ...(options.cursorKey !== undefined && { cursorKey: options.cursorKey }),
+    });
     const idleMs = options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : options.sessionIdleMs;
     if (idleMs !== null) {
       this.sweeper = setInterval(
@@ -668,7 +672,7 @@ export class MCPCoordinator {
           return await this.complete(session, request, started);
         default: {
           const spec = ownEntry(LISTS, request.method);
-          if (spec) return respond(await this.list(session, request, spec));
+          if (spec) return respond(await this.pages.page(session, request, spec));
           return respond(methodNotFound(request.id, request.method));
         }
       }
@@ -678,32 +682,6 @@ export class MCPCoordinator {
         return respond(errorResponse(request.id, { code: INTERNAL_ERROR, message: e.message }));
       throw e;
     }
-  }
-
-  // ── lists ──────────────────────────────────────────────────────────────────────────────────
-
-  private async list(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    spec: ListSpec,
-  ): Promise<JsonRpcResponse> {
-    const cursor = request.params?.cursor;
-    if (cursor !== undefined && typeof cursor !== 'string') {
-      return invalidParams(request.id, 'cursor must be a string');
-    }
-    const names = this.naming.backends.map((b) => b.name);
-    const position = cursor === undefined ? undefined : this.cursors.decode(cursor, request.method, names);
-    if (this.options.pagination !== 'per-backend') {
-      if (position) return invalidParams(request.id, 'this list has one page; list again without a cursor');
-      const merged = await this.fleet.merged(session, spec, names);
-      return resultResponse(request.id, merged.result);
-    }
-    const index = position?.backendIndex ?? 0;
-    const merged = await this.fleet.merged(session, spec, [names[index]!]);
-    const next = nextCursorPosition({ list: request.method, backendIndex: index }, names, undefined);
-    const result: JsonObject = { ...merged.result };
-    if (next) result.nextCursor = this.cursors.encode(next);
-    return resultResponse(request.id, result);
   }
 
   // ── routed requests ────────────────────────────────────────────────────────────────────────
