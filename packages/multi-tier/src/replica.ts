@@ -101,8 +101,6 @@ export class Replica {
   sessionEnded = false;
   /** Last release (or ready time), on the manager's clock. */
   lastUsedAt: number;
-  /** Outlier ejection: left out of the choice until this time (manager's clock); −∞ when in. */
-  ejectedUntil = Number.NEGATIVE_INFINITY;
   /** Callers waiting for it to be ready. */
   readonly waiters = new Set<ReplicaWaiter>();
 
