@@ -144,10 +144,11 @@ test('the tiers suite times hot, warm and cold sessions of both servers through 
   }
 });
 
-test('the sessions suite opens and calls sessions without a failure', () => {
+test('the sessions suite opens and calls sessions without a failure, and times echo under dashboard streams', () => {
   const out = runSuite('sessions', 60_000, '| sessions | opened | called | sessions/s | calls/s |');
   expect(out).toContain('| 200 sessions opened |');
   expect(out).toMatch(/\| 200 sessions failures \| 0\.00 \|/);
+  expect(out).toMatch(/\| 200 sessions echo p50 with 100 dashboard streams ÷ without \| \d/);
 });
 
 test('the overload suite measures capacity and every load point with admission on and off', () => {
