@@ -26,4 +26,10 @@ export interface PoolWorker {
   post(message: JsonRpcMessage): void;
   /** The last stderr lines of a process worker, oldest first. */
   stderrTail(): string[];
+  /**
+   * A process worker's resident memory now (VmRSS of its own process from `/proc/<pid>/status`,
+   * not its children's), bytes. Undefined for a thread — it shares the pool's process, whose RSS
+   * says nothing about one worker — and where `/proc` is not there or the process has exited.
+   */
+  rssBytes(): number | undefined;
 }

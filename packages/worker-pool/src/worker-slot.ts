@@ -158,4 +158,8 @@ export class WorkerSlot implements RuntimeSink, PoolWorker {
   stderrTail(): string[] {
     return this.runtime?.stderrTail() ?? [];
   }
+
+  rssBytes(): number | undefined {
+    return this.runtime?.rssBytes();
+  }
 }

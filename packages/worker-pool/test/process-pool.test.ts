@@ -302,6 +302,16 @@ describe('process pool: health and recycling', () => {
     expect(e.detail).toContain('RSS');
   });
 
+  it('tells a worker’s resident memory (rssBytes), which grows with what the process holds', async () => {
+    const p = pool();
+    await p.start();
+    const w = p.workers()[0]!;
+    const before = w.rssBytes();
+    expect(before).toBeGreaterThan(0);
+    expect(await p.run('alloc', { mb: 100 })).toBe('ok');
+    expect(w.rssBytes()! - before!).toBeGreaterThan(90 * 1024 * 1024);
+  });
+
   it('recycles after maxTasksPerWorker with a fresh process', async () => {
     const p = pool({ maxTasksPerWorker: 2, concurrency: 1 });
     const pids = [];

@@ -49,6 +49,12 @@ describe('thread pool: tasks', () => {
     expect(seen).toHaveLength(3);
   });
 
+  it('tells no resident memory for a thread worker: it shares the pool’s process', async () => {
+    const p = pool({ min: 1, max: 1 });
+    await p.start();
+    expect(p.workers()[0]!.rssBytes()).toBeUndefined();
+  });
+
   it('starts on the first task when start() was not called', async () => {
     const p = pool({ min: 0 });
     expect(p.state).toBe('created');
