@@ -52,7 +52,7 @@ import { readBody } from './body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { accepts, isJsonContentType } from './media.ts';
 import { noteMessage } from './request-facts.ts';
-import type { ResumableStreams } from './resumable.ts';
+import { type ResumableStreams, sendsPriming } from './resumable.ts';
 import { sseResponse, withoutIds } from './sse.ts';
 
 export const SESSION_HEADER = 'mcp-session-id';
@@ -257,7 +257,8 @@ export class McpFront {
     const resumeIn = outcome.kind === 'response' ? outcome.sessionId : sessionId;
     // Until its first message, an answer has no event id to resume from: a client gone by then
     // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
-    return this.answer(outcome, sessionId !== undefined, resumeIn, undefined, request.signal);
+    const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
+    return this.answer(outcome, sessionId !== undefined, resumeIn, undefined, request.signal, priming);
   }
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
@@ -286,6 +287,8 @@ export class McpFront {
     modernSignal?: AbortSignal,
     /** A 2025 request's signal: its client going away before the first message cancels it. */
     legacySignal?: AbortSignal,
+    /** A resumable SSE answer starts with a priming event (the client speaks 2025-11-25 or later). */
+    priming = false,
   ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
@@ -333,9 +336,8 @@ export class McpFront {
             }),
           });
         }
-        return sseResponse(this.options.streams.open(resumeIn, iterator, [first.value]), {
-          keepAliveMs: this.options.keepAliveMs,
-        });
+        const items = this.options.streams.open(resumeIn, iterator, [first.value], undefined, { priming });
+        return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
       }
     }
   }
@@ -372,13 +374,20 @@ export class McpFront {
     const admitted = this.options.admission?.openStream(caller.principal ?? '');
     return this.underPermit(admitted, async () => {
       if (lastEventId !== null) {
-        const resumed = await this.options.streams.resume(sessionId, lastEventId);
+        // A GET stream another process journaled goes on live here, from this session's messages.
+        const resumed = await this.options.streams.resume(sessionId, lastEventId, {
+          key: GET_STREAM,
+          source: () => outbound[Symbol.asyncIterator](),
+        });
         if (!resumed.ok) return rpcError(resumed.status, INVALID_REQUEST, resumed.reason);
         return sseResponse(resumed.items, { keepAliveMs: this.options.keepAliveMs });
       }
       // The session's outbound messages are journaled whether or not a GET is connected, so a
       // reconnect with Last-Event-ID loses nothing.
-      const items = this.options.streams.open(sessionId, outbound[Symbol.asyncIterator](), [], GET_STREAM);
+      const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
+      const items = this.options.streams.open(sessionId, outbound[Symbol.asyncIterator](), [], GET_STREAM, {
+        priming,
+      });
       return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
     });
   }

@@ -11,11 +11,70 @@
  * A message larger than the journal keeps (`maxPayloadBytes`, 16 MiB by default) still goes to the
  * connected client in full; the journal records a stand-in of the same id that says so (a replay
  * gets that), and the operator's log a warning.
+ *
+ * Stream ids outlive the process: a request's stream is `<session>.<epoch>-r<n>`, the epoch unique
+ * to this process, so a restarted gateway on the same journal never appends to a stream of its
+ * predecessor; the session's GET stream keeps one name (`<session>.get`) and its seqs simply go on.
+ * A resume is served from the journal alone, so a `Last-Event-ID` issued by another process works.
+ *
+ * Priming (2025-11-25): a connection that opens a stream may first get an event with an id and
+ * empty data, with a `retry:` — its id is where the stream stood when the connection joined
+ * (`<stream>#0` for a new request stream: not a journal event id, seq 0 means "from the first
+ * event"), so a client that loses the connection before any message still resumes without a gap.
  */
 import { INTERNAL_ERROR, type JsonRpcMessage } from '@switchyard/coordinator';
-import { isJournalPayloadTooLargeError, type Journal, parseEventId } from '@switchyard/journal';
+import {
+  formatEventId,
+  isJournalInvalidEventIdError,
+  isJournalPayloadTooLargeError,
+  type Journal,
+  parseEventId,
+  type StreamEvent,
+} from '@switchyard/journal';
+import type { SsePrimingEvent } from './sse.ts';
+
+/**
+ * The `retry:` of a priming event, ms: how long a client waits before it reconnects. The SDK
+ * client uses it for every reconnection of the transport instead of its own backoff (1 s, then
+ * ×1.5), so it is that backoff's first step — a resume after a dropped connection is not delayed.
+ */
+export const PRIMING_RETRY_MS = 1_000;
+
+/** The first revision that asks for priming events. */
+const PRIMING_SINCE = '2025-11-25';
+
+/**
+ * Whether a client speaking `protocolVersion` gets priming events. Only 2025-11-25 and later: the
+ * revision that asks for them. Earlier revisions say nothing of events without data, and SDK
+ * clients written for them parse every `data` as JSON (an empty one is an error reported to the
+ * application); the SDK's own server primes only 2025-11-25 on for that reason.
+ */
+export function sendsPriming(protocolVersion: string | null): boolean {
+  return (
+    protocolVersion !== null &&
+    /^\d{4}-\d{2}-\d{2}$/.test(protocolVersion) &&
+    protocolVersion >= PRIMING_SINCE
+  );
+}
+
+/** A process's epoch: unique per process (time and randomness), in base 36. */
+export function newEpoch(now = Date.now(), random = Math.random): string {
+  const noise = Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0');
+  return `${now.toString(36)}${noise}`;
+}
+
+const EPOCH = /^[0-9A-Za-z_]{1,32}$/;
 
 export interface ResumableOptions {
+  /**
+   * This process's part of request stream ids (letters, digits, `_`; at most 32): unique per
+   * process so streams of a restarted gateway never meet its predecessor's. Default: `newEpoch()`.
+   */
+  epoch?: string;
+  /** The `retry:` of priming events, ms. Default: `PRIMING_RETRY_MS`. */
+  retryMs?: number;
   /** Errors that ended a stream's journaling (a closed journal). Default: ignored. */
   onError?: (error: unknown) => void;
   /** The operator's log: a message journaled as a stand-in. */
@@ -57,17 +116,88 @@ export interface StreamItem {
   message: JsonRpcMessage;
 }
 
+/** What a connection reads: the stream's items, after a priming event when it asked for one. */
+export type OpenedItem = StreamItem | SsePrimingEvent;
+
+/** Events read from the journal per query when replaying. */
+const REPLAY_PAGE = 1_000;
+/** Replays stop after this many pages (ten million events): every loop has a bound. */
+const MAX_REPLAY_PAGES = 10_000;
+
+/** The events of `streamId` after `lastEventId` (all when left out), page by page. */
+async function readAllAfter(
+  journal: Journal,
+  streamId: string,
+  lastEventId?: string,
+): Promise<StreamEvent[]> {
+  const events: StreamEvent[] = [];
+  let after = lastEventId;
+  for (let page = 0; page < MAX_REPLAY_PAGES; page++) {
+    const read = await journal.readAfter(streamId, after, { limit: REPLAY_PAGE });
+    events.push(...read);
+    if (read.length < REPLAY_PAGE) break;
+    after = read.at(-1)?.id;
+  }
+  return events;
+}
+
 /**
- * One connection's view of a stream: items in order, then done. Live items its reader has not
- * taken yet are held up to `maxBufferedBytes`; past it the connection is dropped (its stream
- * ends; the journal still has every event for a resume) and `onDrop` is told.
+ * The highest seq the journal has issued on `streamId`; 0 for a stream it does not hold. The
+ * journal has no query for it, but `readAfter` says whether an id was issued (`not-issued` past
+ * the end), so doubling then halving finds it in about 2·log2(seq) reads of at most one event.
  */
-class Tap implements AsyncIterator<StreamItem> {
+async function lastSeqOf(journal: Journal, streamId: string): Promise<number> {
+  const issued = async (seq: number): Promise<boolean> => {
+    try {
+      await journal.readAfter(streamId, formatEventId(streamId, seq), { limit: 1 });
+      return true;
+    } catch (error) {
+      if (!isJournalInvalidEventIdError(error)) throw error;
+      // Expired: issued, its successors gone to retention.
+      if (error.reason === 'expired') return true;
+      if (error.reason === 'not-issued' || error.reason === 'unknown-stream') return false;
+      throw error;
+    }
+  };
+  if (!(await issued(1))) return 0;
+  // Seqs are below 2^53: 53 doublings and as many halvings at most.
+  let low = 1;
+  let high = 2;
+  for (let i = 0; i < 53 && (await issued(high)); i++) {
+    low = high;
+    high *= 2;
+  }
+  for (let i = 0; i < 53 && high - low > 1; i++) {
+    const mid = Math.floor((low + high) / 2);
+    if (await issued(mid)) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
+/**
+ * A `Last-Event-ID`: a journal event id, or a priming id (`<stream>#0`, before the first event).
+ * Throws the journal's `JournalInvalidEventIdError` for a malformed one.
+ */
+function parseResumeId(lastEventId: string): { streamId: string; seq: number } {
+  if (!lastEventId.endsWith('#0')) return parseEventId(lastEventId);
+  // The journal's ids start at seq 1: check the stream part as the first event's id.
+  const { streamId } = parseEventId(`${lastEventId.slice(0, -1)}1`);
+  return { streamId, seq: 0 };
+}
+
+/**
+ * One connection's view of a stream: a priming event if it asked for one, then items in order,
+ * then done. Live items its reader has not taken yet are held up to `maxBufferedBytes`; past it the
+ * connection is dropped (its stream ends; the journal still has every event for a resume) and
+ * `onDrop` is told.
+ */
+class Tap implements AsyncIterator<OpenedItem> {
   private readonly buffered: StreamItem[] = [];
   /** The sizes of the live items in `buffered` (replayed ones count 0), in order. */
   private readonly sizes: number[] = [];
   private bufferedBytes = 0;
-  private waiting: ((r: IteratorResult<StreamItem>) => void) | undefined;
+  private waiting: ((r: IteratorResult<OpenedItem>) => void) | undefined;
   private ended = false;
 
   constructor(
@@ -76,6 +206,8 @@ class Tap implements AsyncIterator<StreamItem> {
     private readonly onDetach: (tap: Tap) => void,
     private readonly maxBufferedBytes = Number.POSITIVE_INFINITY,
     private readonly onDrop: () => void = () => {},
+    /** The priming event, read before any item; none once the stream failed before it was known. */
+    private head?: Promise<SsePrimingEvent | undefined>,
   ) {}
 
   push(item: StreamItem, seq: number, bytes = 0): void {
@@ -94,6 +226,7 @@ class Tap implements AsyncIterator<StreamItem> {
       this.buffered.length = 0;
       this.sizes.length = 0;
       this.bufferedBytes = 0;
+      this.head = undefined;
       this.end();
       this.onDetach(this);
       this.onDrop();
@@ -119,19 +252,26 @@ class Tap implements AsyncIterator<StreamItem> {
     wake?.({ value: undefined, done: true });
   }
 
-  next(): Promise<IteratorResult<StreamItem>> {
+  async next(): Promise<IteratorResult<OpenedItem>> {
+    const head = this.head;
+    if (head) {
+      this.head = undefined;
+      const priming = await head;
+      if (priming) return { value: priming, done: false };
+    }
     const item = this.buffered.shift();
     if (item) {
       this.bufferedBytes -= this.sizes.shift() ?? 0;
-      return Promise.resolve({ value: item, done: false });
+      return { value: item, done: false };
     }
-    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    if (this.ended) return { value: undefined, done: true };
     return new Promise((resolve) => {
       this.waiting = resolve;
     });
   }
 
-  return(): Promise<IteratorResult<StreamItem>> {
+  return(): Promise<IteratorResult<OpenedItem>> {
+    this.head = undefined;
     this.end();
     this.onDetach(this);
     return Promise.resolve({ value: undefined, done: true });
@@ -142,6 +282,15 @@ class Tap implements AsyncIterator<StreamItem> {
 class Pump {
   tap: Tap | undefined;
   running = true;
+  /**
+   * The highest seq of the stream handed to connections (or found in the journal when the pump
+   * started): where a connection joining now starts. Undefined until known (a session stream
+   * asks the journal first).
+   */
+  lastSeq: number | undefined;
+  /** Resolves once `lastSeq` is known; with undefined when the stream failed before that. */
+  readonly positioned: Promise<number | undefined>;
+  readonly setPosition: (seq: number | undefined) => void;
   /** Set while no connection reads a request's stream: when it fires, the source is closed. */
   private orphaned: ReturnType<typeof setTimeout> | undefined;
 
@@ -153,12 +302,28 @@ class Pump {
     private readonly graceMs: number | undefined,
     private readonly maxBufferedBytes?: number,
     private readonly onDrop?: () => void,
-  ) {}
+  ) {
+    const { promise, resolve } = Promise.withResolvers<number | undefined>();
+    this.positioned = promise;
+    this.setPosition = (seq) => {
+      if (seq !== undefined && this.lastSeq === undefined) this.lastSeq = seq;
+      resolve(seq);
+    };
+  }
 
-  attach(skipThrough: number): Tap {
+  /** A connection from after `skipThrough`; with `retryMs`, primed with where the stream stands. */
+  attach(skipThrough: number, retryMs?: number): Tap {
     this.tap?.end();
     clearTimeout(this.orphaned);
     this.orphaned = undefined;
+    let head: Promise<SsePrimingEvent | undefined> | undefined;
+    if (retryMs !== undefined) {
+      // Every item pushed from now on has a higher seq than where the stream stands now.
+      const priming = (seq: number | undefined): SsePrimingEvent | undefined =>
+        seq === undefined ? undefined : { id: formatEventId(this.streamId, seq), retryMs, priming: true };
+      head =
+        this.lastSeq !== undefined ? Promise.resolve(priming(this.lastSeq)) : this.positioned.then(priming);
+    }
     const tap = new Tap(
       skipThrough,
       (t) => {
@@ -168,6 +333,7 @@ class Pump {
       },
       this.maxBufferedBytes,
       this.onDrop,
+      head,
     );
     this.tap = tap;
     if (!this.running) tap.end();
@@ -177,6 +343,7 @@ class Pump {
   /** The source ended: nothing more to wait for. */
   stopped(): void {
     this.running = false;
+    this.setPosition(undefined);
     clearTimeout(this.orphaned);
     this.orphaned = undefined;
   }
@@ -195,9 +362,19 @@ export type ResumeResult =
   | { ok: true; items: AsyncIterator<StreamItem> }
   | { ok: false; status: 400 | 404; reason: string };
 
+/** How a resume of a session's keyed stream (its GET stream) starts it again when no process runs it. */
+export interface Revival {
+  key: string;
+  /** The session's source of messages for that stream, asked for only when it is started again. */
+  source: () => AsyncIterator<JsonRpcMessage>;
+}
+
 export class ResumableStreams {
   private readonly pumps = new Map<string, Pump>();
   private seq = 0;
+  /** This process's epoch: part of every request stream's id. */
+  readonly epoch: string;
+  private readonly retryMs: number;
 
   private readonly onError: (error: unknown) => void;
 
@@ -206,35 +383,32 @@ export class ResumableStreams {
     private readonly options: ResumableOptions = {},
   ) {
     this.onError = options.onError ?? (() => {});
+    this.epoch = options.epoch ?? newEpoch();
+    if (!EPOCH.test(this.epoch)) {
+      throw new RangeError(`epoch: expected 1–32 letters, digits or "_", got ${JSON.stringify(this.epoch)}`);
+    }
+    this.retryMs = options.retryMs ?? PRIMING_RETRY_MS;
   }
 
   /**
    * Journals `source` (after `first`) as a new stream of `sessionId`; returns the first
    * connection's items. `key` names a long-lived stream (the GET stream) that is opened once per
-   * session; a request's stream gets a fresh name.
+   * session; a request's stream gets a fresh name. With `priming`, the connection's first item
+   * is a priming event (see `sendsPriming`).
    */
   open(
     sessionId: string,
     source: AsyncIterator<JsonRpcMessage>,
     first: readonly JsonRpcMessage[] = [],
     key?: string,
-  ): AsyncIterator<StreamItem> {
-    const streamId = `${sessionId}.${key ?? `r${++this.seq}`}`;
+    options: { priming?: boolean } = {},
+  ): AsyncIterator<OpenedItem> {
+    const streamId = `${sessionId}.${key ?? `${this.epoch}-r${++this.seq}`}`;
+    const retryMs = options.priming ? this.retryMs : undefined;
     const existing = this.pumps.get(streamId);
-    if (existing) return existing.attach(0);
-    // The GET stream lives as long as its session; a request's stream not beyond its client.
-    const pump = new Pump(
-      streamId,
-      sessionId,
-      source,
-      key === undefined ? this.options.resumeGraceMs : undefined,
-      this.options.bufferedBytesPerStream,
-      () => this.options.onSlowReader?.(streamId),
-    );
-    this.pumps.set(streamId, pump);
-    const tap = pump.attach(0);
-    void this.run(pump, source, first);
-    return tap;
+    if (existing) return existing.attach(0, retryMs);
+    const pump = this.start(streamId, sessionId, source, first, key !== undefined);
+    return pump.attach(0, retryMs);
   }
 
   /** The GET stream of a session is already being read by a connection. */
@@ -242,34 +416,91 @@ export class ResumableStreams {
     return this.pumps.get(`${sessionId}.${key}`)?.tap !== undefined;
   }
 
-  /** A reconnect with `Last-Event-ID`: the journal's events after it, then live ones. */
-  async resume(sessionId: string, lastEventId: string): Promise<ResumeResult> {
+  /**
+   * A reconnect with `Last-Event-ID`: the journal's events after it, then live ones. A priming id
+   * (`#0`) replays from the first event. With `revive`, a resume of that keyed stream of the
+   * session that no pump runs (another process journaled it) starts it again here, so the client
+   * goes on live instead of reconnecting to a stream that only ever ends.
+   */
+  async resume(
+    sessionId: string,
+    lastEventId: string,
+    revive?: Revival,
+    retried = false,
+  ): Promise<ResumeResult> {
     let streamId: string;
     let seq: number;
     try {
-      ({ streamId, seq } = parseEventId(lastEventId));
+      ({ streamId, seq } = parseResumeId(lastEventId));
     } catch (error) {
       return { ok: false, status: 400, reason: `Last-Event-ID: ${(error as Error).message}` };
     }
     if (!streamId.startsWith(`${sessionId}.`)) {
       return { ok: false, status: 404, reason: 'Last-Event-ID names no stream of this session' };
     }
-    const pump = this.pumps.get(streamId);
-    const tap = pump ? pump.attach(seq) : new Tap(seq, () => {});
-    let events: Awaited<ReturnType<Journal['readAfter']>>;
+    let pump = this.pumps.get(streamId);
+    // A running stream is joined before the journal is read, so nothing pushed meanwhile is missed.
+    let tap = pump?.attach(seq);
+    let events: StreamEvent[];
     try {
-      events = await this.journal.readAfter(streamId, lastEventId);
+      // Seq 0 (a priming id): from the first event; a stream nothing was written to yet is empty.
+      events = await readAllAfter(this.journal, streamId, seq === 0 ? undefined : lastEventId);
     } catch (error) {
-      tap.end();
+      tap?.end();
       return { ok: false, status: 404, reason: `Last-Event-ID: ${(error as Error).message}` };
     }
+    if (!pump && this.pumps.has(streamId) && !retried) {
+      // Started while the journal was read: what it pushed meanwhile may be in neither. Once more,
+      // joined first this time.
+      return this.resume(sessionId, lastEventId, revive, true);
+    }
+    const lastSeq = events.at(-1)?.seq ?? seq;
+    if (!pump && revive !== undefined && streamId === `${sessionId}.${revive.key}`) {
+      // Nothing journals this stream in this process: what comes next is journaled after `lastSeq`.
+      pump = this.start(streamId, sessionId, revive.source(), [], true);
+      tap = pump.attach(lastSeq);
+    }
     const replayed = events.map((e) => ({ id: e.id, message: JSON.parse(e.data) as JsonRpcMessage }));
-    tap.replay(replayed, events.at(-1)?.seq ?? seq);
-    if (!pump) tap.end();
-    return { ok: true, items: tap };
+    const items = tap ?? new Tap(seq, () => {});
+    items.replay(replayed, lastSeq);
+    if (!pump) items.end();
+    // No priming on a resume: the client holds an id already.
+    return { ok: true, items: items as AsyncIterator<StreamItem> };
   }
 
-  private async run(pump: Pump, source: AsyncIterator<JsonRpcMessage>, first: readonly JsonRpcMessage[]) {
+  /**
+   * Starts journaling `source` as `streamId`. A request's stream is new (its id has this process's
+   * epoch): it stands at 0. A keyed stream may hold events of an earlier process: the journal says
+   * where it stands before anything is appended.
+   */
+  private start(
+    streamId: string,
+    sessionId: string,
+    source: AsyncIterator<JsonRpcMessage>,
+    first: readonly JsonRpcMessage[],
+    keyed: boolean,
+  ): Pump {
+    // The GET stream lives as long as its session; a request's stream not beyond its client.
+    const pump = new Pump(
+      streamId,
+      sessionId,
+      source,
+      keyed ? undefined : this.options.resumeGraceMs,
+      this.options.bufferedBytesPerStream,
+      () => this.options.onSlowReader?.(streamId),
+    );
+    if (!keyed) pump.setPosition(0);
+    this.pumps.set(streamId, pump);
+    void this.run(pump, source, first, keyed);
+    return pump;
+  }
+
+  private async run(
+    pump: Pump,
+    source: AsyncIterator<JsonRpcMessage>,
+    first: readonly JsonRpcMessage[],
+    keyed: boolean,
+  ) {
     const deliver = async (message: JsonRpcMessage) => {
       const data = JSON.stringify(message);
       let id: string;
@@ -286,9 +517,13 @@ export class ResumableStreams {
           sessionId: pump.sessionId,
         });
       }
-      pump.tap?.push({ id, message }, parseEventId(id).seq, data.length);
+      const seq = parseEventId(id).seq;
+      // Moved with the push: a connection attached from here on gets exactly the later items.
+      pump.lastSeq = seq;
+      pump.tap?.push({ id, message }, seq, data.length);
     };
     try {
+      if (keyed) pump.setPosition(await lastSeqOf(this.journal, pump.streamId));
       for (const m of first) await deliver(m);
       for (;;) {
         const next = await source.next();

@@ -1,8 +1,8 @@
 /**
  * Server-Sent Events from an iterator of JSON-RPC messages: one `message` event per message (with
- * its id when it has one), `: keep-alive` comments while nothing happens, and the source's
- * `return()` called when the client goes away (cancelling the work behind it, or only detaching
- * from a resumable stream).
+ * its id when it has one), a priming event (an id, `retry:`, empty data) where the iterator gives
+ * one, `: keep-alive` comments while nothing happens, and the source's `return()` called when the
+ * client goes away (cancelling the work behind it, or only detaching from a resumable stream).
  *
  * With `maxBufferedBytes` the source is read as fast as it produces (not as the client reads) and
  * what the client has not taken yet is held in the response's queue, counted in bytes: past the
@@ -35,10 +35,22 @@ export class SlowReaderError extends Error {
 }
 
 /** One event: a message, with the id a client may resume after. */
-export interface SseEvent {
+export interface SseMessageEvent {
   id?: string;
   message: JsonRpcMessage;
 }
+
+/**
+ * A priming event (2025-11-25): an id and empty data, so a client holds an id to resume from before
+ * any message, and a `retry:` telling it how long to wait before it reconnects, ms.
+ */
+export interface SsePrimingEvent {
+  id: string;
+  retryMs: number;
+  priming: true;
+}
+
+export type SseEvent = SseMessageEvent | SsePrimingEvent;
 
 /** Messages without ids, as events. */
 export function withoutIds(
@@ -62,9 +74,11 @@ export function withoutIds(
 
 const encoder = new TextEncoder();
 
-function frame({ message, id }: SseEvent): Uint8Array {
-  const idLine = id === undefined ? '' : `id: ${id}\n`;
-  return encoder.encode(`${idLine}event: message\ndata: ${JSON.stringify(message)}\n\n`);
+function frame(event: SseEvent): Uint8Array {
+  // As the SDK's server writes it: no event type, so a client skips it as a message without data.
+  if ('priming' in event) return encoder.encode(`id: ${event.id}\nretry: ${event.retryMs}\ndata: \n\n`);
+  const idLine = event.id === undefined ? '' : `id: ${event.id}\n`;
+  return encoder.encode(`${idLine}event: message\ndata: ${JSON.stringify(event.message)}\n\n`);
 }
 
 export function sseResponse(events: AsyncIterator<SseEvent>, options: SseOptions): Response {
