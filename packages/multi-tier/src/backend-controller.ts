@@ -5,7 +5,8 @@
  * backend failed — with retry and backoff (`backend-health.ts`) — when it cannot start. Outlier
  * ejection of its workers and its circuit breaker are `backend-resilience.ts`'s: the controller
  * asks it before each acquire and when it chooses a worker. The budget across backends is the
- * manager's: the controller asks it before each start.
+ * manager's: the controller asks it before each start, and tells it what its workers hold
+ * (measured as each becomes ready and on the manager's sampling timer).
  */
 import type { Clock, Permit } from '@switchyard/flow-balancer';
 import { BackendHealth } from './backend-health.ts';
@@ -56,6 +57,8 @@ export interface ControllerDeps {
   events: EventHub;
   auto: ResolvedAuto;
   nextWorkerId(): number;
+  /** Measure process workers' resident memory (`budget.sampleIntervalMs` > 0). */
+  measureMemory: boolean;
   /**
    * Room for one more worker of this backend in the global budget. With `evict`, idle workers
    * elsewhere may be stopped for it, and a full budget throws BudgetExceededError; without, a full
@@ -136,6 +139,8 @@ export class BackendController {
       ),
   };
   readonly #readyWaiters = new Set<() => void>();
+  /** The last measure taken of any of its workers, MiB (kept after that worker stopped). */
+  #lastMeasuredMb: number | undefined;
   #tier: Tier;
   #tierSince: number;
   #lastDemandAt = Number.NEGATIVE_INFINITY;
@@ -188,11 +193,43 @@ export class BackendController {
     return this.#health.failed;
   }
 
-  /** Live workers (starting or ready) and the memory they are estimated to hold. */
+  /** Live workers (starting or ready). */
   get live(): number {
     let n = 0;
     for (const r of this.#replicas) if (r.live) n++;
     return n;
+  }
+
+  /** What its live workers hold, MiB: each one's last measure, or the estimate until measured. */
+  get memoryMb(): number {
+    let mb = 0;
+    for (const r of this.#replicas) if (r.live) mb += r.memoryMb;
+    return mb;
+  }
+
+  /**
+   * What one more worker is expected to hold, MiB, for the budget's `fits` and the auto policy:
+   * the largest measure among its live workers — a new worker serves the same tools and grows like
+   * its siblings, and the largest errs on the budget's side (a mean would let one start that then
+   * overshoots) — else the last measure of one gone (a cold backend's next start costs what its
+   * last worker held), else the estimate.
+   */
+  get workerMemoryMb(): number {
+    let max: number | undefined;
+    for (const r of this.#replicas) {
+      if (r.live && r.measuredMb !== undefined) max = Math.max(max ?? 0, r.measuredMb);
+    }
+    return max ?? this.#lastMeasuredMb ?? this.spec.memoryMb;
+  }
+
+  /** Measure its ready workers' resident memory now (process workers; a thread keeps its estimate). */
+  measureMemory(): void {
+    for (const r of this.#replicas) this.#measure(r);
+  }
+
+  #measure(r: Replica): void {
+    const mb = r.measure();
+    if (mb !== undefined) this.#lastMeasuredMb = mb;
   }
 
   /** Leases out now, across its workers. */
@@ -203,7 +240,7 @@ export class BackendController {
   }
 
   figures(): DemandFigures {
-    return this.demand.figures(this.#deps.clock.now(), this.spec.idleTtlMs, this.spec.memoryMb);
+    return this.demand.figures(this.#deps.clock.now(), this.spec.idleTtlMs, this.workerMemoryMb);
   }
 
   /** Start what the tier keeps ready. */
@@ -528,6 +565,8 @@ export class BackendController {
   #onReady(r: Replica, startMs: number): void {
     const now = this.#deps.clock.now();
     r.lastUsedAt = now;
+    // Its first measure: from now on it counts what it holds, not the estimate.
+    if (this.#deps.measureMemory) this.#measure(r);
     this.demand.observeStart(startMs);
     this.#latency.record(startMs);
     if (this.#health.started()) this.#deps.events.emit({ type: 'backend-recovered', backend: this.name });
@@ -864,6 +903,9 @@ export class BackendController {
         failure: { reason: h.reason, stderrTail: h.stderrTail, failures: h.failures, retryAt: h.retryAt },
       }),
       workers,
+      memoryMb: this.memoryMb,
+      workerMemoryMb: this.workerMemoryMb,
+      measuredWorkers: [...this.#replicas].filter((r) => r.live && r.measuredMb !== undefined).length,
       sessions: this.spec.isolation === 'shared' ? this.#affinity.size : this.#sessions.size,
       maxWorkers: this.spec.max,
       saturated:

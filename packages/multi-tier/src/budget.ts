@@ -5,9 +5,15 @@
  * The cost of losing an idle worker is the waiting it would cause: its backend's arrival rate × the
  * start cost (ms of callers' waiting per second). The cheapest go first — rarely used and cheap to
  * start — and among equals the one idle longest, then the one holding more memory.
+ *
+ * Memory figures are what the manager counts: a process worker's last measured resident memory
+ * (its backend's estimate until measured), a thread worker's estimate.
  */
 import type { DemandFigures } from './demand.ts';
 import type { ResolvedBudget } from './spec.ts';
+
+/** The budget's limits (the sampling period is the manager's business). */
+export type BudgetLimits = Pick<ResolvedBudget, 'maxWorkers' | 'maxMemoryMb'>;
 
 export interface BudgetUse {
   workers: number;
@@ -17,6 +23,7 @@ export interface BudgetUse {
 export interface EvictionCandidate {
   backend: string;
   workerId: number;
+  /** What it holds: measured, or its backend's estimate until measured. */
   memoryMb: number;
   /** When it was last used (or became ready), on the manager's clock. */
   lastUsedAt: number;
@@ -24,7 +31,7 @@ export interface EvictionCandidate {
 }
 
 /** Whether one more worker of `memoryMb` fits beside `use`. */
-export function fits(budget: ResolvedBudget, use: BudgetUse, memoryMb: number): boolean {
+export function fits(budget: BudgetLimits, use: BudgetUse, memoryMb: number): boolean {
   return use.workers + 1 <= budget.maxWorkers && use.memoryMb + memoryMb <= budget.maxMemoryMb;
 }
 
@@ -43,7 +50,7 @@ export function evictionOrder(candidates: readonly EvictionCandidate[]): Evictio
  * `memoryMb`; `undefined` when even evicting every candidate would not.
  */
 export function chooseEvictions(
-  budget: ResolvedBudget,
+  budget: BudgetLimits,
   use: BudgetUse,
   memoryMb: number,
   candidates: readonly EvictionCandidate[],

@@ -3,6 +3,9 @@
  * global budget and its eviction order (`budget.ts`), the auto policy (`auto-policy.ts`, applied
  * here on a timer of the injected clock), the events and the stats. It hands out leases on ready
  * workers; it knows nothing of MCP — the `ready` hook of each backend does the handshake.
+ *
+ * The budget counts what process workers hold: each is measured (VmRSS) as it becomes ready and on
+ * a timer of the injected clock (`budget.sampleIntervalMs`), and counts its last measure.
  */
 import { type Clock, defaultRandom, systemClock } from '@switchyard/flow-balancer';
 import { type AutoCandidate, AutoTierPolicy } from './auto-policy.ts';
@@ -72,6 +75,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
   #state: ManagerState = 'created';
   #nextWorkerId = 1;
   #autoTimer: unknown;
+  #sampleTimer: unknown;
   #stopping: Promise<void> | undefined;
   #nudgeQueued = false;
 
@@ -85,6 +89,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
       events: this.#events,
       auto: this.#o.auto,
       nextWorkerId: () => this.#nextWorkerId++,
+      measureMemory: this.#o.budget.sampleIntervalMs > 0,
       admit: (c, evict) => this.#admit(c, evict),
     };
     for (const spec of this.#o.backends)
@@ -289,15 +294,16 @@ export class MultiTierPoolManager implements AsyncDisposable {
     this.#setState('starting');
     for (const c of this.#controllers.values()) c.open();
     this.#scheduleAuto();
+    this.#scheduleSample();
   }
 
   async #stop(drainMs: number): Promise<void> {
     this.#setState('stopping');
     if (this.#autoTimer !== undefined) this.#clock.clearTimeout(this.#autoTimer);
-    this.#autoTimer = undefined;
+    if (this.#sampleTimer !== undefined) this.#clock.clearTimeout(this.#sampleTimer);
+    this.#autoTimer = this.#sampleTimer = undefined;
     // Removals under way end their drains within this stop's.
-    const all = [...this.#controllers.values(), ...[...this.#removing.values()].map((r) => r.controller)];
-    await Promise.all(all.map((c) => c.close(drainMs)));
+    await Promise.all(this.#allControllers().map((c) => c.close(drainMs)));
     await Promise.all([...this.#removing.values()].map((r) => r.done));
     this.#setState('stopped');
   }
@@ -307,24 +313,30 @@ export class MultiTierPoolManager implements AsyncDisposable {
     if (state !== 'created') this.#events.emit({ type: 'manager-state', state });
   }
 
-  /** What the live workers hold, those of backends being removed included. */
+  /** The controllers with live workers: the backends', and those of backends being removed. */
+  #allControllers(): BackendController[] {
+    return [...this.#controllers.values(), ...[...this.#removing.values()].map((r) => r.controller)];
+  }
+
+  /** What the live workers hold (measured, or estimated until measured), those being removed included. */
   #use(): BudgetUse {
     let workers = 0;
     let memoryMb = 0;
-    const removing = [...this.#removing.values()].map((r) => r.controller);
-    for (const c of [...this.#controllers.values(), ...removing]) {
-      const n = c.live;
-      workers += n;
-      memoryMb += n * c.spec.memoryMb;
+    for (const c of this.#allControllers()) {
+      workers += c.live;
+      memoryMb += c.memoryMb;
     }
     return { workers, memoryMb };
   }
 
-  /** Room in the budget for one more worker of `c`; with `evict`, made by stopping idle workers. */
+  /**
+   * Room in the budget for one more worker of `c` — counted at what its backend's workers are
+   * measured to hold (`workerMemoryMb`); with `evict`, made by stopping idle workers.
+   */
   #admit(c: BackendController, evict: boolean): boolean {
     const budget = this.#o.budget;
     const use = this.#use();
-    const memoryMb = c.spec.memoryMb;
+    const memoryMb = c.workerMemoryMb;
     if (fits(budget, use, memoryMb)) return true;
     if (!evict) return false;
     const now = this.#clock.now();
@@ -386,6 +398,25 @@ export class MultiTierPoolManager implements AsyncDisposable {
     }, 0);
   }
 
+  /**
+   * Measure every process worker's resident memory on a timer of the clock while the manager is
+   * open. Measures that fell free room: starts held back for want of it may go ahead.
+   */
+  #scheduleSample(): void {
+    const every = this.#o.budget.sampleIntervalMs;
+    if (this.#sampleTimer !== undefined || every <= 0 || !Number.isFinite(every)) return;
+    const handle = this.#clock.setTimeout(() => {
+      this.#sampleTimer = undefined;
+      if (this.#state !== 'starting' && this.#state !== 'ready') return;
+      const before = this.#use().memoryMb;
+      for (const c of this.#allControllers()) c.measureMemory();
+      if (this.#use().memoryMb < before && Number.isFinite(this.#o.budget.maxMemoryMb)) this.#roomFreed();
+      this.#scheduleSample();
+    }, every);
+    (handle as { unref?: () => void } | null)?.unref?.();
+    this.#sampleTimer = handle;
+  }
+
   /** Run the auto policy on a timer while the manager has an `auto` backend (and is open). */
   #scheduleAuto(): void {
     if (this.#autoTimer !== undefined) return;
@@ -413,7 +444,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
       const resident = residentWhenHot(s.isolation, s.min, s.spares);
       if (s.tier === 'hot') {
         workers -= resident;
-        memoryMb -= resident * s.memoryMb;
+        memoryMb -= resident * c.workerMemoryMb;
       } else if (s.tier === 'auto' && !c.failed) {
         candidates.push({
           backend: c.name,

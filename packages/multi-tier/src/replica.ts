@@ -40,6 +40,7 @@ export interface ReplicaWaiter {
 }
 
 const NEVER_IDLE_MS = 2 ** 31 - 1;
+const MIB = 1024 * 1024;
 
 function poolOptions(spec: ResolvedBackend, id: number): WorkerPoolOptions {
   const hook = spec.ready;
@@ -85,7 +86,10 @@ export class Replica {
   readonly backend: string;
   /** The tier it was started for (counted in the stats). */
   readonly startedAs: Tier;
-  readonly memoryMb: number;
+  /** Its backend's estimate (`memoryMb`): what it counts until measured, and always on a thread. */
+  readonly estimateMb: number;
+  /** Its last measured resident memory, MiB (process workers); undefined before the first measure. */
+  measuredMb: number | undefined;
   readonly #hooks: ReplicaHooks;
   readonly #pool: WorkerPoolManager | undefined;
   #state: ReplicaState = 'starting';
@@ -109,7 +113,7 @@ export class Replica {
     this.key = String(id);
     this.backend = spec.name;
     this.startedAs = startedAs;
-    this.memoryMb = spec.memoryMb;
+    this.estimateMb = spec.memoryMb;
     this.lastUsedAt = now;
     this.#hooks = hooks;
     let pool: WorkerPoolManager | undefined;
@@ -171,6 +175,24 @@ export class Replica {
 
   get pid(): number | undefined {
     return this.#worker?.pid ?? this.#pool?.workers()[0]?.pid;
+  }
+
+  /** What it holds for the budget, MiB: the last measure, or the estimate until there is one. */
+  get memoryMb(): number {
+    return this.measuredMb ?? this.estimateMb;
+  }
+
+  /**
+   * Measure its resident memory now (a ready process worker: VmRSS of its process, whole MiB
+   * rounded up); the measure, or undefined where there is none to take (a thread, a worker not
+   * ready, no `/proc`) — the figure it counts is then left as it was.
+   */
+  measure(): number | undefined {
+    if (this.#state !== 'ready') return undefined;
+    const bytes = this.#worker?.rssBytes();
+    if (bytes === undefined) return undefined;
+    this.measuredMb = Math.ceil(bytes / MIB);
+    return this.measuredMb;
   }
 
   /** Stop it (drain for up to `drainMs`); resolves when its process or thread has exited. */

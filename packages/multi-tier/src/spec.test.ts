@@ -92,6 +92,18 @@ describe('resolveOptions', () => {
     ).toThrow('budget.maxMemoryMb (10) is below what hot backends keep (64 MB)');
   });
 
+  it('measures memory every 5 s unless told otherwise; 0 turns measuring off', () => {
+    expect(resolveOptions({ backends: {} }).budget).toEqual({
+      maxWorkers: Number.POSITIVE_INFINITY,
+      maxMemoryMb: Number.POSITIVE_INFINITY,
+      sampleIntervalMs: 5000,
+    });
+    expect(resolveOptions({ backends: {}, budget: { sampleIntervalMs: 0 } }).budget.sampleIntervalMs).toBe(0);
+    expect(() => resolveOptions({ backends: {}, budget: { sampleIntervalMs: -1 } })).toThrow(
+      'budget.sampleIntervalMs must be ≥ 0, got -1',
+    );
+  });
+
   it('refuses remote backends with a typed error: not supported by this package yet', () => {
     let error: unknown;
     try {

@@ -62,7 +62,12 @@ interface CommonBackendSpec {
    * first requests. A session that finds no spare meanwhile starts its own worker. Default 100 ms.
    */
   spareRefillDelayMs?: number;
-  /** The estimated memory of one worker, for the global budget. Default 64 (stdio), 16 (module). */
+  /**
+   * The estimated memory of one worker, MiB, for the global budget. A process worker counts it only
+   * until its resident memory is first measured (`budget.sampleIntervalMs`); a thread worker counts
+   * it always (threads share the gateway's process: there is nothing of their own to measure).
+   * Default 64 (stdio), 16 (module).
+   */
   memoryMb?: number;
   /** Warm: how long an unused worker is kept after its last use, ms. Default 60 000. */
   idleTtlMs?: number;
@@ -152,8 +157,18 @@ export type BackendSpec = StdioBackendSpec | ModuleBackendSpec | RemoteBackendSp
 export interface BudgetOptions {
   /** Workers (processes and threads) alive at once, across backends. Default unlimited. */
   maxWorkers?: number;
-  /** Sum of the workers' `memoryMb` estimates. Default unlimited. */
+  /**
+   * The most memory the workers may hold together, MiB: each process worker's last measured
+   * resident memory (VmRSS), or its backend's `memoryMb` estimate until measured; each thread
+   * worker's estimate. Default unlimited.
+   */
   maxMemoryMb?: number;
+  /**
+   * How often each process worker's resident memory is measured, ms (on the manager's clock); a
+   * worker is also measured as it becomes ready. 0: never — every worker counts its estimate.
+   * Default 5000.
+   */
+  sampleIntervalMs?: number;
 }
 
 export interface AutoOptions {
@@ -235,6 +250,8 @@ export interface ResolvedBackend {
 export interface ResolvedBudget {
   maxWorkers: number;
   maxMemoryMb: number;
+  /** 0: memory is not measured. */
+  sampleIntervalMs: number;
 }
 
 export type ResolvedAuto = Required<AutoOptions>;
@@ -442,6 +459,7 @@ export function resolveBreaker(path: string, v: unknown): Required<BreakerOption
 
 /**
  * What hot backends keep resident must fit in the budget, or the manager could never be ready.
+ * Checked on the estimates (`memoryMb`): nothing is measured before the workers run.
  * `adding` names the backend being added to a running manager (said in the message).
  */
 export function checkHotFits(
@@ -482,6 +500,7 @@ export function resolveOptions(options: MultiTierOptions): ResolvedOptions {
   const budget = {
     maxWorkers: integer('budget.maxWorkers', b.maxWorkers, Number.POSITIVE_INFINITY, 1),
     maxMemoryMb: number('budget.maxMemoryMb', b.maxMemoryMb, Number.POSITIVE_INFINITY, 0),
+    sampleIntervalMs: number('budget.sampleIntervalMs', b.sampleIntervalMs, 5000, 0),
   };
   checkHotFits(backends, budget);
   const a = objectAt('auto', o.auto);

@@ -25,6 +25,18 @@ export interface BackendStats {
     total: number;
   };
   /**
+   * What its live workers hold, MiB: each process worker's last measured resident memory (VmRSS),
+   * or the backend's `memoryMb` estimate until it is measured; each thread worker's estimate.
+   */
+  memoryMb: number;
+  /**
+   * What one more worker is expected to hold, MiB (what the budget checks before a start): the
+   * largest measure among its live workers, else the last measure of one gone, else the estimate.
+   */
+  workerMemoryMb: number;
+  /** Live workers counted at a measure (the others count the estimate). */
+  measuredWorkers: number;
+  /**
    * Sessions with affinity (shared), sessions with their own worker (per-session), or principals
    * with their own worker (per-principal).
    */
@@ -72,10 +84,11 @@ export type ManagerState = 'created' | 'starting' | 'ready' | 'stopping' | 'stop
 
 export interface ManagerStats {
   state: ManagerState;
-  /** Live workers across backends, and their estimated memory. */
+  /** Live workers across backends. */
   workers: number;
+  /** What they hold, MiB: the sum of the backends' `memoryMb` (measured, or estimated until measured). */
   memoryMb: number;
-  budget: { maxWorkers: number; maxMemoryMb: number };
+  budget: { maxWorkers: number; maxMemoryMb: number; sampleIntervalMs: number };
   backends: Record<string, BackendStats>;
   /**
    * Backends `removeBackend()` is removing: gone from `backends`, but their leased workers (still
