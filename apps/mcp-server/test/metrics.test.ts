@@ -190,6 +190,13 @@ describe('gateway metrics', () => {
       expect(sampleValue(e, 'switchyard_workers', { ...fx, state: 'leased' })).toBe(0);
       expect(sampleValue(e, 'switchyard_workers', { ...fx, state: 'spare' })).toBe(0);
       expect(sampleValue(e, 'switchyard_backend_up', { backend: 'fx' })).toBe(1);
+      // The fixture's process, measured (VmRSS) as it became ready: what the budget counts.
+      const fxStats = gateway.manager.stats().backends.fx!;
+      expect(fxStats.measuredWorkers).toBe(1);
+      expect(sampleValue(e, 'switchyard_backend_memory_bytes', { backend: 'fx' })).toBe(
+        fxStats.memoryMb * 1024 * 1024,
+      );
+      expect(fxStats.memoryMb).toBeGreaterThan(0);
       expect(sampleValue(e, 'switchyard_worker_starts_total', fx)).toBe(1);
       expect(sampleValue(e, 'switchyard_worker_starts_total', { backend: 'fx', tier: 'warm' })).toBe(0);
       expect(sampleValue(e, 'switchyard_worker_start_failures_total', { backend: 'fx' })).toBe(0);

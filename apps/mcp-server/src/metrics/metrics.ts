@@ -11,7 +11,8 @@
  *   (`observeCommit`).
  * - Read at scrape time from the coordinator, the tier manager and the admission bulkheads, which
  *   keep those figures themselves: sessions, requests in flight, workers by state, backend up,
- *   worker starts / crashes / evictions, start latency quantiles, admission queue.
+ *   backend memory (measured), worker starts / crashes / evictions, start latency quantiles,
+ *   admission queue.
  * - prom-client's default process metrics (`process_*`, `nodejs_*`), which work under Bun.
  *
  * Label values are bounded: `method` is one of the MCP methods the gateway serves or `other`;
@@ -103,6 +104,7 @@ export const COMMIT_BUCKETS: readonly number[] = [
 
 const WORKER_STATES = ['starting', 'ready', 'leased', 'spare', 'stopping'] as const;
 const START_TIERS = ['hot', 'warm', 'cold'] as const;
+const MIB = 1024 * 1024;
 const START_QUANTILES = [
   ['0.5', 'p50'],
   ['0.9', 'p90'],
@@ -271,6 +273,16 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     collect() {
       this.reset();
       for (const [backend, s] of backends()) this.set({ backend }, s.saturated ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'switchyard_backend_memory_bytes',
+    help: 'Memory a backend’s live workers hold, as the global budget counts it: each process worker’s last measured RSS (its estimate until measured), each thread worker’s estimate.',
+    labelNames: ['backend'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [backend, s] of backends()) this.set({ backend }, s.memoryMb * MIB);
     },
   });
   new Gauge({
