@@ -70,7 +70,7 @@ describe('loading valid configurations', () => {
         pendingClientRequestsPerSession: 16,
       },
       namespacing: { separator: '__' },
-      sessions: { idleTimeoutMs: 600_000 },
+      sessions: { idleTimeoutMs: 600_000, stateLost: 'error' },
       shutdown: { graceMs: 10_000 },
       log: { access: true },
     });

@@ -508,6 +508,12 @@ const SwitchyardSchema = z
           .describe(
             'A 2025 session (or 2026 client) not heard from for this long, with nothing in flight, is ended as by DELETE, and any worker bound to it is freed, ms.',
           ),
+        stateLost: z
+          .enum(['error', 'end-session'])
+          .default('error')
+          .describe(
+            "A 2025 session continued after a restart (its record is in the journal) whose per-session or per-principal backend's worker ended with the previous process: `error` answers its first call to that backend with a JSON-RPC error (-32051) saying the state was lost, the next call gets a fresh worker; `end-session` ends the session instead (404: the client starts a new one).",
+          ),
       })
       .prefault({})
       .describe('Front sessions.'),

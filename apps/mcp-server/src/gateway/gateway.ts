@@ -267,6 +267,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     onAudit: (entry) => activity.record(entry),
     sessionIdleMs: settings.sessions.idleTimeoutMs,
+    sessionStateLost: settings.sessions.stateLost,
     auditPayloadChars: settings.journal.auditPayloads ? DEFAULT_AUDIT_PAYLOAD_CHARS : 0,
     limits: {
       sessions: settings.limits.sessions,

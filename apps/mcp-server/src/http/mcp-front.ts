@@ -365,7 +365,13 @@ export class McpFront {
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER);
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
-    const outbound = this.options.coordinator.outbound(sessionId, caller.principal);
+    const { coordinator } = this.options;
+    // A session another process held (the gateway restarted) is read back from the journal first.
+    const outbound =
+      coordinator.outbound(sessionId, caller.principal) ??
+      ((await coordinator.restoreSession(sessionId, caller.principal))
+        ? coordinator.outbound(sessionId, caller.principal)
+        : undefined);
     if (!outbound) return rpcError(404, INVALID_REQUEST, 'Session not found');
     const lastEventId = request.headers.get('last-event-id');
     if (lastEventId === null && this.options.streams.isAttached(sessionId, GET_STREAM)) {

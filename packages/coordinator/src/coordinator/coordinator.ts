@@ -30,6 +30,7 @@ import {
   LIMIT_REACHED,
   METHOD_NOT_FOUND,
   RESOURCE_NOT_FOUND,
+  SESSION_STATE_LOST,
 } from '../jsonrpc/codes.ts';
 import { MessageParser } from '../jsonrpc/parse.ts';
 import {
@@ -67,6 +68,7 @@ import { ListPages } from './pages.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver } from './resolution.ts';
+import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
 import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
 
 export interface MCPCoordinatorOptions {
@@ -130,6 +132,15 @@ export interface MCPCoordinatorOptions {
   onBackendLog?: (backend: string, worker: string, params: JsonObject) => void;
   /** Bounds on what clients may hold; each refusal is a JSON-RPC error with `LIMIT_REACHED`. */
   limits?: Partial<CoordinatorLimits>;
+  /**
+   * A session restored from the journal (another process held it) calling a per-session or
+   * per-principal backend whose worker ended with that process: `error` (default) answers that
+   * first call with `SESSION_STATE_LOST` and the next gets a fresh worker; `end-session` ends the
+   * session instead (the client gets 404 and starts a new one).
+   */
+  sessionStateLost?: 'error' | 'end-session';
+  /** Told of each session restored from the journal, with the backends whose state it lost. */
+  onRestore?: (sessionId: string, stateLost: readonly string[]) => void;
 }
 
 /** What one client, and all together, may hold at once. */
@@ -163,7 +174,7 @@ export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
 
 /** A bound reached: the error says which, and its value (`data: { limit, max }`). */
 function limitReached(
-  id: RequestId,
+  id: RequestId | undefined,
   limit: keyof CoordinatorLimits,
   max: number,
   words: string,
@@ -210,6 +221,10 @@ export class MCPCoordinator {
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
+  /** Sessions being read back from the journal, so concurrent requests of one restore it once. */
+  private readonly restoring = new Map<string, Promise<FrontSession | 'full' | undefined>>();
+  /** When each session's `lastSeenAt` was last written to the journal (touches are coalesced). */
+  private readonly touched = new WeakMap<FrontSession, number>();
   /** The last internal id given to a 2026 request. */
   private modernSeq = 0;
   /** 2026 calls waiting for the client's input. */
@@ -223,7 +238,15 @@ export class MCPCoordinator {
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
-    acquire: (backend, session) => this.fleet.acquire(backend, session),
+    acquire: async (backend, session) => {
+      const leased = await this.fleet.acquire(backend, session);
+      if (session.era === 'legacy' && this.fleet.isIsolated(backend) && !session.isolatedUsed.has(backend)) {
+        // Recorded once: a restored session learns which of its backends' state it lost.
+        session.isolatedUsed.add(backend);
+        void this.journal((j) => j.bindSession(session.id, backend, BOUND));
+      }
+      return leased;
+    },
     serverRequest: (call, worker, message) =>
       call.spec.session.era === 'modern'
         ? this.askForInput(call, worker, message)
@@ -298,6 +321,7 @@ export class MCPCoordinator {
     const cutoff = this.now() - idleMs;
     const idle = [...this.sessions.all()].filter((s) => s.lastSeenAt <= cutoff && s.inflight.size === 0);
     await Promise.all(idle.map((s) => this.closeSession(s.id, s.principal)));
+    await this.touchSeen();
     return idle.length;
   }
 
@@ -330,8 +354,16 @@ export class MCPCoordinator {
       }
       return this.initialize(entry.message, context.principal);
     }
-    const session =
+    let session =
       context.sessionId === undefined ? undefined : this.sessions.get(context.sessionId, context.principal);
+    if (!session && context.sessionId !== undefined) {
+      const restored = await this.restore(context.sessionId, context.principal);
+      if (restored === 'full') {
+        const id = entry.kind === 'request' ? entry.message.id : undefined;
+        return this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may');
+      }
+      session = restored;
+    }
     if (session) session.lastSeenAt = this.now();
     if (!session) {
       const id = entry.kind === 'request' ? entry.message.id : undefined;
@@ -511,9 +543,16 @@ export class MCPCoordinator {
     return this.sessions.get(sessionId, principal)?.outbound;
   }
 
-  /** Ends a session (HTTP DELETE): its requests in flight are cancelled. False when not found. */
-  async closeSession(sessionId: string, principal: string | null): Promise<boolean> {
-    const session = this.sessions.get(sessionId, principal);
+  /**
+   * Ends a session (HTTP DELETE): its requests in flight are cancelled. False when not found.
+   * `forget: false` (shutting down) keeps its journal record, so the next process continues it.
+   */
+  async closeSession(sessionId: string, principal: string | null, forget = true): Promise<boolean> {
+    const session =
+      this.sessions.get(sessionId, principal) ??
+      (forget
+        ? await this.restore(sessionId, principal).then((r) => (r === 'full' ? undefined : r))
+        : undefined);
     if (!session) return false;
     this.sessions.delete(sessionId);
     for (const inflight of [...session.inflight.values()]) inflight.abandon('cancelled', 'session closed');
@@ -527,7 +566,8 @@ export class MCPCoordinator {
         .endPrincipal?.(session.principal ?? '')
         .catch((e) => this.options.onError?.(e));
     }
-    await this.journal((j) => j.deleteSession(sessionId));
+    if (forget) await this.journal((j) => j.deleteSession(sessionId));
+    else await this.touch(session);
     return true;
   }
 
@@ -549,7 +589,8 @@ export class MCPCoordinator {
         );
       }
     }
-    await Promise.all(all.map((s) => this.closeSession(s.id, s.principal)));
+    // Their records stay in the journal: the next process continues them.
+    await Promise.all(all.map((s) => this.closeSession(s.id, s.principal, false)));
   }
 
   // ── initialize ─────────────────────────────────────────────────────────────────────────────
@@ -581,7 +622,13 @@ export class MCPCoordinator {
       backends,
     });
     await this.journal((j) =>
-      j.createSession({ id: session.id, principal, protocolVersion, clientInfo: clientInfo ?? null }),
+      j.createSession({
+        id: session.id,
+        principal,
+        protocolVersion,
+        clientInfo: clientInfo ?? null,
+        state: initialState(session.clientCapabilities),
+      }),
     );
     this.audit(session, 'initialize', null, null, started, 'ok');
     return { kind: 'response', message: resultResponse(request.id, { ...result }), sessionId: session.id };
@@ -589,7 +636,7 @@ export class MCPCoordinator {
 
   /** A request refused at `limit`: its JSON-RPC error, and the HTTP status the front door answers with. */
   private refusal(
-    id: RequestId,
+    id: RequestId | undefined,
     limit: keyof CoordinatorLimits,
     httpStatus: 429 | 503,
     words: string,
@@ -659,6 +706,8 @@ export class MCPCoordinator {
             return respond(invalidParams(request.id, `level must be one of ${LOG_LEVELS.join(', ')}`));
           }
           session.logLevel = level;
+          if (session.era === 'legacy')
+            await this.journal((j) => j.updateSessionState(session.id, logLevelState(level)));
           return respond(resultResponse(request.id, {}));
         }
         case 'tools/call':
@@ -769,6 +818,9 @@ export class MCPCoordinator {
     const key = subscriptionKey(owner.backend, owner.uri);
     if (request.method === 'resources/subscribe') this.sessions.subscribe(session, key, uri);
     if (request.method === 'resources/unsubscribe') this.sessions.unsubscribe(session, key);
+    if (request.method !== 'resources/read' && session.era === 'legacy') {
+      void this.journal((j) => j.updateSessionState(session.id, subscriptionsState(session)));
+    }
     return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
   }
 
@@ -812,6 +864,7 @@ export class MCPCoordinator {
         message: invalidRequest(request.id, `request id ${JSON.stringify(request.id)} is already in flight`),
       };
     }
+    if (session.stateLost.delete(backend)) return this.stateLost(session, request, backend, started);
     const setting = this.options.requestTimeoutMs ?? 60_000;
     // The backend's own name of the tool / prompt / resource (per-tool timeouts are in its terms).
     const ownName =
@@ -1000,6 +1053,106 @@ export class MCPCoordinator {
       if (session.era === 'modern') continue;
       for (const method of methods) session.outbound.pushOnce({ jsonrpc: JSONRPC_VERSION, method }, method);
     }
+  }
+
+  // ── sessions that outlive the process ──────────────────────────────────────────────────────
+
+  /**
+   * Brings back a 2025 session this process does not hold, whose record is in the journal (another
+   * process held it: the gateway restarted, or several share the journal). For anyone but its
+   * principal, or once idle past `sessionIdleMs`, it does not exist. True when it is now held here.
+   */
+  async restoreSession(sessionId: string, principal: string | null): Promise<boolean> {
+    if (this.sessions.get(sessionId, principal)) return true;
+    const restored = await this.restore(sessionId, principal);
+    return restored !== undefined && restored !== 'full';
+  }
+
+  /** The session read back from the journal; `full` when the gateway holds as many as it may; else undefined. */
+  private restore(sessionId: string, principal: string | null): Promise<FrontSession | 'full' | undefined> {
+    if (!this.options.journal) return Promise.resolve(undefined);
+    let pending = this.restoring.get(sessionId);
+    if (!pending) {
+      pending = this.readBack(this.options.journal, sessionId, principal).finally(() =>
+        this.restoring.delete(sessionId),
+      );
+      this.restoring.set(sessionId, pending);
+    }
+    return pending.then((r) => (r && r !== 'full' && r.principal !== principal ? undefined : r));
+  }
+
+  private async readBack(
+    journal: Journal,
+    sessionId: string,
+    principal: string | null,
+  ): Promise<FrontSession | 'full' | undefined> {
+    let record: Awaited<ReturnType<Journal['getSession']>>;
+    try {
+      record = await journal.getSession(sessionId);
+    } catch (e) {
+      this.options.onError?.(e);
+      return undefined;
+    }
+    if (!record || record.principal !== principal) return undefined;
+    const held = this.sessions.get(sessionId, principal);
+    if (held) return held;
+    const idleMs =
+      this.options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : this.options.sessionIdleMs;
+    if (idleMs !== null && record.lastSeenAt <= this.now() - idleMs) {
+      await this.journal((j) => j.deleteSession(sessionId));
+      return undefined;
+    }
+    if (this.sessions.size >= this.limits.sessions) {
+      return 'full';
+    }
+    const { session, restored, subscriptions } = restoredSession(record, (b) => this.fleet.isIsolated(b));
+    const front = this.sessions.add(session, restored);
+    for (const [key, uri] of subscriptions) this.sessions.subscribe(front, key, uri);
+    this.touched.set(front, record.lastSeenAt);
+    this.options.onRestore?.(front.id, [...front.stateLost]);
+    return front;
+  }
+
+  /** The first call of a restored session to an isolated backend whose worker ended with the old process. */
+  private stateLost(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    backend: string,
+    started: number,
+  ): Outcome {
+    const words = `backend "${backend}" kept state for this session in a worker that ended with the gateway's previous process: that state is lost`;
+    if (this.options.sessionStateLost === 'end-session') {
+      void this.closeSession(session.id, session.principal);
+      return {
+        kind: 'session-not-found',
+        message: errorResponse(request.id, {
+          code: INVALID_REQUEST,
+          message: `${words}; the session is ended`,
+        }),
+      };
+    }
+    const message = errorResponse(request.id, {
+      code: SESSION_STATE_LOST,
+      message: `${words}; the next call starts it afresh`,
+      data: { backend },
+    });
+    this.audit(session, request.method, nameOf(request), backend, started, 'error', message);
+    return { kind: 'response', message };
+  }
+
+  /** Writes a session's `lastSeenAt` to the journal when it moved since the last write. */
+  private async touch(session: FrontSession): Promise<void> {
+    if (session.era !== 'legacy' || (this.touched.get(session) ?? -1) >= session.lastSeenAt) return;
+    this.touched.set(session, session.lastSeenAt);
+    await this.journal((j) => j.touchSession(session.id));
+  }
+
+  /** The sweeper's pass: the sessions heard from since the last one are touched in the journal. */
+  private async touchSeen(): Promise<void> {
+    const seen = [...this.sessions.all()].filter(
+      (s) => s.era === 'legacy' && (this.touched.get(s) ?? -1) < s.lastSeenAt,
+    );
+    await Promise.all(seen.map((s) => this.touch(s)));
   }
 
   // ── journal ────────────────────────────────────────────────────────────────────────────────

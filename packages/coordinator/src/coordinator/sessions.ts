@@ -38,6 +38,20 @@ export interface FrontSession {
   lastSeenAt: number;
   /** `resources/subscribe`d URIs: the backend's URI (`backend` + NUL + uri) → the URI the client used. */
   readonly subscriptions: Map<string, string>;
+  /** Per-session / per-principal backends this session has called (recorded in the journal once each). */
+  readonly isolatedUsed: Set<string>;
+  /**
+   * Restored after a restart: the isolated backends whose worker (and the state it kept for this
+   * session) ended with the previous process. The first call to each is told so, once.
+   */
+  readonly stateLost: Set<string>;
+}
+
+/** What a session restored from the journal brings besides what `add` takes. */
+export interface RestoredFields {
+  initialized: boolean;
+  logLevel: string | undefined;
+  stateLost: Iterable<string>;
 }
 
 export type RandomBytes = (length: number) => Uint8Array;
@@ -83,12 +97,17 @@ export class SessionTable {
       | 'serverRequests'
       | 'serverRequestSeq'
       | 'subscriptions'
+      | 'isolatedUsed'
+      | 'stateLost'
     >,
+    restored?: RestoredFields,
   ): FrontSession {
     const full: FrontSession = {
       ...session,
-      initialized: false,
-      logLevel: undefined,
+      initialized: restored?.initialized ?? false,
+      logLevel: restored?.logLevel,
+      isolatedUsed: new Set(restored?.stateLost),
+      stateLost: new Set(restored?.stateLost),
       outbound: new MessageStream(undefined, this.outboundMax),
       inflight: new Map(),
       serverRequests: new Map(),

@@ -32,3 +32,10 @@ export const REQUEST_TIMEOUT = -32001;
  * the client. `data.limit` names the bound and `data.max` its value.
  */
 export const LIMIT_REACHED = -32050;
+/**
+ * Switchyard's: a session restored after the gateway restarted calls a per-session or
+ * per-principal backend whose worker — and the state it kept for the session — ended with the
+ * previous process. Said once per backend (the next call gets a fresh worker); `data.backend`
+ * names it.
+ */
+export const SESSION_STATE_LOST = -32051;

@@ -1,0 +1,174 @@
+/**
+ * Sessions that outlive the process: the real CLI, stopped (SIGTERM) or killed (SIGKILL) and
+ * started again on the same port and journal, with a real SDK v1 client that keeps its
+ * `Mcp-Session-Id` and never initializes again. A shared backend serves it as before; a
+ * per-session backend, whose worker died with the old process, says so once (-32051), then
+ * serves it afresh — or, with `sessions.stateLost: "end-session"`, the session ends (404).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectClient, fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
+
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
+const SESSION_STATE_LOST = -32051;
+
+interface Serve {
+  child: ReturnType<typeof Bun.spawn>;
+  url: string;
+}
+
+const running: Serve[] = [];
+afterEach(async () => {
+  for (const s of running.splice(0)) {
+    if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    await s.child.exited;
+  }
+});
+
+/** A port on 127.0.0.1 free a moment ago: the two processes in turn serve on it. */
+function freePort(): number {
+  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+  const port = server.port as number;
+  server.stop(true);
+  return port;
+}
+
+async function serve(config: string, port: number, cwd: string): Promise<Serve> {
+  const child = Bun.spawn([process.execPath, CLI, 'serve', '--config', config, '--port', String(port)], {
+    cwd,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let out = '';
+  const deadline = Date.now() + 20_000;
+  while (!out.includes('\n')) {
+    if (Date.now() > deadline) throw new Error('serve printed no URL in 20 s');
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`serve exited: ${await new Response(child.stderr as ReadableStream).text()}`);
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const s = { child, url: out.split('\n')[0] ?? '' };
+  running.push(s);
+  return s;
+}
+
+async function setup(sessions: Record<string, unknown> = {}) {
+  const dir = await tempDir();
+  const config = join(dir, 'switchyard.json');
+  await writeFile(
+    config,
+    JSON.stringify({
+      mcpServers: {
+        fx: fixtureEntry('fx'),
+        mine: fixtureEntry('mine', { isolation: 'per-session' }),
+      },
+      switchyard: { journal: { path: join(dir, 'journal.db') }, sessions },
+    }),
+  );
+  return { dir, config, port: freePort() };
+}
+
+function textOf(result: unknown): string {
+  return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
+}
+
+async function failure(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('sessions that outlive the process', () => {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`a 2025 client keeps its session across a restart (${signal}): lists and calls go on; a per-session backend's lost state is said once`, async () => {
+      const { dir, config, port } = await setup();
+      const first = await serve(config, port, dir);
+      const client = await connectClient(first.url);
+      await client.setLoggingLevel('debug');
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'before' } }))).toBe(
+        'before',
+      );
+      expect(textOf(await client.callTool({ name: 'mine__echo', arguments: { text: 'mine' } }))).toBe('mine');
+      // The journal's group commit lands within milliseconds; a SIGKILL right after a call may beat it.
+      await Bun.sleep(300);
+      first.child.kill(signal);
+      expect(await first.child.exited).toBe(signal === 'SIGTERM' ? 0 : 137);
+
+      const second = await serve(config, port, dir);
+      expect(second.url).toBe(first.url);
+      // The same client, the same session: no initialize.
+      expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'after' } }))).toBe('after');
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(
+        expect.arrayContaining(['fx__echo', 'mine__echo']),
+      );
+      const lost = await failure(client.callTool({ name: 'mine__echo', arguments: { text: 'again' } }));
+      expect(lost).toBeInstanceOf(McpError);
+      expect((lost as McpError).code).toBe(SESSION_STATE_LOST);
+      expect((lost as McpError).message).toContain('backend "mine"');
+      expect((lost as McpError).message).toContain('state is lost');
+      // Said once: the next call gets a fresh worker.
+      expect(textOf(await client.callTool({ name: 'mine__echo', arguments: { text: 'fresh' } }))).toBe(
+        'fresh',
+      );
+    });
+  }
+
+  it('a session id no process held, or one ended with DELETE, is 404 after the restart too', async () => {
+    const { dir, config, port } = await setup();
+    const first = await serve(config, port, dir);
+    const kept = (await post(first.url, INITIALIZE)).headers.get('mcp-session-id') ?? '';
+    const ended = (await post(first.url, INITIALIZE)).headers.get('mcp-session-id') ?? '';
+    expect((await fetch(first.url, { method: 'DELETE', headers: { 'mcp-session-id': ended } })).status).toBe(
+      200,
+    );
+    first.child.kill('SIGTERM');
+    await first.child.exited;
+
+    const second = await serve(config, port, dir);
+    const ping = (id: string) =>
+      post(
+        second.url,
+        { jsonrpc: '2.0', id: 7, method: 'ping' },
+        { 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
+      );
+    expect((await ping(kept)).status).toBe(200);
+    expect((await ping(ended)).status).toBe(404);
+    expect((await ping('0123456789abcdef0123456789abcdef')).status).toBe(404);
+    // DELETE of a session the new process has not seen yet ends it all the same.
+    expect((await fetch(second.url, { method: 'DELETE', headers: { 'mcp-session-id': kept } })).status).toBe(
+      200,
+    );
+    expect((await ping(kept)).status).toBe(404);
+  });
+
+  it('with sessions.stateLost "end-session", the call to the per-session backend ends the session (404)', async () => {
+    const { dir, config, port } = await setup({ stateLost: 'end-session' });
+    const first = await serve(config, port, dir);
+    const client = await connectClient(first.url);
+    expect(textOf(await client.callTool({ name: 'mine__echo', arguments: { text: 'mine' } }))).toBe('mine');
+    const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId ?? '';
+    expect(sessionId).not.toBe('');
+    first.child.kill('SIGTERM');
+    await first.child.exited;
+
+    const second = await serve(config, port, dir);
+    const call = (name: string) =>
+      post(
+        second.url,
+        { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name, arguments: { text: 'x' } } },
+        { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      );
+    expect((await call('fx__echo')).status).toBe(200);
+    const ended = await call('mine__echo');
+    expect(ended.status).toBe(404);
+    expect(JSON.stringify(await ended.json())).toContain('the session is ended');
+    expect((await call('fx__echo')).status).toBe(404);
+  });
+});
