@@ -372,7 +372,11 @@ const SwitchyardSchema = z
     budget: z
       .strictObject({
         processes: int(1).default(64).describe('Most worker processes at once.'),
-        memoryMb: int(1).default(4_096).describe('Most estimated worker memory, in MiB.'),
+        memoryMb: int(1)
+          .default(4_096)
+          .describe(
+            "Most memory the workers may hold together, in MiB: a process worker counts its measured RSS (sampled every 5 s), a module worker its backend's memoryMb estimate.",
+          ),
       })
       .prefault({})
       .describe('The global cap auto tiering works within.'),
