@@ -35,8 +35,11 @@ import type { SsePrimingEvent } from './sse.ts';
 
 /**
  * The `retry:` of a priming event, ms: how long a client waits before it reconnects. The SDK
- * client uses it for every reconnection of the transport instead of its own backoff (1 s, then
- * ×1.5), so it is that backoff's first step — a resume after a dropped connection is not delayed.
+ * client (1.32) then waits exactly this long before every reconnection of its transport instead of
+ * its own backoff (1 s, then ×1.5; two tries by default): 1 s, that backoff's first step, keeps a
+ * resume after a dropped connection as quick as before. The client's `maxRetries` still bounds the
+ * tries, so a restarted gateway is reconnected to by itself if it is back within about that many
+ * seconds.
  */
 export const PRIMING_RETRY_MS = 1_000;
 
