@@ -78,7 +78,7 @@ describe('priming events', () => {
     const answer = events(await readUntil(call, () => false));
     const [priming, ...messages] = answer;
     expect(priming?.id).toMatch(
-      new RegExp(`^${session.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-z]+-r1#0$`),
+      new RegExp(`^${session.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.[0-9a-z]+-r1\\.n\\d+#0$`),
     );
     expect(priming?.retry).toBe(String(PRIMING_RETRY_MS));
     expect(priming?.data).toBe('');
@@ -184,7 +184,7 @@ describe('priming events', () => {
       expect(result.content).toEqual([{ type: 'text', text: 'counted 5' }]);
       expect(progress).toEqual([1, 2, 3, 4, 5]);
       // The first token the client held was the priming id, before any message.
-      expect(tokens[0]).toMatch(/^.+-r\d+#0$/);
+      expect(tokens[0]).toMatch(/^.+-r\d+\.n\d+#0$/);
       expect(tokens.slice(1).map((t) => t.split('#')[1])).toEqual(['1', '2', '3', '4', '5', '6']);
       for (let i = 0; i < 100 && seen.length === 0; i++) await Bun.sleep(10);
       const answer = events(blocks(seen[0] ?? ''));

@@ -171,4 +171,61 @@ describe('sessions that outlive the process', () => {
     expect(JSON.stringify(await ended.json())).toContain('the session is ended');
     expect((await call('fx__echo')).status).toBe(404);
   });
+
+  it('a call in flight when the process died ends, on resume, with an error saying its outcome is unknown — the same on every resume', async () => {
+    const { dir, config, port } = await setup();
+    const first = await serve(config, port, dir);
+    const headers = { 'mcp-protocol-version': '2025-11-25' };
+    const sessionId = (await post(first.url, INITIALIZE, headers)).headers.get('mcp-session-id') ?? '';
+    const call = await post(
+      first.url,
+      {
+        jsonrpc: '2.0',
+        id: 'slow-1',
+        method: 'tools/call',
+        params: { name: 'fx__sleep', arguments: { ms: 60_000 }, _meta: { progressToken: 1 } },
+      },
+      { ...headers, 'mcp-session-id': sessionId },
+    );
+    expect(call.headers.get('content-type')).toContain('text/event-stream');
+    // Read up to the first progress event: the call is running at the backend.
+    const reader = (call.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    while (!text.includes('notifications/progress')) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error(`the stream ended early: ${text}`);
+      text += new TextDecoder().decode(value);
+    }
+    const priming = /^id: (\S+#0)$/m.exec(text)?.[1];
+    expect(priming).toBeDefined();
+    first.child.kill('SIGKILL');
+    await first.child.exited;
+    await reader.cancel().catch(() => {});
+
+    const second = await serve(config, port, dir);
+    const resume = async () => {
+      const r = await fetch(second.url, {
+        headers: {
+          ...headers,
+          accept: 'text/event-stream',
+          'mcp-session-id': sessionId,
+          'last-event-id': priming ?? '',
+        },
+      });
+      expect(r.status).toBe(200);
+      // The stream ends (no hang): its text is complete.
+      return r.text();
+    };
+    const replay = await resume();
+    const answers = replay
+      .split('\n')
+      .filter((l) => l.startsWith('data: ') && l.length > 6)
+      .map((l) => JSON.parse(l.slice(6)) as { id?: unknown; error?: { code: number; message: string } });
+    const answer = answers.find((m) => m.id === 'slow-1');
+    expect(answer?.error?.code).toBe(-32000);
+    expect(answer?.error?.message).toContain('outcome is unknown');
+    // Journaled: a second resume ends the same way, with one answer.
+    const again = await resume();
+    expect(again.split('"id":"slow-1"').length - 1).toBe(1);
+  });
 });

@@ -42,6 +42,7 @@ import {
   methodNotFound,
   type Outcome,
   PARSE_ERROR,
+  type RequestId,
   requestMeta,
   validateStandardHeaders,
 } from '@switchyard/coordinator';
@@ -258,7 +259,16 @@ export class McpFront {
     // Until its first message, an answer has no event id to resume from: a client gone by then
     // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
     const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
-    return this.answer(outcome, sessionId !== undefined, resumeIn, undefined, request.signal, priming);
+    const requestId = requestIdIn(parsed);
+    return this.answer(
+      outcome,
+      sessionId !== undefined,
+      resumeIn,
+      undefined,
+      request.signal,
+      priming,
+      requestId,
+    );
   }
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
@@ -289,6 +299,8 @@ export class McpFront {
     legacySignal?: AbortSignal,
     /** A resumable SSE answer starts with a priming event (the client speaks 2025-11-25 or later). */
     priming = false,
+    /** The id of the request answered: a resumable SSE answer's stream is named after it. */
+    requestId?: RequestId,
   ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
@@ -336,7 +348,10 @@ export class McpFront {
             }),
           });
         }
-        const items = this.options.streams.open(resumeIn, iterator, [first.value], undefined, { priming });
+        const items = this.options.streams.open(resumeIn, iterator, [first.value], undefined, {
+          priming,
+          ...(requestId !== undefined && { requestId }),
+        });
         return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
       }
     }
@@ -448,4 +463,12 @@ async function firstOrAbort(
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/** The id of a JSON-RPC request (not a notification or a response), if `message` is one. */
+function requestIdIn(message: unknown): RequestId | undefined {
+  if (typeof message !== 'object' || message === null || !('method' in message) || !('id' in message))
+    return undefined;
+  const id = (message as { id: unknown }).id;
+  return isRequestId(id) ? id : undefined;
 }

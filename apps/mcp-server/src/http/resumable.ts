@@ -22,7 +22,7 @@
  * (`<stream>#0` for a new request stream: not a journal event id, seq 0 means "from the first
  * event"), so a client that loses the connection before any message still resumes without a gap.
  */
-import { INTERNAL_ERROR, type JsonRpcMessage } from '@switchyard/coordinator';
+import { INTERNAL_ERROR, type JsonRpcMessage, type RequestId } from '@switchyard/coordinator';
 import {
   formatEventId,
   isJournalInvalidEventIdError,
@@ -32,6 +32,7 @@ import {
   type StreamEvent,
 } from '@switchyard/journal';
 import type { SsePrimingEvent } from './sse.ts';
+import { answers, outcomeUnknown, requestIdOf, requestTag } from './stream-request.ts';
 
 /**
  * The `retry:` of a priming event, ms: how long a client waits before it reconnects. The SDK
@@ -404,9 +405,13 @@ export class ResumableStreams {
     source: AsyncIterator<JsonRpcMessage>,
     first: readonly JsonRpcMessage[] = [],
     key?: string,
-    options: { priming?: boolean } = {},
+    options: { priming?: boolean; requestId?: RequestId } = {},
   ): AsyncIterator<OpenedItem> {
-    const streamId = `${sessionId}.${key ?? `${this.epoch}-r${++this.seq}`}`;
+    // A request's stream names its request (see `stream-request.ts`): a later process that finds
+    // it unanswered ends it with an error under that id.
+    const tag = options.requestId === undefined ? undefined : requestTag(options.requestId);
+    const name = key ?? `${this.epoch}-r${++this.seq}${tag === undefined ? '' : `.${tag}`}`;
+    const streamId = `${sessionId}.${name}`;
     const retryMs = options.priming ? this.retryMs : undefined;
     const existing = this.pumps.get(streamId);
     if (existing) return existing.attach(0, retryMs);
@@ -464,11 +469,43 @@ export class ResumableStreams {
       tap = pump.attach(lastSeq);
     }
     const replayed = events.map((e) => ({ id: e.id, message: JSON.parse(e.data) as JsonRpcMessage }));
+    if (!pump) {
+      const ending = await this.unanswered(sessionId, streamId, seq, replayed);
+      if (ending) replayed.push(ending);
+    }
     const items = tap ?? new Tap(seq, () => {});
     items.replay(replayed, lastSeq);
     if (!pump) items.end();
     // No priming on a resume: the client holds an id already.
     return { ok: true, items: items as AsyncIterator<StreamItem> };
+  }
+
+  /**
+   * A request's stream that nothing runs any more (the process that ran it ended, or it was
+   * abandoned) and that holds no answer to its request: the answer it ends with — an error, the
+   * outcome unknown — journaled, so every later resume ends the same way. Undefined for a stream
+   * with its answer, a keyed stream, or one whose request id is not in its name.
+   */
+  private async unanswered(
+    sessionId: string,
+    streamId: string,
+    seq: number,
+    replayed: readonly StreamItem[],
+  ): Promise<StreamItem | undefined> {
+    const requestId = requestIdOf(streamId);
+    if (requestId === undefined) return undefined;
+    if (replayed.some((item) => answers(item.message, requestId))) return undefined;
+    // Events before the client's Last-Event-ID are not in `replayed`: look at the whole stream.
+    const earlier = seq === 0 ? [] : await readAllAfter(this.journal, streamId, undefined);
+    if (earlier.some((e) => answers(JSON.parse(e.data) as JsonRpcMessage, requestId))) return undefined;
+    const message = outcomeUnknown(requestId);
+    try {
+      const id = await this.journal.append(streamId, JSON.stringify(message), { sessionId });
+      return { id, message };
+    } catch (error) {
+      this.onError(error);
+      return undefined;
+    }
   }
 
   /**
