@@ -1,9 +1,16 @@
 /**
  * @switchyard/journal — sessions, stream events and the tool-call audit trail, behind one
- * contract with several drivers: `sqliteDriver` (bun:sqlite, group commit, zstd) and `memoryDriver`.
+ * contract with several drivers: `sqliteDriver` (bun:sqlite, group commit, zstd), `redisDriver`
+ * (Redis / Valkey, shared by several gateway nodes) and `memoryDriver`.
  */
 export type { CompressionOptions } from './codec/codec.ts';
 export { memoryDriver } from './drivers/memory.ts';
+export {
+  DEFAULT_REDIS_KEY_PREFIX,
+  type RedisConnection,
+  type RedisDriverOptions,
+  redisDriver,
+} from './drivers/redis.ts';
 export { type CommitInfo, type SqliteDriverOptions, sqliteDriver } from './drivers/sqlite.ts';
 export {
   type InvalidEventIdReason,

@@ -2,7 +2,8 @@
  * The journal contract, run against every driver: what a caller may rely on whichever store is
  * behind it.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { basename } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createJournal,
   type ExportRecord,
@@ -15,9 +16,11 @@ import {
   type JournalDriver,
   type JournalOptions,
   memoryDriver,
+  redisDriver,
   sqliteDriver,
 } from '../src/index.ts';
 import { ManualClock, noise, rejection, tempDir } from './helpers.ts';
+import { type RedisServer, startRedis } from './redis-server.ts';
 
 interface DriverCase {
   /** The driver's name, as the journal reports it. */
@@ -25,19 +28,50 @@ interface DriverCase {
   /** How the case is shown. */
   label: string;
   make(dir: ReturnType<typeof tempDir>): JournalDriver;
+  /** Starts what the driver needs (a real redis-server), once for its cases; `teardown` stops it. */
+  setup?(): Promise<void>;
+  teardown?(): Promise<void>;
+  /** Whether reopening the journal finds what was written before (a file, a server). */
+  durable: boolean;
 }
 
+let redis: RedisServer | undefined;
+
 const drivers: DriverCase[] = [
-  { name: 'memory', label: 'memory', make: () => memoryDriver() },
-  { name: 'sqlite', label: 'sqlite', make: (dir) => sqliteDriver({ path: dir.file('journal.db') }) },
+  { name: 'memory', label: 'memory', make: () => memoryDriver(), durable: false },
+  {
+    name: 'sqlite',
+    label: 'sqlite',
+    make: (dir) => sqliteDriver({ path: dir.file('journal.db') }),
+    durable: true,
+  },
   {
     name: 'sqlite',
     label: 'sqlite (writer thread)',
     make: (dir) => sqliteDriver({ path: dir.file('journal.db'), writer: 'thread' }),
+    durable: true,
+  },
+  {
+    // A real redis-server, one for the file; each case has its own key prefix (named after its
+    // temporary directory, so reopening the same directory reopens the same journal).
+    name: 'redis',
+    label: 'redis',
+    make: (dir) => {
+      if (!redis) throw new Error('redis-server was not started');
+      return redisDriver({ url: redis.url, keyPrefix: `contract:${basename(dir.path)}:` });
+    },
+    setup: async () => {
+      redis = await startRedis();
+    },
+    teardown: async () => {
+      await redis?.stop();
+      redis = undefined;
+    },
+    durable: true,
   },
 ];
 
-describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
+describe.each(drivers)('journal contract: $label driver', ({ name, make, setup, teardown, durable }) => {
   let dir: ReturnType<typeof tempDir>;
   let clock: ManualClock;
   let journal: Journal;
@@ -46,6 +80,12 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
     return journal;
   };
 
+  beforeAll(async () => {
+    await setup?.();
+  });
+  afterAll(async () => {
+    await teardown?.();
+  });
   beforeEach(async () => {
     dir = tempDir();
     clock = new ManualClock();
@@ -126,7 +166,8 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
       expect(removed?.state).toEqual({ logLevel: 'debug', subscriptions: ['fx:file:///a'] });
       expect((await journal.getSession('stateful'))?.state).toEqual(removed?.state);
       // A returned state is a copy.
-      (removed?.state.subscriptions as string[]).push('changed');
+      const subscriptions = removed?.state.subscriptions as string[];
+      subscriptions.push('changed');
       expect((await journal.getSession('stateful'))?.state.subscriptions).toEqual(['fx:file:///a']);
       expect(await journal.updateSessionState('nobody', { logLevel: 'debug' })).toBeUndefined();
       for (const bad of [null, [], 'x'] as unknown[]) {
@@ -533,7 +574,7 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make }) => {
       }
       expect(() => journal.export({ since: 0, until: 1 })).toThrow(/export\(\) was called after close\(\)/);
 
-      if (name === 'sqlite') {
+      if (durable) {
         await open();
         expect((await journal.readAfter('s')).map((e) => e.data)).toEqual(['{"before":"close"}']);
       }
