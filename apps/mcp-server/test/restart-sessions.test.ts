@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
+import { EVERYTHING } from './support/third-party.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const SESSION_STATE_LOST = -32051;
@@ -227,5 +228,74 @@ describe('sessions that outlive the process', () => {
     // Journaled: a second resume ends the same way, with one answer.
     const again = await resume();
     expect(again.split('"id":"slow-1"').length - 1).toBe(1);
+  });
+
+  it("a restored session's resource subscriptions are made again at a shared backend: its updates arrive (real server-everything)", {
+    timeout: 40_000,
+  }, async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'switchyard.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'], tier: 'hot' } },
+        switchyard: { journal: { path: join(dir, 'journal.db') } },
+      }),
+    );
+    const port = freePort();
+    const headers = { 'mcp-protocol-version': '2025-11-25' };
+    const uri = 'demo://resource/dynamic/text/1';
+    const first = await serve(config, port, dir);
+    const sessionId = (await post(first.url, INITIALIZE, headers)).headers.get('mcp-session-id') ?? '';
+    const inSession = { ...headers, 'mcp-session-id': sessionId };
+    const subscribed = await post(
+      first.url,
+      { jsonrpc: '2.0', id: 2, method: 'resources/subscribe', params: { uri } },
+      inSession,
+    );
+    expect(subscribed.status).toBe(200);
+    await subscribed.text();
+    await Bun.sleep(300);
+    first.child.kill('SIGTERM');
+    await first.child.exited;
+
+    const second = await serve(config, port, dir);
+    // The session's GET stream on the new process (this restores the session and subscribes again).
+    const get = await fetch(second.url, { headers: { ...inSession, accept: 'text/event-stream' } });
+    expect(get.status).toBe(200);
+    const reader = (get.body as ReadableStream<Uint8Array>).getReader();
+    const toggle = async () => {
+      const r = await post(
+        second.url,
+        {
+          jsonrpc: '2.0',
+          id: `t${Math.random()}`,
+          method: 'tools/call',
+          params: { name: 'everything__toggle-subscriber-updates', arguments: {} },
+        },
+        inSession,
+      );
+      return r.text();
+    };
+    // Give the re-subscription a moment to reach the backend, then start its updates.
+    await Bun.sleep(500);
+    expect(await toggle()).toContain('Started simulated resource updated');
+    let text = '';
+    const deadline = Date.now() + 12_000;
+    try {
+      while (!text.includes('notifications/resources/updated') && Date.now() < deadline) {
+        const next = await Promise.race([
+          reader.read(),
+          Bun.sleep(Math.max(0, deadline - Date.now())).then(() => ({ done: true, value: undefined })),
+        ]);
+        if (next.done) break;
+        text += new TextDecoder().decode(next.value);
+      }
+    } finally {
+      await toggle();
+      await reader.cancel().catch(() => {});
+    }
+    expect(text).toContain('notifications/resources/updated');
+    expect(text).toContain(uri);
   });
 });

@@ -1110,7 +1110,35 @@ export class MCPCoordinator {
     for (const [key, uri] of subscriptions) this.sessions.subscribe(front, key, uri);
     this.touched.set(front, record.lastSeenAt);
     this.options.onRestore?.(front.id, [...front.stateLost]);
+    void this.resubscribe(front, subscriptions);
     return front;
+  }
+
+  /**
+   * A restored session's resource subscriptions, made again at their backends: the workers that
+   * held them ended with the previous process. Only shared backends' — an isolated backend's state
+   * is lost, and the session is told at its first call. Each goes as an ordinary routed request
+   * (audited, admitted) whose answer nobody waits for; one that fails is in the audit.
+   */
+  private async resubscribe(
+    session: FrontSession,
+    subscriptions: readonly [string, string][],
+  ): Promise<void> {
+    let n = 0;
+    for (const [key] of subscriptions) {
+      const cut = key.indexOf('\u0000');
+      const backend = key.slice(0, cut);
+      const uri = key.slice(cut + 1);
+      if (cut <= 0 || !this.naming.has(backend) || this.fleet.isIsolated(backend)) continue;
+      const request: JsonRpcRequest = {
+        jsonrpc: JSONRPC_VERSION,
+        id: `switchyard/resubscribe/${++n}`,
+        method: 'resources/subscribe',
+        params: { uri },
+      };
+      const outcome = this.route(session, request, backend, { uri }, this.now());
+      if (outcome.kind === 'stream') for await (const _ of outcome.messages);
+    }
   }
 
   /** The first call of a restored session to an isolated backend whose worker ended with the old process. */
