@@ -56,7 +56,19 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
   if (typeof log === 'number') return log;
   const launched = await launch(values.config, io, log, version, (config) => {
     const host = values.host ?? config.settings.listen.host;
-    if (isLoopbackHostname(host) || config.settings.auth.tokens.length > 0) return undefined;
+    const { oauth } = config.settings.auth;
+    if (!isLoopbackHostname(host) && oauth !== undefined && oauth.resource === undefined) {
+      // The resource is what tokens are minted for: only the operator knows the URL clients use.
+      return new ConfigError(config.source, [
+        {
+          path: 'switchyard.auth.oauth.resource',
+          expected: `the URL clients reach /mcp by, since the gateway listens on ${host} (not loopback)`,
+          found: 'none',
+        },
+      ]);
+    }
+    if (isLoopbackHostname(host) || config.settings.auth.tokens.length > 0 || oauth !== undefined)
+      return undefined;
     return new ConfigError(config.source, [
       {
         path: 'switchyard.auth.tokens',
@@ -73,6 +85,8 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     log.error({ err: error, ...where }, 'request failed');
   const handler = createHttpHandler(gateway, {
     host,
+    // Read at the first request, once `server` listens (the port may have been 0).
+    listenOrigin: () => server.url.origin,
     onFault,
     warn: (fields, message) => log.warn(fields, message),
   });

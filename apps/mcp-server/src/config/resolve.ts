@@ -39,7 +39,12 @@ export type BackendKind =
 export type BackendConfig = BackendCommon & BackendKind;
 
 export interface GatewaySettings extends Omit<SwitchyardSettings, 'auth'> {
-  auth: { tokens: { token: string; principal: string }[]; allowUnauthenticatedLoopback: boolean };
+  auth: {
+    tokens: { token: string; principal: string }[];
+    allowUnauthenticatedLoopback: boolean;
+    /** The OAuth resource server, when configured. */
+    oauth?: NonNullable<SwitchyardSettings['auth']['oauth']>;
+  };
 }
 
 export interface GatewayConfig {
@@ -131,13 +136,15 @@ export function resolveConfig(
       ...rest,
       journal: { ...journal, path: relativeTo(options.baseDir, journal.path) },
       auth: {
-        // Without tokens, loopback is the only way in; with tokens, a token is needed unless asked
-        // otherwise (a reverse proxy on the same host makes every caller a loopback one).
-        allowUnauthenticatedLoopback: auth.allowUnauthenticatedLoopback ?? auth.tokens.length === 0,
+        // Without tokens or OAuth, loopback is the only way in; with either, credentials are needed
+        // unless asked otherwise (a reverse proxy on the same host makes every caller a loopback one).
+        allowUnauthenticatedLoopback:
+          auth.allowUnauthenticatedLoopback ?? (auth.tokens.length === 0 && auth.oauth === undefined),
         tokens: auth.tokens.map((t) => ({
           token: t.token ?? options.env[t.tokenEnv ?? ''] ?? '',
           principal: t.principal,
         })),
+        ...(auth.oauth && { oauth: auth.oauth }),
       },
     },
   };

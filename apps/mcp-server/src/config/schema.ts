@@ -261,6 +261,70 @@ const HOST_NAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)
 
 const secret = z.string().min(16, { error: 'a token of at least 16 characters' });
 
+/** An https URL, or http to a loopback host (an authorization server in a test, or on this machine). */
+function isIssuerUrl(text: string): boolean {
+  const url = URL.parse(text);
+  if (url === null || url.hash !== '' || url.search !== '') return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+}
+const issuerUrl = z.string().refine(isIssuerUrl, {
+  error: 'an https URL with no query or fragment (http only to localhost / 127.x / [::1])',
+});
+/** A scope token (RFC 6749 §3.3): printable ASCII less space, " and \. */
+const scopeToken = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, {
+  error: 'a scope: printable ASCII with no space, " or \\',
+});
+
+const oauth = z
+  .strictObject({
+    issuer: issuerUrl.describe(
+      'The authorization server: the iss its access tokens carry, and (without jwksUri) where its metadata is found (RFC 8414, then OpenID discovery).',
+    ),
+    jwksUri: issuerUrl
+      .optional()
+      .describe("The issuer's JSON Web Key Set. Default: jwks_uri from the issuer's metadata."),
+    resource: z
+      .string()
+      .refine((t) => /^https?:$/.test(URL.parse(t)?.protocol ?? '') && URL.parse(t)?.hash === '', {
+        error: 'an http(s) URL with no fragment, such as https://mcp.example.com/mcp',
+      })
+      .optional()
+      .describe(
+        'This gateway as an OAuth resource (RFC 8707 / RFC 9728): the URL clients reach /mcp by, named in the Protected Resource Metadata; access tokens must carry it in aud. Default: the listen address + /mcp (required when listening on other than loopback).',
+      ),
+    audience: z
+      .array(z.string().min(1, { error: 'a non-empty audience' }))
+      .optional()
+      .describe(
+        'More aud values accepted beside resource, for issuers that stamp a fixed API identifier. Prefer the resource itself.',
+      ),
+    authorizationServers: z
+      .array(issuerUrl)
+      .min(1, { error: 'at least one authorization server' })
+      .optional()
+      .describe('authorization_servers of the Protected Resource Metadata. Default: [issuer].'),
+    requiredScopes: z
+      .array(scopeToken)
+      .default([])
+      .describe(
+        'Scopes every access token must carry (else 403 insufficient_scope); named in the 401 challenge. Static tokens need none.',
+      ),
+    scopesSupported: z
+      .array(scopeToken)
+      .optional()
+      .describe('scopes_supported of the Protected Resource Metadata. Default: requiredScopes.'),
+    clockSkewSec: int(0, 300).default(30).describe('Seconds of clock difference allowed on exp and nbf.'),
+    jwksCooldownSec: int(0, 3_600)
+      .default(30)
+      .describe(
+        "After fetching the issuer's keys, seconds during which a token naming an unknown kid does not cause another fetch (a key rotation is picked up after it).",
+      ),
+  })
+  .describe(
+    "OAuth 2.1 resource server: JWT access tokens from this issuer, for this resource, are accepted beside auth.tokens (principal: the token's sub).",
+  );
+
 const SwitchyardSchema = z
   .strictObject({
     listen: z
@@ -307,8 +371,9 @@ const SwitchyardSchema = z
           .boolean()
           .optional()
           .describe(
-            'Let requests from 127.0.0.1 / ::1 in without a token (as principal "local"). Default: true when no tokens are configured, false when any is (a reverse proxy on the same host would otherwise let everyone in).',
+            'Let requests from 127.0.0.1 / ::1 in without a token (as principal "local"). Default: true when no tokens and no oauth are configured, false otherwise (a reverse proxy on the same host would otherwise let everyone in).',
           ),
+        oauth: oauth.optional(),
       })
       .prefault({})
       .describe('Who may use the HTTP front door.'),

@@ -271,9 +271,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     auditPayloadChars: settings.journal.auditPayloads ? DEFAULT_AUDIT_PAYLOAD_CHARS : 0,
     limits: {
       sessions: settings.limits.sessions,
-      // Without tokens every client is the one principal `local`: only the gateway-wide bound applies.
+      // Without tokens or OAuth every client is the one principal `local`: only the gateway-wide bound applies.
       sessionsPerPrincipal:
-        settings.auth.tokens.length === 0 ? settings.limits.sessions : settings.limits.sessionsPerPrincipal,
+        settings.auth.tokens.length === 0 && settings.auth.oauth === undefined
+          ? settings.limits.sessions
+          : settings.limits.sessionsPerPrincipal,
       listensPerSession: settings.limits.listensPerSession,
       pendingClientRequestsPerSession: settings.limits.pendingClientRequestsPerSession,
     },

@@ -7,6 +7,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface RequestFacts {
   principal?: string;
+  /** The OAuth client the principal's access token was issued to (`client_id` / `azp`), for the audit. */
+  clientId?: string;
   mcpMethod?: string;
 }
 
@@ -16,6 +18,12 @@ export const requestFacts = new AsyncLocalStorage<RequestFacts>();
 export function notePrincipal(principal: string): void {
   const facts = requestFacts.getStore();
   if (facts) facts.principal = principal;
+}
+
+/** Notes the OAuth client of the request being served. */
+export function noteClient(clientId: string): void {
+  const facts = requestFacts.getStore();
+  if (facts) facts.clientId = clientId;
 }
 
 /** Notes the method of `message` (a batch: of its first message), unless one is noted already. */

@@ -6,12 +6,15 @@
  *
  * Checks, in order: the `Host` check (every route but `/healthz` and `/readyz`: 400 without a
  * Host, 421 for a Host that does not name the gateway), the `Origin` check (403), authentication
- * (401 on every route but `/healthz`; `/readyz` without credentials answers `{ ready }` only),
+ * (401 on every route but `/healthz`, `/` and, with `auth.oauth`, the Protected Resource Metadata
+ * under `/.well-known/oauth-protected-resource`; 403 for a token without the scopes required;
+ * `/readyz` without credentials answers `{ ready }` only),
  * and on the admin surface (`/dashboard`, `/dashboard/events`, `/metrics`) a principal of
  * `switchyard.admin.principals`, or with no tokens configured a loopback caller (403). A fault no route answers becomes a JSON-RPC internal error (500) with no detail;
  * the fault itself, with its stack, goes to `onFault`.
  */
 import { INVALID_REQUEST } from '@switchyard/coordinator';
+import { FrontAuth } from '../auth/front-auth.ts';
 import { snapshotStream } from '../dashboard/events.ts';
 import { dashboardResponse } from '../dashboard/page.ts';
 import { dashboardSource } from '../dashboard/source.ts';
@@ -20,10 +23,10 @@ import { readiness } from '../gateway/readiness.ts';
 import { createMetrics, type HttpRoute } from '../metrics/metrics.ts';
 import { FrontAdmission } from './admission.ts';
 import { faultAnswer, json, rpcError } from './answers.ts';
-import { Authenticator, isLoopbackAddress, wwwAuthenticate } from './auth.ts';
+import { isLoopbackAddress } from './auth.ts';
 import { McpFront } from './mcp-front.ts';
 import { checkHost, hostPolicy, originProblem } from './origin.ts';
-import { notePrincipal } from './request-facts.ts';
+import { noteClient, notePrincipal } from './request-facts.ts';
 import { ResumableStreams } from './resumable.ts';
 
 export interface HttpOptions {
@@ -35,6 +38,13 @@ export interface HttpOptions {
   onFault?: (error: unknown, where: { method: string; path: string }) => void;
   /** The operator's log (pino's `warn` fits): what the front door had to cut short. Default: stderr. */
   warn?: (fields: Record<string, unknown>, message: string) => void;
+  /**
+   * The origin the server answers on once it listens (`http://127.0.0.1:7331`): without
+   * `auth.oauth.resource`, the OAuth resource is its `/mcp`. Default: from `host` and the configured port.
+   */
+  listenOrigin?: () => string;
+  /** The clock access tokens' `exp` / `nbf` are judged by, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** The admin surface: the dashboard, its stream and the metrics. */
@@ -46,6 +56,8 @@ const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 export function pathOf(url: string): string {
   return (URL.parse(url) ?? URL.parse(url, 'http://host.invalid'))?.pathname ?? '/';
 }
+
+const REFUSAL_WORDS = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service unavailable' } as const;
 
 /** `GET /`: what is served here, for a person or a client that found the gateway's address. */
 const INDEX = {
@@ -91,7 +103,11 @@ export type HttpHandler = (request: Request, clientAddress: string | null) => Pr
 
 export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpHandler {
   const { settings } = gateway.config;
-  const auth = new Authenticator(settings.auth);
+  const auth = new FrontAuth(settings.auth, {
+    defaultResource: () =>
+      `${options.listenOrigin?.() ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${settings.listen.port}`}/mcp`,
+    ...(options.now && { now: options.now }),
+  });
   const metrics = createMetrics(gateway);
   const offCommits = gateway.onJournalCommit(metrics.observeCommit);
   gateway.closing.addEventListener('abort', () => {
@@ -128,7 +144,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
   const originPolicy = { allow: settings.origins.allow };
   const hosts = hostPolicy(options.host, settings.listen.publicNames, settings.origins.allow);
   const admins = new Set(settings.admin.principals);
-  const noTokens = settings.auth.tokens.length === 0;
+  const noTokens = settings.auth.tokens.length === 0 && settings.auth.oauth === undefined;
   const onFault = options.onFault ?? defaultFault;
 
   const route = async (
@@ -159,18 +175,26 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       if (request.method === 'GET' || request.method === 'HEAD') return json(200, INDEX);
       return json(405, { error: `Method ${request.method} is not allowed on /` }, { allow: 'GET, HEAD' });
     }
+    if (auth.oauth?.isMetadataPath(pathname)) {
+      // RFC 9728: how to get a token for this gateway, so served to whoever has none.
+      if (request.method === 'GET' || request.method === 'HEAD') return json(200, auth.oauth.metadata());
+      return json(405, { error: `Method ${request.method} is not allowed here` }, { allow: 'GET, HEAD' });
+    }
     const fromLoopback = isLoopbackAddress(clientAddress);
-    const who = auth.authenticate(request.headers.get('authorization'), fromLoopback);
-    if (who.ok) notePrincipal(who.principal);
-    if (!who.ok) {
+    const who = await auth.authenticate(request.headers.get('authorization'), fromLoopback);
+    if (who.ok) {
+      notePrincipal(who.principal);
+      if (who.clientId !== undefined) noteClient(who.clientId);
+    } else {
       if (pathname === '/readyz') {
         // A load balancer's check carries no token: it gets the verdict, not the backends.
         const { ready } = readiness(gateway);
         return json(ready ? 200 : 503, { ready });
       }
       metrics.observeRefusal('auth');
-      return rpcError(401, INVALID_REQUEST, `Unauthorized: ${who.reason}`, {
-        headers: { 'www-authenticate': wwwAuthenticate(who) },
+      if (who.status === 503) warn({ reason: who.reason }, 'an access token could not be checked');
+      return rpcError(who.status, INVALID_REQUEST, `${REFUSAL_WORDS[who.status]}: ${who.reason}`, {
+        headers: who.headers,
       });
     }
     if (ADMIN_PATHS.has(pathname) && !admins.has(who.principal) && !(noTokens && fromLoopback)) {

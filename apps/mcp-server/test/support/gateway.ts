@@ -62,7 +62,12 @@ export async function serveGateway(
     version: '0.0.0-test',
     ...(env && { env: { ...process.env, ...env } }),
   });
-  const handler = createHttpHandler(gateway, { host: '127.0.0.1', keepAliveMs: 200 });
+  const handler = createHttpHandler(gateway, {
+    host: '127.0.0.1',
+    keepAliveMs: 200,
+    // The default OAuth resource is `<this origin>/mcp`, read at the first request.
+    listenOrigin: () => server.url.origin,
+  });
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,

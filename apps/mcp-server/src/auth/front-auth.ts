@@ -1,0 +1,90 @@
+/**
+ * Who is calling the HTTP front door: a static bearer token of `auth.tokens` (its principal), else,
+ * with `auth.oauth` configured, a JWT access token of the issuer (principal = its `sub`), else
+ * nobody — or `local` from loopback where the configuration lets a caller in without credentials.
+ *
+ * A static token is compared first and wins: it is the operator's own, needs no issuer and carries
+ * no scopes to check. Static principals and token subjects share one namespace (sessions, per-
+ * principal limits, `admin.principals`), so a static principal should not be a `sub` the issuer
+ * could mint.
+ *
+ * A refusal carries its status and challenge: 401 (no or a bad token; with OAuth, the challenge
+ * names the Protected Resource Metadata), 403 (`insufficient_scope`), 503 (the issuer's keys could
+ * not be had: no fault of the caller's, so not a 401 that would send it for another token).
+ */
+import { Authenticator, type AuthSettings, wwwAuthenticate } from '../http/auth.ts';
+import { type OAuthCheck, OAuthResourceServer, type OAuthSettings } from './oauth.ts';
+
+export type FrontAuthResult =
+  | { ok: true; principal: string; clientId?: string }
+  | { ok: false; status: 401 | 403 | 503; reason: string; headers: Record<string, string> };
+
+export interface FrontAuthSettings extends AuthSettings {
+  oauth?: OAuthSettings | undefined;
+}
+
+/** Seconds a client is asked to wait when the issuer's keys could not be fetched. */
+const UNAVAILABLE_RETRY_AFTER_S = 5;
+
+export class FrontAuth {
+  private readonly statics: Authenticator;
+  /** The resource server, when `auth.oauth` is configured. */
+  readonly oauth: OAuthResourceServer | undefined;
+
+  constructor(settings: FrontAuthSettings, options: { defaultResource: () => string; now?: () => number }) {
+    this.statics = new Authenticator(settings);
+    this.oauth = settings.oauth && new OAuthResourceServer(settings.oauth, options);
+  }
+
+  async authenticate(authorization: string | null, fromLoopback: boolean): Promise<FrontAuthResult> {
+    const known = this.statics.authenticate(authorization, fromLoopback);
+    if (known.ok) return known;
+    const oauth = this.oauth;
+    if (oauth === undefined) {
+      return {
+        ok: false,
+        status: 401,
+        reason: known.reason,
+        headers: { 'www-authenticate': wwwAuthenticate(known) },
+      };
+    }
+    const token = authorization === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    if (token === null || token === undefined) {
+      const challenge =
+        known.error === 'missing'
+          ? { error: 'missing' as const }
+          : { error: 'invalid_token' as const, reason: known.reason };
+      return {
+        ok: false,
+        status: 401,
+        reason: known.reason,
+        headers: { 'www-authenticate': oauth.challenge(challenge) },
+      };
+    }
+    return this.fromOAuth(oauth, await oauth.check(token));
+  }
+
+  private fromOAuth(oauth: OAuthResourceServer, check: OAuthCheck): FrontAuthResult {
+    if (check.ok) {
+      return {
+        ok: true,
+        principal: check.principal,
+        ...(check.clientId !== undefined && { clientId: check.clientId }),
+      };
+    }
+    if (check.status === 503) {
+      return {
+        ok: false,
+        status: 503,
+        reason: check.reason,
+        headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_S) },
+      };
+    }
+    return {
+      ok: false,
+      status: check.status,
+      reason: check.reason,
+      headers: { 'www-authenticate': oauth.challenge(check.challenge) },
+    };
+  }
+}
