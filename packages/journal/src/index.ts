@@ -45,6 +45,7 @@ export {
   createJournal,
   DEFAULT_RETENTION_INTERVAL_MS,
   type JournalOptions,
+  MAX_LIST_SESSIONS,
   RETENTION_WRITE_SHARE,
   type RetentionOptions,
 } from './journal.ts';
@@ -66,6 +67,7 @@ export type {
   RetentionPolicy,
   RetentionReport,
   Session,
+  SessionListQuery,
   SessionPatch,
   StoredEvents,
   StreamEvent,

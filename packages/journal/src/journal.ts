@@ -20,6 +20,7 @@ import type {
   RetentionPolicy,
   RetentionReport,
   Session,
+  SessionListQuery,
   StreamEvent,
 } from './types.ts';
 import {
@@ -71,6 +72,9 @@ export const RETENTION_WRITE_SHARE = 0.1;
 const MAX_SESSION_STATE_BYTES = 64 * 1024;
 const DEFAULT_READ_LIMIT = 1000;
 const MAX_READ_LIMIT = 100_000;
+const DEFAULT_LIST_LIMIT = 100;
+/** Sessions are whole records (state up to 64 KiB each): a listing is bounded, and a larger one is a mistake. */
+export const MAX_LIST_SESSIONS = 10_000;
 const OUTCOMES: ReadonlySet<AuditOutcome> = new Set(['ok', 'error', 'cancelled', 'timeout', 'rejected']);
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -207,6 +211,25 @@ class StoreJournal implements Journal {
   async expireSessions(): Promise<number> {
     this.#open('expireSessions');
     return this.store.expireSessions(this.clock.now());
+  }
+
+  async listSessions(query: SessionListQuery = {}): Promise<Session[]> {
+    this.#open('listSessions');
+    if (typeof query !== 'object' || query === null)
+      throw new JournalInvalidInputError('query', 'expected an object');
+    const limit = query.limit ?? DEFAULT_LIST_LIMIT;
+    assertCount('query.limit', limit);
+    if (limit > MAX_LIST_SESSIONS) {
+      throw new JournalInvalidInputError(
+        'query.limit',
+        `expected at most ${MAX_LIST_SESSIONS}, got ${limit}`,
+      );
+    }
+    if (query.seenSince !== undefined) assertMillis('query.seenSince', query.seenSince);
+    return this.store.listSessions(this.clock.now(), {
+      limit,
+      ...(query.seenSince !== undefined && { seenSince: query.seenSince }),
+    });
   }
 
   async append(streamId: string, data: string, options?: { sessionId?: string }): Promise<string> {

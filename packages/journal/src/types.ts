@@ -128,6 +128,14 @@ export interface AuditQuery {
   limit?: number;
 }
 
+/** `Journal.listSessions`: which sessions, how many. */
+export interface SessionListQuery {
+  /** At most this many (default 100, at most 10 000). */
+  limit?: number;
+  /** Only sessions seen at or after this time (`lastSeenAt`), ms since the epoch. */
+  seenSince?: number;
+}
+
 /** What `export` writes: one session, or everything in a time range `[since, until)`. */
 export type ExportSelector = { sessionId: string } | { since: number; until: number };
 
@@ -177,6 +185,11 @@ export interface Journal {
   deleteSession(id: string): Promise<boolean>;
   /** Deletes every session whose expiry has passed, with its streams. How many were deleted. */
   expireSessions(): Promise<number>;
+  /**
+   * The sessions not expired at the journal's clock, newest created first (ties: greater id
+   * first), at most `limit`. For listing (an admin's view), not for the request path.
+   */
+  listSessions(query?: SessionListQuery): Promise<Session[]>;
 
   /**
    * Appends a message to a stream and returns its event id. The event is buffered; `flush()`
@@ -243,6 +256,14 @@ export interface JournalStore {
   updateSession(id: string, patch: SessionPatch): Promise<Session | undefined>;
   deleteSession(id: string): Promise<boolean>;
   expireSessions(now: number): Promise<number>;
+  /**
+   * Sessions not expired at `now` (and seen at or after `seenSince`), newest `createdAt` first,
+   * ties by id descending, at most `limit`; including writes not yet committed.
+   */
+  listSessions(
+    now: number,
+    query: Required<Pick<SessionListQuery, 'limit'>> & SessionListQuery,
+  ): Promise<Session[]>;
 
   /** Appends and returns the event's seq (the stream's previous last seq + 1). */
   appendEvent(streamId: string, sessionId: string | undefined, time: number, data: string): Promise<number>;

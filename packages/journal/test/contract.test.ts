@@ -224,6 +224,68 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make, setup, 
       expect(await journal.readAfter('short-stream')).toEqual([]);
     });
 
+    it('lists the sessions not expired, newest created first, at most limit', async () => {
+      const t0 = clock.time;
+      await journal.createSession({ id: 'oldest', protocolVersion: '2025-03-26', ttlMs: null });
+      clock.advance(10);
+      await journal.createSession({ id: 'short', protocolVersion: '2025-06-18', ttlMs: 1000 });
+      clock.advance(10);
+      // Two created at the same instant: the greater id first.
+      await journal.createSession({ id: 'tie-a', protocolVersion: '2025-06-18', ttlMs: 60_000 });
+      await journal.createSession({
+        id: 'tie-b',
+        principal: 'alice',
+        protocolVersion: '2025-11-25',
+        clientInfo: { name: 'inspector', version: '1.0.0' },
+        bindings: { fs: 'bound' },
+        state: { logLevel: 'debug' },
+        ttlMs: 60_000,
+      });
+      clock.advance(10);
+      await journal.createSession({ id: 'gone', protocolVersion: '2025-06-18' });
+      await journal.deleteSession('gone');
+      const ids = async (query?: Parameters<Journal['listSessions']>[0]) =>
+        (await journal.listSessions(query)).map((s) => s.id);
+      expect(await ids()).toEqual(['tie-b', 'tie-a', 'short', 'oldest']);
+      // Whole records, as getSession returns them.
+      const [newest] = await journal.listSessions({ limit: 1 });
+      expect(newest).toEqual(await journal.getSession('tie-b'));
+      expect(newest).toMatchObject({
+        bindings: { fs: 'bound' },
+        state: { logLevel: 'debug' },
+        createdAt: t0 + 20,
+      });
+      expect(await ids({ limit: 3 })).toEqual(['tie-b', 'tie-a', 'short']);
+      // Expired by the journal's clock: left out (and the limit counts only what is listed).
+      clock.advance(1000 - 10);
+      await journal.touchSession('tie-a');
+      expect(await ids({ limit: 3 })).toEqual(['tie-b', 'tie-a', 'oldest']);
+      expect(await ids({ seenSince: clock.time })).toEqual(['tie-a']);
+      // A session changed or created just now is listed as it is now (buffered writes included).
+      await journal.createSession({ id: 'newest', protocolVersion: '2025-06-18' });
+      await journal.bindSession('tie-a', 'github', 'bound');
+      const listed = await journal.listSessions({ limit: 2 });
+      expect(listed.map((s) => s.id)).toEqual(['newest', 'tie-b']);
+      expect((await journal.listSessions()).find((s) => s.id === 'tie-a')?.bindings).toEqual({
+        github: 'bound',
+      });
+      // Copies: changing one changes nothing stored.
+      listed[1]!.bindings.x = 'y';
+      expect((await journal.getSession('tie-b'))?.bindings).toEqual({ fs: 'bound' });
+    });
+
+    it('lists past one page of sessions', async () => {
+      for (let i = 0; i < 520; i++) {
+        await journal.createSession({ id: `s${String(i).padStart(4, '0')}`, protocolVersion: '2025-06-18' });
+        clock.advance(1);
+      }
+      const all = await journal.listSessions({ limit: 10_000 });
+      expect(all).toHaveLength(520);
+      expect(all[0]!.id).toBe('s0519');
+      expect(all.at(-1)!.id).toBe('s0000');
+      expect((await journal.listSessions({ limit: 510 })).at(-1)!.id).toBe('s0010');
+    });
+
     it('deleting a session deletes its streams but keeps its audit entries', async () => {
       await journal.createSession({ id: 's', protocolVersion: '2025-06-18' });
       const first = await journal.append('s-get', '{"a":1}', { sessionId: 's' });
@@ -521,6 +583,9 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make, setup, 
         ['audit.durationMs', () => journal.audit({ method: 'm', durationMs: Number.NaN, outcome: 'ok' })],
         ['limit', () => journal.readAfter('s', undefined, { limit: 0 })],
         ['query.limit', () => journal.queryAudit({ limit: 1.5 })],
+        ['query.limit', () => journal.listSessions({ limit: 0 })],
+        ['query.limit', () => journal.listSessions({ limit: 10_001 })],
+        ['query.seenSince', () => journal.listSessions({ seenSince: -1 })],
       ];
       for (const [field, call] of cases) {
         const error = await rejection(call());
@@ -564,6 +629,7 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make, setup, 
         ['readAfter', () => journal.readAfter('s')],
         ['audit', () => journal.audit({ method: 'm', durationMs: 1, outcome: 'ok' })],
         ['queryAudit', () => journal.queryAudit()],
+        ['listSessions', () => journal.listSessions()],
         ['retain', () => journal.retain()],
         ['flush', () => journal.flush()],
       ];

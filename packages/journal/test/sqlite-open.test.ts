@@ -106,10 +106,44 @@ describe('migrations', () => {
           'events_payload',
           'events_time',
           'payloads_block',
+          'sessions_created',
           'sessions_expiry',
           'streams_session',
         ].sort(),
       );
+    });
+  });
+
+  it('adds the index listSessions reads newest first to a version-4 file; a reader of the old file lists all the same', async () => {
+    const listing =
+      'SELECT * FROM sessions WHERE (expires_at IS NULL OR expires_at > 1) AND last_seen_at >= 0 ORDER BY created_at DESC, id DESC LIMIT 10';
+    let now = 1000;
+    const first = await createJournal({ driver: sqliteDriver({ path }), clock: { now: () => now } });
+    for (const id of ['a', 'b', 'c']) {
+      await first.createSession({ id, protocolVersion: '2025-06-18' });
+      now += 1;
+    }
+    await first.close();
+    // What a journal written before migration 5 looks like: listing scans and sorts every row.
+    rawDatabase((db) => {
+      db.run('DROP INDEX sessions_created');
+      db.run('PRAGMA user_version = 4');
+      expect(plan(db, listing)).toContain('USE TEMP B-TREE FOR ORDER BY');
+    });
+    const reader = await createJournal({
+      driver: sqliteDriver({ path, readonly: true, integrityCheck: 'off' }),
+      clock: { now: () => now },
+    });
+    expect((await reader.listSessions()).map((s) => s.id)).toEqual(['c', 'b', 'a']);
+    await reader.close();
+
+    const journal = await createJournal({ driver: sqliteDriver({ path }), clock: { now: () => now } });
+    expect((await journal.listSessions({ limit: 2 })).map((s) => s.id)).toEqual(['c', 'b']);
+    await journal.close();
+    rawDatabase((db) => {
+      expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+      const steps = plan(db, listing);
+      expect(steps.join('; ')).toMatch(/^SCAN sessions USING INDEX sessions_created$/);
     });
   });
 
@@ -119,6 +153,7 @@ describe('migrations', () => {
     await first.close();
     // What a journal written before migration 4 looks like.
     rawDatabase((db) => {
+      db.run('DROP INDEX sessions_created');
       db.run('ALTER TABLE sessions DROP COLUMN state');
       db.run('PRAGMA user_version = 3');
     });
@@ -152,6 +187,7 @@ describe('migrations', () => {
     rawDatabase((db) => {
       for (const index of ['events_payload', 'audit_request', 'audit_response', 'payloads_block'])
         db.run(`DROP INDEX ${index}`);
+      db.run('DROP INDEX sessions_created');
       db.run('ALTER TABLE sessions DROP COLUMN state');
       db.run('PRAGMA user_version = 2');
       expect(plan(db, 'DELETE FROM payloads WHERE id = 1')).toContain('SCAN audit');

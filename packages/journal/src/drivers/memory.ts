@@ -17,6 +17,7 @@ import type {
   RetentionPolicy,
   RetentionReport,
   Session,
+  SessionListQuery,
   SessionPatch,
   StoredEvents,
   StreamEvent,
@@ -80,6 +81,16 @@ class MemoryStore implements JournalStore {
   async expireSessions(now: number): Promise<number> {
     this.#open('expireSessions');
     return this.#expire(now);
+  }
+
+  async listSessions(now: number, query: SessionListQuery & { limit: number }): Promise<Session[]> {
+    this.#open('listSessions');
+    const since = query.seenSince ?? Number.NEGATIVE_INFINITY;
+    return [...this.#sessions.values()]
+      .filter((s) => !isExpired(s, now) && s.lastSeenAt >= since)
+      .sort((a, b) => b.createdAt - a.createdAt || compareText(b.id, a.id))
+      .slice(0, query.limit)
+      .map(copySession);
   }
 
   async appendEvent(

@@ -7,7 +7,7 @@
  *
  * Keys (all under the driver's `keyPrefix`, `P` below; the prefix comes in as ARGV[1]):
  *   P session:<id>            hash: the session (see session-hash.ts); PEXPIRE'd past its expiry
- *   P sessions                zset: session id by createdAt (export by time)
+ *   P sessions                zset: session id by createdAt (export by time, listSessions)
  *   P session-expiry          zset: session id by expiresAt (expireSessions); never-expiring ones absent
  *   P session-streams:<id>    set: the streams tied to the session (deleted with it)
  *   P stream:<id>             stream: events, entry id `<seq>-0`, fields t (time) and d (data)
@@ -119,6 +119,18 @@ return 1
 /** ARGV: P, id → the session hash as a flat field/value array (empty when missing). */
 const getSession = `
 return redis.call('HGETALL', P .. 'session:' .. ARGV[2])
+`;
+
+/**
+ * ARGV: P, start, stop → the hashes (flat field/value arrays, empty where the key is gone) of the
+ * sessions at ranks start … stop of `sessions`, newest created first: one round trip per page.
+ */
+const listSessions = `
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGE', P .. 'sessions', ARGV[2], ARGV[3])) do
+  out[#out + 1] = redis.call('HGETALL', P .. 'session:' .. id)
+end
+return out
 `;
 
 /**
@@ -294,6 +306,7 @@ return { events, audit, budget == 0 and 1 or 0 }
 export const SCRIPTS = {
   insertSession,
   getSession,
+  listSessions,
   updateSession,
   deleteSession,
   expireSessions,

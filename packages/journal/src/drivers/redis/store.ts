@@ -6,6 +6,7 @@
  */
 import { JournalClosedError, JournalConflictError } from '../../errors.ts';
 import { formatEventId } from '../../event-id.ts';
+import { isExpired } from '../../session.ts';
 import type {
   AuditQuery,
   AuditRecord,
@@ -16,6 +17,7 @@ import type {
   RetentionPolicy,
   RetentionReport,
   Session,
+  SessionListQuery,
   SessionPatch,
   StoredEvents,
   StreamEvent,
@@ -88,6 +90,36 @@ export class RedisStore implements JournalStore {
   async expireSessions(now: number): Promise<number> {
     this.#open('expireSessions');
     return (await this.#expire(now)).sessions;
+  }
+
+  /**
+   * Pages through `sessions` newest first, a script per page fetching the hashes, and skips what
+   * expired by the journal's clock (and hashes Redis already dropped, whose ids the next
+   * `expireSessions` removes). Ranks shift under concurrent creates and deletes: a listing taken
+   * while sessions come and go may miss or repeat one at a page boundary.
+   */
+  async listSessions(now: number, query: SessionListQuery & { limit: number }): Promise<Session[]> {
+    this.#open('listSessions');
+    const since = query.seenSince ?? Number.NEGATIVE_INFINITY;
+    const out: Session[] = [];
+    const seen = new Set<string>();
+    for (let start = 0; out.length < query.limit; start += BATCH) {
+      this.#open('listSessions');
+      const hashes = (await this.#run('listSessions', [
+        String(start),
+        String(start + BATCH - 1),
+      ])) as unknown[];
+      for (const hash of hashes) {
+        const session = decodeSession(hash);
+        if (!session || isExpired(session, now) || session.lastSeenAt < since || seen.has(session.id))
+          continue;
+        seen.add(session.id);
+        out.push(session);
+        if (out.length >= query.limit) break;
+      }
+      if (hashes.length < BATCH) break;
+    }
+    return out;
   }
 
   async appendEvent(

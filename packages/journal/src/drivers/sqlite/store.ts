@@ -21,6 +21,7 @@ import type {
   RetentionPolicy,
   RetentionReport,
   Session,
+  SessionListQuery,
   SessionPatch,
   StoredEvents,
 } from '../../types.ts';
@@ -238,6 +239,15 @@ export class SqliteStore implements JournalStore {
       await this.#committer.flush();
       return this.#expireAll(now);
     });
+  }
+
+  async listSessions(now: number, query: SessionListQuery & { limit: number }): Promise<Session[]> {
+    this.#open('listSessions');
+    // The buffered session writes are in the overlay, not the file: commit them, then one query,
+    // newest first by the sessions_created index (it reads `limit` rows plus the expired ones it
+    // skips, where a scan would read and sort every session, state and all).
+    await this.#committer.flush();
+    return this.#s.listSessions.all(now, query.seenSince ?? 0, query.limit).map(sessionOf);
   }
 
   // Streams.
@@ -600,6 +610,12 @@ function prepare(db: Database) {
     getSession: db.prepare<SessionRow, [string]>('SELECT * FROM sessions WHERE id = ?'),
     expiredSessions: db.prepare<{ id: string }, [number, number]>(
       'SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?',
+    ),
+    // A file of schema version 4 or older opened read-only has no sessions_created index: the same
+    // query then scans and sorts.
+    listSessions: db.prepare<SessionRow, [number, number, number]>(
+      `SELECT * FROM sessions WHERE (expires_at IS NULL OR expires_at > ?1) AND last_seen_at >= ?2
+        ORDER BY created_at DESC, id DESC LIMIT ?3`,
     ),
     sessionsActive: db.prepare<SessionRow, [number, number]>(
       'SELECT * FROM sessions WHERE created_at < ? AND last_seen_at >= ? ORDER BY created_at, id',
