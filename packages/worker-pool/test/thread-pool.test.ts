@@ -111,6 +111,9 @@ describe('thread pool: tasks', () => {
 describe('thread pool: timeouts and cancellation', () => {
   it('times out a hanging task, aborting its handler, and frees its slot', async () => {
     const p = pool({ max: 1, concurrency: 1 });
+    // The thread started and ready first: on a busy machine its start alone can outlast 100 ms,
+    // and the timeout would then fire while the task is still queued.
+    expect(await p.run('inc', 0)).toBe(1);
     const e = await rejectionOf(p.run('sleep', 60_000, { timeoutMs: 100 }));
     expect(isTaskTimeoutError(e)).toBe(true);
     expect(e).toMatchObject({ phase: 'running', timeoutMs: 100 });
