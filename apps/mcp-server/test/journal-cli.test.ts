@@ -1,15 +1,15 @@
 /**
- * `switchyard journal tail|export` against the journal of a running gateway (real SQLite, read
+ * `switchyard journal tail|export|sessions` against the journal of a running gateway (real SQLite, read
  * while the gateway writes it).
  */
 import { Database } from 'bun:sqlite';
 import { statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createJournal, sqliteDriver } from '@switchyard/journal';
+import { createJournal, type Journal, sqliteDriver } from '@switchyard/journal';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers.ts';
-import { connectClient, fixtureEntry, startServe, tempDir } from './support/gateway.ts';
+import { connectClient, fixtureEntry, type ServeProcess, startServe, tempDir } from './support/gateway.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
@@ -64,7 +64,7 @@ describe('switchyard journal, read by a reader that stops early', () => {
   });
 
   it('opens the journal read-only: an older file is read, neither migrated nor written', {
-    timeout: 30_000,
+    timeout: 45_000,
   }, async () => {
     const dir = await tempDir();
     const config = await journalOf(dir, 3);
@@ -83,6 +83,10 @@ describe('switchyard journal, read by a reader that stops early', () => {
     const exported = await runCli(['journal', 'export', '--config', config], { cwd: dir });
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout.trim().split('\n')).toHaveLength(3);
+    // No sessions in it; the listing of an old file (no index to read it by) works all the same.
+    const sessions = await runCli(['journal', 'sessions', '--config', config], { cwd: dir });
+    expect(sessions.code, sessions.stderr).toBe(0);
+    expect(sessions.stdout).toBe('');
 
     const after = new Database(path, { readonly: true });
     expect(after.query('PRAGMA user_version').get()).toEqual({ user_version: 2 });
@@ -192,5 +196,227 @@ describe('switchyard journal finds its configuration as serve does', () => {
     expect(none.stderr).toContain(
       `no journal at ${join(elsewhere, 'switchyard.db')} (switchyard.journal.path of the embedded default)`,
     );
+  });
+});
+
+interface SessionLine {
+  id: string;
+  principal: string | null;
+  protocolVersion: string;
+  clientInfo: { name: unknown; version: unknown } | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  backends: string[];
+  state: string[];
+  logLevel: string | null;
+  subscriptions: number;
+}
+
+async function sessionsOf(config: string, dir: string, ...args: string[]): Promise<SessionLine[]> {
+  const ran = await runCli(['journal', 'sessions', '--config', config, ...args], { cwd: dir });
+  expect(ran.code, ran.stderr).toBe(0);
+  return ran.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as SessionLine);
+}
+
+/** Lists until `check` holds (the gateway's journal commits in groups), at most 5 s. */
+async function sessionsWhen(
+  config: string,
+  dir: string,
+  check: (lines: SessionLine[]) => boolean,
+  ...args: string[]
+): Promise<SessionLine[]> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const lines = await sessionsOf(config, dir, ...args);
+    if (check(lines) || Date.now() > deadline) return lines;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function textOf(result: unknown): string {
+  return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
+}
+
+describe('switchyard journal sessions', () => {
+  it('lists the sessions of a running gateway, newest first, ids cut unless --full-ids; after SIGTERM they are still listed, and a gateway started on the journal continues them', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'switchyard.json');
+    const port = (() => {
+      const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
+      const p = server.port as number;
+      server.stop(true);
+      return p;
+    })();
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: { fx: fixtureEntry('fx'), mine: fixtureEntry('mine', { isolation: 'per-session' }) },
+        switchyard: { journal: { path: './j.db' }, sessions: { idleTimeoutMs: 120_000 } },
+      }),
+    );
+    const first: ServeProcess = await startServe(['--config', config, '--port', String(port)], { cwd: dir });
+    const older = await connectClient(first.url, { name: 'older-client' });
+    await older.setLoggingLevel('debug');
+    await older.callTool({ name: 'mine__echo', arguments: { text: 'binds mine' } });
+    // A later creation time than the first session's, whatever the clock's resolution.
+    await new Promise((r) => setTimeout(r, 20));
+    const newer = await connectClient(first.url, { name: 'newer-client' });
+    await newer.callTool({ name: 'fx__echo', arguments: { text: 'shared only' } });
+    const ids = [older, newer].map((c) => (c.transport as { sessionId?: string }).sessionId ?? '');
+    expect(ids.every((id) => id.length > 8)).toBe(true);
+
+    const listed = await sessionsWhen(
+      config,
+      dir,
+      (l) => l.length === 2 && l.some((s) => s.backends.length > 0 && s.logLevel !== null),
+    );
+    expect(listed.map((s) => s.id)).toEqual([`${ids[1]!.slice(0, 8)}…`, `${ids[0]!.slice(0, 8)}…`]);
+    const [n, o] = listed as [SessionLine, SessionLine];
+    expect(n).toMatchObject({
+      principal: 'local',
+      clientInfo: { name: 'newer-client', version: '1.0.0' },
+      backends: [],
+      logLevel: null,
+      subscriptions: 0,
+    });
+    expect(o).toMatchObject({
+      clientInfo: { name: 'older-client', version: '1.0.0' },
+      backends: ['mine'],
+      logLevel: 'debug',
+      subscriptions: 0,
+    });
+    expect(o.state).toEqual(expect.arrayContaining(['capabilities', 'logLevel']));
+    expect(n.protocolVersion).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const s of listed) {
+      // ISO times; expiry is the gateway's idle timeout after the last touch (before the journal's 30 min).
+      expect(new Date(s.createdAt).toISOString()).toBe(s.createdAt);
+      expect(Date.parse(s.expiresAt) - Date.parse(s.lastSeenAt)).toBe(120_000);
+    }
+    expect(Date.parse(n.createdAt)).toBeGreaterThan(Date.parse(o.createdAt));
+
+    const full = await sessionsOf(config, dir, '--full-ids', '--limit', '1');
+    expect(full.map((s) => s.id)).toEqual([ids[1]]);
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    // Live and restorable: still listed with the gateway gone …
+    expect((await sessionsOf(config, dir, '--full-ids')).map((s) => s.id)).toEqual([ids[1], ids[0]]);
+    // … and continued by the next gateway on the journal, the clients never initializing again.
+    const second = await startServe(['--config', config, '--port', String(port)], { cwd: dir });
+    expect(second.url).toBe(first.url);
+    expect(textOf(await older.callTool({ name: 'fx__echo', arguments: { text: 'restored' } }))).toBe(
+      'restored',
+    );
+    expect(textOf(await newer.callTool({ name: 'fx__echo', arguments: { text: 'restored' } }))).toBe(
+      'restored',
+    );
+    // Ended by its client (DELETE): no longer listed.
+    await (newer.transport as unknown as { terminateSession(): Promise<void> }).terminateSession();
+    const after = await sessionsWhen(config, dir, (l) => l.length === 1, '--full-ids');
+    expect(after.map((s) => s.id)).toEqual([ids[0]]);
+  });
+
+  it('leaves out what a gateway would not continue: expired in the journal, or idle past sessions.idleTimeoutMs', {
+    timeout: 30_000,
+  }, async () => {
+    const dir = await tempDir();
+    const now = Date.now();
+    let time = now - 3_600_000;
+    const journal: Journal = await createJournal({
+      driver: sqliteDriver({ path: join(dir, 'j.db') }),
+      clock: { now: () => time },
+    });
+    // An hour ago, never expiring in the journal, never seen since: idle past the gateway's timeout.
+    await journal.createSession({ id: 'idle-session-1', protocolVersion: '2025-06-18', ttlMs: null });
+    time = now - 30_000;
+    // Seen 30 s ago with a 10 s time-to-live: expired.
+    await journal.createSession({ id: 'expired-session', protocolVersion: '2025-06-18', ttlMs: 10_000 });
+    await journal.createSession({
+      id: 'live-session-00',
+      principal: 'alice',
+      protocolVersion: '2025-11-25',
+      clientInfo: { name: 'inspector', version: '0.9.1', title: 'not shown' },
+      bindings: { notes: 'bound', mine: 'bound' },
+      state: {
+        capabilities: {},
+        logLevel: 'warning',
+        subscriptions: { 'fx\u0000fixture://a': 'fx+fixture://a', 'fx\u0000fixture://b': 'fx+fixture://b' },
+      },
+      ttlMs: null,
+    });
+    time = now - 20_000;
+    await journal.createSession({ id: 'live-session-01', protocolVersion: '2025-06-18' });
+    await journal.close();
+    const config = join(dir, 'switchyard.json');
+    await writeFile(
+      config,
+      JSON.stringify({
+        mcpServers: {},
+        switchyard: { journal: { path: './j.db' }, sessions: { idleTimeoutMs: 60_000 } },
+      }),
+    );
+
+    const listed = await sessionsOf(config, dir, '--full-ids');
+    expect(listed.map((s) => s.id)).toEqual(['live-session-01', 'live-session-00']);
+    expect(listed[1]).toEqual({
+      id: 'live-session-00',
+      principal: 'alice',
+      protocolVersion: '2025-11-25',
+      clientInfo: { name: 'inspector', version: '0.9.1' },
+      createdAt: new Date(now - 30_000).toISOString(),
+      lastSeenAt: new Date(now - 30_000).toISOString(),
+      // No journal expiry: the gateway's idle timeout decides.
+      expiresAt: new Date(now + 30_000).toISOString(),
+      backends: ['mine', 'notes'],
+      state: ['capabilities', 'logLevel', 'subscriptions'],
+      logLevel: 'warning',
+      subscriptions: 2,
+    });
+    expect((await sessionsOf(config, dir, '--limit', '1')).map((s) => s.id)).toEqual(['live-ses…']);
+  });
+
+  it('refuses options of the other subcommands, arguments, and a --limit out of range (usage errors, exit 2)', {
+    timeout: 90_000,
+  }, async () => {
+    const cases: [string[], string][] = [
+      [['journal', 'sessions', '--follow'], '--follow is an option of journal tail, not of journal sessions'],
+      [
+        ['journal', 'sessions', '--since', '0'],
+        '--since is an option of journal export, not of journal sessions',
+      ],
+      [
+        ['journal', 'export', '--full-ids'],
+        '--full-ids is an option of journal sessions, not of journal export',
+      ],
+      [['journal', 'tail', '--full-ids'], '--full-ids is an option of journal sessions, not of journal tail'],
+      [
+        ['journal', 'export', '--limit', '3'],
+        '--limit is an option of journal tail and journal sessions, not of journal export',
+      ],
+      [['journal', 'sessions', 'all'], 'journal sessions takes no arguments; found all'],
+      [['journal', 'sessions', '--limit', '0'], '--limit must be a positive integer; found "0"'],
+      [
+        ['journal', 'sessions', '--limit', '10001'],
+        '--limit of journal sessions is at most 10000; found 10001',
+      ],
+      [['journal', 'sessions', '--bogus'], "journal: Unknown option '--bogus'"],
+      [['journal', 'list'], 'journal needs one of export, tail, sessions; found "list"'],
+    ];
+    for (const [args, message] of cases) {
+      const { code, stdout, stderr } = await runCli(args, { cwd: await tempDir() });
+      expect(code, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr, args.join(' ')).toContain(message);
+      expect(stderr).toContain('Usage: switchyard journal export|tail|sessions');
+    }
+    const help = await runCli(['journal', '--help']);
+    expect(help.stdout).toContain('live and restorable');
+    expect(help.stdout).toContain('--full-ids');
   });
 });

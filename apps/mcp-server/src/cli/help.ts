@@ -11,7 +11,9 @@ Commands:
   check-config <file>   Validate a configuration file and list its backends.
   serve                 Run the HTTP front door (Streamable HTTP on /mcp).
   stdio                 Run the stdio front door (MCP on stdin/stdout).
-  journal export|tail   Read the journal: export JSON Lines, or tail the calls.
+  journal export|tail|sessions
+                        Read the journal: export JSON Lines, tail the calls, or list the
+                        sessions a gateway on it would continue.
 
 Options:
   -h, --help            Show help (also after a command: switchyard check-config --help).
@@ -37,7 +39,7 @@ from the environment. Prints "ok: N backends (…)", or every problem found with
 the key, what was expected and what was found.
 
 Exit codes: 0 valid, 1 invalid, 2 usage error.`,
-  serve: `Usage: switchyard serve [--config <file>] [--host <host>] [--port <port>] [--log-level <level>]
+  serve: `Usage: switchyard serve [--config <file>] [--host <host>] [--port <port>] [--log-level <level>] [--takeover]
 
 Serves the configured backends as one MCP server over Streamable HTTP. The embedded default
 configuration: the builtin tools on worker threads, the journal at ./switchyard.db.
@@ -47,6 +49,11 @@ ${CONFIG_DISCOVERY}
   -p, --port <port>     Port; 0 picks a free one. Default switchyard.listen.port (7331).
       --log-level <l>   trace, debug, info, warn, error, fatal or silent. Default info
                         (or SWITCHYARD_LOG_LEVEL).
+      --takeover        Replace the serve running on the same journal (named in
+                        <journal>.serve.json) without refusing a connection: listen beside
+                        it on its host and port, then send it SIGUSR2; it finishes its
+                        calls and exits, and its sessions continue here. Nothing running:
+                        just starts.
 
 The first line on stdout is the URL of the MCP endpoint; logs are JSON lines on stderr.
 
@@ -65,7 +72,9 @@ With --config, a change of the file (or SIGHUP) reloads it: backends added, remo
 are started, drained or replaced, sessions on the others are untouched; an invalid file is logged
 and the running configuration stays.
 SIGTERM or SIGINT stops it gracefully: requests in flight finish (up to 10 s), the journal
-is flushed, every backend is stopped.
+is flushed, every backend is stopped. SIGUSR2 (what --takeover sends) hands over to a
+successor on the same port: answers close their connections, and once no request has come
+for a moment it stops the same way; 2025 sessions continue in the successor.
 
 Exit codes: 0 stopped cleanly, 1 invalid configuration, 2 usage error.`,
   stdio: `Usage: switchyard stdio [--config <file>] [--log-level <level>]
@@ -82,7 +91,7 @@ At end of input (or SIGTERM / SIGINT) requests in flight finish, every backend i
 and it exits 0.
 
 Exit codes: 0 done, 1 invalid configuration, 2 usage error.`,
-  journal: `Usage: switchyard journal export|tail [--config <file>] [options]
+  journal: `Usage: switchyard journal export|tail|sessions [--config <file>] [options]
 
 Reads the journal named by the configuration (switchyard.journal.path; the embedded default:
 ./switchyard.db), and says on stderr which configuration and journal file it read. Opens the
@@ -97,6 +106,18 @@ ${CONFIG_DISCOVERY}
   tail                  The latest calls (audit entries), one JSON object per line.
     --limit <n>         How many. Default 20.
     -f, --follow        Then print each new one as it is written, until Ctrl-C.
+  sessions              The live and restorable 2025 sessions, newest first, one JSON object
+                        per line: id, principal, protocolVersion, clientInfo (name, version),
+                        createdAt, lastSeenAt, expiresAt (ISO times), backends (the per-session
+                        or per-principal backends it called), state (the keys kept), logLevel,
+                        subscriptions (how many). Every session listed can be continued by a
+                        gateway on this journal (after a restart too: the client keeps its
+                        Mcp-Session-Id) until its expiresAt: the earlier of the journal's expiry
+                        and lastSeenAt + sessions.idleTimeoutMs; later if its client is active
+                        (touches reach the journal in coalesced writes).
+    --limit <n>         How many. Default 100, at most 10000.
+    --full-ids          Whole session ids. By default the first 8 characters and …: a session
+                        id is a bearer secret (whoever has it continues the session).
 
 Exit codes: 0 done, 1 invalid configuration or no journal, 2 usage error.`,
 };

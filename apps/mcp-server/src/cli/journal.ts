@@ -1,5 +1,5 @@
 /**
- * `switchyard journal export|tail`: read the journal the configuration names (found as `serve`
+ * `switchyard journal export|tail|sessions`: read the journal the configuration names (found as `serve`
  * finds it: `--config`, `$SWITCHYARD_CONFIG`, `./switchyard.json`, the embedded default; which
  * journal file is read is said on stderr). SQLite, opened read-only; safe beside a running
  * gateway, which keeps it in WAL mode. A reader that stops
@@ -9,10 +9,18 @@
  *   entries as JSON Lines on stdout (times: ISO 8601 or milliseconds since the epoch).
  * - `tail [--limit <n>] [--follow]`: the latest audit entries (one JSON object per line), and with
  *   `--follow` each new one as it is written, until SIGINT / SIGTERM.
+ * - `sessions [--limit <n>] [--full-ids]`: the 2025 sessions a gateway on this journal would
+ *   continue (one JSON object per line, newest first; see `sessionLine`).
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createJournal, type ExportSelector, sqliteDriver } from '@switchyard/journal';
+import {
+  createJournal,
+  type ExportSelector,
+  MAX_LIST_SESSIONS,
+  type Session,
+  sqliteDriver,
+} from '@switchyard/journal';
 import { isConfigError } from '../config/errors.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
@@ -20,6 +28,22 @@ import { loadConfigOrDefault } from './launch.ts';
 import { usageError } from './usage.ts';
 
 const FOLLOW_POLL_MS = 250;
+const SUBCOMMANDS = ['export', 'tail', 'sessions'] as const;
+type Subcommand = (typeof SUBCOMMANDS)[number];
+/** Which subcommands take each option (the others refuse it: a mistake, not something to ignore). */
+const OPTION_OF: Record<
+  'session' | 'since' | 'until' | 'limit' | 'follow' | 'full-ids',
+  readonly Subcommand[]
+> = {
+  session: ['export'],
+  since: ['export'],
+  until: ['export'],
+  limit: ['tail', 'sessions'],
+  follow: ['tail'],
+  'full-ids': ['sessions'],
+};
+/** How much of a session id `journal sessions` shows by default: enough to tell sessions apart. */
+const SHOWN_ID_CHARS = 8;
 
 /** Thrown by `emit` once stdout's reader has gone: the command stops and succeeds. */
 class OutputClosed extends Error {}
@@ -43,6 +67,37 @@ function guardStdout(): void {
   });
 }
 
+/**
+ * One line of `journal sessions`. The id is cut to its first characters unless asked for whole: a
+ * session id is a bearer secret (whoever holds it continues the session, within its principal).
+ * `expiresAt` is when a gateway stops continuing it, by the record: the earlier of the journal's
+ * expiry and `lastSeenAt` + the idle timeout (a gateway that holds the session now may have seen it
+ * since: touches reach the journal in coalesced writes, so the session can live longer, not less).
+ */
+function sessionLine(session: Session, idleMs: number, fullIds: boolean) {
+  const { state, clientInfo } = session;
+  const restorableUntil = session.lastSeenAt + idleMs;
+  const expiresAt =
+    session.expiresAt === null ? restorableUntil : Math.min(session.expiresAt, restorableUntil);
+  const subscriptions = state.subscriptions;
+  return {
+    id:
+      fullIds || session.id.length <= SHOWN_ID_CHARS ? session.id : `${session.id.slice(0, SHOWN_ID_CHARS)}…`,
+    principal: session.principal,
+    protocolVersion: session.protocolVersion,
+    clientInfo:
+      clientInfo === null ? null : { name: clientInfo.name ?? null, version: clientInfo.version ?? null },
+    createdAt: new Date(session.createdAt).toISOString(),
+    lastSeenAt: new Date(session.lastSeenAt).toISOString(),
+    expiresAt: new Date(expiresAt).toISOString(),
+    backends: Object.keys(session.bindings).sort(),
+    state: Object.keys(state).sort(),
+    logLevel: typeof state.logLevel === 'string' ? state.logLevel : null,
+    subscriptions:
+      subscriptions !== null && typeof subscriptions === 'object' ? Object.keys(subscriptions).length : 0,
+  };
+}
+
 function timeOf(text: string | undefined, flag: string): number | undefined | Error {
   if (text === undefined) return undefined;
   const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
@@ -62,6 +117,7 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
       until: { type: 'string' },
       limit: { type: 'string' },
       follow: { type: 'boolean', short: 'f' },
+      'full-ids': { type: 'boolean' },
     },
     allowPositionals: true,
   });
@@ -70,40 +126,41 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
     return EXIT.ok;
   }
   const [sub, ...extra] = positionals;
-  if (sub !== 'export' && sub !== 'tail') {
+  if (!SUBCOMMANDS.includes(sub as Subcommand)) {
     return usageError(
       io,
-      `journal needs one of export, tail${sub === undefined ? '' : `; found "${sub}"`}`,
+      `journal needs one of ${SUBCOMMANDS.join(', ')}${sub === undefined ? '' : `; found "${sub}"`}`,
       'journal',
     );
   }
+  const command = sub as Subcommand;
   if (extra.length > 0)
-    return usageError(io, `journal ${sub} takes no arguments; found ${extra.join(' ')}`, 'journal');
-  // An option of the other subcommand is a mistake, not something to ignore.
-  const foreign =
-    sub === 'export'
-      ? (['limit', 'follow'] as const).filter((k) => values[k] !== undefined)
-      : (['session', 'since', 'until'] as const).filter((k) => values[k] !== undefined);
-  if (foreign.length > 0) {
-    const other = sub === 'export' ? 'tail' : 'export';
-    return usageError(
-      io,
-      `--${foreign[0]} is an option of journal ${other}, not of journal ${sub}`,
-      'journal',
-    );
+    return usageError(io, `journal ${command} takes no arguments; found ${extra.join(' ')}`, 'journal');
+  for (const [option, owners] of Object.entries(OPTION_OF)) {
+    if (values[option as keyof typeof OPTION_OF] === undefined || owners.includes(command)) continue;
+    const of = owners.map((o) => `journal ${o}`).join(' and ');
+    return usageError(io, `--${option} is an option of ${of}, not of journal ${command}`, 'journal');
   }
   const since = timeOf(values.since, '--since');
   const until = timeOf(values.until, '--until');
   for (const t of [since, until]) if (t instanceof Error) return usageError(io, t.message, 'journal');
-  const limit = values.limit === undefined ? 20 : Number(values.limit);
+  const limit = values.limit === undefined ? (command === 'sessions' ? 100 : 20) : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     return usageError(io, `--limit must be a positive integer; found "${values.limit}"`, 'journal');
+  if (command === 'sessions' && limit > MAX_LIST_SESSIONS)
+    return usageError(
+      io,
+      `--limit of journal sessions is at most ${MAX_LIST_SESSIONS}; found ${limit}`,
+      'journal',
+    );
 
   let path: string;
   let source: string;
+  let idleMs: number;
   try {
     const config = await loadConfigOrDefault(values.config, io);
     path = config.settings.journal.path;
+    idleMs = config.settings.sessions.idleTimeoutMs;
     source =
       values.config === undefined && io.env.SWITCHYARD_CONFIG
         ? `${config.source}, from SWITCHYARD_CONFIG`
@@ -138,7 +195,17 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
     }
   };
   try {
-    if (sub === 'export') {
+    if (command === 'sessions') {
+      const now = Date.now();
+      // A gateway continues a journaled session only while it is within both the journal's expiry
+      // and the gateway's idle timeout (sessions.idleTimeoutMs of this configuration): a record
+      // last seen longer ago than that is deleted, not restored, by the gateway that reads it.
+      const listed = await store.listSessions({ limit, seenSince: Math.max(0, now - idleMs + 1) });
+      for (const session of listed)
+        emit(JSON.stringify(sessionLine(session, idleMs, values['full-ids'] === true)));
+      return EXIT.ok;
+    }
+    if (command === 'export') {
       const selector: ExportSelector =
         values.session !== undefined
           ? { sessionId: values.session }
