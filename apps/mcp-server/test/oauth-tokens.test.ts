@@ -7,7 +7,7 @@
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearerChallenge, quotable } from '../src/auth/challenge.ts';
-import { JwtVerifier, metadataCandidates } from '../src/auth/jwt-verifier.ts';
+import { DISCOVERY_RETRY_MS, JwtVerifier, metadataCandidates } from '../src/auth/jwt-verifier.ts';
 import { canonicalResource, metadataPaths, metadataUrlOf } from '../src/auth/resource.ts';
 import { isConfigError } from '../src/config/errors.ts';
 import { parseConfigValue } from '../src/config/load.ts';
@@ -206,6 +206,26 @@ describe('JWT access tokens', () => {
     expect(result).toMatchObject({ ok: false, error: 'unavailable' });
     expect(result.ok === false && result.reason).toMatch(/its issuer is "https:\/\/someone-else.example"/);
     expect(liar.jwksFetches).toBe(0);
+  });
+
+  it('a failed discovery stands for DISCOVERY_RETRY_MS (by the injected clock), then is tried again', async () => {
+    const liar = await startIssuer('', 'https://someone-else.example');
+    let now = NOW;
+    const v = new JwtVerifier({
+      issuer: liar.issuer,
+      audiences: [RESOURCE],
+      clockSkewSec: 30,
+      jwksCooldownSec: 30,
+      now: () => now,
+    });
+    const token = await liar.sign({});
+    expect(await v.verify(token)).toMatchObject({ ok: false, error: 'unavailable' });
+    now += DISCOVERY_RETRY_MS - 1;
+    expect(await v.verify(token)).toMatchObject({ ok: false, error: 'unavailable' });
+    expect(liar.metadataFetches).toBe(1);
+    now += 1;
+    expect(await v.verify(token)).toMatchObject({ ok: false, error: 'unavailable' });
+    expect(liar.metadataFetches).toBe(2);
   });
 
   it('metadata candidates, canonical resources, PRM URLs and challenges', () => {

@@ -13,6 +13,7 @@
  * not be had: no fault of the caller's, so not a 401 that would send it for another token).
  */
 import { Authenticator, type AuthSettings, wwwAuthenticate } from '../http/auth.ts';
+import { DISCOVERY_RETRY_MS } from './jwt-verifier.ts';
 import { type OAuthCheck, OAuthResourceServer, type OAuthSettings } from './oauth.ts';
 
 export type FrontAuthResult =
@@ -24,7 +25,7 @@ export interface FrontAuthSettings extends AuthSettings {
 }
 
 /** Seconds a client is asked to wait when the issuer's keys could not be fetched. */
-const UNAVAILABLE_RETRY_AFTER_S = 5;
+const UNAVAILABLE_RETRY_AFTER_S = Math.ceil(DISCOVERY_RETRY_MS / 1_000);
 
 export class FrontAuth {
   private readonly statics: Authenticator;
@@ -36,7 +37,14 @@ export class FrontAuth {
     this.oauth = settings.oauth && new OAuthResourceServer(settings.oauth, options);
   }
 
-  async authenticate(authorization: string | null, fromLoopback: boolean): Promise<FrontAuthResult> {
+  /**
+   * Synchronous unless an access token has to be checked: a static token (the common case on the
+   * hot path) costs no promise.
+   */
+  authenticate(
+    authorization: string | null,
+    fromLoopback: boolean,
+  ): FrontAuthResult | Promise<FrontAuthResult> {
     const known = this.statics.authenticate(authorization, fromLoopback);
     if (known.ok) return known;
     const oauth = this.oauth;
@@ -61,7 +69,7 @@ export class FrontAuth {
         headers: { 'www-authenticate': oauth.challenge(challenge) },
       };
     }
-    return this.fromOAuth(oauth, await oauth.check(token));
+    return oauth.check(token).then((check) => this.fromOAuth(oauth, check));
   }
 
   private fromOAuth(oauth: OAuthResourceServer, check: OAuthCheck): FrontAuthResult {

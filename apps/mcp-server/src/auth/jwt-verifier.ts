@@ -64,11 +64,16 @@ export function metadataCandidates(issuer: string): string[] {
   ];
 }
 
+/** How long a failed discovery of the issuer's keys stands before it is tried again. */
+export const DISCOVERY_RETRY_MS = 5_000;
+
 /** A JWS compact serialization: three base64url parts. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export class JwtVerifier {
   private keys: Promise<JWTVerifyGetKey> | undefined;
+  /** When the discovery in `keys` failed (by `now`, ms), else undefined. */
+  private failedAt: number | undefined;
   private readonly audiences: Set<string>;
   private readonly now: () => number;
   private readonly fetchTimeoutMs: number;
@@ -125,17 +130,28 @@ export class JwtVerifier {
     };
   }
 
-  /** The key set, its URI discovered once; a failed discovery is forgotten so a later request retries. */
+  /**
+   * The key set, its URI discovered once. A failed discovery answers every request for
+   * `DISCOVERY_RETRY_MS` (the 503's Retry-After), then the next request tries again: an issuer that
+   * is down is not asked once per request.
+   */
   private keySet(): Promise<JWTVerifyGetKey> {
-    this.keys ??= this.jwksUri().then((uri) =>
-      createRemoteJWKSet(new URL(uri), {
-        cooldownDuration: this.settings.jwksCooldownSec * 1_000,
-        timeoutDuration: this.fetchTimeoutMs,
-      }),
-    );
-    this.keys.catch(() => {
+    if (this.failedAt !== undefined && this.now() - this.failedAt >= DISCOVERY_RETRY_MS) {
       this.keys = undefined;
-    });
+      this.failedAt = undefined;
+    }
+    if (this.keys === undefined) {
+      const keys = this.jwksUri().then((uri) =>
+        createRemoteJWKSet(new URL(uri), {
+          cooldownDuration: this.settings.jwksCooldownSec * 1_000,
+          timeoutDuration: this.fetchTimeoutMs,
+        }),
+      );
+      keys.catch(() => {
+        if (this.keys === keys) this.failedAt = this.now();
+      });
+      this.keys = keys;
+    }
     return this.keys;
   }
 

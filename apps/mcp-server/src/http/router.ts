@@ -181,7 +181,8 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       return json(405, { error: `Method ${request.method} is not allowed here` }, { allow: 'GET, HEAD' });
     }
     const fromLoopback = isLoopbackAddress(clientAddress);
-    const who = await auth.authenticate(request.headers.get('authorization'), fromLoopback);
+    const judged = auth.authenticate(request.headers.get('authorization'), fromLoopback);
+    const who = judged instanceof Promise ? await judged : judged;
     if (who.ok) {
       notePrincipal(who.principal);
       if (who.clientId !== undefined) noteClient(who.clientId);
