@@ -86,7 +86,8 @@ async function failure(p: Promise<unknown>): Promise<unknown> {
   throw new Error('expected a rejection');
 }
 
-describe('sessions that outlive the process', () => {
+// Each case starts the gateway twice (a few seconds on a busy machine): a generous bound.
+describe('sessions that outlive the process', { timeout: 60_000 }, () => {
   for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
     it(`a 2025 client keeps its session across a restart (${signal}): lists and calls go on; a per-session backend's lost state is said once`, async () => {
       const { dir, config, port } = await setup();
@@ -231,7 +232,7 @@ describe('sessions that outlive the process', () => {
   });
 
   it("a restored session's resource subscriptions are made again at a shared backend: its updates arrive (real server-everything)", {
-    timeout: 40_000,
+    timeout: 60_000,
   }, async () => {
     const dir = await tempDir();
     const config = join(dir, 'switchyard.json');
