@@ -383,7 +383,7 @@ const SwitchyardSchema = z
           .array(z.string().min(1, { error: 'a non-empty principal' }))
           .default([])
           .describe(
-            'Principals (of auth.tokens) allowed on /dashboard, /dashboard/events and /metrics. With no tokens configured, loopback callers are allowed too.',
+            'Principals (of auth.tokens, or the `sub` of an OAuth access token) allowed on /dashboard, /dashboard/events and /metrics. With no tokens and no OAuth configured, loopback callers are allowed too.',
           ),
       })
       .prefault({})
@@ -547,7 +547,7 @@ const SwitchyardSchema = z
         sessionsPerPrincipal: int(1)
           .default(1_000)
           .describe(
-            'Live sessions of one authenticated principal; more get 429. Without auth.tokens every client is one principal (local) and only limits.sessions applies.',
+            'Live sessions of one authenticated principal; more get 429. Without auth.tokens or auth.oauth every client is one principal (local) and only limits.sessions applies.',
           ),
         listensPerSession: int(1)
           .default(16)
