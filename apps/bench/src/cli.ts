@@ -30,6 +30,7 @@ const REGISTERED = [
   './openloop/index.ts',
   './tiers/index.ts',
   './sessions/index.ts',
+  './restore/index.ts',
   './overload/index.ts',
 ];
 /** Suite names without importing a suite (each is named after its file or folder). */

@@ -151,6 +151,22 @@ test('the sessions suite opens and calls sessions without a failure, and times e
   expect(out).toMatch(/\| 200 sessions echo p50 with 100 dashboard streams ÷ without \| \d/);
 });
 
+test('the restore suite restores every session after a SIGTERM restart and compares frequent journal touches with the default', () => {
+  const out = runSuite(
+    'restore',
+    120_000,
+    '| sessions | opened | restored | restore pass s | restore calls/s |',
+  );
+  expect(out).toMatch(
+    /\| 200 sessions restore pass \| [\d,.]+ \| calls\/s \| the same calls, sessions held \| \d/,
+  );
+  expect(out).toMatch(/\| 200 sessions failures \| 0\.00 \|/);
+  expect(out).toMatch(
+    /\| calls\/s, 256 sessions, journal touches every 1 s \| [\d,.]+ \| calls\/s \| default sweep \(a minute\) \| \d/,
+  );
+  expect(out).toMatch(/\| hot path failures \| 0\.00 \|/);
+});
+
 test('the overload suite measures capacity and every load point with admission on and off', () => {
   const out = runSuite('overload', 120_000, '| admission | pacing | load | offered req/s | goodput 2xx/s |');
   expect(out).toContain('| capacity (closed loop, admission on) |');
