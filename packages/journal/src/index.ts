@@ -1,7 +1,8 @@
 /**
  * @switchyard/journal — sessions, stream events and the tool-call audit trail, behind one
  * contract with several drivers: `sqliteDriver` (bun:sqlite, group commit, zstd), `redisDriver`
- * (Redis / Valkey, shared by several gateway nodes) and `memoryDriver`.
+ * (Redis / Valkey, shared by several gateway nodes), `memoryDriver`, and `splitDriver` (sessions and
+ * events in one store, audit in another).
  */
 export type { CompressionOptions } from './codec/codec.ts';
 export { memoryDriver } from './drivers/memory.ts';
@@ -11,6 +12,7 @@ export {
   type RedisDriverOptions,
   redisDriver,
 } from './drivers/redis.ts';
+export { type SplitDriverOptions, splitDriver } from './drivers/split.ts';
 export { type CommitInfo, type SqliteDriverOptions, sqliteDriver } from './drivers/sqlite.ts';
 export {
   type InvalidEventIdReason,

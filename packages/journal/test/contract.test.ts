@@ -17,6 +17,7 @@ import {
   type JournalOptions,
   memoryDriver,
   redisDriver,
+  splitDriver,
   sqliteDriver,
 } from '../src/index.ts';
 import { ManualClock, noise, rejection, tempDir } from './helpers.ts';
@@ -59,6 +60,27 @@ const drivers: DriverCase[] = [
     make: (dir) => {
       if (!redis) throw new Error('redis-server was not started');
       return redisDriver({ url: redis.url, keyPrefix: `contract:${basename(dir.path)}:` });
+    },
+    setup: async () => {
+      redis = await startRedis();
+    },
+    teardown: async () => {
+      await redis?.stop();
+      redis = undefined;
+    },
+    durable: true,
+  },
+  {
+    // What a gateway node of a cluster opens: sessions and events on the shared redis-server (its
+    // own, like the case above), audit in the node's SQLite file.
+    name: 'redis+sqlite',
+    label: 'split (redis sessions + sqlite audit)',
+    make: (dir) => {
+      if (!redis) throw new Error('redis-server was not started');
+      return splitDriver({
+        sessions: redisDriver({ url: redis.url, keyPrefix: `contract-split:${basename(dir.path)}:` }),
+        audit: sqliteDriver({ path: dir.file('audit.db') }),
+      });
     },
     setup: async () => {
       redis = await startRedis();
