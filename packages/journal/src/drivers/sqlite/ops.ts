@@ -2,11 +2,18 @@
  * The records the SQLite store hands to its writer in one batch (one transaction), whether the
  * writer runs on the caller's thread or on a worker thread (then they are structured-cloned).
  */
-import type { AuditRecord, Session } from '../../types.ts';
+import type { AuditRecord, Session, SessionPatch } from '../../types.ts';
 
 export interface SessionPutOp {
   kind: 'session-put';
   session: Session;
+  /**
+   * Set for a change to an existing session: the writer applies it to the row as it is in the
+   * file, inside its transaction, so another process's change to the same session in between is
+   * kept (not overwritten with this process's view); a session gone from the file stays gone.
+   * `session` is this process's view, for its reads until the commit.
+   */
+  patch?: SessionPatch;
 }
 export interface SessionDeleteOp {
   kind: 'session-delete';

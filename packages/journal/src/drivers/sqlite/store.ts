@@ -35,6 +35,7 @@ import {
   sizeOf,
 } from './ops.ts';
 import { type PayloadColumns, PayloadStore, payloadSelect } from './payloads.ts';
+import { type SessionRow, sessionOf } from './session-row.ts';
 import { ThreadWriter } from './thread-writer.ts';
 import { BatchWriter, prepareWrites } from './writer.ts';
 
@@ -52,20 +53,6 @@ export interface SqliteStoreOptions extends OpenOptions {
   onCommit: ((info: CommitInfo) => void) | undefined;
   /** `inline`: batches are written on this thread; `thread`: on a worker thread of their own. */
   writer: 'inline' | 'thread';
-}
-
-interface SessionRow {
-  id: string;
-  principal: string | null;
-  protocol_version: string;
-  client_info: string | null;
-  bindings: string;
-  /** Absent in a file of schema version 3 or older opened read-only (readers do not migrate). */
-  state?: string | null;
-  created_at: number;
-  last_seen_at: number;
-  ttl_ms: number | null;
-  expires_at: number | null;
 }
 
 type EventRow = PayloadColumns & { stream_id: string; seq: number; time: number };
@@ -220,7 +207,7 @@ export class SqliteStore implements JournalStore {
     const next = current && applySessionPatch(current, patch);
     if (!next) return undefined;
     await this.#committer.push(
-      () => this.#sessionOp({ kind: 'session-put', session: next }),
+      () => this.#sessionOp({ kind: 'session-put', session: next, patch }),
       'updateSession',
     );
     return copySession(next);
@@ -675,19 +662,4 @@ function prepare(db: Database) {
 
 function count(statement: Statement<{ n: number }, []>): number {
   return statement.get()?.n ?? 0;
-}
-
-function sessionOf(row: SessionRow): Session {
-  return {
-    id: row.id,
-    principal: row.principal,
-    protocolVersion: row.protocol_version,
-    clientInfo: row.client_info === null ? null : (JSON.parse(row.client_info) as Record<string, unknown>),
-    bindings: JSON.parse(row.bindings) as Record<string, string>,
-    state: row.state == null ? {} : (JSON.parse(row.state) as Record<string, unknown>),
-    createdAt: row.created_at,
-    lastSeenAt: row.last_seen_at,
-    ttlMs: row.ttl_ms,
-    expiresAt: row.expires_at,
-  };
 }

@@ -6,8 +6,10 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { CompressionOptions } from '../../codec/codec.ts';
+import { applySessionPatch } from '../../session.ts';
 import type { Op } from './ops.ts';
 import { PayloadStore } from './payloads.ts';
+import { type SessionRow, sessionOf } from './session-row.ts';
 
 export interface WriterOptions {
   compression: CompressionOptions | false;
@@ -22,6 +24,7 @@ export function prepareWrites(db: Database) {
       `INSERT OR REPLACE INTO sessions (id, principal, protocol_version, client_info, bindings, created_at,
         last_seen_at, ttl_ms, expires_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    getSession: db.prepare<SessionRow, [string]>('SELECT * FROM sessions WHERE id = ?'),
     deleteSession: db.prepare('DELETE FROM sessions WHERE id = ?'),
     deleteSessionStreams: db.prepare('DELETE FROM streams WHERE session_id = ?'),
     upsertStream: db.prepare(
@@ -97,7 +100,14 @@ export class BatchWriter {
     for (const op of batch) {
       switch (op.kind) {
         case 'session-put': {
-          const x = op.session;
+          let x = op.session;
+          if (op.patch) {
+            const row = s.getSession.get(x.id);
+            const current = row ? applySessionPatch(sessionOf(row), op.patch) : undefined;
+            // Deleted or expired in the file (another process, or earlier in this batch): stays so.
+            if (!current) break;
+            x = current;
+          }
           s.putSession.run(
             x.id,
             x.principal,
