@@ -225,6 +225,8 @@ export class MCPCoordinator {
   private readonly restoring = new Map<string, Promise<FrontSession | 'full' | undefined>>();
   /** When each session's `lastSeenAt` was last written to the journal (touches are coalesced). */
   private readonly touched = new WeakMap<FrontSession, number>();
+  /** The `lastSeenAt` this process's last touch wrote to the session's record (the journal's clock). */
+  private readonly journaledSeen = new WeakMap<FrontSession, number>();
   /** The last internal id given to a 2026 request. */
   private modernSeq = 0;
   /** 2026 calls waiting for the client's input. */
@@ -320,7 +322,9 @@ export class MCPCoordinator {
     if (idleMs === null) return 0;
     const cutoff = this.now() - idleMs;
     const idle = [...this.sessions.all()].filter((s) => s.lastSeenAt <= cutoff && s.inflight.size === 0);
-    await Promise.all(idle.map((s) => this.closeSession(s.id, s.principal)));
+    await Promise.all(
+      idle.map(async (s) => this.closeSession(s.id, s.principal, await this.idleEverywhere(s, cutoff))),
+    );
     await this.touchSeen();
     return idle.length;
   }
@@ -1168,11 +1172,45 @@ export class MCPCoordinator {
     return { kind: 'response', message };
   }
 
+  /**
+   * Whether a session idle here is idle in the journal too, so its record may go. Nodes sharing a
+   * journal each hold the sessions they served: one the client moved on from is idle on that node
+   * only, and its record — touched by the node the client talks to now — must stay.
+   */
+  private async idleEverywhere(session: FrontSession, cutoff: number): Promise<boolean> {
+    if (session.era !== 'legacy' || !this.options.journal) return true;
+    try {
+      const record = await this.options.journal.getSession(session.id);
+      // Touched by no one since this process's own last touch (which writes a later time than the
+      // session's own lastSeenAt, by up to a sweep): idle everywhere.
+      return (
+        record === undefined || record.lastSeenAt <= Math.max(cutoff, this.journaledSeen.get(session) ?? 0)
+      );
+    } catch (e) {
+      // The journal cannot say: keep the record (its own expiry still collects it).
+      this.options.onError?.(e);
+      return false;
+    }
+  }
+
   /** Writes a session's `lastSeenAt` to the journal when it moved since the last write. */
   private async touch(session: FrontSession): Promise<void> {
     if (session.era !== 'legacy' || (this.touched.get(session) ?? -1) >= session.lastSeenAt) return;
     this.touched.set(session, session.lastSeenAt);
-    await this.journal((j) => j.touchSession(session.id));
+    await this.journal(async (j) => {
+      const record = await j.touchSession(session.id);
+      if (record !== undefined) {
+        this.journaledSeen.set(session, record.lastSeenAt);
+        return;
+      }
+      // The record is gone while this process holds the session: another node sharing the journal
+      // ended it (DELETE) or let it expire. Let it go here too (keeping no record to delete), so
+      // the next request is a 404 as on that node. Found at the sweeper's pass, not per request: a
+      // journal read per request would cost a round trip on the hot path; until sessions have an
+      // owner (a lease, issue #20), a node may serve a session deleted elsewhere until its next pass.
+      if (this.sessions.get(session.id, session.principal) === session)
+        await this.closeSession(session.id, session.principal, false);
+    });
   }
 
   /** The sweeper's pass: the sessions heard from since the last one are touched in the journal. */
