@@ -141,6 +141,31 @@ describe('refusing bad configurations', () => {
     ]);
   });
 
+  it('a journal.redis url that is not a redis:// URL, without showing it (it may hold a password)', () => {
+    const bad = (url: unknown) => lines({ mcpServers: {}, switchyard: { journal: { redis: { url } } } });
+    const expected =
+      'switchyard.journal.redis.url: expected a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (redis://:${REDIS_PASSWORD}@host:6379 for a password)';
+    for (const url of ['http://:hunter2secret@cache:6379', 'redis//:hunter2secret@cache']) {
+      expect(bad(url)).toEqual([`${expected}; found a string of ${url.length} character(s)`]);
+    }
+    expect(bad(6379)).toEqual([`${expected}; found a number`]);
+    expect(lines({ mcpServers: {}, switchyard: { journal: { redis: {} } } })).toEqual([
+      `${expected}; found nothing`,
+    ]);
+    expect(
+      lines({ mcpServers: {}, switchyard: { journal: { redis: { url: 'redis://h:1', keyPrefix: '' } } } }),
+    ).toEqual(['switchyard.journal.redis.keyPrefix: expected a non-empty key prefix; found ""']);
+    // From the environment, unset: the variable is named, never a value.
+    expect(
+      lines({
+        mcpServers: {},
+        switchyard: { journal: { redis: { url: 'redis://:${REDIS_PASSWORD}@h:6379' } } },
+      }),
+    ).toEqual([
+      'switchyard.journal.redis.url: expected the environment variable REDIS_PASSWORD to be set (or a default: ${REDIS_PASSWORD:-…}); found REDIS_PASSWORD unset',
+    ]);
+  });
+
   it('out-of-range numbers and replicas with min above max', () => {
     expect(lines({ mcpServers: {}, switchyard: { listen: { port: 70000 } } })).toEqual([
       'switchyard.listen.port: expected an integer from 0 to 65535; found 70000',

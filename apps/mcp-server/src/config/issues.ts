@@ -105,8 +105,8 @@ export function describeValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…"` : text;
 }
 
-/** Keys whose values are secrets: an issue names their path and length, never their value. */
-const SECRET_PATH = /^switchyard\.auth\.tokens\.\d+\.token$/;
+/** Keys whose values are secrets (a Redis URL may hold a password): an issue names their path and length, never their value. */
+const SECRET_PATH = /^switchyard\.(auth\.tokens\.\d+\.token|journal\.redis\.url)$/;
 
 export function isSecretPath(path: string): boolean {
   return SECRET_PATH.test(path);

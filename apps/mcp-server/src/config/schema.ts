@@ -261,6 +261,15 @@ const HOST_NAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)
 
 const secret = z.string().min(16, { error: 'a token of at least 16 characters' });
 
+const REDIS_URL_WORDS =
+  'a redis:// or rediss:// URL such as redis://127.0.0.1:6379 (redis://:${REDIS_PASSWORD}@host:6379 for a password)';
+
+/** `redis://` / `rediss://` (or Valkey's `valkey://` / `valkeys://`) with a host, as the journal's Redis driver takes. */
+function isRedisUrl(text: string): boolean {
+  const url = URL.parse(text);
+  return url !== null && /^(redis|rediss|valkey|valkeys):$/.test(url.protocol) && url.hostname !== '';
+}
+
 /** An https URL, or http to a loopback host (an authorization server in a test, or on this machine). */
 function isIssuerUrl(text: string): boolean {
   const url = URL.parse(text);
@@ -431,6 +440,27 @@ const SwitchyardSchema = z
           })
           .prefault({})
           .describe('Retention, applied at start and every minute: by default 7 days and 1 GiB.'),
+        redis: z
+          .strictObject({
+            url: z
+              .string({ error: REDIS_URL_WORDS })
+              .refine(isRedisUrl, { error: REDIS_URL_WORDS })
+              .describe(
+                'The Redis (≥ 7) or Valkey server every node of the cluster shares: redis://[user:password@]host:port[/db], or rediss:// for TLS. Write the password as ${REDIS_PASSWORD} (or the whole URL as ${REDIS_URL}) to keep it out of the file; it is never logged. A server that cannot be reached at start stops the gateway from starting.',
+              ),
+            keyPrefix: z
+              .string()
+              .min(1, { error: 'a non-empty key prefix' })
+              .max(256, { error: 'a key prefix of at most 256 characters' })
+              .optional()
+              .describe(
+                'Put before every journal key (default switchyard:journal:). Nodes of one cluster use the same prefix; another prefix is another cluster. On a Redis Cluster, put a hash tag in it ({switchyard}:journal:).',
+              ),
+          })
+          .optional()
+          .describe(
+            "Several nodes (issue #20): keep sessions and stream events in Redis, shared by every gateway started with the same url and keyPrefix, so any node continues any 2025 session and replays its streams (Last-Event-ID). The audit trail stays in each node's own SQLite file (path), and retention applies to both. Left out: everything in the SQLite file.",
+          ),
       })
       .prefault({})
       .describe('The journal of sessions, stream events and tool calls.'),

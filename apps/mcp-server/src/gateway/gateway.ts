@@ -15,7 +15,15 @@ import {
 } from '@switchyard/coordinator';
 import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
-import { type CommitInfo, createJournal, sqliteDriver } from '@switchyard/journal';
+import {
+  type CommitInfo,
+  createJournal,
+  isJournalOpenError,
+  type JournalDriver,
+  redisDriver,
+  splitDriver,
+  sqliteDriver,
+} from '@switchyard/journal';
 import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
 import { ConfigError } from '../config/errors.ts';
 import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
@@ -103,6 +111,25 @@ function withoutSecrets(
   return Object.fromEntries(
     Object.entries(env).filter(([, value]) => value === undefined || !secrets.has(value)),
   );
+}
+
+/**
+ * The journal's Redis URL and its password, as values a backend's environment must not carry
+ * (the URL may come from `${REDIS_URL}`, the password from `${REDIS_PASSWORD}`).
+ */
+function redisSecrets(url: string | undefined): { token: string }[] {
+  if (url === undefined) return [];
+  const password = URL.parse(url)?.password;
+  const secrets = [{ token: url }];
+  if (password) {
+    secrets.push({ token: password });
+    try {
+      secrets.push({ token: decodeURIComponent(password) });
+    } catch {
+      // Not percent-encoded as a whole: the raw form is the one to hide.
+    }
+  }
+  return secrets;
 }
 
 function admissionOf(backends: readonly BackendConfig[]): Record<string, Bulkhead> {
@@ -203,7 +230,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const serverInfo = { name: SERVER_NAME, version: options.version };
   const port = new MultiTierPort(serverInfo);
   const specs: Record<string, BackendSpec> = {};
-  const childEnv = withoutSecrets(options.env ?? process.env, config.settings.auth.tokens);
+  const childEnv = withoutSecrets(options.env ?? process.env, [
+    ...config.settings.auth.tokens,
+    ...redisSecrets(config.settings.journal.redis?.url),
+  ]);
   const specOf = (backend: BackendConfig) =>
     backendSpec(
       backend,
@@ -229,19 +259,45 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   }
   const { settings } = config;
   const commitListeners = new Set<(info: CommitInfo) => void>();
+  const local = sqliteDriver({
+    path: settings.journal.path,
+    cacheSizeKiB: settings.journal.cacheKiB,
+    mmapSizeBytes: settings.journal.mmapBytes,
+    // Commits (zstd + SQLite) on a thread of their own, off the event loop that serves requests.
+    writer: settings.journal.path === ':memory:' ? 'inline' : 'thread',
+    onCommit: (info) => {
+      for (const l of commitListeners) l(info);
+    },
+  });
+  // With journal.redis (several nodes): sessions and stream events in the Redis every node shares,
+  // the audit trail in this node's SQLite file.
+  const shared = settings.journal.redis;
+  const driver: JournalDriver = shared
+    ? splitDriver({
+        sessions: redisDriver({
+          url: shared.url,
+          ...(shared.keyPrefix !== undefined && { keyPrefix: shared.keyPrefix }),
+        }),
+        audit: local,
+      })
+    : local;
   const journal = await createJournal({
-    driver: sqliteDriver({
-      path: settings.journal.path,
-      cacheSizeKiB: settings.journal.cacheKiB,
-      mmapSizeBytes: settings.journal.mmapBytes,
-      // Commits (zstd + SQLite) on a thread of their own, off the event loop that serves requests.
-      writer: settings.journal.path === ':memory:' ? 'inline' : 'thread',
-      onCommit: (info) => {
-        for (const l of commitListeners) l(info);
-      },
-    }),
+    driver,
     retention: settings.journal.retention,
     ...(options.onError && { onError: options.onError }),
+  }).catch((error: unknown) => {
+    // Redis unreachable at start: a configuration problem, named by its key (the message carries
+    // the URL with its password masked). A SQLite file that cannot open is reported as it is.
+    if (shared && isJournalOpenError(error) && error.path !== settings.journal.path) {
+      throw new ConfigError(config.source, [
+        {
+          path: 'switchyard.journal.redis.url',
+          expected: 'a Redis (≥ 7) or Valkey server that answers',
+          found: error.message,
+        },
+      ]);
+    }
+    throw error;
   });
   const manager = new MultiTierPoolManager({
     backends: specs,
