@@ -5,8 +5,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { until } from '../../../tooling/testing/wait.ts';
+import { withAccessLog } from '../src/cli/access-log.ts';
+import type { HttpHandler } from '../src/http/router.ts';
 import { connectClient, fixtureEntry, startServe, tempDir } from './support/gateway.ts';
 
 type Line = Record<string, unknown> & { msg: string; level: number };
@@ -47,6 +50,12 @@ describe('the access log', () => {
 
     await until(() => requestLines(serve.stderr()).some((l) => l.path === '/healthz'), 'the healthz line');
     await until(() => requestLines(serve.stderr()).length >= 5, 'the access lines');
+    // Lines are written asynchronously: the refused request's may come after five others.
+    await until(
+      () =>
+        requestLines(serve.stderr()).some((l) => l.mcpMethod === 'tools/list' && l.status === refused.status),
+      'the refused request line',
+    );
     const lines = requestLines(serve.stderr());
     const init = lines.find((l) => l.mcpMethod === 'initialize');
     expect(init).toMatchObject({ level: 30, method: 'POST', path: '/mcp', status: 200, principal: 'local' });
@@ -74,4 +83,18 @@ describe('the access log', () => {
     expect(serve.stderr()).toMatch(/"msg":"stopped"/);
     expect(requestLines(serve.stderr())).toEqual([]);
   }, 60_000);
+
+  it('leaves the handler alone when the log writes nothing at info', async () => {
+    const written: string[] = [];
+    const sink = { write: (line: string) => written.push(line) };
+    const handler: HttpHandler = async () => new Response('ok');
+    // At warn, the wrapper would pay per request (async context, fields) for nothing.
+    expect(withAccessLog(handler, pino({ level: 'warn' }, sink))).toBe(handler);
+    const logged = withAccessLog(handler, pino({ level: 'info' }, sink));
+    expect(logged).not.toBe(handler);
+    expect(await (await logged(new Request('http://127.0.0.1/healthz'), '127.0.0.1')).text()).toBe('ok');
+    expect(written.map((l) => JSON.parse(l))).toMatchObject([
+      { msg: 'request', path: '/healthz', status: 200 },
+    ]);
+  });
 });
