@@ -168,6 +168,11 @@ describe('IdRemapper', () => {
     expect(r.settledCount).toBe(3);
     // The oldest reasons are forgotten, but their replies are still recognised as late.
     expect(r.inbound(ok(1))).toEqual({ kind: 'late', backendId: 1, reason: undefined });
+    // The latest three (ids 10–12) keep theirs; the one before them does not.
+    for (const id of [10, 11, 12]) {
+      expect(r.inbound(ok(id))).toEqual({ kind: 'late', backendId: id, reason: 'completed' });
+    }
+    expect(r.inbound(ok(9))).toEqual({ kind: 'late', backendId: 9, reason: undefined });
     expect(() => new IdRemapper({ maxPending: 0 })).toThrow(RangeError);
   });
 
