@@ -11,8 +11,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import { fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
-import { freePort, type RedisServer, startRedis } from './support/redis-server.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const PASSWORD = 'n0de-secret-7f3a';

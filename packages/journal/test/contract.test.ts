@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import {
   createJournal,
   type ExportRecord,
@@ -21,7 +22,6 @@ import {
   sqliteDriver,
 } from '../src/index.ts';
 import { ManualClock, noise, rejection, tempDir } from './helpers.ts';
-import { type RedisServer, startRedis } from './redis-server.ts';
 
 interface DriverCase {
   /** The driver's name, as the journal reports it. */

@@ -6,6 +6,7 @@
  */
 import { RedisClient } from 'bun';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import {
   createJournal,
   isJournalInvalidEventIdError,
@@ -16,7 +17,6 @@ import {
   redisDriver,
 } from '../src/index.ts';
 import { ManualClock, rejection } from './helpers.ts';
-import { type RedisServer, startRedis } from './redis-server.ts';
 
 let redis: RedisServer;
 let prefixes = 0;

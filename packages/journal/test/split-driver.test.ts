@@ -6,6 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import {
   createJournal,
   isJournalInvalidInputError,
@@ -14,7 +15,6 @@ import {
   sqliteDriver,
 } from '../src/index.ts';
 import { rejection, tempDir } from './helpers.ts';
-import { type RedisServer, startRedis } from './redis-server.ts';
 
 let redis: RedisServer;
 

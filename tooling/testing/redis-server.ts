@@ -1,9 +1,8 @@
 /**
- * Test support: a real `redis-server` on 127.0.0.1 and a free port, in a temporary directory,
- * without persistence, optionally with a password; `stop()` kills it. Without `redis-server` on
- * the PATH the start fails saying how to install it (CI installs it from `.ci/apt-packages`): the
- * several-node tests never skip silently. (The journal package's tests have their own, as a
- * package's tests import nothing of another's.)
+ * Test support shared by the packages' and the gateway's tests: a real `redis-server` on
+ * 127.0.0.1 and a free port, in a temporary directory, without persistence, optionally with a
+ * password; `stop()` kills it. Without `redis-server` on the PATH the start fails saying how to
+ * install it (CI installs it from `.ci/apt-packages`): the Redis tests never skip silently.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,7 +32,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   const binary = Bun.which('redis-server');
   if (!binary) {
     throw new Error(
-      'redis-server is not installed: the several-node tests need a real server ' +
+      'redis-server is not installed: the Redis tests need a real server ' +
         '(apt-get install redis-server; CI installs it from .ci/apt-packages)',
     );
   }
