@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
+import { runToEnd } from '../../../tooling/testing/run.ts';
 import { fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
@@ -277,6 +278,29 @@ describe('several nodes on one Redis', { timeout: 60_000 }, () => {
     expect(await redis.client.send('EXISTS', [`${KEY_PREFIX}session:${sid}`])).toBe(1);
     expect(textOf(resultOf(await call(b, sid, 'tools/call', echo('still B'))))).toBe('still B');
     expect(textOf(resultOf(await call(a, sid, 'tools/call', echo('back on A'))))).toBe('back on A');
+  });
+
+  it("journal sessions on a node lists the cluster's sessions from Redis, without the password", async () => {
+    const [a, b] = await Promise.all([startNode('A'), startNode('B')]);
+    const onA = await initialize(a);
+    const onB = await initialize(b);
+    const config = join(a.journalPath, '..', 'switchyard.json');
+    const listed = await runToEnd(
+      [process.execPath, CLI, 'journal', 'sessions', '--full-ids', '--config', config],
+      {
+        cwd: join(a.journalPath, '..'),
+        env: { PATH: process.env.PATH ?? '', REDIS_PASSWORD: PASSWORD },
+      },
+    );
+    expect(listed.code, listed.stderr).toBe(0);
+    const ids = listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
+    // The Redis is the whole file's: earlier cases' sessions may be listed too.
+    expect(ids).toEqual(expect.arrayContaining([onA, onB]));
+    expect(listed.stderr).toContain('switchyard.journal.redis');
+    expect(listed.stderr).not.toContain(PASSWORD);
   });
 
   it('with Redis unreachable at start, serve refuses to start, naming switchyard.journal.redis.url', async () => {

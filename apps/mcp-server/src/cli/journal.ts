@@ -2,7 +2,8 @@
  * `switchyard journal export|tail|sessions`: read the journal the configuration names (found as `serve`
  * finds it: `--config`, `$SWITCHYARD_CONFIG`, `./switchyard.json`, the embedded default; which
  * journal file is read is said on stderr). SQLite, opened read-only; safe beside a running
- * gateway, which keeps it in WAL mode. A reader that stops
+ * gateway, which keeps it in WAL mode. With `switchyard.journal.redis`, sessions and stream
+ * events are read from the Redis the nodes share (the audit trail stays this node's file). A reader that stops
  * reading (`journal export | head`) ends the command quietly, with exit code 0.
  *
  * - `export [--session <id>] [--since <time>] [--until <time>]`: sessions, stream events and audit
@@ -17,8 +18,11 @@ import { parseArgs } from 'node:util';
 import {
   createJournal,
   type ExportSelector,
+  isJournalOpenError,
   MAX_LIST_SESSIONS,
+  redisDriver,
   type Session,
+  splitDriver,
   sqliteDriver,
 } from '@switchyard/journal';
 import { isConfigError } from '../config/errors.ts';
@@ -157,9 +161,11 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
   let path: string;
   let source: string;
   let idleMs: number;
+  let shared: { url: string; keyPrefix?: string } | undefined;
   try {
     const config = await loadConfigOrDefault(values.config, io);
     path = config.settings.journal.path;
+    shared = config.settings.journal.redis;
     idleMs = config.settings.sessions.idleTimeoutMs;
     source =
       values.config === undefined && io.env.SWITCHYARD_CONFIG
@@ -178,12 +184,37 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
   }
   // Which file this is, on stderr so that stdout stays JSON Lines.
   io.err(`switchyard journal: reading ${path} (switchyard.journal.path of ${source})`);
+  if (shared) {
+    io.err(
+      `switchyard journal: sessions and stream events from ${withoutCredentials(shared.url)} (switchyard.journal.redis)`,
+    );
+  }
   // Read-only: never migrates or writes the file; no integrity check (the gateway's open does that,
   // and a reader should not read a whole large file before its first line).
-  const store = await createJournal({
-    driver: sqliteDriver({ path, readonly: true, integrityCheck: 'off' }),
+  const file = sqliteDriver({ path, readonly: true, integrityCheck: 'off' });
+  // With journal.redis (several nodes), sessions and stream events are the cluster's, in Redis; the
+  // audit trail is this node's file. Only read here.
+  const opened = await createJournal({
+    driver: shared
+      ? splitDriver({
+          sessions: redisDriver({
+            url: shared.url,
+            ...(shared.keyPrefix !== undefined && { keyPrefix: shared.keyPrefix }),
+          }),
+          audit: file,
+        })
+      : file,
     sessionTtlMs: null,
+  }).catch((error: unknown) => {
+    // Redis not answering: named by its key, as serve does (the message masks the password).
+    if (shared && isJournalOpenError(error)) {
+      io.err(`switchyard journal: switchyard.journal.redis.url: ${error.message}`);
+      return undefined;
+    }
+    throw error;
   });
+  if (!opened) return EXIT.invalid;
+  const store = opened;
   guardStdout();
   const emit = (line: string) => {
     if (stdoutBroken) throw new OutputClosed();
@@ -240,4 +271,13 @@ export async function journal(args: string[], io: CliIo, signal?: AbortSignal): 
   } finally {
     await store.close();
   }
+}
+
+/** A Redis URL fit for a log line: no user name, no password. */
+function withoutCredentials(url: string): string {
+  const parsed = URL.parse(url);
+  if (!parsed) return 'the configured Redis';
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
 }
