@@ -35,7 +35,12 @@ export interface PackResult {
   stdout: string;
   /** Files the tarball of the package under test holds. */
   files: string[];
+  /** The text of the LICENSE in that tarball (undefined when it holds none). */
+  license: string | undefined;
 }
+
+/** The repository's LICENSE: each package's copy must say exactly this. */
+export const rootLicense = readFileSync(join(repoRoot, 'LICENSE'), 'utf8');
 
 /**
  * @param pkgDir the package directory (already built: `dist/` present)
@@ -47,9 +52,13 @@ export function packInstallAndRun(pkgDir: string, script: string, runtime: 'node
   try {
     const tarballs: string[] = [];
     let files: string[] = [];
+    let license: string | undefined;
     const self = manifestOf(pkgDir).name;
     for (const [name, dir] of closure(pkgDir)) {
-      const out = execFileSync('bun', ['pm', 'pack', '--destination', work, '--quiet'], {
+      // --ignore-scripts: `prepack` rebuilds dist/, and pack tests of several packages run at once
+      // and pack the same dependencies; rebuilding a dist/ another test is tarring could ship a
+      // half-written file. The caller guarantees dist/ is built (turbo's test task depends on build).
+      const out = execFileSync('bun', ['pm', 'pack', '--destination', work, '--quiet', '--ignore-scripts'], {
         cwd: dir,
         encoding: 'utf8',
       }).trim();
@@ -58,6 +67,9 @@ export function packInstallAndRun(pkgDir: string, script: string, runtime: 'node
       tarballs.push(path);
       if (name === self) {
         files = execFileSync('tar', ['-tzf', path], { encoding: 'utf8' }).trim().split('\n');
+        if (files.includes('package/LICENSE')) {
+          license = execFileSync('tar', ['-xzOf', path, 'package/LICENSE'], { encoding: 'utf8' });
+        }
       }
     }
     const project = join(work, 'project');
@@ -74,7 +86,7 @@ export function packInstallAndRun(pkgDir: string, script: string, runtime: 'node
     });
     writeFileSync(join(project, 'smoke.mjs'), script);
     const stdout = execFileSync(runtime, ['smoke.mjs'], { cwd: project, encoding: 'utf8' });
-    return { stdout, files };
+    return { stdout, files, license };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -82,11 +94,17 @@ export function packInstallAndRun(pkgDir: string, script: string, runtime: 'node
 
 /**
  * What is wrong with a package's tarball, as readable lines (empty when it is publishable): the
- * entry point, its types and the README must be there; tests and sources must not.
+ * entry point, its types, the README and the LICENSE must be there; tests and sources must not.
  */
 export function tarballProblems(files: string[], required: string[] = []): string[] {
   const problems: string[] = [];
-  for (const f of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/README.md', ...required]) {
+  for (const f of [
+    'package/dist/index.js',
+    'package/dist/index.d.ts',
+    'package/README.md',
+    'package/LICENSE',
+    ...required,
+  ]) {
     if (!files.includes(f)) problems.push(`missing ${f}`);
   }
   for (const f of files) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, rootLicense, tarballProblems } from '../../../tooling/testing/pack.ts';
 
 const pkgDir = resolve(import.meta.dirname, '..');
 
@@ -20,8 +20,9 @@ console.log(JSON.stringify({ a: a.id, b: b.id, to: back.origin.sessionKey, id: b
 
 describe('the npm tarball', () => {
   it('installs into a fresh project and runs under bun', () => {
-    const { stdout, files } = packInstallAndRun(pkgDir, smoke, 'bun');
+    const { stdout, files, license } = packInstallAndRun(pkgDir, smoke, 'bun');
     expect(JSON.parse(stdout.trim())).toEqual({ a: 1, b: 2, to: 'b', id: 1, cursorRefused: true });
     expect(tarballProblems(files)).toEqual([]);
+    expect(license).toBe(rootLicense);
   }, 180_000);
 });

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, rootLicense, tarballProblems } from '../../../tooling/testing/pack.ts';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -49,8 +49,9 @@ console.log(JSON.stringify({
 
 describe('pack', () => {
   it('installs from the tarball and runs under Node from dist/', { timeout: 120_000 }, () => {
-    const { stdout, files } = packInstallAndRun(pkgDir, script, 'node');
+    const { stdout, files, license } = packInstallAndRun(pkgDir, script, 'node');
     expect(tarballProblems(files)).toEqual([]);
+    expect(license).toBe(rootLicense);
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(out).toEqual({
       inFlight: 1,

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
-import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, rootLicense, tarballProblems } from '../../../tooling/testing/pack.ts';
 
 it('installs from its tarball and journals to a SQLite file', { timeout: 120_000 }, () => {
   const script = `
@@ -29,7 +29,7 @@ it('installs from its tarball and journals to a SQLite file', { timeout: 120_000
       rmSync(dir, { recursive: true, force: true });
     }
   `;
-  const { stdout, files } = packInstallAndRun(resolve(import.meta.dirname, '..'), script, 'bun');
+  const { stdout, files, license } = packInstallAndRun(resolve(import.meta.dirname, '..'), script, 'bun');
   const out = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
     id: string;
     events: Array<{ id: string; data: string }>;
@@ -41,4 +41,5 @@ it('installs from its tarball and journals to a SQLite file', { timeout: 120_000
   ]);
   expect(out.refused).toBe(true);
   expect(tarballProblems(files, ['package/dist/drivers/sqlite/store.js'])).toEqual([]);
+  expect(license).toBe(rootLicense);
 });

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, rootLicense, tarballProblems } from '../../../tooling/testing/pack.ts';
 import { server } from './helpers.ts';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
@@ -45,8 +45,9 @@ console.log(JSON.stringify({ report, text: echoed.content[0].text, warmHit: leas
 
 describe('pack', () => {
   it('installs from the tarball and runs a hot backend from dist/', { timeout: 120_000 }, () => {
-    const { stdout, files } = packInstallAndRun(pkgDir, script, 'bun');
+    const { stdout, files, license } = packInstallAndRun(pkgDir, script, 'bun');
     expect(tarballProblems(files)).toEqual([]);
+    expect(license).toBe(rootLicense);
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(out).toEqual({
       report: { ready: ['fixture'], failed: [] },

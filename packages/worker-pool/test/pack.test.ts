@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { packInstallAndRun, tarballProblems } from '../../../tooling/testing/pack.ts';
+import { packInstallAndRun, rootLicense, tarballProblems } from '../../../tooling/testing/pack.ts';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -24,8 +24,9 @@ console.log(JSON.stringify({ results, failed, completed: stats.completed, state:
 
 describe('pack', () => {
   it('installs from the tarball and runs a thread pool from dist/', { timeout: 120_000 }, () => {
-    const { stdout, files } = packInstallAndRun(pkgDir, script, 'bun');
+    const { stdout, files, license } = packInstallAndRun(pkgDir, script, 'bun');
     expect(tarballProblems(files, ['package/dist/runtime/thread-entry.js'])).toEqual([]);
+    expect(license).toBe(rootLicense);
     const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
     expect(out).toEqual({ results: [2, 4, 6], failed: 'nope', completed: 3, state: 'stopped' });
   });
