@@ -222,6 +222,7 @@ describe('remote backends', () => {
     });
     expect(gateway.remote.stats().down?.state).toBe('idle');
     const client = await connectClient(url);
+    const listing = Date.now();
     const listed = await client.listTools();
     expect(listed.tools.map((t) => t.name)).toContain('fx__echo');
     const unavailable = (listed._meta as Record<string, Unavailable>)['switchyard/unavailable'];
@@ -230,10 +231,15 @@ describe('remote backends', () => {
     expect(unavailable?.[0]?.reason).toMatch(/ECONNREFUSED/);
 
     const started = Date.now();
-    // Within the second after a failed connect the gateway does not try again, and says so.
-    await expect(client.callTool({ name: 'down__anything', arguments: {} })).rejects.toThrow(
-      /down.*ECONNREFUSED.*next attempt in/,
+    // Within the second after a failed connect the gateway does not try again, and says so. (On a
+    // machine so busy that the second had passed since the list's failed connect, it tries again,
+    // and fails again at once: that is right too, and told apart by the clock.)
+    const first = await client.callTool({ name: 'down__anything', arguments: {} }).then(
+      () => new Error('expected the call to fail'),
+      (e: unknown) => e as Error,
     );
+    expect(String(first)).toMatch(/Backend "down" is unavailable: remote "down" at .*ECONNREFUSED/);
+    if (!/next attempt in/.test(String(first))) expect(Date.now() - listing).toBeGreaterThanOrEqual(1_000);
     // Fast: the message ("next attempt in") proves no new connect was tried; the cap is only
     // generous against a hang, not a measure (busy machines).
     expect(Date.now() - started).toBeLessThan(5_000);
