@@ -127,10 +127,10 @@ describe('OAuth resource server at the front door', () => {
       await as.token('alice', { resource: 'http://127.0.0.1:1/mcp' }),
       /not for this resource/,
     );
-    // Expired: `brief` tokens live 1 s and the gateway allows no skew here.
+    // Expired: `brief` tokens live 1 s and the gateway allows no skew here. (That one is accepted
+    // while it lives is shown with an injected clock in oauth-tokens.test.ts: here a busy machine
+    // could take the second to answer.)
     const brief = await as.token('brief', { resource });
-    const good = await post(url, INITIALIZE, bearer(brief));
-    expect(good.status).toBe(200);
     await Bun.sleep(2_100);
     await expectRefused(brief, /has expired/);
     // A signature that does not verify: the last characters of a good token's signature changed.
