@@ -8,6 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { createJournal, type Session, sqliteDriver } from '@switchyard/journal';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectClient, fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
 import { EVERYTHING } from './support/third-party.ts';
@@ -73,6 +74,25 @@ async function setup(sessions: Record<string, unknown> = {}) {
   return { dir, config, port: freePort() };
 }
 
+/** Waits (at most 10 s) until the journal file holds `sessionId`'s record as `ok` wants it. */
+async function recorded(path: string, sessionId: string, ok: (s: Session) => boolean): Promise<void> {
+  const journal = await createJournal({
+    driver: sqliteDriver({ path, readonly: true, integrityCheck: 'off' }),
+    sessionTtlMs: null,
+  });
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const session = await journal.getSession(sessionId);
+      if (session && ok(session)) return;
+      if (Date.now() > deadline) throw new Error(`the journal never held ${sessionId} as expected`);
+      await Bun.sleep(50);
+    }
+  } finally {
+    await journal.close();
+  }
+}
+
 function textOf(result: unknown): string {
   return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
 }
@@ -98,8 +118,10 @@ describe('sessions that outlive the process', { timeout: 60_000 }, () => {
         'before',
       );
       expect(textOf(await client.callTool({ name: 'mine__echo', arguments: { text: 'mine' } }))).toBe('mine');
-      // The journal's group commit lands within milliseconds; a SIGKILL right after a call may beat it.
-      await Bun.sleep(300);
+      // The journal's group commit lands within milliseconds; a SIGKILL right after a call may beat
+      // it: wait until the record (with the per-session backend bound) is in the file.
+      const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId ?? '';
+      await recorded(join(dir, 'journal.db'), sessionId, (s) => s.bindings.mine !== undefined);
       first.child.kill(signal);
       expect(await first.child.exited).toBe(signal === 'SIGTERM' ? 0 : 137);
 
