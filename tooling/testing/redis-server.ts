@@ -8,6 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClient } from 'bun';
+import { freePort } from './ports.ts';
+
+export { freePort };
 
 export interface RedisServer {
   /** `redis://127.0.0.1:<port>`, without the password. */
@@ -19,14 +22,6 @@ export interface RedisServer {
 }
 
 const START_TIMEOUT_MS = 10_000;
-
-/** A port on 127.0.0.1 free a moment ago. */
-export function freePort(): number {
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = server.port as number;
-  server.stop(true);
-  return port;
-}
 
 export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   const binary = Bun.which('redis-server');

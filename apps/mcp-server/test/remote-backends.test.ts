@@ -6,6 +6,7 @@
 
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../tooling/testing/ports.ts';
 import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
 
 const FIXTURES = new URL('../../../tooling/fixtures/mcp/', import.meta.url).pathname;
@@ -85,14 +86,6 @@ function recordingProxy(target: string): { url: string; seen: { method: string; 
     },
   });
   return { url: new URL(upstream.pathname, server.url).href, seen };
-}
-
-/** A port on 127.0.0.1 nobody listens on (it was free a moment ago). */
-function deadPort(): number {
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const { port } = server;
-  server.stop(true);
-  return port as number;
 }
 
 function textOf(result: unknown): string {
@@ -216,7 +209,8 @@ describe('remote backends', () => {
   });
 
   it('with a remote down, lists answer with the others and name it in _meta, and calls to it fail fast', async () => {
-    const down = `http://127.0.0.1:${deadPort()}/mcp`;
+    // A port nobody listens on (it was free a moment ago).
+    const down = `http://127.0.0.1:${freePort()}/mcp`;
     const { url, gateway } = await startInProcess({
       mcpServers: { down: { url: down }, fx: fixtureEntry('fx') },
     });

@@ -9,53 +9,24 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { createJournal, type Session, sqliteDriver } from '@switchyard/journal';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectClient, fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../tooling/testing/ports.ts';
+import {
+  connectClient,
+  fixtureEntry,
+  INITIALIZE,
+  post,
+  runServe,
+  type ServeProcess,
+  tempDir,
+} from './support/gateway.ts';
 import { EVERYTHING } from './support/third-party.ts';
 
-const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const SESSION_STATE_LOST = -32051;
 
-interface Serve {
-  child: ReturnType<typeof Bun.spawn>;
-  url: string;
-}
-
-const running: Serve[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null) s.child.kill('SIGKILL');
-    await s.child.exited;
-  }
-});
-
-/** A port on 127.0.0.1 free a moment ago: the two processes in turn serve on it. */
-function freePort(): number {
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = server.port as number;
-  server.stop(true);
-  return port;
-}
-
-async function serve(config: string, port: number, cwd: string): Promise<Serve> {
-  const child = Bun.spawn([process.execPath, CLI, 'serve', '--config', config, '--port', String(port)], {
-    cwd,
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let out = '';
-  const deadline = Date.now() + 20_000;
-  while (!out.includes('\n')) {
-    if (Date.now() > deadline) throw new Error('serve printed no URL in 20 s');
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`serve exited: ${await new Response(child.stderr as ReadableStream).text()}`);
-    out += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  const s = { child, url: out.split('\n')[0] ?? '' };
-  running.push(s);
-  return s;
+/** The real CLI serving `config` on `port` (the two processes of a case serve in turn on one port). */
+function serve(config: string, port: number, cwd: string): Promise<ServeProcess> {
+  return runServe(['--config', config, '--port', String(port)], { cwd });
 }
 
 async function setup(sessions: Record<string, unknown> = {}) {

@@ -10,10 +10,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import { runToEnd } from '../../../tooling/testing/run.ts';
-import { fixtureEntry, INITIALIZE, post, tempDir } from './support/gateway.ts';
+import { fixtureEntry, INITIALIZE, post, runServe, tempDir } from './support/gateway.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const PASSWORD = 'n0de-secret-7f3a';
@@ -28,19 +28,12 @@ interface Node {
 }
 
 let redis: RedisServer;
-const running: Node[] = [];
 
 beforeAll(async () => {
   redis = await startRedis({ password: PASSWORD });
 });
 afterAll(async () => {
   await redis?.stop();
-});
-afterEach(async () => {
-  for (const node of running.splice(0)) {
-    if (node.child.exitCode === null) node.child.kill('SIGKILL');
-    await node.child.exited;
-  }
 });
 
 /** A config file in `dir`: its own SQLite journal, the shared Redis (password from the environment). */
@@ -66,40 +59,21 @@ async function nodeConfig(
 /** The shared Redis's URL as an operator writes it: the password from `${REDIS_PASSWORD}`. */
 const sharedUrl = () => `redis://:\${REDIS_PASSWORD}@127.0.0.1:${redis.port}`;
 
-function spawnServe(config: string, dir: string) {
-  const child = Bun.spawn([process.execPath, CLI, 'serve', '--config', config, '--port', '0'], {
-    cwd: dir,
-    env: { ...process.env, REDIS_PASSWORD: PASSWORD, SWITCHYARD_LOG_LEVEL: 'debug' },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  void (async () => {
-    for await (const chunk of child.stderr as ReadableStream<Uint8Array>)
-      stderr += new TextDecoder().decode(chunk);
-  })();
-  return { child, stderr: () => stderr };
-}
-
 /** A gateway node: the real CLI in its own directory, its URL read from its first stdout line. */
 async function startNode(name: string, sessions: Record<string, unknown> = {}): Promise<Node> {
   const dir = await tempDir();
   const config = await nodeConfig(dir, sharedUrl(), sessions);
-  const { child, stderr } = spawnServe(config, dir);
-  const node: Node = { name, url: '', child, journalPath: join(dir, 'journal.db'), stderr };
-  running.push(node);
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let out = '';
-  const deadline = Date.now() + 20_000;
-  while (!out.includes('\n')) {
-    if (Date.now() > deadline) throw new Error(`node ${name} printed no URL in 20 s; stderr:\n${stderr()}`);
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`node ${name} exited (${await child.exited}); stderr:\n${stderr()}`);
-    out += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  node.url = out.split('\n')[0] ?? '';
-  return node;
+  const served = await runServe(['--config', config, '--port', '0'], {
+    cwd: dir,
+    env: { REDIS_PASSWORD: PASSWORD },
+  });
+  return {
+    name,
+    url: served.url,
+    child: served.child,
+    journalPath: join(dir, 'journal.db'),
+    stderr: served.stderr,
+  };
 }
 
 let nextId = 100;
@@ -307,13 +281,18 @@ describe('several nodes on one Redis', { timeout: 60_000 }, () => {
     const dir = await tempDir();
     // Nothing listens on this port; the password must not show in the message.
     const config = await nodeConfig(dir, `redis://:\${REDIS_PASSWORD}@127.0.0.1:${freePort()}`);
-    const { child, stderr } = spawnServe(config, dir);
+    const child = Bun.spawn([process.execPath, CLI, 'serve', '--config', config, '--port', '0'], {
+      cwd: dir,
+      env: { ...process.env, REDIS_PASSWORD: PASSWORD },
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
     const code = await Promise.race([child.exited, Bun.sleep(30_000).then(() => 'hung' as const)]);
     if (code === 'hung') child.kill('SIGKILL');
     expect(code).toBe(1);
-    await Bun.sleep(50);
-    expect(stderr()).toContain('switchyard.journal.redis.url');
-    expect(stderr()).toContain('cannot reach Redis');
-    expect(stderr()).not.toContain(PASSWORD);
+    const stderr = await new Response(child.stderr as ReadableStream).text();
+    expect(stderr).toContain('switchyard.journal.redis.url');
+    expect(stderr).toContain('cannot reach Redis');
+    expect(stderr).not.toContain(PASSWORD);
   });
 });

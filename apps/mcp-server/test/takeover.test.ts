@@ -10,61 +10,24 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
-import { afterEach, describe, expect, it } from 'vitest';
-import { connectClient, fixtureEntry, post, rawSession, tempDir } from './support/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../../../tooling/testing/ports.ts';
+import {
+  connectClient,
+  fixtureEntry,
+  post,
+  rawSession,
+  runServe,
+  type ServeProcess,
+  tempDir,
+} from './support/gateway.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const WRITER = new URL('./fixtures/journal-writer.ts', import.meta.url).pathname;
 
-interface Serve {
-  child: ReturnType<typeof Bun.spawn>;
-  url: string;
-  stderr(): string;
-}
-
-const running: Serve[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null) s.child.kill('SIGKILL');
-    await s.child.exited;
-  }
-});
-
-/** A port on 127.0.0.1 free a moment ago: both processes serve on it. */
-function freePort(): number {
-  const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: () => new Response() });
-  const port = server.port as number;
-  server.stop(true);
-  return port;
-}
-
 /** The real CLI's `serve`, its URL read from the first line on stdout, its stderr kept. */
-async function serve(args: string[], cwd: string): Promise<Serve> {
-  const child = Bun.spawn([process.execPath, CLI, 'serve', ...args], {
-    cwd,
-    env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'info' },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  void (async () => {
-    for await (const chunk of child.stderr as ReadableStream<Uint8Array>)
-      stderr += new TextDecoder().decode(chunk);
-  })();
-  const s: Serve = { child, url: '', stderr: () => stderr };
-  running.push(s);
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let out = '';
-  const deadline = Date.now() + 20_000;
-  while (!out.includes('\n')) {
-    if (Date.now() > deadline) throw new Error(`serve printed no URL in 20 s; stderr:\n${stderr}`);
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`serve exited (${await child.exited}); stderr:\n${stderr}`);
-    out += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  s.url = out.split('\n')[0] ?? '';
-  return s;
+function serve(args: string[], cwd: string): Promise<ServeProcess> {
+  return runServe(args, { cwd, env: { SWITCHYARD_LOG_LEVEL: 'info' } });
 }
 
 async function setup() {

@@ -121,10 +121,22 @@ export interface ServeProcess {
 }
 
 /** The real CLI: `switchyard serve --port 0 …args`, its URL read from the first stdout line. */
-export async function startServe(args: string[], options: { cwd?: string } = {}): Promise<ServeProcess> {
-  const child = Bun.spawn([process.execPath, CLI, 'serve', '--port', '0', ...args], {
+export function startServe(args: string[], options: { cwd?: string } = {}): Promise<ServeProcess> {
+  return runServe(['--port', '0', ...args], options);
+}
+
+/**
+ * The real CLI: `switchyard serve …args` (the port as the args say), its URL read from the first
+ * stdout line, its stderr kept; killed after the test if still running. `env` goes over the
+ * environment (the log level is `debug` unless it says otherwise).
+ */
+export async function runServe(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<ServeProcess> {
+  const child = Bun.spawn([process.execPath, CLI, 'serve', ...args], {
     cwd: options.cwd ?? (await tempDir()),
-    env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'debug' },
+    env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'debug', ...options.env },
     stdout: 'pipe',
     stderr: 'pipe',
   });
