@@ -158,6 +158,14 @@ export async function callTool(
   return msg.result as { content?: { type?: string; text?: string }[]; isError?: boolean };
 }
 
+/** One `tools/call` of an echo tool in `session` (request id `i`, text `s<i>`), its answer checked. */
+export async function echoInSession(url: string, session: string, tool: string, i: number): Promise<void> {
+  const text = `s${i}`;
+  const result = await callTool(url, { ...baseHeaders(), 'mcp-session-id': session }, tool, { text }, i);
+  if (result.isError || result.content?.[0]?.text !== text)
+    throw new Error(`${tool}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
+}
+
 /** Ends a front session (`DELETE` with its `Mcp-Session-Id`); its per-session workers go with it. */
 export async function closeSession(url: string, session: string): Promise<void> {
   const res = await fetch(url, {

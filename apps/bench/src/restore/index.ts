@@ -32,7 +32,8 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseHeaders, callTool, closeSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
+import { limited } from '../e2e/limited.ts';
+import { closeSession, echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
 import { descendants, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
@@ -54,33 +55,6 @@ const FREQUENT_SWEEP_IDLE_MS = 4_000;
 /** How long SIGTERM may take (drain, journal close) before SIGKILL: a kill would not be a restart. */
 const STOP_GRACE_MS = 30_000;
 
-/** Runs `task(i)` for i in 0…n−1, at most `limit` at once, until done or `deadline` (performance.now()). */
-async function limited(
-  n: number,
-  limit: number,
-  deadline: number,
-  task: (i: number) => Promise<void>,
-): Promise<{ done: number; failed: number; firstError?: unknown }> {
-  let next = 0;
-  let done = 0;
-  let failed = 0;
-  let firstError: unknown;
-  const runner = async () => {
-    while (next < n && performance.now() < deadline) {
-      const i = next++;
-      try {
-        await task(i);
-        done++;
-      } catch (e) {
-        failed++;
-        firstError ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, runner));
-  return { done, failed, firstError };
-}
-
 /** The gateway on `dir`'s config and journal (the same ones each time it is started there), up and answering. */
 async function startGateway(
   dir: string,
@@ -94,14 +68,6 @@ async function startGateway(
   });
   await waitForHttp(started.url, 20_000, () => started.child.proc.exitCode === null);
   return { ...started, startMs: performance.now() - t0 };
-}
-
-/** One `tools/call builtin__echo` on `session`, its answer checked. */
-async function echo(url: string, session: string, i: number): Promise<void> {
-  const text = `s${i}`;
-  const result = await callTool(url, { ...baseHeaders(), 'mcp-session-id': session }, TOOL, { text }, i);
-  if (result.isError || result.content?.[0]?.text !== text)
-    throw new Error(`${TOOL}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
 }
 
 interface RestoreRow {
@@ -146,18 +112,18 @@ async function measureRestore(
   try {
     // Warm the call path with new sessions first, so the restore pass is not charged for it.
     const warmup = await limited(WARMUP_SESSIONS, 8, performance.now() + phaseMs, async (i) => {
-      await echo(second.url, await openSession(second.url), i);
+      await echoInSession(second.url, await openSession(second.url), TOOL, i);
     });
     logFailure(ctx, 'warm-up', warmup);
     let t0 = performance.now();
     const restore = await limited(sessions.length, CONCURRENCY, t0 + phaseMs, (i) =>
-      echo(second.url, sessions[i]!, i),
+      echoInSession(second.url, sessions[i]!, TOOL, i),
     );
     const restoreSec = (performance.now() - t0) / 1000;
     logFailure(ctx, 'restore pass', restore);
     t0 = performance.now();
     const warm = await limited(sessions.length, CONCURRENCY, t0 + phaseMs, (i) =>
-      echo(second.url, sessions[i]!, i),
+      echoInSession(second.url, sessions[i]!, TOOL, i),
     );
     const warmSec = (performance.now() - t0) / 1000;
     logFailure(ctx, 'warm pass', warm);
@@ -208,7 +174,7 @@ async function pass(url: string, sessions: string[], ms: number): Promise<{ rate
     for (let k = 0; performance.now() < deadline; k++) {
       const i = (w + k * CONCURRENCY) % sessions.length;
       try {
-        await echo(url, sessions[i]!, k);
+        await echoInSession(url, sessions[i]!, TOOL, k);
         done++;
       } catch {
         failed++;

@@ -32,7 +32,8 @@
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { baseHeaders, callTool, openSession, waitForHttp } from '../e2e/mcp-http.ts';
+import { limited } from '../e2e/limited.ts';
+import { closeSession, echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
 import { currentRss, descendants, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
@@ -93,48 +94,8 @@ interface Row {
   dashboard: DashboardLoad;
 }
 
-/**
- * Runs `task(i)` for i in 0…n−1 with at most `limit` at once, until done or `deadline`
- * (performance.now() ms); returns how many completed and how many threw (the first error is kept).
- */
-async function limited(
-  n: number,
-  limit: number,
-  deadline: number,
-  task: (i: number) => Promise<void>,
-): Promise<{ done: number; failed: number; firstError?: unknown }> {
-  let next = 0;
-  let done = 0;
-  let failed = 0;
-  let firstError: unknown;
-  const runner = async () => {
-    while (next < n && performance.now() < deadline) {
-      const i = next++;
-      try {
-        await task(i);
-        done++;
-      } catch (e) {
-        failed++;
-        firstError ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, n) }, runner));
-  return { done, failed, firstError };
-}
-
 /** Sessions opened and ended after a size's phase: five times the size, at most 50 000. */
 const churnOf = (size: number) => Math.min(50_000, size * 5);
-
-/** Ends a 2025 session (HTTP DELETE). */
-async function endSession(url: string, session: string): Promise<void> {
-  const res = await fetch(url, {
-    method: 'DELETE',
-    headers: { ...baseHeaders(), 'mcp-session-id': session },
-  });
-  await res.body?.cancel();
-  if (res.status !== 200 && res.status !== 204) throw new Error(`DELETE: HTTP ${res.status}`);
-}
 
 /** A gateway with the embedded default's backend, its limits raised for `size` sessions and the streams. */
 async function startGateway(tmp: string, size: number): Promise<Started> {
@@ -154,14 +115,6 @@ async function startGateway(tmp: string, size: number): Promise<Started> {
   return started;
 }
 
-/** One `tools/call builtin__echo` on `session`, its answer checked. */
-async function echo(url: string, session: string, i: number): Promise<void> {
-  const text = `s${i}`;
-  const result = await callTool(url, { ...baseHeaders(), 'mcp-session-id': session }, TOOL, { text });
-  if (result.isError || result.content?.[0]?.text !== text)
-    throw new Error(`${TOOL}: wrong answer ${JSON.stringify(result).slice(0, 200)}`);
-}
-
 /** The `q` quantile of `samples` (nearest rank). */
 function quantile(samples: number[], q: number): number {
   const s = [...samples].sort((a, b) => a - b);
@@ -170,12 +123,12 @@ function quantile(samples: number[], q: number): number {
 
 /** Sequential echo calls on one session: at most `LATENCY_CALLS` within `LATENCY_MS`, after a warm-up. */
 async function echoLatency(url: string, session: string): Promise<Latency> {
-  for (let i = 0; i < LATENCY_WARMUP; i++) await echo(url, session, i);
+  for (let i = 0; i < LATENCY_WARMUP; i++) await echoInSession(url, session, TOOL, i);
   const ms: number[] = [];
   const deadline = performance.now() + LATENCY_MS;
   while (ms.length < LATENCY_CALLS && performance.now() < deadline) {
     const t0 = performance.now();
-    await echo(url, session, ms.length);
+    await echoInSession(url, session, TOOL, ms.length);
     ms.push(performance.now() - t0);
   }
   return { p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), calls: ms.length };
@@ -270,7 +223,7 @@ async function measureDashboardOnly(
     const load = await dashboardLoad(url, sessions[0]!, size, sessions.length);
     if (child.proc.exitCode !== null) throw new Error(`the gateway exited; stderr: ${child.stderrTail()}`);
     await limited(sessions.length, CONCURRENCY, performance.now() + phaseMs, (i) =>
-      endSession(url, sessions[i]!),
+      closeSession(url, sessions[i]!),
     );
     return load;
   } finally {
@@ -287,12 +240,12 @@ async function measureSize(
 ): Promise<Row> {
   const { child, url } = await startGateway(tmp, size);
   try {
-    const call = (session: string, i: number) => echo(url, session, i);
+    const call = (session: string, i: number) => echoInSession(url, session, TOOL, i);
     // Warm-up: a few sessions opened and called, so the "before" RSS has the gateway's code paths in it.
     await limited(WARMUP_SESSIONS, 8, Number.POSITIVE_INFINITY, async (i) => {
       const session = await openSession(url);
       await call(session, i);
-      await endSession(url, session);
+      await closeSession(url, session);
     });
     await Bun.sleep(200);
     const rssBefore = currentRss(child.pid);
@@ -321,7 +274,7 @@ async function measureSize(
     // Every session ended: what they held should go.
     t0 = performance.now();
     const closed = await limited(sessions.length, CONCURRENCY, t0 + phaseMs, (i) =>
-      endSession(url, sessions[i]!),
+      closeSession(url, sessions[i]!),
     );
     if (closed.firstError) ctx.log(`  close: ${closed.failed} failed, first: ${String(closed.firstError)}`);
     await Bun.sleep(1000);
@@ -330,7 +283,7 @@ async function measureSize(
     // Churn: sessions opened and ended, CONCURRENCY at a time, as short-lived clients do.
     t0 = performance.now();
     const churn = await limited(churnOf(size), CONCURRENCY, t0 + phaseMs, async () => {
-      await endSession(url, await openSession(url));
+      await closeSession(url, await openSession(url));
     });
     if (churn.firstError) ctx.log(`  churn: ${churn.failed} failed, first: ${String(churn.firstError)}`);
     await Bun.sleep(1000);
