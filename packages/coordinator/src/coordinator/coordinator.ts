@@ -240,14 +240,17 @@ export class MCPCoordinator {
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
-    acquire: async (backend, session) => {
-      const leased = await this.fleet.acquire(backend, session);
-      if (session.era === 'legacy' && this.fleet.isIsolated(backend) && !session.isolatedUsed.has(backend)) {
+    acquire: (backend, session) => {
+      const leased = this.fleet.acquire(backend, session);
+      // A shared backend, or one already recorded: nothing more on the call's path.
+      if (session.era !== 'legacy' || session.isolatedUsed.has(backend) || !this.fleet.isIsolated(backend))
+        return leased;
+      return leased.then((l) => {
         // Recorded once: a restored session learns which of its backends' state it lost.
         session.isolatedUsed.add(backend);
         void this.journal((j) => j.bindSession(session.id, backend, BOUND));
-      }
-      return leased;
+        return l;
+      });
     },
     serverRequest: (call, worker, message) =>
       call.spec.session.era === 'modern'
