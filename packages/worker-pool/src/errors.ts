@@ -121,6 +121,29 @@ export class PoolFailedError extends WorkerPoolError {
 }
 export const isPoolFailedError = brand(PoolFailedError, 'PoolFailedError');
 
+/**
+ * `startWorker()` or `reserve()` needed one more worker and the pool already has `max` live (starting,
+ * ready): nothing was started.
+ */
+export class PoolAtCapacityError extends WorkerPoolError {
+  constructor(readonly max: number) {
+    super(`pool is at capacity (${max} workers live)`);
+  }
+}
+export const isPoolAtCapacityError = brand(PoolAtCapacityError, 'PoolAtCapacityError');
+
+/** A task pinned to a worker (`workerId`, or `key` with no worker reserved for it) that is not live. */
+export class NoSuchWorkerError extends WorkerPoolError {
+  constructor(readonly target: { workerId?: number; key?: string }) {
+    super(
+      target.key !== undefined
+        ? `no worker is reserved for key ${JSON.stringify(target.key)}`
+        : `no live worker ${target.workerId}`,
+    );
+  }
+}
+export const isNoSuchWorkerError = brand(NoSuchWorkerError, 'NoSuchWorkerError');
+
 /** The queue is at capacity; the task was refused at once. */
 export class PoolQueueFullError extends WorkerPoolError {
   constructor(readonly capacity: number) {

@@ -9,21 +9,50 @@ export type PoolState = 'created' | 'running' | 'draining' | 'stopped' | 'failed
 
 export type RecycleReason = 'max-tasks' | 'max-age' | 'memory' | 'unhealthy' | 'idle';
 
+/** A worker's own record, from `workerStats()`. */
+export interface WorkerInfo {
+  id: number;
+  kind: WorkerKind;
+  pid: number | undefined;
+  state: 'starting' | 'ready' | 'retiring' | 'stopping';
+  /** The key it is reserved for (`reserve()`, `startWorker({ key })`). */
+  key: string | undefined;
+  /** Tasks in flight on it, and tasks pinned to it waiting for a free slot. */
+  outstanding: number;
+  waiting: number;
+  /** Tasks given to it in all. */
+  tasksGiven: number;
+  /** Spawn → ready, ms (undefined while starting). */
+  startupMs: number | undefined;
+  /** Since when it has had nothing in flight (pool clock). */
+  idleSince: number;
+  /** Its process's resident memory now (process workers, where `/proc` tells), bytes. */
+  rssBytes: number | undefined;
+}
+
 /** How a task ended. */
 export type TaskOutcome = 'ok' | 'error' | 'timeout' | 'aborted' | 'crashed' | 'closed' | 'rejected';
 
 export type PoolEvent =
   | { type: 'pool-state'; from: PoolState; to: PoolState; error?: Error }
   | { type: 'worker-started'; workerId: number; kind: WorkerKind; pid: number | undefined }
-  | { type: 'worker-ready'; workerId: number; startupMs: number }
+  | { type: 'worker-ready'; workerId: number; startupMs: number; key?: string }
   | {
       type: 'worker-exited';
       workerId: number;
       code: number | null;
       signal: string | null;
-      /** False when the worker went away on its own (a crash). */
+      /** False when the worker went away on its own (a crash, a failed health check or start). */
       expected: boolean;
       error?: string;
+      /** Whether it had been ready: false for a worker that failed to start. */
+      wasReady: boolean;
+      /** Why it went, in words (`exit code 7`, `ready hook failed: …`, `not ready within …`). */
+      detail: string;
+      /** Its last stderr lines (process workers). */
+      stderrTail: readonly string[];
+      /** The key it was reserved for. */
+      key?: string;
     }
   | { type: 'worker-recycled'; workerId: number; reason: RecycleReason; detail?: string }
   | { type: 'worker-restart-scheduled'; delayMs: number; crashes: number }

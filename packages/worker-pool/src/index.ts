@@ -4,6 +4,8 @@
  * recovery and graceful drain.
  */
 export {
+  isNoSuchWorkerError,
+  isPoolAtCapacityError,
   isPoolClosedError,
   isPoolFailedError,
   isPoolQueueFullError,
@@ -15,6 +17,8 @@ export {
   isWorkerCrashedError,
   isWorkerPoolError,
   type LineSize,
+  NoSuchWorkerError,
+  PoolAtCapacityError,
   PoolClosedError,
   PoolFailedError,
   PoolQueueFullError,
@@ -36,6 +40,7 @@ export type {
   PoolState,
   RecycleReason,
   TaskOutcome,
+  WorkerInfo,
   WorkerKind,
 } from './events.ts';
 export type { HistogramSnapshot } from './histogram.ts';
@@ -57,7 +62,12 @@ export type {
   ThreadPoolOptions,
   WorkerPoolOptions,
 } from './options.ts';
-export { type StopOptions, WorkerPoolManager } from './pool.ts';
+export {
+  type StartWorkerOptions,
+  type StopOptions,
+  type UnreserveOptions,
+  WorkerPoolManager,
+} from './pool.ts';
 export type { PoolWorker, WorkerState } from './pool-worker.ts';
 export type { RunOptions } from './run-options.ts';
 export { type TransferResult, withTransfer } from './runtime/thread-protocol.ts';

@@ -15,6 +15,8 @@ export interface PoolWorker {
   /** The process id (process workers). */
   readonly pid: number | undefined;
   readonly state: WorkerState;
+  /** The key it is reserved for (`reserve()`): it takes only tasks pinned to it. */
+  readonly key: string | undefined;
   /** Tasks from the queue in flight on it. */
   readonly outstanding: number;
   /**

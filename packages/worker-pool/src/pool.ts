@@ -6,6 +6,8 @@
  */
 import { type Clock, systemClock } from '@switchyard/flow-balancer';
 import {
+  NoSuchWorkerError,
+  PoolAtCapacityError,
   PoolClosedError,
   PoolFailedError,
   PoolQueueFullError,
@@ -16,7 +18,14 @@ import {
   WorkerCrashedError,
   type WorkerLossReason,
 } from './errors.ts';
-import { EventHub, type PoolEvent, type PoolEventOf, type PoolEventType, type PoolState } from './events.ts';
+import {
+  EventHub,
+  type PoolEvent,
+  type PoolEventOf,
+  type PoolEventType,
+  type PoolState,
+  type WorkerInfo,
+} from './events.ts';
 import { HealthMonitor, unref } from './health.ts';
 import { Histogram } from './histogram.ts';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.ts';
@@ -42,6 +51,16 @@ export interface StopOptions {
   timeoutMs?: number;
 }
 
+export interface StartWorkerOptions {
+  /** Reserve the new worker for this key from birth (see `reserve()`). */
+  key?: string;
+}
+
+export interface UnreserveOptions {
+  /** Stop the worker once its tasks (in flight and pinned) are done, instead of sharing it. */
+  stop?: boolean;
+}
+
 export class WorkerPoolManager implements SlotOwner {
   readonly #o: ResolvedOptions;
   readonly #clock: Clock;
@@ -51,6 +70,8 @@ export class WorkerPoolManager implements SlotOwner {
   readonly #restart: RestartPolicy;
   readonly #health: HealthMonitor | undefined;
   readonly #slots = new Map<number, WorkerSlot>();
+  /** Workers reserved for a key (`reserve()`): they take only tasks pinned to them. */
+  readonly #reserved = new Map<string, WorkerSlot>();
   readonly #runTime = new Histogram();
   readonly #waitTime = new Histogram();
   readonly #counters: PoolCounters = {
@@ -161,6 +182,119 @@ export class WorkerPoolManager implements SlotOwner {
     return [...this.#slots.values()];
   }
 
+  /**
+   * Start one worker now, beyond what sizing asks for (never past `max`: PoolAtCapacityError), and
+   * return it at once (`starting`; `worker-ready` tells when it takes tasks — pinned ones wait for
+   * it). With `key`, it is reserved for that key from birth. A crash backoff does not hold it back:
+   * the caller decided. Unreserved, it joins the shared workers (and the idle sweep) when ready.
+   */
+  startWorker(options: StartWorkerOptions = {}): PoolWorker {
+    this.#open();
+    const key = options.key;
+    if (key !== undefined && this.#reserved.has(key)) {
+      throw new RangeError(`a worker is already reserved for key ${JSON.stringify(key)}`);
+    }
+    if (this.#liveCount() >= this.#o.max) throw new PoolAtCapacityError(this.#o.max);
+    return this.#startWorker(key);
+  }
+
+  /**
+   * The worker reserved for `key`; else reserve one for it now: an idle ready unreserved worker
+   * (the longest idle — a spare), else an unreserved one still starting, else a new one (never past
+   * `max`: PoolAtCapacityError). A reserved worker takes no task from the pool's queue, only tasks
+   * pinned to it (`run(…, { key })` or `{ workerId }`); it is not counted toward `min` (so `min`
+   * is the spares kept unreserved: the pool starts a replacement), and the idle sweep leaves it.
+   * The reservation ends with `unreserve()` or when the worker exits (its `worker-exited` names
+   * the key).
+   */
+  reserve(key: string): PoolWorker {
+    const held = this.#reserved.get(key);
+    if (held) return held;
+    if (typeof key !== 'string') throw new TypeError('key must be a string');
+    this.#open();
+    let ready: WorkerSlot | undefined;
+    let starting: WorkerSlot | undefined;
+    for (const s of this.#slots.values()) {
+      if (s.key !== undefined) continue;
+      if (s.state === 'ready' && s.inflight.size === 0 && s.waiting.length === 0) {
+        if (!ready || s.idleSince < ready.idleSince) ready = s;
+      } else if (s.state === 'starting' && !starting) {
+        starting = s;
+      }
+    }
+    const slot = ready ?? starting;
+    if (!slot) {
+      if (this.#liveCount() >= this.#o.max) throw new PoolAtCapacityError(this.#o.max);
+      return this.#startWorker(key);
+    }
+    slot.key = key;
+    this.#reserved.set(key, slot);
+    this.#chooser.remove(slot);
+    this.#ensureWorkers(); // the spares kept unreserved (`min`)
+    return slot;
+  }
+
+  /** The worker reserved for `key`, if any. */
+  reserved(key: string): PoolWorker | undefined {
+    return this.#reserved.get(key);
+  }
+
+  /**
+   * End `key`'s reservation. With `stop`, its worker stops once the tasks in flight on it and
+   * pinned to it are done; without, it rejoins the shared workers. False when nothing was reserved.
+   */
+  unreserve(key: string, options: UnreserveOptions = {}): boolean {
+    const slot = this.#reserved.get(key);
+    if (!slot) return false;
+    this.#reserved.delete(key);
+    if (options.stop) {
+      this.#drainSlot(slot, Number.POSITIVE_INFINITY);
+      return true;
+    }
+    slot.key = undefined;
+    if (slot.state === 'ready') {
+      this.#chooser.add(slot);
+      this.#slotFreed(slot);
+    }
+    return true;
+  }
+
+  /**
+   * Stop one worker: it takes no new task; the ones in flight on it and pinned to it may finish for
+   * up to `timeoutMs` (default 0), then are cut off (PoolClosedError; running ones cancelled on the
+   * worker) and it is stopped (processes: stdin closed → SIGTERM → SIGKILL). Its reservation ends.
+   * Its exit is expected (`worker-exited` with `expected: true`). Resolves when it has exited.
+   */
+  stopWorker(workerId: number, options: StopOptions = {}): Promise<void> {
+    const slot = this.#slots.get(workerId);
+    if (!slot) return Promise.resolve();
+    if (slot.key !== undefined && this.#reserved.get(slot.key) === slot) this.#reserved.delete(slot.key);
+    this.#drainSlot(slot, options.timeoutMs ?? 0);
+    return slot.exited;
+  }
+
+  /** Each live worker's record: state, key, load, start-up time, resident memory. */
+  workerStats(): WorkerInfo[] {
+    const out: WorkerInfo[] = [];
+    for (const s of this.#slots.values()) {
+      if (s.state === 'exited') continue;
+      out.push({
+        id: s.id,
+        kind: s.kind,
+        pid: s.pid,
+        state: s.state,
+        key: s.key,
+        outstanding: s.outstanding,
+        waiting: s.waiting.length,
+        tasksGiven: s.tasksGiven,
+        startupMs: s.readyAt === 0 ? undefined : s.readyAt - s.startedAt,
+        idleSince: s.idleSince,
+        rssBytes: s.state === 'starting' ? undefined : s.rssBytes(),
+      });
+    }
+    return out;
+  }
+
   stats(): PoolStats {
     let inFlight = 0;
     for (const s of this.#slots.values()) inFlight += s.inflight.size;
@@ -224,6 +358,10 @@ export class WorkerPoolManager implements SlotOwner {
       return Promise.reject(e);
     }
     if (task.state === DONE) return task.promise;
+    if (options !== undefined && (options.workerId !== undefined || options.key !== undefined)) {
+      this.#submitPinned(task, options);
+      return task.promise;
+    }
     if (this.#queue.length === 0) {
       const slot = this.#chooser.choose(task.affinityKey);
       if (slot) {
@@ -237,6 +375,116 @@ export class WorkerPoolManager implements SlotOwner {
     }
     this.#ensureWorkers();
     return task.promise;
+  }
+
+  /** A task for one worker: run now if it has room, else wait in its own line. */
+  #submitPinned(task: SlotTask, options: RunOptions): void {
+    const slot =
+      options.key !== undefined ? this.#reserved.get(options.key) : this.#slots.get(options.workerId!);
+    if (
+      !slot ||
+      (options.workerId !== undefined && slot.id !== options.workerId) ||
+      (slot.state !== 'starting' && slot.state !== 'ready')
+    ) {
+      const target = options.key !== undefined ? { key: options.key } : { workerId: options.workerId! };
+      this.#finish(task, 'rejected', new NoSuchWorkerError(target));
+      return;
+    }
+    if (slot.state === 'ready' && slot.waiting.length === 0 && slot.outstanding < this.#o.concurrency) {
+      this.#dispatch(task, slot);
+      return;
+    }
+    // Wait in the worker's line, bounded by the task's deadline and signal.
+    task.slot = slot;
+    slot.waiting.push(task);
+    if (task.deadline !== Number.POSITIVE_INFINITY) {
+      task.timer = this.#clock.setTimeout(
+        () => this.#unpin(task, 'timeout'),
+        Math.max(0, task.deadline - this.#clock.now()),
+      );
+    }
+    if (task.signal) {
+      task.onAbort = () => this.#unpin(task, 'aborted');
+      task.signal.addEventListener('abort', task.onAbort, { once: true });
+    }
+  }
+
+  /** A pinned task gave up waiting for its worker. */
+  #unpin(task: SlotTask, why: 'timeout' | 'aborted'): void {
+    const slot = task.slot!;
+    const i = slot.waiting.indexOf(task);
+    if (i !== -1) slot.waiting.splice(i, 1);
+    task.timer = undefined;
+    task.slot = undefined;
+    if (why === 'aborted') this.#finish(task, 'aborted', new TaskAbortedError('queued', task.signal?.reason));
+    else this.#finish(task, 'timeout', new TaskTimeoutError(task.timeoutMs ?? 0, 'queued'));
+    this.#slotFreed(slot);
+  }
+
+  /** The waiting of a pinned task is over (it runs now): drop its wait timer and listener. */
+  #endWait(task: SlotTask): void {
+    if (task.timer !== undefined) this.#clock.clearTimeout(task.timer as never);
+    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
+    task.timer = undefined;
+    task.onAbort = undefined;
+  }
+
+  /** Reject the tasks pinned to `slot` still waiting. */
+  #rejectWaiting(slot: WorkerSlot, error: () => Error, outcome: Outcome): void {
+    for (const task of slot.waiting.splice(0)) {
+      this.#endWait(task);
+      this.#finish(task, outcome, error());
+    }
+  }
+
+  /**
+   * Take no new task on `slot`; stop it once what is in flight and pinned to it is done, or after
+   * `timeoutMs` cut that off (PoolClosedError) and stop it.
+   */
+  #drainSlot(slot: WorkerSlot, timeoutMs: number): void {
+    if (slot.state === 'stopping' || slot.state === 'exited') return;
+    this.#chooser.remove(slot);
+    if (slot.state === 'starting' || timeoutMs <= 0) {
+      this.#cutOff(slot);
+      return;
+    }
+    slot.state = 'retiring';
+    if (slot.inflight.size === 0 && slot.waiting.length === 0) {
+      this.#stopSlot(slot);
+      return;
+    }
+    if (timeoutMs !== Number.POSITIVE_INFINITY) {
+      slot.drainTimer = this.#clock.setTimeout(() => {
+        slot.drainTimer = undefined;
+        this.#cutOff(slot);
+      }, timeoutMs);
+    }
+  }
+
+  /** End what is on `slot` (PoolClosedError; running tasks cancelled on it) and stop it. */
+  #cutOff(slot: WorkerSlot): void {
+    if (slot.state === 'stopping' || slot.state === 'exited') return;
+    this.#rejectWaiting(slot, () => new PoolClosedError(false), 'closed');
+    for (const task of slot.takeAll()) {
+      slot.runtime.cancel(task.wireId, 'worker stopped');
+      this.#finish(task, 'closed', new PoolClosedError(true));
+    }
+    this.#stopSlot(slot);
+    this.#checkIdle();
+  }
+
+  /** Begin (from `created`), or throw why tasks are refused. */
+  #open(): void {
+    if (this.#state === 'created') this.#begin();
+    if (this.#state === 'failed') throw this.#failure;
+    if (this.#state !== 'running') throw new PoolClosedError();
+  }
+
+  /** Workers starting or ready. */
+  #liveCount(): number {
+    let n = 0;
+    for (const s of this.#slots.values()) if (s.state === 'starting' || s.state === 'ready') n++;
+    return n;
   }
 
   #newTask(
@@ -355,8 +603,17 @@ export class WorkerPoolManager implements SlotOwner {
 
   /** A slot on `slot` came free: give it queued work, retire it if due, notice idleness. */
   #slotFreed(slot: WorkerSlot): void {
-    if (slot.state === 'ready') {
-      const max = this.#o.concurrency;
+    const max = this.#o.concurrency;
+    const waiting = slot.waiting;
+    if (waiting.length > 0 && (slot.state === 'ready' || slot.state === 'retiring')) {
+      while (slot.outstanding < max && waiting.length > 0) {
+        const next = waiting.shift()!;
+        if (next.state !== QUEUED) continue;
+        this.#endWait(next);
+        this.#dispatch(next, slot);
+      }
+    }
+    if (slot.state === 'ready' && slot.key === undefined) {
       while (slot.outstanding < max && this.#queue.length > 0) {
         const next = this.#queue.shift();
         if (!next) break;
@@ -365,7 +622,7 @@ export class WorkerPoolManager implements SlotOwner {
         if (slot.state !== 'ready') break;
       }
     }
-    if (slot.inflight.size === 0) {
+    if (slot.inflight.size === 0 && waiting.length === 0) {
       slot.idleSince = this.#clock.now();
       if (slot.state === 'retiring') this.#stopSlot(slot);
     }
@@ -404,7 +661,10 @@ export class WorkerPoolManager implements SlotOwner {
 
   slotExited(slot: WorkerSlot, info: ExitInfo): void {
     if (slot.readyTimer !== undefined) this.#clock.clearTimeout(slot.readyTimer as never);
+    if (slot.drainTimer !== undefined) this.#clock.clearTimeout(slot.drainTimer as never);
     this.#slots.delete(slot.id);
+    const key = slot.key;
+    if (key !== undefined && this.#reserved.get(key) === slot) this.#reserved.delete(key);
     this.#chooser.remove(slot);
     const tail = slot.stderrTail();
     if (tail.length > 0) this.#lastStderr = tail;
@@ -417,6 +677,7 @@ export class WorkerPoolManager implements SlotOwner {
     for (const task of slot.takeAll()) {
       this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
     }
+    this.#rejectWaiting(slot, () => new WorkerCrashedError(slot.id, false, reason, detail), 'crashed');
     this.#emit({
       type: 'worker-exited',
       workerId: slot.id,
@@ -424,6 +685,10 @@ export class WorkerPoolManager implements SlotOwner {
       signal: info.signal,
       expected: !crashed && !slot.crashed,
       ...(info.error !== undefined && { error: info.error }),
+      wasReady: slot.readyAt !== 0,
+      detail,
+      stderrTail: tail,
+      ...(key !== undefined && { key }),
     });
     slot.markExited();
     if (crashed) this.#crashed(detail);
@@ -474,7 +739,12 @@ export class WorkerPoolManager implements SlotOwner {
     let live = 0;
     let starting = 0;
     let freeSlots = 0;
+    let reservedLive = 0;
     for (const s of this.#slots.values()) {
+      if (s.key !== undefined) {
+        if (s.state === 'starting' || s.state === 'ready') reservedLive++;
+        continue;
+      }
       if (s.state === 'starting') {
         live++;
         starting++;
@@ -490,7 +760,7 @@ export class WorkerPoolManager implements SlotOwner {
       queued: this.#queue.length,
       concurrency: this.#o.concurrency,
       min: state === 'running' ? this.#o.min : 0,
-      max: this.#o.max,
+      max: Math.max(0, this.#o.max - reservedLive),
     });
     if (n <= 0) return;
     const wait = this.#restart.waitMs();
@@ -501,13 +771,17 @@ export class WorkerPoolManager implements SlotOwner {
       }, wait);
       return;
     }
-    for (let i = 0; i < n; i++) this.#startWorker();
+    for (let i = 0; i < n; i++) this.#startWorker(undefined);
   }
 
-  #startWorker(): void {
+  #startWorker(key: string | undefined): WorkerSlot {
     const o = this.#o;
     const slot = new WorkerSlot(this.#nextWorkerId++, o.kind, this.#clock.now(), this);
     this.#slots.set(slot.id, slot);
+    if (key !== undefined) {
+      slot.key = key;
+      this.#reserved.set(key, slot);
+    }
     this.#counters.started++;
     if (this.#owedRestarts > 0) {
       this.#owedRestarts--;
@@ -527,6 +801,7 @@ export class WorkerPoolManager implements SlotOwner {
       if (slot.state === 'starting') this.#kill(slot, 'startup', `not ready within ${o.readyTimeoutMs} ms`);
     }, o.readyTimeoutMs);
     this.#emit({ type: 'worker-started', workerId: slot.id, kind: o.kind, pid: slot.pid });
+    return slot;
   }
 
   #markReady(slot: WorkerSlot): void {
@@ -537,8 +812,14 @@ export class WorkerPoolManager implements SlotOwner {
     slot.state = 'ready';
     slot.readyAt = now;
     slot.idleSince = now;
-    this.#chooser.add(slot);
-    this.#emit({ type: 'worker-ready', workerId: slot.id, startupMs: now - slot.startedAt });
+    const key = slot.key;
+    if (key === undefined) this.#chooser.add(slot);
+    this.#emit({
+      type: 'worker-ready',
+      workerId: slot.id,
+      startupMs: now - slot.startedAt,
+      ...(key !== undefined && { key }),
+    });
     if (this.#state !== 'running' && this.#state !== 'draining') {
       this.#stopSlot(slot);
       return;
@@ -586,6 +867,7 @@ export class WorkerPoolManager implements SlotOwner {
     for (const task of slot.takeAll()) {
       this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
     }
+    this.#rejectWaiting(slot, () => new WorkerCrashedError(slot.id, false, reason, detail), 'crashed');
     void slot.runtime.stop(0, this.#o.killGraceMs);
     if (slot.crashed) this.#crashed(detail);
     this.#ensureWorkers();
@@ -643,9 +925,9 @@ export class WorkerPoolManager implements SlotOwner {
     const ready: WorkerSlot[] = [];
     let live = 0;
     for (const slot of this.#slots.values()) {
-      if (slot.state === 'starting') live++;
+      if (slot.state === 'starting' && slot.key === undefined) live++;
       if (slot.state !== 'ready') continue;
-      if (now - slot.startedAt >= o.maxAgeMs) {
+      if (slot.key === undefined && now - slot.startedAt >= o.maxAgeMs) {
         this.#retire(slot, 'max-age');
         continue;
       }
@@ -656,6 +938,7 @@ export class WorkerPoolManager implements SlotOwner {
           continue;
         }
       }
+      if (slot.key !== undefined) continue; // reserved: its key decides when it goes
       live++;
       ready.push(slot);
     }
@@ -686,6 +969,7 @@ export class WorkerPoolManager implements SlotOwner {
     for (const task of this.#queue.drain()) this.#finish(task, 'closed', new PoolClosedError(false));
     const exits: Promise<void>[] = [];
     for (const slot of this.#slots.values()) {
+      this.#rejectWaiting(slot, () => new PoolClosedError(false), 'closed');
       for (const task of slot.takeAll()) {
         slot.runtime.cancel(task.wireId, 'pool stopped');
         this.#finish(task, 'closed', new PoolClosedError(true));
@@ -706,7 +990,7 @@ export class WorkerPoolManager implements SlotOwner {
 
   #isIdle(): boolean {
     if (this.#queue.length > 0) return false;
-    for (const s of this.#slots.values()) if (s.inflight.size > 0) return false;
+    for (const s of this.#slots.values()) if (s.inflight.size > 0 || s.waiting.length > 0) return false;
     return true;
   }
 

@@ -11,4 +11,12 @@ export interface RunOptions {
    * to the same worker while it has a free slot; when it is full they spill to another.
    */
   affinityKey?: string;
+  /**
+   * Run on this worker only (pinned): at once when it has a free slot, else in its own line (FIFO,
+   * bounded by `timeoutMs` and `signal` like the pool's queue) until one frees. A worker that is
+   * not live (or exits before the task runs) rejects it (NoSuchWorkerError / WorkerCrashedError).
+   */
+  workerId?: number;
+  /** Run on the worker reserved for this key (`reserve()`), pinned like `workerId`. */
+  key?: string;
 }

@@ -30,6 +30,12 @@ export class WorkerSlot implements RuntimeSink, PoolWorker {
   /** Tasks given to this worker by the queue (direct requests do not count). */
   outstanding = 0;
   tasksGiven = 0;
+  /** The key it is reserved for: it takes no task from the pool's queue. */
+  key: string | undefined;
+  /** Tasks pinned to it waiting for a free slot, oldest first. */
+  readonly waiting: SlotTask[] = [];
+  /** A drain deadline set by `stopWorker()`. */
+  drainTimer: unknown;
   readyAt = 0;
   idleSince: number;
   /** Set when the pool stopped or killed it (an exit without it is a crash). */
