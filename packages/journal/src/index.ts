@@ -53,6 +53,7 @@ export {
 } from './journal.ts';
 export { applySessionPatch, isExpired } from './session.ts';
 export type {
+  AuditDecision,
   AuditInput,
   AuditOutcome,
   AuditQuery,

@@ -7,6 +7,7 @@ import { JournalClosedError, JournalInvalidEventIdError, JournalInvalidInputErro
 import { formatEventId, parseEventId } from './event-id.ts';
 import { isExpired } from './session.ts';
 import type {
+  AuditDecision,
   AuditInput,
   AuditOutcome,
   AuditQuery,
@@ -76,6 +77,7 @@ const DEFAULT_LIST_LIMIT = 100;
 /** Sessions are whole records (state up to 64 KiB each): a listing is bounded, and a larger one is a mistake. */
 export const MAX_LIST_SESSIONS = 10_000;
 const OUTCOMES: ReadonlySet<AuditOutcome> = new Set(['ok', 'error', 'cancelled', 'timeout', 'rejected']);
+const DECISIONS: ReadonlySet<AuditDecision> = new Set(['allowed', 'denied']);
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -305,6 +307,10 @@ class StoreJournal implements Journal {
     if (!OUTCOMES.has(entry.outcome)) {
       throw new JournalInvalidInputError('audit.outcome', `expected one of ${[...OUTCOMES].join(', ')}`);
     }
+    const decision = entry.decision ?? null;
+    if (decision !== null && !DECISIONS.has(decision)) {
+      throw new JournalInvalidInputError('audit.decision', `expected one of ${[...DECISIONS].join(', ')}`);
+    }
     const sessionId = entry.sessionId ?? null;
     if (sessionId !== null) assertId('audit.sessionId', sessionId);
     const record: Omit<AuditRecord, 'id'> = {
@@ -320,6 +326,9 @@ class StoreJournal implements Journal {
       error: optionalPayload('audit.error', entry.error, 64 * 1024),
       request: optionalPayload('audit.request', entry.request, this.maxPayloadBytes),
       response: optionalPayload('audit.response', entry.response, this.maxPayloadBytes),
+      clientId: optionalName('audit.clientId', entry.clientId, 1024),
+      decision,
+      rule: optionalName('audit.rule', entry.rule, 1024),
     };
     await this.store.appendAudit(record);
     this.#wrote((record.request?.length ?? 0) + (record.response?.length ?? 0) + (record.error?.length ?? 0));

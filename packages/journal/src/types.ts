@@ -77,6 +77,9 @@ export interface StreamEvent {
 
 export type AuditOutcome = 'ok' | 'error' | 'cancelled' | 'timeout' | 'rejected';
 
+/** What the access policy said of a call: `allowed` or `denied`. */
+export type AuditDecision = 'allowed' | 'denied';
+
 /** One tool call / request, as the gateway saw it. */
 export interface AuditInput {
   /** When the request arrived; the journal's clock when left out. */
@@ -97,6 +100,12 @@ export interface AuditInput {
   request?: string | null;
   /** The response message as sent. */
   response?: string | null;
+  /** The OAuth client the caller's token was issued to (`client_id` / `azp`), when known. */
+  clientId?: string | null;
+  /** The access policy's decision on a call (lists, pings and the like have none). */
+  decision?: AuditDecision | null;
+  /** The policy rule that made the decision; `null` when none matched and the default applied. */
+  rule?: string | null;
 }
 
 export interface AuditRecord {
@@ -114,6 +123,9 @@ export interface AuditRecord {
   error: string | null;
   request: string | null;
   response: string | null;
+  clientId: string | null;
+  decision: AuditDecision | null;
+  rule: string | null;
 }
 
 export interface AuditQuery {

@@ -425,7 +425,15 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make, setup, 
 
       const all = await journal.queryAudit();
       expect(all.map((r) => r.method)).toEqual(['tools/call', 'tools/list', 'ping']);
-      expect(all[0]).toEqual({ id: all[0]!.id, time: base, error: null, ...call });
+      expect(all[0]).toEqual({
+        id: all[0]!.id,
+        time: base,
+        error: null,
+        clientId: null,
+        decision: null,
+        rule: null,
+        ...call,
+      });
       expect(all[1]).toMatchObject({ error: 'boom', request: null, response: null, backend: null });
       expect(all[2]).toMatchObject({ request: '', time: base + 150 });
       expect(all[0]!.id).toBeLessThan(all[1]!.id);
@@ -439,6 +447,44 @@ describe.each(drivers)('journal contract: $label driver', ({ name, make, setup, 
       expect((await journal.queryAudit({ afterId: all[0]!.id, limit: 1 })).map((r) => r.method)).toEqual([
         'tools/list',
       ]);
+    });
+  });
+
+  describe('audit: the access policy', () => {
+    it('keeps the client id, the decision and the rule of each call', async () => {
+      await journal.audit({
+        principal: 'alice',
+        clientId: 'cli-app',
+        method: 'tools/call',
+        name: 'delete_repo',
+        durationMs: 0,
+        outcome: 'rejected',
+        error: 'denied by policy rule "no-delete"',
+        decision: 'denied',
+        rule: 'no-delete',
+      });
+      await journal.audit({
+        principal: 'bob',
+        method: 'tools/call',
+        name: 'search',
+        durationMs: 3,
+        outcome: 'ok',
+        decision: 'allowed',
+        rule: null,
+      });
+      const [denied, allowed] = await journal.queryAudit();
+      expect(denied).toMatchObject({ clientId: 'cli-app', decision: 'denied', rule: 'no-delete' });
+      expect(allowed).toMatchObject({ clientId: null, decision: 'allowed', rule: null });
+      const exported: unknown[] = [];
+      for await (const line of journal.export({ since: 0, until: Number.MAX_SAFE_INTEGER }))
+        exported.push(JSON.parse(line));
+      expect(exported).toContainEqual(expect.objectContaining({ type: 'audit', rule: 'no-delete' }));
+    });
+
+    it('refuses a decision it does not know, naming the field', async () => {
+      await expect(
+        journal.audit({ method: 'm', durationMs: 1, outcome: 'ok', decision: 'maybe' as never }),
+      ).rejects.toThrow(/audit\.decision/);
     });
   });
 

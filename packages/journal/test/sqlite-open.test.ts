@@ -54,6 +54,11 @@ function plan(db: Database, sql: string): string[] {
   return (db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as Array<{ detail: string }>).map((r) => r.detail);
 }
 
+/** What migration 6 added (the access policy's audit fields), taken away to make an older file. */
+function dropPolicyColumns(db: Database): void {
+  for (const column of ['client_id', 'decision', 'rule']) db.run(`ALTER TABLE audit DROP COLUMN ${column}`);
+}
+
 function rawDatabase(setup: (db: Database) => void): void {
   const db = new Database(path);
   try {
@@ -126,6 +131,7 @@ describe('migrations', () => {
     await first.close();
     // What a journal written before migration 5 looks like: listing scans and sorts every row.
     rawDatabase((db) => {
+      dropPolicyColumns(db);
       db.run('DROP INDEX sessions_created');
       db.run('PRAGMA user_version = 4');
       expect(plan(db, listing)).toContain('USE TEMP B-TREE FOR ORDER BY');
@@ -147,12 +153,49 @@ describe('migrations', () => {
     });
   });
 
+  it('adds the audit policy fields to a version-5 file: old entries read them as null, readers of it too', async () => {
+    const first = await createJournal({ driver: sqliteDriver({ path }) });
+    await first.audit({ principal: 'alice', method: 'tools/call', durationMs: 1, outcome: 'ok' });
+    await first.close();
+    rawDatabase((db) => {
+      dropPolicyColumns(db);
+      db.run('PRAGMA user_version = 5');
+    });
+    const reader = await createJournal({
+      driver: sqliteDriver({ path, readonly: true, integrityCheck: 'off' }),
+    });
+    expect(await reader.queryAudit()).toEqual([
+      expect.objectContaining({ principal: 'alice', clientId: null, decision: null, rule: null }),
+    ]);
+    await reader.close();
+
+    const journal = await createJournal({ driver: sqliteDriver({ path }) });
+    await journal.audit({
+      principal: 'bob',
+      clientId: 'app',
+      method: 'tools/call',
+      durationMs: 1,
+      outcome: 'rejected',
+      decision: 'denied',
+      rule: 'r1',
+    });
+    expect((await journal.queryAudit()).map((r) => [r.principal, r.clientId, r.decision, r.rule])).toEqual([
+      ['alice', null, null, null],
+      ['bob', 'app', 'denied', 'r1'],
+    ]);
+    await journal.close();
+    rawDatabase((db) => {
+      expect(db.query('PRAGMA user_version').get()).toEqual({ user_version: SCHEMA_VERSION });
+    });
+  });
+
   it("adds the sessions' state to a version-3 file: its sessions read with state {}, readers of it too", async () => {
     const first = await createJournal({ driver: sqliteDriver({ path }) });
     await first.createSession({ id: 'old', protocolVersion: '2025-06-18', ttlMs: null });
     await first.close();
     // What a journal written before migration 4 looks like.
     rawDatabase((db) => {
+      dropPolicyColumns(db);
       db.run('DROP INDEX sessions_created');
       db.run('ALTER TABLE sessions DROP COLUMN state');
       db.run('PRAGMA user_version = 3');
@@ -187,6 +230,7 @@ describe('migrations', () => {
     rawDatabase((db) => {
       for (const index of ['events_payload', 'audit_request', 'audit_response', 'payloads_block'])
         db.run(`DROP INDEX ${index}`);
+      dropPolicyColumns(db);
       db.run('DROP INDEX sessions_created');
       db.run('ALTER TABLE sessions DROP COLUMN state');
       db.run('PRAGMA user_version = 2');

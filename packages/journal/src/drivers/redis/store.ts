@@ -33,6 +33,8 @@ export interface RedisStoreOptions {
 }
 
 /** Rows handled per script call or read: long enough to be cheap, short enough not to hold Redis up. */
+/** What an audit entry written before the access policy's fields reads for them. */
+const NO_POLICY_FIELDS = { clientId: null, decision: null, rule: null } as const;
 const BATCH = 500;
 
 type Entry = [string, string[]];
@@ -315,7 +317,8 @@ export class RedisStore implements JournalStore {
       for (const [entryId, fields] of entries) {
         after = seqOf(entryId);
         const record = JSON.parse(fieldOf(fields, 'j') ?? '{}') as Omit<AuditRecord, 'id'>;
-        yield { id: after, ...record };
+        // Entries written before the policy fields existed read them as null.
+        yield { id: after, ...NO_POLICY_FIELDS, ...record };
       }
       if (entries.length < BATCH) return;
     }

@@ -113,6 +113,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX sessions_created ON sessions(created_at, id);
   `,
+  // 5 → 6: who called through which OAuth client, and what the access policy decided (and by which
+  // rule). Entries written before read NULL.
+  `
+  ALTER TABLE audit ADD COLUMN client_id TEXT;
+  ALTER TABLE audit ADD COLUMN decision TEXT;
+  ALTER TABLE audit ADD COLUMN rule TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,6 +11,7 @@ import { formatEventId } from '../../event-id.ts';
 import { type GroupCommitLimits, GroupCommitter } from '../../group-commit.ts';
 import { applySessionPatch, copySession } from '../../session.ts';
 import type {
+  AuditDecision,
   AuditOutcome,
   AuditQuery,
   AuditRecord,
@@ -69,6 +70,10 @@ interface AuditRow {
   duration_ms: number;
   outcome: string;
   error: string | null;
+  /** Absent from a file older than version 6 opened read-only. */
+  client_id?: string | null;
+  decision?: string | null;
+  rule?: string | null;
   rq_codec: number | null;
   rq_size: number | null;
   rq_data: Uint8Array | null;
@@ -101,8 +106,8 @@ const encoder = new TextEncoder();
 
 const RQ = payloadSelect('rq', 'rq_');
 const RS = payloadSelect('rs', 'rs_');
-const AUDIT_SELECT = `SELECT a.id, a.time, a.session_id, a.principal, a.backend, a.worker, a.method, a.name,
-  a.duration_ms, a.outcome, a.error, ${RQ.columns}, ${RS.columns}
+// `a.*`: a reader of a file older than version 6 (no migration) has no client_id, decision, rule.
+const AUDIT_SELECT = `SELECT a.*, ${RQ.columns}, ${RS.columns}
   FROM audit a LEFT JOIN payloads rq ON rq.id = a.request_id ${RQ.join}
   LEFT JOIN payloads rs ON rs.id = a.response_id ${RS.join}`;
 const P = payloadSelect('p', '');
@@ -588,6 +593,9 @@ export class SqliteStore implements JournalStore {
       error: row.error,
       request: payload('rq'),
       response: payload('rs'),
+      clientId: row.client_id ?? null,
+      decision: (row.decision ?? null) as AuditDecision | null,
+      rule: row.rule ?? null,
     };
   }
 }

@@ -38,7 +38,7 @@ export function prepareWrites(db: Database) {
     trimStream: db.prepare('DELETE FROM events WHERE stream_id = ? AND seq <= ?'),
     insertAudit: db.prepare(
       `INSERT INTO audit (time, session_id, principal, backend, worker, method, name, duration_ms, outcome, error,
-        request_id, response_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        request_id, response_id, client_id, decision, rule) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
   };
 }
@@ -149,6 +149,9 @@ export class BatchWriter {
             r.error,
             payloadIds[next++] ?? null,
             payloadIds[next++] ?? null,
+            r.clientId,
+            r.decision,
+            r.rule,
           );
           break;
         }
