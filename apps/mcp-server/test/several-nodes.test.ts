@@ -7,25 +7,27 @@
  * one node is served by the other (restored from Redis), outlives a SIGKILLed node, and its SSE
  * answers resume with `Last-Event-ID` on the other node; the audit trail stays per node.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createJournal, sqliteDriver } from '@switchyard/journal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import { runToEnd } from '../../../tooling/testing/run.ts';
-import { fixtureEntry, INITIALIZE, post, runServe, tempDir } from './support/gateway.ts';
+import {
+  call as callUrl,
+  echo,
+  initialize as initializeAt,
+  type Node,
+  nodeConfig,
+  parseSse,
+  resultOf,
+  startNode as startNodeOn,
+  textOf,
+} from './support/cluster.ts';
+import { tempDir } from './support/gateway.ts';
 
 const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 const PASSWORD = 'n0de-secret-7f3a';
 const KEY_PREFIX = 'nodes-test:';
-
-interface Node {
-  name: string;
-  url: string;
-  child: ReturnType<typeof Bun.spawn>;
-  journalPath: string;
-  stderr(): string;
-}
 
 let redis: RedisServer;
 
@@ -37,103 +39,14 @@ afterAll(async () => {
 });
 
 /** A config file in `dir`: its own SQLite journal, the shared Redis (password from the environment). */
-async function nodeConfig(
-  dir: string,
-  redisUrl: string,
-  sessions: Record<string, unknown> = {},
-): Promise<string> {
-  const file = join(dir, 'switchyard.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      mcpServers: { fx: fixtureEntry('fx') },
-      switchyard: {
-        journal: { path: join(dir, 'journal.db'), redis: { url: redisUrl, keyPrefix: KEY_PREFIX } },
-        sessions,
-      },
-    }),
-  );
-  return file;
-}
-
 /** The shared Redis's URL as an operator writes it: the password from `${REDIS_PASSWORD}`. */
 const sharedUrl = () => `redis://:\${REDIS_PASSWORD}@127.0.0.1:${redis.port}`;
-
-/** A gateway node: the real CLI in its own directory, its URL read from its first stdout line. */
-async function startNode(name: string, sessions: Record<string, unknown> = {}): Promise<Node> {
-  const dir = await tempDir();
-  const config = await nodeConfig(dir, sharedUrl(), sessions);
-  const served = await runServe(['--config', config, '--port', '0'], {
-    cwd: dir,
-    env: { REDIS_PASSWORD: PASSWORD },
-  });
-  return {
-    name,
-    url: served.url,
-    child: served.child,
-    journalPath: join(dir, 'journal.db'),
-    stderr: served.stderr,
-  };
-}
-
-let nextId = 100;
-/** A JSON-RPC request of session `sid` to `node`, answered as JSON or SSE: the messages of the answer. */
-async function call(node: Node, sid: string, method: string, params: Record<string, unknown> = {}) {
-  const id = ++nextId;
-  const response = await post(node.url, { jsonrpc: '2.0', id, method, params }, { 'mcp-session-id': sid });
-  const text = await response.text();
-  return { status: response.status, id, events: parseSse(response.headers.get('content-type'), text), text };
-}
-
-/** The result of the answer to request `id` in `events`, or a failure naming what came. */
-function resultOf(answer: Awaited<ReturnType<typeof call>>): Record<string, unknown> {
-  const reply = answer.events
-    .map((e) => (e.data === '' ? undefined : (JSON.parse(e.data) as Record<string, unknown>)))
-    .find((m) => m?.id === answer.id);
-  if (!reply || !('result' in reply))
-    throw new Error(`no result (${answer.status}): ${answer.text.slice(0, 300)}`);
-  return reply.result as Record<string, unknown>;
-}
-
-interface SseEvent {
-  id: string | undefined;
-  data: string;
-}
-
-/** SSE text as events (a JSON body as one event without an id). */
-function parseSse(contentType: string | null, text: string): SseEvent[] {
-  if (!contentType?.includes('text/event-stream')) return text === '' ? [] : [{ id: undefined, data: text }];
-  const events: SseEvent[] = [];
-  for (const block of text.split(/\n\n/)) {
-    let id: string | undefined;
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith('id:')) id = line.slice(3).trim();
-      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-    }
-    if (id !== undefined || data.length > 0) events.push({ id, data: data.join('\n') });
-  }
-  return events;
-}
-
-async function initialize(node: Node): Promise<string> {
-  const response = await post(node.url, INITIALIZE);
-  const sid = response.headers.get('mcp-session-id');
-  if (response.status !== 200 || sid === null)
-    throw new Error(`initialize on ${node.name}: ${response.status} ${await response.text()}`);
-  await response.text();
-  const ack = await post(
-    node.url,
-    { jsonrpc: '2.0', method: 'notifications/initialized' },
-    { 'mcp-session-id': sid },
-  );
-  expect(ack.status).toBe(202);
-  return sid;
-}
-
-const echo = (text: string) => ({ name: 'fx__echo', arguments: { text } });
-const textOf = (result: Record<string, unknown>) =>
-  (result.content as { text: string }[]).map((c) => c.text).join('');
+const shared = () => ({ url: sharedUrl(), keyPrefix: KEY_PREFIX });
+const startNode = (name: string, sessions: Record<string, unknown> = {}) =>
+  startNodeOn(name, shared(), { sessions, env: { REDIS_PASSWORD: PASSWORD } });
+const call = (node: Node, sid: string, method: string, params: Record<string, unknown> = {}) =>
+  callUrl(node.url, sid, method, params);
+const initialize = (node: Node) => initializeAt(node.url, node.name);
 
 describe('several nodes on one Redis', { timeout: 60_000 }, () => {
   it('one session, requests alternating between two nodes: B continues what A started, and back', async () => {
@@ -280,7 +193,10 @@ describe('several nodes on one Redis', { timeout: 60_000 }, () => {
   it('with Redis unreachable at start, serve refuses to start, naming switchyard.journal.redis.url', async () => {
     const dir = await tempDir();
     // Nothing listens on this port; the password must not show in the message.
-    const config = await nodeConfig(dir, `redis://:\${REDIS_PASSWORD}@127.0.0.1:${freePort()}`);
+    const config = await nodeConfig(dir, {
+      url: `redis://:\${REDIS_PASSWORD}@127.0.0.1:${freePort()}`,
+      keyPrefix: KEY_PREFIX,
+    });
     const child = Bun.spawn([process.execPath, CLI, 'serve', '--config', config, '--port', '0'], {
       cwd: dir,
       env: { ...process.env, REDIS_PASSWORD: PASSWORD },

@@ -260,7 +260,7 @@ export class McpFront {
     // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
     const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
     const requestId = requestIdIn(parsed);
-    return this.answer(
+    const response = await this.answer(
       outcome,
       sessionId !== undefined,
       resumeIn,
@@ -269,6 +269,7 @@ export class McpFront {
       priming,
       requestId,
     );
+    return sessionId === undefined ? response : echoSession(response, sessionId);
   }
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
@@ -401,7 +402,7 @@ export class McpFront {
           source: () => outbound[Symbol.asyncIterator](),
         });
         if (!resumed.ok) return rpcError(resumed.status, INVALID_REQUEST, resumed.reason);
-        return sseResponse(resumed.items, { keepAliveMs: this.options.keepAliveMs });
+        return echoSession(sseResponse(resumed.items, { keepAliveMs: this.options.keepAliveMs }), sessionId);
       }
       // The session's outbound messages are journaled whether or not a GET is connected, so a
       // reconnect with Last-Event-ID loses nothing.
@@ -409,7 +410,7 @@ export class McpFront {
       const items = this.options.streams.open(sessionId, outbound[Symbol.asyncIterator](), [], GET_STREAM, {
         priming,
       });
-      return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
+      return echoSession(sseResponse(items, { keepAliveMs: this.options.keepAliveMs }), sessionId);
     });
   }
 
@@ -419,6 +420,16 @@ export class McpFront {
     const closed = await this.options.coordinator.closeSession(sessionId, caller.principal);
     return closed ? new Response(null, { status: 200 }) : rpcError(404, INVALID_REQUEST, 'Session not found');
   }
+}
+
+/**
+ * An answer within a session carries the session's id (unless the session is unknown there), so a
+ * sticky load balancer learns the node that served it — again after a node died and another took the
+ * session over — from any answer, not only the one to initialize.
+ */
+function echoSession(response: Response, sessionId: string): Response {
+  if (response.status !== 404 && response.status !== 400) response.headers.set(SESSION_HEADER, sessionId);
+  return response;
 }
 
 /**
