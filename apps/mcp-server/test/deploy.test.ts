@@ -55,9 +55,9 @@ function parseDockerfile(text: string): Dockerfile {
 const instruction = (lines: string[], name: string) =>
   lines.filter((l) => l.toUpperCase().startsWith(`${name} `)).map((l) => l.slice(name.length + 1).trim());
 
-const nodeConfigText = read('switchyard.json');
+const nodeConfigText = read('switchyard.jsonc');
 const nodeConfig = parseConfigText(nodeConfigText, {
-  source: 'deploy/switchyard.json',
+  source: 'deploy/switchyard.jsonc',
   baseDir: DEPLOY,
   env: ENV,
 });
@@ -122,7 +122,7 @@ describe('deploy/', () => {
       }
       for (const variable of needed) expect(env, `${name} lacks ${variable}`).toHaveProperty(variable);
       // The config file is mounted where SWITCHYARD_CONFIG points.
-      expect(service.volumes).toContain(`./switchyard.json:${env.SWITCHYARD_CONFIG}:ro`);
+      expect(service.volumes).toContain(`./switchyard.jsonc:${env.SWITCHYARD_CONFIG}:ro`);
       if (env.SWITCHYARD_LOG_LEVEL !== undefined) {
         expect(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).toContain(
           env.SWITCHYARD_LOG_LEVEL,
