@@ -10,6 +10,7 @@
  */
 import type { Clock, Permit } from '@switchyard/flow-balancer';
 import { BackendHealth } from './backend-health.ts';
+import { BackendPool } from './backend-pool.ts';
 import { BackendResilience } from './backend-resilience.ts';
 import type { DemandFigures } from './demand.ts';
 import { Demand } from './demand.ts';
@@ -110,6 +111,8 @@ export class BackendController {
   readonly demand: Demand;
   readonly #deps: ControllerDeps;
   readonly #health: BackendHealth;
+  /** The backend's one pool: every worker of it runs there. */
+  readonly #pool: BackendPool;
   readonly #replicas = new Set<Replica>();
   readonly #stopping = new Set<Promise<void>>();
   readonly #sessions = new Map<string, SessionBinding>();
@@ -172,6 +175,7 @@ export class BackendController {
     this.#deps = deps;
     this.demand = new Demand(deps.auto.rateWindowMs, deps.auto.startCostPriorMs);
     this.#health = new BackendHealth(spec.retry, deps.random);
+    this.#pool = new BackendPool(spec);
     this.#tier = spec.tier === 'auto' ? deps.auto.initialTier : spec.tier;
     this.#tierSince = deps.clock.now();
     this.#resilience = new BackendResilience(spec, { clock: deps.clock, events: deps.events });
@@ -532,7 +536,14 @@ export class BackendController {
     if (this.live >= this.spec.max) return undefined;
     if (!this.#deps.admit(this, evict)) return undefined;
     const clock = this.#deps.clock;
-    const r = new Replica(this.#deps.nextWorkerId(), this.spec, this.#tier, clock.now(), this.#hooks);
+    const r = new Replica(
+      this.#deps.nextWorkerId(),
+      this.spec,
+      this.#tier,
+      clock.now(),
+      this.#hooks,
+      this.#pool,
+    );
     this.#replicas.add(r);
     this.#counters.starts[this.#tier]++;
     this.#deps.events.emit({
@@ -816,7 +827,12 @@ export class BackendController {
     for (const w of this.#readyWaiters) w();
     this.#readyWaiters.clear();
     for (const r of this.#replicas) for (const w of [...r.waiters]) w.failed(how.error());
-    this.#closing = how.untilReleased ? this.#drainThenStop(drainMs) : this.#stopAll(drainMs);
+    const workersGone = how.untilReleased ? this.#drainThenStop(drainMs) : this.#stopAll(drainMs);
+    // The pool goes once its workers have: nothing of the backend is left running.
+    this.#closing = workersGone.then(async (leases) => {
+      await this.#pool.stop();
+      return leases;
+    });
     return this.#closing;
   }
 

@@ -1,8 +1,8 @@
 /**
  * A lease on one ready worker: what a caller uses to talk to that worker, until `release()`.
- * Requests go through the worker's own pool (its queue, concurrency limit, timeouts and
- * cancellation); messages the worker sends on its own (notifications, server-to-client requests)
- * reach `onMessage` listeners, which are removed at release.
+ * Requests go through its backend's pool, pinned to this worker (its own line past its concurrency
+ * limit, timeouts and cancellation); messages the worker sends on its own (notifications,
+ * server-to-client requests) reach `onMessage` listeners, which are removed at release.
  */
 import type {
   JsonRpcMessage,
@@ -30,6 +30,8 @@ export class Lease implements Disposable {
   readonly #replica: Replica;
   readonly #pool: WorkerPoolManager;
   readonly #worker: PoolWorker;
+  /** The pool's id of the worker: what requests are pinned to. */
+  readonly #pinned: RunOptions;
   readonly #onRelease: (lease: Lease) => void;
   readonly #outcomes: OutcomeSink | undefined;
   readonly #unsubscribe: (() => void)[] = [];
@@ -53,6 +55,7 @@ export class Lease implements Disposable {
     this.#outcomes = outcomes;
     this.#pool = replica.pool!;
     this.#worker = replica.worker!;
+    this.#pinned = { workerId: this.#worker.id };
     this.#onRelease = onRelease;
     this.backend = replica.backend;
     this.session = session;
@@ -87,7 +90,7 @@ export class Lease implements Disposable {
    * (an error answer rejects with worker-pool's `TaskFailedError`), a handler call on a thread.
    */
   request<T = unknown>(method: string, params?: unknown, options?: RunOptions): Promise<T> {
-    return this.#pool.run<T>(method, params, options);
+    return this.#pool.run<T>(method, params, this.#pin(options));
   }
 
   /**
@@ -95,7 +98,13 @@ export class Lease implements Disposable {
    * the answer); resolves with the response, error responses included.
    */
   forward(request: JsonRpcRequest, options?: RunOptions): Promise<JsonRpcResponse> {
-    return this.#pool.forward(request, options);
+    return this.#pool.forward(request, this.#pin(options));
+  }
+
+  /** `options` for this lease's worker. */
+  #pin(options: RunOptions | undefined): RunOptions {
+    if (options === undefined) return this.#pinned;
+    return { ...options, workerId: this.#worker.id };
   }
 
   /** Processes: send a notification, or the answer to the worker's own request. */
@@ -105,7 +114,10 @@ export class Lease implements Disposable {
 
   /** Messages the worker sends on its own; the listener is removed at release. */
   onMessage(listener: (message: JsonRpcMessage) => void): () => void {
-    const off = this.#pool.on('worker-message', (e) => listener(e.message));
+    const id = this.#worker.id;
+    const off = this.#pool.on('worker-message', (e) => {
+      if (e.workerId === id) listener(e.message);
+    });
     this.#unsubscribe.push(off);
     return off;
   }

@@ -1,16 +1,11 @@
 /**
- * One worker of a backend, as the tier manager sees it. Each is a worker-pool `WorkerPoolManager`
- * of exactly one worker (min = max = 1) that never restarts on its own (`maxCrashes: 1`): the tier
- * manager decides about every worker — which session owns it, when it stops, what replaces it —
- * and worker-pool runs it (spawn, ready hook, ready timeout, JSON-RPC, health, stop escalation).
+ * One worker of a backend, as the tier manager sees it: a worker of the backend's one pool
+ * (`backend-pool.ts`), started and stopped by the tier manager — which session owns it, when it
+ * stops, what replaces it — while worker-pool runs it (spawn, ready hook, ready timeout, JSON-RPC,
+ * health, stop escalation).
  */
-import {
-  isPoolFailedError,
-  type JsonRpcMessage,
-  type PoolWorker,
-  WorkerPoolManager,
-  type WorkerPoolOptions,
-} from '@switchyard/worker-pool';
+import type { JsonRpcMessage, PoolEventOf, PoolWorker, WorkerPoolManager } from '@switchyard/worker-pool';
+import type { BackendPool, PoolMember } from './backend-pool.ts';
 import type { ResolvedBackend, Tier } from './spec.ts';
 
 export type ReplicaState = 'starting' | 'ready' | 'stopping' | 'exited';
@@ -39,47 +34,13 @@ export interface ReplicaWaiter {
   failed(error: Error): void;
 }
 
-const NEVER_IDLE_MS = 2 ** 31 - 1;
 const MIB = 1024 * 1024;
 
-function poolOptions(spec: ResolvedBackend, id: number): WorkerPoolOptions {
-  const hook = spec.ready;
-  const common = {
-    min: 1,
-    max: 1,
-    // One worker, never replaced by the pool: the tier manager replaces it.
-    restart: { maxCrashes: 1 },
-    idleTimeoutMs: NEVER_IDLE_MS,
-    readyTimeoutMs: spec.readyTimeoutMs,
-    stopGraceMs: spec.stopGraceMs,
-    killGraceMs: spec.killGraceMs,
-    ...(hook && { ready: (w: PoolWorker) => hook(w, { backend: spec.name, workerId: id }) }),
-    ...(spec.concurrency !== undefined && { concurrency: spec.concurrency }),
-    ...(spec.health !== undefined && { health: spec.health }),
-  };
-  const s = spec.source;
-  if (s.kind === 'thread') return { kind: 'thread', module: s.module, env: s.env, ...common };
-  return {
-    kind: 'process',
-    command: s.command,
-    args: s.args,
-    env: s.env,
-    cwd: s.cwd,
-    ...(s.cancelMessage && { cancelMessage: s.cancelMessage }),
-    ...(s.stderrLines !== undefined && { stderrLines: s.stderrLines }),
-    ...common,
-  };
+function failureOf(e: unknown): StartFailure {
+  return { reason: e instanceof Error ? e.message : String(e), stderrTail: [], cause: e };
 }
 
-function failureOf(e: unknown, pool: WorkerPoolManager | undefined): StartFailure {
-  if (isPoolFailedError(e)) {
-    return { reason: e.lastError ?? e.message.split('\n')[0]!, stderrTail: e.stderrTail, cause: e };
-  }
-  const reason = e instanceof Error ? e.message : String(e);
-  return { reason, stderrTail: pool?.stats().stderrTail ?? [], cause: e };
-}
-
-export class Replica {
+export class Replica implements PoolMember {
   readonly id: number;
   /** `id` as a string: its name in the backend's outlier detector. */
   readonly key: string;
@@ -93,8 +54,9 @@ export class Replica {
   readonly #hooks: ReplicaHooks;
   readonly #pool: WorkerPoolManager | undefined;
   #state: ReplicaState = 'starting';
-  #worker: PoolWorker | undefined;
+  readonly #worker: PoolWorker | undefined;
   #exited: Promise<void> | undefined;
+  #markExited: (() => void) | undefined;
   /** Leases out now. */
   leases = 0;
   /** Sessions with affinity to it (shared backends): the tie-breaker when leases are equal. */
@@ -108,7 +70,19 @@ export class Replica {
   /** Callers waiting for it to be ready. */
   readonly waiters = new Set<ReplicaWaiter>();
 
-  constructor(id: number, spec: ResolvedBackend, startedAs: Tier, now: number, hooks: ReplicaHooks) {
+  /**
+   * Starts it in `pool` (reserved there for `key`, if given). A start the pool refuses (its options,
+   * its `max`) is told to `onStartFailed` on the next microtask.
+   */
+  constructor(
+    id: number,
+    spec: ResolvedBackend,
+    startedAs: Tier,
+    now: number,
+    hooks: ReplicaHooks,
+    pool: BackendPool,
+    key?: string,
+  ) {
     this.id = id;
     this.key = String(id);
     this.backend = spec.name;
@@ -116,42 +90,38 @@ export class Replica {
     this.estimateMb = spec.memoryMb;
     this.lastUsedAt = now;
     this.#hooks = hooks;
-    let pool: WorkerPoolManager | undefined;
+    this.#pool = pool.pool;
+    let worker: PoolWorker | undefined;
     try {
-      pool = new WorkerPoolManager(poolOptions(spec, id));
+      worker = pool.start(this, key);
     } catch (e) {
       this.#state = 'exited';
-      queueMicrotask(() => hooks.onStartFailed(this, failureOf(e, undefined)));
-      this.#pool = undefined;
-      return;
+      this.#exited = Promise.resolve();
+      queueMicrotask(() => hooks.onStartFailed(this, failureOf(e)));
     }
-    this.#pool = pool;
-    let startMs = 0;
-    const offReady = pool.on('worker-ready', (e) => {
-      startMs = e.startupMs;
-    });
-    pool.on('worker-message', (e) => hooks.onMessage(this, e.message));
-    pool.on('pool-state', (e) => {
-      if (e.to === 'failed' && this.#state === 'ready') this.#died(e.error);
-    });
-    pool.start().then(
-      () => {
-        offReady();
-        if (this.#state !== 'starting') return;
-        this.#worker = pool.workers()[0];
-        this.#state = 'ready';
-        hooks.onReady(this, startMs);
-      },
-      (e: unknown) => {
-        offReady();
-        if (this.#state !== 'starting') return; // stopped while starting
-        this.#state = 'stopping';
-        this.#exited = pool.stop({ timeoutMs: 0 }).then(() => {
-          this.#state = 'exited';
-        });
-        hooks.onStartFailed(this, failureOf(e, pool));
-      },
-    );
+    this.#worker = worker;
+  }
+
+  // ── PoolMember: what the backend's pool tells it ──────────────────────────────────────────
+
+  onPoolReady(startMs: number): void {
+    if (this.#state !== 'starting') return; // stopped while starting
+    this.#state = 'ready';
+    this.#hooks.onReady(this, startMs);
+  }
+
+  onPoolExit(e: PoolEventOf<'worker-exited'>): void {
+    const was = this.#state;
+    this.#state = 'exited';
+    this.#exited ??= Promise.resolve();
+    this.#markExited?.();
+    const failure: StartFailure = { reason: e.detail, stderrTail: e.stderrTail, cause: e.error ?? e.detail };
+    if (was === 'starting') this.#hooks.onStartFailed(this, failure);
+    else if (was === 'ready') this.#hooks.onDied(this, failure);
+  }
+
+  onPoolMessage(message: JsonRpcMessage): void {
+    this.#hooks.onMessage(this, message);
   }
 
   get state(): ReplicaState {
@@ -163,18 +133,18 @@ export class Replica {
     return this.#state === 'starting' || this.#state === 'ready';
   }
 
-  /** The worker-pool pool running it (undefined when it could not even be created). */
+  /** Its backend's pool (undefined when the pool could not even be created). */
   get pool(): WorkerPoolManager | undefined {
     return this.#pool;
   }
 
-  /** The worker, once ready. */
+  /** The worker in its backend's pool (undefined when the pool refused to start it). */
   get worker(): PoolWorker | undefined {
     return this.#worker;
   }
 
   get pid(): number | undefined {
-    return this.#worker?.pid ?? this.#pool?.workers()[0]?.pid;
+    return this.#worker?.pid;
   }
 
   /** What it holds for the budget, MiB: the last measure, or the estimate until there is one. */
@@ -199,19 +169,10 @@ export class Replica {
   stop(drainMs = 0): Promise<void> {
     if (this.#exited) return this.#exited;
     this.#state = 'stopping';
-    const pool = this.#pool;
-    this.#exited = (pool ? pool.stop({ timeoutMs: drainMs }) : Promise.resolve()).then(() => {
-      this.#state = 'exited';
+    this.#exited = new Promise((resolve) => {
+      this.#markExited = resolve;
     });
+    void this.#pool?.stopWorker(this.#worker!.id, { timeoutMs: drainMs });
     return this.#exited;
-  }
-
-  #died(error: Error | undefined): void {
-    const pool = this.#pool!;
-    this.#state = 'stopping';
-    this.#exited = pool.stop({ timeoutMs: 0 }).then(() => {
-      this.#state = 'exited';
-    });
-    this.#hooks.onDied(this, failureOf(error ?? pool.failure, pool));
   }
 }
