@@ -236,3 +236,17 @@ export {
   SWITCHYARD_URI_SCHEME,
   type UriOwner,
 } from './naming/resource-uris.ts';
+export type {
+  AccessPolicy,
+  CallerClaims,
+  PolicyDecision,
+  PolicyItemKind,
+  PolicySubject,
+  PolicyTarget,
+} from './policy/access-policy.ts';
+export {
+  type PolicyEffect,
+  type PolicyRule,
+  RulePolicy,
+  type RulePolicyConfig,
+} from './policy/rule-policy.ts';

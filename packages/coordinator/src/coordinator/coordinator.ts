@@ -8,7 +8,7 @@
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
 import type { Bulkhead } from '@switchyard/flow-balancer';
-import type { AuditInput, AuditOutcome, Journal } from '@switchyard/journal';
+import type { AuditDecision, AuditInput, AuditOutcome, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
@@ -54,9 +54,10 @@ import {
 } from '../jsonrpc/types.ts';
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import { ownEntry } from '../own.ts';
+import type { AccessPolicy, CallerClaims, PolicySubject, PolicyTarget } from '../policy/access-policy.ts';
 import { backendUnavailable, outcomeOf } from './answers.ts';
 import { auditPayload } from './audit-payload.ts';
-import { BackendFleet, LIST_CHANGED, LISTS } from './backend-fleet.ts';
+import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, type Merged } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
@@ -65,6 +66,7 @@ import type { MessageStream } from './message-stream.ts';
 import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
+import { policyDenied, visibleList } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver } from './resolution.ts';
@@ -141,6 +143,11 @@ export interface MCPCoordinatorOptions {
   sessionStateLost?: 'error' | 'end-session';
   /** Told of each session restored from the journal, with the backends whose state it lost. */
   onRestore?: (sessionId: string, stateLost: readonly string[]) => void;
+  /**
+   * Who may list and use which tool, prompt, resource and template (`RulePolicy`); asked after the
+   * shared list cache, per caller. None: everything is allowed and no decision is audited.
+   */
+  policy?: AccessPolicy;
 }
 
 /** What one client, and all together, may hold at once. */
@@ -235,6 +242,8 @@ export class MCPCoordinator {
   private readonly listens: Listens;
   /** Routed requests not yet answered, across sessions (kept as they start and end: no scan). */
   private routedInFlight = 0;
+  /** What a request's audit entry says of its caller and the policy's decision. */
+  private readonly auditFacts = new WeakMap<JsonRpcRequest, AuditFacts>();
 
   private readonly limits: CoordinatorLimits;
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
@@ -388,7 +397,7 @@ export class MCPCoordinator {
       this.clientResponse(session, entry.message);
       return { kind: 'accepted' };
     }
-    return this.request(session, entry.message);
+    return this.request(session, entry.message, context.claims);
   }
 
   /**
@@ -440,7 +449,7 @@ export class MCPCoordinator {
       this.audit(session, request.method, null, null, started, 'ok');
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
-    if (request.method === 'subscriptions/listen') return this.listen(session, request);
+    if (request.method === 'subscriptions/listen') return this.listen(session, request, context.claims);
     // Independent clients share a stand-in session and may reuse ids: inside, each request has
     // an id of its own and carries its own capabilities; its answers go out under the client's id.
     const routed: JsonRpcRequest = { ...request, id: `modern-${++this.modernSeq}` };
@@ -449,7 +458,7 @@ export class MCPCoordinator {
     const outcome =
       typeof requestState === 'string' && MRTR_METHODS.has(request.method)
         ? this.resumeWithInput(session, routed, requestState)
-        : await this.request(session, routed);
+        : await this.request(session, routed, context.claims);
     return modernOutcome(outcome, request.method, serverInfo, request.id, (result) =>
       this.decorateList(request.method, result, session),
     );
@@ -491,7 +500,11 @@ export class MCPCoordinator {
   }
 
   /** A 2026 `subscriptions/listen`: list changes, and resources subscribed on their backends. */
-  private async listen(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
+  private async listen(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    claims: CallerClaims | undefined,
+  ): Promise<Outcome> {
     if (this.listens.countOf(session.id) >= this.limits.listensPerSession) {
       return this.refusal(
         request.id,
@@ -518,6 +531,9 @@ export class MCPCoordinator {
       subscribe: async (frontUri) => {
         const owner = await this.resolver.uri(session, frontUri);
         if (!owner) return undefined;
+        const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
+        if (this.options.policy?.decide(this.subjectOf(session, request, claims), target).allowed === false)
+          return undefined;
         const answer = await resubscribe('resources/subscribe', owner.backend, owner.uri);
         return answer && 'result' in answer ? subscriptionKey(owner.backend, owner.uri) : undefined;
       },
@@ -684,8 +700,13 @@ export class MCPCoordinator {
     // notifications/roots/list_changed and others: nothing to do yet.
   }
 
-  private async request(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
+  private async request(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    claims?: CallerClaims,
+  ): Promise<Outcome> {
     const started = this.now();
+    const subject = this.subjectOf(session, request, claims);
     const respond = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
       this.audit(
         session,
@@ -719,16 +740,17 @@ export class MCPCoordinator {
         }
         case 'tools/call':
         case 'prompts/get':
-          return await this.callNamed(session, request, started);
+          return await this.callNamed(session, request, started, subject);
         case 'resources/read':
         case 'resources/subscribe':
         case 'resources/unsubscribe':
-          return await this.routeByUri(session, request, started);
+          return await this.routeByUri(session, request, started, subject);
         case 'completion/complete':
-          return await this.complete(session, request, started);
+          return await this.complete(session, request, started, subject);
         default: {
           const spec = ownEntry(LISTS, request.method);
-          if (spec) return respond(await this.pages.page(session, request, spec));
+          if (spec)
+            return respond(await this.pages.page(session, request, spec, this.listView(subject, spec)));
           return respond(methodNotFound(request.id, request.method));
         }
       }
@@ -742,7 +764,12 @@ export class MCPCoordinator {
 
   // ── routed requests ────────────────────────────────────────────────────────────────────────
 
-  private async callNamed(session: FrontSession, request: JsonRpcRequest, started: number): Promise<Outcome> {
+  private async callNamed(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    started: number,
+    subject: PolicySubject,
+  ): Promise<Outcome> {
     const name = request.params?.name;
     const spec = request.method === 'tools/call' ? LISTS['tools/list']! : LISTS['prompts/list']!;
     const what = request.method === 'tools/call' ? 'tool' : 'prompt';
@@ -769,6 +796,9 @@ export class MCPCoordinator {
     if (owner.kind === 'unknown') {
       return fail(errorResponse(request.id, { code: INVALID_PARAMS, message: `Unknown ${what}: ${name}` }));
     }
+    const target = { kind: what, backend: owner.backend, name: owner.name } as const;
+    const refused = this.refusedByPolicy(request, subject, target);
+    if (refused) return fail(refused, owner.backend);
     const listed = owner.listed;
     const header = headersOf(request);
     if (header && request.method === 'tools/call') {
@@ -797,6 +827,7 @@ export class MCPCoordinator {
     session: FrontSession,
     request: JsonRpcRequest,
     started: number,
+    subject: PolicySubject,
   ): Promise<Outcome> {
     const uri = request.params?.uri;
     const reject = (message: JsonRpcResponse): Outcome => {
@@ -808,6 +839,9 @@ export class MCPCoordinator {
         started,
         'rejected',
         message,
+        undefined,
+        undefined,
+        request,
       );
       return { kind: 'response', message };
     };
@@ -822,6 +856,11 @@ export class MCPCoordinator {
         }),
       );
     }
+    if (request.method !== 'resources/unsubscribe') {
+      const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
+      const refused = this.refusedByPolicy(request, subject, target);
+      if (refused) return reject(refused);
+    }
     const key = subscriptionKey(owner.backend, owner.uri);
     if (request.method === 'resources/subscribe') this.sessions.subscribe(session, key, uri);
     if (request.method === 'resources/unsubscribe') this.sessions.unsubscribe(session, key);
@@ -832,16 +871,35 @@ export class MCPCoordinator {
   }
 
   /** `completion/complete`: to the backend of the prompt or resource (template) it refers to. */
-  private async complete(session: FrontSession, request: JsonRpcRequest, started: number): Promise<Outcome> {
+  private async complete(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    started: number,
+    subject: PolicySubject,
+  ): Promise<Outcome> {
     const ref = request.params?.ref;
     const reject = (message: JsonRpcResponse): Outcome => {
-      this.audit(session, request.method, null, null, started, 'rejected', message);
+      this.audit(
+        session,
+        request.method,
+        null,
+        null,
+        started,
+        'rejected',
+        message,
+        undefined,
+        undefined,
+        request,
+      );
       return { kind: 'response', message };
     };
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
       const owner = await this.resolver.named(session, LISTS['prompts/list']!, ref.name);
       if (owner.kind !== 'owned') return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
+      const target = { kind: 'prompt', backend: owner.backend, name: owner.name } as const;
+      const refused = this.refusedByPolicy(request, subject, target);
+      if (refused) return reject(refused);
       const params = { ...request.params, ref: { ...ref, name: owner.name } };
       return this.route(session, request, owner.backend, params, started);
     }
@@ -849,6 +907,12 @@ export class MCPCoordinator {
       const uri = ref.uri;
       const owner = await this.resolver.resourceRef(session, uri);
       if (!owner) return reject(invalidParams(request.id, `Unknown resource or template: ${uri}`));
+      const refused = this.refusedByPolicy(request, subject, {
+        kind: 'resource',
+        backend: owner.backend,
+        name: uri,
+      });
+      if (refused) return reject(refused);
       return this.route(session, request, owner.backend, request.params ?? {}, started);
     }
     return reject(
@@ -1224,6 +1288,41 @@ export class MCPCoordinator {
     await Promise.all(seen.map((s) => this.touch(s)));
   }
 
+  // ── access policy ──────────────────────────────────────────────────────────────────────────
+
+  /** Who asks, as the policy sees it; the request's client id is kept for its audit entry. */
+  private subjectOf(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    claims: CallerClaims | undefined,
+  ): PolicySubject {
+    if (claims?.clientId !== undefined) this.auditFacts.set(request, { clientId: claims.clientId });
+    return { ...claims, principal: session.principal };
+  }
+
+  /** The policy's word on `target`, kept for the request's audit entry: its refusal, or nothing. */
+  private refusedByPolicy(
+    request: JsonRpcRequest,
+    subject: PolicySubject,
+    target: PolicyTarget,
+  ): JsonRpcErrorResponse | undefined {
+    const policy = this.options.policy;
+    if (!policy) return undefined;
+    const decision = policy.decide(subject, target);
+    this.auditFacts.set(request, {
+      ...this.auditFacts.get(request),
+      decision: decision.allowed ? 'allowed' : 'denied',
+      rule: decision.rule,
+    });
+    return decision.allowed ? undefined : policyDenied(request.id, target, decision);
+  }
+
+  /** What of a merged list `subject` is shown; undefined (all of it) without a policy. */
+  private listView(subject: PolicySubject, spec: ListSpec): ((merged: Merged) => JsonObject) | undefined {
+    const policy = this.options.policy;
+    return policy && ((merged) => visibleList(policy, subject, spec, merged));
+  }
+
   // ── journal ────────────────────────────────────────────────────────────────────────────────
 
   private async journal(fn: (j: Journal) => Promise<unknown>): Promise<void> {
@@ -1248,6 +1347,7 @@ export class MCPCoordinator {
     request?: JsonRpcRequest,
   ): void {
     const errorText = error ?? (response && isJsonRpcErrorResponse(response) ? response.error.message : null);
+    const facts = request && this.auditFacts.get(request);
     const entry: AuditInput = {
       time: started,
       sessionId: session.id,
@@ -1259,6 +1359,9 @@ export class MCPCoordinator {
       durationMs: Math.max(0, this.now() - started),
       outcome,
       error: errorText,
+      clientId: facts?.clientId ?? null,
+      decision: facts?.decision ?? null,
+      rule: facts?.rule ?? null,
     };
     this.options.onAudit?.(entry);
     if (!this.options.journal) return;
@@ -1278,6 +1381,13 @@ export class MCPCoordinator {
 export function standInId(principal: string | null, affinityKey: string | null): string {
   const part = (v: string | null) => (v === null ? '-' : `${v.length}.${v}`);
   return `modern:${part(principal)}:${part(affinityKey)}`;
+}
+
+/** A request's caller and policy decision, as its audit entry records them. */
+interface AuditFacts {
+  clientId?: string;
+  decision?: AuditDecision;
+  rule?: string | null;
 }
 
 function subscriptionKey(backend: string, uri: string): string {

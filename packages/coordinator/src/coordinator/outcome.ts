@@ -1,5 +1,7 @@
 /** What `MCPCoordinator.handle` gives back for one client message. */
+
 import type { JsonRpcErrorResponse, JsonRpcMessage, JsonRpcResponse } from '../jsonrpc/types.ts';
+import type { CallerClaims } from '../policy/access-policy.ts';
 
 export type Outcome =
   /** One response. `sessionId` is set by a successful `initialize`: the new front session. */
@@ -26,12 +28,16 @@ export interface HandleContext {
   sessionId?: string;
   /** The authenticated principal; `null` for an anonymous client. Sessions are bound to it. */
   principal: string | null;
+  /** What this request's token says of the caller (client id, groups, scopes): the access policy reads it. */
+  claims?: CallerClaims;
 }
 
 /** Who sends a 2026-07-28 request (there is no session). */
 export interface ModernContext {
   /** The authenticated principal; `null` for an anonymous client. */
   principal: string | null;
+  /** What this request's token says of the caller (client id, groups, scopes): the access policy reads it. */
+  claims?: CallerClaims;
   /** What keeps this client's requests on one worker of a shared backend (see `affinity.key`); `null`: nothing. */
   affinityKey: string | null;
   /** The request's HTTP headers by name (case-insensitive), when it came over HTTP: `Mcp-Param-*` are checked. */

@@ -9,7 +9,7 @@ import { CursorCodec, nextCursorPosition } from '../cursor.ts';
 import { invalidParams, resultResponse } from '../jsonrpc/responses.ts';
 import type { JsonObject, JsonRpcRequest, JsonRpcResponse } from '../jsonrpc/types.ts';
 import type { Naming } from '../naming/naming.ts';
-import type { BackendFleet, ListSpec, Requester } from './backend-fleet.ts';
+import type { BackendFleet, ListSpec, Merged, Requester } from './backend-fleet.ts';
 
 export interface ListPagesOptions {
   /** `one` (default) or `per-backend`. */
@@ -30,8 +30,16 @@ export class ListPages {
     this.cursors = new CursorCodec(options.cursorKey === undefined ? {} : { key: options.cursorKey });
   }
 
-  /** The page of `spec`'s list that `request` (and its `cursor`, if any) asks for. */
-  async page(session: Requester, request: JsonRpcRequest, spec: ListSpec): Promise<JsonRpcResponse> {
+  /**
+   * The page of `spec`'s list that `request` (and its `cursor`, if any) asks for. `view`: what of
+   * a merged list this caller is shown (the access policy's); the merged list itself is shared.
+   */
+  async page(
+    session: Requester,
+    request: JsonRpcRequest,
+    spec: ListSpec,
+    view: (merged: Merged) => JsonObject = (merged) => merged.result,
+  ): Promise<JsonRpcResponse> {
     const cursor = request.params?.cursor;
     if (cursor !== undefined && typeof cursor !== 'string') {
       return invalidParams(request.id, 'cursor must be a string');
@@ -41,12 +49,12 @@ export class ListPages {
     if (this.options.pagination !== 'per-backend') {
       if (position) return invalidParams(request.id, 'this list has one page; list again without a cursor');
       const merged = await this.fleet.merged(session, spec, names);
-      return resultResponse(request.id, merged.result);
+      return resultResponse(request.id, view(merged));
     }
     const index = position?.backendIndex ?? 0;
     const merged = await this.fleet.merged(session, spec, [names[index]!]);
     const next = nextCursorPosition({ list: request.method, backendIndex: index }, names, undefined);
-    const result: JsonObject = { ...merged.result };
+    const result: JsonObject = { ...view(merged) };
     if (next) result.nextCursor = this.cursors.encode(next);
     return resultResponse(request.id, result);
   }

@@ -39,3 +39,9 @@ export const LIMIT_REACHED = -32050;
  * names it.
  */
 export const SESSION_STATE_LOST = -32051;
+/**
+ * Switchyard's: the access policy does not let this caller use the tool, prompt or resource it
+ * named (`switchyard.policy`). The message names the rule; `data.rule` is its id (`null`: no rule
+ * allowed it and the policy's default is deny), `data.kind` and `data.name` the item.
+ */
+export const POLICY_DENIED = -32052;

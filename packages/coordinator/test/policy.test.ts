@@ -1,0 +1,143 @@
+/**
+ * The access policy inside the coordinator, over real fixture processes: lists seen per caller
+ * (after the shared list cache, which one caller's view never changes for another), calls refused
+ * with POLICY_DENIED naming the rule, and the decision, rule and client id in the audit trail.
+ */
+import { createJournal, type Journal, memoryDriver } from '@switchyard/journal';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type CallerClaims, finalResponse, MCPCoordinator, POLICY_DENIED, RulePolicy } from '../src/index.ts';
+import { errorOf, open, req, resultOf } from './support/protocol.ts';
+import { StdioTier } from './support/stdio-tier.ts';
+
+const TWO = { a: ['--name', 'a'], b: ['--name', 'b'] };
+
+let rig: { tier: StdioTier; journal: Journal; coordinator: MCPCoordinator } | undefined;
+afterEach(async () => {
+  if (!rig) return;
+  const { coordinator, tier, journal } = rig;
+  rig = undefined;
+  await coordinator.close();
+  await tier.stop();
+  await journal.close();
+});
+
+async function setup() {
+  const tier = new StdioTier(TWO);
+  const journal = await createJournal({ driver: memoryDriver() });
+  const coordinator = new MCPCoordinator({
+    tiers: tier,
+    backends: [{ name: 'a' }, { name: 'b' }],
+    serverInfo: { name: 'switchyard', version: '0.0.0-test' },
+    journal,
+    policy: new RulePolicy({
+      default: 'deny',
+      rules: [
+        { id: 'ops-everything', effect: 'allow', groups: ['ops'] },
+        { id: 'dev-on-a', effect: 'allow', groups: ['dev'], backends: ['a'] },
+        { id: 'no-sleep', effect: 'deny', tools: ['sleep'] },
+        { id: 'bob-no-info', effect: 'deny', principals: ['bob'], resources: ['fixture://info'] },
+      ],
+    }),
+  });
+  rig = { tier, journal, coordinator };
+  return rig;
+}
+
+const ALICE: CallerClaims = { groups: ['dev'], clientId: 'ide' };
+const BOB: CallerClaims = { groups: ['ops'] };
+
+async function session(coordinator: MCPCoordinator, principal: string, claims: CallerClaims) {
+  const { sessionId } = await open(coordinator, '2025-11-25', principal);
+  const ask = async (method: string, params?: Record<string, unknown>) =>
+    finalResponse(await coordinator.handle(req(method, params), { sessionId, principal, claims }));
+  return { sessionId, ask };
+}
+
+const names = (result: Record<string, unknown>, field: string) =>
+  (result[field] as { name?: string; uri?: string }[]).map((i) => (field === 'resources' ? i.uri : i.name));
+
+describe('MCPCoordinator — access policy', () => {
+  it('lists per caller: each sees what it may use, whoever listed first', async () => {
+    const { coordinator } = await setup();
+    const alice = await session(coordinator, 'alice', ALICE);
+    const bob = await session(coordinator, 'bob', BOB);
+    for (let round = 0; round < 2; round++) {
+      // Alice first fills the shared cache; Bob's view is whole all the same, and Alice's again hers.
+      const aliceTools = names(resultOf(await alice.ask('tools/list')), 'tools');
+      const bobTools = names(resultOf(await bob.ask('tools/list')), 'tools');
+      expect(aliceTools).toContain('a__echo');
+      expect(aliceTools.filter((n) => !n?.startsWith('a__'))).toEqual([]);
+      expect(aliceTools).not.toContain('a__sleep');
+      expect(bobTools).toEqual(expect.arrayContaining(['a__echo', 'b__echo', 'b__whoami']));
+      expect(bobTools).not.toContain('a__sleep');
+      expect(bobTools).not.toContain('b__sleep');
+    }
+    expect(names(resultOf(await alice.ask('prompts/list')), 'prompts')).toEqual(['a__greet']);
+    expect(names(resultOf(await bob.ask('prompts/list')), 'prompts')).toEqual(['a__greet', 'b__greet']);
+    // Both backends list fixture://info: Alice sees a's, Bob neither (bob-no-info).
+    expect(names(resultOf(await alice.ask('resources/list')), 'resources')).toEqual([
+      `switchyard://a/${encodeURIComponent('fixture://info')}`,
+    ]);
+    expect(names(resultOf(await bob.ask('resources/list')), 'resources')).toEqual([]);
+  });
+
+  it('refuses a call outside the rules with POLICY_DENIED naming the rule, and audits the decision', async () => {
+    const { coordinator, journal } = await setup();
+    const alice = await session(coordinator, 'alice', ALICE);
+    const bob = await session(coordinator, 'bob', BOB);
+
+    const allowed = resultOf(await alice.ask('tools/call', { name: 'a__echo', arguments: { text: 'hi' } }));
+    expect(allowed.content).toEqual([{ type: 'text', text: 'hi' }]);
+
+    const denied = errorOf(await alice.ask('tools/call', { name: 'a__sleep', arguments: { ms: 1 } }));
+    expect(denied).toEqual({
+      code: POLICY_DENIED,
+      message: 'Forbidden: tool "sleep" of backend "a" is denied by policy rule "no-sleep"',
+      data: { rule: 'no-sleep', kind: 'tool', backend: 'a', name: 'sleep' },
+    });
+    // Deny wins over Bob's allow-everything.
+    expect(errorOf(await bob.ask('tools/call', { name: 'b__sleep', arguments: { ms: 1 } }))).toMatchObject({
+      code: POLICY_DENIED,
+      data: { rule: 'no-sleep' },
+    });
+    // No rule lets Alice use b: the default (deny) says so.
+    const byDefault = errorOf(await alice.ask('tools/call', { name: 'b__echo', arguments: { text: 'x' } }));
+    expect(byDefault.message).toBe(
+      'Forbidden: tool "echo" of backend "b" is denied by policy: no rule allows it (policy default: deny)',
+    );
+    expect(errorOf(await alice.ask('prompts/get', { name: 'b__greet', arguments: { name: 'x' } })).code).toBe(
+      POLICY_DENIED,
+    );
+    const info = `switchyard://b/${encodeURIComponent('fixture://info')}`;
+    expect(errorOf(await bob.ask('resources/read', { uri: info })).data).toMatchObject({
+      rule: 'bob-no-info',
+    });
+    expect(errorOf(await bob.ask('resources/subscribe', { uri: info })).code).toBe(POLICY_DENIED);
+    expect(
+      resultOf(await bob.ask('prompts/get', { name: 'b__greet', arguments: { name: 'x' } })),
+    ).toHaveProperty('messages');
+
+    await journal.flush();
+    const audit = await journal.queryAudit({ sessionId: alice.sessionId });
+    const calls = audit.filter((r) => r.method === 'tools/call');
+    expect(calls.map((r) => [r.name, r.outcome, r.decision, r.rule, r.clientId, r.principal])).toEqual([
+      ['a__echo', 'ok', 'allowed', 'dev-on-a', 'ide', 'alice'],
+      ['a__sleep', 'rejected', 'denied', 'no-sleep', 'ide', 'alice'],
+      ['b__echo', 'rejected', 'denied', null, 'ide', 'alice'],
+    ]);
+    // Lists are not decisions.
+    expect(audit.find((r) => r.method === 'initialize')).toMatchObject({ decision: null, rule: null });
+    const bobAudit = await journal.queryAudit({ sessionId: bob.sessionId });
+    expect(bobAudit.find((r) => r.method === 'resources/read')).toMatchObject({
+      outcome: 'rejected',
+      decision: 'denied',
+      rule: 'bob-no-info',
+      clientId: null,
+    });
+    expect(bobAudit.find((r) => r.method === 'prompts/get')).toMatchObject({
+      outcome: 'ok',
+      decision: 'allowed',
+      rule: 'ops-everything',
+    });
+  });
+});
