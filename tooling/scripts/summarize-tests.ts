@@ -27,7 +27,7 @@ const root = process.argv[2] ?? join(import.meta.dir, '..', '..');
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const group of ['packages', 'apps']) {
+for (const group of ['packages', 'apps', 'tooling']) {
   const dir = join(root, group);
   if (!existsSync(dir)) continue;
   for (const name of readdirSync(dir).sort()) {

@@ -3,12 +3,12 @@
  * backend, `builtin` (the tools of `src/builtin/tools.ts`), kept hot, and the journal at
  * `./switchyard.db` in the working directory, keeping 7 days and at most 1 GiB.
  */
-import { fileURLToPath } from 'node:url';
+import { runtimeFile } from '../runtime-files.ts';
 import type { JsonValue } from './jsonc.ts';
 import { parseConfigValue } from './load.ts';
 import type { GatewayConfig } from './resolve.ts';
 
-export const BUILTIN_MODULE = fileURLToPath(new URL('../builtin/tools.ts', import.meta.url));
+export const BUILTIN_MODULE = runtimeFile('builtin/tools');
 
 export const DEFAULT_CONFIG = {
   mcpServers: {

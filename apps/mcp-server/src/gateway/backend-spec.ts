@@ -4,14 +4,14 @@
  * module. Remote backends have no tier-manager form yet (`@switchyard/multi-tier` refuses them),
  * so `backendSpec` returns `undefined` for them and the gateway reports them as not served.
  */
-import { fileURLToPath } from 'node:url';
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { BackendSpec, ReadyHook } from '@switchyard/multi-tier';
 import { mcpCancelMessage } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { TOOL_MODULE_ENV } from '../module-host/tool-server.ts';
+import { runtimeFile } from '../runtime-files.ts';
 
-const THREAD_ENTRY = fileURLToPath(new URL('../module-host/thread.ts', import.meta.url));
+const THREAD_ENTRY = runtimeFile('module-host/thread');
 
 type StdioBackend = Extract<BackendConfig, { kind: 'stdio' }>;
 
