@@ -25,7 +25,7 @@ import type { EventHub, StartReason, StopReason } from './events.ts';
 import { LatencyRecorder } from './latency.ts';
 import { Lease, type OutcomeSink } from './lease.ts';
 import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
-import { pickSpare, unbound } from './spares.ts';
+import { unbound } from './spares.ts';
 import type { ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
 import type { BackendStats } from './stats.ts';
 import { idleExpiry, keepReady } from './tier-rules.ts';
@@ -112,7 +112,7 @@ export class BackendController {
   readonly #deps: ControllerDeps;
   readonly #health: BackendHealth;
   /** The backend's one pool: every worker of it runs there. */
-  readonly #pool: BackendPool;
+  readonly #pool: BackendPool<Replica>;
   readonly #replicas = new Set<Replica>();
   readonly #stopping = new Set<Promise<void>>();
   readonly #sessions = new Map<string, SessionBinding>();
@@ -404,11 +404,12 @@ export class BackendController {
       }
       return this.#leaseOrWait(bound.replica, key, session, wait);
     }
-    let r = pickSpare(this.#replicas);
+    // A spare, reserved in the pool for this key (the pool chooses which); else a new worker.
+    let r = this.#pool.reserveSpare(key);
     const spare = r !== undefined;
     if (!r) {
       if (this.live >= this.spec.max) throw new BackendAtCapacityError(this.name, this.spec.max);
-      r = this.#start('demand', true);
+      r = this.#start('demand', true, key);
     }
     if (!r) throw new BackendAtCapacityError(this.name, this.spec.max);
     r.session = key;
@@ -532,7 +533,8 @@ export class BackendController {
 
   // ── starting and stopping workers ─────────────────────────────────────────────────────────
 
-  #start(reason: StartReason, evict: boolean): Replica | undefined {
+  /** Start a worker (reserved in the pool for `key`, a session's or principal's binding). */
+  #start(reason: StartReason, evict: boolean, key?: string): Replica | undefined {
     if (this.live >= this.spec.max) return undefined;
     if (!this.#deps.admit(this, evict)) return undefined;
     const clock = this.#deps.clock;
@@ -543,6 +545,7 @@ export class BackendController {
       clock.now(),
       this.#hooks,
       this.#pool,
+      key,
     );
     this.#replicas.add(r);
     this.#counters.starts[this.#tier]++;

@@ -56,12 +56,12 @@ function poolOptions(spec: ResolvedBackend, idOf: (w: PoolWorker) => number): Wo
   };
 }
 
-export class BackendPool {
+export class BackendPool<M extends PoolMember = PoolMember> {
   /** The pool; undefined when its options were refused (`error` says why). */
   readonly pool: WorkerPoolManager | undefined;
   readonly error: unknown;
   /** The pool's workers by the pool's id. */
-  readonly #members = new Map<number, PoolMember>();
+  readonly #members = new Map<number, M>();
 
   constructor(spec: ResolvedBackend) {
     let pool: WorkerPoolManager | undefined;
@@ -88,11 +88,21 @@ export class BackendPool {
   }
 
   /** Start a worker for `member` (reserved for `key`, if given); throws when the pool refuses. */
-  start(member: PoolMember, key?: string): PoolWorker {
+  start(member: M, key?: string): PoolWorker {
     if (!this.pool) throw this.error;
     const worker = this.pool.startWorker(key === undefined ? {} : { key });
     this.#members.set(worker.id, member);
     return worker;
+  }
+
+  /**
+   * Reserve a spare for `key` — an unreserved worker of the pool, its choice (the longest idle
+   * ready one, else one starting) — and return it; undefined when there is none (the caller starts
+   * one: `start(member, key)`, after the budget said yes).
+   */
+  reserveSpare(key: string): M | undefined {
+    const worker = this.pool?.reserve(key, { start: false });
+    return worker && this.#members.get(worker.id);
   }
 
   /** Stop every worker; resolves when each has exited. */

@@ -80,7 +80,7 @@ export class Replica implements PoolMember {
     startedAs: Tier,
     now: number,
     hooks: ReplicaHooks,
-    pool: BackendPool,
+    pool: BackendPool<Replica>,
     key?: string,
   ) {
     this.id = id;

@@ -19,12 +19,15 @@ describe('per-session backends', () => {
     // Handed the worker that was already initialized: no start was waited for.
     expect(lease).toMatchObject({ warmHit: true, workerId: spare.workerId, pid: spare.pid, session: 'a' });
     expect(m.of('session-bound')).toMatchObject([{ session: 'a', workerId: spare.workerId, spare: true }]);
+    // The binding is a reservation in the backend's pool: the worker is the session's key's.
+    expect(lease.worker.key).toBe('a');
     const replenished = await m.next('worker-ready', (e) => e.workerId !== spare.workerId);
     expect(m.of('worker-starting').at(-1)).toMatchObject({ backend: 'ps', reason: 'hot' });
     expect(m.manager.stats().backends.ps!.workers).toMatchObject({ ready: 2, spare: 1, leased: 1 });
     // The next session gets the replenished spare, also without waiting.
     const other = await m.manager.acquire('ps', { session: 'b' });
     expect(other).toMatchObject({ warmHit: true, workerId: replenished.workerId });
+    expect(other.worker.key).toBe('b');
     lease.release();
     other.release();
   });

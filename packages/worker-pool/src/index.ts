@@ -63,6 +63,7 @@ export type {
   WorkerPoolOptions,
 } from './options.ts';
 export {
+  type ReserveOptions,
   type StartWorkerOptions,
   type StopOptions,
   type UnreserveOptions,

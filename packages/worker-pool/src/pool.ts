@@ -56,6 +56,11 @@ export interface StartWorkerOptions {
   key?: string;
 }
 
+export interface ReserveOptions {
+  /** Start a new worker for the key when no spare is there (default true); false: undefined instead. */
+  start?: boolean;
+}
+
 export interface UnreserveOptions {
   /** Stop the worker once its tasks (in flight and pinned) are done, instead of sharing it. */
   stop?: boolean;
@@ -201,13 +206,15 @@ export class WorkerPoolManager implements SlotOwner {
   /**
    * The worker reserved for `key`; else reserve one for it now: an idle ready unreserved worker
    * (the longest idle — a spare), else an unreserved one still starting, else a new one (never past
-   * `max`: PoolAtCapacityError). A reserved worker takes no task from the pool's queue, only tasks
+   * `max`: PoolAtCapacityError) — or, with `start: false`, undefined. A reserved worker takes no task from the pool's queue, only tasks
    * pinned to it (`run(…, { key })` or `{ workerId }`); it is not counted toward `min` (so `min`
    * is the spares kept unreserved: the pool starts a replacement), and the idle sweep leaves it.
    * The reservation ends with `unreserve()` or when the worker exits (its `worker-exited` names
    * the key).
    */
-  reserve(key: string): PoolWorker {
+  reserve(key: string): PoolWorker;
+  reserve(key: string, options: ReserveOptions): PoolWorker | undefined;
+  reserve(key: string, options: ReserveOptions = {}): PoolWorker | undefined {
     const held = this.#reserved.get(key);
     if (held) return held;
     if (typeof key !== 'string') throw new TypeError('key must be a string');
@@ -216,7 +223,8 @@ export class WorkerPoolManager implements SlotOwner {
     let starting: WorkerSlot | undefined;
     for (const s of this.#slots.values()) {
       if (s.key !== undefined) continue;
-      if (s.state === 'ready' && s.inflight.size === 0 && s.waiting.length === 0) {
+      // Idle: no task of its own (a health probe in flight does not count).
+      if (s.state === 'ready' && s.outstanding === 0 && s.waiting.length === 0) {
         if (!ready || s.idleSince < ready.idleSince) ready = s;
       } else if (s.state === 'starting' && !starting) {
         starting = s;
@@ -224,6 +232,7 @@ export class WorkerPoolManager implements SlotOwner {
     }
     const slot = ready ?? starting;
     if (!slot) {
+      if (options.start === false) return undefined;
       if (this.#liveCount() >= this.#o.max) throw new PoolAtCapacityError(this.#o.max);
       return this.#startWorker(key);
     }

@@ -105,6 +105,9 @@ describe('pinning: reserve a worker for a key', () => {
     expect(isPoolAtCapacityError(refused)).toBe(true);
     expect(await p.run('whoami', null, { key: 'b' })).toBe(b.id);
     expect(p.workerStats().map((s) => s.key)).toEqual(['a', 'b']);
+    // Without a spare, `start: false` reserves nothing.
+    expect(p.reserve('d', { start: false })).toBeUndefined();
+    expect(p.reserved('d')).toBeUndefined();
   });
 
   it('unreserve with stop ends the worker after its pinned tasks; without, it rejoins the shared workers', async () => {
