@@ -23,7 +23,8 @@ export interface RedisServer {
 
 const START_TIMEOUT_MS = 10_000;
 
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+/** `port`: this one (e.g. to bring a stopped server back where its clients look); else a free one. */
+export async function startRedis(options: { password?: string; port?: number } = {}): Promise<RedisServer> {
   const binary = Bun.which('redis-server');
   if (!binary) {
     throw new Error(
@@ -31,6 +32,7 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
         '(apt-get install redis-server; CI installs it from .ci/apt-packages)',
     );
   }
+  if (options.port !== undefined) return startOn(binary, options.port, options.password);
   let lastError: unknown;
   // A port found free can be taken before redis binds it: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -92,6 +92,21 @@ export class JournalConflictError extends JournalError {
   }
 }
 
+/**
+ * The store behind the journal cannot be reached right now (a Redis connection that dropped, a
+ * command past its deadline). The journal keeps trying to reconnect; a caller can answer "try again
+ * later" (HTTP 503) instead of treating the record as missing.
+ */
+export class JournalUnavailableError extends JournalError {
+  constructor(
+    readonly store: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
+    super('JournalUnavailableError', `the journal's ${store} cannot be reached: ${problem}`, options);
+  }
+}
+
 /** The journal file cannot be opened (missing directory, a directory, permissions). */
 export class JournalOpenError extends JournalError {
   constructor(
@@ -168,3 +183,4 @@ export const isJournalReadOnlyError = guard<JournalReadOnlyError>('JournalReadOn
 export const isJournalCorruptError = guard<JournalCorruptError>('JournalCorruptError');
 export const isJournalSchemaError = guard<JournalSchemaError>('JournalSchemaError');
 export const isJournalWriteError = guard<JournalWriteError>('JournalWriteError');
+export const isJournalUnavailableError = guard<JournalUnavailableError>('JournalUnavailableError');

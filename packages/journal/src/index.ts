@@ -27,6 +27,7 @@ export {
   isJournalPayloadTooLargeError,
   isJournalReadOnlyError,
   isJournalSchemaError,
+  isJournalUnavailableError,
   isJournalWriteError,
   JournalBackpressureError,
   JournalClosedError,
@@ -39,6 +40,7 @@ export {
   JournalPayloadTooLargeError,
   JournalReadOnlyError,
   JournalSchemaError,
+  JournalUnavailableError,
   JournalWriteError,
 } from './errors.ts';
 export { formatEventId, type ParsedEventId, parseEventId } from './event-id.ts';

@@ -33,6 +33,13 @@ export interface RedisDriverOptions {
   expiryGraceMs?: number;
   /** How long `open` waits for the connection with a `url` (default 10 s). */
   connectTimeoutMs?: number;
+  /**
+   * With a `url`: the longest one command may take (default 5 s). While the connection is down, or
+   * past this, methods reject with `JournalUnavailableError` and the driver reconnects by itself.
+   */
+  commandTimeoutMs?: number;
+  /** With a `url`: told when the connection to Redis drops (`down`, why) and when it is back (`up`). */
+  onConnectionState?(state: 'down' | 'up', detail?: string): void;
 }
 
 export const DEFAULT_REDIS_KEY_PREFIX = 'switchyard:journal:';
@@ -59,6 +66,8 @@ export function redisDriver(options: RedisDriverOptions): JournalDriver {
   assertCount('expiryGraceMs', expiryGraceMs, 0);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   assertCount('connectTimeoutMs', connectTimeoutMs);
+  const commandTimeoutMs = options.commandTimeoutMs ?? 5_000;
+  assertCount('commandTimeoutMs', commandTimeoutMs);
 
   return {
     name: 'redis',
@@ -70,7 +79,14 @@ export function redisDriver(options: RedisDriverOptions): JournalDriver {
       let connection: OwnedConnection | undefined;
       try {
         const { connectBunRedis } = await import('./redis/bun-client.ts');
-        connection = await connectBunRedis(url as string, connectTimeoutMs);
+        const { ResilientConnection } = await import('./redis/resilient.ts');
+        const connect = () => connectBunRedis(url as string, connectTimeoutMs);
+        connection = new ResilientConnection(await connect(), {
+          connect,
+          where,
+          commandTimeoutMs,
+          ...(options.onConnectionState && { onState: options.onConnectionState }),
+        });
         await connection.send('PING', []);
       } catch (error) {
         connection?.close();

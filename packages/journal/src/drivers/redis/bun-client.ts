@@ -1,21 +1,18 @@
 /** The driver's one use of a Bun API: Bun's built-in Redis client, for `redisDriver({ url })`. */
 import { RedisClient } from 'bun';
-import type { OwnedConnection } from './connection.ts';
+import type { LiveConnection } from './resilient.ts';
 
 /**
- * Connects (or rejects within `connectTimeoutMs`); the caller closes it. A first connection without
- * reconnects answers at once when nothing listens (the client that stays retries a refused
- * connection with backoff, which would hold `open` for the whole timeout); the client kept
- * reconnects by itself after a dropped connection, queueing commands meanwhile.
+ * One connected client, or a rejection within `connectTimeoutMs`. It neither reconnects nor queues
+ * commands while down (`ResilientConnection` replaces a dropped client and fails commands at once
+ * meanwhile): a refused connection answers at once instead of holding the caller for the timeout.
  */
-export async function connectBunRedis(url: string, connectTimeoutMs: number): Promise<OwnedConnection> {
-  const probe = new RedisClient(url, { autoReconnect: false, connectionTimeout: connectTimeoutMs });
-  try {
-    await withTimeout(probe.connect(), connectTimeoutMs);
-  } finally {
-    probe.close();
-  }
-  const client = new RedisClient(url, { connectionTimeout: connectTimeoutMs });
+export async function connectBunRedis(url: string, connectTimeoutMs: number): Promise<LiveConnection> {
+  const client = new RedisClient(url, {
+    autoReconnect: false,
+    enableOfflineQueue: false,
+    connectionTimeout: connectTimeoutMs,
+  });
   try {
     await withTimeout(client.connect(), connectTimeoutMs);
   } catch (error) {
