@@ -10,11 +10,12 @@
  *   Bun on PATH says how to get it.
  * Third-party dependencies (zod, the MCP SDK, …) come from the public npm registry, as for a user.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { started, stopped, toolNames } from '../gateway-client.ts';
 import { publicPackages, repoRoot } from '../packages.ts';
 import { readmeExample } from '../readme-example.ts';
 import { type Registry, startRegistry } from '../verdaccio.ts';
@@ -175,80 +176,16 @@ describe('a real registry', () => {
   });
 });
 
-/** Starts `cmd`, reads the URL it prints first on stdout; the child and the URL. */
-async function started(
-  cmd: string,
-  args: string[],
-  cwd: string,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (b) => (err += String(b)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 120 s\n${out}\n${err}`)), 120_000);
-    child.stdout!.on('data', (b) => {
-      out += String(b);
-      const line = out.split('\n').find((l) => l.startsWith('http://'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(line.trim());
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out}\n${err}`));
-    });
-  });
-  return { child, url };
-}
-
-async function stopped(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.kill('SIGTERM');
-  return exit;
-}
-
-/** tools/list through the gateway's front door, as an MCP client would (2025-06-18, one session). */
-async function toolNames(url: string): Promise<string[]> {
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-  const init = await fetch(url, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-06-18',
-        capabilities: {},
-        clientInfo: { name: 'registry-test', version: '1' },
-      },
-    }),
-  });
-  expect(init.status).toBe(200);
-  const session = init.headers.get('mcp-session-id')!;
-  const h = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-06-18' };
-  await fetch(url, {
-    method: 'POST',
-    headers: h,
-    body: '{"jsonrpc":"2.0","method":"notifications/initialized"}',
-  });
-  const list = await fetch(url, {
-    method: 'POST',
-    headers: h,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
-  });
-  const body = (await list.json()) as { result: { tools: { name: string }[] } };
-  return body.result.tools.map((t) => t.name);
-}
-
 describe('the gateway from the registry', () => {
   it('bunx @switchyard/mcp-server serve: the embedded default answers /healthz and lists its builtin tools', async () => {
     const dir = project('with-bunx');
     writeFileSync(join(dir, 'bunfig.toml'), `[install.scopes]\n"@switchyard" = "${registry.url}"\n`);
-    const { child, url } = await started('bunx', ['@switchyard/mcp-server', 'serve', '--port', '0'], dir);
+    const { child, url } = await started(
+      'bunx',
+      ['@switchyard/mcp-server', 'serve', '--port', '0'],
+      dir,
+      env,
+    );
     try {
       const health = await fetch(new URL('/healthz', url));
       expect(health.status).toBe(200);
