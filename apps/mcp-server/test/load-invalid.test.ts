@@ -29,7 +29,9 @@ describe('refusing bad configurations', () => {
     expect(lines({ mcpServers: [] })).toEqual([
       'mcpServers: expected an object of MCP servers by name; found an array',
     ]);
-    expect(lines(stdio({ env: { A: 1 } }))).toEqual(['mcpServers.s.env.A: expected a string; found 1']);
+    expect(lines(stdio({ env: { A: 1 } }))).toEqual([
+      'mcpServers.s.env.A: expected a string, { "env": "NAME" } or { "file": "path" }; found 1',
+    ]);
   });
 
   it('an unknown enum value, listing the allowed ones', () => {
@@ -90,7 +92,7 @@ describe('refusing bad configurations', () => {
       'mcpServers.m.inheritEnv: expected no inheritEnv on an entry with module (inheritEnv goes with command); found inheritEnv beside module',
     ]);
     expect(lines({ mcpServers: { s: { url: 'https://a.test/mcp', isolation: 'per-session' } } })).toEqual([
-      'mcpServers.s.isolation: expected no isolation on a remote entry other than "shared" (the remote server keeps its own sessions; the gateway starts no workers of it); found "per-session"',
+      'mcpServers.s.isolation: expected "shared" or "per-principal" on a remote entry (the remote server keeps its own sessions; per-principal gives each principal its own connection); found "per-session"',
     ]);
     expect(lines({ mcpServers: { s: { command: 'x', type: 'sse' } } })).toEqual([
       'mcpServers.s.type: expected "stdio" (or no type) for an entry with command; found "sse"',

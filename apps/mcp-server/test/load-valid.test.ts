@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../src/config/load.ts';
 import { CLIENT_KEYS } from '../src/config/schema.ts';
+import { revealAll } from '../src/config/secret.ts';
 import { tempDir, writeConfig } from './helpers.ts';
 
 describe('loading valid configurations', () => {
@@ -142,7 +143,7 @@ describe('loading valid configurations', () => {
       ['e', 'sse'],
     ]);
     const b = config.backends[1];
-    expect(b?.kind === 'remote' && b.headers).toEqual({ Authorization: 'Bearer t0k' });
+    expect(b?.kind === 'remote' && revealAll(b.headers)).toEqual({ Authorization: 'Bearer t0k' });
   });
 
   it('takes module entries, with or without type, paths relative to the file', async () => {

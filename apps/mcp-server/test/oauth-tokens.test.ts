@@ -94,6 +94,8 @@ describe('JWT access tokens', () => {
       subject: 'alice',
       clientId: 'app-1',
       scopes: new Set(['mcp:tools', 'mcp:admin']),
+      // Its exp, for the front door to keep the token no longer than it lives (token exchange).
+      expiresAt: expect.any(Number),
     });
     const scp = await v.verify(await as.sign({ scope: undefined, scp: ['a', 'b'], azp: 'app-2' }));
     expect(scp).toMatchObject({ ok: true, clientId: 'app-2', scopes: new Set(['a', 'b']) });

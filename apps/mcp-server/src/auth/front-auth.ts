@@ -32,9 +32,25 @@ export class FrontAuth {
   /** The resource server, when `auth.oauth` is configured. */
   readonly oauth: OAuthResourceServer | undefined;
 
-  constructor(settings: FrontAuthSettings, options: { defaultResource: () => string; now?: () => number }) {
+  private readonly onAccessToken:
+    | ((principal: string, token: string, expiresAt?: number) => void)
+    | undefined;
+
+  constructor(
+    settings: FrontAuthSettings,
+    options: {
+      defaultResource: () => string;
+      now?: () => number;
+      /**
+       * Told of each access token accepted (a JWT or an introspected one): what token exchange
+       * trades for a backend's token. Not told of static tokens.
+       */
+      onAccessToken?: (principal: string, token: string, expiresAt?: number) => void;
+    },
+  ) {
     this.statics = new Authenticator(settings);
     this.oauth = settings.oauth && new OAuthResourceServer(settings.oauth, options);
+    this.onAccessToken = options.onAccessToken;
   }
 
   /**
@@ -69,7 +85,10 @@ export class FrontAuth {
         headers: { 'www-authenticate': oauth.challenge(challenge) },
       };
     }
-    return oauth.check(token).then((check) => this.fromOAuth(oauth, check));
+    return oauth.check(token).then((check) => {
+      if (check.ok) this.onAccessToken?.(check.principal, token, check.expiresAt);
+      return this.fromOAuth(oauth, check);
+    });
   }
 
   private fromOAuth(oauth: OAuthResourceServer, check: OAuthCheck): FrontAuthResult {

@@ -35,6 +35,8 @@ export interface VerifiedToken {
   subject: string;
   clientId?: string;
   scopes: ReadonlySet<string>;
+  /** When the token expires (its `exp`), ms since the epoch. */
+  expiresAt?: number;
 }
 
 export type TokenCheck =
@@ -127,6 +129,7 @@ export class JwtVerifier {
       subject: payload.sub,
       ...(clientId !== undefined && { clientId }),
       scopes: scopesOf(payload),
+      ...(typeof payload.exp === 'number' && { expiresAt: payload.exp * 1_000 }),
     };
   }
 

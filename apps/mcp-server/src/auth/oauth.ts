@@ -7,7 +7,13 @@
  * `<origin the gateway listens on>/mcp` — known only once the server listens, hence the function.
  */
 import { bearerChallenge, type Challenge } from './challenge.ts';
-import { JwtVerifier } from './jwt-verifier.ts';
+import {
+  type Introspected,
+  type IntrospectionSettings,
+  IntrospectionUnavailableError,
+  Introspector,
+} from './introspection.ts';
+import { JwtVerifier, type VerifiedToken } from './jwt-verifier.ts';
 import { canonicalResource, metadataPaths, metadataUrlOf, protectedResourceMetadata } from './resource.ts';
 
 export interface OAuthSettings {
@@ -21,17 +27,33 @@ export interface OAuthSettings {
   scopesSupported?: readonly string[] | undefined;
   clockSkewSec: number;
   jwksCooldownSec: number;
+  /** Opaque tokens are introspected (RFC 7662) when this is set; else only JWTs are accepted. */
+  introspection?: IntrospectionSettings | undefined;
 }
 
 export type OAuthCheck =
-  | { ok: true; principal: string; clientId?: string; scopes: ReadonlySet<string> }
+  | {
+      ok: true;
+      principal: string;
+      clientId?: string;
+      scopes: ReadonlySet<string>;
+      /** When the token expires, ms since the epoch, when known. */
+      expiresAt?: number;
+    }
   | { ok: false; status: 401 | 403; challenge: Challenge; reason: string }
   | { ok: false; status: 503; reason: string };
 
 export class OAuthResourceServer {
   private fixed:
-    | { resource: string; metadataUrl: string; paths: Set<string>; verifier: JwtVerifier }
+    | {
+        resource: string;
+        metadataUrl: string;
+        paths: Set<string>;
+        verifier: JwtVerifier;
+        audiences: Set<string>;
+      }
     | undefined;
+  private readonly introspector: Introspector | undefined;
 
   constructor(
     private readonly settings: OAuthSettings,
@@ -40,7 +62,16 @@ export class OAuthResourceServer {
       defaultResource: () => string;
       now?: () => number;
     },
-  ) {}
+  ) {
+    this.introspector =
+      settings.introspection &&
+      new Introspector(settings.introspection, { ...(options.now && { now: options.now }) });
+  }
+
+  /** Requests sent to the introspection endpoint (none without `introspection`). */
+  get introspections(): number {
+    return this.introspector?.requests ?? 0;
+  }
 
   private get state() {
     if (this.fixed) return this.fixed;
@@ -49,6 +80,7 @@ export class OAuthResourceServer {
       resource,
       metadataUrl: metadataUrlOf(resource),
       paths: metadataPaths(resource),
+      audiences: new Set([resource, ...(this.settings.audience ?? [])].map(canonicalResource)),
       verifier: new JwtVerifier({
         issuer: this.settings.issuer,
         ...(this.settings.jwksUri !== undefined && { jwksUri: this.settings.jwksUri }),
@@ -93,6 +125,7 @@ export class OAuthResourceServer {
 
   /** A bearer token (not one of the static ones): valid, for this resource, with the scopes needed. */
   async check(token: string): Promise<OAuthCheck> {
+    if (this.introspector && !JwtVerifier.isJwt(token)) return this.checkOpaque(this.introspector, token);
     const verified = await this.state.verifier.verify(token);
     if (!verified.ok) {
       if (verified.error === 'unavailable') return { ok: false, status: 503, reason: verified.reason };
@@ -103,6 +136,11 @@ export class OAuthResourceServer {
         challenge: { error: 'invalid_token', reason: verified.reason },
       };
     }
+    return this.withScopes(verified);
+  }
+
+  /** The scopes every request needs: 403 `insufficient_scope` without them. */
+  private withScopes(verified: VerifiedToken): OAuthCheck {
     const missing = this.settings.requiredScopes.filter((s) => !verified.scopes.has(s));
     if (missing.length > 0) {
       const reason = `the token lacks the scope ${missing.join(' ')}`;
@@ -120,6 +158,51 @@ export class OAuthResourceServer {
       principal: verified.subject,
       ...(verified.clientId !== undefined && { clientId: verified.clientId }),
       scopes: verified.scopes,
+      ...(verified.expiresAt !== undefined && { expiresAt: verified.expiresAt }),
     };
+  }
+
+  /**
+   * An opaque token, by introspection: active, of the issuer (when the answer names one), within
+   * exp / nbf, for this resource, then the scopes. The principal is `sub`, else the `client_id`
+   * (a client credentials token stands for the client itself).
+   */
+  private async checkOpaque(introspector: Introspector, token: string): Promise<OAuthCheck> {
+    let answer: Introspected;
+    try {
+      answer = await introspector.introspect(token);
+    } catch (error) {
+      if (error instanceof IntrospectionUnavailableError)
+        return { ok: false, status: 503, reason: error.message };
+      throw error;
+    }
+    const invalid = (reason: string): OAuthCheck => ({
+      ok: false,
+      status: 401,
+      reason,
+      challenge: { error: 'invalid_token', reason },
+    });
+    if (!answer.active) return invalid('the token is not active');
+    if (answer.issuer !== undefined && answer.issuer !== this.settings.issuer)
+      return invalid(`the token was not issued by ${this.settings.issuer}`);
+    const now = (this.options.now ?? Date.now)();
+    const skew = this.settings.clockSkewSec * 1_000;
+    if (answer.expiresAt !== undefined && answer.expiresAt + skew <= now)
+      return invalid('the token has expired');
+    if (answer.notBefore !== undefined && answer.notBefore - skew > now)
+      return invalid('the token is not valid yet (nbf)');
+    const { audiences } = this.state;
+    if (!answer.audiences.some((a) => audiences.has(canonicalResource(a))))
+      return invalid(
+        `the token is not for this resource: its aud does not name ${[...audiences].join(' or ')}`,
+      );
+    const principal = answer.subject ?? answer.clientId;
+    if (principal === undefined) return invalid('the token has neither sub nor client_id');
+    return this.withScopes({
+      subject: principal,
+      scopes: answer.scopes,
+      ...(answer.clientId !== undefined && { clientId: answer.clientId }),
+      ...(answer.expiresAt !== undefined && { expiresAt: answer.expiresAt }),
+    });
   }
 }

@@ -20,6 +20,7 @@ const ONLY_WITH = {
   inheritEnv: 'command',
   cwd: 'command',
   headers: 'url',
+  tokenExchange: 'url',
 } as const;
 
 function asNumber(value: unknown): number | undefined {
@@ -77,11 +78,11 @@ export function entryRuleIssues(entry: unknown, path: string): ConfigIssue[] {
         found: 'warmup beside url',
       });
     }
-    if (kind === 'url' && e.isolation !== undefined && e.isolation !== 'shared') {
+    if (kind === 'url' && e.isolation === 'per-session') {
       issues.push({
         path: joinPath(path, 'isolation'),
         expected:
-          'no isolation on a remote entry other than "shared" (the remote server keeps its own sessions; the gateway starts no workers of it)',
+          '"shared" or "per-principal" on a remote entry (the remote server keeps its own sessions; per-principal gives each principal its own connection)',
         found: JSON.stringify(e.isolation),
       });
     }

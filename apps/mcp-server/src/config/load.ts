@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { readCredentials } from './credentials.ts';
 import { entryRuleIssues } from './entry-rules.ts';
 import { type Environment, expandEnv } from './env.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
@@ -16,6 +17,7 @@ import { type JsonValue, parseJsonc } from './jsonc.ts';
 import { joinPath } from './path.ts';
 import { type GatewayConfig, resolveConfig } from './resolve.ts';
 import { ConfigFileSchema } from './schema.ts';
+import { upstreamIssues } from './upstream-rules.ts';
 
 export interface LoadOptions {
   /** The environment `${VAR}` and `tokenEnv` read from. */
@@ -147,6 +149,10 @@ export function parseConfigValue(value: JsonValue, options: ParseOptions): Gatew
     // A key whose variable is unset is reported as that, not again as a value of the wrong form.
     issues.push(...toConfigIssues(parsed.error.issues, input).filter((i) => !unset.paths.has(i.path)));
   }
+  const credentials = parsed.success
+    ? readCredentials(parsed.data, { env: options.env, baseDir: options.baseDir })
+    : undefined;
+  if (credentials && parsed.success) issues.push(...credentials.issues, ...upstreamIssues(parsed.data));
   if (issues.length > 0 || !parsed.success) {
     // Grouped by key, so a backend's problems stand together.
     throw new ConfigError(
@@ -159,6 +165,7 @@ export function parseConfigValue(value: JsonValue, options: ParseOptions): Gatew
     baseDir: options.baseDir,
     env: options.env,
     skipped,
+    ...(credentials && { credentials: credentials.values }),
   });
 }
 

@@ -4,8 +4,11 @@
  * config file's folder, and auth tokens read from the environment.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { type CredentialValues, credentialAt, credentialRecord } from './credentials.ts';
 import type { Environment } from './env.ts';
+import { joinPath } from './path.ts';
 import type { ConfigFile, ServerEntry, SwitchyardSettings } from './schema.ts';
+import { Secret } from './secret.ts';
 
 interface BackendCommon {
   name: string;
@@ -33,17 +36,35 @@ export type BackendKind =
       inheritEnv: boolean | string[];
       cwd?: string;
     }
-  | { kind: 'remote'; transport: 'streamable-http' | 'sse'; url: string; headers: Record<string, string> }
+  | {
+      kind: 'remote';
+      transport: 'streamable-http' | 'sse';
+      url: string;
+      /** Every value a `Secret`: headers carry credentials, and are never logged nor shown. */
+      headers: Record<string, Secret>;
+      /** Token exchange (RFC 8693) for this backend: what the exchanged token is asked for. */
+      tokenExchange?: { resource: string; audience?: string; scope?: string[] };
+    }
   | { kind: 'module'; module: string };
 
 export type BackendConfig = BackendCommon & BackendKind;
+
+type OAuthFile = NonNullable<SwitchyardSettings['auth']['oauth']>;
+/** A client of the authorization server as the gateway is one: its secret read and kept redacted. */
+type WithSecret<T> = Omit<T, 'clientSecret'> & { clientSecret: Secret };
+
+/** `switchyard.auth.oauth` with its client secrets read. */
+export interface OAuthConfig extends Omit<OAuthFile, 'introspection' | 'tokenExchange'> {
+  introspection?: WithSecret<NonNullable<OAuthFile['introspection']>>;
+  tokenExchange?: WithSecret<NonNullable<OAuthFile['tokenExchange']>>;
+}
 
 export interface GatewaySettings extends Omit<SwitchyardSettings, 'auth'> {
   auth: {
     tokens: { token: string; principal: string }[];
     allowUnauthenticatedLoopback: boolean;
     /** The OAuth resource server, when configured. */
-    oauth?: NonNullable<SwitchyardSettings['auth']['oauth']>;
+    oauth?: OAuthConfig;
   };
 }
 
@@ -67,7 +88,7 @@ function relativeTo(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
+function kindOf(entry: ServerEntry, at: string, baseDir: string, credentials: CredentialValues): BackendKind {
   if (entry.command !== undefined) {
     // ./server.sh is the config file's; a bare name is looked up on PATH.
     const command = /^\.\.?[/\\]/.test(entry.command) ? relativeTo(baseDir, entry.command) : entry.command;
@@ -75,7 +96,7 @@ function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
       kind: 'stdio',
       command,
       args: entry.args ?? [],
-      env: entry.env ?? {},
+      env: credentialRecord(entry.env, joinPath(at, 'env'), credentials),
       inheritEnv: entry.inheritEnv ?? false,
       ...(entry.cwd === undefined ? {} : { cwd: relativeTo(baseDir, entry.cwd) }),
     };
@@ -86,13 +107,29 @@ function kindOf(entry: ServerEntry, baseDir: string): BackendKind {
       kind: 'remote',
       transport: sse ? 'sse' : 'streamable-http',
       url: entry.url,
-      headers: entry.headers ?? {},
+      headers: Object.fromEntries(
+        Object.entries(credentialRecord(entry.headers, joinPath(at, 'headers'), credentials)).map(
+          ([k, v]) => [k, new Secret(v)],
+        ),
+      ),
+      ...(entry.tokenExchange && {
+        tokenExchange: {
+          resource: entry.tokenExchange.resource ?? entry.url,
+          ...(entry.tokenExchange.audience !== undefined && { audience: entry.tokenExchange.audience }),
+          ...(entry.tokenExchange.scope !== undefined && { scope: entry.tokenExchange.scope }),
+        },
+      }),
     };
   }
   return { kind: 'module', module: relativeTo(baseDir, entry.module ?? '') };
 }
 
-export function resolveBackend(name: string, entry: ServerEntry, baseDir: string): BackendConfig {
+export function resolveBackend(
+  name: string,
+  entry: ServerEntry,
+  baseDir: string,
+  credentials: CredentialValues = new Map(),
+): BackendConfig {
   const replicas =
     entry.replicas === undefined
       ? entry.isolation === 'per-session' || entry.isolation === 'per-principal'
@@ -116,20 +153,28 @@ export function resolveBackend(name: string, entry: ServerEntry, baseDir: string
     resilience: entry.resilience,
     era: entry.era,
     warmup: entry.warmup,
-    ...kindOf(entry, baseDir),
+    ...kindOf(entry, joinPath('mcpServers', name), baseDir, credentials),
   };
 }
 
 /** Tokens from `tokenEnv` must be set; `load.ts` checks that before calling this. */
 export function resolveConfig(
   file: ConfigFile,
-  options: { source: string; baseDir: string; env: Environment; skipped: string[] },
+  options: {
+    source: string;
+    baseDir: string;
+    env: Environment;
+    skipped: string[];
+    /** Credentials given as { env } / { file }, read (`readCredentials`). */
+    credentials?: CredentialValues;
+  },
 ): GatewayConfig {
+  const credentials = options.credentials ?? new Map<string, string>();
   const { auth, journal, ...rest } = file.switchyard;
   return {
     source: options.source,
     backends: Object.entries(file.mcpServers).map(([name, entry]) =>
-      resolveBackend(name, entry, options.baseDir),
+      resolveBackend(name, entry, options.baseDir, credentials),
     ),
     skipped: options.skipped,
     settings: {
@@ -144,8 +189,32 @@ export function resolveConfig(
           token: t.token ?? options.env[t.tokenEnv ?? ''] ?? '',
           principal: t.principal,
         })),
-        ...(auth.oauth && { oauth: auth.oauth }),
+        ...(auth.oauth && { oauth: oauthOf(auth.oauth, credentials) }),
       },
     },
+  };
+}
+
+function oauthOf(oauth: OAuthFile, credentials: CredentialValues): OAuthConfig {
+  const { introspection, tokenExchange, ...rest } = oauth;
+  const at = 'switchyard.auth.oauth';
+  return {
+    ...rest,
+    ...(introspection && {
+      introspection: {
+        ...introspection,
+        clientSecret: new Secret(
+          credentialAt(introspection.clientSecret, `${at}.introspection.clientSecret`, credentials),
+        ),
+      },
+    }),
+    ...(tokenExchange && {
+      tokenExchange: {
+        ...tokenExchange,
+        clientSecret: new Secret(
+          credentialAt(tokenExchange.clientSecret, `${at}.tokenExchange.clientSecret`, credentials),
+        ),
+      },
+    }),
   };
 }

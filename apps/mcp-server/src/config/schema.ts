@@ -64,6 +64,32 @@ const replicas = z
     'Workers of this backend: a number (exactly that many) or { min, max }. Default 1; for per-session and per-principal backends { "min": 1, "max": 16 } (max bounds the sessions, or principals, served at once).',
   );
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A credential read at load (and reload) from the gateway's environment or from a file. */
+export const credentialRef = z
+  .strictObject({
+    env: z
+      .string()
+      .regex(ENV_NAME, { error: 'an environment variable name' })
+      .optional()
+      .describe("The gateway's environment variable holding the value."),
+    file: z
+      .string()
+      .min(1, { error: 'a non-empty path' })
+      .optional()
+      .describe('A file holding the value (relative to the config file; one trailing newline is dropped).'),
+    prefix: z.string().optional().describe('Put before the value read, e.g. "Bearer ".'),
+  })
+  .refine((r) => (r.env === undefined) !== (r.file === undefined), { error: 'exactly one of env and file' });
+
+export type CredentialRef = z.infer<typeof credentialRef>;
+
+/** A value given as is (`${VAR}` expanded), or read from the environment or a file. */
+const credential = z.union([z.string(), credentialRef], {
+  error: 'a string, { "env": "NAME" } or { "file": "path" }',
+});
+
 /** Every key an entry may hold. Which of them apply depends on its kind (stdio, remote, module). */
 export const ServerEntrySchema = z
   .strictObject({
@@ -75,10 +101,10 @@ export const ServerEntrySchema = z
       .describe('stdio: the program to run.'),
     args: z.array(z.string()).optional().describe('stdio: its arguments.'),
     env: z
-      .record(z.string(), z.string(), { error: 'an object of strings' })
+      .record(z.string(), credential, { error: 'an object of strings or { "env": … } / { "file": … }' })
       .optional()
       .describe(
-        'stdio: environment variables of the process, on top of the minimal set it gets (HOME, LOGNAME, PATH, SHELL, TERM, USER, as MCP clients pass).',
+        'stdio: environment variables of the process, on top of the minimal set it gets (HOME, LOGNAME, PATH, SHELL, TERM, USER, as MCP clients pass). A value may be read from a file ({ "file": "./secrets/key" }, read at load and reload) or from the gateway\'s environment ({ "env": "NAME" }).',
       ),
     inheritEnv: z
       .union(
@@ -99,9 +125,33 @@ export const ServerEntrySchema = z
       .optional()
       .describe('remote: the server’s URL.'),
     headers: z
-      .record(z.string(), z.string(), { error: 'an object of strings' })
+      .record(z.string(), credential, { error: 'an object of strings or { "env": … } / { "file": … }' })
       .optional()
-      .describe('remote: HTTP headers sent with every request (e.g. Authorization).'),
+      .describe(
+        'remote: HTTP headers sent with every request (e.g. Authorization). A value may be read from the gateway\'s environment ({ "env": "NAME", "prefix": "Bearer " }) or a file ({ "file": "./secrets/token", "prefix": "Bearer " }, read at load and reload). Header values are never logged nor shown.',
+      ),
+    tokenExchange: z
+      .strictObject({
+        resource: z
+          .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+          .optional()
+          .describe("The resource indicator (RFC 8707) asked for. Default: the entry's url."),
+        audience: z
+          .string()
+          .min(1, { error: 'a non-empty audience' })
+          .optional()
+          .describe(
+            'An audience (RFC 8693 audience parameter) asked for, beside or instead of the resource.',
+          ),
+        scope: z
+          .array(z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+$/, { error: 'a scope token' }))
+          .optional()
+          .describe('Scopes asked for the exchanged token. Default: none asked (the server decides).'),
+      })
+      .optional()
+      .describe(
+        'remote: call this backend with a token of its own, got by OAuth 2.0 Token Exchange (RFC 8693) of the caller\'s access token at switchyard.auth.oauth.tokenExchange.tokenEndpoint; the caller\'s own token is never forwarded. Needs isolation "per-principal" and the Streamable HTTP transport.',
+      ),
     // -- in-process module (Switchyard's)
     module: z
       .string()
@@ -328,6 +378,50 @@ const oauth = z
       .default(30)
       .describe(
         "After fetching the issuer's keys, seconds during which a token naming an unknown kid does not cause another fetch (a key rotation is picked up after it).",
+      ),
+    introspection: z
+      .strictObject({
+        endpoint: issuerUrl.describe("The authorization server's introspection endpoint (RFC 7662)."),
+        clientId: z
+          .string()
+          .min(1, { error: 'a non-empty client id' })
+          .describe('The gateway as a client of it.'),
+        clientSecret: credential.describe(
+          'Its client secret (client_secret_basic): { "env": "NAME" }, { "file": "path" } or "${NAME}".',
+        ),
+        cacheMaxSec: int(0, 3_600)
+          .default(60)
+          .describe(
+            "An answer is kept until the token's exp, but no longer than this (a token revoked meanwhile is refused after it). 0: ask every time.",
+          ),
+        cacheSize: int(1, 1_000_000).default(10_000).describe('Answers kept at most (the oldest go first).'),
+        timeoutMs: int(1, 60_000).default(5_000).describe('Bound on one introspection request.'),
+      })
+      .optional()
+      .describe(
+        'Opaque (non-JWT) access tokens are checked by introspection (RFC 7662): active, the issuer, aud naming this resource, the scopes required. Without it, only JWT access tokens are accepted.',
+      ),
+    tokenExchange: z
+      .strictObject({
+        tokenEndpoint: issuerUrl.describe("The authorization server's token endpoint."),
+        clientId: z
+          .string()
+          .min(1, { error: 'a non-empty client id' })
+          .describe('The gateway as a confidential client.'),
+        clientSecret: credential.describe(
+          'Its client secret (client_secret_basic): { "env": "NAME" }, { "file": "path" } or "${NAME}".',
+        ),
+        refreshBeforeSec: int(0, 3_600)
+          .default(30)
+          .describe('An exchanged token is used until this long before its expiry, then exchanged anew.'),
+        cacheSize: int(1, 1_000_000)
+          .default(10_000)
+          .describe('Exchanged tokens kept at most, one per (principal, backend) (the oldest go first).'),
+        timeoutMs: int(1, 60_000).default(5_000).describe('Bound on one exchange request.'),
+      })
+      .optional()
+      .describe(
+        "OAuth 2.0 Token Exchange (RFC 8693) for remote entries with tokenExchange: the caller's access token is exchanged here for one whose audience is the backend.",
       ),
   })
   .describe(

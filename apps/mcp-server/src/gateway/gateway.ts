@@ -27,6 +27,8 @@ import {
 import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
 import { ConfigError } from '../config/errors.ts';
 import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
+import { SubjectTokens } from '../auth/subject-tokens.ts';
+import { TokenExchanger } from '../auth/token-exchange.ts';
 import { CompositePort } from '../remote/composite-port.ts';
 import { RemotePort } from '../remote/remote-port.ts';
 import { Activity } from './activity.ts';
@@ -69,6 +71,10 @@ export interface Gateway {
   readonly manager: MultiTierPoolManager;
   /** The remote backends' connections (the tier manager holds the others). */
   readonly remote: RemotePort;
+  /** Each principal's access token as last accepted at the front door (for token exchange). */
+  readonly subjectTokens: SubjectTokens;
+  /** Token exchange for remotes with `tokenExchange`, when `switchyard.auth.oauth.tokenExchange` is set. */
+  readonly exchanger: TokenExchanger | undefined;
   readonly journal: Journal;
   readonly activity: Activity;
   readonly backends: readonly BackendStatus[];
@@ -141,13 +147,16 @@ function admissionOf(backends: readonly BackendConfig[]): Record<string, Bulkhea
   return admission;
 }
 
-/** A backend as the coordinator names and isolates it (a remote backend's one connection is shared). */
+/**
+ * A backend as the coordinator names and isolates it (a remote backend's connection is shared, or
+ * one per principal).
+ */
 function namingOf(b: BackendConfig): BackendNamingConfig {
   return {
     name: b.name,
     prefix: b.prefix,
     tools: b.tools,
-    isolation: b.kind === 'remote' ? 'shared' : b.isolation,
+    isolation: b.kind === 'remote' && b.isolation !== 'per-principal' ? 'shared' : b.isolation,
   };
 }
 
@@ -306,7 +315,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const log = options.log;
   if (log) logLifecycle(manager, log);
   port.use(manager);
-  const remote = new RemotePort(served, { clientInfo: serverInfo });
+  const subjectTokens = new SubjectTokens();
+  const exchange = settings.auth.oauth?.tokenExchange;
+  const exchanger = exchange && new TokenExchanger(exchange);
+  const remote = new RemotePort(served, { clientInfo: serverInfo, subjects: subjectTokens, exchanger });
   const activity = new Activity();
   const admission = admissionOf(served);
   const closing = new AbortController();
@@ -394,6 +406,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     coordinator,
     manager,
     remote,
+    subjectTokens,
+    exchanger,
     journal,
     activity,
     get backends() {

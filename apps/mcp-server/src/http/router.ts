@@ -107,6 +107,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     defaultResource: () =>
       `${options.listenOrigin?.() ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${settings.listen.port}`}/mcp`,
     ...(options.now && { now: options.now }),
+    onAccessToken: (principal, token, expiresAt) => gateway.subjectTokens.note(principal, token, expiresAt),
   });
   const metrics = createMetrics(gateway);
   const offCommits = gateway.onJournalCommit(metrics.observeCommit);

@@ -1,7 +1,7 @@
 /**
  * One `TierPort` over two: remote backends go to the `RemotePort`, every other backend to the port
- * over the tier manager (`MultiTierPort`). The end of a session is told to both; the end of a
- * principal's last session to the tier manager (remote backends bind nothing per principal).
+ * over the tier manager (`MultiTierPort`). The end of a session, and of a principal's last session
+ * (per-principal remotes hold a connection per principal), is told to both.
  */
 import type { AcquireOptions, TierPort, WorkerLease } from '@switchyard/coordinator';
 import type { RemotePort } from './remote-port.ts';
@@ -21,6 +21,6 @@ export class CompositePort implements TierPort {
   }
 
   async endPrincipal(principal: string): Promise<void> {
-    await this.local.endPrincipal?.(principal);
+    await Promise.all([this.remote.endPrincipal(principal), this.local.endPrincipal?.(principal)]);
   }
 }

@@ -4,7 +4,16 @@
  * (`SSEClientTransport`) — with the entry's `headers` on every request.
  *
  * - One connection (one "worker") per remote backend, shared by every front session: the
- *   coordinator remaps JSON-RPC ids per worker, so sessions never meet on it.
+ *   coordinator remaps JSON-RPC ids per worker, so sessions never meet on it. With
+ *   `isolation: "per-principal"`, one connection per principal (at most `replicas.max` at once; at
+ *   the bound an unleased one, the least recently used, is ended for a new principal), each ended
+ *   when its principal's last session ends.
+ * - Upstream identity: the entry's `headers` (secrets, revealed only onto the request) on every
+ *   request; with `tokenExchange`, each request of a principal's connection carries
+ *   `Authorization: Bearer <a token for this backend>`, got by exchanging the principal's access
+ *   token (`auth/token-exchange.ts`, cached per principal and backend). The caller's own token is
+ *   never sent: the port never sees it, only the exchanged one. A failed exchange fails the connect
+ *   (the acquire) or the one request, with the reason.
  * - Connected lazily, on the first acquire; concurrent acquires share one connect. Connecting is
  *   the transport's start and the MCP handshake (done here, so that a remote that is down fails
  *   the acquire with its reason, and reported through `initialized`, so the coordinator does not
@@ -47,7 +56,11 @@ import {
   type WorkerChannel,
   type WorkerLease,
 } from '@switchyard/coordinator';
+import type { SubjectTokens } from '../auth/subject-tokens.ts';
+import { TokenExchangeError, type TokenExchanger } from '../auth/token-exchange.ts';
 import type { BackendConfig } from '../config/resolve.ts';
+import { revealAll } from '../config/secret.ts';
+import { withCredentials } from './credential-fetch.ts';
 import { modernFetch } from './modern-fetch.ts';
 
 export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
@@ -59,7 +72,14 @@ export interface RemotePortOptions {
   retryAfterMs?: number;
   /** How long `close` waits for each remote to drop its session, ms. Default 1000. */
   terminateTimeoutMs?: number;
+  /** Each principal's access token, for remotes with `tokenExchange`. */
+  subjects?: SubjectTokens | undefined;
+  /** Trades them for backend tokens; without it a `tokenExchange` remote cannot connect. */
+  exchanger?: TokenExchanger | undefined;
 }
+
+type ResolvedOptions = Required<Omit<RemotePortOptions, 'subjects' | 'exchanger'>> &
+  Pick<RemotePortOptions, 'subjects' | 'exchanger'>;
 
 /** What the port knows of one remote, for status pages. */
 export interface RemoteStats {
@@ -254,11 +274,16 @@ class Remote {
   failure: { reason: string; at: number } | undefined;
   connects = 0;
   leased = 0;
-  private attempts = 0;
+  /** When it was last acquired (ms since the epoch): the least recently used goes first at the bound. */
+  lastUsed = 0;
+  /** Connections tried, by every remote: each channel's id is unique. */
+  private static attempts = 0;
 
   constructor(
     readonly config: RemoteBackendConfig,
-    private readonly options: Required<RemotePortOptions>,
+    private readonly options: ResolvedOptions,
+    /** The principal whose connection this is, for a per-principal remote. */
+    readonly principal?: string,
   ) {}
 
   get terminateTimeoutMs(): number {
@@ -267,6 +292,31 @@ class Remote {
 
   get label(): string {
     return `remote "${this.config.name}" at ${this.config.url}`;
+  }
+
+  /**
+   * The `fetch` of this connection: the 2026 headers, and with token exchange the principal's
+   * exchanged token on every request.
+   */
+  private fetchOf(): typeof fetch {
+    const exchange = this.config.tokenExchange;
+    if (exchange === undefined) return modernFetch;
+    const { name } = this.config;
+    const principal = this.principal ?? '';
+    const { subjects, exchanger } = this.options;
+    return withCredentials(modernFetch, async (signal) => {
+      if (exchanger === undefined || subjects === undefined)
+        throw new TokenExchangeError(
+          `backend "${name}" has tokenExchange but the running gateway has no switchyard.auth.oauth.tokenExchange (it takes effect at restart)`,
+        );
+      const subject = subjects.current(principal);
+      if (subject === undefined)
+        throw new TokenExchangeError(
+          `backend "${name}" is called with a token exchanged for the caller's OAuth access token, and principal "${principal}" has none (a static token, or it expired)`,
+        );
+      const token = await exchanger.tokenFor(principal, name, subject, exchange, signal);
+      return { authorization: `Bearer ${token}` };
+    });
   }
 
   stats(): RemoteStats {
@@ -311,12 +361,13 @@ class Remote {
   private async connect(): Promise<RemoteChannel> {
     const { config } = this;
     const url = new URL(config.url);
-    const requestInit = { headers: { ...config.headers } };
+    const requestInit = { headers: revealAll(config.headers) };
     const transport: RemoteTransport =
       config.transport === 'sse'
         ? new SSEClientTransport(url, { requestInit }) // its event stream's GET carries them too
-        : new StreamableHTTPClientTransport(url, { requestInit, fetch: modernFetch });
-    const channel = new RemoteChannel(`remote:${config.name}#${++this.attempts}`, transport, this.label);
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.fetchOf() });
+    // Unique across the port: the coordinator knows its workers by id (a per-principal remote has several).
+    const channel = new RemoteChannel(`remote:${config.name}#${++Remote.attempts}`, transport, this.label);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
@@ -353,33 +404,67 @@ class Remote {
   }
 }
 
+/** A remote backend: one shared connection, or one per principal. */
+interface Served {
+  config: RemoteBackendConfig;
+  shared?: Remote;
+  /** Per-principal connections, by principal. */
+  byPrincipal?: Map<string, Remote>;
+}
+
+function connectionsOf(served: Served): Remote[] {
+  return served.shared ? [served.shared] : [...(served.byPrincipal?.values() ?? [])];
+}
+
+/** Several connections' stats as one backend's. */
+function mergedStats(remotes: readonly Remote[]): RemoteStats {
+  const stats = remotes.map((r) => r.stats());
+  const order: RemoteStats['state'][] = ['connected', 'connecting', 'failed', 'idle'];
+  const state = order.find((s) => stats.some((x) => x.state === s)) ?? 'idle';
+  const failure = stats.find((x) => x.failure)?.failure;
+  const era = stats.find((x) => x.era)?.era;
+  return {
+    state,
+    connects: stats.reduce((n, x) => n + x.connects, 0),
+    leased: stats.reduce((n, x) => n + x.leased, 0),
+    ...(failure && state === 'failed' && { failure }),
+    ...(era !== undefined && { era }),
+  };
+}
+
 export class RemotePort implements TierPort {
-  private readonly remotes = new Map<string, Remote>();
+  private readonly remotes = new Map<string, Served>();
   private closed = false;
+  private readonly resolved: ResolvedOptions;
 
   constructor(backends: readonly BackendConfig[], options: RemotePortOptions) {
-    const resolved: Required<RemotePortOptions> = {
+    this.resolved = {
       retryAfterMs: DEFAULT_RETRY_AFTER_MS,
       terminateTimeoutMs: DEFAULT_TERMINATE_TIMEOUT_MS,
       ...options,
     };
-    this.resolved = resolved;
     for (const b of backends) this.add(b);
   }
 
-  private readonly resolved: Required<RemotePortOptions>;
-
   /** Serves one more remote backend (configuration reload); other kinds are ignored. */
   add(backend: BackendConfig): void {
-    if (backend.kind === 'remote') this.remotes.set(backend.name, new Remote(backend, this.resolved));
+    if (backend.kind !== 'remote') return;
+    this.remotes.set(
+      backend.name,
+      backend.isolation === 'per-principal'
+        ? { config: backend, byPrincipal: new Map() }
+        : { config: backend, shared: new Remote(backend, this.resolved) },
+    );
   }
 
-  /** Stops serving a remote backend: its connection ends (its remote session dropped). */
+  /** Stops serving a remote backend: its connections end (their remote sessions dropped). */
   async remove(name: string): Promise<void> {
-    const remote = this.remotes.get(name);
-    if (!remote) return;
+    const served = this.remotes.get(name);
+    if (!served) return;
     this.remotes.delete(name);
-    await this.end(remote, 'the backend was removed from the configuration');
+    await Promise.all(
+      connectionsOf(served).map((r) => this.end(r, 'the backend was removed from the configuration')),
+    );
   }
 
   private async end(remote: Remote, reason: string): Promise<void> {
@@ -392,18 +477,56 @@ export class RemotePort implements TierPort {
     return this.remotes.has(backend);
   }
 
-  /** Each remote's connection state. */
+  /** Each remote's connection state (a per-principal remote's connections together). */
   stats(): Record<string, RemoteStats> {
-    return Object.fromEntries([...this.remotes].map(([name, r]) => [name, r.stats()]));
+    return Object.fromEntries(
+      [...this.remotes].map(([name, served]) => [
+        name,
+        served.shared ? served.shared.stats() : mergedStats(connectionsOf(served)),
+      ]),
+    );
+  }
+
+  /** The connection `options` is for: the shared one, or the principal's (made room for at the bound). */
+  private remoteFor(served: Served, options: AcquireOptions): Remote {
+    if (served.shared) return served.shared;
+    const byPrincipal = served.byPrincipal ?? new Map<string, Remote>();
+    const principal = options.principal ?? '';
+    const known = byPrincipal.get(principal);
+    if (known) return known;
+    const max = served.config.replicas.max;
+    if (byPrincipal.size >= max) {
+      const idle = [...byPrincipal.values()]
+        .filter((r) => r.leased === 0)
+        .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (idle === undefined)
+        throw new Error(
+          `remote "${served.config.name}": ${max} principals are being served at once (mcpServers.${served.config.name}.replicas.max); try again later`,
+        );
+      byPrincipal.delete(idle.principal ?? '');
+      void this.end(idle, 'its connection made room for another principal');
+    }
+    const remote = new Remote(served.config, this.resolved, principal);
+    byPrincipal.set(principal, remote);
+    return remote;
   }
 
   async acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
-    const remote = this.remotes.get(backend);
-    if (!remote) throw new Error(`RemotePort: "${backend}" is not a remote backend`);
-    if (this.closed) throw new Error(`${remote.label}: the gateway is stopping`);
+    const served = this.remotes.get(backend);
+    if (!served) throw new Error(`RemotePort: "${backend}" is not a remote backend`);
+    const label = `remote "${served.config.name}" at ${served.config.url}`;
+    if (this.closed) throw new Error(`${label}: the gateway is stopping`);
     options.signal?.throwIfAborted();
-    const channel = await waitFor(remote.connection(), options, remote.label);
+    const remote = this.remoteFor(served, options);
+    remote.lastUsed = Date.now();
     remote.leased++;
+    let channel: RemoteChannel;
+    try {
+      channel = await waitFor(remote.connection(), options, remote.label);
+    } catch (error) {
+      remote.leased--;
+      throw error;
+    }
     let released = false;
     return {
       worker: remote.channel === channel && remote.facade ? remote.facade : channel,
@@ -415,13 +538,29 @@ export class RemotePort implements TierPort {
     };
   }
 
-  /** Nothing to do: the connection is shared by every session. */
+  /** Nothing to do: no connection is bound to a session. */
   async endSession(_session: string): Promise<void> {}
+
+  /** The principal's last session ended: its per-principal connections end. */
+  async endPrincipal(principal: string): Promise<void> {
+    const ending: Remote[] = [];
+    for (const served of this.remotes.values()) {
+      const remote = served.byPrincipal?.get(principal);
+      if (remote === undefined || remote.leased > 0) continue;
+      served.byPrincipal?.delete(principal);
+      ending.push(remote);
+    }
+    await Promise.all(ending.map((r) => this.end(r, "the principal's last session ended")));
+  }
 
   /** Ends every connection (asking each remote to drop its session first); acquires fail after. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.remotes.values()].map((remote) => this.end(remote, 'the gateway stopped')));
+    await Promise.all(
+      [...this.remotes.values()].flatMap((served) =>
+        connectionsOf(served).map((remote) => this.end(remote, 'the gateway stopped')),
+      ),
+    );
   }
 }
 

@@ -9,5 +9,16 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): (request: IncomingMessage, response: ServerResponse) => void;
     on(event: string, listener: (...args: unknown[]) => void): this;
+    // biome-ignore lint/suspicious/noExplicitAny: the grant handler's context is the provider's own
+    registerGrantType(name: string, handler: (ctx: any) => Promise<void>, params?: string[]): void;
   }
+
+  class ProviderError extends Error {
+    constructor(description?: string);
+  }
+  export const errors: {
+    InvalidRequest: typeof ProviderError;
+    InvalidGrant: typeof ProviderError;
+    InvalidTarget: typeof ProviderError;
+  };
 }

@@ -1,0 +1,223 @@
+/**
+ * Upstream identity (#21), end to end: a real authorization server (`oidc-provider` on 127.0.0.1,
+ * with this test's token exchange grant), a real remote MCP server in a child process that tells
+ * which credentials reached it (`fixtures/whoami-server.ts`), a real gateway in front with OAuth at
+ * the front door, and SDK v1 clients.
+ *
+ * What it shows: a `tokenExchange` remote receives, for each principal, a token the authorization
+ * server issued for that principal with the remote itself as audience — never the client's own
+ * token; the exchanged token is cached (one exchange per principal however many calls); a failed
+ * exchange is a JSON-RPC error naming the reason; a static credential header read from a file
+ * reaches its remote and is in no log line, dashboard frame or configuration dump.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GATEWAY_CLIENT, secretOf, startAuthorizationServer } from './support/authorization-server.ts';
+import { connectClient, runServe, type Served, serveGateway, tempDir } from './support/gateway.ts';
+
+const WHOAMI = new URL('./fixtures/whoami-server.ts', import.meta.url).pathname;
+const STATIC = 'static-token-for-ops-0123456789';
+
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+/** The whoami fixture in a child process; its URL is its first stdout line. */
+async function startWhoami(): Promise<string> {
+  const child = Bun.spawn([process.execPath, WHOAMI], { stdout: 'pipe', stderr: 'pipe' });
+  stops.push(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await child.exited;
+  });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  let out = '';
+  while (!out.includes('\n')) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`whoami exited: ${await new Response(child.stderr as ReadableStream).text()}`);
+    out += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return out.split('\n')[0] ?? '';
+}
+
+async function serve(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<Served> {
+  const served = await serveGateway(config, await tempDir(), env);
+  stops.push(() => served.stop());
+  return served;
+}
+
+function textOf(result: unknown): string {
+  return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function exchangeConfig(issuer: string, backendUrl: string, secret: unknown = { env: 'GW_SECRET' }) {
+  return {
+    mcpServers: {
+      who: { url: backendUrl, isolation: 'per-principal', tokenExchange: {} },
+    },
+    switchyard: {
+      auth: {
+        tokens: [{ token: STATIC, principal: 'ops' }],
+        oauth: {
+          issuer,
+          requiredScopes: ['mcp:tools'],
+          jwksCooldownSec: 0,
+          clockSkewSec: 0,
+          tokenExchange: { tokenEndpoint: `${issuer}/token`, clientId: GATEWAY_CLIENT, clientSecret: secret },
+        },
+      },
+    },
+  };
+}
+
+describe('token exchange for a remote backend', () => {
+  it('each principal reaches the remote with its own exchanged token (aud = the remote), never its own; cached', async () => {
+    const as = await startAuthorizationServer();
+    const backendUrl = await startWhoami();
+    const gw = await serve(exchangeConfig(as.issuer, backendUrl), { GW_SECRET: secretOf(GATEWAY_CLIENT) });
+    const aliceToken = await as.token('alice', { resource: gw.url });
+    const bobToken = await as.token('bob', { resource: gw.url });
+    const alice = await connectClient(gw.url, { headers: bearer(aliceToken) });
+    const bob = await connectClient(gw.url, { headers: bearer(bobToken) });
+
+    const keys = createRemoteJWKSet(new URL(`${as.issuer}/jwks`));
+    const seenBy = async (client: typeof alice, sub: string) => {
+      const header = textOf(await client.callTool({ name: 'who__whoami', arguments: {} }));
+      expect(header).toMatch(/^Bearer /);
+      const token = header.slice('Bearer '.length);
+      // Issued by the authorization server, for this principal, with the remote as its audience.
+      const { payload } = await jwtVerify(token, keys, { issuer: as.issuer, audience: backendUrl });
+      expect(payload.sub).toBe(sub);
+      expect(payload.act).toEqual({ sub: GATEWAY_CLIENT });
+      return token;
+    };
+    const forAlice = await seenBy(alice, 'alice');
+    const forBob = await seenBy(bob, 'bob');
+    expect(forAlice).not.toBe(forBob);
+    expect(forAlice).not.toBe(aliceToken);
+
+    // More calls: the cached token, no new exchange.
+    for (let i = 0; i < 3; i++) expect(await seenBy(alice, 'alice')).toBe(forAlice);
+    expect(await seenBy(bob, 'bob')).toBe(forBob);
+    const exchanges = as.exchanges();
+    expect(exchanges.filter((e) => e.subject === 'alice')).toHaveLength(1);
+    expect(exchanges.filter((e) => e.subject === 'bob')).toHaveLength(1);
+    expect(exchanges.every((e) => e.resource === backendUrl && e.client === GATEWAY_CLIENT)).toBe(true);
+    expect(gw.gateway.exchanger?.exchanges).toBe(2);
+
+    // Every request the remote ever got (handshakes, streams, calls) carried an exchanged token.
+    const seen = JSON.parse(textOf(await alice.callTool({ name: 'who__seen', arguments: {} }))) as {
+      authorization: string[];
+    };
+    expect(seen.authorization.length).toBeGreaterThanOrEqual(2);
+    for (const header of seen.authorization) {
+      expect(header).not.toContain(aliceToken);
+      expect(header).not.toContain(bobToken);
+      expect(decodeJwt(header.slice('Bearer '.length)).aud).toBe(backendUrl);
+    }
+  });
+
+  it('a refused exchange is a JSON-RPC error naming the reason, not a hang; the client token is not in it', async () => {
+    const as = await startAuthorizationServer();
+    const backendUrl = await startWhoami();
+    const gw = await serve(exchangeConfig(as.issuer, backendUrl, 'not-the-gateway-secret-0123456789'));
+    const token = await as.token('alice', { resource: gw.url });
+    const client = await connectClient(gw.url, { headers: bearer(token) });
+    const failure = await client.callTool({ name: 'who__whoami', arguments: {} }).then(
+      (result) => JSON.stringify(result),
+      (error: Error) => error.message,
+    );
+    expect(failure).toContain('token exchange for backend "who"');
+    expect(failure).toContain('invalid_client');
+    expect(failure).not.toContain(token);
+    expect(as.exchanges()).toHaveLength(0);
+  });
+
+  it('a principal without an OAuth access token (a static token) is refused by name', async () => {
+    const as = await startAuthorizationServer();
+    const backendUrl = await startWhoami();
+    const gw = await serve(exchangeConfig(as.issuer, backendUrl), { GW_SECRET: secretOf(GATEWAY_CLIENT) });
+    const client = await connectClient(gw.url, { headers: bearer(STATIC) });
+    const failure = await client.callTool({ name: 'who__whoami', arguments: {} }).then(
+      (result) => JSON.stringify(result),
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/principal \\?"ops\\?" has none/);
+  });
+});
+
+describe('a static credential header', () => {
+  it('reaches its remote from a file, and is in no log line, dashboard frame, check-config output or config dump', async () => {
+    const backendUrl = await startWhoami();
+    const dir = await tempDir();
+    const apiKey = `api-key-${crypto.randomUUID()}`;
+    await writeFile(join(dir, 'api-key.txt'), `${apiKey}\n`);
+    const config = {
+      mcpServers: {
+        keyed: { url: backendUrl, headers: { 'X-Api-Key': { file: join(dir, 'api-key.txt') } } },
+      },
+      switchyard: {
+        auth: { tokens: [{ token: STATIC, principal: 'ops' }] },
+        admin: { principals: ['ops'] },
+        journal: { path: join(dir, 'journal.db') },
+      },
+    };
+    await writeFile(join(dir, 'switchyard.json'), JSON.stringify(config));
+    const served = await runServe(['--config', join(dir, 'switchyard.json'), '--port', '0'], { cwd: dir });
+    const client = await connectClient(served.url, { headers: bearer(STATIC) });
+    const seen = JSON.parse(textOf(await client.callTool({ name: 'keyed__seen', arguments: {} }))) as {
+      apiKey: string[];
+    };
+    expect(seen.apiKey).toEqual([apiKey]);
+
+    // The dashboard's first frame (it lists the backends).
+    const origin = new URL(served.url).origin;
+    const events = await fetch(`${origin}/dashboard/events`, { headers: bearer(STATIC) });
+    const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+    let frame = '';
+    while (!frame.includes('\n\n')) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      frame += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(frame).toContain('keyed');
+    expect(frame).not.toContain(apiKey);
+
+    // check-config on the same file.
+    const check = Bun.spawnSync(
+      [
+        process.execPath,
+        new URL('../src/cli.ts', import.meta.url).pathname,
+        'check-config',
+        'switchyard.json',
+      ],
+      { cwd: dir },
+    );
+    expect(check.exitCode).toBe(0);
+    expect(`${check.stdout}${check.stderr}`).not.toContain(apiKey);
+
+    // The debug log of the whole run.
+    expect(served.stderr()).toContain('keyed');
+    expect(served.stderr()).not.toContain(apiKey);
+
+    // The resolved configuration, however it is printed.
+    const gw = await serve(config);
+    const dump = [
+      JSON.stringify(gw.gateway.config),
+      Bun.inspect(gw.gateway.config, { depth: 10 }),
+      String(
+        gw.gateway.config.backends[0]?.kind === 'remote' &&
+          gw.gateway.config.backends[0].headers['X-Api-Key'],
+      ),
+    ].join('\n');
+    expect(dump).toContain('X-Api-Key');
+    expect(dump).toContain('[redacted');
+    expect(dump).not.toContain(apiKey);
+  });
+});
