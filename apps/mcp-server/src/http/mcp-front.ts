@@ -44,6 +44,7 @@ import {
   PARSE_ERROR,
   type RequestId,
   requestMeta,
+  SESSION_STORE_UNAVAILABLE,
   validateStandardHeaders,
 } from '@switchyard/coordinator';
 import type { RefusalReason } from '../metrics/metrics.ts';
@@ -383,11 +384,21 @@ export class McpFront {
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
     const { coordinator } = this.options;
     // A session another process held (the gateway restarted) is read back from the journal first.
-    const outbound =
-      coordinator.outbound(sessionId, caller.principal) ??
-      ((await coordinator.restoreSession(sessionId, caller.principal))
-        ? coordinator.outbound(sessionId, caller.principal)
-        : undefined);
+    let outbound = coordinator.outbound(sessionId, caller.principal);
+    if (!outbound) {
+      const restored = await coordinator.restoreSession(sessionId, caller.principal);
+      if (restored === 'unavailable') {
+        return rpcError(
+          503,
+          SESSION_STORE_UNAVAILABLE,
+          'the session store cannot be reached; retry shortly',
+          {
+            headers: { 'retry-after': RETRY_AFTER_SECONDS },
+          },
+        );
+      }
+      if (restored) outbound = coordinator.outbound(sessionId, caller.principal);
+    }
     if (!outbound) return rpcError(404, INVALID_REQUEST, 'Session not found');
     const lastEventId = request.headers.get('last-event-id');
     if (lastEventId === null && this.options.streams.isAttached(sessionId, GET_STREAM)) {

@@ -8,7 +8,13 @@
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
 import type { Bulkhead } from '@switchyard/flow-balancer';
-import type { AuditDecision, AuditInput, AuditOutcome, Journal } from '@switchyard/journal';
+import {
+  type AuditDecision,
+  type AuditInput,
+  type AuditOutcome,
+  isJournalUnavailableError,
+  type Journal,
+} from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
@@ -31,6 +37,7 @@ import {
   METHOD_NOT_FOUND,
   RESOURCE_NOT_FOUND,
   SESSION_STATE_LOST,
+  SESSION_STORE_UNAVAILABLE,
 } from '../jsonrpc/codes.ts';
 import { MessageParser } from '../jsonrpc/parse.ts';
 import {
@@ -229,7 +236,7 @@ export class MCPCoordinator {
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   /** Sessions being read back from the journal, so concurrent requests of one restore it once. */
-  private readonly restoring = new Map<string, Promise<FrontSession | 'full' | undefined>>();
+  private readonly restoring = new Map<string, Promise<Restored>>();
   /** When each session's `lastSeenAt` was last written to the journal (touches are coalesced). */
   private readonly touched = new WeakMap<FrontSession, number>();
   /** The `lastSeenAt` this process's last touch wrote to the session's record (the journal's clock). */
@@ -377,6 +384,9 @@ export class MCPCoordinator {
       if (restored === 'full') {
         const id = entry.kind === 'request' ? entry.message.id : undefined;
         return this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may');
+      }
+      if (restored === 'unavailable') {
+        return storeUnavailable(entry.kind === 'request' ? entry.message.id : undefined);
       }
       session = restored;
     }
@@ -574,7 +584,9 @@ export class MCPCoordinator {
     const session =
       this.sessions.get(sessionId, principal) ??
       (forget
-        ? await this.restore(sessionId, principal).then((r) => (r === 'full' ? undefined : r))
+        ? await this.restore(sessionId, principal).then((r) =>
+            r === 'full' || r === 'unavailable' ? undefined : r,
+          )
         : undefined);
     if (!session) return false;
     this.sessions.delete(sessionId);
@@ -1133,14 +1145,18 @@ export class MCPCoordinator {
    * process held it: the gateway restarted, or several share the journal). For anyone but its
    * principal, or once idle past `sessionIdleMs`, it does not exist. True when it is now held here.
    */
-  async restoreSession(sessionId: string, principal: string | null): Promise<boolean> {
+  async restoreSession(sessionId: string, principal: string | null): Promise<boolean | 'unavailable'> {
     if (this.sessions.get(sessionId, principal)) return true;
     const restored = await this.restore(sessionId, principal);
+    if (restored === 'unavailable') return restored;
     return restored !== undefined && restored !== 'full';
   }
 
-  /** The session read back from the journal; `full` when the gateway holds as many as it may; else undefined. */
-  private restore(sessionId: string, principal: string | null): Promise<FrontSession | 'full' | undefined> {
+  /**
+   * The session read back from the journal; `full` when the gateway holds as many as it may,
+   * `unavailable` when the journal's store cannot be reached (it may well exist); else undefined.
+   */
+  private restore(sessionId: string, principal: string | null): Promise<Restored> {
     if (!this.options.journal) return Promise.resolve(undefined);
     let pending = this.restoring.get(sessionId);
     if (!pending) {
@@ -1149,18 +1165,19 @@ export class MCPCoordinator {
       );
       this.restoring.set(sessionId, pending);
     }
-    return pending.then((r) => (r && r !== 'full' && r.principal !== principal ? undefined : r));
+    return pending.then((r) =>
+      r && r !== 'full' && r !== 'unavailable' && r.principal !== principal ? undefined : r,
+    );
   }
 
-  private async readBack(
-    journal: Journal,
-    sessionId: string,
-    principal: string | null,
-  ): Promise<FrontSession | 'full' | undefined> {
+  private async readBack(journal: Journal, sessionId: string, principal: string | null): Promise<Restored> {
     let record: Awaited<ReturnType<Journal['getSession']>>;
     try {
       record = await journal.getSession(sessionId);
     } catch (e) {
+      // A store that cannot be reached says nothing about the session: "try again", never "gone"
+      // (a 404 makes a 2025 client drop a session that may be fine).
+      if (isJournalUnavailableError(e)) return 'unavailable';
       this.options.onError?.(e);
       return undefined;
     }
@@ -1404,4 +1421,19 @@ function nameOf(request: JsonRpcRequest): string | null {
 function allowsLog(sessionLevel: string | undefined, level: unknown): boolean {
   if (sessionLevel === undefined || typeof level !== 'string') return false;
   return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(sessionLevel);
+}
+
+/** What reading a session back from the journal gave. */
+type Restored = FrontSession | 'full' | 'unavailable' | undefined;
+
+/** The answer when the journal's store (Redis) cannot be reached to read a session back: HTTP 503. */
+function storeUnavailable(id: RequestId | undefined): Outcome {
+  return {
+    kind: 'response',
+    httpStatus: 503,
+    message: errorResponse(id, {
+      code: SESSION_STORE_UNAVAILABLE,
+      message: 'the session store cannot be reached; retry shortly',
+    }),
+  };
 }

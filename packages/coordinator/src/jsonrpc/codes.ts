@@ -45,3 +45,9 @@ export const SESSION_STATE_LOST = -32051;
  * allowed it and the policy's default is deny), `data.kind` and `data.name` the item.
  */
 export const POLICY_DENIED = -32052;
+/**
+ * Switchyard's: the journal's store (the cluster's Redis) cannot be reached to read the session
+ * back, so whether it exists is not known. Sent with HTTP 503 and `Retry-After`, never as "session
+ * not found" (a 404 makes a 2025 client drop a session that may be fine).
+ */
+export const SESSION_STORE_UNAVAILABLE = -32053;

@@ -8,6 +8,7 @@ import { JournalInvalidInputError, JournalOpenError } from '../errors.ts';
 import type { JournalDriver } from '../types.ts';
 import { assertCount } from '../validate.ts';
 import type { OwnedConnection, RedisConnection } from './redis/connection.ts';
+import { ResilientConnection } from './redis/resilient.ts';
 
 export type { RedisConnection };
 
@@ -79,14 +80,16 @@ export function redisDriver(options: RedisDriverOptions): JournalDriver {
       let connection: OwnedConnection | undefined;
       try {
         const { connectBunRedis } = await import('./redis/bun-client.ts');
-        const { ResilientConnection } = await import('./redis/resilient.ts');
-        const connect = () => connectBunRedis(url as string, connectTimeoutMs);
-        connection = new ResilientConnection(await connect(), {
+        const connect = (onDrop: () => void) => connectBunRedis(url as string, connectTimeoutMs, onDrop);
+        let resilient: ResilientConnection | undefined;
+        const first = await connect(() => resilient?.dropped());
+        resilient = new ResilientConnection(first, {
           connect,
           where,
           commandTimeoutMs,
           ...(options.onConnectionState && { onState: options.onConnectionState }),
         });
+        connection = resilient;
         await connection.send('PING', []);
       } catch (error) {
         connection?.close();

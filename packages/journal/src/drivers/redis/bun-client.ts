@@ -7,12 +7,17 @@ import type { LiveConnection } from './resilient.ts';
  * commands while down (`ResilientConnection` replaces a dropped client and fails commands at once
  * meanwhile): a refused connection answers at once instead of holding the caller for the timeout.
  */
-export async function connectBunRedis(url: string, connectTimeoutMs: number): Promise<LiveConnection> {
+export async function connectBunRedis(
+  url: string,
+  connectTimeoutMs: number,
+  onDrop?: () => void,
+): Promise<LiveConnection> {
   const client = new RedisClient(url, {
     autoReconnect: false,
     enableOfflineQueue: false,
     connectionTimeout: connectTimeoutMs,
   });
+  if (onDrop) client.onclose = () => onDrop();
   try {
     await withTimeout(client.connect(), connectTimeoutMs);
   } catch (error) {

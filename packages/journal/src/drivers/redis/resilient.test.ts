@@ -72,7 +72,26 @@ describe('ResilientConnection', () => {
     expect(isJournalUnavailableError(error)).toBe(true);
     expect(String((error as Error).message)).toContain('no answer within 20 ms');
     expect(first.closed).toBe(true);
-    expect(conn.up).toBe(false);
+    // Replaced at once (the new client answers).
+    await Bun.sleep(0);
+    expect(conn.up).toBe(true);
+    expect(await conn.send('PING', [])).toBe('PONG');
+  });
+
+  it('a client that says it dropped is replaced before the next command', async () => {
+    const first = new Scripted();
+    const states: string[] = [];
+    const conn = new ResilientConnection(first, {
+      where: 'redis://test',
+      connect: async () => new Scripted(),
+      onState: (state) => states.push(state),
+    });
+    first.connected = false;
+    conn.dropped();
+    await Bun.sleep(0);
+    expect(states).toEqual(['down', 'up']);
+    expect(await conn.send('PING', [])).toBe('PONG');
+    conn.close();
   });
 
   it('after close, nothing reconnects', async () => {

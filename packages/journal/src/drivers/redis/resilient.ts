@@ -6,7 +6,8 @@
  *
  * - while the connection is down, a command fails **at once** with `JournalUnavailableError` (the
  *   gateway answers 503 + Retry-After, not 404), and a new connection is attempted in the background
- *   — at most one at a time, at most one per `retryMs`;
+ *   — at once when the client says it dropped, then every `retryMs` until one succeeds (one at a
+ *   time), so a node is connected again soon after Redis is back, before its next command;
  * - a command that takes longer than `commandTimeoutMs` (a server that stopped answering) fails
  *   with `JournalUnavailableError` and the connection is replaced;
  * - a server's own error reply (`NOSCRIPT`, `WRONGTYPE`, …) passes through unchanged.
@@ -23,8 +24,8 @@ export interface LiveConnection extends OwnedConnection {
 }
 
 export interface ResilientOptions {
-  /** Makes a new connected client, or rejects. */
-  connect(): Promise<LiveConnection>;
+  /** Makes a new connected client, or rejects; `onDrop` is called if that client's connection drops. */
+  connect(onDrop: () => void): Promise<LiveConnection>;
   /** Where, for messages (the URL without its password). */
   where: string;
   /** The longest a command may take (default 5 s). */
@@ -42,10 +43,12 @@ export class ResilientConnection implements OwnedConnection {
   #lastAttempt = Number.NEGATIVE_INFINITY;
   #lastProblem = 'the connection dropped';
   #closed = false;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #timeoutMs: number;
   readonly #retryMs: number;
   readonly #now: () => number;
 
+  /** `first`: a client made by `options.connect(connection.dropped)`. */
   constructor(
     first: LiveConnection,
     private readonly options: ResilientOptions,
@@ -96,9 +99,16 @@ export class ResilientConnection implements OwnedConnection {
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#retryTimer);
     this.#current?.close();
     this.#current = undefined;
   }
+
+  /** For the client's close callback: the connection dropped, reconnect now. */
+  readonly dropped = (): void => {
+    const client = this.#current;
+    if (client && client.connected === false) this.#drop(client, 'the connection dropped');
+  };
 
   #live(): LiveConnection | undefined {
     const client = this.#current;
@@ -119,13 +129,19 @@ export class ResilientConnection implements OwnedConnection {
       // already closed
     }
     this.options.onState?.('down', problem);
+    this.#reconnect();
   }
 
   #reconnect(): void {
-    if (this.#closed || this.#connecting || this.#now() - this.#lastAttempt < this.#retryMs) return;
+    if (this.#closed || this.#connecting || this.#current) return;
+    const wait = this.#lastAttempt + this.#retryMs - this.#now();
+    if (wait > 0) {
+      this.#retryLater(wait);
+      return;
+    }
     this.#lastAttempt = this.#now();
     this.#connecting = this.options
-      .connect()
+      .connect(this.dropped)
       .then(
         (client) => {
           if (this.#closed) {
@@ -141,7 +157,18 @@ export class ResilientConnection implements OwnedConnection {
       )
       .finally(() => {
         this.#connecting = undefined;
+        if (!this.#current) this.#retryLater(this.#retryMs);
       });
+  }
+
+  /** One timer at a time; it does not keep the process alive. */
+  #retryLater(ms: number): void {
+    if (this.#closed || this.#retryTimer !== undefined) return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#reconnect();
+    }, ms);
+    (this.#retryTimer as { unref?: () => void }).unref?.();
   }
 
   #unavailable(cause?: unknown): JournalUnavailableError {
