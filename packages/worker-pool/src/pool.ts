@@ -30,6 +30,7 @@ import { HealthMonitor, unref } from './health.ts';
 import { Histogram } from './histogram.ts';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.ts';
 import { type ResolvedOptions, resolveOptions, type WorkerPoolOptions } from './options.ts';
+import { PinnedWait, spareFor, workerInfo } from './pinning.ts';
 import type { PoolWorker } from './pool-worker.ts';
 import { randomFrom } from './random.ts';
 import { RestartPolicy } from './restart-policy.ts';
@@ -74,6 +75,7 @@ export class WorkerPoolManager implements SlotOwner {
   readonly #chooser: WorkerChooser;
   readonly #restart: RestartPolicy;
   readonly #health: HealthMonitor | undefined;
+  readonly #pinned: PinnedWait;
   readonly #slots = new Map<number, WorkerSlot>();
   /** Workers reserved for a key (`reserve()`): they take only tasks pinned to them. */
   readonly #reserved = new Map<string, WorkerSlot>();
@@ -109,6 +111,14 @@ export class WorkerPoolManager implements SlotOwner {
     const random = randomFrom(options.random);
     this.#chooser = new WorkerChooser(o.picker, o.concurrency, this.#clock, random);
     this.#restart = new RestartPolicy(o.restart, this.#clock, random);
+    this.#pinned = new PinnedWait(this.#clock, (task, slot, why) => {
+      if (why === 'aborted') {
+        this.#finish(task, 'aborted', new TaskAbortedError('queued', task.signal?.reason));
+      } else {
+        this.#finish(task, 'timeout', new TaskTimeoutError(task.timeoutMs ?? 0, 'queued'));
+      }
+      this.#slotFreed(slot);
+    });
     const probe =
       o.health.probe ?? (o.health.heartbeat ? (w: PoolWorker) => (w as WorkerSlot).heartbeat() : undefined);
     if (probe) {
@@ -206,9 +216,10 @@ export class WorkerPoolManager implements SlotOwner {
   /**
    * The worker reserved for `key`; else reserve one for it now: an idle ready unreserved worker
    * (the longest idle — a spare), else an unreserved one still starting, else a new one (never past
-   * `max`: PoolAtCapacityError) — or, with `start: false`, undefined. A reserved worker takes no task from the pool's queue, only tasks
-   * pinned to it (`run(…, { key })` or `{ workerId }`); it is not counted toward `min` (so `min`
-   * is the spares kept unreserved: the pool starts a replacement), and the idle sweep leaves it.
+   * `max`: PoolAtCapacityError) — or, with `start: false`, undefined. A reserved worker takes no
+   * task from the pool's queue, only tasks pinned to it (`run(…, { key })` or `{ workerId }`); it
+   * is not counted toward `min` (so `min` is the spares kept unreserved: the pool starts a
+   * replacement), and the idle sweep leaves it.
    * The reservation ends with `unreserve()` or when the worker exits (its `worker-exited` names
    * the key).
    */
@@ -219,18 +230,7 @@ export class WorkerPoolManager implements SlotOwner {
     if (held) return held;
     if (typeof key !== 'string') throw new TypeError('key must be a string');
     this.#open();
-    let ready: WorkerSlot | undefined;
-    let starting: WorkerSlot | undefined;
-    for (const s of this.#slots.values()) {
-      if (s.key !== undefined) continue;
-      // Idle: no task of its own (a health probe in flight does not count).
-      if (s.state === 'ready' && s.outstanding === 0 && s.waiting.length === 0) {
-        if (!ready || s.idleSince < ready.idleSince) ready = s;
-      } else if (s.state === 'starting' && !starting) {
-        starting = s;
-      }
-    }
-    const slot = ready ?? starting;
+    const slot = spareFor(this.#slots.values());
     if (!slot) {
       if (options.start === false) return undefined;
       if (this.#liveCount() >= this.#o.max) throw new PoolAtCapacityError(this.#o.max);
@@ -285,22 +285,7 @@ export class WorkerPoolManager implements SlotOwner {
   /** Each live worker's record: state, key, load, start-up time, resident memory. */
   workerStats(): WorkerInfo[] {
     const out: WorkerInfo[] = [];
-    for (const s of this.#slots.values()) {
-      if (s.state === 'exited') continue;
-      out.push({
-        id: s.id,
-        kind: s.kind,
-        pid: s.pid,
-        state: s.state,
-        key: s.key,
-        outstanding: s.outstanding,
-        waiting: s.waiting.length,
-        tasksGiven: s.tasksGiven,
-        startupMs: s.readyAt === 0 ? undefined : s.readyAt - s.startedAt,
-        idleSince: s.idleSince,
-        rssBytes: s.state === 'starting' ? undefined : s.rssBytes(),
-      });
-    }
+    for (const s of this.#slots.values()) if (s.state !== 'exited') out.push(workerInfo(s));
     return out;
   }
 
@@ -403,45 +388,13 @@ export class WorkerPoolManager implements SlotOwner {
       this.#dispatch(task, slot);
       return;
     }
-    // Wait in the worker's line, bounded by the task's deadline and signal.
-    task.slot = slot;
-    slot.waiting.push(task);
-    if (task.deadline !== Number.POSITIVE_INFINITY) {
-      task.timer = this.#clock.setTimeout(
-        () => this.#unpin(task, 'timeout'),
-        Math.max(0, task.deadline - this.#clock.now()),
-      );
-    }
-    if (task.signal) {
-      task.onAbort = () => this.#unpin(task, 'aborted');
-      task.signal.addEventListener('abort', task.onAbort, { once: true });
-    }
-  }
-
-  /** A pinned task gave up waiting for its worker. */
-  #unpin(task: SlotTask, why: 'timeout' | 'aborted'): void {
-    const slot = task.slot!;
-    const i = slot.waiting.indexOf(task);
-    if (i !== -1) slot.waiting.splice(i, 1);
-    task.timer = undefined;
-    task.slot = undefined;
-    if (why === 'aborted') this.#finish(task, 'aborted', new TaskAbortedError('queued', task.signal?.reason));
-    else this.#finish(task, 'timeout', new TaskTimeoutError(task.timeoutMs ?? 0, 'queued'));
-    this.#slotFreed(slot);
-  }
-
-  /** The waiting of a pinned task is over (it runs now): drop its wait timer and listener. */
-  #endWait(task: SlotTask): void {
-    if (task.timer !== undefined) this.#clock.clearTimeout(task.timer as never);
-    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
-    task.timer = undefined;
-    task.onAbort = undefined;
+    this.#pinned.wait(task, slot); // its worker's own line, bounded by its deadline and signal
   }
 
   /** Reject the tasks pinned to `slot` still waiting. */
   #rejectWaiting(slot: WorkerSlot, error: () => Error, outcome: Outcome): void {
     for (const task of slot.waiting.splice(0)) {
-      this.#endWait(task);
+      this.#pinned.end(task);
       this.#finish(task, outcome, error());
     }
   }
@@ -618,7 +571,7 @@ export class WorkerPoolManager implements SlotOwner {
       while (slot.outstanding < max && waiting.length > 0) {
         const next = waiting.shift()!;
         if (next.state !== QUEUED) continue;
-        this.#endWait(next);
+        this.#pinned.end(next);
         this.#dispatch(next, slot);
       }
     }
