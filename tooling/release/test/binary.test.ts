@@ -21,7 +21,7 @@ function text(r: { result?: unknown; error?: { message: string } }): string {
 }
 
 describe('the compiled switchyard binary', () => {
-  it('runs from a dir with no node_modules and serves a stdio backend and the builtin tools', async () => {
+  it('runs from a dir with no node_modules: a stdio backend and the builtin tools, then the embedded default', async () => {
     const app = join(repoRoot, 'apps/mcp-server');
     const compiled = spawnSync('bun', ['run', 'compile'], { cwd: app, encoding: 'utf8', timeout: 180_000 });
     expect(compiled.status, compiled.stderr).toBe(0);
@@ -72,6 +72,19 @@ describe('the compiled switchyard binary', () => {
       ).toBe('built in');
     } finally {
       expect(await stopped(child)).toBe(0);
+    }
+
+    // No config: the embedded default (the builtin tools, the journal in ./switchyard.db).
+    rmSync(join(work, 'switchyard.json'));
+    const plain = await started(join(work, 'switchyard'), ['serve', '--port', '0'], work, env);
+    try {
+      const session = await mcpSession(plain.url);
+      expect(
+        text(await session.request('tools/call', { name: 'builtin__echo', arguments: { text: 'default' } })),
+      ).toBe('default');
+      expect(existsSync(join(work, 'switchyard.db'))).toBe(true);
+    } finally {
+      expect(await stopped(plain.child)).toBe(0);
     }
   });
 });

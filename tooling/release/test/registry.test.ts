@@ -197,7 +197,7 @@ describe('the gateway from the registry', () => {
     }
   });
 
-  it('installed with npm, without Bun on PATH, the bin says how to get Bun and exits 1', () => {
+  it('installed with npm: npx runs it through Bun; without Bun on PATH the bin says how to get Bun, exits 1', () => {
     const dir = project('with-node-only');
     ok(
       run('npm', ['i', '--no-audit', '--no-fund', '@switchyard/mcp-server'], dir),
@@ -211,5 +211,12 @@ describe('the gateway from the registry', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('switchyard runs on Bun');
     expect(r.stderr).toContain('npm i -g bun');
+
+    // With Bun on PATH, npm's launcher starts the same CLI (the bin hands itself to Bun).
+    const version = ok(
+      run('npx', ['@switchyard/mcp-server', '--version'], dir),
+      'npx @switchyard/mcp-server',
+    );
+    expect(version.trim()).toBe(PACKAGES.find((p) => p.name === '@switchyard/mcp-server')!.version);
   });
 });
