@@ -15,7 +15,14 @@ import { join } from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GATEWAY_CLIENT, secretOf, startAuthorizationServer } from './support/authorization-server.ts';
-import { connectClient, runServe, type Served, serveGateway, tempDir } from './support/gateway.ts';
+import {
+  connectClient,
+  modernPost,
+  runServe,
+  type Served,
+  serveGateway,
+  tempDir,
+} from './support/gateway.ts';
 
 const WHOAMI = new URL('./fixtures/whoami-server.ts', import.meta.url).pathname;
 const STATIC = 'static-token-for-ops-0123456789';
@@ -110,6 +117,29 @@ describe('token exchange for a remote backend', () => {
     expect(exchanges.every((e) => e.resource === backendUrl && e.client === GATEWAY_CLIENT)).toBe(true);
     expect(gw.gateway.exchanger?.exchanges).toBe(2);
 
+    // A 2026-07-28 (stateless) request of alice's reaches the remote the same way, with the same token.
+    const modern = await modernPost(
+      gw.url,
+      {
+        jsonrpc: '2.0',
+        id: 7,
+        method: 'tools/call',
+        params: {
+          name: 'who__whoami',
+          arguments: {},
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      },
+      { ...bearer(aliceToken), 'mcp-name': 'who__whoami' },
+    );
+    expect(modern.status).toBe(200);
+    const answer = (await modern.json()) as { result: unknown };
+    expect(textOf(answer.result)).toBe(`Bearer ${forAlice}`);
+    expect(as.exchanges()).toHaveLength(2);
+
     // Every request the remote ever got (handshakes, streams, calls) carried an exchanged token.
     const seen = JSON.parse(textOf(await alice.callTool({ name: 'who__seen', arguments: {} }))) as {
       authorization: string[];
@@ -122,12 +152,16 @@ describe('token exchange for a remote backend', () => {
     }
   });
 
-  it('a refused exchange is a JSON-RPC error naming the reason, not a hang; the client token is not in it', async () => {
+  it('a refused exchange is a JSON-RPC error naming the reason, not a hang, and a log line; no token in either', async () => {
     const as = await startAuthorizationServer();
     const backendUrl = await startWhoami();
-    const gw = await serve(exchangeConfig(as.issuer, backendUrl, 'not-the-gateway-secret-0123456789'));
-    const token = await as.token('alice', { resource: gw.url });
-    const client = await connectClient(gw.url, { headers: bearer(token) });
+    const dir = await tempDir();
+    const config = exchangeConfig(as.issuer, backendUrl, 'not-the-gateway-secret-0123456789');
+    await writeFile(join(dir, 'switchyard.json'), JSON.stringify(config));
+    const served = await runServe(['--config', join(dir, 'switchyard.json'), '--port', '0'], { cwd: dir });
+    // The resource is the default one: the listening origin + /mcp.
+    const token = await as.token('alice', { resource: served.url });
+    const client = await connectClient(served.url, { headers: bearer(token) });
     const failure = await client.callTool({ name: 'who__whoami', arguments: {} }).then(
       (result) => JSON.stringify(result),
       (error: Error) => error.message,
@@ -136,6 +170,14 @@ describe('token exchange for a remote backend', () => {
     expect(failure).toContain('invalid_client');
     expect(failure).not.toContain(token);
     expect(as.exchanges()).toHaveLength(0);
+    const logged = served
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('token exchange failed'));
+    expect(logged.length).toBeGreaterThan(0);
+    expect(logged[0]).toContain('invalid_client');
+    expect(served.stderr()).not.toContain(token);
+    expect(served.stderr()).not.toContain('not-the-gateway-secret-0123456789');
   });
 
   it('a principal without an OAuth access token (a static token) is refused by name', async () => {

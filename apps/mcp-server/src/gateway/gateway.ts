@@ -318,7 +318,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const subjectTokens = new SubjectTokens();
   const exchange = settings.auth.oauth?.tokenExchange;
   const exchanger = exchange && new TokenExchanger(exchange);
-  const remote = new RemotePort(served, { clientInfo: serverInfo, subjects: subjectTokens, exchanger });
+  const remote = new RemotePort(served, {
+    clientInfo: serverInfo,
+    subjects: subjectTokens,
+    exchanger,
+    warn: options.log && ((fields, message) => options.log?.warn(fields, message)),
+  });
   const activity = new Activity();
   const admission = admissionOf(served);
   const closing = new AbortController();

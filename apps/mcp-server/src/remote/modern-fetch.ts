@@ -36,6 +36,20 @@ export function modernHeaders(body: string): Record<string, string> | undefined 
   return headers;
 }
 
+/**
+ * `fetch` with the 2026 headers added to the POSTs that need them — while `modern()` says the
+ * connection speaks 2026 (or does not know yet: the handshake's `server/discover`). On a connection
+ * found to speak 2025, a request a 2026 client sent (its `_meta` still naming 2026-07-28) goes
+ * without them: a 2025 server refuses an `MCP-Protocol-Version` it does not know.
+ */
+export function modernFetchWhen(modern: () => boolean): typeof fetch {
+  return Object.assign(
+    (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) =>
+      modern() ? modernFetch(input, init) : fetch(input, init),
+    { preconnect: fetch.preconnect },
+  );
+}
+
 /** `fetch` with the 2026 headers added to the POSTs that need them. */
 export const modernFetch: typeof fetch = Object.assign(
   (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {

@@ -57,11 +57,11 @@ import {
   type WorkerLease,
 } from '@switchyard/coordinator';
 import type { SubjectTokens } from '../auth/subject-tokens.ts';
-import { TokenExchangeError, type TokenExchanger } from '../auth/token-exchange.ts';
+import { isTokenExchangeError, TokenExchangeError, type TokenExchanger } from '../auth/token-exchange.ts';
 import type { BackendConfig } from '../config/resolve.ts';
 import { revealAll } from '../config/secret.ts';
 import { withCredentials } from './credential-fetch.ts';
-import { modernFetch } from './modern-fetch.ts';
+import { modernFetchWhen } from './modern-fetch.ts';
 
 export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
 
@@ -76,10 +76,12 @@ export interface RemotePortOptions {
   subjects?: SubjectTokens | undefined;
   /** Trades them for backend tokens; without it a `tokenExchange` remote cannot connect. */
   exchanger?: TokenExchanger | undefined;
+  /** The operator's log: each failed exchange (its reason, never a token). */
+  warn?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
 }
 
-type ResolvedOptions = Required<Omit<RemotePortOptions, 'subjects' | 'exchanger'>> &
-  Pick<RemotePortOptions, 'subjects' | 'exchanger'>;
+type ResolvedOptions = Required<Omit<RemotePortOptions, 'subjects' | 'exchanger' | 'warn'>> &
+  Pick<RemotePortOptions, 'subjects' | 'exchanger' | 'warn'>;
 
 /** What the port knows of one remote, for status pages. */
 export interface RemoteStats {
@@ -298,23 +300,34 @@ class Remote {
    * The `fetch` of this connection: the 2026 headers, and with token exchange the principal's
    * exchanged token on every request.
    */
-  private fetchOf(): typeof fetch {
+  private fetchOf(modern: () => boolean): typeof fetch {
+    const modernFetch = modernFetchWhen(modern);
     const exchange = this.config.tokenExchange;
     if (exchange === undefined) return modernFetch;
     const { name } = this.config;
     const principal = this.principal ?? '';
-    const { subjects, exchanger } = this.options;
+    const { subjects, exchanger, warn } = this.options;
+    const failed = (error: TokenExchangeError): never => {
+      warn?.({ backend: name, principal, reason: error.message }, 'token exchange failed');
+      throw error;
+    };
     return withCredentials(modernFetch, async (signal) => {
       if (exchanger === undefined || subjects === undefined)
-        throw new TokenExchangeError(
-          `backend "${name}" has tokenExchange but the running gateway has no switchyard.auth.oauth.tokenExchange (it takes effect at restart)`,
+        return failed(
+          new TokenExchangeError(
+            `backend "${name}" has tokenExchange but the running gateway has no switchyard.auth.oauth.tokenExchange (it takes effect at restart)`,
+          ),
         );
       const subject = subjects.current(principal);
       if (subject === undefined)
-        throw new TokenExchangeError(
-          `backend "${name}" is called with a token exchanged for the caller's OAuth access token, and principal "${principal}" has none (a static token, or it expired)`,
+        return failed(
+          new TokenExchangeError(
+            `backend "${name}" is called with a token exchanged for the caller's OAuth access token, and principal "${principal}" has none (a static token, or it expired)`,
+          ),
         );
-      const token = await exchanger.tokenFor(principal, name, subject, exchange, signal);
+      const token = await exchanger
+        .tokenFor(principal, name, subject, exchange, signal)
+        .catch((error: unknown) => (isTokenExchangeError(error) ? failed(error) : Promise.reject(error)));
       return { authorization: `Bearer ${token}` };
     });
   }
@@ -362,12 +375,15 @@ class Remote {
     const { config } = this;
     const url = new URL(config.url);
     const requestInit = { headers: revealAll(config.headers) };
+    // The 2026 headers while the handshake has not found 2025 (set once the channel exists).
+    let modern = () => true;
     const transport: RemoteTransport =
       config.transport === 'sse'
         ? new SSEClientTransport(url, { requestInit }) // its event stream's GET carries them too
-        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.fetchOf() });
+        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.fetchOf(() => modern()) });
     // Unique across the port: the coordinator knows its workers by id (a per-principal remote has several).
     const channel = new RemoteChannel(`remote:${config.name}#${++Remote.attempts}`, transport, this.label);
+    modern = () => channel.initialized === undefined || channel.initialized.era === 'modern';
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
