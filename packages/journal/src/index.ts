@@ -53,6 +53,7 @@ export {
   RETENTION_WRITE_SHARE,
   type RetentionOptions,
 } from './journal.ts';
+export type { LeaseNode, SessionLease, SessionLeases } from './leases.ts';
 export { applySessionPatch, isExpired } from './session.ts';
 export type {
   AuditDecision,

@@ -5,6 +5,7 @@
  */
 import { JournalClosedError, JournalInvalidEventIdError, JournalInvalidInputError } from './errors.ts';
 import { formatEventId, parseEventId } from './event-id.ts';
+import type { SessionLeases } from './leases.ts';
 import { isExpired } from './session.ts';
 import type {
   AuditDecision,
@@ -134,6 +135,8 @@ class StoreJournal implements Journal {
   /** With `maxBytes` and background runs: `#written` past this starts a run early. */
   #writeTrigger = Number.POSITIVE_INFINITY;
 
+  readonly leases: SessionLeases | undefined;
+
   constructor(
     readonly driver: string,
     private readonly store: JournalStore,
@@ -141,7 +144,9 @@ class StoreJournal implements Journal {
     private readonly sessionTtlMs: number | null,
     private readonly maxPayloadBytes: number,
     private readonly policy: RetentionPolicy,
-  ) {}
+  ) {
+    this.leases = store.leases;
+  }
 
   async createSession(input: NewSession): Promise<Session> {
     this.#open('createSession');

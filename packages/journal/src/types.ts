@@ -2,6 +2,7 @@
  * The journal's contract: what a caller sees (`Journal`) and what a storage driver implements
  * (`JournalDriver` → `JournalStore`). Pure types, no runtime.
  */
+import type { SessionLeases } from './leases.ts';
 
 /** Milliseconds since the epoch. Injected so expiry and retention can be tested without waiting. */
 export interface Clock {
@@ -228,6 +229,12 @@ export interface Journal {
   flush(): Promise<void>;
   /** Flushes, then releases the store. Idempotent; other methods throw `JournalClosedError` after. */
   close(): Promise<void>;
+
+  /**
+   * Session ownership, when several nodes share the store (the Redis driver); `undefined` for a
+   * store one process holds.
+   */
+  readonly leases: SessionLeases | undefined;
 }
 
 /** What the journal hands a driver when it opens it. */
@@ -261,6 +268,8 @@ export interface StoredEvents {
 export interface JournalStore {
   /** True when every write throws (`sqliteDriver({ readonly: true })`): the journal runs no retention. */
   readonly readonly?: boolean;
+  /** Session ownership, for a store several nodes share. */
+  readonly leases?: SessionLeases;
   /** Throws `JournalConflictError` when the id is taken. */
   insertSession(session: Session): Promise<void>;
   getSession(id: string): Promise<Session | undefined>;

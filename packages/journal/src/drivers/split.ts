@@ -5,6 +5,7 @@
  * flush and close span both. Pure: it only routes.
  */
 import { JournalInvalidInputError } from '../errors.ts';
+import type { SessionLeases } from '../leases.ts';
 import type {
   AuditQuery,
   AuditRecord,
@@ -61,11 +62,15 @@ class SplitStore implements JournalStore {
   /** Read-only as a whole only when both are: the journal then runs no retention of its own. */
   readonly readonly: boolean;
 
+  /** The sessions' store's: sessions are owned where they are shared. */
+  readonly leases: SessionLeases | undefined;
+
   constructor(
     private readonly sessions: JournalStore,
     private readonly auditTrail: JournalStore,
   ) {
     this.readonly = sessions.readonly === true && auditTrail.readonly === true;
+    this.leases = sessions.leases;
   }
 
   // Sessions and stream events.

@@ -18,6 +18,8 @@
  *   P audit-seq               counter: the last audit id
  *   P audit-times             zset: audit id (15 digits) by time
  *   P bytes                   counter: payload bytes held (event data, audit request + response)
+ *   P lease:<id>              hash: the session's owner (node, url, epoch); PEXPIRE'd to the lease's end
+ *   P lease-epoch:<id>        counter: the session's last epoch (kept a day past the last claim)
  *
  * Scripts compute their keys from the prefix instead of declaring them in KEYS: that is fine on a
  * standalone Redis / Valkey (or a cluster when the prefix carries a hash tag such as `{sy}:`,
@@ -303,6 +305,57 @@ end
 return { events, audit, budget == 0 and 1 or 0 }
 `;
 
+/** ARGV: P, session id, node, url, ttlMs, takeFrom ('' for none) → { mine 0|1, node, url, epoch }. */
+const claimLease = `
+local key, sid = P .. 'lease:' .. ARGV[2], ARGV[2]
+local cur = redis.call('HMGET', key, 'node', 'url', 'epoch')
+if cur[1] and cur[1] ~= ARGV[3] and cur[1] ~= ARGV[6] then
+  return { 0, cur[1], cur[2], tonumber(cur[3]) }
+end
+if cur[1] == ARGV[3] then
+  redis.call('HSET', key, 'url', ARGV[4])
+  redis.call('PEXPIRE', key, ARGV[5])
+  return { 1, cur[1], ARGV[4], tonumber(cur[3]) }
+end
+local epochKey = P .. 'lease-epoch:' .. sid
+local epoch = redis.call('INCR', epochKey)
+redis.call('PEXPIRE', epochKey, 86400000)
+redis.call('HSET', key, 'node', ARGV[3], 'url', ARGV[4], 'epoch', epoch)
+redis.call('PEXPIRE', key, ARGV[5])
+return { 1, ARGV[3], ARGV[4], epoch }
+`;
+
+/** ARGV: P, node, ttlMs, session ids … → the ids the node no longer holds. */
+const renewLeases = `
+local lost = {}
+for i = 4, #ARGV do
+  local key = P .. 'lease:' .. ARGV[i]
+  if redis.call('HGET', key, 'node') == ARGV[2] then
+    redis.call('PEXPIRE', key, ARGV[3])
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return lost
+`;
+
+/** ARGV: P, session id, node → 1 when released. */
+const releaseLease = `
+local key = P .. 'lease:' .. ARGV[2]
+if redis.call('HGET', key, 'node') == ARGV[3] then
+  redis.call('DEL', key)
+  return 1
+end
+return 0
+`;
+
+/** ARGV: P, session id → { node, url, epoch } or {}. */
+const getLease = `
+local cur = redis.call('HMGET', P .. 'lease:' .. ARGV[2], 'node', 'url', 'epoch')
+if not cur[1] then return {} end
+return { cur[1], cur[2], tonumber(cur[3]) }
+`;
+
 export const SCRIPTS = {
   insertSession,
   getSession,
@@ -317,6 +370,10 @@ export const SCRIPTS = {
   retainAge,
   retainIdleStreams,
   retainBytes,
+  claimLease,
+  renewLeases,
+  releaseLease,
+  getLease,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -6,6 +6,7 @@
  */
 import { JournalClosedError, JournalConflictError } from '../../errors.ts';
 import { formatEventId } from '../../event-id.ts';
+import type { SessionLeases } from '../../leases.ts';
 import { isExpired } from '../../session.ts';
 import type {
   AuditQuery,
@@ -24,6 +25,7 @@ import type {
 } from '../../types.ts';
 import { utf8Length } from '../../validate.ts';
 import { type RedisConnection, ScriptRunner } from './connection.ts';
+import { RedisLeases } from './leases.ts';
 import { decodeSession, patchOps, sessionFields } from './session-hash.ts';
 
 export interface RedisStoreOptions {
@@ -40,6 +42,8 @@ const BATCH = 500;
 type Entry = [string, string[]];
 
 export class RedisStore implements JournalStore {
+  /** Several nodes share this store: sessions have owners. */
+  readonly leases: SessionLeases;
   readonly #scripts: ScriptRunner;
   readonly #p: string;
   #closed = false;
@@ -53,6 +57,7 @@ export class RedisStore implements JournalStore {
   ) {
     this.#scripts = new ScriptRunner(connection);
     this.#p = options.keyPrefix;
+    this.leases = new RedisLeases(this.#scripts, options.keyPrefix);
   }
 
   async insertSession(session: Session): Promise<void> {
