@@ -64,6 +64,7 @@ export type {
 } from './options.ts';
 export {
   type ReserveOptions,
+  type ResizeOptions,
   type StartWorkerOptions,
   type StopOptions,
   type UnreserveOptions,

@@ -58,6 +58,12 @@ interface CommonOptions {
   readyTimeoutMs?: number;
   /** Runs on each new worker before it takes tasks (for MCP: the initialize handshake). */
   ready?: (worker: PoolWorker) => Promise<unknown>;
+  /**
+   * Asked before the pool starts a worker on its own (to reach `min`, to replace a crashed one, for
+   * queue pressure): false holds that start back until `refill()` (a budget across pools).
+   * `startWorker()` and `reserve()` do not ask: their caller decided. Default: always.
+   */
+  canStart?: () => boolean;
   /** How a worker is chosen: `least-outstanding` (default), `p2c`, or any flow-balancer `Picker`. */
   picker?: 'least-outstanding' | 'p2c' | Picker;
   health?: HealthOptions;
@@ -119,6 +125,7 @@ export interface ResolvedOptions {
   maxAgeMs: number;
   readyTimeoutMs: number;
   ready: ((worker: PoolWorker) => Promise<unknown>) | undefined;
+  canStart: (() => boolean) | undefined;
   picker: 'least-outstanding' | 'p2c' | Picker;
   health: {
     probe: ((worker: PoolWorker) => Promise<unknown>) | undefined;
@@ -211,6 +218,7 @@ export function resolveOptions(o: WorkerPoolOptions): ResolvedOptions {
     maxAgeMs: ms('maxAgeMs', o.maxAgeMs, Number.POSITIVE_INFINITY, 1),
     readyTimeoutMs: ms('readyTimeoutMs', o.readyTimeoutMs, 30_000, 1),
     ready: fn('ready', o.ready),
+    canStart: fn('canStart', o.canStart),
     picker,
     health: {
       probe: fn('health.probe', h.probe),

@@ -57,6 +57,13 @@ export interface StartWorkerOptions {
   key?: string;
 }
 
+export interface ResizeOptions {
+  /** Unreserved workers kept running (the spares, where keys reserve workers). */
+  min?: number;
+  /** Most workers at once (reserved ones included). Lowering it stops none: the excess goes as it idles. */
+  max?: number;
+}
+
 export interface ReserveOptions {
   /** Start a new worker for the key when no spare is there (default true); false: undefined instead. */
   start?: boolean;
@@ -302,6 +309,28 @@ export class WorkerPoolManager implements SlotOwner {
       waitTime: this.#waitTime.snapshot(),
       stderrTail: this.#lastStderr,
     });
+  }
+
+  /**
+   * Change `min` / `max` while running (a tier manager moving a backend between tiers): workers
+   * missing to the new `min` start now; above it, idle ones go by the idle sweep (`idleTimeoutMs`).
+   * A bad value throws RangeError naming it.
+   */
+  resize(options: ResizeOptions): void {
+    const min = options.min ?? this.#o.min;
+    const max = options.max ?? this.#o.max;
+    if (!Number.isInteger(min) || min < 0) throw new RangeError(`min must be an integer ≥ 0 (got ${min})`);
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be an integer ≥ 1 (got ${max})`);
+    if (max < min) throw new RangeError(`max (${max}) must be ≥ min (${min})`);
+    this.#o.min = min;
+    this.#o.max = max;
+    if (this.#state === 'created') this.#begin();
+    else this.#ensureWorkers();
+  }
+
+  /** Start what sizing asks for now: after `canStart` held a start back and room came free. */
+  refill(): void {
+    this.#ensureWorkers();
   }
 
   /** Leave the `failed` state: forget the crashes and start `min` workers again. */
@@ -733,7 +762,11 @@ export class WorkerPoolManager implements SlotOwner {
       }, wait);
       return;
     }
-    for (let i = 0; i < n; i++) this.#startWorker(undefined);
+    const canStart = this.#o.canStart;
+    for (let i = 0; i < n; i++) {
+      if (canStart && !canStart()) return;
+      this.#startWorker(undefined);
+    }
   }
 
   #startWorker(key: string | undefined): WorkerSlot {
