@@ -426,6 +426,8 @@ interface Served {
   shared?: Remote;
   /** Per-principal connections, by principal. */
   byPrincipal?: Map<string, Remote>;
+  /** Connections made by per-principal remotes since ended (`connects` counts since start). */
+  retiredConnects: number;
 }
 
 function connectionsOf(served: Served): Remote[] {
@@ -433,7 +435,7 @@ function connectionsOf(served: Served): Remote[] {
 }
 
 /** Several connections' stats as one backend's. */
-function mergedStats(remotes: readonly Remote[]): RemoteStats {
+function mergedStats(remotes: readonly Remote[], retiredConnects: number): RemoteStats {
   const stats = remotes.map((r) => r.stats());
   const order: RemoteStats['state'][] = ['connected', 'connecting', 'failed', 'idle'];
   const state = order.find((s) => stats.some((x) => x.state === s)) ?? 'idle';
@@ -441,7 +443,7 @@ function mergedStats(remotes: readonly Remote[]): RemoteStats {
   const era = stats.find((x) => x.era)?.era;
   return {
     state,
-    connects: stats.reduce((n, x) => n + x.connects, 0),
+    connects: stats.reduce((n, x) => n + x.connects, retiredConnects),
     leased: stats.reduce((n, x) => n + x.leased, 0),
     ...(failure && state === 'failed' && { failure }),
     ...(era !== undefined && { era }),
@@ -468,8 +470,8 @@ export class RemotePort implements TierPort {
     this.remotes.set(
       backend.name,
       backend.isolation === 'per-principal'
-        ? { config: backend, byPrincipal: new Map() }
-        : { config: backend, shared: new Remote(backend, this.resolved) },
+        ? { config: backend, byPrincipal: new Map(), retiredConnects: 0 }
+        : { config: backend, shared: new Remote(backend, this.resolved), retiredConnects: 0 },
     );
   }
 
@@ -498,7 +500,7 @@ export class RemotePort implements TierPort {
     return Object.fromEntries(
       [...this.remotes].map(([name, served]) => [
         name,
-        served.shared ? served.shared.stats() : mergedStats(connectionsOf(served)),
+        served.shared ? served.shared.stats() : mergedStats(connectionsOf(served), served.retiredConnects),
       ]),
     );
   }
@@ -520,6 +522,7 @@ export class RemotePort implements TierPort {
           `remote "${served.config.name}": ${max} principals are being served at once (mcpServers.${served.config.name}.replicas.max); try again later`,
         );
       byPrincipal.delete(idle.principal ?? '');
+      served.retiredConnects += idle.connects;
       void this.end(idle, 'its connection made room for another principal');
     }
     const remote = new Remote(served.config, this.resolved, principal);
@@ -564,6 +567,7 @@ export class RemotePort implements TierPort {
       const remote = served.byPrincipal?.get(principal);
       if (remote === undefined || remote.leased > 0) continue;
       served.byPrincipal?.delete(principal);
+      served.retiredConnects += remote.connects;
       ending.push(remote);
     }
     await Promise.all(ending.map((r) => this.end(r, "the principal's last session ended")));
