@@ -40,6 +40,7 @@ describe('loading valid configurations', () => {
       listen: { host: '127.0.0.1', port: 7331, publicNames: [] },
       auth: { tokens: [], allowUnauthenticatedLoopback: true },
       admin: { principals: [] },
+      policy: { default: 'allow', groupsClaim: 'groups', rules: [] },
       journal: {
         path: join(dir, 'switchyard.db'),
         auditPayloads: false,

@@ -17,7 +17,16 @@ import { DISCOVERY_RETRY_MS } from './jwt-verifier.ts';
 import { type OAuthCheck, OAuthResourceServer, type OAuthSettings } from './oauth.ts';
 
 export type FrontAuthResult =
-  | { ok: true; principal: string; clientId?: string }
+  | {
+      ok: true;
+      principal: string;
+      clientId?: string;
+      /** A static token's configured groups. */
+      groups?: readonly string[];
+      /** An access token's scopes and claims (what `switchyard.policy` reads). */
+      scopes?: readonly string[];
+      claims?: Readonly<Record<string, unknown>>;
+    }
   | { ok: false; status: 401 | 403 | 503; reason: string; headers: Record<string, string> };
 
 export interface FrontAuthSettings extends AuthSettings {
@@ -97,6 +106,8 @@ export class FrontAuth {
         ok: true,
         principal: check.principal,
         ...(check.clientId !== undefined && { clientId: check.clientId }),
+        scopes: [...check.scopes],
+        ...(check.claims !== undefined && { claims: check.claims }),
       };
     }
     if (check.status === 503) {

@@ -35,6 +35,8 @@ export interface VerifiedToken {
   subject: string;
   clientId?: string;
   scopes: ReadonlySet<string>;
+  /** Every claim of the token (`switchyard.policy` reads its groups claim). */
+  claims?: Readonly<Record<string, unknown>>;
   /** When the token expires (its `exp`), ms since the epoch. */
   expiresAt?: number;
 }
@@ -129,6 +131,7 @@ export class JwtVerifier {
       subject: payload.sub,
       ...(clientId !== undefined && { clientId }),
       scopes: scopesOf(payload),
+      claims: payload,
       ...(typeof payload.exp === 'number' && { expiresAt: payload.exp * 1_000 }),
     };
   }

@@ -37,6 +37,8 @@ export type OAuthCheck =
       principal: string;
       clientId?: string;
       scopes: ReadonlySet<string>;
+      /** Every claim of the token, when it is a JWT. */
+      claims?: Readonly<Record<string, unknown>>;
       /** When the token expires, ms since the epoch, when known. */
       expiresAt?: number;
     }
@@ -158,6 +160,7 @@ export class OAuthResourceServer {
       principal: verified.subject,
       ...(verified.clientId !== undefined && { clientId: verified.clientId }),
       scopes: verified.scopes,
+      ...(verified.claims !== undefined && { claims: verified.claims }),
       ...(verified.expiresAt !== undefined && { expiresAt: verified.expiresAt }),
     };
   }

@@ -61,7 +61,7 @@ export interface OAuthConfig extends Omit<OAuthFile, 'introspection' | 'tokenExc
 
 export interface GatewaySettings extends Omit<SwitchyardSettings, 'auth'> {
   auth: {
-    tokens: { token: string; principal: string }[];
+    tokens: { token: string; principal: string; groups?: string[] }[];
     allowUnauthenticatedLoopback: boolean;
     /** The OAuth resource server, when configured. */
     oauth?: OAuthConfig;
@@ -188,6 +188,7 @@ export function resolveConfig(
         tokens: auth.tokens.map((t) => ({
           token: t.token ?? options.env[t.tokenEnv ?? ''] ?? '',
           principal: t.principal,
+          ...(t.groups && { groups: t.groups }),
         })),
         ...(auth.oauth && { oauth: oauthOf(auth.oauth, credentials) }),
       },

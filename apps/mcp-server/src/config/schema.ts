@@ -428,6 +428,71 @@ const oauth = z
     "OAuth 2.1 resource server: JWT access tokens from this issuer, for this resource, are accepted beside auth.tokens (principal: the token's sub).",
   );
 
+/** A name or glob (`*`, `?`) a policy rule matches. */
+const policyPatterns = (what: string, note = '') =>
+  z
+    .array(z.string().min(1, { error: 'a non-empty name or glob' }))
+    .min(1, { error: `at least one pattern (leave the key out to match every ${what})` })
+    .optional()
+    .describe(
+      `The rule applies only to these ${what}s${note} (exact names or globs: * any run, ? one character); left out: to every ${what}.`,
+    );
+
+const policyRule = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1, { error: 'a non-empty rule id' })
+      .describe('Names the rule in refusals (JSON-RPC error -32052) and in the audit trail. Unique.'),
+    effect: z.enum(['allow', 'deny']).describe('allow or deny; a matching deny rule wins over every allow.'),
+    principals: policyPatterns('principal'),
+    groups: policyPatterns('group'),
+    scopes: policyPatterns('scope'),
+    clients: policyPatterns('OAuth client id'),
+    backends: policyPatterns('backend'),
+    tools: policyPatterns('tool', ', by the backend’s own name (without prefix)'),
+    prompts: policyPatterns('prompt', ', by the backend’s own name (without prefix)'),
+    resources: policyPatterns('resource', ' (their URIs) and resource templates (their URI templates)'),
+  })
+  .describe(
+    'One rule: it applies when every caller field given (principals, groups, scopes, clients) and every item field given (backends, then tools / prompts / resources by kind) matches. A rule naming none of tools, prompts, resources covers every item of its backends.',
+  );
+
+const policy = z
+  .strictObject({
+    default: z
+      .enum(['allow', 'deny'])
+      .default('allow')
+      .describe('When no rule matches a caller and an item. Default allow (as without a policy).'),
+    groupsClaim: z
+      .string()
+      .min(1)
+      .default('groups')
+      .describe(
+        "The OAuth access token claim holding the caller's groups (an array of strings, or one space-separated string). Default groups.",
+      ),
+    rules: z
+      .array(policyRule)
+      .default([])
+      .describe('The rules, in order; deny wins, then the first matching allow.'),
+  })
+  .superRefine((p, ctx) => {
+    const seen = new Map<string, number>();
+    p.rules.forEach((r, i) => {
+      const first = seen.get(r.id);
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rules', i, 'id'],
+          message: `an id no other rule has (rules.${first}.id is it too)`,
+        });
+      else seen.set(r.id, i);
+    });
+  })
+  .describe(
+    'Who may list and use which tool, prompt, resource and template: a tool the caller may not use is not listed, and calling it is refused (JSON-RPC error -32052 naming the rule) and audited.',
+  );
+
 const SwitchyardSchema = z
   .strictObject({
     listen: z
@@ -463,6 +528,12 @@ const SwitchyardSchema = z
                   .string()
                   .min(1, { error: 'a non-empty principal' })
                   .describe('Who the token stands for.'),
+                groups: z
+                  .array(z.string().min(1, { error: 'a non-empty group name' }))
+                  .optional()
+                  .describe(
+                    "The principal's groups, as switchyard.policy rules match them (an OAuth token's come from its groups claim).",
+                  ),
               })
               .refine((t) => (t.token === undefined) !== (t.tokenEnv === undefined), {
                 error: 'exactly one of token and tokenEnv',
@@ -491,6 +562,7 @@ const SwitchyardSchema = z
       })
       .prefault({})
       .describe('Who may see the admin surface (dashboard and metrics).'),
+    policy: policy.prefault({}),
     journal: z
       .strictObject({
         path: z

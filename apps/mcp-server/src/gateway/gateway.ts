@@ -25,10 +25,11 @@ import {
   sqliteDriver,
 } from '@switchyard/journal';
 import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
-import { ConfigError } from '../config/errors.ts';
-import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
 import { SubjectTokens } from '../auth/subject-tokens.ts';
 import { TokenExchanger } from '../auth/token-exchange.ts';
+import { ConfigError } from '../config/errors.ts';
+import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
+import { policyOption } from '../policy/access-policy.ts';
 import { CompositePort } from '../remote/composite-port.ts';
 import { RemotePort } from '../remote/remote-port.ts';
 import { Activity } from './activity.ts';
@@ -318,12 +319,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const subjectTokens = new SubjectTokens();
   const exchange = settings.auth.oauth?.tokenExchange;
   const exchanger = exchange && new TokenExchanger(exchange);
-  const remote = new RemotePort(served, {
-    clientInfo: serverInfo,
-    subjects: subjectTokens,
-    exchanger,
-    warn: options.log && ((fields, message) => options.log?.warn(fields, message)),
-  });
+  const remote = new RemotePort(served, { clientInfo: serverInfo, subjects: subjectTokens, exchanger });
   const activity = new Activity();
   const admission = admissionOf(served);
   const closing = new AbortController();
@@ -339,6 +335,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
+    ...policyOption(settings.policy),
     sessionIdleMs: settings.sessions.idleTimeoutMs,
     sessionStateLost: settings.sessions.stateLost,
     auditPayloadChars: settings.journal.auditPayloads ? DEFAULT_AUDIT_PAYLOAD_CHARS : 0,

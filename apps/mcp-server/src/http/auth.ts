@@ -9,21 +9,32 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export const LOCAL_PRINCIPAL = 'local';
 
 export interface AuthSettings {
-  tokens: readonly { token: string; principal: string }[];
+  tokens: readonly { token: string; principal: string; groups?: readonly string[] | undefined }[];
   allowUnauthenticatedLoopback: boolean;
 }
 
 export type AuthResult =
-  | { ok: true; principal: string }
+  /** `groups`: the token's configured groups (what `switchyard.policy` rules match). */
+  | { ok: true; principal: string; groups?: readonly string[] }
   | { ok: false; error: 'invalid_token' | 'missing'; reason: string };
+
+interface KnownToken {
+  digest: Buffer;
+  principal: string;
+  groups: readonly string[] | undefined;
+}
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
 
 export class Authenticator {
-  private readonly tokens: { digest: Buffer; principal: string }[];
+  private readonly tokens: KnownToken[];
 
   constructor(private readonly settings: AuthSettings) {
-    this.tokens = settings.tokens.map((t) => ({ digest: digest(t.token), principal: t.principal }));
+    this.tokens = settings.tokens.map((t) => ({
+      digest: digest(t.token),
+      principal: t.principal,
+      groups: t.groups,
+    }));
   }
 
   authenticate(authorization: string | null, fromLoopback: boolean): AuthResult {
@@ -40,14 +51,16 @@ export class Authenticator {
         reason: 'the Authorization header is not "Bearer <token>"',
       };
     const presented = digest(match[1]);
-    let principal: string | undefined;
+    let matched: KnownToken | undefined;
     // Every token is compared, so the time taken does not say which one matched.
     for (const t of this.tokens) {
-      if (timingSafeEqual(presented, t.digest)) principal ??= t.principal;
+      if (timingSafeEqual(presented, t.digest)) matched ??= t;
     }
-    return principal === undefined
-      ? { ok: false, error: 'invalid_token', reason: 'the bearer token is not valid' }
-      : { ok: true, principal };
+    if (matched === undefined)
+      return { ok: false, error: 'invalid_token', reason: 'the bearer token is not valid' };
+    return matched.groups === undefined
+      ? { ok: true, principal: matched.principal }
+      : { ok: true, principal: matched.principal, groups: matched.groups };
   }
 }
 

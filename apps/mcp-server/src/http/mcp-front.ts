@@ -24,6 +24,7 @@
  * with `Retry-After`.
  */
 import {
+  type CallerClaims,
   detectEra,
   HTTP_STATUS_OF_CODE,
   INVALID_REQUEST,
@@ -101,6 +102,8 @@ function limitReason(message: JsonRpcMessage): RefusalReason | undefined {
 
 export interface Caller {
   principal: string | null;
+  /** What its token says of it beyond the principal (client id, groups, scopes): the access policy reads it. */
+  claims?: CallerClaims;
 }
 
 function isOverloaded(message: JsonRpcResponse): boolean {
@@ -237,7 +240,11 @@ export class McpFront {
     const versionProblem = this.versionProblem(request);
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER) ?? undefined;
-    const context = { principal: caller.principal, ...(sessionId !== undefined && { sessionId }) };
+    const context = {
+      principal: caller.principal,
+      ...(caller.claims && { claims: caller.claims }),
+      ...(sessionId !== undefined && { sessionId }),
+    };
     noteMessage(parsed);
 
     if (Array.isArray(parsed)) {
@@ -284,6 +291,7 @@ export class McpFront {
     noteMessage(message);
     const outcome = await this.options.coordinator.handleModern(message, {
       principal: caller.principal,
+      ...(caller.claims && { claims: caller.claims }),
       affinityKey,
       header: (name) => request.headers.get(name),
     });

@@ -21,6 +21,7 @@ import { dashboardSource } from '../dashboard/source.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { readiness } from '../gateway/readiness.ts';
 import { createMetrics, type HttpRoute } from '../metrics/metrics.ts';
+import { callerClaims } from '../policy/caller-claims.ts';
 import { FrontAdmission } from './admission.ts';
 import { faultAnswer, json, rpcError } from './answers.ts';
 import { isLoopbackAddress } from './auth.ts';
@@ -210,7 +211,10 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     switch (pathname) {
       case '/mcp':
         // Admission (per principal, then for the gateway) is the front's, once the body is read.
-        return front.handle(request, { principal: who.principal });
+        return front.handle(request, {
+          principal: who.principal,
+          claims: callerClaims(who, settings.policy.groupsClaim),
+        });
       case '/dashboard':
         return dashboardResponse({ eventsPath: '/dashboard/events' });
       case '/dashboard/events': {
