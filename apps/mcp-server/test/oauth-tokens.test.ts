@@ -96,6 +96,8 @@ describe('JWT access tokens', () => {
       scopes: new Set(['mcp:tools', 'mcp:admin']),
       // Its exp, for the front door to keep the token no longer than it lives (token exchange).
       expiresAt: expect.any(Number),
+      // Every claim, for switchyard.policy (its groups claim).
+      claims: expect.objectContaining({ sub: 'alice', client_id: 'app-1', scope: 'mcp:tools mcp:admin' }),
     });
     const scp = await v.verify(await as.sign({ scope: undefined, scp: ['a', 'b'], azp: 'app-2' }));
     expect(scp).toMatchObject({ ok: true, clientId: 'app-2', scopes: new Set(['a', 'b']) });
