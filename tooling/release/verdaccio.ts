@@ -1,7 +1,8 @@
 /**
  * A real npm registry for tests: `verdaccio` on 127.0.0.1 at a free port, its storage and config
  * in a temp dir, no uplinks (it serves only what is published to it; nothing leaves loopback).
- * Publishing `@switchyard/*` is open to anyone (the test's token is a placeholder).
+ * Publishing `@switchyard/*` and `@switchyard-fixtures/*` is open to anyone (the test's token is a
+ * placeholder).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { freePort } from '../testing/ports.ts';
 
 export interface Registry {
   url: string;
-  /** An npmrc that publishes to and installs `@switchyard/*` from this registry. */
+  /** An npmrc that publishes to and installs `@switchyard/*` (and the fixtures' scope) from this registry. */
   npmrc: string;
   /** Verdaccio's output so far (for a failure message). */
   log(): string;
@@ -27,6 +28,9 @@ auth:
 uplinks: {}
 packages:
   '@switchyard/*':
+    access: $all
+    publish: $anonymous $authenticated
+  '@switchyard-fixtures/*':
     access: $all
     publish: $anonymous $authenticated
   '**':
@@ -85,6 +89,9 @@ export async function startRegistry(deadlineMs = 30_000): Promise<Registry> {
   }
   const npmrc = join(dir, 'npmrc');
   const host = url.replace(/^http:/, '');
-  writeFileSync(npmrc, `@switchyard:registry=${url}\n${host}:_authToken=placeholder\n`);
+  writeFileSync(
+    npmrc,
+    `@switchyard:registry=${url}\n@switchyard-fixtures:registry=${url}\n${host}:_authToken=placeholder\n`,
+  );
   return { url, npmrc, log: () => output, stop };
 }

@@ -1,6 +1,6 @@
 /** The CLI's help texts, and the one-line usage a usage error repeats. */
 
-export const COMMANDS = ['check-config', 'serve', 'stdio', 'journal'] as const;
+export const COMMANDS = ['check-config', 'serve', 'stdio', 'journal', 'prefetch'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const MAIN_HELP = `switchyard — one MCP server in front of many
@@ -14,6 +14,7 @@ Commands:
   journal export|tail|sessions
                         Read the journal: export JSON Lines, tail the calls, or list the
                         sessions a gateway on it would continue.
+  prefetch              Install the packages of npx/bunx entries once; serve runs their bins.
 
 Options:
   -h, --help            Show help (also after a command: switchyard check-config --help).
@@ -120,6 +121,17 @@ ${CONFIG_DISCOVERY}
                         id is a bearer secret (whoever has it continues the session).
 
 Exit codes: 0 done, 1 invalid configuration or no journal, 2 usage error.`,
+  prefetch: `Usage: switchyard prefetch [--config <file>]
+
+Installs, once, the package of every stdio entry that starts through a launcher — npx [-y] <pkg>
+or bunx <pkg> — into the prefetch cache ($SWITCHYARD_CACHE_DIR, else $XDG_CACHE_HOME/switchyard,
+else ~/.cache/switchyard): with npm for npx entries, with Bun for bunx entries, the entry's env
+applied (a registry it names is used). From then on serve and stdio run the installed bin
+directly, without the launcher. Run it again to update; remove the folder to go back.
+
+${CONFIG_DISCOVERY}
+
+Exit codes: 0 done, 1 invalid configuration or an install failed, 2 usage error.`,
 };
 
 /** The first line of a help text: what a usage error prints before pointing at --help. */

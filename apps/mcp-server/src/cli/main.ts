@@ -9,6 +9,7 @@ import { checkConfig } from './check-config.ts';
 import { COMMAND_HELP, COMMANDS, type Command, MAIN_HELP } from './help.ts';
 import { type CliIo, EXIT, invocationDir } from './io.ts';
 import { journal } from './journal.ts';
+import { prefetch } from './prefetch.ts';
 import { serve } from './serve.ts';
 import { type StdioStreams, stdio } from './stdio.ts';
 import { argumentError, usageError } from './usage.ts';
@@ -69,6 +70,8 @@ export async function main(argv: string[], given: CliIo, streams?: StdioStreams)
         return await checkConfig(args, io);
       case 'serve':
         return await serve(args, io, VERSION);
+      case 'prefetch':
+        return await prefetch(args, io);
       case 'stdio':
         if (!streams) return usageError(io, 'stdio needs the process’s standard input and output', 'stdio');
         return await stdio(args, io, VERSION, streams);

@@ -9,6 +9,7 @@ import type { BackendSpec, ReadyHook } from '@switchyard/multi-tier';
 import { mcpCancelMessage } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { TOOL_MODULE_ENV } from '../module-host/tool-server.ts';
+import { prefetchedCommand } from '../prefetch/cache.ts';
 import { runtimeFile } from '../runtime-files.ts';
 
 const THREAD_ENTRY = runtimeFile('module-host/thread');
@@ -60,17 +61,20 @@ export function backendSpec(
     breaker: backend.resilience.breaker,
   };
   switch (backend.kind) {
-    case 'stdio':
+    case 'stdio': {
+      // An npx/bunx entry that `switchyard prefetch` installed runs its bin directly.
+      const direct = prefetchedCommand(backend.command, backend.args, parentEnv);
       return {
         ...common,
         kind: 'stdio',
-        command: backend.command,
-        args: backend.args,
+        command: direct?.command ?? backend.command,
+        args: direct?.args ?? backend.args,
         // A minimal environment, as MCP clients give: never the gateway's secrets unless asked.
         env: stdioEnv(backend, parentEnv),
         ...(backend.cwd !== undefined && { cwd: backend.cwd }),
         cancelMessage: mcpCancelMessage,
       };
+    }
     case 'module':
       // Tool modules run on threads of the gateway's own process: they are trusted code and
       // share its environment (worker-pool adds `env` to it).

@@ -1,0 +1,140 @@
+/**
+ * Backends installed once (#23): an `npx -y <pkg>` entry, its package published to a real registry
+ * (verdaccio). Without prefetch the gateway starts npx, which resolves the package and starts the
+ * server as its own child; after `switchyard prefetch` the gateway starts the installed bin
+ * directly — the server is the gateway's own child, its arguments passed as written.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mcpSession, started, stopped } from '../gateway-client.ts';
+import { repoRoot } from '../packages.ts';
+import { type Registry, startRegistry } from '../verdaccio.ts';
+
+const CLI = join(repoRoot, 'apps/mcp-server/src/cli.ts');
+let registry: Registry;
+let work: string;
+let env: Record<string, string>;
+
+function ppidOf(pid: number): number {
+  // /proc/<pid>/stat: pid (comm) state ppid …; comm may hold spaces, so read after the last ')'.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'switchyard-prefetch-'));
+  registry = await startRegistry();
+  env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? work,
+    SWITCHYARD_CACHE_DIR: join(work, 'cache'),
+    npm_config_cache: join(work, 'npm-cache'),
+  };
+  // A stdio MCP server package with a bin, as on npm: the fixture server bundled for Node.
+  const pkg = join(work, 'echo-mcp');
+  mkdirSync(pkg);
+  const built = spawnSync(
+    'bun',
+    [
+      'build',
+      join(repoRoot, 'tooling/fixtures/mcp/stdio-server.ts'),
+      '--target',
+      'node',
+      '--outfile',
+      join(pkg, 'server.js'),
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(built.status, built.stderr).toBe(0);
+  const code = readFileSync(join(pkg, 'server.js'), 'utf8').replace(/^#!.*\n/, '');
+  writeFileSync(join(pkg, 'server.js'), `#!/usr/bin/env node\n${code}`);
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name: '@switchyard-fixtures/echo-mcp',
+      version: '1.0.0',
+      bin: { 'echo-mcp': 'server.js' },
+    }),
+  );
+  const published = spawnSync('npm', ['publish', '--loglevel=error'], {
+    cwd: pkg,
+    env: { ...env, NPM_CONFIG_USERCONFIG: registry.npmrc },
+    encoding: 'utf8',
+  });
+  expect(published.status, published.stderr).toBe(0);
+  writeFileSync(
+    join(work, 'switchyard.json'),
+    JSON.stringify({
+      mcpServers: {
+        echo: {
+          command: 'npx',
+          args: ['-y', '@switchyard-fixtures/echo-mcp', '--name', 'prefetched'],
+          env: { NPM_CONFIG_USERCONFIG: registry.npmrc, npm_config_cache: join(work, 'npm-cache') },
+          tier: 'hot',
+        },
+      },
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => {
+  await registry?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+interface Seen {
+  /** The name the server was started with (its own `--name` argument). */
+  name: string;
+  /** The parent of the backend's process. */
+  ppid: number;
+  /** The gateway's pid. */
+  gateway: number;
+}
+
+/** Serves the config and asks the echo backend who it is (while it runs: its parent is read from /proc). */
+async function whoami(): Promise<Seen> {
+  const { child, url } = await started(
+    'bun',
+    [CLI, 'serve', '--port', '0', '--config', 'switchyard.json'],
+    work,
+    env,
+  );
+  try {
+    const session = await mcpSession(url);
+    const r = await session.request('tools/call', { name: 'echo__whoami', arguments: {} });
+    if (r.error) throw new Error(r.error.message);
+    const me = JSON.parse((r.result as { content: { text: string }[] }).content[0]!.text) as {
+      pid: number;
+      name: string;
+    };
+    return { name: me.name, ppid: ppidOf(me.pid), gateway: child.pid! };
+  } finally {
+    expect(await stopped(child)).toBe(0);
+  }
+}
+
+describe('switchyard prefetch', () => {
+  it('installs an npx entry once; serve then runs its bin as its own child, not through npx', async () => {
+    const before = await whoami();
+    expect(before.name).toBe('prefetched');
+    expect(before.ppid).not.toBe(before.gateway); // npx (and its shell) stand between
+
+    const r = spawnSync('bun', [CLI, 'prefetch', '--config', 'switchyard.json'], {
+      cwd: work,
+      env,
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^echo: npx @switchyard-fixtures\/echo-mcp → \S+\/node_modules\/\.bin\/echo-mcp \(@switchyard-fixtures\/echo-mcp@1\.0\.0\)$/m,
+    );
+
+    const after = await whoami();
+    expect(after.name).toBe('prefetched');
+    expect(after.ppid).toBe(after.gateway);
+  });
+});
