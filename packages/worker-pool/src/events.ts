@@ -55,6 +55,20 @@ export type PoolEvent =
       key?: string;
     }
   | { type: 'worker-recycled'; workerId: number; reason: RecycleReason; detail?: string }
+  /**
+   * A worker failed — it did not get ready in time, its ready hook failed, or it failed a health
+   * check — and is being killed: told at once, before the pool replaces it (its `worker-exited`
+   * follows when the process or thread is gone).
+   */
+  | {
+      type: 'worker-failed';
+      workerId: number;
+      reason: 'startup' | 'unhealthy';
+      detail: string;
+      wasReady: boolean;
+      stderrTail: readonly string[];
+      key?: string;
+    }
   | { type: 'worker-restart-scheduled'; delayMs: number; crashes: number }
   | { type: 'worker-message'; workerId: number; message: JsonRpcMessage }
   | { type: 'protocol-fault'; workerId: number; kind: ProtocolFaultKind; sample: string }

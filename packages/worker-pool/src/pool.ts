@@ -863,6 +863,18 @@ export class WorkerPoolManager implements SlotOwner {
       this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
     }
     this.#rejectWaiting(slot, () => new WorkerCrashedError(slot.id, false, reason, detail), 'crashed');
+    if (slot.crashed) {
+      const key = slot.key;
+      this.#emit({
+        type: 'worker-failed',
+        workerId: slot.id,
+        reason: reason as 'startup' | 'unhealthy',
+        detail,
+        wasReady: slot.readyAt !== 0,
+        stderrTail: slot.stderrTail(),
+        ...(key !== undefined && { key }),
+      });
+    }
     void slot.runtime.stop(0, this.#o.killGraceMs);
     if (slot.crashed) this.#crashed(detail);
     this.#ensureWorkers();

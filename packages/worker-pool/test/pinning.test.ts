@@ -193,4 +193,14 @@ describe('pinning: stopping one worker, and what the tier manager reads', () => 
     expect(e.stderrTail.join('\n')).toContain('fatal: cannot start');
     if (w.pid !== undefined) expect(isAlive(w.pid)).toBe(false);
   });
+
+  it('tells a ready hook’s failure at once (worker-failed, before the exit)', async () => {
+    const p = processes({ ready: () => Promise.reject(new Error('no handshake')) });
+    const w = p.startWorker({ key: 'k' });
+    const order: string[] = [];
+    p.on('worker-failed', (e) => order.push(`failed:${e.reason}:${e.wasReady}:${e.key}:${e.detail}`));
+    p.on('worker-exited', () => order.push('exited'));
+    await nextEvent(p, 'worker-exited', (x) => x.workerId === w.id);
+    expect(order).toEqual(['failed:startup:false:k:ready hook failed: no handshake', 'exited']);
+  });
 });
