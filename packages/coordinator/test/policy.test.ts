@@ -9,6 +9,12 @@ import { type CallerClaims, finalResponse, MCPCoordinator, POLICY_DENIED, RulePo
 import { errorOf, open, req, resultOf } from './support/protocol.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
+const CONFORMANCE = new URL('../../../tooling/fixtures/mcp/conformance-server.ts', import.meta.url).pathname;
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
 const TWO = { a: ['--name', 'a'], b: ['--name', 'b'] };
 
 let rig: { tier: StdioTier; journal: Journal; coordinator: MCPCoordinator } | undefined;
@@ -21,23 +27,26 @@ afterEach(async () => {
   await journal.close();
 });
 
-async function setup() {
-  const tier = new StdioTier(TWO);
+async function setup(
+  backends: ConstructorParameters<typeof StdioTier>[0] = TWO,
+  policy = new RulePolicy({
+    default: 'deny',
+    rules: [
+      { id: 'ops-everything', effect: 'allow', groups: ['ops'] },
+      { id: 'dev-on-a', effect: 'allow', groups: ['dev'], backends: ['a'] },
+      { id: 'no-sleep', effect: 'deny', tools: ['sleep'] },
+      { id: 'bob-no-info', effect: 'deny', principals: ['bob'], resources: ['fixture://info'] },
+    ],
+  }),
+) {
+  const tier = new StdioTier(backends);
   const journal = await createJournal({ driver: memoryDriver() });
   const coordinator = new MCPCoordinator({
     tiers: tier,
-    backends: [{ name: 'a' }, { name: 'b' }],
+    backends: Object.keys(backends).map((name) => ({ name })),
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
     journal,
-    policy: new RulePolicy({
-      default: 'deny',
-      rules: [
-        { id: 'ops-everything', effect: 'allow', groups: ['ops'] },
-        { id: 'dev-on-a', effect: 'allow', groups: ['dev'], backends: ['a'] },
-        { id: 'no-sleep', effect: 'deny', tools: ['sleep'] },
-        { id: 'bob-no-info', effect: 'deny', principals: ['bob'], resources: ['fixture://info'] },
-      ],
-    }),
+    policy,
   });
   rig = { tier, journal, coordinator };
   return rig;
@@ -139,5 +148,68 @@ describe('MCPCoordinator — access policy', () => {
       decision: 'allowed',
       rule: 'ops-everything',
     });
+  });
+
+  it('resource templates, reads through a template, completions and 2026 listen subscriptions follow the rules too', async () => {
+    const { coordinator } = await setup(
+      { c: { script: CONFORMANCE, args: [] } },
+      new RulePolicy({
+        rules: [
+          { id: 'bob-no-templates', effect: 'deny', principals: ['bob'], resources: ['test://template/*'] },
+          {
+            id: 'bob-no-args-prompt',
+            effect: 'deny',
+            principals: ['bob'],
+            prompts: ['test_prompt_with_arguments'],
+          },
+          { id: 'bob-no-static', effect: 'deny', principals: ['bob'], resources: ['test://static-*'] },
+        ],
+      }),
+    );
+    const alice = await session(coordinator, 'alice', {});
+    const bob = await session(coordinator, 'bob', {});
+    const templates = async (who: typeof alice) =>
+      (
+        resultOf(await who.ask('resources/templates/list')).resourceTemplates as { uriTemplate: string }[]
+      ).map((t) => t.uriTemplate);
+    expect(await templates(alice)).toEqual(['test://template/{id}/data']);
+    expect(await templates(bob)).toEqual([]);
+
+    // A URI only a template matches is judged by the URI.
+    expect(resultOf(await alice.ask('resources/read', { uri: 'test://template/7/data' }))).toHaveProperty(
+      'contents',
+    );
+    expect(errorOf(await bob.ask('resources/read', { uri: 'test://template/7/data' }))).toMatchObject({
+      code: POLICY_DENIED,
+      data: { rule: 'bob-no-templates', kind: 'resource', name: 'test://template/7/data' },
+    });
+
+    const complete = (who: typeof alice, ref: Record<string, unknown>) =>
+      who.ask('completion/complete', { ref, argument: { name: 'arg1', value: 'p' } });
+    const prompt = { type: 'ref/prompt', name: 'c__test_prompt_with_arguments' };
+    expect(resultOf(await complete(alice, prompt))).toHaveProperty('completion');
+    expect(errorOf(await complete(bob, prompt)).data).toMatchObject({ rule: 'bob-no-args-prompt' });
+    const template = { type: 'ref/resource', uri: 'test://template/{id}/data' };
+    expect(errorOf(await complete(bob, template)).data).toMatchObject({ rule: 'bob-no-templates' });
+
+    // A 2026 listen: the subscription Bob may not have is not made (the acknowledgement leaves it out).
+    const listen = async (principal: string) => {
+      const outcome = await coordinator.handleModern(
+        req('subscriptions/listen', {
+          _meta: MODERN_META,
+          notifications: { resourceSubscriptions: ['test://static-text', 'test://watched-resource'] },
+        }),
+        { principal, affinityKey: principal },
+      );
+      if (outcome.kind !== 'stream') throw new Error(JSON.stringify(outcome));
+      const iterator = outcome.messages[Symbol.asyncIterator]();
+      const ack = (await iterator.next()).value as { params: { notifications: unknown } };
+      await iterator.return?.();
+      return ack.params.notifications;
+    };
+    expect(await listen('alice')).toEqual({
+      resourceSubscriptions: ['test://static-text', 'test://watched-resource'],
+    });
+    expect(await listen('bob')).toEqual({ resourceSubscriptions: ['test://watched-resource'] });
   });
 });
