@@ -1,14 +1,17 @@
 /**
- * One backend's workers: hands out leases (shared with session affinity, or one worker per
- * session), starts workers for demand and for what its tier keeps ready (`tier-rules.ts`, spares
- * from `spares.ts`), stops the idle ones when their tier says so, replaces the dead, and marks the
- * backend failed — with retry and backoff (`backend-health.ts`) — when it cannot start. Outlier
+ * One backend's workers, all in the backend's one pool (`backend-pool.ts`): hands out leases
+ * (shared with session affinity, or one worker per session or principal — a reservation in the
+ * pool), starts workers for demand, sets the pool's `min` to what its tier keeps ready
+ * (`tier-rules.ts`, spares from `spares.ts`) — the pool starts those and replaces the dead — stops
+ * the idle ones when their tier says so, and marks the backend failed — with retry and backoff
+ * (`backend-health.ts`; the pool keeps none meanwhile) — when it cannot start. Outlier
  * ejection of its workers and its circuit breaker are `backend-resilience.ts`'s: the controller
  * asks it before each acquire and when it chooses a worker. The budget across backends is the
  * manager's: the controller asks it before each start, and tells it what its workers hold
  * (measured as each becomes ready and on the manager's sampling timer).
  */
 import type { Clock, Permit } from '@switchyard/flow-balancer';
+import type { PoolWorker } from '@switchyard/worker-pool';
 import { BackendHealth } from './backend-health.ts';
 import { BackendPool } from './backend-pool.ts';
 import { BackendResilience } from './backend-resilience.ts';
@@ -175,7 +178,10 @@ export class BackendController {
     this.#deps = deps;
     this.demand = new Demand(deps.auto.rateWindowMs, deps.auto.startCostPriorMs);
     this.#health = new BackendHealth(spec.retry, deps.random);
-    this.#pool = new BackendPool(spec);
+    this.#pool = new BackendPool<Replica>(spec, {
+      adopt: (worker) => this.#adopt(worker),
+      canStart: () => !this.#closed && this.#deps.admit(this, false),
+    });
     this.#tier = spec.tier === 'auto' ? deps.auto.initialTier : spec.tier;
     this.#tierSince = deps.clock.now();
     this.#resilience = new BackendResilience(spec, { clock: deps.clock, events: deps.events });
@@ -405,6 +411,8 @@ export class BackendController {
       return this.#leaseOrWait(bound.replica, key, session, wait);
     }
     // A spare, reserved in the pool for this key (the pool chooses which); else a new worker.
+    // The spare taken is replaced after `spareRefillDelayMs` (by `#reconcile`), not at once.
+    this.#pool.keep(0);
     let r = this.#pool.reserveSpare(key);
     const spare = r !== undefined;
     if (!r) {
@@ -537,16 +545,19 @@ export class BackendController {
   #start(reason: StartReason, evict: boolean, key?: string): Replica | undefined {
     if (this.live >= this.spec.max) return undefined;
     if (!this.#deps.admit(this, evict)) return undefined;
-    const clock = this.#deps.clock;
-    const r = new Replica(
-      this.#deps.nextWorkerId(),
-      this.spec,
-      this.#tier,
-      clock.now(),
-      this.#hooks,
-      this.#pool,
-      key,
-    );
+    return this.#born(reason, key, undefined);
+  }
+
+  /** A worker the pool started on its own, to keep what the tier keeps (`min`). */
+  #adopt(worker: PoolWorker): Replica {
+    return this.#born(this.#tier === 'hot' ? 'hot' : 'spare', undefined, worker);
+  }
+
+  /** A new worker: started now in the pool (for `key`), or `adopted` from it; counted and told. */
+  #born(reason: StartReason, key: string | undefined, adopted: PoolWorker | undefined): Replica {
+    const now = this.#deps.clock.now();
+    const id = this.#deps.nextWorkerId();
+    const r = new Replica(id, this.spec, this.#tier, now, this.#hooks, this.#pool, key, adopted);
     this.#replicas.add(r);
     this.#counters.starts[this.#tier]++;
     this.#deps.events.emit({
@@ -729,18 +740,16 @@ export class BackendController {
     const s = this.spec;
     const shared = s.isolation === 'shared';
     const keep = this.#keep();
-    const pool = shared ? [...this.#replicas].filter((r) => r.live) : unbound(this.#replicas);
+    const kept = (): Replica[] =>
+      shared ? [...this.#replicas].filter((r) => r.live) : unbound(this.#replicas);
+    let pool = kept();
     let next = Number.POSITIVE_INFINITY;
     const holdRefill = !shared && now < this.#refillAt && pool.length < keep;
     if (holdRefill) next = this.#refillAt;
-    if (!this.#health.failed && !holdRefill) {
-      const missing = keep - pool.length;
-      for (let i = 0; i < missing; i++) {
-        const r = this.#start(this.#tier === 'hot' ? 'hot' : 'spare', false);
-        if (!r) break;
-        pool.push(r);
-      }
-    }
+    // The tier is the pool's `min`: it starts what is missing (each start asked of the budget) and
+    // replaces the dead; none while the backend is failed, and spares taken only after the refill delay.
+    this.#pool.keep(this.#health.failed ? 0 : holdRefill ? pool.length : Math.min(keep, s.max));
+    pool = kept();
     let surplus = pool.length - keep;
     this.#surplus = surplus > 0;
     if (!shared && this.#tier === 'warm' && now < this.#lastDemandAt + s.idleTtlMs) {
@@ -822,6 +831,7 @@ export class BackendController {
       return this.#closing;
     }
     this.#closed = true;
+    this.#pool.keep(0);
     this.#closeReason = how.reason;
     const clock = this.#deps.clock;
     if (this.#timer !== undefined) clock.clearTimeout(this.#timer);

@@ -1,11 +1,14 @@
 /**
  * A backend is one pool: the worker-pool `WorkerPoolManager` that runs every worker of one backend
  * (spawn, ready hook, ready timeout, JSON-RPC, health checks, stop escalation, per-worker lines of
- * pinned tasks, reservations for sessions and principals). The tier manager decides which workers
- * exist — it starts each with `startWorker()` and stops it with `stopWorker()` — so the pool keeps
- * none on its own (`min: 0`), reaps none for idleness, and never fails as a whole (a crash loop is
- * the backend's health to judge, `backend-health.ts`). This file routes the pool's per-worker events
- * to the worker they are about (a `Replica`).
+ * pinned tasks, reservations for sessions and principals). The tier is the pool's `min`: the
+ * workers its tier keeps ready (shared) or the spares it keeps (per-session, per-principal — `min`
+ * counts unreserved workers) are started by the pool, and replaced by it when one dies, each start
+ * asked of the budget (`canStart`); a worker for demand is started on request (`startWorker()`).
+ * Idle workers are stopped by the tier manager (`stopWorker()`), which knows leases and demand, so
+ * the pool reaps none; nor does it fail as a whole (a crash loop is the backend's health to judge,
+ * `backend-health.ts`, with its one backoff). This file routes the pool's per-worker events to the
+ * worker they are about (a `Replica`), and hands the workers the pool started to the tier manager.
  */
 import {
   type JsonRpcMessage,
@@ -21,19 +24,35 @@ export interface PoolMember {
   /** The manager's id of the worker (what the ready hook and the events name). */
   readonly id: number;
   onPoolReady(startMs: number): void;
+  /** It failed (did not start, failed a health check): told at once; its exit follows. */
+  onPoolFailed(event: PoolEventOf<'worker-failed'>): void;
   onPoolExit(event: PoolEventOf<'worker-exited'>): void;
   onPoolMessage(message: JsonRpcMessage): void;
 }
 
+/** What the pool asks of the tier manager. */
+export interface PoolOwner<M extends PoolMember> {
+  /** The pool started a worker on its own (to keep `min`): the member for it. */
+  adopt(worker: PoolWorker): M;
+  /** Room in the budget for one more worker. */
+  canStart(): boolean;
+}
+
 const NEVER_MS = 2 ** 31 - 1;
 
-function poolOptions(spec: ResolvedBackend, idOf: (w: PoolWorker) => number): WorkerPoolOptions {
+function poolOptions(
+  spec: ResolvedBackend,
+  idOf: (w: PoolWorker) => number,
+  canStart: () => boolean,
+): WorkerPoolOptions {
   const hook = spec.ready;
   const common = {
     min: 0,
     max: spec.max,
-    // The tier manager replaces workers and judges crash loops (`backend-health.ts`).
-    restart: { maxCrashes: Number.POSITIVE_INFINITY },
+    canStart,
+    // A dead worker is replaced at once; crash loops and the retry backoff are the backend's
+    // health (`backend-health.ts`), which sets `min` to 0 while the backend is failed.
+    restart: { maxCrashes: Number.POSITIVE_INFINITY, baseDelayMs: 0, maxDelayMs: 0 },
     idleTimeoutMs: NEVER_MS,
     readyTimeoutMs: spec.readyTimeoutMs,
     stopGraceMs: spec.stopGraceMs,
@@ -62,18 +81,27 @@ export class BackendPool<M extends PoolMember = PoolMember> {
   readonly error: unknown;
   /** The pool's workers by the pool's id. */
   readonly #members = new Map<number, M>();
+  /** Set while `start()` runs: the worker being started is the caller's, not the pool's own. */
+  #requested = false;
 
-  constructor(spec: ResolvedBackend) {
+  constructor(spec: ResolvedBackend, owner: PoolOwner<M>) {
     let pool: WorkerPoolManager | undefined;
     let error: unknown;
     try {
-      pool = new WorkerPoolManager(poolOptions(spec, (w) => this.#members.get(w.id)?.id ?? w.id));
+      const idOf = (w: PoolWorker) => this.#members.get(w.id)?.id ?? w.id;
+      pool = new WorkerPoolManager(poolOptions(spec, idOf, () => owner.canStart()));
     } catch (e) {
       error = e;
     }
     this.pool = pool;
     this.error = error;
     if (!pool) return;
+    pool.on('worker-started', (e) => {
+      if (this.#requested) return;
+      const worker = pool.workers().find((w) => w.id === e.workerId)!;
+      this.#members.set(e.workerId, owner.adopt(worker));
+    });
+    pool.on('worker-failed', (e) => this.#members.get(e.workerId)?.onPoolFailed(e));
     pool.on('worker-ready', (e) => {
       const member = this.#members.get(e.workerId);
       // After the turn that made it ready: a stop from a listener must not run inside the pool's own step.
@@ -90,9 +118,25 @@ export class BackendPool<M extends PoolMember = PoolMember> {
   /** Start a worker for `member` (reserved for `key`, if given); throws when the pool refuses. */
   start(member: M, key?: string): PoolWorker {
     if (!this.pool) throw this.error;
-    const worker = this.pool.startWorker(key === undefined ? {} : { key });
+    this.#requested = true;
+    let worker: PoolWorker;
+    try {
+      worker = this.pool.startWorker(key === undefined ? {} : { key });
+    } finally {
+      this.#requested = false;
+    }
     this.#members.set(worker.id, member);
     return worker;
+  }
+
+  /**
+   * Keep `n` unreserved workers (the pool starts the missing ones, each asked of the budget); a
+   * lower `n` stops none — the tier manager stops idle workers. Nothing once the pool is stopping.
+   */
+  keep(n: number): void {
+    const pool = this.pool;
+    if (!pool || (pool.state !== 'running' && pool.state !== 'created')) return;
+    pool.resize({ min: n });
   }
 
   /**

@@ -71,8 +71,9 @@ export class Replica implements PoolMember {
   readonly waiters = new Set<ReplicaWaiter>();
 
   /**
-   * Starts it in `pool` (reserved there for `key`, if given). A start the pool refuses (its options,
-   * its `max`) is told to `onStartFailed` on the next microtask.
+   * Starts it in `pool` (reserved there for `key`, if given) — or, given `adopted`, takes a worker
+   * the pool started on its own (to keep its `min`). A start the pool refuses (its options, its
+   * `max`) is told to `onStartFailed` on the next microtask.
    */
   constructor(
     id: number,
@@ -82,6 +83,7 @@ export class Replica implements PoolMember {
     hooks: ReplicaHooks,
     pool: BackendPool<Replica>,
     key?: string,
+    adopted?: PoolWorker,
   ) {
     this.id = id;
     this.key = String(id);
@@ -91,9 +93,9 @@ export class Replica implements PoolMember {
     this.lastUsedAt = now;
     this.#hooks = hooks;
     this.#pool = pool.pool;
-    let worker: PoolWorker | undefined;
+    let worker: PoolWorker | undefined = adopted;
     try {
-      worker = pool.start(this, key);
+      worker ??= pool.start(this, key);
     } catch (e) {
       this.#state = 'exited';
       this.#exited = Promise.resolve();
@@ -110,14 +112,27 @@ export class Replica implements PoolMember {
     this.#hooks.onReady(this, startMs);
   }
 
+  onPoolFailed(e: PoolEventOf<'worker-failed'>): void {
+    this.#lost({ reason: e.detail, stderrTail: e.stderrTail, cause: e.detail });
+  }
+
   onPoolExit(e: PoolEventOf<'worker-exited'>): void {
-    const was = this.#state;
+    this.#lost({ reason: e.detail, stderrTail: e.stderrTail, cause: e.error ?? e.detail });
     this.#state = 'exited';
     this.#exited ??= Promise.resolve();
     this.#markExited?.();
-    const failure: StartFailure = { reason: e.detail, stderrTail: e.stderrTail, cause: e.error ?? e.detail };
+  }
+
+  /** It failed to start or died (told once): it is going; its exit resolves `stop()`. */
+  #lost(failure: StartFailure): void {
+    const was = this.#state;
+    if (was !== 'starting' && was !== 'ready') return;
+    this.#state = 'stopping';
+    this.#exited ??= new Promise((resolve) => {
+      this.#markExited = resolve;
+    });
     if (was === 'starting') this.#hooks.onStartFailed(this, failure);
-    else if (was === 'ready') this.#hooks.onDied(this, failure);
+    else this.#hooks.onDied(this, failure);
   }
 
   onPoolMessage(message: JsonRpcMessage): void {

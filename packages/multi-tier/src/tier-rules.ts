@@ -1,6 +1,7 @@
 /**
  * What each tier keeps. Pure: the controller asks, for its backend's tier, how many workers to keep
- * ready now and when an idle one may go.
+ * ready now — the backend pool's `min`, which starts them and replaces the dead (unreserved workers:
+ * for per-session backends, the spares) — and when an idle one may go.
  *
  * | tier | shared: kept ready            | per-session: spares kept              | an idle worker goes             |
  * | ---- | ----------------------------- | ------------------------------------- | ------------------------------- |
