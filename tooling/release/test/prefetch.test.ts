@@ -65,19 +65,7 @@ beforeAll(async () => {
     encoding: 'utf8',
   });
   expect(published.status, published.stderr).toBe(0);
-  writeFileSync(
-    join(work, 'switchyard.json'),
-    JSON.stringify({
-      mcpServers: {
-        echo: {
-          command: 'npx',
-          args: ['-y', '@switchyard-fixtures/echo-mcp', '--name', 'prefetched'],
-          env: { NPM_CONFIG_USERCONFIG: registry.npmrc, npm_config_cache: join(work, 'npm-cache') },
-          tier: 'hot',
-        },
-      },
-    }),
-  );
+  writeFileSync(join(work, 'switchyard.json'), JSON.stringify({ mcpServers: { echo: entry('prefetched') } }));
 }, 120_000);
 
 afterAll(async () => {
@@ -94,33 +82,47 @@ interface Seen {
   gateway: number;
 }
 
-/** Serves the config and asks the echo backend who it is (while it runs: its parent is read from /proc). */
-async function whoami(): Promise<Seen> {
+/** Serves `config` and asks each backend who it is (while it runs: its parent is read from /proc). */
+async function whoami(config = 'switchyard.json', backends = ['echo'], withEnv = env): Promise<Seen[]> {
   const { child, url } = await started(
     'bun',
-    [CLI, 'serve', '--port', '0', '--config', 'switchyard.json'],
+    [CLI, 'serve', '--port', '0', '--config', config],
     work,
-    env,
+    withEnv,
   );
   try {
     const session = await mcpSession(url);
-    const r = await session.request('tools/call', { name: 'echo__whoami', arguments: {} });
-    if (r.error) throw new Error(r.error.message);
-    const me = JSON.parse((r.result as { content: { text: string }[] }).content[0]!.text) as {
-      pid: number;
-      name: string;
-    };
-    return { name: me.name, ppid: ppidOf(me.pid), gateway: child.pid! };
+    const seen: Seen[] = [];
+    for (const backend of backends) {
+      const r = await session.request('tools/call', { name: `${backend}__whoami`, arguments: {} });
+      if (r.error) throw new Error(r.error.message);
+      const me = JSON.parse((r.result as { content: { text: string }[] }).content[0]!.text) as {
+        pid: number;
+        name: string;
+      };
+      seen.push({ name: me.name, ppid: ppidOf(me.pid), gateway: child.pid! });
+    }
+    return seen;
   } finally {
     expect(await stopped(child)).toBe(0);
   }
 }
 
+function entry(name: string, install?: 'prefetch' | 'launcher') {
+  return {
+    command: 'npx',
+    args: ['-y', '@switchyard-fixtures/echo-mcp', '--name', name],
+    env: { NPM_CONFIG_USERCONFIG: registry.npmrc, npm_config_cache: join(work, 'npm-cache') },
+    tier: 'hot',
+    ...(install && { install }),
+  };
+}
+
 describe('switchyard prefetch', () => {
   it('installs an npx entry once; serve then runs its bin as its own child, not through npx', async () => {
-    const before = await whoami();
-    expect(before.name).toBe('prefetched');
-    expect(before.ppid).not.toBe(before.gateway); // npx (and its shell) stand between
+    const [before] = await whoami();
+    expect(before!.name).toBe('prefetched');
+    expect(before!.ppid).not.toBe(before!.gateway); // npx (and its shell) stand between
 
     const r = spawnSync('bun', [CLI, 'prefetch', '--config', 'switchyard.json'], {
       cwd: work,
@@ -133,8 +135,36 @@ describe('switchyard prefetch', () => {
       /^echo: npx @switchyard-fixtures\/echo-mcp → \S+\/node_modules\/\.bin\/echo-mcp \(@switchyard-fixtures\/echo-mcp@1\.0\.0\)$/m,
     );
 
-    const after = await whoami();
-    expect(after.name).toBe('prefetched');
-    expect(after.ppid).toBe(after.gateway);
+    const [after] = await whoami();
+    expect(after!.name).toBe('prefetched');
+    expect(after!.ppid).toBe(after!.gateway);
+  });
+
+  it('install: "prefetch" installs at the first start; install: "launcher" keeps npx though the package is cached', async () => {
+    // A cache of its own, empty: nothing was prefetched for this config.
+    const fresh = { ...env, SWITCHYARD_CACHE_DIR: join(work, 'cache-per-entry') };
+    writeFileSync(
+      join(work, 'per-entry.json'),
+      JSON.stringify({
+        mcpServers: { direct: entry('direct', 'prefetch'), launched: entry('launched', 'launcher') },
+      }),
+    );
+    const [direct, launched] = await whoami('per-entry.json', ['direct', 'launched'], fresh);
+    expect(direct).toMatchObject({ name: 'direct' });
+    expect(direct!.ppid).toBe(direct!.gateway);
+    expect(launched).toMatchObject({ name: 'launched' });
+    expect(launched!.ppid).not.toBe(launched!.gateway);
+  });
+
+  it('install on an entry that no launcher runs is a config error naming the key', () => {
+    writeFileSync(
+      join(work, 'bad.json'),
+      JSON.stringify({
+        mcpServers: { local: { command: 'node', args: ['server.js'], install: 'prefetch' } },
+      }),
+    );
+    const r = spawnSync('bun', [CLI, 'check-config', 'bad.json'], { cwd: work, env, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('mcpServers.local.install');
   });
 });

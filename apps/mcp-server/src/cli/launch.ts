@@ -12,6 +12,7 @@ import { type ConfigError, isConfigError } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { GatewayConfig } from '../config/resolve.ts';
 import { type Gateway, startGateway } from '../gateway/gateway.ts';
+import { ensurePrefetched } from '../prefetch/ensure.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { createLogger, isLogLevel, LOG_LEVELS, type Logger } from './logger.ts';
 import { usageError } from './usage.ts';
@@ -66,6 +67,7 @@ export async function launch(
       found === undefined ? defaultConfig(io.cwd) : await loadConfigFile(found, { env: io.env, cwd: io.cwd });
     const problem = vet?.(config);
     if (problem) throw problem;
+    await ensurePrefetched(config.backends, io.env, log);
     const gateway = await startGateway(config, {
       version,
       onError: (e) => log.error({ err: e }, 'background error'),

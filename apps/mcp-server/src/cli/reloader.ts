@@ -9,6 +9,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { isConfigError } from '../config/errors.ts';
 import { loadConfigFile } from '../config/load.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import { ensurePrefetched } from '../prefetch/ensure.ts';
 import type { CliIo } from './io.ts';
 import type { Logger } from './logger.ts';
 
@@ -19,6 +20,7 @@ export function startReloader(file: string, gateway: Gateway, io: CliIo, log: Lo
   const reload = async (why: string) => {
     try {
       const next = await loadConfigFile(path, { env: io.env, cwd: io.cwd });
+      await ensurePrefetched(next.backends, io.env, log);
       const report = await gateway.reload(next);
       log.info({ why, ...report }, 'configuration reloaded');
       if (report.restartNeeded.length > 0) {

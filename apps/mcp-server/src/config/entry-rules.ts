@@ -1,10 +1,13 @@
 /**
  * The rules of an `mcpServers` entry that span keys: exactly one of `command`, `url` and `module`;
- * a `type` that fits it; stdio-only and remote-only keys where they belong; `replicas.min ≤ max`.
+ * a `type` that fits it; stdio-only and remote-only keys where they belong; `install` only on an
+ * entry run by npx or bunx; `replicas.min ≤ max`.
  *
  * They run on the raw entry beside the zod schema rather than as a refinement of it, so they are
  * reported together with every other issue instead of only once the rest is right.
  */
+
+import { launcherCall } from '../prefetch/launcher.ts';
 import type { ConfigIssue } from './errors.ts';
 import { joinPath } from './path.ts';
 
@@ -19,6 +22,7 @@ const ONLY_WITH = {
   env: 'command',
   inheritEnv: 'command',
   cwd: 'command',
+  install: 'command',
   headers: 'url',
   tokenExchange: 'url',
 } as const;
@@ -69,6 +73,20 @@ export function entryRuleIssues(entry: unknown, path: string): ConfigIssue[] {
           found: `${key} beside ${kind}`,
         });
       }
+    }
+    if (
+      e.install !== undefined &&
+      kind === 'command' &&
+      typeof e.command === 'string' &&
+      (e.args === undefined || (Array.isArray(e.args) && e.args.every((a) => typeof a === 'string'))) &&
+      !launcherCall(e.command, (e.args as string[] | undefined) ?? [])
+    ) {
+      issues.push({
+        path: joinPath(path, 'install'),
+        expected:
+          'an entry run by npx [-y] <package> or bunx <package> (install says how that package is run)',
+        found: `install beside command ${JSON.stringify(e.command)}`,
+      });
     }
     if (e.warmup !== undefined && kind === 'url') {
       issues.push({

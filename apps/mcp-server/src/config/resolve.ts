@@ -35,6 +35,8 @@ export type BackendKind =
       /** More of the gateway's environment than the minimal set: all of it, or these names. */
       inheritEnv: boolean | string[];
       cwd?: string;
+      /** For an npx/bunx entry: `prefetch` (install once, run the bin) or `launcher` (never the cache). */
+      install?: 'launcher' | 'prefetch';
     }
   | {
       kind: 'remote';
@@ -99,6 +101,7 @@ function kindOf(entry: ServerEntry, at: string, baseDir: string, credentials: Cr
       env: credentialRecord(entry.env, joinPath(at, 'env'), credentials),
       inheritEnv: entry.inheritEnv ?? false,
       ...(entry.cwd === undefined ? {} : { cwd: relativeTo(baseDir, entry.cwd) }),
+      ...(entry.install === undefined ? {} : { install: entry.install }),
     };
   }
   if (entry.url !== undefined) {

@@ -119,6 +119,12 @@ export const ServerEntrySchema = z
         'stdio: more of the gateway’s environment for the process: true for all of it (less the values of auth tokens), or the names of variables to pass besides the minimal set. Default false.',
       ),
     cwd: z.string().min(1).optional().describe('stdio: its working directory (relative to the config file).'),
+    install: z
+      .enum(['launcher', 'prefetch'], { error: '"launcher" or "prefetch"' })
+      .optional()
+      .describe(
+        'stdio, for an entry run by npx or bunx: "prefetch" installs its package once into the prefetch cache (at start or reload when it is not there yet) and runs the installed bin directly; "launcher" always starts the launcher. Default: the installed bin when `switchyard prefetch` installed it, else the launcher.',
+      ),
     // -- remote (the client's keys)
     url: z
       .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })

@@ -63,7 +63,7 @@ export function backendSpec(
   switch (backend.kind) {
     case 'stdio': {
       // An npx/bunx entry that `switchyard prefetch` installed runs its bin directly.
-      const direct = prefetchedCommand(backend.command, backend.args, parentEnv);
+      const direct = prefetchedCommand(backend.command, backend.args, parentEnv, backend.install);
       return {
         ...common,
         kind: 'stdio',

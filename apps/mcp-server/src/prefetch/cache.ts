@@ -55,13 +55,16 @@ export function writeManifest(dir: string, manifest: Manifest): void {
 
 /**
  * The command a stdio entry runs: the prefetched bin and the server's own arguments when its
- * launcher call was prefetched (and the bin is still there), else undefined (run it as written).
+ * launcher call was prefetched (and the bin is still there) and the entry does not say
+ * `install: "launcher"`, else undefined (run it as written).
  */
 export function prefetchedCommand(
   command: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
+  install?: 'launcher' | 'prefetch',
 ): { command: string; args: string[] } | undefined {
+  if (install === 'launcher') return undefined;
   const call = launcherCall(command, args);
   if (!call) return undefined;
   const found = readManifest(prefetchDir(env))[manifestKey(call)];
