@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { clusterIssues } from './cluster-rules.ts';
 import { readCredentials } from './credentials.ts';
 import { entryRuleIssues } from './entry-rules.ts';
 import { type Environment, expandEnv } from './env.ts';
@@ -152,7 +153,8 @@ export function parseConfigValue(value: JsonValue, options: ParseOptions): Gatew
   const credentials = parsed.success
     ? readCredentials(parsed.data, { env: options.env, baseDir: options.baseDir })
     : undefined;
-  if (credentials && parsed.success) issues.push(...credentials.issues, ...upstreamIssues(parsed.data));
+  if (credentials && parsed.success)
+    issues.push(...credentials.issues, ...upstreamIssues(parsed.data), ...clusterIssues(parsed.data));
   if (issues.length > 0 || !parsed.success) {
     // Grouped by key, so a backend's problems stand together.
     throw new ConfigError(

@@ -84,6 +84,14 @@ export interface McpFrontOptions {
   keepAliveMs: number;
   /** Bytes a 2026 SSE answer or listen may hold for a client that does not read; then it is dropped. Default: no bound. */
   bufferedBytesPerStream?: number;
+  /**
+   * With several nodes (`switchyard.cluster`): a request of a session another node owns is answered
+   * by that node (`route` gives its answer); `served` is told of each session served here.
+   */
+  cluster?: {
+    route(request: Request, caller: Caller, body?: string): Promise<Response | undefined>;
+    served(sessionId: string): Promise<void>;
+  };
 }
 
 /** The coordinator's bounds, as refusal reasons. */
@@ -188,6 +196,8 @@ export class McpFront {
         { data: { limit: 'maxBatchSize', max: maxBatch } },
       );
     }
+    const owned = await this.options.cluster?.route(request, caller, body.text);
+    if (owned) return owned;
     const admitted = await this.options.admission?.admit(caller.principal ?? '', {
       messages: Array.isArray(parsed) ? parsed.length : 1,
       stream: isJsonObject(parsed) && parsed.method === 'subscriptions/listen',
@@ -264,6 +274,7 @@ export class McpFront {
     }
     const outcome = await this.options.coordinator.handle(parsed, context);
     const resumeIn = outcome.kind === 'response' ? outcome.sessionId : sessionId;
+    if (resumeIn !== undefined) await this.options.cluster?.served(resumeIn);
     // Until its first message, an answer has no event id to resume from: a client gone by then
     // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
     const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
@@ -390,6 +401,8 @@ export class McpFront {
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER);
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
+    const owned = await this.options.cluster?.route(request, caller);
+    if (owned) return owned;
     const { coordinator } = this.options;
     // A session another process held (the gateway restarted) is read back from the journal first.
     let outbound = coordinator.outbound(sessionId, caller.principal);
@@ -436,6 +449,8 @@ export class McpFront {
   private async delete(request: Request, caller: Caller): Promise<Response> {
     const sessionId = request.headers.get(SESSION_HEADER);
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
+    const owned = await this.options.cluster?.route(request, caller);
+    if (owned) return owned;
     const closed = await this.options.coordinator.closeSession(sessionId, caller.principal);
     return closed ? new Response(null, { status: 200 }) : rpcError(404, INVALID_REQUEST, 'Session not found');
   }

@@ -25,6 +25,7 @@ import { callerClaims } from '../policy/caller-claims.ts';
 import { FrontAdmission } from './admission.ts';
 import { faultAnswer, json, rpcError } from './answers.ts';
 import { isLoopbackAddress } from './auth.ts';
+import { clusterOf } from './cluster.ts';
 import { McpFront } from './mcp-front.ts';
 import { checkHost, hostPolicy, originProblem } from './origin.ts';
 import { noteClient, notePrincipal } from './request-facts.ts';
@@ -121,7 +122,9 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     ...settings.admission,
     streamsPerPrincipal: settings.limits.streamsPerPrincipal,
   });
+  const cluster = clusterOf(gateway, options, warn);
   const front = new McpFront({
+    ...(cluster && { cluster: cluster.forwarder }),
     streams: new ResumableStreams(gateway.journal, {
       onError: (error) => warn({ err: error }, 'a resumable stream failed'),
       warn,
@@ -181,6 +184,23 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       // RFC 9728: how to get a token for this gateway, so served to whoever has none.
       if (request.method === 'GET' || request.method === 'HEAD') return json(200, auth.oauth.metadata());
       return json(405, { error: `Method ${request.method} is not allowed here` }, { allow: 'GET, HEAD' });
+    }
+    if (cluster && pathname === '/mcp') {
+      // A request another node forwarded: its caller was authenticated there, and signed.
+      const verdict = cluster.verify(request);
+      if (verdict.kind === 'bad') {
+        metrics.observeRefusal('auth');
+        return rpcError(
+          403,
+          INVALID_REQUEST,
+          `Forbidden: a forwarded request whose signature fails (${verdict.reason})`,
+        );
+      }
+      if (verdict.kind === 'ok') {
+        const { principal } = verdict.forwarded.caller;
+        if (principal !== null) notePrincipal(principal);
+        return front.handle(request, verdict.forwarded.caller);
+      }
     }
     const fromLoopback = isLoopbackAddress(clientAddress);
     const judged = auth.authenticate(request.headers.get('authorization'), fromLoopback);

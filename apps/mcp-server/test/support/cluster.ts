@@ -22,26 +22,33 @@ export async function nodeConfig(
   dir: string,
   redis: { url: string; keyPrefix: string },
   sessions: Record<string, unknown> = {},
+  extra: NodeExtras = {},
 ): Promise<string> {
   const file = join(dir, 'switchyard.json');
   await writeFile(
     file,
     JSON.stringify({
-      mcpServers: { fx: fixtureEntry('fx') },
-      switchyard: { journal: { path: join(dir, 'journal.db'), redis }, sessions },
+      mcpServers: { fx: fixtureEntry('fx', extra.fx) },
+      switchyard: { journal: { path: join(dir, 'journal.db'), redis }, sessions, ...extra.switchyard },
     }),
   );
   return file;
+}
+
+/** More of a node's config: the fixture entry's keys, other `switchyard` keys. */
+export interface NodeExtras {
+  fx?: Record<string, unknown>;
+  switchyard?: Record<string, unknown>;
 }
 
 /** A gateway node: the real CLI in its own directory, its URL read from its first stdout line. */
 export async function startNode(
   name: string,
   redis: { url: string; keyPrefix: string },
-  options: { sessions?: Record<string, unknown>; env?: Record<string, string> } = {},
+  options: { sessions?: Record<string, unknown>; env?: Record<string, string> } & NodeExtras = {},
 ): Promise<Node> {
   const dir = await tempDir();
-  const config = await nodeConfig(dir, redis, options.sessions);
+  const config = await nodeConfig(dir, redis, options.sessions, options);
   const served = await runServe(['--config', config, '--port', '0'], { cwd: dir, env: options.env ?? {} });
   return {
     name,

@@ -1140,6 +1140,25 @@ export class MCPCoordinator {
 
   // ── sessions that outlive the process ──────────────────────────────────────────────────────
 
+  /** Whether this process holds the 2025 session now (in memory, whoever its principal). */
+  holds(sessionId: string): boolean {
+    return this.sessions.find(sessionId) !== undefined;
+  }
+
+  /** The ids of the 2025 sessions this process holds. */
+  heldSessionIds(): string[] {
+    return [...this.sessions.all()].map((s) => s.id);
+  }
+
+  /**
+   * Lets a held session go without ending it (another node owns it now): its requests in flight
+   * are cancelled and its per-session workers end here; its journal record stays. False when not held.
+   */
+  async relinquish(sessionId: string): Promise<boolean> {
+    const session = this.sessions.find(sessionId);
+    return session ? this.closeSession(sessionId, session.principal, false) : false;
+  }
+
   /**
    * Brings back a 2025 session this process does not hold, whose record is in the journal (another
    * process held it: the gateway restarted, or several share the journal). For anyone but its

@@ -1,0 +1,231 @@
+/**
+ * Session ownership at the front door (issue #20): a 2025 session is owned by one node (its lease in
+ * the journal's Redis); a request for it on another node is forwarded to the owner over HTTP, the
+ * answer (JSON or SSE) streamed back, the caller passed along signed (`signature.ts`). When the owner
+ * cannot be reached (connection refused: it is gone), this node takes the session over — compare-and-
+ * set on the lease, so of two nodes one wins — and restores it from the journal as after a restart.
+ * A session no node owns is restored here and claimed. A held session whose lease another node took
+ * (this node was paused, or lost a race) is let go here.
+ */
+import { hostname } from 'node:os';
+import type { MCPCoordinator } from '@switchyard/coordinator';
+import { isJournalUnavailableError, type LeaseNode, type SessionLeases } from '@switchyard/journal';
+import { rpcError } from '../http/answers.ts';
+import type { Caller } from '../http/mcp-front.ts';
+import { FORWARDED_HEADER, type ForwardSigner } from './signature.ts';
+
+const SESSION_HEADER = 'mcp-session-id';
+/** Headers that describe one connection, not the message: not passed on. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'host',
+  'content-length',
+  'content-encoding',
+]);
+/** How long the owner may take to answer a forwarded request's headers before it is given up. */
+const HEADERS_TIMEOUT_MS = 10_000;
+/** -32053: the session store cannot be reached (see @switchyard/coordinator). */
+const SESSION_STORE_UNAVAILABLE = -32053;
+const RETRY_AFTER = { 'retry-after': '1' };
+
+type Coordinator = Pick<MCPCoordinator, 'holds' | 'heldSessionIds' | 'relinquish'>;
+
+export interface ForwarderOptions {
+  leases: SessionLeases;
+  coordinator: Coordinator;
+  signer: ForwardSigner;
+  /** This node's id (default: host name, process id, a random part). */
+  nodeId?: string;
+  /** This node's `/mcp` URL as the others reach it; read when first needed (after listening). */
+  url: () => string;
+  leaseMs: number;
+  fetch?: typeof fetch;
+  warn?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+export class SessionForwarder {
+  readonly nodeId: string;
+  #node: LeaseNode | undefined;
+  /** Sessions this node claimed (held and leased); others held are claimed at their next request. */
+  readonly #claimed = new Set<string>();
+  #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(private readonly options: ForwarderOptions) {
+    this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  get node(): LeaseNode {
+    this.#node ??= { id: this.nodeId, url: this.options.url() };
+    return this.#node;
+  }
+
+  /** Renews this node's leases every third of `leaseMs`; lets go of sessions another node took. */
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.renew(), Math.max(250, this.options.leaseMs / 3));
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Stops renewing and gives up every lease held, so other nodes take the sessions at once. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    const held = [...this.#claimed];
+    this.#claimed.clear();
+    await Promise.all(held.map((id) => this.options.leases.release(id, this.node).catch(() => undefined)));
+  }
+
+  /** One renewal pass (also run on the timer). */
+  async renew(): Promise<void> {
+    const held = this.options.coordinator.heldSessionIds();
+    for (const id of this.#claimed) if (!held.includes(id)) this.#claimed.delete(id);
+    if (held.length === 0) return;
+    let lost: string[];
+    try {
+      lost = await this.options.leases.renew(held, this.node, this.options.leaseMs);
+    } catch (error) {
+      this.options.warn?.({ err: error }, 'session leases could not be renewed');
+      return;
+    }
+    await Promise.all(lost.map((id) => this.#claimOrLetGo(id)));
+  }
+
+  /**
+   * Before a request of session `sessionId` is served here: its answer from the owner when another
+   * node owns the session, a 503 when that cannot be known, or `undefined` to serve it here.
+   */
+  async route(request: Request, caller: Caller, body?: string): Promise<Response | undefined> {
+    const sessionId = request.headers.get(SESSION_HEADER);
+    // Forwarded to this node by another: served here, never forwarded again.
+    if (sessionId === null || request.headers.has(FORWARDED_HEADER)) return undefined;
+    if (this.options.coordinator.holds(sessionId) && this.#claimed.has(sessionId)) return undefined;
+    let lease: Awaited<ReturnType<SessionLeases['get']>>;
+    try {
+      lease = await this.options.leases.get(sessionId, this.node);
+    } catch (error) {
+      if (isJournalUnavailableError(error)) return unavailable();
+      throw error;
+    }
+    if (lease === undefined || lease.mine) return undefined;
+    const answer = await this.#forward(request, lease.owner, caller, sessionId, body);
+    if (answer !== 'unreachable') return answer;
+    // The owner is gone: take the session over (one node wins), then serve it here.
+    let taken: Awaited<ReturnType<SessionLeases['claim']>>;
+    try {
+      taken = await this.options.leases.claim(sessionId, this.node, this.options.leaseMs, lease.owner.id);
+    } catch (error) {
+      if (isJournalUnavailableError(error)) return unavailable();
+      throw error;
+    }
+    if (taken.mine) {
+      this.options.warn?.(
+        { session: sessionId.slice(0, 8), from: lease.owner.id },
+        'took over a session whose node cannot be reached',
+      );
+      this.#claimed.add(sessionId);
+      return undefined;
+    }
+    const again = await this.#forward(request, taken.owner, caller, sessionId, body);
+    return again === 'unreachable'
+      ? rpcError(503, SESSION_STORE_UNAVAILABLE, "the session's node cannot be reached; retry shortly", {
+          headers: RETRY_AFTER,
+        })
+      : again;
+  }
+
+  /**
+   * After a request of `sessionId` was served here (or the session was made here): make sure it is
+   * this node's, before the answer goes out — so the client's next request, on whichever node, finds
+   * the owner. At once when already claimed.
+   */
+  async served(sessionId: string): Promise<void> {
+    if (this.#claimed.has(sessionId) || !this.options.coordinator.holds(sessionId)) return;
+    await this.#claimOrLetGo(sessionId);
+  }
+
+  async #claimOrLetGo(sessionId: string): Promise<void> {
+    try {
+      const lease = await this.options.leases.claim(sessionId, this.node, this.options.leaseMs);
+      if (lease.mine) {
+        this.#claimed.add(sessionId);
+        return;
+      }
+      this.#claimed.delete(sessionId);
+      await this.options.coordinator.relinquish(sessionId);
+    } catch (error) {
+      this.options.warn?.({ err: error }, 'a session lease could not be claimed');
+    }
+  }
+
+  async #forward(
+    request: Request,
+    owner: LeaseNode,
+    caller: Caller,
+    sessionId: string,
+    body: string | undefined,
+  ): Promise<Response | 'unreachable'> {
+    const headers = new Headers();
+    for (const [name, value] of request.headers) if (!HOP_BY_HOP.has(name)) headers.set(name, value);
+    headers.set(FORWARDED_HEADER, this.options.signer.sign(this.nodeId, caller, request.method, sessionId));
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(request.signal.reason);
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(new Error('no answer from the owner')),
+      HEADERS_TIMEOUT_MS,
+    );
+    let upstream: Response;
+    try {
+      upstream = await this.#fetch(owner.url, {
+        method: request.method,
+        headers,
+        ...(body !== undefined && { body }),
+        signal: controller.signal,
+        redirect: 'manual',
+      });
+    } catch (error) {
+      request.signal.removeEventListener('abort', onAbort);
+      if (isRefused(error)) return 'unreachable';
+      this.options.warn?.({ err: error, owner: owner.id }, 'a forwarded request failed');
+      return rpcError(503, SESSION_STORE_UNAVAILABLE, "the session's node did not answer; retry shortly", {
+        headers: RETRY_AFTER,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const out: Record<string, string> = {};
+    for (const [name, value] of upstream.headers) if (!HOP_BY_HOP.has(name)) out[name] = value;
+    // The body streams through; the client going away cancels the owner's answer too.
+    const done = () => request.signal.removeEventListener('abort', onAbort);
+    if (upstream.body === null) {
+      done();
+      return new Response(null, { status: upstream.status, headers: out });
+    }
+    const relay = upstream.body.pipeThrough(
+      new TransformStream({
+        flush: done,
+      }),
+    );
+    return new Response(relay, { status: upstream.status, headers: out });
+  }
+}
+
+function unavailable(): Response {
+  return rpcError(503, SESSION_STORE_UNAVAILABLE, 'the session store cannot be reached; retry shortly', {
+    headers: RETRY_AFTER,
+  });
+}
+
+/** Whether fetch failed because nothing listens at the owner's address (it is gone). */
+function isRefused(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'ConnectionRefused' || code === 'ECONNREFUSED' || /refused/i.test(String(error));
+}
