@@ -636,6 +636,40 @@ const SwitchyardSchema = z
       })
       .prefault({})
       .describe('The journal of sessions, stream events and tool calls.'),
+    cluster: z
+      .strictObject({
+        nodeId: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'letters, digits, ".", "_" or "-", at most 64' })
+          .optional()
+          .describe(
+            'This node among the nodes of the cluster (unique). Default: host name, process id and a random part.',
+          ),
+        advertiseUrl: z
+          .string()
+          .refine((u) => /^https?:$/.test(URL.parse(u)?.protocol ?? ''), {
+            error: 'an http:// or https:// URL of this node’s /mcp, as the other nodes reach it',
+          })
+          .optional()
+          .describe(
+            'Where the other nodes send the requests of sessions this node owns (its /mcp URL on the nodes’ network). Default: the address it listens on — required when that is all interfaces (0.0.0.0 / ::).',
+          ),
+        secret: z
+          .string({ error: 'a shared secret of at least 32 characters' })
+          .min(32, { error: 'a shared secret of at least 32 characters' })
+          .describe(
+            'Signs the caller a node passes along with a forwarded request (HMAC-SHA256); the same on every node. Write it as ${SWITCHYARD_CLUSTER_SECRET} to keep it out of the file; never logged.',
+          ),
+        leaseMs: int(1_000)
+          .default(15_000)
+          .describe(
+            'How long a node’s ownership of a session lasts without renewal (renewed every third of it): how soon a dead node’s sessions are taken over by requests that cannot reach it.',
+          ),
+      })
+      .optional()
+      .describe(
+        'Session ownership among several nodes (needs journal.redis): each 2025 session is owned by one node, and a request for it on another node is forwarded to the owner (streamed back), so its per-session backends and requests in flight stay where they are; a dead owner’s sessions are taken over (their per-session backend state reported lost). Left out: any node continues any session by restoring it from Redis.',
+      ),
     budget: z
       .strictObject({
         processes: int(1).default(64).describe('Most worker processes at once.'),
