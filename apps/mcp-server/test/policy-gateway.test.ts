@@ -11,6 +11,7 @@ import {
   StreamableHTTPClientTransport as TransportV2,
 } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { POLICY_DENIED } from '@switchyard/coordinator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, writeConfig } from './helpers.ts';
@@ -149,6 +150,37 @@ describe('switchyard.policy at the gateway', () => {
       expect(a.tools.every((t) => t.name.startsWith('fs__'))).toBe(true);
       expect(b.tools.some((t) => t.name.startsWith('db__'))).toBe(true);
     }
+  });
+
+  it('a reload puts a changed policy in force at once, for both eras, and says so', async () => {
+    const { url, gateway } = await startInProcess(config());
+    const alice = await connectClient(url, { headers: bearer(ALICE) });
+    const modern = await modernClient(url, ALICE);
+    const changed = new Promise<void>((resolve) =>
+      alice.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
+    expect((await alice.listTools()).tools.some((t) => t.name.startsWith('db__'))).toBe(false);
+    const report = await gateway.reload({
+      ...gateway.config,
+      settings: {
+        ...gateway.config.settings,
+        policy: {
+          ...gateway.config.settings.policy,
+          rules: [
+            ...gateway.config.settings.policy.rules,
+            { id: 'dev-on-db', effect: 'allow', groups: ['dev'], backends: ['db'] },
+          ],
+        },
+      },
+    });
+    expect(report).toMatchObject({ applied: ['switchyard.policy'], restartNeeded: [], replaced: [] });
+    await changed;
+    for (const client of [alice, modern]) {
+      const tools = (await client.listTools()).tools.map((t) => t.name);
+      expect(tools).toEqual(expect.arrayContaining(['db__echo', 'fs__echo']));
+      expect(textOf(await client.callTool({ name: 'db__echo', arguments: { text: 'now' } }))).toBe('now');
+    }
+    expect(gateway.config.settings.policy.rules.map((r) => r.id)).toContain('dev-on-db');
   });
 
   it('every call is audited with principal, decision and rule; `journal tail` shows them', async () => {

@@ -25,6 +25,7 @@ describe('planReload', () => {
       replaced: ['change'],
       unchanged: ['keep'],
       restartNeeded: ['switchyard.listen'],
+      applied: [],
     });
   });
 
@@ -37,6 +38,19 @@ describe('planReload', () => {
       replaced: [],
       unchanged: ['a'],
       restartNeeded: [],
+      applied: [],
+    });
+  });
+
+  it('applies a changed policy at once, while other settings wait for a restart', () => {
+    const before = parse({ mcpServers: {}, switchyard: { listen: { port: 7000 } } });
+    const after = parse({
+      mcpServers: {},
+      switchyard: { listen: { port: 7001 }, policy: { rules: [{ id: 'r', effect: 'deny', tools: ['x'] }] } },
+    });
+    expect(reportOf(planReload(before, after))).toMatchObject({
+      restartNeeded: ['switchyard.listen'],
+      applied: ['switchyard.policy'],
     });
   });
 });

@@ -212,4 +212,38 @@ describe('MCPCoordinator — access policy', () => {
     });
     expect(await listen('bob')).toEqual({ resourceSubscriptions: ['test://watched-resource'] });
   });
+
+  it('setPolicy puts other rules in force from the next request, and tells 2025 sessions the lists changed', async () => {
+    const { coordinator } = await setup();
+    const alice = await session(coordinator, 'alice', ALICE);
+    const before = names(resultOf(await alice.ask('tools/list')), 'tools');
+    expect(before.some((n) => n?.startsWith('b__'))).toBe(false);
+    const outbound = coordinator.outbound(alice.sessionId, 'alice');
+    if (!outbound) throw new Error('no outbound stream');
+    const iterator = outbound[Symbol.asyncIterator]();
+
+    coordinator.setPolicy(new RulePolicy({ rules: [{ id: 'no-a', effect: 'deny', backends: ['a'] }] }));
+    const after = names(resultOf(await alice.ask('tools/list')), 'tools');
+    expect(after.every((n) => n?.startsWith('b__'))).toBe(true);
+    expect(
+      errorOf(await alice.ask('tools/call', { name: 'a__echo', arguments: { text: 'x' } })).data,
+    ).toMatchObject({ rule: 'no-a' });
+    const changed = new Set<string>();
+    while (changed.size < 3) {
+      const next = await iterator.next();
+      if (next.done) break;
+      if ('method' in next.value) changed.add(next.value.method);
+    }
+    expect([...changed].sort()).toEqual([
+      'notifications/prompts/list_changed',
+      'notifications/resources/list_changed',
+      'notifications/tools/list_changed',
+    ]);
+
+    // No policy: everything again, no decision audited.
+    coordinator.setPolicy(undefined);
+    expect(names(resultOf(await alice.ask('tools/list')), 'tools')).toEqual(
+      expect.arrayContaining(['a__sleep', 'b__sleep']),
+    );
+  });
 });

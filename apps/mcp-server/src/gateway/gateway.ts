@@ -396,7 +396,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       await serve(backend);
     }
     await Promise.all(plan.removed.map((name) => unserve(name, drainMs)));
-    current = { ...next, settings: current.settings };
+    if (plan.applied.includes('switchyard.policy'))
+      coordinator.setPolicy(policyOption(next.settings.policy).policy);
+    // Settings wait for the next start, but those the reload applied.
+    current = { ...next, settings: { ...current.settings, policy: next.settings.policy } };
     statuses = next.backends.map((b) => ({ name: b.name, kind: b.kind }));
     return reportOf(plan);
   };

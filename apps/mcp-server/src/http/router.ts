@@ -233,7 +233,8 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
         // Admission (per principal, then for the gateway) is the front's, once the body is read.
         return front.handle(request, {
           principal: who.principal,
-          claims: callerClaims(who, settings.policy.groupsClaim),
+          // The configuration in force: a reload may change the policy.
+          claims: callerClaims(who, gateway.config.settings.policy.groupsClaim),
         });
       case '/dashboard':
         return dashboardResponse({ eventsPath: '/dashboard/events' });

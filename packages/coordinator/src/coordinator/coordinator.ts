@@ -251,6 +251,8 @@ export class MCPCoordinator {
   private routedInFlight = 0;
   /** What a request's audit entry says of its caller and the policy's decision. */
   private readonly auditFacts = new WeakMap<JsonRpcRequest, AuditFacts>();
+  /** The access policy in force (`setPolicy` replaces it). */
+  private policy: AccessPolicy | undefined;
 
   private readonly limits: CoordinatorLimits;
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
@@ -293,6 +295,7 @@ export class MCPCoordinator {
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.limits = { ...DEFAULT_COORDINATOR_LIMITS, ...options.limits };
+    this.policy = options.policy;
     this.listens = new Listens(this.limits.bufferedPerSession);
     this.naming = new Naming({
       backends: options.backends,
@@ -542,7 +545,7 @@ export class MCPCoordinator {
         const owner = await this.resolver.uri(session, frontUri);
         if (!owner) return undefined;
         const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
-        if (this.options.policy?.decide(this.subjectOf(session, request, claims), target).allowed === false)
+        if (this.policy?.decide(this.subjectOf(session, request, claims), target).allowed === false)
           return undefined;
         const answer = await resubscribe('resources/subscribe', owner.backend, owner.uri);
         return answer && 'result' in answer ? subscriptionKey(owner.backend, owner.uri) : undefined;
@@ -553,6 +556,15 @@ export class MCPCoordinator {
       },
     });
     return { kind: 'stream', messages: stream };
+  }
+
+  /**
+   * Puts another access policy in force (configuration reload), from the next request on: calls
+   * already routed go on. Every client hears that the lists changed (what it may see did).
+   */
+  setPolicy(policy: AccessPolicy | undefined): void {
+    this.policy = policy;
+    this.announceListChanges(['tools', 'prompts', 'resources']);
   }
 
   /**
@@ -1342,7 +1354,7 @@ export class MCPCoordinator {
     subject: PolicySubject,
     target: PolicyTarget,
   ): JsonRpcErrorResponse | undefined {
-    const policy = this.options.policy;
+    const policy = this.policy;
     if (!policy) return undefined;
     const decision = policy.decide(subject, target);
     this.auditFacts.set(request, {
@@ -1355,7 +1367,7 @@ export class MCPCoordinator {
 
   /** What of a merged list `subject` is shown; undefined (all of it) without a policy. */
   private listView(subject: PolicySubject, spec: ListSpec): ((merged: Merged) => JsonObject) | undefined {
-    const policy = this.options.policy;
+    const policy = this.policy;
     return policy && ((merged) => visibleList(policy, subject, spec, merged));
   }
 
