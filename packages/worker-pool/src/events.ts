@@ -2,7 +2,7 @@
 import type { ProtocolFaultKind, WorkerLossReason } from './errors.ts';
 import type { JsonRpcMessage } from './jsonrpc.ts';
 
-export type WorkerKind = 'thread' | 'process';
+export type WorkerKind = 'thread' | 'process' | 'remote';
 
 /** `created` → `running` ⇄ `failed`; `running`/`failed` → `draining` → `stopped`. */
 export type PoolState = 'created' | 'running' | 'draining' | 'stopped' | 'failed';

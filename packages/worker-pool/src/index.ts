@@ -58,6 +58,7 @@ export {
 export type {
   HealthOptions,
   ProcessPoolOptions,
+  RemotePoolOptions,
   RestartOptions,
   ThreadPoolOptions,
   WorkerPoolOptions,
@@ -72,6 +73,7 @@ export {
 } from './pool.ts';
 export type { PoolWorker, WorkerState } from './pool-worker.ts';
 export type { RunOptions } from './run-options.ts';
+export type { RemoteTransport } from './runtime/remote-worker.ts';
 export { type TransferResult, withTransfer } from './runtime/thread-protocol.ts';
 export type { PoolStats } from './stats.ts';
 

@@ -5,6 +5,7 @@ import type { Clock, Picker, RandomSource } from '@switchyard/flow-balancer';
 import type { CancelMessageFn } from './jsonrpc.ts';
 import type { PoolWorker } from './pool-worker.ts';
 import type { ProcessWorkerOptions } from './runtime/process-worker.ts';
+import type { RemoteTransport, RemoteWorkerOptions } from './runtime/remote-worker.ts';
 
 export interface HealthOptions {
   /**
@@ -110,11 +111,26 @@ export interface ProcessPoolOptions extends CommonOptions {
   cancelMessage?: CancelMessageFn;
 }
 
-export type WorkerPoolOptions = ThreadPoolOptions | ProcessPoolOptions;
+export interface RemotePoolOptions extends CommonOptions {
+  kind: 'remote';
+  /**
+   * A new, not yet started transport to the remote server for worker `workerId` — of the MCP SDK's
+   * `Transport` shape (`StreamableHTTPClientTransport`, `SSEClientTransport` fit as they are). A
+   * remote worker is one connection (for MCP: one session); the pool starts it, and it is ready
+   * once started (and through the `ready` hook: the MCP handshake).
+   */
+  connect: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+  /** The message that cancels a request on the wire; for MCP use `mcpCancelMessage`. */
+  cancelMessage?: CancelMessageFn;
+  /** Transport errors kept per worker (its "stderr" tail). Default 100. */
+  errorLines?: number;
+}
+
+export type WorkerPoolOptions = ThreadPoolOptions | ProcessPoolOptions | RemotePoolOptions;
 
 /** Every option filled in, checked. */
 export interface ResolvedOptions {
-  kind: 'thread' | 'process';
+  kind: 'thread' | 'process' | 'remote';
   min: number;
   max: number;
   concurrency: number;
@@ -141,6 +157,7 @@ export interface ResolvedOptions {
   memoryCheckIntervalMs: number;
   thread: { module: string; env: Record<string, string> | undefined; smol: boolean } | undefined;
   process: ProcessWorkerOptions | undefined;
+  remote: RemoteWorkerOptions | undefined;
 }
 
 function int(name: string, value: unknown, fallback: number, min: number): number {
@@ -177,8 +194,10 @@ function moduleUrl(value: unknown): string {
 
 export function resolveOptions(o: WorkerPoolOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null) throw new TypeError('options must be an object');
-  if (o.kind !== 'thread' && o.kind !== 'process') {
-    throw new TypeError(`kind must be 'thread' or 'process' (got ${String((o as { kind?: unknown }).kind)})`);
+  if (o.kind !== 'thread' && o.kind !== 'process' && o.kind !== 'remote') {
+    throw new TypeError(
+      `kind must be 'thread', 'process' or 'remote' (got ${String((o as { kind?: unknown }).kind)})`,
+    );
   }
   const min = int('min', o.min, 1, 0);
   const max = int('max', o.max, Math.max(min, 1, availableParallelism()), 1);
@@ -234,8 +253,16 @@ export function resolveOptions(o: WorkerPoolOptions): ResolvedOptions {
     memoryCheckIntervalMs: 5000,
     thread: undefined,
     process: undefined,
+    remote: undefined,
   };
-  if (o.kind === 'thread') {
+  if (o.kind === 'remote') {
+    if (typeof o.connect !== 'function') throw new TypeError('connect must be a function');
+    resolved.remote = {
+      connect: o.connect,
+      cancelMessage: fn('cancelMessage', o.cancelMessage),
+      errorLines: int('errorLines', o.errorLines, 100, 1),
+    };
+  } else if (o.kind === 'thread') {
     resolved.thread = { module: moduleUrl(o.module), env: o.env, smol: o.smol === true };
   } else {
     if (typeof o.command !== 'string' || o.command.length === 0) {

@@ -36,6 +36,7 @@ import { randomFrom } from './random.ts';
 import { RestartPolicy } from './restart-policy.ts';
 import type { RunOptions } from './run-options.ts';
 import { ProcessWorker } from './runtime/process-worker.ts';
+import { RemoteWorker } from './runtime/remote-worker.ts';
 import { ThreadWorker } from './runtime/thread-worker.ts';
 import type { ExitInfo } from './runtime/types.ts';
 import { idleToStop, workersToStart } from './sizing.ts';
@@ -179,8 +180,10 @@ export class WorkerPoolManager implements SlotOwner {
    * response resolves too. Pool-level failures (timeout, crash, closed) still reject.
    */
   forward(request: JsonRpcRequest, options?: RunOptions): Promise<JsonRpcResponse> {
-    if (this.#o.kind !== 'process') {
-      return Promise.reject(new TypeError('forward() is for process pools; use run() on thread pools'));
+    if (this.#o.kind === 'thread') {
+      return Promise.reject(
+        new TypeError('forward() is for process and remote pools; use run() on thread pools'),
+      );
     }
     return this.#submit(request.method, request.params, options, request.id) as Promise<JsonRpcResponse>;
   }
@@ -786,7 +789,9 @@ export class WorkerPoolManager implements SlotOwner {
       slot.runtime =
         o.kind === 'thread'
           ? new ThreadWorker({ workerId: slot.id, ...o.thread! }, slot)
-          : new ProcessWorker(o.process!, slot.id, slot);
+          : o.kind === 'process'
+            ? new ProcessWorker(o.process!, slot.id, slot)
+            : new RemoteWorker(o.remote!, slot.id, slot);
     } catch (e) {
       slot.runtime = deadRuntime;
       queueMicrotask(() => slot.onExit({ code: null, signal: null, error: String(e) }));

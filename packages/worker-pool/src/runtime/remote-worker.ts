@@ -1,0 +1,198 @@
+/**
+ * Remote worker runtime: a connection to a remote JSON-RPC server (for MCP: a Streamable HTTP or
+ * SSE session) as a worker of the pool, beside threads and processes. The pool does not open the
+ * connection itself: `connect(workerId)` gives it a transport of the MCP SDK's `Transport` shape
+ * (`start`, `send`, `close`, `onmessage`, `onclose`, `onerror`), so an SDK client transport can be
+ * passed as it is, and this package stays free of HTTP and of the SDK.
+ *
+ * Requests carry pool-assigned numeric ids, so many can be in flight at once. A message that is
+ * not JSON-RPC is a protocol fault (reported, skipped); one that names a request of ours fails it.
+ * A `send` that rejects (the server refused, the network broke) fails that request. The worker is
+ * ready once the transport has started; it is gone when the transport closes (a crash, unless the
+ * pool stopped it) or could not start. The transport's errors are kept, bounded, as the worker's
+ * "stderr" tail for diagnostics. A remote worker has no pid and no resident memory of its own.
+ */
+import { ProtocolFaultError, TaskFailedError } from '../errors.ts';
+import { type CancelMessageFn, classify, type JsonRpcFailure, type JsonRpcMessage } from '../jsonrpc.ts';
+import { StderrTail } from '../stderr-tail.ts';
+import type { RuntimeSink, WorkerRuntime } from './types.ts';
+
+/** The MCP SDK's `Transport`, as far as a pool needs it. */
+export interface RemoteTransport {
+  start(): Promise<void>;
+  send(message: JsonRpcMessage): Promise<void>;
+  close(): Promise<void>;
+  onmessage?: ((message: JsonRpcMessage) => void) | undefined;
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+}
+
+export interface RemoteWorkerOptions {
+  /** A new transport for worker `workerId` (not started: the pool starts it). */
+  connect: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+  cancelMessage: CancelMessageFn | undefined;
+  /** Transport errors kept per worker. */
+  errorLines: number;
+}
+
+const SAMPLE_CHARS = 200;
+
+export class RemoteWorker implements WorkerRuntime {
+  readonly pid = undefined;
+  readonly #sink: RuntimeSink;
+  readonly #options: RemoteWorkerOptions;
+  readonly #errors: StderrTail;
+  #transport: RemoteTransport | undefined;
+  #open = false;
+  #exited = false;
+  #stopping = false;
+  readonly #gone: Promise<void>;
+  #markGone!: () => void;
+
+  constructor(
+    options: RemoteWorkerOptions,
+    readonly workerId: number,
+    sink: RuntimeSink,
+  ) {
+    this.#sink = sink;
+    this.#options = options;
+    this.#errors = new StderrTail(options.errorLines);
+    this.#gone = new Promise((resolve) => {
+      this.#markGone = resolve;
+    });
+    void this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    let transport: RemoteTransport;
+    try {
+      transport = await this.#options.connect(this.workerId);
+      this.#transport = transport;
+      transport.onmessage = (message) => this.#message(message);
+      transport.onerror = (error) => this.#errors.push(error?.message ?? String(error));
+      transport.onclose = () => this.#closed(undefined);
+      if (this.#stopping) throw new Error('stopped while connecting');
+      await transport.start();
+    } catch (e) {
+      const error = `connect failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.#errors.push(error);
+      this.#closed(error);
+      return;
+    }
+    if (this.#exited) return;
+    this.#open = true;
+    this.#sink.onReady();
+  }
+
+  #closed(error: string | undefined): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.#open = false;
+    const last = error ?? (this.#stopping ? undefined : 'the connection closed');
+    this.#sink.onExit({ code: null, signal: null, ...(last !== undefined && { error: last }) });
+    this.#markGone();
+  }
+
+  #message(message: unknown): void {
+    const kind = classify(message);
+    if (kind === 'response') {
+      const m = message as { id: unknown; result?: unknown; error?: JsonRpcFailure['error'] };
+      if (typeof m.id !== 'number') return; // our ids are numbers: not an answer to us
+      if (m.error === undefined) {
+        this.#sink.onSettle(m.id, true, m.result);
+      } else {
+        const err = m.error;
+        const text = typeof err?.message === 'string' ? err.message : 'JSON-RPC error';
+        this.#sink.onSettle(m.id, false, new TaskFailedError(text, { code: err?.code, data: err?.data }));
+      }
+    } else if (kind === 'invalid') {
+      let sample: string;
+      try {
+        sample = JSON.stringify(message).slice(0, SAMPLE_CHARS);
+      } catch {
+        sample = String(message).slice(0, SAMPLE_CHARS);
+      }
+      this.#sink.onFault('invalid-message', sample);
+      const id = (message as { id?: unknown } | null)?.id;
+      if (typeof id === 'number') {
+        this.#sink.onSettle(id, false, new ProtocolFaultError(this.workerId, 'invalid-message', sample));
+      }
+    } else {
+      this.#sink.onMessage(message as JsonRpcMessage);
+    }
+  }
+
+  #send(message: JsonRpcMessage, wireId: number | undefined): void {
+    const transport = this.#transport;
+    if (!this.#open || !transport) {
+      if (wireId !== undefined) {
+        const error = new Error('the connection is closed');
+        queueMicrotask(() => this.#sink.onSettle(wireId, false, error));
+      }
+      return;
+    }
+    let sent: Promise<void>;
+    try {
+      sent = transport.send(message);
+    } catch (e) {
+      sent = Promise.reject(e);
+    }
+    sent.catch((e: unknown) => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      this.#errors.push(`send failed: ${error.message}`);
+      if (wireId !== undefined) this.#sink.onSettle(wireId, false, error);
+    });
+  }
+
+  send(wireId: number, method: string, params: unknown): void {
+    const request = { jsonrpc: '2.0' as const, id: wireId, method, ...(params !== undefined && { params }) };
+    this.#send(request as JsonRpcMessage, wireId);
+  }
+
+  cancel(wireId: number, reason: string): void {
+    const message = this.#options.cancelMessage?.(wireId, reason);
+    if (message) this.#send(message, undefined);
+  }
+
+  ping(): void {
+    // No built-in heartbeat: the pool's health probe speaks the server's protocol.
+  }
+
+  post(message: JsonRpcMessage): void {
+    this.#send(message, undefined);
+  }
+
+  /** Close the connection (waiting up to `killGraceMs` for the transport); resolves when gone. */
+  async stop(_graceMs: number, killGraceMs: number): Promise<void> {
+    if (this.#exited) return;
+    this.#stopping = true;
+    this.#open = false;
+    const transport = this.#transport;
+    if (transport) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        transport.close().catch((e: unknown) => {
+          this.#errors.push(`close failed: ${e instanceof Error ? e.message : String(e)}`);
+        }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, killGraceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    } else {
+      // Still connecting: it ends when `connect` settles — or, at the latest, now + killGraceMs.
+      await Promise.race([this.#gone, new Promise((resolve) => setTimeout(resolve, killGraceMs))]);
+    }
+    // A transport that does not call `onclose` on its own close is gone all the same.
+    this.#closed(undefined);
+    await this.#gone;
+  }
+
+  stderrTail(): string[] {
+    return this.#errors.lines();
+  }
+
+  rssBytes(): number | undefined {
+    return undefined;
+  }
+}

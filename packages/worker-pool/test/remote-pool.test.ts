@@ -1,0 +1,193 @@
+/**
+ * Remote workers: each worker a connection to a real HTTP JSON-RPC server on 127.0.0.1 (Bun.serve),
+ * through a small transport of the MCP SDK's `Transport` shape (POST a message, read the JSON
+ * answer; a session id the server hands out, and a 404 when the server forgot it: the connection is
+ * closed).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  isPoolClosedError,
+  isTaskFailedError,
+  type JsonRpcMessage,
+  mcpCancelMessage,
+  type RemotePoolOptions,
+  type RemoteTransport,
+  type TaskFailedError,
+} from '../src/index.ts';
+import { nextEvent, poolMaker, rejectionOf, until } from './helpers.ts';
+
+interface Server {
+  url: string;
+  /** Sessions the server knows; deleting one makes its next request a 404. */
+  sessions: Set<string>;
+  cancelled: unknown[];
+  stop(): void;
+}
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.stop();
+});
+
+/** A JSON-RPC server over HTTP: `echo`, `sleep` {ms}, `fail`; `initialize` hands out a session. */
+function serve(): Server {
+  const sessions = new Set<string>();
+  const cancelled: unknown[] = [];
+  let next = 1;
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(req) {
+      const m = (await req.json()) as { id?: number; method: string; params?: { ms?: number } & object };
+      let session = req.headers.get('mcp-session-id');
+      if (m.method === 'initialize') {
+        session = `s${next++}`;
+        sessions.add(session);
+      } else if (!session || !sessions.has(session)) {
+        return new Response('unknown session', { status: 404 });
+      }
+      const headers = { 'content-type': 'application/json', 'mcp-session-id': session };
+      if (m.method === 'notifications/cancelled') cancelled.push(m.params);
+      if (m.id === undefined) return new Response(null, { status: 202, headers });
+      const answer = (body: object) =>
+        new Response(JSON.stringify({ jsonrpc: '2.0', id: m.id, ...body }), { headers });
+      if (m.method === 'fail') return answer({ error: { code: -32001, message: 'nope', data: { why: 1 } } });
+      if (m.method === 'sleep') await Bun.sleep(m.params?.ms ?? 0);
+      return answer({ result: m.method === 'initialize' ? { session } : (m.params ?? null) });
+    },
+  });
+  const s: Server = {
+    url: `http://127.0.0.1:${server.port}/mcp`,
+    sessions,
+    cancelled,
+    stop: () => server.stop(true),
+  };
+  servers.push(s);
+  return s;
+}
+
+/** The smallest Streamable-HTTP-like client transport: one POST per message, JSON answers. */
+function httpTransport(url: string): RemoteTransport {
+  let session: string | undefined;
+  let closed = false;
+  const t: RemoteTransport = {
+    async start() {
+      // Connecting is proving the server is there: `initialize` opens the session.
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 'init', method: 'initialize' }),
+      });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      session = res.headers.get('mcp-session-id') ?? undefined;
+      await res.body?.cancel();
+    },
+    async send(message: JsonRpcMessage) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(session && { 'mcp-session-id': session }) },
+        body: JSON.stringify(message),
+      });
+      if (res.status === 404) {
+        // The server forgot the session: this connection is over.
+        void t.close();
+        throw new Error('session not found (HTTP 404)');
+      }
+      if (res.status === 202) return;
+      t.onmessage?.((await res.json()) as JsonRpcMessage);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      t.onclose?.();
+    },
+  };
+  return t;
+}
+
+const pool = poolMaker<RemotePoolOptions>({
+  kind: 'remote',
+  connect: () => {
+    throw new Error('set per test');
+  },
+  min: 1,
+  max: 1,
+});
+
+describe('remote workers', () => {
+  it('run many requests at once on one connection, answers matched by id; errors are TaskFailedError', async () => {
+    const s = serve();
+    const p = pool({ connect: () => httpTransport(s.url), concurrency: 32 });
+    await p.start();
+    expect(p.workers()[0]).toMatchObject({ kind: 'remote', pid: undefined });
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => p.run('sleep', { ms: 50 - i, i })),
+    );
+    expect(results.map((r) => (r as { i: number }).i)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const e = (await rejectionOf(p.run('fail'))) as TaskFailedError;
+    expect(isTaskFailedError(e) && [e.code, e.data]).toEqual([-32001, { why: 1 }]);
+    // forward keeps the caller's id; an error answer resolves.
+    const answer = await p.forward({ jsonrpc: '2.0', id: 'caller-7', method: 'echo', params: { a: 1 } });
+    expect(answer).toEqual({ jsonrpc: '2.0', id: 'caller-7', result: { a: 1 } });
+    expect(p.workerStats()[0]).toMatchObject({ kind: 'remote', rssBytes: undefined });
+  });
+
+  it('a server that is not there: the worker fails to start, with why, and the pool keeps trying', async () => {
+    const s = serve();
+    s.stop(); // nothing listens on its port now
+    const p = pool({ connect: () => httpTransport(s.url), restart: { baseDelayMs: 5, maxDelayMs: 5 } });
+    const exitedSoon = nextEvent(p, 'worker-exited');
+    p.start().catch(() => {}); // never ready; rejected at stop
+    const exited = await exitedSoon;
+    expect(exited).toMatchObject({ expected: false, wasReady: false });
+    expect(exited.detail).toMatch(/^connect failed: /);
+    expect(exited.stderrTail.join('\n')).toContain('connect failed');
+    await nextEvent(p, 'worker-started'); // replaced, after the backoff
+    expect(p.stats().crashes).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a connection the server closed is a crash: requests in flight fail, the pool replaces it', async () => {
+    const s = serve();
+    const p = pool({ connect: () => httpTransport(s.url) });
+    await p.start();
+    const [first] = p.workers();
+    expect(await p.run('echo', 1)).toBe(1);
+    s.sessions.clear(); // the server forgot the session
+    const exited = nextEvent(p, 'worker-exited', (e) => e.workerId === first!.id);
+    const lost = await rejectionOf(p.run('echo', 2));
+    expect((lost as Error).message).toMatch(/session not found|worker .* was lost/);
+    expect(await exited).toMatchObject({ expected: false, wasReady: true, detail: 'the connection closed' });
+    await until(() => p.stats().workers.ready === 1, 'a new connection');
+    expect(await p.run('echo', 3)).toBe(3);
+    expect(p.stats().crashes).toBe(1);
+  });
+
+  it('cancels on the wire with the cancel message, and stop() closes the connection', async () => {
+    const s = serve();
+    let transport: RemoteTransport | undefined;
+    const p = pool({
+      connect: () => {
+        transport = httpTransport(s.url);
+        return transport;
+      },
+      cancelMessage: mcpCancelMessage,
+    });
+    await p.start();
+    const ac = new AbortController();
+    const running = p.run('sleep', { ms: 5_000 }, { signal: ac.signal });
+    await until(() => p.stats().inFlight === 1, 'the request in flight');
+    ac.abort(new Error('caller left'));
+    await rejectionOf(running);
+    await until(() => s.cancelled.length === 1, 'the cancel on the wire');
+    expect(s.cancelled[0]).toMatchObject({ requestId: expect.any(Number) });
+    let closed = false;
+    const onclose = transport!.onclose;
+    transport!.onclose = () => {
+      closed = true;
+      onclose?.();
+    };
+    await p.stop();
+    expect(closed).toBe(true);
+    expect(isPoolClosedError(await rejectionOf(p.run('echo', 1)))).toBe(true);
+  });
+});
