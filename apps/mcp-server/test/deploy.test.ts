@@ -6,17 +6,27 @@
  * own check of its file. haproxy.test.ts runs the same HAProxy file in front of real nodes.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startRedis } from '../../../tooling/testing/redis-server.ts';
 import { runToEnd } from '../../../tooling/testing/run.ts';
 import { COMMANDS } from '../src/cli/help.ts';
+import { listenProblem } from '../src/cli/listen-rules.ts';
 import type { JsonValue } from '../src/config/jsonc.ts';
 import { parseConfigText, parseConfigValue } from '../src/config/load.ts';
+import { post, runServe, tempDir } from './support/gateway.ts';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const DEPLOY = join(ROOT, 'deploy');
 const read = (path: string) => readFileSync(join(DEPLOY, path), 'utf8');
-const ENV = { REDIS_PASSWORD: 'not-a-real-password' };
+const ENV = {
+  REDIS_PASSWORD: 'not-a-real-password',
+  SWITCHYARD_TOKEN: 'deploy-test-token-0123456789',
+  SWITCHYARD_CLUSTER_SECRET: 'deploy-test-cluster-secret-0123456789abcdef',
+  SWITCHYARD_ADVERTISE_URL: 'http://127.0.0.1:1/mcp',
+  POD_IP: '10.0.0.7',
+};
 
 /** The environment variables the gateway's CLI reads, from its source. */
 function cliEnvironment(): Set<string> {
@@ -34,9 +44,12 @@ function cliEnvironment(): Set<string> {
   return names;
 }
 
-/** `${NAME}` references in a config file: the variables a node needs besides the CLI's own. */
+/** `${NAME}` references and `tokenEnv` names in a config: the variables a node needs besides the CLI's own. */
 const configVariables = (text: string) =>
-  new Set([...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!));
+  new Set([
+    ...[...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => m[1]!),
+    ...[...text.matchAll(/"?tokenEnv"?:\s*"?([A-Z0-9_]+)/g)].map((m) => m[1]!),
+  ]);
 
 interface Dockerfile {
   stages: { from: string; lines: string[] }[];
@@ -66,8 +79,10 @@ const PORT = nodeConfig.settings.listen.port;
 const inRepo = (imagePath: string) => join(ROOT, imagePath.replace(/^\/app\//, ''));
 
 describe('deploy/', () => {
-  it('the node config loads with the real loader: listens on all interfaces, journal on Redis', () => {
+  it("the node config loads with the real loader and passes serve's rules for all interfaces", () => {
     expect(nodeConfig.settings.listen.host).toBe('0.0.0.0');
+    expect(listenProblem(nodeConfig, nodeConfig.settings.listen.host)).toBeUndefined();
+    expect(nodeConfig.settings.cluster?.advertiseUrl).toBe(ENV.SWITCHYARD_ADVERTISE_URL);
     expect(nodeConfig.settings.journal.redis?.url).toContain('@redis:6379');
     // Every backend module it names is a file of the image (the repo, copied to /app).
     for (const text of nodeConfigText.matchAll(/"module":\s*"([^"]+)"/g)) {
@@ -121,6 +136,8 @@ describe('deploy/', () => {
         expect(known.has(key) || needed.has(key), `${name}: ${key} is read by nothing`).toBe(true);
       }
       for (const variable of needed) expect(env, `${name} lacks ${variable}`).toHaveProperty(variable);
+      // Each node tells the others its own address.
+      expect(env.SWITCHYARD_ADVERTISE_URL).toBe(`http://${name}:${PORT}/mcp`);
       // The config file is mounted where SWITCHYARD_CONFIG points.
       expect(service.volumes).toContain(`./switchyard.jsonc:${env.SWITCHYARD_CONFIG}:ro`);
       if (env.SWITCHYARD_LOG_LEVEL !== undefined) {
@@ -154,6 +171,7 @@ describe('deploy/', () => {
       env: ENV,
     });
     expect(config.settings.listen.port).toBe(values.port);
+    expect(listenProblem(config, config.settings.listen.host)).toBeUndefined();
     expect(values.port).toBe(PORT);
     const templates = readdirSync(join(chart, 'templates')).map((f) =>
       readFileSync(join(chart, 'templates', f), 'utf8'),
@@ -177,5 +195,42 @@ describe('deploy/', () => {
     for (const variable of needed) expect(envNames).toContain(variable);
     expect(deployment).toMatch(/path: \/readyz/);
     expect(deployment).toMatch(/runAsNonRoot: true/);
+  });
+
+  it('the node config serves for real: the CLI on it (image paths mapped to the repo, loopback, a real Redis)', async () => {
+    const redis = await startRedis({ password: ENV.REDIS_PASSWORD });
+    try {
+      const dir = await tempDir();
+      const text = nodeConfigText
+        .replaceAll('/app/', ROOT)
+        .replace('/var/lib/switchyard/journal.db', join(dir, 'journal.db'))
+        .replace('@redis:6379', `@127.0.0.1:${redis.port}`);
+      await writeFile(join(dir, 'switchyard.jsonc'), text);
+      const served = await runServe(
+        ['--config', join(dir, 'switchyard.jsonc'), '--host', '127.0.0.1', '--port', '0'],
+        { cwd: dir, env: ENV },
+      );
+      const meta = {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      };
+      const list = { jsonrpc: '2.0', id: 1, method: 'tools/list', params: meta };
+      const modern = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/list' };
+      // The token is required (tokens configured: loopback is not let in without one).
+      expect((await post(served.url, list, modern)).status).toBe(401);
+      const answer = await post(served.url, list, {
+        ...modern,
+        authorization: `Bearer ${ENV.SWITCHYARD_TOKEN}`,
+      });
+      const body = await answer.text();
+      expect(answer.status, body).toBe(200);
+      expect(body).toContain('builtin__echo');
+      expect(served.stderr()).not.toContain(ENV.SWITCHYARD_CLUSTER_SECRET);
+      expect(served.stderr()).not.toContain(ENV.REDIS_PASSWORD);
+    } finally {
+      await redis.stop();
+    }
   });
 });

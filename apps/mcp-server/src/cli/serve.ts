@@ -9,14 +9,13 @@
  * `takeover.ts`): the port never refuses a connection during an upgrade.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/errors.ts';
 import { faultAnswer } from '../http/answers.ts';
-import { isLoopbackHostname } from '../http/origin.ts';
 import { createHttpHandler } from '../http/router.ts';
 import { withAccessLog } from './access-log.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
 import { launch, openLog } from './launch.ts';
+import { listenProblem } from './listen-rules.ts';
 import { startReloader } from './reloader.ts';
 import { readServeFile, removeServeFile, serveFilePath, writeServeFile } from './serve-file.ts';
 import { steerNewConnections } from './steer.ts';
@@ -68,29 +67,9 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
     return usageError(io, `--port must be an integer from 0 to 65535; found "${values.port}"`);
   const log = openLog(values['log-level'], io, 'info');
   if (typeof log === 'number') return log;
-  const launched = await launch(values.config, io, log, version, (config) => {
-    const host = values.host ?? config.settings.listen.host;
-    const { oauth } = config.settings.auth;
-    if (!isLoopbackHostname(host) && oauth !== undefined && oauth.resource === undefined) {
-      // The resource is what tokens are minted for: only the operator knows the URL clients use.
-      return new ConfigError(config.source, [
-        {
-          path: 'switchyard.auth.oauth.resource',
-          expected: `the URL clients reach /mcp by, since the gateway listens on ${host} (not loopback)`,
-          found: 'none',
-        },
-      ]);
-    }
-    if (isLoopbackHostname(host) || config.settings.auth.tokens.length > 0 || oauth !== undefined)
-      return undefined;
-    return new ConfigError(config.source, [
-      {
-        path: 'switchyard.auth.tokens',
-        expected: `at least one bearer token, since the gateway listens on ${host} (not loopback)`,
-        found: 'none',
-      },
-    ]);
-  });
+  const launched = await launch(values.config, io, log, version, (config) =>
+    listenProblem(config, values.host ?? config.settings.listen.host),
+  );
   if (typeof launched === 'number') return launched;
   const { config, gateway } = launched;
   const serveFile = serveFilePath(config.settings.journal.path);
