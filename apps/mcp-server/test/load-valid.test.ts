@@ -75,6 +75,7 @@ describe('loading valid configurations', () => {
       sessions: { idleTimeoutMs: 600_000, stateLost: 'error' },
       shutdown: { graceMs: 10_000 },
       log: { access: true },
+      telemetry: { metricsIntervalMs: 60_000 },
     });
   });
 

@@ -63,6 +63,12 @@ export type {
 } from './coordinator/port.ts';
 export { defaultRandomBytes, type RandomBytes } from './coordinator/sessions.ts';
 export {
+  type CallTrace,
+  type CallTracing,
+  type TracedCall,
+  withMetaEntries,
+} from './coordinator/tracing.ts';
+export {
   CURSOR_VERSION,
   CursorCodec,
   type CursorCodecOptions,

@@ -4,6 +4,7 @@
  * stderr never stalls the event loop that serves requests) and flushed when the process exits.
  */
 import pino, { type Logger } from 'pino';
+import { traceFields } from '../telemetry/context.ts';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -14,7 +15,11 @@ export function isLogLevel(level: string): level is LogLevel {
 }
 
 export function createLogger(level: LogLevel): Logger {
-  return pino({ level, base: { name: 'switchyard' } }, pino.destination({ fd: 2, sync: false }));
+  return pino(
+    // A line logged while a traced request is served carries its trace_id and span_id.
+    { level, base: { name: 'switchyard' }, mixin: traceFields },
+    pino.destination({ fd: 2, sync: false }),
+  );
 }
 
 export type { Logger };

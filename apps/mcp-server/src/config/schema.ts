@@ -843,6 +843,53 @@ const SwitchyardSchema = z
       })
       .prefault({})
       .describe('The operator’s log (JSON lines on stderr; its level is --log-level).'),
+    telemetry: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .optional()
+          .describe(
+            'OpenTelemetry traces and metrics over OTLP/HTTP. Default: off, unless OTEL_EXPORTER_OTLP_ENDPOINT (or …_TRACES_ENDPOINT) is set; OTEL_SDK_DISABLED=true turns it off whatever this says.',
+          ),
+        endpoint: z
+          .url({ protocol: /^https?$/, error: 'an http:// or https:// URL' })
+          .optional()
+          .describe(
+            'The OTLP/HTTP collector, e.g. http://127.0.0.1:4318: traces go to <endpoint>/v1/traces, metrics to <endpoint>/v1/metrics. Default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318.',
+          ),
+        headers: z
+          .record(z.string(), z.string(), { error: 'an object of strings' })
+          .optional()
+          .describe(
+            'HTTP headers sent to the collector (e.g. { "authorization": "Bearer ${OTLP_TOKEN}" }: take values from the environment). Default: OTEL_EXPORTER_OTLP_HEADERS. Never logged.',
+          ),
+        sampling: z
+          .number({ error: 'a ratio from 0 to 1' })
+          .min(0, { error: 'a ratio from 0 to 1' })
+          .max(1, { error: 'a ratio from 0 to 1' })
+          .optional()
+          .describe(
+            "The share of traces started here that are recorded (a caller's sampled traceparent is followed). Default: OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, else 1.",
+          ),
+        serviceName: z
+          .string()
+          .min(1, { error: 'a non-empty name' })
+          .optional()
+          .describe('service.name of the resource. Default: OTEL_SERVICE_NAME, else "switchyard".'),
+        resourceAttributes: z
+          .record(z.string(), z.string(), { error: 'an object of strings' })
+          .optional()
+          .describe(
+            'More attributes of the resource (e.g. deployment.environment.name), on top of OTEL_RESOURCE_ATTRIBUTES.',
+          ),
+        metricsIntervalMs: int(1_000, 3_600_000)
+          .default(60_000)
+          .describe('How often metrics are pushed to the collector, ms.'),
+      })
+      .prefault({})
+      .describe(
+        'OpenTelemetry: a span per MCP request (continuing a traceparent from params._meta or the HTTP header) and per call to a backend (whose traceparent goes to the backend in _meta), and the MCP metric mcp.server.operation.duration (also on /metrics).',
+      ),
   })
   .prefault({})
   .describe('Switchyard’s own settings; every key is optional.');

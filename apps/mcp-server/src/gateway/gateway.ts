@@ -32,6 +32,8 @@ import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
 import { policyOption } from '../policy/access-policy.ts';
 import { CompositePort } from '../remote/composite-port.ts';
 import { RemotePort } from '../remote/remote-port.ts';
+import { resolveTelemetry } from '../telemetry/settings.ts';
+import { type GatewayTelemetry, startTelemetry } from '../telemetry/telemetry.ts';
 import { Activity } from './activity.ts';
 import { backendSpec } from './backend-spec.ts';
 import { planReload, type ReloadReport, reportOf } from './reload.ts';
@@ -78,6 +80,8 @@ export interface Gateway {
   readonly exchanger: TokenExchanger | undefined;
   readonly journal: Journal;
   readonly activity: Activity;
+  /** OpenTelemetry traces and metrics, when `switchyard.telemetry` (or `OTEL_*`) turns them on. */
+  readonly telemetry: GatewayTelemetry | undefined;
   readonly backends: readonly BackendStatus[];
   /** Admission of each served backend: its requests running and queued. */
   readonly admission: Readonly<Record<string, Bulkhead>>;
@@ -321,6 +325,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const exchanger = exchange && new TokenExchanger(exchange);
   const remote = new RemotePort(served, { clientInfo: serverInfo, subjects: subjectTokens, exchanger });
   const activity = new Activity();
+  const telemetrySettings = resolveTelemetry(settings.telemetry, options.env ?? process.env);
+  const telemetry = telemetrySettings
+    ? startTelemetry(telemetrySettings, { version: options.version, manager, activity })
+    : undefined;
   const admission = admissionOf(served);
   const closing = new AbortController();
   const coordinator = new MCPCoordinator({
@@ -335,6 +343,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
+    ...(telemetry && { tracing: telemetry.calls }),
     ...policyOption(settings.policy),
     sessionIdleMs: settings.sessions.idleTimeoutMs,
     sessionStateLost: settings.sessions.stateLost,
@@ -363,6 +372,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   } catch (error) {
     await manager.stop();
     await journal.close();
+    await telemetry?.shutdown();
     throw error;
   }
   let stopping: Promise<void> | undefined;
@@ -415,6 +425,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     exchanger,
     journal,
     activity,
+    telemetry,
     get backends() {
       return statuses;
     },
@@ -448,6 +459,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         await remote.close();
         await manager.stop(stopOptions.timeoutMs === undefined ? {} : { timeoutMs: stopOptions.timeoutMs });
         await journal.close();
+        await telemetry?.shutdown();
       })();
       return stopping;
     },

@@ -49,6 +49,7 @@ import {
   validateStandardHeaders,
 } from '@switchyard/coordinator';
 import type { RefusalReason } from '../metrics/metrics.ts';
+import type { FrontTracing } from '../telemetry/front.ts';
 import type { AdmissionResult, FrontAdmission } from './admission.ts';
 import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
@@ -84,6 +85,8 @@ export interface McpFrontOptions {
   keepAliveMs: number;
   /** Bytes a 2026 SSE answer or listen may hold for a client that does not read; then it is dropped. Default: no bound. */
   bufferedBytesPerStream?: number;
+  /** A server span per request (OpenTelemetry), when telemetry is on. */
+  tracing?: FrontTracing;
   /**
    * With several nodes (`switchyard.cluster`): a request of a session another node owns is answered
    * by that node (`route` gives its answer); `served` is told of each session served here.
@@ -272,7 +275,12 @@ export class McpFront {
       );
       return this.batchAnswer(outcomes);
     }
-    const outcome = await this.options.coordinator.handle(parsed, context);
+    const { tracing, coordinator } = this.options;
+    const outcome = await (tracing
+      ? tracing.serve(parsed, { header: (name) => request.headers.get(name), sessionId }, () =>
+          coordinator.handle(parsed, context),
+        )
+      : coordinator.handle(parsed, context));
     const resumeIn = outcome.kind === 'response' ? outcome.sessionId : sessionId;
     if (resumeIn !== undefined) await this.options.cluster?.served(resumeIn);
     // Until its first message, an answer has no event id to resume from: a client gone by then
@@ -300,12 +308,16 @@ export class McpFront {
     if (!headers.ok) return json(headers.rejection.httpStatus, headers.rejection.response);
     const affinityKey = this.options.affinityKey(request, caller.principal);
     noteMessage(message);
-    const outcome = await this.options.coordinator.handleModern(message, {
+    const { tracing, coordinator } = this.options;
+    const modernContext = {
       principal: caller.principal,
       ...(caller.claims && { claims: caller.claims }),
       affinityKey,
-      header: (name) => request.headers.get(name),
-    });
+      header: (name: string) => request.headers.get(name),
+    };
+    const outcome = await (tracing
+      ? tracing.serve(message, modernContext, () => coordinator.handleModern(message, modernContext))
+      : coordinator.handleModern(message, modernContext));
     return this.answer(outcome, false, undefined, request.signal);
   }
 

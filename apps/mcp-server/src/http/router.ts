@@ -144,6 +144,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     keepAliveMs: options.keepAliveMs ?? 15_000,
     bufferedBytesPerStream: settings.limits.bufferedBytesPerStream,
     affinityKey: affinityKeyOf(settings.affinity.key),
+    ...(gateway.telemetry && { tracing: gateway.telemetry.front }),
   });
   const dashboard = dashboardSource(gateway);
   const originPolicy = { allow: settings.origins.allow };

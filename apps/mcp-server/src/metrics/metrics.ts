@@ -2,8 +2,9 @@
  * Prometheus metrics for `GET /metrics`, on a registry of their own (never prom-client's global
  * one, so two gateways in one process do not collide).
  *
- * - Per request, fed by the gateway's activity: `switchyard_requests_total` and
- *   `switchyard_request_duration_seconds`.
+ * - Per request, fed by the gateway's activity: `switchyard_requests_total`,
+ *   `switchyard_request_duration_seconds` and `mcp_server_operation_duration_seconds` (the
+ *   OpenTelemetry MCP conventions' metric, by method, tool, backend and outcome).
  * - Fed by the HTTP front door: `switchyard_http_requests_total` (`observeHttp`) and
  *   `switchyard_admissions_refused_total` (`observeRefusal`).
  * - Fed by the journal's `sqliteDriver({ onCommit })`, when the gateway passes it on:
@@ -24,6 +25,9 @@ import type { BackendStats } from '@switchyard/multi-tier';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RecentCall } from '../gateway/activity.ts';
 import type { Gateway } from '../gateway/gateway.ts';
+import { ToolLabels } from '../telemetry/labels.ts';
+import { MCP_DURATION_BUCKETS, operationLabels } from '../telemetry/operation-labels.ts';
+import { KNOWN_METHODS } from './methods.ts';
 
 export type HttpRoute = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'dashboard' | 'other';
 /**
@@ -70,27 +74,7 @@ export const REFUSAL_REASONS: readonly RefusalReason[] = [
   'slow-reader',
 ];
 
-/** The methods counted under their own name; any other method a client sends is `other`. */
-export const KNOWN_METHODS: ReadonlySet<string> = new Set([
-  'initialize',
-  'ping',
-  'server/discover',
-  'logging/setLevel',
-  'tools/list',
-  'tools/call',
-  'prompts/list',
-  'prompts/get',
-  'resources/list',
-  'resources/templates/list',
-  'resources/read',
-  'resources/subscribe',
-  'resources/unsubscribe',
-  'completion/complete',
-  'tasks/get',
-  'tasks/list',
-  'tasks/result',
-  'tasks/cancel',
-]);
+export { KNOWN_METHODS };
 
 /** Request durations, seconds: 1 ms … 60 s. */
 export const DURATION_BUCKETS: readonly number[] = [
@@ -158,11 +142,39 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     buckets: [...DURATION_BUCKETS],
     registers,
   });
+  // The OpenTelemetry conventions' `mcp.server.operation.duration`, with the same bounded labels
+  // as the OTLP one (dots as underscores).
+  const operation = new Histogram({
+    name: 'mcp_server_operation_duration_seconds',
+    help: 'MCP request duration as observed on the receiver (OpenTelemetry mcp.server.operation.duration), by method, tool ("other" outside the catalogue), backend and outcome.',
+    labelNames: [
+      'mcp_method_name',
+      'gen_ai_tool_name',
+      'switchyard_backend',
+      'switchyard_outcome',
+      'error_type',
+    ] as const,
+    buckets: [...MCP_DURATION_BUCKETS],
+    registers,
+  });
+  const tools = new ToolLabels();
   const onCall = (call: RecentCall): void => {
     const method = methodLabel(call.method);
     const backend = call.backend ?? '';
+    const seconds = Math.max(0, call.durationMs) / 1000;
     requests.inc({ method, backend, outcome: call.outcome });
-    duration.observe({ method, backend }, Math.max(0, call.durationMs) / 1000);
+    duration.observe({ method, backend }, seconds);
+    const l = operationLabels(call, tools, KNOWN_METHODS);
+    operation.observe(
+      {
+        mcp_method_name: l['mcp.method.name'],
+        gen_ai_tool_name: l['gen_ai.tool.name'],
+        switchyard_backend: l['switchyard.backend'],
+        switchyard_outcome: l['switchyard.outcome'],
+        error_type: l['error.type'],
+      },
+      seconds,
+    );
   };
   let unsubscribe: (() => void) | undefined = gateway.activity.subscribe(onCall);
 

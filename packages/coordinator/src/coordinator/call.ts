@@ -47,6 +47,7 @@ import { ClientSink } from './client-sink.ts';
 import { capabilitiesOf } from './modern.ts';
 import type { WorkerLease } from './port.ts';
 import type { FrontSession, InFlight } from './sessions.ts';
+import { type CallTrace, withMetaEntries } from './tracing.ts';
 
 /** A worker leased for the call. */
 export interface Leased {
@@ -100,6 +101,8 @@ export interface CallSpec {
   readonly timeoutMs: number;
   /** The backend's admission, if it has one. */
   readonly admission: Bulkhead | undefined;
+  /** Where the call reports its steps when it is traced. */
+  readonly trace?: CallTrace | undefined;
 }
 
 /** What the coordinator lends every call (one object for all of them). */
@@ -205,6 +208,7 @@ export class Call implements InFlight {
       return false;
     }
     this.expect('admitting', 'admitted');
+    this.spec.trace?.admitted();
     this.current = { kind: 'leasing', permit, attempt: 1, held: undefined };
     void this.lease();
     return true;
@@ -229,11 +233,18 @@ export class Call implements InFlight {
       leased,
     };
     this.current = dispatched;
-    const { session, request, params } = this.spec;
+    const { session, request, params, trace } = this.spec;
+    // A traced call carries its trace context to the backend in `_meta` (SEP-414).
+    const meta = trace?.leased(leased.worker.id);
     try {
       leased.worker.call(
         session.id,
-        { jsonrpc: JSONRPC_VERSION, id: request.id, method: request.method, params },
+        {
+          jsonrpc: JSONRPC_VERSION,
+          id: request.id,
+          method: request.method,
+          params: meta ? withMetaEntries(params, meta) : params,
+        },
         this.sinkOf(dispatched, leased.worker),
         { clientCapabilities: this.clientCapabilities },
       );
@@ -391,6 +402,7 @@ export class Call implements InFlight {
     this.spec.session.inflight.delete(this.spec.request.id);
     const leased = was.kind === 'dispatched' ? was.leased : was.kind === 'leasing' ? was.held : undefined;
     leased?.lease.release();
+    this.spec.trace?.ended(outcome, message, error);
     this.hooks.ended(this, { outcome, message, error, worker: leased?.worker.id });
   }
 

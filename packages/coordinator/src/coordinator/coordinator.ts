@@ -79,6 +79,7 @@ import { malformedField } from './request-shape.ts';
 import { NameResolver } from './resolution.ts';
 import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
 import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
+import type { CallTracing } from './tracing.ts';
 
 export interface MCPCoordinatorOptions {
   /** The tier manager (or anything that hands out ready workers). */
@@ -150,6 +151,8 @@ export interface MCPCoordinatorOptions {
   sessionStateLost?: 'error' | 'end-session';
   /** Told of each session restored from the journal, with the backends whose state it lost. */
   onRestore?: (sessionId: string, stateLost: readonly string[]) => void;
+  /** Traces each routed call's steps (admission, lease, backend, end); none: calls are not traced. */
+  tracing?: CallTracing;
   /**
    * Who may list and use which tool, prompt, resource and template (`RulePolicy`); asked after the
    * shared list cache, per caller. None: everything is allowed and no decision is audited.
@@ -974,6 +977,14 @@ export class MCPCoordinator {
         retrySafe,
         timeoutMs: typeof setting === 'number' ? setting : setting(backend, ownName),
         admission: this.options.admission?.[backend],
+        trace: this.options.tracing?.start({
+          method: request.method,
+          backend,
+          name: nameOf(request),
+          session: session.id,
+          era: session.era,
+          requestId: request.id,
+        }),
       },
       this.callHooks,
     );

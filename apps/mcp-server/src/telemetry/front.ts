@@ -1,0 +1,198 @@
+/**
+ * The server span of each client request at the HTTP front door (both eras), after the
+ * OpenTelemetry conventions for MCP: named `{mcp.method.name} {target}` (the tool or prompt),
+ * kind SERVER, continuing the caller's trace — from `params._meta.traceparent` (SEP-414), else
+ * from the HTTP `traceparent` header — and ended when the request's response is sent (or its
+ * stream ends without one). The coordinator's handling runs inside the span's context
+ * (`traceContext`), so the spans of the routed call are its children.
+ *
+ * Notifications, responses and 2025-03-26 batches are not traced.
+ */
+import {
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TextMapGetter,
+  trace,
+} from '@opentelemetry/api';
+import {
+  isJsonObject,
+  isRequestId,
+  type JsonObject,
+  type JsonRpcMessage,
+  type JsonRpcResponse,
+  type Outcome,
+} from '@switchyard/coordinator';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_PROMPT_NAME,
+  ATTR_GEN_AI_TOOL_NAME,
+  ATTR_JSONRPC_REQUEST_ID,
+  ATTR_MCP_METHOD_NAME,
+  ATTR_MCP_PROTOCOL_VERSION,
+  ATTR_MCP_RESOURCE_URI,
+  ATTR_MCP_SESSION_ID,
+  ATTR_NETWORK_PROTOCOL_NAME,
+  ATTR_NETWORK_TRANSPORT,
+  ATTR_RPC_RESPONSE_STATUS_CODE,
+} from './attributes.ts';
+import { traceContext } from './context.ts';
+import type { TelemetrySdk } from './sdk.ts';
+
+/** What the front door knows of the HTTP request a message came in. */
+export interface FrontFacts {
+  /** The request's header by name (case-insensitive). */
+  header(name: string): string | null;
+  /** The front session named by `Mcp-Session-Id`, if any. */
+  sessionId?: string | undefined;
+}
+
+const metaGetter: TextMapGetter<JsonObject> = {
+  get: (carrier, key) => {
+    const value = carrier[key];
+    return typeof value === 'string' ? value : undefined;
+  },
+  keys: (carrier) => Object.keys(carrier),
+};
+
+const headerGetter: TextMapGetter<FrontFacts> = {
+  get: (facts, key) => facts.header(key) ?? undefined,
+  keys: () => ['traceparent', 'tracestate'],
+};
+
+/** The span's name and the attributes of its target (tool, prompt, resource). */
+function targetOf(
+  method: string,
+  params: JsonObject | undefined,
+  attributes: Record<string, string>,
+): string {
+  const name = typeof params?.name === 'string' ? params.name : undefined;
+  if (method === 'tools/call' && name !== undefined) {
+    attributes[ATTR_GEN_AI_TOOL_NAME] = name;
+    attributes[ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
+    return `${method} ${name}`;
+  }
+  if (method === 'prompts/get' && name !== undefined) {
+    attributes[ATTR_GEN_AI_PROMPT_NAME] = name;
+    return `${method} ${name}`;
+  }
+  if (typeof params?.uri === 'string' && method.startsWith('resources/')) {
+    attributes[ATTR_MCP_RESOURCE_URI] = params.uri;
+  }
+  return method;
+}
+
+export class FrontTracing {
+  constructor(private readonly sdk: TelemetrySdk) {}
+
+  /** Runs `handle` (the coordinator's handling of `message`) under the request's server span. */
+  async serve(message: unknown, facts: FrontFacts, handle: () => Promise<Outcome>): Promise<Outcome> {
+    if (!isJsonObject(message) || typeof message.method !== 'string' || !isRequestId(message.id))
+      return handle();
+    const { method } = message;
+    const params = isJsonObject(message.params) ? message.params : undefined;
+    const meta = isJsonObject(params?._meta) ? params._meta : undefined;
+    // The caller's context: its _meta first (it names this very request), else the HTTP header.
+    const parent =
+      meta !== undefined && typeof meta.traceparent === 'string'
+        ? this.sdk.propagator.extract(ROOT_CONTEXT, meta, metaGetter)
+        : facts.header('traceparent') !== null
+          ? this.sdk.propagator.extract(ROOT_CONTEXT, facts, headerGetter)
+          : ROOT_CONTEXT;
+    const attributes: Record<string, string> = {
+      [ATTR_MCP_METHOD_NAME]: method,
+      [ATTR_JSONRPC_REQUEST_ID]: String(message.id),
+      [ATTR_NETWORK_TRANSPORT]: 'tcp',
+      [ATTR_NETWORK_PROTOCOL_NAME]: 'http',
+    };
+    const version =
+      method === 'initialize' && typeof params?.protocolVersion === 'string'
+        ? params.protocolVersion
+        : facts.header('mcp-protocol-version');
+    if (version !== null) attributes[ATTR_MCP_PROTOCOL_VERSION] = version;
+    if (facts.sessionId !== undefined) attributes[ATTR_MCP_SESSION_ID] = facts.sessionId;
+    const name = targetOf(method, params, attributes);
+    const span = this.sdk.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+    const context: Context = trace.setSpan(parent, span);
+    let outcome: Outcome;
+    try {
+      outcome = await traceContext.run(context, handle);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setAttribute(ATTR_ERROR_TYPE, (error as Error)?.name ?? 'Error');
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      throw error;
+    }
+    switch (outcome.kind) {
+      case 'response':
+        if (outcome.sessionId !== undefined) span.setAttribute(ATTR_MCP_SESSION_ID, outcome.sessionId);
+        finish(span, outcome.message);
+        return outcome;
+      case 'session-not-found':
+        finish(span, outcome.message);
+        return outcome;
+      case 'accepted':
+        finish(span, undefined);
+        return outcome;
+      case 'stream':
+        return { kind: 'stream', messages: watched(outcome.messages, (last) => finish(span, last)) };
+    }
+  }
+}
+
+/** Ends the server span with what the client was answered (`undefined`: nothing). */
+function finish(span: Span, response: JsonRpcResponse | undefined): void {
+  if (response !== undefined && 'error' in response) {
+    const code = String(response.error.code);
+    span.setAttribute(ATTR_ERROR_TYPE, code);
+    span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, code);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: response.error.message });
+  } else if (response !== undefined && isJsonObject(response.result) && response.result.isError === true) {
+    span.setAttribute(ATTR_ERROR_TYPE, 'tool_error');
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
+/**
+ * `source`, telling `done` once: at its response (the request is answered), or when it ends or is
+ * closed without one.
+ */
+function watched(
+  source: AsyncIterable<JsonRpcMessage>,
+  done: (response: JsonRpcResponse | undefined) => void,
+): AsyncIterable<JsonRpcMessage> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+      const inner = source[Symbol.asyncIterator]();
+      let told = false;
+      const tell = (response: JsonRpcResponse | undefined) => {
+        if (told) return;
+        told = true;
+        done(response);
+      };
+      return {
+        async next() {
+          let step: IteratorResult<JsonRpcMessage>;
+          try {
+            step = await inner.next();
+          } catch (error) {
+            tell(undefined);
+            throw error;
+          }
+          if (step.done) tell(undefined);
+          else if (!('method' in step.value)) tell(step.value);
+          return step;
+        },
+        async return(value?: unknown) {
+          tell(undefined);
+          return inner.return ? inner.return(value) : { done: true, value: undefined };
+        },
+      };
+    },
+  };
+}

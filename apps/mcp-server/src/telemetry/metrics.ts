@@ -1,0 +1,31 @@
+/**
+ * The MCP metrics of the OpenTelemetry conventions, pushed over OTLP: `mcp.server.operation.duration`
+ * (seconds, per finished request, with bounded attributes: see `operation-labels.ts`), fed by the
+ * gateway's activity.
+ */
+import type { Meter } from '@opentelemetry/api';
+import type { Activity } from '../gateway/activity.ts';
+import { KNOWN_METHODS } from '../metrics/methods.ts';
+import { METRIC_MCP_SERVER_OPERATION_DURATION } from './attributes.ts';
+import type { ToolLabels } from './labels.ts';
+import { asAttributes, MCP_DURATION_BUCKETS, operationLabels } from './operation-labels.ts';
+
+export interface McpMeters {
+  /** Stops listening to the activity. */
+  close(): void;
+}
+
+export function mcpMeters(meter: Meter, activity: Activity, tools: ToolLabels): McpMeters {
+  const operation = meter.createHistogram(METRIC_MCP_SERVER_OPERATION_DURATION, {
+    unit: 's',
+    description: 'MCP request duration as observed on the receiver, from its arrival to its answer.',
+    advice: { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS] },
+  });
+  const unsubscribe = activity.subscribe((call) =>
+    operation.record(
+      Math.max(0, call.durationMs) / 1000,
+      asAttributes(operationLabels(call, tools, KNOWN_METHODS)),
+    ),
+  );
+  return { close: unsubscribe };
+}

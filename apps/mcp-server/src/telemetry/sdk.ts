@@ -1,0 +1,88 @@
+/**
+ * The OpenTelemetry SDK, started for one gateway: a tracer provider exporting spans over OTLP/HTTP
+ * (JSON) in batches, sampled by ratio (following a caller's decision), and a meter provider pushing
+ * metrics over OTLP/HTTP at an interval. Nothing is registered globally: the gateway hands its
+ * tracer and meter to the parts that record (two gateways in one process keep apart).
+ */
+import type { Meter, Tracer } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { TelemetrySettings } from './settings.ts';
+
+/** Longest the last export may hold up the gateway's stop, ms. */
+const SHUTDOWN_BOUND_MS = 3_000;
+
+/** The instrumentation scope of the gateway's spans and metrics. */
+export const SCOPE = '@switchyard/mcp-server';
+
+export interface TelemetrySdk {
+  readonly tracer: Tracer;
+  readonly meter: Meter;
+  readonly propagator: W3CTraceContextPropagator;
+  /** Sends what is buffered (spans, metrics) now. */
+  flush(): Promise<void>;
+  /** Flushes, then stops exporting. */
+  shutdown(): Promise<void>;
+}
+
+function samplerOf({ ratio, parentBased }: TelemetrySettings['sampler']): Sampler {
+  const root = new TraceIdRatioBasedSampler(ratio);
+  return parentBased ? new ParentBasedSampler({ root }) : root;
+}
+
+export function startSdk(settings: TelemetrySettings, version: string): TelemetrySdk {
+  const resource = resourceFromAttributes({
+    ...settings.resourceAttributes,
+    [ATTR_SERVICE_NAME]: settings.serviceName,
+    [ATTR_SERVICE_VERSION]: version,
+  });
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: samplerOf(settings.sampler),
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers }),
+      }),
+    ],
+  });
+  const meterProvider = new MeterProvider({
+    resource,
+    readers: [
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: settings.metricsUrl, headers: settings.headers }),
+        exportIntervalMillis: settings.metricsIntervalMs,
+        exportTimeoutMillis: Math.min(30_000, settings.metricsIntervalMs),
+      }),
+    ],
+  });
+  return {
+    tracer: tracerProvider.getTracer(SCOPE, version),
+    meter: meterProvider.getMeter(SCOPE, version),
+    propagator: new W3CTraceContextPropagator(),
+    async flush() {
+      await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+    },
+    async shutdown() {
+      // A collector that is gone must not hold up the gateway's stop: its last export gets a bound.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, SHUTDOWN_BOUND_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}
