@@ -31,6 +31,7 @@ const REGISTERED = [
   './tiers/index.ts',
   './sessions/index.ts',
   './restore/index.ts',
+  './cluster/index.ts',
   './overload/index.ts',
 ];
 /** Suite names without importing a suite (each is named after its file or folder). */
