@@ -259,4 +259,36 @@ describe('switchyard.policy at the gateway', () => {
       await served.stop();
     }
   });
+
+  it("JWT access tokens carrying groups: the configured groups claim decides, as a static token's groups do", async () => {
+    const as = await startAuthorizationServer({
+      extraClaims: { alice: { roles: ['ops', 'staff'] }, bob: { roles: 'dev staff' } },
+    });
+    const served = await serveGateway(
+      {
+        mcpServers: { fs: fixtureEntry('fs', { tier: 'hot' }), db: fixtureEntry('db', { tier: 'hot' }) },
+        switchyard: {
+          auth: { oauth: { issuer: as.issuer, requiredScopes: ['mcp:tools'] } },
+          policy: { ...POLICY, groupsClaim: 'roles' },
+        },
+      },
+      await tempDir(),
+    );
+    try {
+      const alice = await connectClient(served.url, {
+        headers: bearer(await as.token('alice', { resource: served.url })),
+      });
+      const bob = await modernClient(served.url, await as.token('bob', { resource: served.url }));
+      expect((await seenBy(alice)).tools).toEqual(
+        [...prefixed('db', FS_TOOLS), ...prefixed('fs', FS_TOOLS)].sort(),
+      );
+      expect((await seenBy(bob)).tools).toEqual(prefixed('fs', FS_TOOLS).sort());
+      expect(await refusal(bob.callTool({ name: 'db__echo', arguments: { text: 'x' } }))).toMatchObject({
+        code: POLICY_DENIED,
+      });
+      expect(textOf(await alice.callTool({ name: 'db__echo', arguments: { text: 'ops' } }))).toBe('ops');
+    } finally {
+      await served.stop();
+    }
+  });
 });

@@ -60,6 +60,8 @@ export interface AuthorizationServerOptions {
   opaque?: boolean;
   /** Lifetime of exchanged tokens, s. Default 300. */
   exchangeTtlSec?: number;
+  /** More claims in the JWT access tokens of a client, by client id (e.g. `{ alice: { groups: ['ops'] } }`). */
+  extraClaims?: Record<string, Record<string, unknown>>;
 }
 
 /** One token exchange the server answered. */
@@ -176,6 +178,8 @@ function provider(
     clients: [...CLIENTS, GATEWAY],
     jwks: { keys: [key] },
     scopes: SCOPES,
+    extraTokenClaims: (_ctx: unknown, token: { clientId?: string }) =>
+      token.clientId === undefined ? undefined : options.extraClaims?.[token.clientId],
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
