@@ -80,6 +80,26 @@ interface Seen {
   ppid: number;
   /** The gateway's pid. */
   gateway: number;
+  /** What the dashboard says the backend runs. */
+  runs: string | null;
+}
+
+/** The dashboard's first snapshot (loopback, no tokens: the caller is an admin): each backend's `runs`. */
+async function dashboardRuns(url: string): Promise<Record<string, string | null>> {
+  const res = await fetch(new URL('/dashboard/events', url), { signal: AbortSignal.timeout(20_000) });
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!/^data: .*\n/m.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  const data = /^data: (.*)$/m.exec(text)![1]!;
+  const snapshot = JSON.parse(data) as { backends: { name: string; runs?: string | null }[] };
+  return Object.fromEntries(snapshot.backends.map((b) => [b.name, b.runs ?? null]));
 }
 
 /** Serves `config` and asks each backend who it is (while it runs: its parent is read from /proc). */
@@ -92,6 +112,7 @@ async function whoami(config = 'switchyard.json', backends = ['echo'], withEnv =
   );
   try {
     const session = await mcpSession(url);
+    const runs = await dashboardRuns(url);
     const seen: Seen[] = [];
     for (const backend of backends) {
       const r = await session.request('tools/call', { name: `${backend}__whoami`, arguments: {} });
@@ -100,7 +121,7 @@ async function whoami(config = 'switchyard.json', backends = ['echo'], withEnv =
         pid: number;
         name: string;
       };
-      seen.push({ name: me.name, ppid: ppidOf(me.pid), gateway: child.pid! });
+      seen.push({ name: me.name, ppid: ppidOf(me.pid), gateway: child.pid!, runs: runs[backend] ?? null });
     }
     return seen;
   } finally {
@@ -123,6 +144,7 @@ describe('switchyard prefetch', () => {
     const [before] = await whoami();
     expect(before!.name).toBe('prefetched');
     expect(before!.ppid).not.toBe(before!.gateway); // npx (and its shell) stand between
+    expect(before!.runs).toBe('npx');
 
     const r = spawnSync('bun', [CLI, 'prefetch', '--config', 'switchyard.json'], {
       cwd: work,
@@ -138,6 +160,7 @@ describe('switchyard prefetch', () => {
     const [after] = await whoami();
     expect(after!.name).toBe('prefetched');
     expect(after!.ppid).toBe(after!.gateway);
+    expect(after!.runs).toMatch(/\/cache\/prefetch\/.+\/node_modules\/\.bin\/echo-mcp$/); // the dashboard says so
   });
 
   it('install: "prefetch" installs at the first start; install: "launcher" keeps npx though the package is cached', async () => {
@@ -152,8 +175,10 @@ describe('switchyard prefetch', () => {
     const [direct, launched] = await whoami('per-entry.json', ['direct', 'launched'], fresh);
     expect(direct).toMatchObject({ name: 'direct' });
     expect(direct!.ppid).toBe(direct!.gateway);
+    expect(direct!.runs).toMatch(/\/node_modules\/\.bin\/echo-mcp$/);
     expect(launched).toMatchObject({ name: 'launched' });
     expect(launched!.ppid).not.toBe(launched!.gateway);
+    expect(launched!.runs).toBe('npx');
   });
 
   it('install on an entry that no launcher runs is a config error naming the key', () => {

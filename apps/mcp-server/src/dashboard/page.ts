@@ -202,6 +202,7 @@ function syncRows(tbody, items, testid, columns) {
 const backendColumns = [
   ['name', 'text', (b) => text(b.name)],
   ['kind', 'text', (b) => text(b.kind)],
+  ['runs', 'text', (b) => (b.runs ? String(b.runs).split('/').pop() : ''), (b) => (b.runs ? String(b.runs) : '')],
   ['era', 'text', (b) => text(b.era)],
   ['tier', 'text', (b) => text(b.tier)],
   ['state', 'pill', (b) => text(b.state)],
@@ -385,13 +386,14 @@ export function dashboardPage(options: DashboardPageOptions): string {
       <table data-testid="backends">
         <thead>
           <tr>
-            <th colspan="5"></th>
+            <th colspan="6"></th>
             <th colspan="3" class="num" scope="colgroup">Workers</th>
             <th colspan="4"></th>
           </tr>
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Kind</th>
+            <th scope="col">Runs</th>
             <th scope="col">Era</th>
             <th scope="col">Tier</th>
             <th scope="col">State</th>

@@ -52,6 +52,11 @@ export interface BackendView {
   failure: string | null;
   /** The MCP protocol era the backend speaks, once known. */
   era: string | null;
+  /**
+   * The program a stdio backend's workers run: the installed bin of an npx/bunx entry that was
+   * prefetched, else its command as configured; null (or absent) for module and remote backends.
+   */
+  runs?: string | null;
 }
 
 /** One finished call (the gateway's `RecentCall`), its start time as ISO 8601 for the page. */

@@ -4,8 +4,16 @@
  * (from the gateway's activity). `subscribe` fires on every finished call.
  */
 import type { Gateway } from '../gateway/gateway.ts';
+import { prefetchedCommand } from '../prefetch/cache.ts';
 import type { SnapshotSource } from './events.ts';
 import { type BackendView, type DashboardSnapshot, RECENT_CALLS_LIMIT } from './snapshot.ts';
+
+/** What a stdio backend runs (see `BackendView.runs`): read each snapshot, so a prefetch shows at once. */
+function runsOf(gateway: Gateway, name: string): string | null {
+  const c = gateway.config.backends.find((b) => b.name === name);
+  if (c?.kind !== 'stdio') return null;
+  return prefetchedCommand(c.command, c.args, process.env, c.install)?.command ?? c.command;
+}
 
 function backendView(gateway: Gateway, name: string): BackendView {
   const status = gateway.backends.find((b) => b.name === name);
@@ -29,6 +37,7 @@ function backendView(gateway: Gateway, name: string): BackendView {
       restarts: Math.max(0, remote.connects - 1),
       failure: remote.failure?.reason ?? null,
       era: gateway.eraOf(name) ?? null,
+      runs: null,
     };
   }
   if (!s) {
@@ -43,6 +52,7 @@ function backendView(gateway: Gateway, name: string): BackendView {
       restarts: 0,
       failure: null,
       era: null,
+      runs: runsOf(gateway, name),
     };
   }
   const state =
@@ -66,6 +76,7 @@ function backendView(gateway: Gateway, name: string): BackendView {
     restarts: s.crashes,
     failure: s.failure?.reason ?? null,
     era: gateway.eraOf(name) ?? null,
+    runs: runsOf(gateway, name),
   };
 }
 
