@@ -356,7 +356,7 @@ export class BackendController {
         if (c.state === 'starting' && !starting) starting = c;
       }
       r ??= ejected;
-      const perWorker = this.spec.concurrency ?? (this.spec.source.kind === 'process' ? 16 : 4);
+      const perWorker = this.spec.concurrency ?? (this.spec.source.kind === 'thread' ? 4 : 16);
       if (r && r.leases >= perWorker && !starting && this.live < this.spec.max) {
         // Busy everywhere: grow in the background; this caller shares the least busy worker.
         this.#start('demand', false);

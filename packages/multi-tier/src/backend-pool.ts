@@ -63,6 +63,14 @@ function poolOptions(
   };
   const s = spec.source;
   if (s.kind === 'thread') return { kind: 'thread', module: s.module, env: s.env, ...common };
+  if (s.kind === 'remote') {
+    return {
+      kind: 'remote',
+      connect: s.connect,
+      ...(s.cancelMessage && { cancelMessage: s.cancelMessage }),
+      ...common,
+    };
+  }
   return {
     kind: 'process',
     command: s.command,

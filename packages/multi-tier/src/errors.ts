@@ -220,8 +220,8 @@ export class ManagerClosedError extends MultiTierError {
 export const isManagerClosedError = brand(ManagerClosedError, 'ManagerClosedError');
 
 /**
- * A `remote` backend was configured. This package manages worker processes and threads; remote MCP
- * servers need a connector it does not have yet.
+ * A `remote` backend was configured without `connect`: this package opens no connection itself (it
+ * holds no HTTP client), so a remote backend needs a transport factory to be one of its pools.
  */
 export class RemoteBackendNotSupportedError extends MultiTierError {
   constructor(
@@ -229,7 +229,7 @@ export class RemoteBackendNotSupportedError extends MultiTierError {
     readonly url: string,
   ) {
     super(
-      `backend "${backend}" is remote (${url}): remote backends are not supported by @switchyard/multi-tier yet`,
+      `backend "${backend}" is remote (${url}): without connect (a transport factory) @switchyard/multi-tier cannot reach it`,
     );
   }
 }

@@ -4,7 +4,7 @@
  * integer ≥ 0, got -1`).
  */
 import type { Clock, RandomSource } from '@switchyard/flow-balancer';
-import type { CancelMessageFn, HealthOptions, PoolWorker } from '@switchyard/worker-pool';
+import type { CancelMessageFn, HealthOptions, PoolWorker, RemoteTransport } from '@switchyard/worker-pool';
 import { RemoteBackendNotSupportedError } from './errors.ts';
 
 /** What a backend's workers are kept as. */
@@ -146,10 +146,19 @@ export interface ModuleBackendSpec extends CommonBackendSpec {
   env?: Record<string, string>;
 }
 
-/** A remote MCP server. Not supported by this package yet: configuring one throws. */
+/**
+ * A remote MCP server: each worker is one connection (one MCP session) made by `connect` — a
+ * transport of the MCP SDK's `Transport` shape, e.g. a `StreamableHTTPClientTransport` to `url` —
+ * with tiers, isolation, health and the budget like the other kinds. Without `connect` this package
+ * cannot reach it: configuring one throws RemoteBackendNotSupportedError.
+ */
 export interface RemoteBackendSpec extends CommonBackendSpec {
   kind: 'remote';
   url: string | URL;
+  /** A new, not yet started transport to the server for worker `workerId`. */
+  connect?: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+  /** The message that cancels a request on the wire (for MCP: worker-pool's `mcpCancelMessage`). */
+  cancelMessage?: CancelMessageFn;
 }
 
 export type BackendSpec = StdioBackendSpec | ModuleBackendSpec | RemoteBackendSpec;
@@ -223,7 +232,13 @@ export type WorkerSource =
       cancelMessage: CancelMessageFn | undefined;
       stderrLines: number | undefined;
     }
-  | { kind: 'thread'; module: string | URL; env: Record<string, string> | undefined };
+  | { kind: 'thread'; module: string | URL; env: Record<string, string> | undefined }
+  | {
+      kind: 'remote';
+      url: string;
+      connect: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+      cancelMessage: CancelMessageFn | undefined;
+    };
 
 export interface ResolvedBackend {
   name: string;
@@ -338,7 +353,9 @@ function resolveSource(path: string, name: string, s: Record<string, unknown>): 
   if (s.kind === undefined) throw new TypeError(`${path}.kind must be one of 'stdio', 'module', 'remote'`);
   if (kind === 'remote') {
     const url = s.url instanceof URL ? s.url.href : nonEmptyString(`${path}.url`, s.url);
-    throw new RemoteBackendNotSupportedError(name, url);
+    const connect = fnAt<(workerId: number) => RemoteTransport>(`${path}.connect`, s.connect);
+    if (!connect) throw new RemoteBackendNotSupportedError(name, url);
+    return { kind: 'remote', url, connect, cancelMessage: fnAt(`${path}.cancelMessage`, s.cancelMessage) };
   }
   if (kind === 'module') {
     if (!(s.module instanceof URL)) nonEmptyString(`${path}.module`, s.module);
@@ -402,7 +419,13 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
     max,
     spares,
     spareRefillDelayMs: number(`${path}.spareRefillDelayMs`, s.spareRefillDelayMs, 100, 0),
-    memoryMb: number(`${path}.memoryMb`, s.memoryMb, source.kind === 'process' ? 64 : 16, 0),
+    // A remote worker is a connection: it holds little here.
+    memoryMb: number(
+      `${path}.memoryMb`,
+      s.memoryMb,
+      source.kind === 'process' ? 64 : source.kind === 'remote' ? 1 : 16,
+      0,
+    ),
     idleTtlMs: number(`${path}.idleTtlMs`, s.idleTtlMs, 60_000, 0),
     ready: fnAt(`${path}.ready`, s.ready),
     readyTimeoutMs: number(`${path}.readyTimeoutMs`, s.readyTimeoutMs, 30_000, 1),

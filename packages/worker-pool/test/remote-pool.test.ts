@@ -1,14 +1,16 @@
 /**
  * Remote workers: each worker a connection to a real HTTP JSON-RPC server on 127.0.0.1 (Bun.serve),
- * through a small transport of the MCP SDK's `Transport` shape (POST a message, read the JSON
- * answer; a session id the server hands out, and a 404 when the server forgot it: the connection is
- * closed).
+ * through a small transport of the MCP SDK's `Transport` shape (tooling/testing/jsonrpc-http.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  httpTransport,
+  type JsonRpcHttpServer,
+  serveJsonRpc,
+} from '../../../tooling/testing/jsonrpc-http.ts';
+import {
   isPoolClosedError,
   isTaskFailedError,
-  type JsonRpcMessage,
   mcpCancelMessage,
   type RemotePoolOptions,
   type RemoteTransport,
@@ -16,93 +18,15 @@ import {
 } from '../src/index.ts';
 import { nextEvent, poolMaker, rejectionOf, until } from './helpers.ts';
 
-interface Server {
-  url: string;
-  /** Sessions the server knows; deleting one makes its next request a 404. */
-  sessions: Set<string>;
-  cancelled: unknown[];
-  stop(): void;
-}
-
-const servers: Server[] = [];
+const servers: JsonRpcHttpServer[] = [];
 afterEach(() => {
   for (const s of servers.splice(0)) s.stop();
 });
 
-/** A JSON-RPC server over HTTP: `echo`, `sleep` {ms}, `fail`; `initialize` hands out a session. */
-function serve(): Server {
-  const sessions = new Set<string>();
-  const cancelled: unknown[] = [];
-  let next = 1;
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    async fetch(req) {
-      const m = (await req.json()) as { id?: number; method: string; params?: { ms?: number } & object };
-      let session = req.headers.get('mcp-session-id');
-      if (m.method === 'initialize') {
-        session = `s${next++}`;
-        sessions.add(session);
-      } else if (!session || !sessions.has(session)) {
-        return new Response('unknown session', { status: 404 });
-      }
-      const headers = { 'content-type': 'application/json', 'mcp-session-id': session };
-      if (m.method === 'notifications/cancelled') cancelled.push(m.params);
-      if (m.id === undefined) return new Response(null, { status: 202, headers });
-      const answer = (body: object) =>
-        new Response(JSON.stringify({ jsonrpc: '2.0', id: m.id, ...body }), { headers });
-      if (m.method === 'fail') return answer({ error: { code: -32001, message: 'nope', data: { why: 1 } } });
-      if (m.method === 'sleep') await Bun.sleep(m.params?.ms ?? 0);
-      return answer({ result: m.method === 'initialize' ? { session } : (m.params ?? null) });
-    },
-  });
-  const s: Server = {
-    url: `http://127.0.0.1:${server.port}/mcp`,
-    sessions,
-    cancelled,
-    stop: () => server.stop(true),
-  };
+function serve(): JsonRpcHttpServer {
+  const s = serveJsonRpc();
   servers.push(s);
   return s;
-}
-
-/** The smallest Streamable-HTTP-like client transport: one POST per message, JSON answers. */
-function httpTransport(url: string): RemoteTransport {
-  let session: string | undefined;
-  let closed = false;
-  const t: RemoteTransport = {
-    async start() {
-      // Connecting is proving the server is there: `initialize` opens the session.
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 'init', method: 'initialize' }),
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      session = res.headers.get('mcp-session-id') ?? undefined;
-      await res.body?.cancel();
-    },
-    async send(message: JsonRpcMessage) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(session && { 'mcp-session-id': session }) },
-        body: JSON.stringify(message),
-      });
-      if (res.status === 404) {
-        // The server forgot the session: this connection is over.
-        void t.close();
-        throw new Error('session not found (HTTP 404)');
-      }
-      if (res.status === 202) return;
-      t.onmessage?.((await res.json()) as JsonRpcMessage);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      t.onclose?.();
-    },
-  };
-  return t;
 }
 
 const pool = poolMaker<RemotePoolOptions>({

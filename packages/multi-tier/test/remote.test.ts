@@ -1,0 +1,79 @@
+/**
+ * Remote backends as pools of connections: tiers, per-session isolation and a lost connection, with
+ * a real HTTP JSON-RPC server on 127.0.0.1 (tooling/testing/jsonrpc-http.ts) — each worker one
+ * session of it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  httpTransport,
+  type JsonRpcHttpServer,
+  serveJsonRpc,
+} from '../../../tooling/testing/jsonrpc-http.ts';
+import { isSessionWorkerLostError, type RemoteBackendSpec } from '../src/index.ts';
+import { managerMaker, rejectionOf, until } from './helpers.ts';
+
+const make = managerMaker();
+const servers: JsonRpcHttpServer[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.stop();
+});
+
+function remote(spec: Partial<RemoteBackendSpec> = {}): [RemoteBackendSpec, JsonRpcHttpServer] {
+  const s = serveJsonRpc();
+  servers.push(s);
+  return [{ kind: 'remote', url: s.url, connect: () => httpTransport(s.url), ...spec }, s];
+}
+
+const whoami = async (lease: { request: (m: string) => Promise<unknown> }) =>
+  ((await lease.request('whoami')) as { session: string }).session;
+
+describe('remote backends', () => {
+  it('a hot remote backend is connected before demand, and serves leases like any other', async () => {
+    const [spec, server] = remote({ tier: 'hot' });
+    const m = make({ backends: { far: spec } });
+    const report = await m.manager.start();
+    expect(report).toEqual({ ready: ['far'], failed: [] });
+    expect(server.sessions.size).toBe(1);
+    const lease = await m.manager.acquire('far', { session: 'a' });
+    expect(lease.warmHit).toBe(true);
+    expect(lease.worker.kind).toBe('remote');
+    expect(await lease.request('echo', { x: 1 })).toEqual({ x: 1 });
+    lease.release();
+    expect(m.manager.stats().backends.far).toMatchObject({ state: 'ok', workers: { ready: 1 } });
+  });
+
+  it('per-session: each session its own connection; a connection the server dropped is that session’s loss', async () => {
+    const [spec, server] = remote({ tier: 'warm', isolation: 'per-session' });
+    const m = make({ backends: { far: spec } });
+    const a = await m.manager.acquire('far', { session: 'a' });
+    const b = await m.manager.acquire('far', { session: 'b' });
+    const [sa, sb] = [await whoami(a), await whoami(b)];
+    expect(sa).not.toBe(sb);
+    expect(server.sessions).toEqual(new Set([sa, sb]));
+    a.release();
+    b.release();
+    const died = m.next('worker-died', (e) => e.session === 'a');
+    server.sessions.delete(sa); // the server forgot a's session
+    const gone = await rejectionOf((await m.manager.acquire('far', { session: 'a' })).request('echo', 1));
+    expect((gone as Error).message).toMatch(/session not found|was lost/);
+    expect(await died).toMatchObject({ backend: 'far', detail: 'the connection closed' });
+    expect(isSessionWorkerLostError(await rejectionOf(m.manager.acquire('far', { session: 'a' })))).toBe(
+      true,
+    );
+    // b is untouched.
+    const again = await m.manager.acquire('far', { session: 'b' });
+    expect(await whoami(again)).toBe(sb);
+    again.release();
+    m.manager.endSession('b');
+    await until(() => m.manager.stats().backends.far!.workers.total === 0, 'b’s connection closed');
+  });
+
+  it('a server that is not there fails the backend with why (and a retry later), like a command that will not start', async () => {
+    const [spec, server] = remote({ tier: 'hot', retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 } });
+    server.stop();
+    const m = make({ backends: { far: spec } });
+    const report = await m.manager.start();
+    expect(report.failed).toEqual([{ backend: 'far', reason: expect.stringMatching(/^connect failed: /) }]);
+    expect(m.manager.stats().backends.far).toMatchObject({ state: 'failed', workers: { total: 0 } });
+  });
+});
