@@ -15,7 +15,7 @@ import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/typ
 import { POLICY_DENIED } from '@switchyard/coordinator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, writeConfig } from './helpers.ts';
-import { startAuthorizationServer } from './support/authorization-server.ts';
+import { GATEWAY_CLIENT, secretOf, startAuthorizationServer } from './support/authorization-server.ts';
 import { connectClient, fixtureEntry, serveGateway, startInProcess, tempDir } from './support/gateway.ts';
 
 const ALICE = 'alice-static-token-0123456789abcdef';
@@ -287,6 +287,42 @@ describe('switchyard.policy at the gateway', () => {
         code: POLICY_DENIED,
       });
       expect(textOf(await alice.callTool({ name: 'db__echo', arguments: { text: 'ops' } }))).toBe('ops');
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it('opaque access tokens: the groups claim of the introspection answer decides', async () => {
+    const as = await startAuthorizationServer({ opaque: true, extraClaims: { alice: { groups: ['dev'] } } });
+    const served = await serveGateway(
+      {
+        mcpServers: { fs: fixtureEntry('fs', { tier: 'hot' }), db: fixtureEntry('db', { tier: 'hot' }) },
+        switchyard: {
+          auth: {
+            oauth: {
+              issuer: as.issuer,
+              requiredScopes: ['mcp:tools'],
+              introspection: {
+                endpoint: as.endpoints.introspection,
+                clientId: GATEWAY_CLIENT,
+                clientSecret: { env: 'INTROSPECTION_SECRET' },
+              },
+            },
+          },
+          policy: POLICY,
+        },
+      },
+      await tempDir(),
+      { INTROSPECTION_SECRET: secretOf(GATEWAY_CLIENT) },
+    );
+    try {
+      const token = await as.token('alice', { resource: served.url });
+      expect(token.split('.')).toHaveLength(1); // opaque
+      const alice = await connectClient(served.url, { headers: bearer(token) });
+      expect((await seenBy(alice)).tools).toEqual(prefixed('fs', FS_TOOLS).sort());
+      expect(await refusal(alice.callTool({ name: 'db__echo', arguments: { text: 'x' } }))).toMatchObject({
+        code: POLICY_DENIED,
+      });
     } finally {
       await served.stop();
     }

@@ -36,6 +36,8 @@ export type Introspected =
       /** ms since the epoch */
       expiresAt?: number;
       notBefore?: number;
+      /** The whole answer (`switchyard.policy` reads its groups claim). */
+      claims: Readonly<Record<string, unknown>>;
     }
   | { active: false };
 
@@ -65,6 +67,7 @@ function parse(body: Record<string, unknown>): Introspected {
     active: true,
     audiences,
     scopes: scopesOf(body),
+    claims: body,
     ...(subject !== undefined && { subject }),
     ...(clientId !== undefined && { clientId }),
     ...(issuer !== undefined && { issuer }),

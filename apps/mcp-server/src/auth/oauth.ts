@@ -204,6 +204,7 @@ export class OAuthResourceServer {
     return this.withScopes({
       subject: principal,
       scopes: answer.scopes,
+      claims: answer.claims,
       ...(answer.clientId !== undefined && { clientId: answer.clientId }),
       ...(answer.expiresAt !== undefined && { expiresAt: answer.expiresAt }),
     });
