@@ -6,6 +6,7 @@
  */
 export type { CompressionOptions } from './codec/codec.ts';
 export { memoryDriver } from './drivers/memory.ts';
+export { type ConnectRedisOptions, connectRedis, type SharedRedis } from './drivers/redis/connect.ts';
 export {
   DEFAULT_REDIS_KEY_PREFIX,
   type RedisConnection,

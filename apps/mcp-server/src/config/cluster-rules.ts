@@ -9,9 +9,21 @@ import type { ConfigFile } from './schema.ts';
 const ALL_INTERFACES = new Set(['0.0.0.0', '::', '[::]']);
 
 export function clusterIssues(file: ConfigFile): ConfigIssue[] {
-  const { cluster, journal, listen } = file.switchyard;
-  if (cluster === undefined) return [];
+  const { cluster, journal, listen, admission } = file.switchyard;
   const issues: ConfigIssue[] = [];
+  if (
+    admission.rateLimit !== false &&
+    admission.rateLimit.scope === 'cluster' &&
+    journal.redis === undefined
+  ) {
+    issues.push({
+      path: 'switchyard.admission.rateLimit.scope',
+      expected:
+        '"node", or switchyard.journal.redis as well (a cluster-wide limit is kept in the Redis the nodes share)',
+      found: '"cluster" without switchyard.journal.redis',
+    });
+  }
+  if (cluster === undefined) return issues;
   if (journal.redis === undefined) {
     issues.push({
       path: 'switchyard.cluster',

@@ -690,6 +690,12 @@ const SwitchyardSchema = z
               z.strictObject({
                 perSecond: int(1).describe('Sustained requests per second.'),
                 burst: int(1).optional().describe('Bucket size; default perSecond.'),
+                scope: z
+                  .enum(['node', 'cluster'], { error: '"node" or "cluster"' })
+                  .default('node')
+                  .describe(
+                    "node: each gateway counts on its own; cluster: one bucket per principal shared by every node, in the journal's Redis (needs journal.redis; while Redis cannot be reached, requests are let through).",
+                  ),
               }),
             ],
             { error: 'false or { "perSecond": …, "burst": … }' },

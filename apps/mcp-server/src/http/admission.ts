@@ -95,27 +95,33 @@ export function onBodyEnd(response: Response, done: () => void): Response {
 
 const seconds = (ms: number) => String(Math.max(1, Math.ceil(ms / 1000)));
 
+/** Where the rate limit's tokens come from: this process's buckets, or the cluster's (Redis). */
+export interface RateGate {
+  take(
+    key: string,
+    n: number,
+  ):
+    | { ok: true }
+    | { ok: false; retryAfterMs: number }
+    | Promise<{ ok: true } | { ok: false; retryAfterMs: number }>;
+}
+
 export class FrontAdmission {
-  private readonly rate: KeyedRateLimiter | undefined;
+  private readonly rate: RateGate | undefined;
   private readonly bulkhead: Bulkhead;
   /** Each principal's share (as many may wait as run); only principals with calls are held. */
   private readonly shares: KeyedBulkhead<string>;
   /** Open long-lived streams by principal (only those with one or more). */
   private readonly streams = new Map<string, number>();
 
+  /** `rate`: the buckets to take tokens from, when not this process's own (a cluster-wide limit). */
   constructor(
     private readonly settings: AdmissionSettings,
     private readonly clock: Clock = systemClock,
+    rate?: RateGate,
   ) {
     const limit = settings.rateLimit;
-    this.rate =
-      limit === false
-        ? undefined
-        : new KeyedRateLimiter({
-            ratePerSecond: limit.perSecond,
-            burst: limit.burst ?? limit.perSecond,
-            clock,
-          });
+    this.rate = limit === false ? undefined : (rate ?? localRate(limit, clock));
     this.bulkhead = new Bulkhead({
       limiter: new FixedLimiter({ limit: settings.concurrency }),
       queueCapacity: settings.queue,
@@ -147,7 +153,8 @@ export class FrontAdmission {
     const messages = Math.max(1, request.messages ?? 1);
     if (this.rate) {
       // A batch larger than the bucket could never pass: refused with the bucket's size named.
-      const taken = this.rate.tryTake(principal, Math.min(messages, this.burst()));
+      const pending = this.rate.take(principal, Math.min(messages, this.burst()));
+      const taken = pending instanceof Promise ? await pending : pending;
       if (!taken.ok || messages > this.burst()) {
         const retryMs = taken.ok ? 1000 : taken.retryAfterMs;
         return {
@@ -266,4 +273,13 @@ export class FrontAdmission {
     const limit = this.settings.rateLimit;
     return limit === false ? '' : `${limit.perSecond} requests per second for this client`;
   }
+}
+
+function localRate(limit: { perSecond: number; burst?: number }, clock: Clock): RateGate {
+  const buckets = new KeyedRateLimiter({
+    ratePerSecond: limit.perSecond,
+    burst: limit.burst ?? limit.perSecond,
+    clock,
+  });
+  return { take: (key, n) => buckets.tryTake(key, n) };
 }

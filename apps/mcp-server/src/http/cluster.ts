@@ -3,10 +3,12 @@
  * forwarder, started with the handler and stopped (its leases given up) when the gateway closes, and
  * the check of a forwarded request's signature.
  */
+import { connectRedis, type SharedRedis } from '@switchyard/journal';
 import { SessionForwarder } from '../cluster/forwarder.ts';
+import { ClusterRateLimit } from '../cluster/rate-limit.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import type { HttpOptions } from './router.ts';
+import type { RateGate } from './admission.ts';
 
 export interface FrontCluster {
   forwarder: SessionForwarder;
@@ -15,7 +17,7 @@ export interface FrontCluster {
 
 export function clusterOf(
   gateway: Gateway,
-  options: Pick<HttpOptions, 'host' | 'listenOrigin'>,
+  options: { host: string; listenOrigin?: () => string },
   warn: (fields: Record<string, unknown>, message: string) => void,
 ): FrontCluster | undefined {
   const settings = gateway.config.settings.cluster;
@@ -45,4 +47,42 @@ export function clusterOf(
         request.headers.get('mcp-session-id'),
       ),
   };
+}
+
+/**
+ * With `admission.rateLimit.scope: "cluster"`: the rate limit's buckets in the cluster's Redis, on a
+ * connection of its own, made at the first request and closed with the gateway.
+ */
+export function clusterRateOf(
+  gateway: Gateway,
+  warn: (fields: Record<string, unknown>, message: string) => void,
+): RateGate | undefined {
+  const { admission, journal } = gateway.config.settings;
+  const limit = admission.rateLimit;
+  if (limit === false || limit.scope !== 'cluster' || journal.redis === undefined) return undefined;
+  const { url, keyPrefix } = journal.redis;
+  let connection: Promise<SharedRedis> | undefined;
+  const redis = {
+    async send(command: string, args: string[]): Promise<unknown> {
+      connection ??= connectRedis(url);
+      // A first connection that failed is tried again at the next request.
+      const live = await connection.catch((error: unknown) => {
+        connection = undefined;
+        throw error;
+      });
+      return live.send(command, args);
+    },
+  };
+  gateway.closing.addEventListener(
+    'abort',
+    () => void connection?.then((c) => c.close()).catch(() => undefined),
+    { once: true },
+  );
+  return new ClusterRateLimit({
+    redis,
+    keyPrefix: keyPrefix ?? 'switchyard:journal:',
+    perSecond: limit.perSecond,
+    burst: limit.burst ?? limit.perSecond,
+    warn,
+  });
 }

@@ -25,7 +25,7 @@ import { callerClaims } from '../policy/caller-claims.ts';
 import { FrontAdmission } from './admission.ts';
 import { faultAnswer, json, rpcError } from './answers.ts';
 import { isLoopbackAddress } from './auth.ts';
-import { clusterOf } from './cluster.ts';
+import { clusterOf, clusterRateOf } from './cluster.ts';
 import { McpFront } from './mcp-front.ts';
 import { checkHost, hostPolicy, originProblem } from './origin.ts';
 import { noteClient, notePrincipal } from './request-facts.ts';
@@ -118,10 +118,11 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     metrics.close();
   });
   const warn = options.warn ?? defaultWarn;
-  const admission = new FrontAdmission({
-    ...settings.admission,
-    streamsPerPrincipal: settings.limits.streamsPerPrincipal,
-  });
+  const admission = new FrontAdmission(
+    { ...settings.admission, streamsPerPrincipal: settings.limits.streamsPerPrincipal },
+    undefined,
+    clusterRateOf(gateway, warn),
+  );
   const cluster = clusterOf(gateway, options, warn);
   const front = new McpFront({
     ...(cluster && { cluster: cluster.forwarder }),

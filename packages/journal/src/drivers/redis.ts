@@ -7,8 +7,8 @@
 import { JournalInvalidInputError, JournalOpenError } from '../errors.ts';
 import type { JournalDriver } from '../types.ts';
 import { assertCount } from '../validate.ts';
+import { connectRedis, redactUrl } from './redis/connect.ts';
 import type { OwnedConnection, RedisConnection } from './redis/connection.ts';
-import { ResilientConnection } from './redis/resilient.ts';
 
 export type { RedisConnection };
 
@@ -79,17 +79,12 @@ export function redisDriver(options: RedisDriverOptions): JournalDriver {
       const where = redactUrl(url as string);
       let connection: OwnedConnection | undefined;
       try {
-        const { connectBunRedis } = await import('./redis/bun-client.ts');
-        const connect = (onDrop: () => void) => connectBunRedis(url as string, connectTimeoutMs, onDrop);
-        let resilient: ResilientConnection | undefined;
-        const first = await connect(() => resilient?.dropped());
-        resilient = new ResilientConnection(first, {
-          connect,
-          where,
+        connection = await connectRedis(url as string, {
+          connectTimeoutMs,
           commandTimeoutMs,
-          ...(options.onConnectionState && { onState: options.onConnectionState }),
+          where,
+          ...(options.onConnectionState && { onConnectionState: options.onConnectionState }),
         });
-        connection = resilient;
         await connection.send('PING', []);
       } catch (error) {
         connection?.close();
@@ -100,15 +95,4 @@ export function redisDriver(options: RedisDriverOptions): JournalDriver {
       return new RedisStore(owned, storeOptions, context, () => owned.close());
     },
   };
-}
-
-/** The url without its password, for messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable redis url)';
-  }
 }
