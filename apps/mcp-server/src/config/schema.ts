@@ -799,6 +799,21 @@ const SwitchyardSchema = z
           .describe(
             'A backend’s requests (sampling, elicitation, roots) waiting for one client’s answer; more are refused to the backend.',
           ),
+        tasksPerPrincipal: int(1)
+          .default(100)
+          .describe(
+            'Tasks (2025-11-25 task-augmented tools/call) one principal holds, working or kept for their result until their TTL passes; more are refused with -32050.',
+          ),
+        taskTtlMs: int(1_000)
+          .default(3_600_000)
+          .describe(
+            'The longest a task (and its result) is kept from its creation, ms; a client asking for more, or for no TTL, gets this.',
+          ),
+        taskResultBytes: int(1024)
+          .default(1024 * 1024)
+          .describe(
+            'The largest result (JSON bytes) a task holds; a larger one fails the task with -32050 (limit taskResultBytes).',
+          ),
       })
       .prefault({})
       .describe('Front door limits.'),

@@ -357,6 +357,9 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
           : settings.limits.sessionsPerPrincipal,
       listensPerSession: settings.limits.listensPerSession,
       pendingClientRequestsPerSession: settings.limits.pendingClientRequestsPerSession,
+      tasksPerPrincipal: settings.limits.tasksPerPrincipal,
+      taskTtlMs: settings.limits.taskTtlMs,
+      taskResultBytes: settings.limits.taskResultBytes,
     },
     ...(options.onError && { onError: options.onError }),
     // A backend's log line no client may see (its worker served several principals) or that no

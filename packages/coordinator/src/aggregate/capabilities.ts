@@ -6,9 +6,9 @@
  *   otherwise left out (absent means false).
  * - `experimental`: the union of the backends' keys; where two offer the same key, the first in
  *   configuration order wins.
- * - `tasks` (2025-11-25) is not offered: routing `tasks/*` by task id across backends is not built
- *   yet, and offering it would promise what the gateway cannot keep. Keys outside the spec are left
- *   out for the same reason: nothing says how to merge them.
+ * - backends' `tasks` (2025-11-25) are left out: the gateway does not forward `tasks/*` to a
+ *   backend; the coordinator offers its own tasks instead (`coordinator/tasks/`), which run any tool
+ *   call. Keys outside the spec are left out too: nothing says how to merge them.
  */
 import type { JsonObject } from '../jsonrpc/types.ts';
 

@@ -18,7 +18,11 @@ import {
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
-import { LATEST_LEGACY_PROTOCOL_VERSION, negotiateLegacyVersion } from '../era/legacy-versions.ts';
+import {
+  LATEST_LEGACY_PROTOCOL_VERSION,
+  legacyRevisionRules,
+  negotiateLegacyVersion,
+} from '../era/legacy-versions.ts';
 import { mergeDiscoverResult } from '../era/modern/discover.ts';
 import { decorateListResult } from '../era/modern/list-meta.ts';
 import {
@@ -79,6 +83,9 @@ import { malformedField } from './request-shape.ts';
 import { NameResolver } from './resolution.ts';
 import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
 import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
+import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
+import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
+import { TASKS_CAPABILITY } from './tasks/task-wire.ts';
 import type { CallTracing } from './tracing.ts';
 
 export interface MCPCoordinatorOptions {
@@ -178,6 +185,12 @@ export interface CoordinatorLimits {
   bufferedPerSession: number;
   /** How deep a call's `arguments` may nest (objects and arrays); deeper is -32602. Default 64. */
   argumentDepth: number;
+  /** Tasks (2025-11-25) one principal holds, working or kept for their result. Default 100. */
+  tasksPerPrincipal: number;
+  /** The longest a task is kept from its creation, ms; a client asking more gets this. Default 1 h. */
+  taskTtlMs: number;
+  /** The largest result (JSON bytes) a task holds; a larger one fails the task (-32050). Default 1 MiB. */
+  taskResultBytes: number;
 }
 
 export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
@@ -187,6 +200,9 @@ export const DEFAULT_COORDINATOR_LIMITS: Readonly<CoordinatorLimits> = {
   listensPerSession: 16,
   bufferedPerSession: 256,
   argumentDepth: 64,
+  tasksPerPrincipal: DEFAULT_TASK_BOUNDS.tasksPerPrincipal,
+  taskTtlMs: DEFAULT_TASK_BOUNDS.taskTtlMs,
+  taskResultBytes: DEFAULT_TASK_BOUNDS.taskResultBytes,
 };
 
 /** A bound reached: the error says which, and its value (`data: { limit, max }`). */
@@ -258,6 +274,8 @@ export class MCPCoordinator {
   private policy: AccessPolicy | undefined;
 
   private readonly limits: CoordinatorLimits;
+  /** Tasks the gateway runs for 2025-11-25 clients (task-augmented `tools/call`). */
+  private readonly tasks: GatewayTasks;
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
@@ -313,6 +331,22 @@ export class MCPCoordinator {
       ...(options.inputWaitMs !== undefined && { waitMs: options.inputWaitMs }),
     });
     this.now = options.now ?? Date.now;
+    this.tasks = new GatewayTasks(
+      new TaskStore({
+        now: () => this.now(),
+        bounds: {
+          tasksPerPrincipal: this.limits.tasksPerPrincipal,
+          taskTtlMs: this.limits.taskTtlMs,
+          taskResultBytes: this.limits.taskResultBytes,
+        },
+        onStatus: (task) => this.tasks.announce(task),
+      }),
+      {
+        run: (session, inner, claims) =>
+          this.callNamed(session, inner, this.now(), this.subjectOf(session, inner, claims)),
+        session: (id, owner) => this.sessions.get(id, owner),
+      },
+    );
     this.fleet = new BackendFleet({
       tiers: options.tiers,
       naming: this.naming,
@@ -671,6 +705,9 @@ export class MCPCoordinator {
       ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
       backends,
     });
+    // The gateway runs any tool call as a task itself (`GatewayTasks`), whatever its backends offer.
+    if (legacyRevisionRules(protocolVersion).tasks && result.capabilities.tools)
+      result.capabilities.tasks = TASKS_CAPABILITY;
     await this.journal((j) =>
       j.createSession({
         id: session.id,
@@ -766,6 +803,10 @@ export class MCPCoordinator {
           return respond(resultResponse(request.id, {}));
         }
         case 'tools/call':
+          if (request.params?.task !== undefined && this.takesTasks(session))
+            // Not audited here: the task's call is, by its own path.
+            return { kind: 'response', message: await this.tasks.start(session, request, claims) };
+          return await this.callNamed(session, request, started, subject);
         case 'prompts/get':
           return await this.callNamed(session, request, started, subject);
         case 'resources/read':
@@ -775,6 +816,8 @@ export class MCPCoordinator {
         case 'completion/complete':
           return await this.complete(session, request, started, subject);
         default: {
+          if (TASK_METHODS.has(request.method) && this.takesTasks(session))
+            return respond(await this.tasks.handle(session, request));
           const spec = ownEntry(LISTS, request.method);
           if (spec)
             return respond(await this.pages.page(session, request, spec, this.listView(subject, spec)));
@@ -787,6 +830,11 @@ export class MCPCoordinator {
         return respond(errorResponse(request.id, { code: INTERNAL_ERROR, message: e.message }));
       throw e;
     }
+  }
+
+  /** Whether `session` speaks tasks: a 2025-11-25 session (`GatewayTasks`). */
+  private takesTasks(session: FrontSession): boolean {
+    return session.era === 'legacy' && legacyRevisionRules(session.protocolVersion).tasks;
   }
 
   // ── routed requests ────────────────────────────────────────────────────────────────────────

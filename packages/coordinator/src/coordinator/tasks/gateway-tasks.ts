@@ -1,0 +1,234 @@
+/**
+ * Gateway-run tasks (MCP 2025-11-25, "Tasks", experimental): a task-augmented `tools/call` is
+ * answered at once with a `CreateTaskResult`; the call runs on the coordinator's ordinary path
+ * under an id of the gateway's own, and how it ends is held in the `TaskStore` for `tasks/get`,
+ * `tasks/result` (which waits for the end), `tasks/list` and `tasks/cancel` (which stops the
+ * backend call). Every task is its creating principal's alone: another principal's id is "not
+ * found", exactly as an id that never existed. Status changes are sent to the creating session as
+ * `notifications/tasks/status` while it is here; the call's own notifications (progress) and
+ * requests (sampling, elicitation) go to that session's stream as server messages.
+ */
+import { INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
+import { errorResponse, invalidParams, resultResponse } from '../../jsonrpc/responses.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonRpcMessage,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+} from '../../jsonrpc/types.ts';
+import type { CallerClaims } from '../../policy/access-policy.ts';
+import type { Outcome } from '../outcome.ts';
+import type { FrontSession } from '../sessions.ts';
+import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
+import {
+  cursorTaskId,
+  RELATED_TASK_META_KEY,
+  statusNotification,
+  taskCursor,
+  wireTask,
+} from './task-wire.ts';
+
+/** What the coordinator lends the tasks. */
+export interface TaskHost {
+  /** Runs `inner` (the client's request under the task's own id, without `task`) as any call of `session`. */
+  run(session: FrontSession, inner: JsonRpcRequest, claims: CallerClaims | undefined): Promise<Outcome>;
+  /** The live session `sessionId` of `owner`, if this process holds it. */
+  session(sessionId: string, owner: string | null): FrontSession | undefined;
+}
+
+/** The methods a client uses on its tasks. */
+export const TASK_METHODS: ReadonlySet<string> = new Set([
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+]);
+
+/** The id a task's call runs under in its session (never one a client's own requests use in practice). */
+export function innerRequestId(taskId: string): string {
+  return `switchyard-task:${taskId}`;
+}
+
+/** The most tasks one `tasks/list` page holds. */
+const PAGE_SIZE = 50;
+
+export class GatewayTasks {
+  constructor(
+    private readonly store: TaskStore,
+    private readonly host: TaskHost,
+  ) {}
+
+  /** Tells the creating session, if it is here, of a task's new status (the store's `onStatus`). */
+  announce(task: TaskRecord): void {
+    this.host
+      .session(task.sessionId, task.owner)
+      ?.outbound.push(statusNotification(task, this.store.bounds.pollIntervalMs));
+  }
+
+  /**
+   * A task-augmented request: refused as the plain call would be (unknown tool, policy, a bound),
+   * else its `CreateTaskResult` while the call runs on.
+   */
+  async start(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    claims?: CallerClaims,
+  ): Promise<JsonRpcResponse> {
+    const meta = request.params?.task;
+    if (!isJsonObject(meta)) return invalidParams(request.id, 'task must be an object ({ ttl? })');
+    const ttl = meta.ttl;
+    if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1)) {
+      return invalidParams(request.id, 'task.ttl must be a whole number of milliseconds, at least 1');
+    }
+    this.stopExpired();
+    const created = this.store.create(session.principal, session.id, request.method, ttl);
+    if (created.kind === 'refused') {
+      return errorResponse(request.id, {
+        code: LIMIT_REACHED,
+        message: `this principal holds as many tasks as it may; wait for one to expire (limit ${created.limit}: ${created.max})`,
+        data: { limit: created.limit, max: created.max },
+      });
+    }
+    const task = created.task;
+    const { task: _, ...params } = request.params ?? {};
+    const inner: JsonRpcRequest = { ...request, id: innerRequestId(task.taskId), params };
+    let outcome: Outcome;
+    try {
+      outcome = await this.host.run(session, inner, claims);
+    } catch (e) {
+      this.store.forget(task.taskId);
+      throw e;
+    }
+    if (outcome.kind !== 'stream') {
+      // Refused before it ran: the client gets the refusal, no task is kept.
+      this.store.forget(task.taskId);
+      const message = outcome.kind === 'accepted' ? undefined : outcome.message;
+      return message && 'error' in message
+        ? errorResponse(request.id, message.error)
+        : errorResponse(request.id, {
+            code: INTERNAL_ERROR,
+            message: 'the call could not be started as a task',
+          });
+    }
+    void this.follow(session, task, outcome.messages);
+    return resultResponse(request.id, { task: wireTask(task, this.store.bounds.pollIntervalMs) });
+  }
+
+  /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` of `session`'s principal. */
+  async handle(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    signal?: AbortSignal,
+  ): Promise<JsonRpcResponse> {
+    this.stopExpired();
+    const owner = session.principal;
+    if (request.method === 'tasks/list') return this.list(request, owner);
+    const taskId = request.params?.taskId;
+    if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
+    const task = this.store.get(taskId, owner);
+    if (!task) return notFound(request, taskId);
+    const poll = this.store.bounds.pollIntervalMs;
+    switch (request.method) {
+      case 'tasks/get':
+        return resultResponse(request.id, wireTask(task, poll));
+      case 'tasks/cancel': {
+        if (isTerminal(task.status)) {
+          return invalidParams(request.id, `Cannot cancel task ${taskId}: it is already ${task.status}`, {
+            taskId,
+            status: task.status,
+          });
+        }
+        this.store.settle(
+          taskId,
+          'cancelled',
+          { kind: 'error', error: cancelledError(taskId) },
+          'cancelled by the client',
+        );
+        this.stopCall(task, 'the client cancelled the task');
+        return resultResponse(request.id, wireTask(task, poll));
+      }
+      default: {
+        const ended = await this.store.whenTerminal(taskId, owner, signal);
+        if (!ended?.outcome) return notFound(request, taskId);
+        const related = { [RELATED_TASK_META_KEY]: { taskId } };
+        if (ended.outcome.kind === 'error') {
+          const error = ended.outcome.error;
+          const data = isJsonObject(error.data) ? { ...error.data, ...related } : (error.data ?? related);
+          return errorResponse(request.id, { ...error, data });
+        }
+        const result = ended.outcome.result;
+        const meta = isJsonObject(result._meta) ? result._meta : {};
+        return resultResponse(request.id, { ...result, _meta: { ...meta, ...related } });
+      }
+    }
+  }
+
+  private list(request: JsonRpcRequest, owner: string | null): JsonRpcResponse {
+    const all = this.store.list(owner);
+    const cursor = request.params?.cursor;
+    let from = 0;
+    if (cursor !== undefined) {
+      const after = typeof cursor === 'string' ? cursorTaskId(cursor) : undefined;
+      const at = after === undefined ? -1 : all.findIndex((t) => t.taskId === after);
+      if (at < 0)
+        return invalidParams(request.id, 'cursor is not one this gateway gave, or its task is gone');
+      from = at + 1;
+    }
+    const page = all.slice(from, from + PAGE_SIZE);
+    const last = page.at(-1);
+    const result: JsonObject = { tasks: page.map((t) => wireTask(t, this.store.bounds.pollIntervalMs)) };
+    if (last && from + PAGE_SIZE < all.length) result.nextCursor = taskCursor(last.taskId);
+    return resultResponse(request.id, result);
+  }
+
+  /** Reads the call's stream to its end: server messages to the session, the answer to the store. */
+  private async follow(session: FrontSession, task: TaskRecord, messages: AsyncIterable<JsonRpcMessage>) {
+    let answer: JsonRpcResponse | undefined;
+    for await (const m of messages) {
+      if ('method' in m) {
+        if (session.era === 'legacy') session.outbound.push(m);
+      } else {
+        answer = m;
+      }
+    }
+    if (!answer) {
+      this.store.settle(
+        task.taskId,
+        'cancelled',
+        { kind: 'error', error: cancelledError(task.taskId) },
+        'the call was cancelled (its session ended)',
+      );
+    } else if ('error' in answer) {
+      this.store.settle(task.taskId, 'failed', { kind: 'error', error: answer.error }, answer.error.message);
+    } else {
+      this.store.settle(task.taskId, 'completed', { kind: 'result', result: answer.result });
+    }
+  }
+
+  private stopCall(task: TaskRecord, reason: string): void {
+    this.host
+      .session(task.sessionId, task.owner)
+      ?.inflight.get(innerRequestId(task.taskId))
+      ?.abandon('cancelled', reason);
+  }
+
+  /** Drops expired tasks; the calls of those still working are stopped. */
+  private stopExpired(): void {
+    for (const task of this.store.sweep()) {
+      if (!isTerminal(task.status)) this.stopCall(task, 'the task expired');
+    }
+  }
+}
+
+function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
+  return invalidParams(request.id, `Task not found: ${taskId}`, { taskId });
+}
+
+function cancelledError(taskId: string) {
+  return {
+    code: INTERNAL_ERROR,
+    message: `Task ${taskId} was cancelled`,
+    data: { taskId, status: 'cancelled' },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * Tasks as MCP 2025-11-25 writes them (schema.ts: `Task`, `CreateTaskResult`,
+ * `notifications/tasks/status`, the `tasks` server capability), and the opaque cursor of
+ * `tasks/list`.
+ */
+import { decodeBase64Url, encodeBase64Url } from '../../base64url.ts';
+import type { JsonObject, JsonRpcNotification } from '../../jsonrpc/types.ts';
+import { JSONRPC_VERSION } from '../../jsonrpc/types.ts';
+import type { TaskRecord } from './task-store.ts';
+
+/** `_meta` key that ties a message to its task. */
+export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
+
+/** The spec's `Task` object. */
+export function wireTask(task: TaskRecord, pollIntervalMs: number): JsonObject {
+  return {
+    taskId: task.taskId,
+    status: task.status,
+    ...(task.statusMessage !== undefined && { statusMessage: task.statusMessage }),
+    createdAt: new Date(task.createdAt).toISOString(),
+    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
+    ttl: task.ttlMs,
+    pollInterval: pollIntervalMs,
+  };
+}
+
+/** `notifications/tasks/status` for the task's current status. */
+export function statusNotification(task: TaskRecord, pollIntervalMs: number): JsonRpcNotification {
+  return {
+    jsonrpc: JSONRPC_VERSION,
+    method: 'notifications/tasks/status',
+    params: wireTask(task, pollIntervalMs),
+  };
+}
+
+/** The server capability: tasks/list, tasks/cancel, and task-augmented `tools/call`. */
+export const TASKS_CAPABILITY: JsonObject = Object.freeze({
+  list: {},
+  cancel: {},
+  requests: { tools: { call: {} } },
+});
+
+const CURSOR_PREFIX = 't1:';
+
+/** The `tasks/list` cursor after `taskId`. */
+export function taskCursor(taskId: string): string {
+  return encodeBase64Url(new TextEncoder().encode(CURSOR_PREFIX + taskId));
+}
+
+/** The task id a cursor continues after, or undefined when it is not one of ours. */
+export function cursorTaskId(cursor: string): string | undefined {
+  const bytes = decodeBase64Url(cursor);
+  if (!bytes) return undefined;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return text.startsWith(CURSOR_PREFIX) && text.length > CURSOR_PREFIX.length
+      ? text.slice(CURSOR_PREFIX.length)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
