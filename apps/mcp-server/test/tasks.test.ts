@@ -3,7 +3,8 @@
  * client, over real HTTP to a real gateway with the repo's stdio fixture behind it, asks for a
  * `tools/call` as a task, gets the task at once, polls `tasks/get`, fetches `tasks/result`, lists
  * and cancels its tasks (the backend's call is cancelled on the wire); another principal sees none
- * of them; past `limits.tasksPerPrincipal` the refusal names the bound.
+ * of them; past `limits.tasksPerPrincipal` the refusal names the bound; a task's result outlives a
+ * restart of the gateway (the journal, a SQLite file).
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -13,7 +14,7 @@ import {
   TaskStatusNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
+import { connectClient, fixtureEntry, serveGateway, startInProcess, tempDir } from './support/gateway.ts';
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef0';
@@ -197,5 +198,44 @@ describe('tasks through the gateway (2025-11-25, SDK v1 client)', () => {
     expect(
       (await alice.experimental.tasks.getTaskResult(first.task.taskId, CallToolResultSchema)).content,
     ).toHaveLength(1);
+  });
+
+  it('keeps a task and its result across a restart of the gateway; one that was running has ended', async () => {
+    const dir = await tempDir();
+    const first = await serveGateway(config(), dir);
+    let done: { taskId: string };
+    let cut: { taskId: string };
+    try {
+      const alice = await as(first.url, ALICE);
+      ({ task: done } = await startTask(alice, 'fx__hold', { ms: 1 }));
+      // tasks/result waits for the end.
+      await alice.experimental.tasks.getTaskResult(done.taskId, CallToolResultSchema);
+      ({ task: cut } = await startTask(alice, 'fx__sleep', { ms: 60_000 }));
+      await alice.close();
+    } finally {
+      await first.stop();
+    }
+
+    const second = await serveGateway(config(), dir);
+    try {
+      const alice = await as(second.url, ALICE);
+      const bob = await as(second.url, BOB);
+      expect((await alice.experimental.tasks.getTask(done.taskId)).status).toBe('completed');
+      const result = await alice.experimental.tasks.getTaskResult(done.taskId, CallToolResultSchema);
+      expect(JSON.parse((result.content as { text: string }[])[0]?.text ?? '{}')).toHaveProperty('pid');
+      const listed = await alice.experimental.tasks.listTasks();
+      expect(listed.tasks.map((t) => t.taskId)).toEqual([done.taskId, cut.taskId]);
+      // The running one ended with the first process (cancelled as it stopped, or failed when read back).
+      const ended = await alice.experimental.tasks.getTask(cut.taskId);
+      expect(['cancelled', 'failed']).toContain(ended.status);
+      expect(ended.statusMessage).toBeTruthy();
+      const e = await rpcError(bob.experimental.tasks.getTask(done.taskId));
+      expect(e.code).toBe(-32602);
+      expect((await bob.experimental.tasks.listTasks()).tasks).toEqual([]);
+      await alice.close();
+      await bob.close();
+    } finally {
+      await second.stop();
+    }
   });
 });

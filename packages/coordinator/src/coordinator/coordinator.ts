@@ -84,6 +84,7 @@ import { NameResolver } from './resolution.ts';
 import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
 import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
 import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
+import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
 import { TASKS_CAPABILITY } from './tasks/task-wire.ts';
 import type { CallTracing } from './tracing.ts';
@@ -339,13 +340,14 @@ export class MCPCoordinator {
           taskTtlMs: this.limits.taskTtlMs,
           taskResultBytes: this.limits.taskResultBytes,
         },
-        onStatus: (task) => this.tasks.announce(task),
+        onStatus: (task) => this.tasks.changed(task),
       }),
       {
         run: (session, inner, claims) =>
           this.callNamed(session, inner, this.now(), this.subjectOf(session, inner, claims)),
         session: (id, owner) => this.sessions.get(id, owner),
       },
+      options.journal && new JournalTaskLog(options.journal, (e) => this.options.onError?.(e)),
     );
     this.fleet = new BackendFleet({
       tiers: options.tiers,

@@ -20,6 +20,7 @@ import {
 import type { CallerClaims } from '../../policy/access-policy.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
+import type { TaskLog } from './task-journal.ts';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
 import {
   cursorTaskId,
@@ -54,13 +55,24 @@ export function innerRequestId(taskId: string): string {
 const PAGE_SIZE = 50;
 
 export class GatewayTasks {
+  /** Principals whose journaled tasks this process has read back. */
+  private readonly loaded = new Set<string | null>();
+  /** The tasks this process runs (the others read back from the journal ran in an earlier one). */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly store: TaskStore,
     private readonly host: TaskHost,
+    private readonly log?: TaskLog,
   ) {}
 
-  /** Tells the creating session, if it is here, of a task's new status (the store's `onStatus`). */
-  announce(task: TaskRecord): void {
+  /**
+   * A task's new status (the store's `onStatus`): written to the journal, and told to the creating
+   * session if it is here.
+   */
+  changed(task: TaskRecord): void {
+    this.running.delete(task.taskId);
+    void this.log?.write(task, false);
     this.host
       .session(task.sessionId, task.owner)
       ?.outbound.push(statusNotification(task, this.store.bounds.pollIntervalMs));
@@ -82,6 +94,7 @@ export class GatewayTasks {
       return invalidParams(request.id, 'task.ttl must be a whole number of milliseconds, at least 1');
     }
     this.stopExpired();
+    await this.load(session.principal);
     const created = this.store.create(session.principal, session.id, request.method, ttl);
     if (created.kind === 'refused') {
       return errorResponse(request.id, {
@@ -111,6 +124,8 @@ export class GatewayTasks {
             message: 'the call could not be started as a task',
           });
     }
+    this.running.add(task.taskId);
+    await this.log?.write(task, true);
     void this.follow(session, task, outcome.messages);
     return resultResponse(request.id, { task: wireTask(task, this.store.bounds.pollIntervalMs) });
   }
@@ -123,10 +138,13 @@ export class GatewayTasks {
   ): Promise<JsonRpcResponse> {
     this.stopExpired();
     const owner = session.principal;
-    if (request.method === 'tasks/list') return this.list(request, owner);
+    if (request.method === 'tasks/list') {
+      await this.load(owner);
+      return this.list(request, owner);
+    }
     const taskId = request.params?.taskId;
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
-    const task = this.store.get(taskId, owner);
+    const task = this.store.get(taskId, owner) ?? (await this.recall(taskId, owner));
     if (!task) return notFound(request, taskId);
     const poll = this.store.bounds.pollIntervalMs;
     switch (request.method) {
@@ -204,6 +222,35 @@ export class GatewayTasks {
     } else {
       this.store.settle(task.taskId, 'completed', { kind: 'result', result: answer.result });
     }
+  }
+
+  /** Reads `owner`'s journaled tasks back, once per process (tasks/list, and the bound, count them). */
+  private async load(owner: string | null): Promise<void> {
+    if (!this.log || this.loaded.has(owner)) return;
+    this.loaded.add(owner);
+    for (const taskId of await this.log.idsOf(owner)) {
+      if (!this.store.get(taskId, owner)) await this.recall(taskId, owner);
+    }
+  }
+
+  /**
+   * A task this process does not hold, read back from the journal if `owner` made it and it has not
+   * expired. One that was working there ran in a process that has ended: it failed with it.
+   */
+  private async recall(taskId: string, owner: string | null): Promise<TaskRecord | undefined> {
+    const task = await this.log?.read(taskId);
+    if (!task || task.owner !== owner || !this.store.adopt(task)) return undefined;
+    const held = this.store.get(taskId, owner);
+    if (held && !isTerminal(held.status) && !this.running.has(taskId)) {
+      const words = 'the gateway restarted while the task ran; its call ended with the previous process';
+      this.store.settle(
+        taskId,
+        'failed',
+        { kind: 'error', error: { code: INTERNAL_ERROR, message: words } },
+        words,
+      );
+    }
+    return held;
   }
 
   private stopCall(task: TaskRecord, reason: string): void {

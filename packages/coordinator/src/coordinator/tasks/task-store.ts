@@ -196,6 +196,17 @@ export class TaskStore {
     });
   }
 
+  /**
+   * Takes back a task read from the journal (written by this or an earlier process); false when it
+   * has expired. One already held stays as it is.
+   */
+  adopt(task: TaskRecord): boolean {
+    if (this.byId.has(task.taskId)) return true;
+    if (this.expired(task)) return false;
+    this.byId.set(task.taskId, task);
+    return true;
+  }
+
   /** Drops a task that never started (its call was refused before it ran). */
   forget(taskId: string): void {
     const task = this.byId.get(taskId);

@@ -1,0 +1,81 @@
+import { createJournal, memoryDriver } from '@switchyard/journal';
+import { describe, expect, it } from 'vitest';
+import type { FrontSession } from '../sessions.ts';
+import { GatewayTasks } from './gateway-tasks.ts';
+import { JournalTaskLog } from './task-journal.ts';
+import { TaskStore } from './task-store.ts';
+
+describe('JournalTaskLog', () => {
+  it('reads back the newest record of a task, and each principal’s task ids', async () => {
+    const journal = await createJournal({ driver: memoryDriver() });
+    const errors: unknown[] = [];
+    const log = new JournalTaskLog(journal, (e) => errors.push(e));
+    let n = 0;
+    const store = new TaskStore({ now: () => 5_000, newId: () => `t${++n}` });
+    const created = store.create('alice@example.com', 's1', 'tools/call', 60_000);
+    const other = store.create(null, 's2', 'tools/call');
+    if (created.kind !== 'created' || other.kind !== 'created') throw new Error('refused');
+    await log.write(created.task, true);
+    await log.write(other.task, true);
+    store.settle('t1', 'completed', { kind: 'result', result: { content: [{ type: 'text', text: 'hi' }] } });
+    await log.write(created.task, false);
+
+    const back = await log.read('t1');
+    expect(back).toEqual({ ...created.task });
+    expect(back?.status).toBe('completed');
+    expect(back?.outcome).toEqual({ kind: 'result', result: { content: [{ type: 'text', text: 'hi' }] } });
+    expect(await log.idsOf('alice@example.com')).toEqual(['t1']);
+    expect(await log.idsOf(null)).toEqual(['t2']);
+    expect(await log.idsOf('bob')).toEqual([]);
+    expect(await log.read('nope')).toBeUndefined();
+    expect(errors).toEqual([]);
+    await journal.close();
+  });
+
+  it('reports a failed write instead of throwing', async () => {
+    const journal = await createJournal({ driver: memoryDriver() });
+    const errors: unknown[] = [];
+    const log = new JournalTaskLog(journal, (e) => errors.push(e));
+    await journal.close();
+    const store = new TaskStore();
+    const created = store.create('alice', 's1', 'tools/call');
+    if (created.kind !== 'created') throw new Error('refused');
+    await log.write(created.task, true);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('GatewayTasks over the journal', () => {
+  it('reads back a task another process made; one it left working has failed with that process', async () => {
+    const journal = await createJournal({ driver: memoryDriver() });
+    const log = new JournalTaskLog(journal);
+    const before = new TaskStore({ now: () => 1_000, newId: () => 'gone-with-its-process' });
+    const made = before.create('alice', 's1', 'tools/call', 60_000);
+    if (made.kind !== 'created') throw new Error('refused');
+    await log.write(made.task, true);
+
+    const host = { run: () => Promise.reject(new Error('not used')), session: () => undefined };
+    const tasks: GatewayTasks = new GatewayTasks(
+      new TaskStore({ now: () => 2_000, onStatus: (t) => tasks.changed(t) }),
+      host,
+      log,
+    );
+    const alice = { principal: 'alice' } as FrontSession;
+    const bob = { principal: 'bob' } as FrontSession;
+    const get = (session: FrontSession) =>
+      tasks.handle(session, {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tasks/get',
+        params: { taskId: 'gone-with-its-process' },
+      });
+    expect(await get(bob)).toMatchObject({ error: { code: -32602 } });
+    const got = await get(alice);
+    expect(got).toMatchObject({ result: { taskId: 'gone-with-its-process', status: 'failed' } });
+    expect(JSON.stringify(got)).toContain('the gateway restarted while the task ran');
+    // The failure is journaled: the next process reads it as it is.
+    await journal.flush();
+    expect((await log.read('gone-with-its-process'))?.status).toBe('failed');
+    await journal.close();
+  });
+});
