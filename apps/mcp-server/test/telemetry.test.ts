@@ -6,6 +6,8 @@
  * a caller's own trace (in `_meta` or the HTTP header) is continued; with telemetry off nothing is
  * exported and nothing is added to `_meta`.
  */
+
+import { join } from 'node:path';
 import {
   Client as ClientV2,
   StreamableHTTPClientTransport as TransportV2,
@@ -21,7 +23,7 @@ import {
 } from '@opentelemetry/semantic-conventions/incubating';
 import { describe, expect, it } from 'vitest';
 import type { Gateway } from '../src/gateway/gateway.ts';
-import { connectClient, startInProcess } from './support/gateway.ts';
+import { connectClient, runServe, startInProcess, tempDir } from './support/gateway.ts';
 import {
   attr,
   type OtlpReceiver,
@@ -216,6 +218,42 @@ describe('telemetry on: traces', () => {
     expect(saw.traceparent).toMatch(/-00$/);
     await gateway.telemetry?.flush();
     expect(receiver.spans()).toEqual([]);
+  });
+});
+
+describe('telemetry on: logs', () => {
+  it('the access line of a traced request (serve CLI) carries its trace_id and span_id', {
+    timeout: 40_000,
+  }, async () => {
+    const receiver = startOtlpReceiver();
+    const dir = await tempDir();
+    const file = join(dir, 'switchyard.json');
+    await Bun.write(
+      file,
+      JSON.stringify({
+        ...config({ enabled: true, endpoint: receiver.endpoint }),
+        switchyard: {
+          telemetry: { enabled: true, endpoint: receiver.endpoint },
+          journal: { path: join(dir, 'journal.db') },
+        },
+      }),
+    );
+    const serve = await runServe(['--port', '0', '--config', file], {
+      env: { SWITCHYARD_LOG_LEVEL: 'info' },
+    });
+    const client = await connectClient(serve.url);
+    const { traceId } = parse(seen(await client.callTool({ name: TOOL, arguments: {} })).traceparent);
+    const line = async () =>
+      serve
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('"msg":"request"') && l.includes(`"trace_id":"${traceId}"`));
+    await expect.poll(line, { timeout: 15_000 }).toHaveLength(1);
+    const [access] = await line();
+    expect(JSON.parse(access!)).toMatchObject({
+      mcpMethod: 'tools/call',
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
   });
 });
 

@@ -10,6 +10,8 @@ export interface RequestFacts {
   /** The OAuth client the principal's access token was issued to (`client_id` / `azp`), for the audit. */
   clientId?: string;
   mcpMethod?: string;
+  /** The trace context of the request's server span, when it is traced (OpenTelemetry's `Context`). */
+  trace?: unknown;
 }
 
 export const requestFacts = new AsyncLocalStorage<RequestFacts>();

@@ -42,7 +42,7 @@ import {
   ATTR_SWITCHYARD_OUTCOME,
   ATTR_SWITCHYARD_WORKER,
 } from './attributes.ts';
-import { traceContext } from './context.ts';
+import { activeTrace } from './context.ts';
 
 const metaSetter: TextMapSetter<JsonObject> = {
   set: (carrier, key, value) => {
@@ -81,7 +81,7 @@ export class OtelCallTracing implements CallTracing {
   }
 
   start(call: TracedCall): CallTrace | undefined {
-    const parent = traceContext.getStore();
+    const parent = activeTrace();
     return parent === undefined ? undefined : new OtelCallTrace(this, call, parent);
   }
 }

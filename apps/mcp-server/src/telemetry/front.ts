@@ -4,7 +4,7 @@
  * kind SERVER, continuing the caller's trace — from `params._meta.traceparent` (SEP-414), else
  * from the HTTP `traceparent` header — and ended when the request's response is sent (or its
  * stream ends without one). The coordinator's handling runs inside the span's context
- * (`traceContext`), so the spans of the routed call are its children.
+ * (`context.ts`), so the spans of the routed call are its children.
  *
  * Notifications, responses and 2025-03-26 batches are not traced.
  */
@@ -39,7 +39,7 @@ import {
   ATTR_NETWORK_TRANSPORT,
   ATTR_RPC_RESPONSE_STATUS_CODE,
 } from './attributes.ts';
-import { traceContext } from './context.ts';
+import { runTraced } from './context.ts';
 import type { TelemetrySdk } from './sdk.ts';
 
 /** What the front door knows of the HTTP request a message came in. */
@@ -119,7 +119,7 @@ export class FrontTracing {
     const context: Context = trace.setSpan(parent, span);
     let outcome: Outcome;
     try {
-      outcome = await traceContext.run(context, handle);
+      outcome = await runTraced(context, handle);
     } catch (error) {
       span.recordException(error as Error);
       span.setAttribute(ATTR_ERROR_TYPE, (error as Error)?.name ?? 'Error');
