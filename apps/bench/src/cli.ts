@@ -33,6 +33,7 @@ const REGISTERED = [
   './restore/index.ts',
   './cluster/index.ts',
   './overload/index.ts',
+  './telemetry/index.ts',
 ];
 /** Suite names without importing a suite (each is named after its file or folder). */
 const microFiles = readdirSync(microDir)

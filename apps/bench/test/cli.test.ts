@@ -137,6 +137,15 @@ function runSuite(name: string, timeoutMs: number, table: string): string {
   return run.stdout;
 }
 
+test('the telemetry suite serves the module path with telemetry off and on, and the 100% gateway exports a span per call', () => {
+  const out = runSuite('telemetry', 120_000, '| telemetry | best calls/s | ÷ off |');
+  expect(out).toMatch(
+    /\| module path calls\/s, telemetry on, sampled 100% \| [\d,.]+ \| ops\/s \| telemetry off \| [\d.]+× \|/,
+  );
+  expect(out).toMatch(/\| client spans exported ÷ calls served \(100%\) \| 1\.00 \|/);
+  expect(out).toMatch(/\| failed calls \| 0\.00 \|/);
+});
+
 test('the tiers suite times hot, warm and cold sessions of both servers through the gateway', () => {
   const out = runSuite('tiers', 100_000, '| server | hot ms | warm ms | cold ms | warm ÷ hot | cold ÷ hot |');
   for (const server of ['stdio fixture', 'server-everything']) {
