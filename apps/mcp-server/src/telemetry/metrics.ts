@@ -21,11 +21,17 @@ export function mcpMeters(meter: Meter, activity: Activity, tools: ToolLabels): 
     description: 'MCP request duration as observed on the receiver, from its arrival to its answer.',
     advice: { explicitBucketBoundaries: [...MCP_DURATION_BUCKETS] },
   });
-  const unsubscribe = activity.subscribe((call) =>
-    operation.record(
-      Math.max(0, call.durationMs) / 1000,
-      asAttributes(operationLabels(call, tools, KNOWN_METHODS)),
-    ),
-  );
+  // One attributes object per label set (the sets are bounded), made once.
+  const attributeSets = new Map<string, Record<string, string>>();
+  const unsubscribe = activity.subscribe((call) => {
+    const labels = operationLabels(call, tools, KNOWN_METHODS);
+    const key = Object.values(labels).join('\u0000');
+    let attributes = attributeSets.get(key);
+    if (attributes === undefined) {
+      attributes = asAttributes(labels);
+      attributeSets.set(key, attributes);
+    }
+    operation.record(Math.max(0, call.durationMs) / 1000, attributes);
+  });
   return { close: unsubscribe };
 }
