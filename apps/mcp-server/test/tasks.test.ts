@@ -77,6 +77,8 @@ describe('tasks through the gateway (2025-11-25, SDK v1 client)', () => {
       cancel: {},
       requests: { tools: { call: {} } },
     });
+    const listed0 = await alice.listTools();
+    expect(listed0.tools.find((t) => t.name === 'fx__hold')?.execution).toEqual({ taskSupport: 'optional' });
     const statuses: string[] = [];
     let completedSeen: () => void = () => {};
     const completedNotice = new Promise<void>((resolve) => {

@@ -86,7 +86,7 @@ import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable }
 import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
-import { TASKS_CAPABILITY } from './tasks/task-wire.ts';
+import { TASKS_CAPABILITY, withTaskSupport } from './tasks/task-wire.ts';
 import type { CallTracing } from './tracing.ts';
 
 export interface MCPCoordinatorOptions {
@@ -378,6 +378,7 @@ export class MCPCoordinator {
    * timer); resolves with how many were ended.
    */
   async expireIdleSessions(): Promise<number> {
+    this.tasks.expire();
     const idleMs =
       this.options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : this.options.sessionIdleMs;
     if (idleMs === null) return 0;
@@ -821,8 +822,12 @@ export class MCPCoordinator {
           if (TASK_METHODS.has(request.method) && this.takesTasks(session))
             return respond(await this.tasks.handle(session, request));
           const spec = ownEntry(LISTS, request.method);
-          if (spec)
-            return respond(await this.pages.page(session, request, spec, this.listView(subject, spec)));
+          if (spec) {
+            const page = await this.pages.page(session, request, spec, this.listView(subject, spec));
+            return respond(
+              request.method === 'tools/list' && this.takesTasks(session) ? withTaskSupport(page) : page,
+            );
+          }
           return respond(methodNotFound(request.id, request.method));
         }
       }

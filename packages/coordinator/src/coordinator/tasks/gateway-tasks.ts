@@ -130,6 +130,11 @@ export class GatewayTasks {
     return resultResponse(request.id, { task: wireTask(task, this.store.bounds.pollIntervalMs) });
   }
 
+  /** Forgets the tasks whose TTL has passed and stops the calls of those still working; how many. */
+  expire(): number {
+    return this.stopExpired();
+  }
+
   /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` of `session`'s principal. */
   async handle(
     session: FrontSession,
@@ -261,10 +266,12 @@ export class GatewayTasks {
   }
 
   /** Drops expired tasks; the calls of those still working are stopped. */
-  private stopExpired(): void {
-    for (const task of this.store.sweep()) {
+  private stopExpired(): number {
+    const gone = this.store.sweep();
+    for (const task of gone) {
       if (!isTerminal(task.status)) this.stopCall(task, 'the task expired');
     }
+    return gone.length;
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LIMIT_REACHED } from '../../jsonrpc/codes.ts';
 import { type TaskBounds, TaskStore } from './task-store.ts';
-import { cursorTaskId, taskCursor, wireTask } from './task-wire.ts';
+import { cursorTaskId, taskCursor, wireTask, withTaskSupport } from './task-wire.ts';
 
 function store(bounds: Partial<TaskBounds> = {}) {
   const clock = { t: 1_000_000 };
@@ -123,5 +123,32 @@ describe('TaskStore', () => {
     expect(cursorTaskId(taskCursor('t1'))).toBe('t1');
     expect(cursorTaskId('!!')).toBeUndefined();
     expect(cursorTaskId('AAAA')).toBeUndefined();
+  });
+
+  it('marks tools task-capable (optional) in a tools/list page, keeping what their server said of optional or required', () => {
+    const page = withTaskSupport({
+      jsonrpc: '2.0',
+      id: 1,
+      result: {
+        tools: [
+          { name: 'a', inputSchema: { type: 'object' } },
+          { name: 'b', inputSchema: { type: 'object' }, execution: { taskSupport: 'forbidden' } },
+          { name: 'c', inputSchema: { type: 'object' }, execution: { taskSupport: 'required' } },
+        ],
+        nextCursor: 'x',
+      },
+    });
+    expect(page).toEqual({
+      jsonrpc: '2.0',
+      id: 1,
+      result: {
+        tools: [
+          { name: 'a', inputSchema: { type: 'object' }, execution: { taskSupport: 'optional' } },
+          { name: 'b', inputSchema: { type: 'object' }, execution: { taskSupport: 'optional' } },
+          { name: 'c', inputSchema: { type: 'object' }, execution: { taskSupport: 'required' } },
+        ],
+        nextCursor: 'x',
+      },
+    });
   });
 });

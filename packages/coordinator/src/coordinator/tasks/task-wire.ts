@@ -4,8 +4,8 @@
  * `tasks/list`.
  */
 import { decodeBase64Url, encodeBase64Url } from '../../base64url.ts';
-import type { JsonObject, JsonRpcNotification } from '../../jsonrpc/types.ts';
-import { JSONRPC_VERSION } from '../../jsonrpc/types.ts';
+import type { JsonObject, JsonRpcNotification, JsonRpcResponse } from '../../jsonrpc/types.ts';
+import { isJsonObject, JSONRPC_VERSION } from '../../jsonrpc/types.ts';
 import type { TaskRecord } from './task-store.ts';
 
 /** `_meta` key that ties a message to its task. */
@@ -39,6 +39,23 @@ export const TASKS_CAPABILITY: JsonObject = Object.freeze({
   cancel: {},
   requests: { tools: { call: {} } },
 });
+
+/**
+ * A `tools/list` page as a 2025-11-25 client sees it from the gateway: the gateway runs any call as
+ * a task itself (the backend sees a plain call), so a tool its server marks `forbidden` (the SDK's
+ * default: the server runs no tasks) or leaves unmarked is `execution.taskSupport: "optional"`;
+ * `optional` and `required` are kept.
+ */
+export function withTaskSupport(page: JsonRpcResponse): JsonRpcResponse {
+  if (!('result' in page) || !Array.isArray(page.result.tools)) return page;
+  const tools = page.result.tools.map((tool: unknown) => {
+    if (!isJsonObject(tool)) return tool;
+    const execution = isJsonObject(tool.execution) ? tool.execution : {};
+    if (execution.taskSupport === 'optional' || execution.taskSupport === 'required') return tool;
+    return { ...tool, execution: { ...execution, taskSupport: 'optional' } };
+  });
+  return { ...page, result: { ...page.result, tools } };
+}
 
 const CURSOR_PREFIX = 't1:';
 
