@@ -153,6 +153,19 @@ describe('tasks through the gateway (2025-11-25, SDK v1 client)', () => {
     expect(again.message).toMatch(/already cancelled/);
   });
 
+  it('outlives its connection: the client goes away, comes back in a new session and fetches the result', async () => {
+    const { url } = await startInProcess(config());
+    const first = await as(url, ALICE);
+    const { task } = await startTask(first, 'fx__hold', { ms: 2_000 });
+    // Gone before the call ends (its session stays until idle, the call runs on).
+    await first.close();
+
+    const again = await as(url, ALICE);
+    const result = await again.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+    expect(JSON.parse((result.content as { text: string }[])[0]?.text ?? '{}')).toHaveProperty('pid');
+    expect((await again.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
+  });
+
   it('shows a task only to the principal that made it', async () => {
     const { url } = await startInProcess(config());
     const alice = await as(url, ALICE);
