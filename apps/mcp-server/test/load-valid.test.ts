@@ -242,7 +242,7 @@ describe('loading valid configurations', () => {
       ],
     });
     expect(config.settings.affinity.key).toEqual({ header: 'X-User' });
-    expect(config.settings.admission.rateLimit).toEqual({ perSecond: 20, burst: 40 });
+    expect(config.settings.admission.rateLimit).toEqual({ perSecond: 20, burst: 40, scope: 'node' });
     expect(config.settings.journal.path).toBe('/var/lib/switchyard.db');
   });
 });
