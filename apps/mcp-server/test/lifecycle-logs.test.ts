@@ -39,6 +39,14 @@ describe('backend lifecycle logs at the default level', () => {
     const find = (msg: string, backend: string) =>
       lines().find((l) => l.msg === msg && l.backend === backend);
 
+    // The log is asynchronous: its lines may reach stderr after the URL did.
+    for (const [msg, backend] of [
+      ['backend started', 'good'],
+      ['backend failed', 'three'],
+      ['backend failed', 'nopath'],
+    ] as const) {
+      await until(() => find(msg, backend) !== undefined, `${msg} ${backend}`, 20_000);
+    }
     const started = find('backend started', 'good');
     expect(started).toMatchObject({ level: 30, tier: 'hot' });
     expect(started?.pid).toEqual(expect.any(Number));

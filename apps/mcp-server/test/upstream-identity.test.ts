@@ -14,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../../tooling/testing/wait.ts';
 import { GATEWAY_CLIENT, secretOf, startAuthorizationServer } from './support/authorization-server.ts';
 import {
   connectClient,
@@ -170,6 +171,8 @@ describe('token exchange for a remote backend', () => {
     expect(failure).toContain('invalid_client');
     expect(failure).not.toContain(token);
     expect(as.exchanges()).toHaveLength(0);
+    // The log is asynchronous: the line may reach stderr after the answer did.
+    await until(() => served.stderr().includes('token exchange failed'), 'the log line', 20_000);
     const logged = served
       .stderr()
       .split('\n')
