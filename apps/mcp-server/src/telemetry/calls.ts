@@ -82,8 +82,29 @@ export class OtelCallTracing implements CallTracing {
 
   start(call: TracedCall): CallTrace | undefined {
     const parent = activeTrace();
-    return parent === undefined ? undefined : new OtelCallTrace(this, call, parent);
+    if (parent === undefined) return undefined;
+    // A trace not sampled records nothing: the backend only gets its (unsampled) context to continue.
+    if (trace.getSpan(parent)?.isRecording() !== true) return new UnsampledCallTrace(this.propagator, parent);
+    return new OtelCallTrace(this, call, parent);
   }
+}
+
+/** A call of a trace not sampled: no spans, the server span's context passed on to the backend. */
+class UnsampledCallTrace implements CallTrace {
+  constructor(
+    private readonly propagator: W3CTraceContextPropagator,
+    private readonly parent: Context,
+  ) {}
+
+  admitted(): void {}
+
+  leased(): JsonObject | undefined {
+    const carrier: JsonObject = {};
+    this.propagator.inject(this.parent, carrier, metaSetter);
+    return carrier;
+  }
+
+  ended(): void {}
 }
 
 class OtelCallTrace implements CallTrace {
