@@ -65,7 +65,11 @@ describe('remote backends', () => {
     expect(await whoami(again)).toBe(sb);
     again.release();
     m.manager.endSession('b');
-    await until(() => m.manager.stats().backends.far!.workers.total === 0, 'b’s connection closed');
+    await until(() => m.manager.stats().backends.far!.workers.total === 0, 'b’s connection closed').catch(
+      (error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(m.manager.stats().backends.far)}`);
+      },
+    );
   });
 
   it('a server that is not there fails the backend with why (and a retry later), like a command that will not start', async () => {
