@@ -7,6 +7,7 @@
  * restart of the gateway (the journal, a SQLite file).
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   CallToolResultSchema,
   CreateTaskResultSchema,
@@ -14,7 +15,14 @@ import {
   TaskStatusNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, fixtureEntry, serveGateway, startInProcess, tempDir } from './support/gateway.ts';
+import {
+  connectClient,
+  fixtureEntry,
+  post,
+  serveGateway,
+  startInProcess,
+  tempDir,
+} from './support/gateway.ts';
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef0';
@@ -183,6 +191,16 @@ describe('tasks through the gateway (2025-11-25, SDK v1 client)', () => {
       expect(JSON.stringify(e.data)).not.toContain('working');
     }
     expect((await bob.experimental.tasks.listTasks()).tasks).toEqual([]);
+    // Alice's tasks/result for the running task is an SSE answer (kept alive while it waits).
+    const sessionId = (alice.transport as StreamableHTTPClientTransport).sessionId ?? '';
+    const waiting = await post(
+      url,
+      { jsonrpc: '2.0', id: 'r1', method: 'tasks/result', params: { taskId: task.taskId } },
+      { authorization: `Bearer ${ALICE}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+    );
+    expect(waiting.status).toBe(200);
+    expect(waiting.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    await waiting.body?.cancel();
     // Bob's cancel did not touch it.
     expect((await alice.experimental.tasks.getTask(task.taskId)).status).toBe('working');
     expect((await alice.experimental.tasks.cancelTask(task.taskId)).status).toBe('cancelled');

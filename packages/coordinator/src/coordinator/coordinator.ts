@@ -819,6 +819,8 @@ export class MCPCoordinator {
         case 'completion/complete':
           return await this.complete(session, request, started, subject);
         default: {
+          if (request.method === 'tasks/result' && this.takesTasks(session))
+            return await this.tasks.result(session, request);
           if (TASK_METHODS.has(request.method) && this.takesTasks(session))
             return respond(await this.tasks.handle(session, request));
           const spec = ownEntry(LISTS, request.method);

@@ -18,6 +18,7 @@ import {
   type JsonRpcResponse,
 } from '../../jsonrpc/types.ts';
 import type { CallerClaims } from '../../policy/access-policy.ts';
+import { MessageStream } from '../message-stream.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import type { TaskLog } from './task-journal.ts';
@@ -173,18 +174,33 @@ export class GatewayTasks {
       }
       default: {
         const ended = await this.store.whenTerminal(taskId, owner, signal);
-        if (!ended?.outcome) return notFound(request, taskId);
-        const related = { [RELATED_TASK_META_KEY]: { taskId } };
-        if (ended.outcome.kind === 'error') {
-          const error = ended.outcome.error;
-          const data = isJsonObject(error.data) ? { ...error.data, ...related } : (error.data ?? related);
-          return errorResponse(request.id, { ...error, data });
-        }
-        const result = ended.outcome.result;
-        const meta = isJsonObject(result._meta) ? result._meta : {};
-        return resultResponse(request.id, { ...result, _meta: { ...meta, ...related } });
+        return ended ? payload(request, ended) : notFound(request, taskId);
       }
     }
+  }
+
+  /**
+   * `tasks/result`: the answer at once when the task has ended (or is not found); else a stream
+   * that starts with the task's status (`notifications/tasks/status`, so the front door answers
+   * with SSE and keeps a long wait alive) and ends with the answer. A reader that goes away stops
+   * waiting; the task runs on.
+   */
+  async result(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
+    const taskId = request.params?.taskId;
+    const task =
+      typeof taskId === 'string'
+        ? (this.store.get(taskId, session.principal) ?? (await this.recall(taskId, session.principal)))
+        : undefined;
+    if (typeof taskId !== 'string' || !task || isTerminal(task.status))
+      return { kind: 'response', message: await this.handle(session, request) };
+    const stop = new AbortController();
+    const out = new MessageStream<JsonRpcMessage>(() => stop.abort());
+    out.push(statusNotification(task, this.store.bounds.pollIntervalMs));
+    void this.store.whenTerminal(taskId, session.principal, stop.signal).then((ended) => {
+      if (!stop.signal.aborted) out.push(ended ? payload(request, ended) : notFound(request, taskId));
+      out.end();
+    });
+    return { kind: 'stream', messages: out };
   }
 
   private list(request: JsonRpcRequest, owner: string | null): JsonRpcResponse {
@@ -273,6 +289,20 @@ export class GatewayTasks {
     }
     return gone.length;
   }
+}
+
+/** What `tasks/result` answers for an ended task: the call's result or error, tied to the task. */
+function payload(request: JsonRpcRequest, task: TaskRecord): JsonRpcResponse {
+  if (!task.outcome) return notFound(request, task.taskId);
+  const related = { [RELATED_TASK_META_KEY]: { taskId: task.taskId } };
+  if (task.outcome.kind === 'error') {
+    const error = task.outcome.error;
+    const data = isJsonObject(error.data) ? { ...error.data, ...related } : (error.data ?? related);
+    return errorResponse(request.id, { ...error, data });
+  }
+  const result = task.outcome.result;
+  const meta = isJsonObject(result._meta) ? result._meta : {};
+  return resultResponse(request.id, { ...result, _meta: { ...meta, ...related } });
 }
 
 function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
