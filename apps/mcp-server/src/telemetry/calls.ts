@@ -2,10 +2,11 @@
  * The coordinator's `CallTracing` over OpenTelemetry: for each routed call made under a server
  * span (see `front.ts`), the children
  *
- *     switchyard.admission          waiting for the backend's admission permit
- *     switchyard.backend.acquire    waiting for a ready worker (`switchyard.backend.start`: cold | warm)
+ *     switchyard.admission          waiting for the backend's admission permit (≥ 1 ms)
+ *     switchyard.backend.acquire    waiting for a ready worker (≥ 1 ms, or a cold start)
  *       switchyard.backend.start    a cold start: the worker's spawn → ready, as multi-tier reported it
  *     {method} {name}  (CLIENT)     the request on the backend, from send to answer
+ *                                   (`switchyard.backend.start`: cold | warm)
  *
  * and the CLIENT span's `traceparent` (and `tracestate`) for the `_meta` of the message to the
  * backend. A call made outside a server span (the stdio front door, the gateway's own work) is
@@ -49,6 +50,9 @@ const metaSetter: TextMapSetter<JsonObject> = {
     carrier[key] = value;
   },
 };
+
+/** Waits shorter than this (ms) make no span of their own. */
+export const MIN_WAIT_MS = 1;
 
 /** When a worker became ready, and how long its start took (ms). */
 interface Readiness {
@@ -108,9 +112,9 @@ class UnsampledCallTrace implements CallTrace {
 }
 
 class OtelCallTrace implements CallTrace {
-  private admission: Span | undefined;
-  private acquire: Span | undefined;
-  private acquireSince = 0;
+  /** When the admission wait began, and (once admitted) when the wait for a worker began, ms. */
+  private readonly since: number;
+  private acquireSince: number | undefined;
   private client: Span | undefined;
 
   constructor(
@@ -118,33 +122,35 @@ class OtelCallTrace implements CallTrace {
     private readonly call: TracedCall,
     private readonly parent: Context,
   ) {
-    this.admission = owner.tracer.startSpan(
-      'switchyard.admission',
-      { kind: SpanKind.INTERNAL, attributes: { [ATTR_SWITCHYARD_BACKEND]: call.backend } },
-      parent,
-    );
+    this.since = owner.now();
   }
 
   admitted(): void {
-    this.admission?.end();
-    this.admission = undefined;
-    this.acquireSince = this.owner.now();
-    this.acquire = this.owner.tracer.startSpan(
-      'switchyard.backend.acquire',
-      { kind: SpanKind.INTERNAL, attributes: { [ATTR_SWITCHYARD_BACKEND]: this.call.backend } },
-      this.parent,
-    );
+    const now = this.owner.now();
+    this.waited('switchyard.admission', this.since, now, undefined);
+    this.acquireSince = now;
   }
 
   leased(worker: string): JsonObject | undefined {
     const { tracer, propagator } = this.owner;
-    if (this.acquire) {
+    const { method, name, backend, requestId } = this.call;
+    const attributes: Record<string, string | number> = {
+      [ATTR_MCP_METHOD_NAME]: method,
+      [ATTR_JSONRPC_REQUEST_ID]: String(requestId),
+      [ATTR_SWITCHYARD_BACKEND]: backend,
+      [ATTR_SWITCHYARD_WORKER]: worker,
+    };
+    if (this.acquireSince !== undefined) {
       const readiness = this.owner.readinessOf(worker);
       const cold = readiness !== undefined && readiness.at >= this.acquireSince;
-      this.acquire.setAttribute(ATTR_SWITCHYARD_BACKEND_START, cold ? 'cold' : 'warm');
-      this.acquire.setAttribute(ATTR_SWITCHYARD_WORKER, worker);
-      if (cold) {
-        this.acquire.setAttribute(ATTR_SWITCHYARD_BACKEND_START_MS, readiness.startMs);
+      attributes[ATTR_SWITCHYARD_BACKEND_START] = cold ? 'cold' : 'warm';
+      const acquire = this.waited(
+        'switchyard.backend.acquire',
+        this.acquireSince,
+        this.owner.now(),
+        cold ? worker : undefined,
+      );
+      if (cold && acquire) {
         tracer
           .startSpan(
             'switchyard.backend.start',
@@ -152,27 +158,20 @@ class OtelCallTrace implements CallTrace {
               kind: SpanKind.INTERNAL,
               startTime: readiness.at - readiness.startMs,
               attributes: {
-                [ATTR_SWITCHYARD_BACKEND]: this.call.backend,
+                [ATTR_SWITCHYARD_BACKEND]: backend,
                 [ATTR_SWITCHYARD_WORKER]: worker,
                 [ATTR_SWITCHYARD_BACKEND_START_MS]: readiness.startMs,
               },
             },
-            trace.setSpan(this.parent, this.acquire),
+            trace.setSpan(this.parent, acquire),
           )
           .end(readiness.at);
+        acquire.end();
       }
-      this.acquire.end();
-      this.acquire = undefined;
+      this.acquireSince = undefined;
     }
     // A second attempt (the first worker died): the first attempt's span ends here.
     this.client?.end();
-    const { method, name, backend, requestId } = this.call;
-    const attributes: Record<string, string> = {
-      [ATTR_MCP_METHOD_NAME]: method,
-      [ATTR_JSONRPC_REQUEST_ID]: String(requestId),
-      [ATTR_SWITCHYARD_BACKEND]: backend,
-      [ATTR_SWITCHYARD_WORKER]: worker,
-    };
     if (method === 'tools/call' && name !== null) {
       attributes[ATTR_GEN_AI_TOOL_NAME] = name;
       attributes[ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
@@ -186,15 +185,44 @@ class OtelCallTrace implements CallTrace {
     return carrier;
   }
 
+  /**
+   * A wait of the call as a span, made after the fact — only when it lasted (a wait of under
+   * `MIN_WAIT_MS`, the common case of a free slot and a ready worker, is not worth four spans a
+   * call). `open` (the worker started for it): the span is returned unended, for its child.
+   */
+  private waited(name: string, from: number, to: number, open: string | undefined): Span | undefined {
+    if (to - from < MIN_WAIT_MS && open === undefined) return undefined;
+    const span = this.owner.tracer.startSpan(
+      name,
+      {
+        kind: SpanKind.INTERNAL,
+        startTime: from,
+        attributes: { [ATTR_SWITCHYARD_BACKEND]: this.call.backend },
+      },
+      this.parent,
+    );
+    if (open === undefined) span.end(to);
+    return span;
+  }
+
   ended(outcome: AuditOutcome, message: JsonRpcResponse | undefined, error: string | undefined): void {
-    for (const span of [this.admission, this.acquire]) {
-      if (!span) continue;
-      span.setAttribute(ATTR_ERROR_TYPE, outcome);
+    const now = this.owner.now();
+    // Ended while still waiting (refused, timed out, cancelled): the wait is a span, marked.
+    const waiting = this.acquireSince ?? (this.client === undefined ? this.since : undefined);
+    if (waiting !== undefined) {
+      const span = this.owner.tracer.startSpan(
+        this.acquireSince !== undefined ? 'switchyard.backend.acquire' : 'switchyard.admission',
+        {
+          kind: SpanKind.INTERNAL,
+          startTime: waiting,
+          attributes: { [ATTR_SWITCHYARD_BACKEND]: this.call.backend, [ATTR_ERROR_TYPE]: outcome },
+        },
+        this.parent,
+      );
       span.setStatus({ code: SpanStatusCode.ERROR, ...(error !== undefined && { message: error }) });
-      span.end();
+      span.end(now);
+      this.acquireSince = undefined;
     }
-    this.admission = undefined;
-    this.acquire = undefined;
     const client = this.client;
     if (!client) return;
     this.client = undefined;
