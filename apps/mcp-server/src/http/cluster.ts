@@ -3,7 +3,9 @@
  * forwarder, started with the handler and stopped (its leases given up) when the gateway closes, and
  * the check of a forwarded request's signature.
  */
+import type { ListKind } from '@switchyard/coordinator';
 import { connectRedis, type SharedRedis } from '@switchyard/journal';
+import { ClusterBus } from '../cluster/bus.ts';
 import { SessionForwarder } from '../cluster/forwarder.ts';
 import { ClusterRateLimit } from '../cluster/rate-limit.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
@@ -37,7 +39,15 @@ export function clusterOf(
     warn,
   });
   forwarder.start();
-  gateway.closing.addEventListener('abort', () => void forwarder.stop(), { once: true });
+  const bus = startBus(gateway, forwarder.nodeId, warn);
+  gateway.closing.addEventListener(
+    'abort',
+    () => {
+      void forwarder.stop();
+      bus?.stop();
+    },
+    { once: true },
+  );
   return {
     forwarder,
     verify: (request) =>
@@ -61,23 +71,7 @@ export function clusterRateOf(
   const limit = admission.rateLimit;
   if (limit === false || limit.scope !== 'cluster' || journal.redis === undefined) return undefined;
   const { url, keyPrefix } = journal.redis;
-  let connection: Promise<SharedRedis> | undefined;
-  const redis = {
-    async send(command: string, args: string[]): Promise<unknown> {
-      connection ??= connectRedis(url);
-      // A first connection that failed is tried again at the next request.
-      const live = await connection.catch((error: unknown) => {
-        connection = undefined;
-        throw error;
-      });
-      return live.send(command, args);
-    },
-  };
-  gateway.closing.addEventListener(
-    'abort',
-    () => void connection?.then((c) => c.close()).catch(() => undefined),
-    { once: true },
-  );
+  const redis = lazyRedis(gateway, url);
   return new ClusterRateLimit({
     redis,
     keyPrefix: keyPrefix ?? 'switchyard:journal:',
@@ -85,4 +79,59 @@ export function clusterRateOf(
     burst: limit.burst ?? limit.perSecond,
     warn,
   });
+}
+
+const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
+
+/** A connection made at its first use (and made again after a failed first try), closed with the gateway. */
+function lazyRedis(gateway: Gateway, url: string): Pick<SharedRedis, 'send'> {
+  let connection: Promise<SharedRedis> | undefined;
+  gateway.closing.addEventListener(
+    'abort',
+    () => void connection?.then((c) => c.close()).catch(() => undefined),
+    { once: true },
+  );
+  return {
+    async send(command: string, args: string[]): Promise<unknown> {
+      connection ??= connectRedis(url);
+      const live = await connection.catch((error: unknown) => {
+        connection = undefined;
+        throw error;
+      });
+      return live.send(command, args);
+    },
+  };
+}
+
+/**
+ * The cluster bus: a shared backend's list change here is published; one published elsewhere is
+ * told to this node's sessions (and its cached lists forgotten); after a gap in the subscription,
+ * every session is told its lists may have changed.
+ */
+function startBus(
+  gateway: Gateway,
+  nodeId: string,
+  warn: (fields: Record<string, unknown>, message: string) => void,
+): ClusterBus | undefined {
+  const redis = gateway.config.settings.journal.redis;
+  if (redis === undefined) return undefined;
+  const { coordinator } = gateway;
+  const bus = new ClusterBus({
+    url: redis.url,
+    channel: `${redis.keyPrefix ?? 'switchyard:journal:'}bus`,
+    nodeId,
+    publisher: lazyRedis(gateway, redis.url),
+    onNews: (news) => {
+      const kinds = LIST_KINDS.filter((k) => news.lists.includes(k));
+      if (kinds.length > 0) coordinator.listsChangedElsewhere(news.backend, kinds);
+    },
+    onGap: () => coordinator.listsChangedElsewhere(undefined, LIST_KINDS),
+    warn,
+  });
+  void bus.start();
+  const off = coordinator.onSharedListsChanged((backend, kinds) =>
+    bus.publish({ kind: 'lists-changed', backend, lists: [...kinds] }),
+  );
+  gateway.closing.addEventListener('abort', off, { once: true });
+  return bus;
 }

@@ -424,6 +424,11 @@ export class BackendFleet {
   }
 
   /** Who shares a worker of `backend` (`shared` for one the configuration no longer holds). */
+  /** Forgets the shared lists of `backend` of these kinds (they changed elsewhere: another node said so). */
+  invalidateLists(backend: string, kinds: readonly ListKind[]): void {
+    for (const kind of kinds) this.cache.invalidate(backend, kind);
+  }
+
   isolationOf(backend: string): Isolation {
     return this.naming.has(backend) ? this.naming.backend(backend).isolation : 'shared';
   }

@@ -1160,7 +1160,10 @@ export class MCPCoordinator {
     };
     if (invalidated.length > 0) {
       if (isolated) this.announceListChanges(invalidated, served());
-      else this.announceListChanges(invalidated);
+      else {
+        this.announceListChanges(invalidated);
+        for (const listener of this.listChangeListeners) listener(backend, invalidated);
+      }
     }
     const updated =
       message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
@@ -1216,6 +1219,35 @@ export class MCPCoordinator {
       if (session.era === 'modern') continue;
       for (const method of methods) session.outbound.pushOnce({ jsonrpc: JSONRPC_VERSION, method }, method);
     }
+  }
+
+  // ── lists changed on other nodes ───────────────────────────────────────────────────────────
+
+  private readonly listChangeListeners = new Set<(backend: string, kinds: readonly ListKind[]) => void>();
+
+  /**
+   * Tells `listener` when a shared backend's worker here said its lists changed (an isolated
+   * backend's lists are its sessions' own); for a cluster bus to pass on. Returns the unsubscribe.
+   */
+  onSharedListsChanged(listener: (backend: string, kinds: readonly ListKind[]) => void): () => void {
+    this.listChangeListeners.add(listener);
+    return () => this.listChangeListeners.delete(listener);
+  }
+
+  /**
+   * A shared backend's lists changed on another node: the lists cached here are forgotten and every
+   * session and listen here is told, as if a worker here had said it. `backend` undefined: lists of
+   * every shared backend may have changed (news may have been missed).
+   */
+  listsChangedElsewhere(backend: string | undefined, kinds: readonly ListKind[]): void {
+    const backends = backend === undefined ? this.naming.backends.map((b) => b.name) : [backend];
+    let any = false;
+    for (const name of backends) {
+      if (!this.naming.has(name) || this.fleet.isIsolated(name)) continue;
+      this.fleet.invalidateLists(name, kinds);
+      any = true;
+    }
+    if (any) this.announceListChanges(kinds);
   }
 
   // ── sessions that outlive the process ──────────────────────────────────────────────────────
