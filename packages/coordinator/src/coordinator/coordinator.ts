@@ -86,7 +86,14 @@ import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable }
 import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
-import { TASKS_CAPABILITY, withTaskSupport } from './tasks/task-wire.ts';
+import {
+  declaresTasks,
+  MODERN_TASK_METHODS,
+  missingTasksExtension,
+  TASKS_CAPABILITY,
+  TASKS_EXTENSION,
+  withTaskSupport,
+} from './tasks/task-wire.ts';
 import type { CallTracing } from './tracing.ts';
 
 export interface MCPCoordinatorOptions {
@@ -346,6 +353,14 @@ export class MCPCoordinator {
         run: (session, inner, claims) =>
           this.callNamed(session, inner, this.now(), this.subjectOf(session, inner, claims)),
         session: (id, owner) => this.sessions.get(id, owner),
+        taskSupport: async (session, name) => {
+          const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
+          const execution =
+            owner.kind === 'owned' ? (owner.listed as JsonObject | undefined)?.execution : undefined;
+          return isJsonObject(execution) && typeof execution.taskSupport === 'string'
+            ? execution.taskSupport
+            : undefined;
+        },
       },
       options.journal && new JournalTaskLog(options.journal, (e) => this.options.onError?.(e)),
     );
@@ -499,6 +514,11 @@ export class MCPCoordinator {
         ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
         backends: await this.fleet.initializeInfos(session),
       });
+      // The gateway runs tasks itself (the tasks extension), for the tools whose server marks them.
+      if (result.capabilities.tools) {
+        const extensions = isJsonObject(result.capabilities.extensions) ? result.capabilities.extensions : {};
+        result.capabilities.extensions = { ...extensions, [TASKS_EXTENSION]: {} };
+      }
       this.audit(session, request.method, null, null, started, 'ok');
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
@@ -806,6 +826,10 @@ export class MCPCoordinator {
           return respond(resultResponse(request.id, {}));
         }
         case 'tools/call':
+          if (session.era === 'modern') {
+            const task = await this.tasks.startModern(session, request, claims);
+            if (task) return { kind: 'response', message: task };
+          }
           if (request.params?.task !== undefined && this.takesTasks(session))
             // Not audited here: the task's call is, by its own path.
             return { kind: 'response', message: await this.tasks.start(session, request, claims) };
@@ -819,6 +843,12 @@ export class MCPCoordinator {
         case 'completion/complete':
           return await this.complete(session, request, started, subject);
         default: {
+          if (session.era === 'modern' && MODERN_TASK_METHODS.has(request.method)) {
+            // 2026-07-28 answers -32021 with HTTP 400.
+            if (!declaresTasks(request))
+              return { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 };
+            return respond(await this.tasks.handleModern(session, request));
+          }
           if (request.method === 'tasks/result' && this.takesTasks(session))
             return await this.tasks.result(session, request);
           if (TASK_METHODS.has(request.method) && this.takesTasks(session))

@@ -34,6 +34,9 @@ export const MODERN_CLIENT_METHODS: ReadonlySet<string> = new Set([
   'subscriptions/listen',
   'tools/call',
   'tools/list',
+  // The tasks extension (coordinator/tasks/): gated on the client declaring it.
+  'tasks/get',
+  'tasks/cancel',
 ]);
 
 /** The requests that may answer `input_required` and be retried with `inputResponses`. */

@@ -12,6 +12,7 @@ function setup(bounds = {}) {
   const host = {
     run: async () => ({ kind: 'stream' as const, messages: new MessageStream<JsonRpcMessage>() }),
     session: () => undefined,
+    taskSupport: async () => undefined,
   };
   const tasks = new GatewayTasks(store, host);
   const session = (principal: string) =>

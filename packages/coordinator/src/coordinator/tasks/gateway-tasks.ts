@@ -19,16 +19,19 @@ import {
 } from '../../jsonrpc/types.ts';
 import type { CallerClaims } from '../../policy/access-policy.ts';
 import { MessageStream } from '../message-stream.ts';
+import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import type { TaskLog } from './task-journal.ts';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
 import {
   cursorTaskId,
+  declaresTasks,
   RELATED_TASK_META_KEY,
   statusNotification,
   taskCursor,
   wireTask,
+  wireTaskModern,
 } from './task-wire.ts';
 
 /** What the coordinator lends the tasks. */
@@ -37,6 +40,8 @@ export interface TaskHost {
   run(session: FrontSession, inner: JsonRpcRequest, claims: CallerClaims | undefined): Promise<Outcome>;
   /** The live session `sessionId` of `owner`, if this process holds it. */
   session(sessionId: string, owner: string | null): FrontSession | undefined;
+  /** What the server of tool `name` says of tasks (`execution.taskSupport`), as `session` sees it listed. */
+  taskSupport(session: FrontSession, name: string): Promise<string | undefined>;
 }
 
 /** The methods a client uses on its tasks. */
@@ -94,6 +99,41 @@ export class GatewayTasks {
     if (ttl !== undefined && (typeof ttl !== 'number' || !Number.isSafeInteger(ttl) || ttl < 1)) {
       return invalidParams(request.id, 'task.ttl must be a whole number of milliseconds, at least 1');
     }
+    const begun = await this.begin(session, request, ttl, claims);
+    if (!('taskId' in begun)) return begun;
+    return resultResponse(request.id, { task: wireTask(begun, this.store.bounds.pollIntervalMs) });
+  }
+
+  /**
+   * A 2026-07-28 `tools/call` (the tasks extension, SEP-2663): the server decides. A task is made
+   * when the request declares the extension and the tool's server marks it `optional` or
+   * `required`; its answer is a flat `CreateTaskResult` (`resultType: "task"`). Undefined: no task,
+   * the call runs as usual.
+   */
+  async startModern(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    claims?: CallerClaims,
+  ): Promise<JsonRpcResponse | undefined> {
+    const name = request.params?.name;
+    if (!declaresTasks(request) || typeof name !== 'string') return undefined;
+    const support = await this.host.taskSupport(session, name);
+    if (support !== 'optional' && support !== 'required') return undefined;
+    const begun = await this.begin(session, request, undefined, claims);
+    if (!('taskId' in begun)) return begun;
+    return resultResponse(request.id, {
+      resultType: 'task',
+      ...wireTaskModern(begun, this.store.bounds.pollIntervalMs),
+    });
+  }
+
+  /** Makes the task and starts its call; the task, or the refusal the client gets. */
+  private async begin(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    ttl: number | undefined,
+    claims: CallerClaims | undefined,
+  ): Promise<TaskRecord | JsonRpcResponse> {
     this.stopExpired();
     await this.load(session.principal);
     const created = this.store.create(session.principal, session.id, request.method, ttl);
@@ -107,6 +147,8 @@ export class GatewayTasks {
     const task = created.task;
     const { task: _, ...params } = request.params ?? {};
     const inner: JsonRpcRequest = { ...request, id: innerRequestId(task.taskId), params };
+    const capabilities = capabilitiesOf(request);
+    if (capabilities) withCapabilities(inner, capabilities, headersOf(request));
     let outcome: Outcome;
     try {
       outcome = await this.host.run(session, inner, claims);
@@ -128,7 +170,36 @@ export class GatewayTasks {
     this.running.add(task.taskId);
     await this.log?.write(task, true);
     void this.follow(session, task, outcome.messages);
-    return resultResponse(request.id, { task: wireTask(task, this.store.bounds.pollIntervalMs) });
+    return task;
+  }
+
+  /**
+   * 2026-07-28 `tasks/get` (the task, with the call's `result` or `error` inlined once it has ended)
+   * and `tasks/cancel` (an empty acknowledgement, also for a task already ended).
+   */
+  async handleModern(session: FrontSession, request: JsonRpcRequest): Promise<JsonRpcResponse> {
+    this.stopExpired();
+    const owner = session.principal;
+    const taskId = request.params?.taskId;
+    if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
+    const task = this.store.get(taskId, owner) ?? (await this.recall(taskId, owner));
+    if (!task) return notFound(request, taskId);
+    if (request.method === 'tasks/cancel') {
+      if (!isTerminal(task.status)) {
+        this.store.settle(
+          taskId,
+          'cancelled',
+          { kind: 'error', error: cancelledError(taskId) },
+          'cancelled by the client',
+        );
+        this.stopCall(task, 'the client cancelled the task');
+      }
+      return resultResponse(request.id, {});
+    }
+    const detailed: JsonObject = wireTaskModern(task, this.store.bounds.pollIntervalMs);
+    if (task.status === 'completed' && task.outcome?.kind === 'result') detailed.result = task.outcome.result;
+    if (task.status === 'failed' && task.outcome?.kind === 'error') detailed.error = task.outcome.error;
+    return resultResponse(request.id, detailed);
   }
 
   /** Forgets the tasks whose TTL has passed and stops the calls of those still working; how many. */

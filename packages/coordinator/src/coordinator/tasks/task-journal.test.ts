@@ -54,7 +54,11 @@ describe('GatewayTasks over the journal', () => {
     if (made.kind !== 'created') throw new Error('refused');
     await log.write(made.task, true);
 
-    const host = { run: () => Promise.reject(new Error('not used')), session: () => undefined };
+    const host = {
+      run: () => Promise.reject(new Error('not used')),
+      session: () => undefined,
+      taskSupport: async () => undefined,
+    };
     const tasks: GatewayTasks = new GatewayTasks(
       new TaskStore({ now: () => 2_000, onStatus: (t) => tasks.changed(t) }),
       host,

@@ -4,8 +4,16 @@
  * `tasks/list`.
  */
 import { decodeBase64Url, encodeBase64Url } from '../../base64url.ts';
-import type { JsonObject, JsonRpcNotification, JsonRpcResponse } from '../../jsonrpc/types.ts';
+import { MISSING_REQUIRED_CLIENT_CAPABILITY } from '../../era/modern/codes.ts';
+import { errorResponse } from '../../jsonrpc/responses.ts';
+import type {
+  JsonObject,
+  JsonRpcNotification,
+  JsonRpcRequest,
+  JsonRpcResponse,
+} from '../../jsonrpc/types.ts';
 import { isJsonObject, JSONRPC_VERSION } from '../../jsonrpc/types.ts';
+import { capabilitiesOf } from '../modern.ts';
 import type { TaskRecord } from './task-store.ts';
 
 /** `_meta` key that ties a message to its task. */
@@ -22,6 +30,40 @@ export function wireTask(task: TaskRecord, pollIntervalMs: number): JsonObject {
     ttl: task.ttlMs,
     pollInterval: pollIntervalMs,
   };
+}
+
+/** The tasks extension's id (2026-07-28, SEP-2663). */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** The extension's methods the gateway answers (`tasks/update`, input for a task, is not built). */
+export const MODERN_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/cancel']);
+
+/** A task as the 2026-07-28 tasks extension writes it: `ttlMs` and `pollIntervalMs`. */
+export function wireTaskModern(task: TaskRecord, pollIntervalMs: number): JsonObject {
+  return {
+    taskId: task.taskId,
+    status: task.status,
+    ...(task.statusMessage !== undefined && { statusMessage: task.statusMessage }),
+    createdAt: new Date(task.createdAt).toISOString(),
+    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
+    ttlMs: task.ttlMs,
+    pollIntervalMs,
+  };
+}
+
+/** Whether a routed 2026 request's client declared the tasks extension (in its request's capabilities). */
+export function declaresTasks(request: JsonRpcRequest): boolean {
+  const extensions = capabilitiesOf(request)?.extensions;
+  return isJsonObject(extensions) && isJsonObject(extensions[TASKS_EXTENSION]);
+}
+
+/** -32021 for a task method whose request did not declare the extension (SEP-2575, SEP-2663). */
+export function missingTasksExtension(request: JsonRpcRequest): JsonRpcResponse {
+  return errorResponse(request.id, {
+    code: MISSING_REQUIRED_CLIENT_CAPABILITY,
+    message: `${request.method} needs the client's ${TASKS_EXTENSION} extension, which it did not declare`,
+    data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+  });
 }
 
 /** `notifications/tasks/status` for the task's current status. */
