@@ -9,13 +9,22 @@
  * Figures: forwarded ÷ direct calls/s (> 1 would be faster forwarded), direct ÷ forwarded p50.
  * Every answer is checked (`echoInSession`); failures are counted.
  *
- * Load comes from this bench process (`fetch`), on the same cores as both nodes and Redis: the
+ * **Cost of cluster mode** (issue #20: ≤ 10 % on the module path with a sticky balancer): one node
+ * with `journal.redis` + `cluster` against one plain node (SQLite journal only), each with its own
+ * 64 sessions, calls sent to the node that owns them, alternating passes, best of each.
+ *
+ * **Scale-out with a latency-bound backend** (issue #20: 2 nodes ≥ 1.8× one, 3 ≥ 2.6×): the builtin
+ * `sleep {ms: 20}` on one worker taking 4 calls at a time (`limits.concurrency: 4`), so one node
+ * serves at most ~200 calls/s whatever its CPU; 1, 2 and 3 cluster nodes, 64 sessions spread over
+ * them (each session on the node that made it: a sticky balancer), 64 calls in flight.
+ *
+ * Load comes from this bench process (`fetch`), on the same cores as the nodes and Redis: the
  * forwarded path runs two gateways per call, so on 2 cores its ratio includes that CPU.
  */
 import { join } from 'node:path';
 import { startRedis } from '../../../../tooling/testing/redis-server.ts';
 import { limited } from '../e2e/limited.ts';
-import { echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
+import { baseHeaders, callTool, echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
 import { descendants, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
@@ -26,13 +35,22 @@ const BUILTIN_MODULE = join(import.meta.dir, '..', '..', '..', 'mcp-server', 'sr
 const SECRET = 'bench-cluster-secret-0123456789abcdefghij';
 const STOP_GRACE_MS = 15_000;
 
-async function startNode(tmp: string, name: string, redisUrl: string): Promise<Started> {
+async function startNode(
+  tmp: string,
+  name: string,
+  redisUrl: string | undefined,
+  entry: Record<string, unknown> = {},
+  keyPrefix = 'bench-cluster:',
+): Promise<Started> {
   const started = await startSwitchyard(`switchyard node ${name}`, `node-${name}`, tmp, {
-    mcpServers: { builtin: { module: BUILTIN_MODULE, tier: 'hot' } },
-    switchyard: {
-      journal: { path: join(tmp, `node-${name}.db`), redis: { url: redisUrl, keyPrefix: 'bench-cluster:' } },
-      cluster: { secret: SECRET, nodeId: `node-${name}` },
-    },
+    mcpServers: { builtin: { module: BUILTIN_MODULE, tier: 'hot', ...entry } },
+    switchyard:
+      redisUrl === undefined
+        ? {}
+        : {
+            journal: { path: join(tmp, `node-${name}.db`), redis: { url: redisUrl, keyPrefix } },
+            cluster: { secret: SECRET, nodeId: `node-${name}` },
+          },
   });
   await waitForHttp(started.url, 20_000, () => started.child.proc.exitCode === null);
   return started;
@@ -69,6 +87,36 @@ async function sequential(url: string, session: string, n: number, ms: number): 
     out.push(performance.now() - t0);
   }
   return out.sort((a, b) => a - b);
+}
+
+/** A closed-loop pass of `ms` of `sleep {ms: 20}`; session i goes to the node that made it. */
+async function sleepPass(
+  targets: { url: string; session: string }[],
+  ms: number,
+): Promise<{ rate: number; failed: number }> {
+  const t0 = performance.now();
+  const deadline = t0 + ms;
+  let done = 0;
+  let failed = 0;
+  await Promise.all(
+    targets.map(async ({ url, session }) => {
+      for (let k = 0; performance.now() < deadline; k++) {
+        try {
+          await callTool(
+            url,
+            { ...baseHeaders(), 'mcp-session-id': session },
+            'builtin__sleep',
+            { ms: 20 },
+            k,
+          );
+          done++;
+        } catch {
+          failed++;
+        }
+      }
+    }),
+  );
+  return { rate: done / ((performance.now() - t0) / 1000), failed };
 }
 
 const at = (sorted: number[], q: number) =>
@@ -125,12 +173,91 @@ async function measure(ctx: SuiteContext, tmp: string) {
   }
 }
 
+/** Cluster mode against a plain node: best calls/s of each, alternating passes. */
+async function measureCost(ctx: SuiteContext, tmp: string, redisUrl: string) {
+  const passes = ctx.dry ? 1 : 3;
+  const passMs = ctx.dry ? 1_000 : ctx.quick ? 2_000 : 6_000;
+  const plain = await startNode(tmp, 'plain', undefined);
+  try {
+    const clustered = await startNode(tmp, 'clustered', redisUrl, {}, 'bench-cost:');
+    try {
+      const sessions: Record<string, string[]> = { plain: [], clustered: [] };
+      const urls = { plain: plain.url, clustered: clustered.url };
+      for (const key of ['plain', 'clustered'] as const) {
+        await limited(CONCURRENCY, 16, performance.now() + 30_000, async () => {
+          sessions[key]!.push(await openSession(urls[key]));
+        });
+        await pass(urls[key], sessions[key]!, 1_000);
+      }
+      const rates: Record<string, number[]> = { plain: [], clustered: [] };
+      let failures = 0;
+      for (let p = 0; p < passes; p++) {
+        const order = p % 2 === 0 ? (['plain', 'clustered'] as const) : (['clustered', 'plain'] as const);
+        for (const key of order) {
+          const r = await pass(urls[key], sessions[key]!, passMs);
+          rates[key]!.push(r.rate);
+          failures += r.failed;
+        }
+      }
+      return { plain: rates.plain!, clustered: rates.clustered!, failures };
+    } finally {
+      await stop(clustered.child, STOP_GRACE_MS, descendants(clustered.child.pid));
+    }
+  } finally {
+    await stop(plain.child, STOP_GRACE_MS, descendants(plain.child.pid));
+  }
+}
+
+/** 1, 2 and 3 cluster nodes with a latency-bound backend: calls/s of each size. */
+async function measureScale(ctx: SuiteContext, tmp: string, redisUrl: string) {
+  const passMs = ctx.dry ? 1_000 : ctx.quick ? 3_000 : 8_000;
+  const out: { nodes: number; rate: number; failed: number }[] = [];
+  for (const n of [1, 2, 3]) {
+    const nodes: Started[] = [];
+    try {
+      for (let i = 0; i < n; i++) {
+        nodes.push(
+          await startNode(
+            tmp,
+            `scale${n}-${i}`,
+            redisUrl,
+            { limits: { concurrency: 4, queue: 1_024 } },
+            `bench-scale-${n}:`,
+          ),
+        );
+      }
+      const targets: { url: string; session: string }[] = [];
+      for (let i = 0; i < CONCURRENCY; i++) {
+        const url = nodes[i % n]!.url;
+        targets.push({ url, session: await openSession(url) });
+      }
+      await sleepPass(targets, 1_000);
+      const r = await sleepPass(targets, passMs);
+      out.push({ nodes: n, ...r });
+      ctx.log(`- ${n} node(s): ${Math.round(r.rate)} calls/s of sleep 20 ms (${r.failed} failed)`);
+    } finally {
+      for (const node of nodes) await stop(node.child, STOP_GRACE_MS, descendants(node.child.pid));
+    }
+  }
+  return out;
+}
+
 const suite: BenchSuite = {
   name: 'cluster',
   description:
     'session ownership among two nodes on one Redis: calls on sessions owned by node A sent to A (direct) against sent to B, which forwards them to A (calls/s at 64 in flight, p50/p99 one at a time)',
   async run(ctx) {
-    const r = await withScratch('switchyard-bench-cluster-', (tmp) => measure(ctx, tmp));
+    const { r, cost, scale } = await withScratch('switchyard-bench-cluster-', async (tmp) => {
+      const r = await measure(ctx, tmp);
+      const redis = await startRedis();
+      try {
+        const cost = await measureCost(ctx, tmp, redis.url);
+        const scale = await measureScale(ctx, tmp, redis.url);
+        return { r, cost, scale };
+      } finally {
+        await redis.stop();
+      }
+    });
     const best = (xs: number[]) => Math.max(...xs);
     const direct = best(r.direct);
     const forwarded = best(r.forwarded);
@@ -168,6 +295,27 @@ const suite: BenchSuite = {
       { name: 'c1 p50 direct', value: p50d, unit: 'ms', spread: p99d - p50d },
       { name: 'failures', value: r.failures, unit: 'calls' },
     ];
+    const plainBest = best(cost.plain);
+    const clusteredBest = best(cost.clustered);
+    ctx.log(
+      `\ncluster mode cost: clustered ${Math.round(clusteredBest)} calls/s (${cost.clustered.map(Math.round).join(', ')}) vs plain ${Math.round(plainBest)} (${cost.plain.map(Math.round).join(', ')}); failures ${cost.failures}`,
+    );
+    figures.push({
+      name: 'one node in cluster mode (echo, sticky)',
+      value: clusteredBest,
+      unit: 'calls/s',
+      baseline: 'one plain node (SQLite only)',
+      ratio: clusteredBest / plainBest,
+    });
+    const one = scale.find((s) => s.nodes === 1)?.rate ?? 0;
+    for (const s of scale) {
+      figures.push({
+        name: `${s.nodes} node(s), sleep 20 ms, 4 per node at a time`,
+        value: s.rate,
+        unit: 'calls/s',
+        ...(s.nodes > 1 && { baseline: '1 node', ratio: s.rate / one }),
+      });
+    }
     return figures;
   },
 };
