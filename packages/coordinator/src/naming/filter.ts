@@ -3,27 +3,11 @@
  * Each entry is an exact name or a glob (`*`, `?`). Deny wins: a name matched by both is hidden.
  * Without `allow` every name not denied passes; `allow: []` lets nothing through.
  */
-import { globToRegExp, isGlob } from './glob.ts';
+import { PatternSet } from './glob.ts';
 
 export interface NameFilterConfig {
   allow?: readonly string[];
   deny?: readonly string[];
-}
-
-class PatternSet {
-  private readonly exact = new Set<string>();
-  private readonly globs: RegExp[] = [];
-
-  constructor(patterns: readonly string[]) {
-    for (const p of patterns) {
-      if (isGlob(p)) this.globs.push(globToRegExp(p));
-      else this.exact.add(p);
-    }
-  }
-
-  matches(name: string): boolean {
-    return this.exact.has(name) || this.globs.some((re) => re.test(name));
-  }
 }
 
 export class NameFilter {

@@ -20,3 +20,25 @@ export function globToRegExp(glob: string): RegExp {
 export function isGlob(pattern: string): boolean {
   return pattern.includes('*') || pattern.includes('?');
 }
+
+/** Names and globs: exact names in a set, globs as anchored expressions. */
+export class PatternSet {
+  private readonly exact = new Set<string>();
+  private readonly globs: RegExp[] = [];
+
+  constructor(patterns: readonly string[]) {
+    for (const p of patterns) {
+      if (isGlob(p)) this.globs.push(globToRegExp(p));
+      else this.exact.add(p);
+    }
+  }
+
+  matches(value: string): boolean {
+    return this.exact.has(value) || this.globs.some((re) => re.test(value));
+  }
+
+  /** Whether any of `values` matches (none given: false). */
+  matchesAny(values: readonly string[] | undefined): boolean {
+    return values?.some((v) => this.matches(v)) ?? false;
+  }
+}

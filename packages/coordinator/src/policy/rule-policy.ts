@@ -17,7 +17,7 @@
  * matching rule of its effect (in configuration order), or none when the default applied.
  */
 import { InvalidConfigError } from '../errors.ts';
-import { globToRegExp, isGlob } from '../naming/glob.ts';
+import { PatternSet } from '../naming/glob.ts';
 import type { AccessPolicy, PolicyDecision, PolicySubject, PolicyTarget } from './access-policy.ts';
 
 export type PolicyEffect = 'allow' | 'deny';
@@ -43,40 +43,19 @@ export interface RulePolicyConfig {
   rules: readonly PolicyRule[];
 }
 
-/** Exact names in a set, globs as anchored expressions. */
-class Patterns {
-  private readonly exact = new Set<string>();
-  private readonly globs: RegExp[] = [];
-
-  constructor(patterns: readonly string[]) {
-    for (const p of patterns) {
-      if (isGlob(p)) this.globs.push(globToRegExp(p));
-      else this.exact.add(p);
-    }
-  }
-
-  matches(value: string): boolean {
-    return this.exact.has(value) || this.globs.some((re) => re.test(value));
-  }
-
-  matchesAny(values: readonly string[] | undefined): boolean {
-    return values?.some((v) => this.matches(v)) ?? false;
-  }
-}
-
 const optional = (patterns: readonly string[] | undefined) =>
-  patterns === undefined ? undefined : new Patterns(patterns);
+  patterns === undefined ? undefined : new PatternSet(patterns);
 
 class CompiledRule {
   readonly id: string;
   readonly effect: PolicyEffect;
-  private readonly principals: Patterns | undefined;
-  private readonly groups: Patterns | undefined;
-  private readonly scopes: Patterns | undefined;
-  private readonly clients: Patterns | undefined;
-  private readonly backends: Patterns | undefined;
+  private readonly principals: PatternSet | undefined;
+  private readonly groups: PatternSet | undefined;
+  private readonly scopes: PatternSet | undefined;
+  private readonly clients: PatternSet | undefined;
+  private readonly backends: PatternSet | undefined;
   /** By item kind; all undefined: every kind. */
-  private readonly items: Readonly<Record<PolicyTarget['kind'], Patterns | undefined>>;
+  private readonly items: Readonly<Record<PolicyTarget['kind'], PatternSet | undefined>>;
   private readonly anyItem: boolean;
 
   constructor(rule: PolicyRule) {
