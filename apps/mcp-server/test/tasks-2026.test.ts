@@ -110,6 +110,18 @@ describe('tasks through the gateway (2026-07-28, the tasks extension)', () => {
     const gated = await rpc(url, ALICE, 'tasks/get', { taskId: String(task.taskId) }, false);
     expect(gated.status).toBe(400);
     expect(gated.body.error?.code).toBe(-32021);
+    // A tool its server runs only as a task: refused without the extension, a task with it.
+    const must = await rpc(url, ALICE, 'tools/call', { name: 'tt__must', arguments: {} }, false);
+    expect(must.status).toBe(400);
+    expect(must.body.error?.code).toBe(-32021);
+    const mustTask = await rpc(url, ALICE, 'tools/call', { name: 'tt__must', arguments: {} });
+    expect(await untilEnded(url, ALICE, String(mustTask.body.result?.taskId))).toMatchObject({
+      status: 'completed',
+      result: { content: [{ text: 'must' }] },
+    });
+    // tasks/update: a task the gateway runs never waits for input.
+    const update = await rpc(url, ALICE, 'tasks/update', { taskId: String(task.taskId), inputResponses: {} });
+    expect(update.body.error?.code).toBe(-32602);
   });
 
   it('cancels: an empty acknowledgement (also for an ended task); another principal sees nothing', async () => {

@@ -828,7 +828,7 @@ export class MCPCoordinator {
         case 'tools/call':
           if (session.era === 'modern') {
             const task = await this.tasks.startModern(session, request, claims);
-            if (task) return { kind: 'response', message: task };
+            if (task) return task;
           }
           if (request.params?.task !== undefined && this.takesTasks(session))
             // Not audited here: the task's call is, by its own path.

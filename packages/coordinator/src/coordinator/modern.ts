@@ -37,6 +37,7 @@ export const MODERN_CLIENT_METHODS: ReadonlySet<string> = new Set([
   // The tasks extension (coordinator/tasks/): gated on the client declaring it.
   'tasks/get',
   'tasks/cancel',
+  'tasks/update',
 ]);
 
 /** The requests that may answer `input_required` and be retried with `inputResponses`. */

@@ -27,6 +27,7 @@ import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
 import {
   cursorTaskId,
   declaresTasks,
+  missingTasksExtension,
   RELATED_TASK_META_KEY,
   statusNotification,
   taskCursor,
@@ -107,24 +108,32 @@ export class GatewayTasks {
   /**
    * A 2026-07-28 `tools/call` (the tasks extension, SEP-2663): the server decides. A task is made
    * when the request declares the extension and the tool's server marks it `optional` or
-   * `required`; its answer is a flat `CreateTaskResult` (`resultType: "task"`). Undefined: no task,
-   * the call runs as usual.
+   * `required`; its answer is a flat `CreateTaskResult` (`resultType: "task"`). A `required` tool
+   * called without the extension is -32021 (HTTP 400). Undefined: no task, the call runs as usual.
    */
   async startModern(
     session: FrontSession,
     request: JsonRpcRequest,
     claims?: CallerClaims,
-  ): Promise<JsonRpcResponse | undefined> {
+  ): Promise<Outcome | undefined> {
     const name = request.params?.name;
-    if (!declaresTasks(request) || typeof name !== 'string') return undefined;
+    if (typeof name !== 'string') return undefined;
     const support = await this.host.taskSupport(session, name);
     if (support !== 'optional' && support !== 'required') return undefined;
+    // A tool that runs only as a task, from a client that did not declare the extension: -32021.
+    if (!declaresTasks(request))
+      return support === 'required'
+        ? { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 }
+        : undefined;
     const begun = await this.begin(session, request, undefined, claims);
-    if (!('taskId' in begun)) return begun;
-    return resultResponse(request.id, {
-      resultType: 'task',
-      ...wireTaskModern(begun, this.store.bounds.pollIntervalMs),
-    });
+    const message =
+      'taskId' in begun
+        ? resultResponse(request.id, {
+            resultType: 'task',
+            ...wireTaskModern(begun, this.store.bounds.pollIntervalMs),
+          })
+        : begun;
+    return { kind: 'response', message };
   }
 
   /** Makes the task and starts its call; the task, or the refusal the client gets. */
@@ -184,6 +193,12 @@ export class GatewayTasks {
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
     const task = this.store.get(taskId, owner) ?? (await this.recall(taskId, owner));
     if (!task) return notFound(request, taskId);
+    if (request.method === 'tasks/update') {
+      return invalidParams(request.id, `Task ${taskId} is not waiting for input`, {
+        taskId,
+        status: task.status,
+      });
+    }
     if (request.method === 'tasks/cancel') {
       if (!isTerminal(task.status)) {
         this.store.settle(

@@ -35,8 +35,15 @@ export function wireTask(task: TaskRecord, pollIntervalMs: number): JsonObject {
 /** The tasks extension's id (2026-07-28, SEP-2663). */
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
-/** The extension's methods the gateway answers (`tasks/update`, input for a task, is not built). */
-export const MODERN_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/cancel']);
+/**
+ * The extension's methods the gateway answers. `tasks/update` (input for a task waiting for it) is
+ * refused: a task the gateway runs never waits for input.
+ */
+export const MODERN_TASK_METHODS: ReadonlySet<string> = new Set([
+  'tasks/get',
+  'tasks/cancel',
+  'tasks/update',
+]);
 
 /** A task as the 2026-07-28 tasks extension writes it: `ttlMs` and `pollIntervalMs`. */
 export function wireTaskModern(task: TaskRecord, pollIntervalMs: number): JsonObject {
