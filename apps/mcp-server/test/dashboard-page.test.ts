@@ -343,6 +343,46 @@ describe('dashboard page in Chromium', () => {
     expect(console.errors).toEqual([]);
   });
 
+  it('shows the cluster only with one, flags different configurations, and shows node ids as text', async () => {
+    const { page, console } = await open();
+    await page.locator('[data-testid="connection"][data-state="live"]').waitFor({ timeout: WAIT_MS });
+    expect(await page.getByTestId('cluster').isHidden()).toBe(true);
+    const hostile = '<img src=x onerror=alert(3)>';
+    source.change((s) => {
+      s.cluster = {
+        nodes: [
+          {
+            id: 'node-a',
+            url: 'http://10.0.0.1:7331/mcp',
+            configHash: 'aaaaaaaaaaaa',
+            self: true,
+            ageMs: 10,
+          },
+          {
+            id: hostile,
+            url: 'http://10.0.0.2:7331/mcp',
+            configHash: 'bbbbbbbbbbbb',
+            self: false,
+            ageMs: 20,
+          },
+        ],
+        mismatch: true,
+      };
+    });
+    await page.locator('[data-testid="cluster-node"]').nth(1).waitFor({ timeout: WAIT_MS });
+    expect(await page.getByTestId('cluster-mismatch').isVisible()).toBe(true);
+    expect(await page.locator('[data-testid="cluster-node"]').first().textContent()).toContain(
+      'node-a (this node)',
+    );
+    expect(await page.locator('[data-testid="cluster-node"]').nth(1).textContent()).toContain(hostile);
+    expect(await page.locator('main img').count()).toBe(0);
+    source.change((s) => {
+      s.cluster = { nodes: s.cluster!.nodes.slice(0, 1), mismatch: false };
+    });
+    await page.locator('[data-testid="cluster-mismatch"]').waitFor({ state: 'hidden', timeout: WAIT_MS });
+    expect(console.errors).toEqual([]);
+  });
+
   it('shows "reconnecting…" when the stream drops, then resumes', async () => {
     const { page } = await open();
     const connection = page.getByTestId('connection');

@@ -84,6 +84,7 @@ section {
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(110px, 1fr)); gap: 12px; }
 .figures dd { font-size: 22px; font-weight: 500; }
 .figures dd[data-alert="true"] { color: var(--bad); }
+.mismatch { color: var(--bad); font-weight: 600; }
 .scroll { overflow-x: auto; }
 table { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
@@ -249,6 +250,26 @@ function render(snap) {
   $('backends-empty').hidden = backends.length > 0;
   syncRows($('call-rows'), calls, 'call-row', callColumns);
   $('calls-empty').hidden = calls.length > 0;
+  renderCluster(snap.cluster);
+}
+
+// The nodes of a cluster (only with switchyard.cluster): text only, whatever a node wrote.
+function renderCluster(cluster) {
+  const section = $('cluster');
+  section.hidden = !cluster;
+  if (!cluster) return;
+  const nodes = Array.isArray(cluster.nodes) ? cluster.nodes : [];
+  const mismatch = $('cluster-mismatch');
+  mismatch.hidden = !cluster.mismatch;
+  const list = $('cluster-nodes');
+  list.replaceChildren(
+    ...nodes.map((n) => {
+      const item = document.createElement('li');
+      item.setAttribute('data-testid', 'cluster-node');
+      item.textContent = text(n.id) + (n.self ? ' (this node)' : '') + ' \u2014 ' + text(n.url) + ' \u2014 config ' + text(n.configHash);
+      return item;
+    }),
+  );
 }
 
 function tickUptime() {
@@ -410,6 +431,11 @@ export function dashboardPage(options: DashboardPageOptions): string {
       </table>
     </div>
     <p id="backends-empty" class="empty" data-testid="backends-empty">No backends yet.</p>
+  </section>
+  <section id="cluster" aria-labelledby="cluster-heading" data-testid="cluster" hidden>
+    <h2 id="cluster-heading">Cluster</h2>
+    <p id="cluster-mismatch" class="mismatch" data-testid="cluster-mismatch" role="status" hidden>The nodes run different configurations.</p>
+    <ul id="cluster-nodes"></ul>
   </section>
   <section aria-labelledby="calls-heading">
     <h2 id="calls-heading">Recent calls</h2>

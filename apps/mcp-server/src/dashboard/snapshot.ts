@@ -3,6 +3,7 @@
  * page as JSON in each `snapshot` event of the stream (see `events.ts`). Plain data only, so a
  * snapshot survives `JSON.stringify` unchanged.
  */
+import type { ClusterView } from '../cluster/members.ts';
 import type { RecentCall } from '../gateway/activity.ts';
 
 /** The whole gateway at one moment. */
@@ -18,6 +19,8 @@ export interface DashboardSnapshot {
   sessions: { open: number };
   /** Newest first, at most 50. */
   recentCalls: CallView[];
+  /** With `switchyard.cluster`: the nodes, by their heartbeats, and whether their configurations differ. */
+  cluster?: ClusterView;
 }
 
 /** Request figures across all backends. */

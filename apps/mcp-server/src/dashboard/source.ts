@@ -3,6 +3,7 @@
  * (from the tier manager and the backend's bulkhead), request figures and the most recent calls
  * (from the gateway's activity). `subscribe` fires on every finished call.
  */
+import type { ClusterView } from '../cluster/members.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { prefetchedCommand } from '../prefetch/cache.ts';
 import type { SnapshotSource } from './events.ts';
@@ -86,7 +87,12 @@ export function shortId(id: string | null): string | null {
   return id.length > 8 ? `${id.slice(0, 8)}…` : id;
 }
 
-export function dashboardSource(gateway: Gateway, now: () => number = Date.now): SnapshotSource {
+/** `cluster`: the nodes of the cluster, when the gateway is one of several. */
+export function dashboardSource(
+  gateway: Gateway,
+  now: () => number = Date.now,
+  cluster?: () => ClusterView,
+): SnapshotSource {
   return {
     snapshot(): DashboardSnapshot {
       const figures = gateway.activity.figures();
@@ -107,6 +113,7 @@ export function dashboardSource(gateway: Gateway, now: () => number = Date.now):
           .calls()
           .slice(0, RECENT_CALLS_LIMIT)
           .map((c) => ({ ...c, at: new Date(c.at).toISOString(), session: shortId(c.session) })),
+        ...(cluster && { cluster: cluster() }),
       };
     },
     subscribe(listener) {

@@ -6,7 +6,9 @@
 import type { ListKind } from '@switchyard/coordinator';
 import { connectRedis, type SharedRedis } from '@switchyard/journal';
 import { ClusterBus } from '../cluster/bus.ts';
+import { configHash } from '../cluster/config-hash.ts';
 import { SessionForwarder } from '../cluster/forwarder.ts';
+import { ClusterMembers } from '../cluster/members.ts';
 import { ClusterRateLimit } from '../cluster/rate-limit.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
 import type { Gateway } from '../gateway/gateway.ts';
@@ -15,6 +17,8 @@ import type { RateGate } from './admission.ts';
 export interface FrontCluster {
   forwarder: SessionForwarder;
   verify(request: Request): Verdict;
+  /** The nodes, as their heartbeats say (for the dashboard). */
+  members: ClusterMembers;
 }
 
 export function clusterOf(
@@ -40,16 +44,26 @@ export function clusterOf(
   });
   forwarder.start();
   const bus = startBus(gateway, forwarder.nodeId, warn);
+  const redis = gateway.config.settings.journal.redis;
+  const members = new ClusterMembers({
+    redis: lazyRedis(gateway, redis?.url ?? ''),
+    keyPrefix: redis?.keyPrefix ?? 'switchyard:journal:',
+    self: () => ({ id: forwarder.nodeId, url: forwarder.node.url, configHash: configHash(gateway.config) }),
+    warn,
+  });
+  members.start();
   gateway.closing.addEventListener(
     'abort',
     () => {
       void forwarder.stop();
       bus?.stop();
+      members.stop();
     },
     { once: true },
   );
   return {
     forwarder,
+    members,
     verify: (request) =>
       signer.verify(
         request.headers.get(FORWARDED_HEADER),
@@ -93,6 +107,7 @@ function lazyRedis(gateway: Gateway, url: string): Pick<SharedRedis, 'send'> {
   );
   return {
     async send(command: string, args: string[]): Promise<unknown> {
+      if (gateway.closing.aborted) throw new Error('the gateway is closing');
       connection ??= connectRedis(url);
       const live = await connection.catch((error: unknown) => {
         connection = undefined;

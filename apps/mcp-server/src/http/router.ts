@@ -147,7 +147,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     affinityKey: affinityKeyOf(settings.affinity.key),
     ...(gateway.telemetry && { tracing: gateway.telemetry.front }),
   });
-  const dashboard = dashboardSource(gateway);
+  const dashboard = dashboardSource(gateway, undefined, cluster && (() => cluster.members.view()));
   const originPolicy = { allow: settings.origins.allow };
   const hosts = hostPolicy(options.host, settings.listen.publicNames, settings.origins.allow);
   const admins = new Set(settings.admin.principals);

@@ -1,0 +1,122 @@
+/**
+ * Who is in the cluster (issue #20): each node writes a heartbeat to the shared Redis every few
+ * seconds — its id, its URL and a hash of the configuration it runs — that lapses when it stops; each
+ * node reads the others' and the dashboard shows them, flagging nodes that run different
+ * configurations (one node's file not yet updated, a reload that failed on one).
+ */
+import type { SharedRedis } from '@switchyard/journal';
+
+export interface ClusterNodeView {
+  id: string;
+  url: string;
+  /** The first 12 hex digits of the SHA-256 of the configuration the node runs. */
+  configHash: string;
+  /** This node. */
+  self: boolean;
+  /** How long ago its last heartbeat was written, ms. */
+  ageMs: number;
+}
+
+export interface ClusterView {
+  nodes: ClusterNodeView[];
+  /** The nodes do not all run the same configuration. */
+  mismatch: boolean;
+}
+
+export interface MembersOptions {
+  redis: Pick<SharedRedis, 'send'>;
+  keyPrefix: string;
+  self: () => { id: string; url: string; configHash: string };
+  intervalMs?: number;
+  now?: () => number;
+  warn?: (fields: Record<string, unknown>, message: string) => void;
+}
+
+interface Beat {
+  id: string;
+  url: string;
+  configHash: string;
+  at: number;
+}
+
+export class ClusterMembers {
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #view: ClusterView = { nodes: [], mismatch: false };
+  #failing = false;
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+
+  constructor(private readonly options: MembersOptions) {
+    this.#intervalMs = options.intervalMs ?? 5_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    void this.beat();
+    this.#timer = setInterval(() => void this.beat(), this.#intervalMs);
+    (this.#timer as { unref?: () => void }).unref?.();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    const { id } = this.options.self();
+    void this.options.redis.send('DEL', [`${this.options.keyPrefix}node:${id}`]).catch(() => undefined);
+  }
+
+  /** The cluster as of the last heartbeat pass. */
+  view(): ClusterView {
+    return this.#view;
+  }
+
+  /** Writes this node's heartbeat and reads everyone's (also run on the timer). */
+  async beat(): Promise<void> {
+    const { redis, keyPrefix } = this.options;
+    const self = this.options.self();
+    const beat: Beat = { ...self, at: this.#now() };
+    try {
+      // Three intervals without a beat and a node is gone.
+      await redis.send('SET', [
+        `${keyPrefix}node:${self.id}`,
+        JSON.stringify(beat),
+        'PX',
+        String(this.#intervalMs * 3),
+      ]);
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, found] = (await redis.send('SCAN', [
+          cursor,
+          'MATCH',
+          `${keyPrefix}node:*`,
+          'COUNT',
+          '100',
+        ])) as [string, string[]];
+        cursor = String(next);
+        keys.push(...found.map(String));
+      } while (cursor !== '0' && keys.length < 1_000);
+      const values = keys.length === 0 ? [] : ((await redis.send('MGET', keys)) as (string | null)[]);
+      const nodes: ClusterNodeView[] = [];
+      for (const value of values) {
+        if (value === null) continue;
+        try {
+          const b = JSON.parse(String(value)) as Beat;
+          nodes.push({
+            id: String(b.id),
+            url: String(b.url),
+            configHash: String(b.configHash),
+            self: b.id === self.id,
+            ageMs: Math.max(0, this.#now() - Number(b.at)),
+          });
+        } catch {
+          // not a heartbeat of ours
+        }
+      }
+      nodes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      this.#view = { nodes, mismatch: new Set(nodes.map((n) => n.configHash)).size > 1 };
+      this.#failing = false;
+    } catch (error) {
+      if (!this.#failing) this.options.warn?.({ err: error }, 'the cluster heartbeat could not reach Redis');
+      this.#failing = true;
+    }
+  }
+}
