@@ -22,8 +22,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     'not scored (pending): the fixture has no json_schema_2020_12_tool (an SDK v1 zod tool cannot carry a raw 2020-12 schema)',
   'tasks-mrtr-input': TASKS_INPUT,
   'tasks-mrtr-composition': TASKS_INPUT,
-  'tasks-request-headers':
-    'not scored (extension): tasks/get with an Mcp-Name header other than its taskId is answered; SEP-2243 wants -32020',
   'tasks-dispatch-and-envelope':
     'not scored (extension): the suite’s client will not send the legacy task param to a server without the v1 tasks capability (which the extension forbids), and the fixture has no confirm_delete',
   'tasks-required-task-error':

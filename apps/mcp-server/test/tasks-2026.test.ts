@@ -40,7 +40,8 @@ async function rpc(
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
     'io.modelcontextprotocol/clientCapabilities': extension ? { extensions: { [TASKS]: {} } } : {},
   };
-  const name: Record<string, string> = typeof params.name === 'string' ? { 'mcp-name': params.name } : {};
+  const named = typeof params.name === 'string' ? params.name : params.taskId;
+  const name: Record<string, string> = typeof named === 'string' ? { 'mcp-name': named } : {};
   const response = await modernPost(
     url,
     { jsonrpc: '2.0', id: ++seq, method, params: { ...params, _meta: meta } },
@@ -145,5 +146,24 @@ describe('tasks through the gateway (2026-07-28, the tasks extension)', () => {
     expect(again.body.result?.resultType).toBe('complete');
     const unknown = await rpc(url, ALICE, 'tasks/cancel', { taskId: 'nope' });
     expect(unknown.body.error?.code).toBe(-32602);
+    // Mcp-Name mirrors params.taskId on the task methods (SEP-2663 routing headers).
+    const mismatched = await modernPost(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 'm1',
+        method: 'tasks/get',
+        params: {
+          taskId,
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
+          },
+        },
+      },
+      { authorization: `Bearer ${ALICE}`, 'mcp-name': 'another-task' },
+    );
+    expect(mismatched.status).toBe(400);
+    expect(((await mismatched.json()) as { error: { code: number } }).error.code).toBe(-32020);
   });
 });

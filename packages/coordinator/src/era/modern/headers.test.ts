@@ -62,11 +62,14 @@ describe('decodeHeaderValue', () => {
 });
 
 describe('validateStandardHeaders', () => {
-  it('needs Mcp-Name on exactly tools/call, prompts/get (params.name) and resources/read (params.uri)', () => {
+  it('needs Mcp-Name on exactly tools/call, prompts/get (params.name), resources/read (params.uri) and the task methods (params.taskId)', () => {
     expect([...NAME_HEADER_SOURCES]).toEqual([
       ['tools/call', 'name'],
       ['prompts/get', 'name'],
       ['resources/read', 'uri'],
+      ['tasks/get', 'taskId'],
+      ['tasks/update', 'taskId'],
+      ['tasks/cancel', 'taskId'],
     ]);
   });
 

@@ -30,11 +30,17 @@ export const METHOD_HEADER = 'Mcp-Method';
 export const NAME_HEADER = 'Mcp-Name';
 export const PARAM_HEADER_PREFIX = 'Mcp-Param-';
 
-/** The methods that need `Mcp-Name`, and the `params` field it mirrors. */
-export const NAME_HEADER_SOURCES: ReadonlyMap<string, 'name' | 'uri'> = new Map([
+/**
+ * The methods that need `Mcp-Name`, and the `params` field it mirrors (the tasks extension, SEP-2663
+ * "Routing Headers": `params.taskId` on `tasks/get`, `tasks/update`, `tasks/cancel`).
+ */
+export const NAME_HEADER_SOURCES: ReadonlyMap<string, 'name' | 'uri' | 'taskId'> = new Map([
   ['tools/call', 'name'],
   ['prompts/get', 'name'],
   ['resources/read', 'uri'],
+  ['tasks/get', 'taskId'],
+  ['tasks/update', 'taskId'],
+  ['tasks/cancel', 'taskId'],
 ]);
 
 export type HeaderCheck = { ok: true } | { ok: false; rejection: ModernRejection };
