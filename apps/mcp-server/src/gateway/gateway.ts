@@ -323,7 +323,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const subjectTokens = new SubjectTokens();
   const exchange = settings.auth.oauth?.tokenExchange;
   const exchanger = exchange && new TokenExchanger(exchange);
-  const remote = new RemotePort(served, { clientInfo: serverInfo, subjects: subjectTokens, exchanger });
+  const remote = new RemotePort(served, {
+    clientInfo: serverInfo,
+    subjects: subjectTokens,
+    exchanger,
+    warn: options.log && ((fields, message) => options.log?.warn(fields, message)),
+  });
   const activity = new Activity();
   const telemetrySettings = resolveTelemetry(settings.telemetry, options.env ?? process.env);
   const telemetry = telemetrySettings
@@ -343,8 +348,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
-    ...(telemetry && { tracing: telemetry.calls }),
     ...policyOption(settings.policy),
+    ...(telemetry && { tracing: telemetry.calls }),
     sessionIdleMs: settings.sessions.idleTimeoutMs,
     sessionStateLost: settings.sessions.stateLost,
     auditPayloadChars: settings.journal.auditPayloads ? DEFAULT_AUDIT_PAYLOAD_CHARS : 0,
