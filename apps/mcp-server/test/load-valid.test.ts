@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile } from '../src/config/load.ts';
+import { loadConfigFile, parseConfigValue } from '../src/config/load.ts';
 import { CLIENT_KEYS } from '../src/config/schema.ts';
 import { revealAll } from '../src/config/secret.ts';
 import { tempDir, writeConfig } from './helpers.ts';
@@ -244,5 +244,13 @@ describe('loading valid configurations', () => {
     expect(config.settings.affinity.key).toEqual({ header: 'X-User' });
     expect(config.settings.admission.rateLimit).toEqual({ perSecond: 20, burst: 40, scope: 'node' });
     expect(config.settings.journal.path).toBe('/var/lib/switchyard.db');
+  });
+
+  it("keeps journal.path ':memory:' as SQLite's name for no file, not a path under the config's folder", () => {
+    const config = parseConfigValue(
+      { mcpServers: {}, switchyard: { journal: { path: ':memory:' } } },
+      { source: 't', baseDir: '/etc/switchyard', env: {} },
+    );
+    expect(config.settings.journal.path).toBe(':memory:');
   });
 });

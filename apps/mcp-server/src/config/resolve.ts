@@ -182,7 +182,11 @@ export function resolveConfig(
     skipped: options.skipped,
     settings: {
       ...rest,
-      journal: { ...journal, path: relativeTo(options.baseDir, journal.path) },
+      // ':memory:' is SQLite's name for no file at all, not a path.
+      journal: {
+        ...journal,
+        path: journal.path === ':memory:' ? journal.path : relativeTo(options.baseDir, journal.path),
+      },
       auth: {
         // Without tokens or OAuth, loopback is the only way in; with either, credentials are needed
         // unless asked otherwise (a reverse proxy on the same host makes every caller a loopback one).

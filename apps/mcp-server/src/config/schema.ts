@@ -575,7 +575,9 @@ const SwitchyardSchema = z
           .string()
           .min(1)
           .default('./switchyard.db')
-          .describe('SQLite file (relative to the config file).'),
+          .describe(
+            "SQLite file (relative to the config file), or ':memory:' for none (nothing kept across a restart).",
+          ),
         auditPayloads: z
           .boolean()
           .default(false)
