@@ -180,12 +180,13 @@ describe('tasks through the gateway (2025-11-25, SDK v1 client)', () => {
     const bob = await as(url, BOB);
     const { task } = await startTask(alice, 'fx__sleep', { ms: 60_000 });
 
-    for (const p of [
-      bob.experimental.tasks.getTask(task.taskId),
-      bob.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema),
-      bob.experimental.tasks.cancelTask(task.taskId),
+    // One at a time: a request made before the previous one's refusal was read would reject unheard.
+    for (const ask of [
+      () => bob.experimental.tasks.getTask(task.taskId),
+      () => bob.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema),
+      () => bob.experimental.tasks.cancelTask(task.taskId),
     ]) {
-      const e = await rpcError(p);
+      const e = await rpcError(ask());
       expect(e.code).toBe(-32602);
       expect(e.message).toContain(`Task not found: ${task.taskId}`);
       expect(JSON.stringify(e.data)).not.toContain('working');
