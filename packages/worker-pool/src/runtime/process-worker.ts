@@ -21,11 +21,12 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Subprocess } from 'bun';
-import { ProtocolFaultError, TaskFailedError } from '../errors.ts';
+import { ProtocolFaultError } from '../errors.ts';
 import { LineSplitter, type OversizeLine } from '../framing.ts';
-import { type CancelMessageFn, classify, type JsonRpcFailure, type JsonRpcMessage } from '../jsonrpc.ts';
+import type { CancelMessageFn, JsonRpcMessage } from '../jsonrpc.ts';
 import { StderrTail } from '../stderr-tail.ts';
 import { type TopLevelAnswer, TopLevelIdScanner } from '../top-level-id.ts';
+import { deliverMessage, SAMPLE_CHARS } from './deliver.ts';
 import { signalGroup, spawnArgv, unwatchGroup, watchGroup } from './process-group.ts';
 import type { RuntimeSink, WorkerRuntime } from './types.ts';
 
@@ -40,7 +41,6 @@ export interface ProcessWorkerOptions {
 }
 
 const STDERR_LINE_LENGTH = 4096;
-const SAMPLE_CHARS = 200;
 /** After the process exits, how long its stdout/stderr may take to reach their end. */
 const PIPE_DRAIN_MS = 250;
 
@@ -164,29 +164,7 @@ export class ProcessWorker implements WorkerRuntime {
       this.#sink.onFault('invalid-json', text.slice(0, SAMPLE_CHARS));
       return;
     }
-    const kind = classify(message);
-    if (kind === 'response') {
-      const m = message as { id: unknown; result?: unknown; error?: JsonRpcFailure['error'] };
-      // Our ids are numbers; anything else is not an answer to us.
-      if (typeof m.id !== 'number') return;
-      if (m.error === undefined) {
-        this.#sink.onSettle(m.id, true, m.result);
-      } else {
-        const err = m.error;
-        const message = typeof err?.message === 'string' ? err.message : 'JSON-RPC error';
-        this.#sink.onSettle(m.id, false, new TaskFailedError(message, { code: err?.code, data: err?.data }));
-      }
-    } else if (kind === 'invalid') {
-      const sample = text.slice(0, SAMPLE_CHARS);
-      this.#sink.onFault('invalid-message', sample);
-      // A broken answer that still names one of our requests fails that request now.
-      const id = (message as { id?: unknown } | null)?.id;
-      if (typeof id === 'number') {
-        this.#sink.onSettle(id, false, new ProtocolFaultError(this.workerId, 'invalid-message', sample));
-      }
-    } else {
-      this.#sink.onMessage(message as JsonRpcMessage);
-    }
+    deliverMessage(this.#sink, this.workerId, message, text);
   }
 
   #write(line: string): void {

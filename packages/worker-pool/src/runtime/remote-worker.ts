@@ -12,9 +12,9 @@
  * pool stopped it) or could not start. The transport's errors are kept, bounded, as the worker's
  * "stderr" tail for diagnostics. A remote worker has no pid and no resident memory of its own.
  */
-import { ProtocolFaultError, TaskFailedError } from '../errors.ts';
-import { type CancelMessageFn, classify, type JsonRpcFailure, type JsonRpcMessage } from '../jsonrpc.ts';
+import type { CancelMessageFn, JsonRpcMessage } from '../jsonrpc.ts';
 import { StderrTail } from '../stderr-tail.ts';
+import { deliverMessage } from './deliver.ts';
 import type { RuntimeSink, WorkerRuntime } from './types.ts';
 
 /** The MCP SDK's `Transport`, as far as a pool needs it. */
@@ -34,8 +34,6 @@ export interface RemoteWorkerOptions {
   /** Transport errors kept per worker. */
   errorLines: number;
 }
-
-const SAMPLE_CHARS = 200;
 
 export class RemoteWorker implements WorkerRuntime {
   readonly pid = undefined;
@@ -68,7 +66,7 @@ export class RemoteWorker implements WorkerRuntime {
     try {
       transport = await this.#options.connect(this.workerId);
       this.#transport = transport;
-      transport.onmessage = (message) => this.#message(message);
+      transport.onmessage = (message) => deliverMessage(this.#sink, this.workerId, message);
       transport.onerror = (error) => this.#errors.push(error?.message ?? String(error));
       transport.onclose = () => this.#closed(undefined);
       if (this.#stopping) throw new Error('stopped while connecting');
@@ -91,35 +89,6 @@ export class RemoteWorker implements WorkerRuntime {
     const last = error ?? (this.#stopping ? undefined : 'the connection closed');
     this.#sink.onExit({ code: null, signal: null, ...(last !== undefined && { error: last }) });
     this.#markGone();
-  }
-
-  #message(message: unknown): void {
-    const kind = classify(message);
-    if (kind === 'response') {
-      const m = message as { id: unknown; result?: unknown; error?: JsonRpcFailure['error'] };
-      if (typeof m.id !== 'number') return; // our ids are numbers: not an answer to us
-      if (m.error === undefined) {
-        this.#sink.onSettle(m.id, true, m.result);
-      } else {
-        const err = m.error;
-        const text = typeof err?.message === 'string' ? err.message : 'JSON-RPC error';
-        this.#sink.onSettle(m.id, false, new TaskFailedError(text, { code: err?.code, data: err?.data }));
-      }
-    } else if (kind === 'invalid') {
-      let sample: string;
-      try {
-        sample = JSON.stringify(message).slice(0, SAMPLE_CHARS);
-      } catch {
-        sample = String(message).slice(0, SAMPLE_CHARS);
-      }
-      this.#sink.onFault('invalid-message', sample);
-      const id = (message as { id?: unknown } | null)?.id;
-      if (typeof id === 'number') {
-        this.#sink.onSettle(id, false, new ProtocolFaultError(this.workerId, 'invalid-message', sample));
-      }
-    } else {
-      this.#sink.onMessage(message as JsonRpcMessage);
-    }
   }
 
   #send(message: JsonRpcMessage, wireId: number | undefined): void {
