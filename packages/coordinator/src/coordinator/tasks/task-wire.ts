@@ -19,17 +19,20 @@ import type { TaskRecord } from './task-store.ts';
 /** `_meta` key that ties a message to its task. */
 export const RELATED_TASK_META_KEY = 'io.modelcontextprotocol/related-task';
 
-/** The spec's `Task` object. */
-export function wireTask(task: TaskRecord, pollIntervalMs: number): JsonObject {
+/** The fields both eras' task objects share, in their wire order. */
+function taskFields(task: TaskRecord): JsonObject {
   return {
     taskId: task.taskId,
     status: task.status,
     ...(task.statusMessage !== undefined && { statusMessage: task.statusMessage }),
     createdAt: new Date(task.createdAt).toISOString(),
     lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
-    ttl: task.ttlMs,
-    pollInterval: pollIntervalMs,
   };
+}
+
+/** The spec's `Task` object. */
+export function wireTask(task: TaskRecord, pollIntervalMs: number): JsonObject {
+  return { ...taskFields(task), ttl: task.ttlMs, pollInterval: pollIntervalMs };
 }
 
 /** The tasks extension's id (2026-07-28, SEP-2663). */
@@ -47,15 +50,7 @@ export const MODERN_TASK_METHODS: ReadonlySet<string> = new Set([
 
 /** A task as the 2026-07-28 tasks extension writes it: `ttlMs` and `pollIntervalMs`. */
 export function wireTaskModern(task: TaskRecord, pollIntervalMs: number): JsonObject {
-  return {
-    taskId: task.taskId,
-    status: task.status,
-    ...(task.statusMessage !== undefined && { statusMessage: task.statusMessage }),
-    createdAt: new Date(task.createdAt).toISOString(),
-    lastUpdatedAt: new Date(task.lastUpdatedAt).toISOString(),
-    ttlMs: task.ttlMs,
-    pollIntervalMs,
-  };
+  return { ...taskFields(task), ttlMs: task.ttlMs, pollIntervalMs };
 }
 
 /** Whether a routed 2026 request's client declared the tasks extension (in its request's capabilities). */
