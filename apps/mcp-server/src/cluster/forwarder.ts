@@ -8,13 +8,12 @@
  * (this node was paused, or lost a race) is let go here.
  */
 import { hostname } from 'node:os';
-import type { MCPCoordinator } from '@switchyard/coordinator';
+import { type MCPCoordinator, SESSION_STORE_UNAVAILABLE } from '@switchyard/coordinator';
 import { isJournalUnavailableError, type LeaseNode, type SessionLeases } from '@switchyard/journal';
 import { rpcError } from '../http/answers.ts';
-import type { Caller } from '../http/mcp-front.ts';
+import { type Caller, SESSION_HEADER } from '../http/mcp-front.ts';
 import { FORWARDED_HEADER, type ForwardSigner } from './signature.ts';
 
-const SESSION_HEADER = 'mcp-session-id';
 /** Headers that describe one connection, not the message: not passed on. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -30,8 +29,6 @@ const HOP_BY_HOP = new Set([
 ]);
 /** How long the owner may take to answer a forwarded request's headers before it is given up. */
 const HEADERS_TIMEOUT_MS = 10_000;
-/** -32053: the session store cannot be reached (see @switchyard/coordinator). */
-const SESSION_STORE_UNAVAILABLE = -32053;
 const RETRY_AFTER = { 'retry-after': '1' };
 
 type Coordinator = Pick<MCPCoordinator, 'holds' | 'heldSessionIds' | 'relinquish'>;

@@ -4,12 +4,12 @@
  * the check of a forwarded request's signature.
  */
 import type { ListKind } from '@switchyard/coordinator';
-import { connectRedis, type SharedRedis } from '@switchyard/journal';
 import { ClusterBus } from '../cluster/bus.ts';
 import { configHash } from '../cluster/config-hash.ts';
 import { SessionForwarder } from '../cluster/forwarder.ts';
 import { ClusterMembers } from '../cluster/members.ts';
 import { ClusterRateLimit } from '../cluster/rate-limit.ts';
+import { sharedRedis } from '../cluster/shared-redis.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { RateGate } from './admission.ts';
@@ -46,7 +46,7 @@ export function clusterOf(
   const bus = startBus(gateway, forwarder.nodeId, warn);
   const redis = gateway.config.settings.journal.redis;
   const members = new ClusterMembers({
-    redis: lazyRedis(gateway, redis?.url ?? ''),
+    redis: sharedRedis(gateway, redis?.url ?? ''),
     keyPrefix: redis?.keyPrefix ?? 'switchyard:journal:',
     self: () => ({ id: forwarder.nodeId, url: forwarder.node.url, configHash: configHash(gateway.config) }),
     warn,
@@ -85,7 +85,7 @@ export function clusterRateOf(
   const limit = admission.rateLimit;
   if (limit === false || limit.scope !== 'cluster' || journal.redis === undefined) return undefined;
   const { url, keyPrefix } = journal.redis;
-  const redis = lazyRedis(gateway, url);
+  const redis = sharedRedis(gateway, url);
   return new ClusterRateLimit({
     redis,
     keyPrefix: keyPrefix ?? 'switchyard:journal:',
@@ -96,27 +96,6 @@ export function clusterRateOf(
 }
 
 const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
-
-/** A connection made at its first use (and made again after a failed first try), closed with the gateway. */
-function lazyRedis(gateway: Gateway, url: string): Pick<SharedRedis, 'send'> {
-  let connection: Promise<SharedRedis> | undefined;
-  gateway.closing.addEventListener(
-    'abort',
-    () => void connection?.then((c) => c.close()).catch(() => undefined),
-    { once: true },
-  );
-  return {
-    async send(command: string, args: string[]): Promise<unknown> {
-      if (gateway.closing.aborted) throw new Error('the gateway is closing');
-      connection ??= connectRedis(url);
-      const live = await connection.catch((error: unknown) => {
-        connection = undefined;
-        throw error;
-      });
-      return live.send(command, args);
-    },
-  };
-}
 
 /**
  * The cluster bus: a shared backend's list change here is published; one published elsewhere is
@@ -135,7 +114,7 @@ function startBus(
     url: redis.url,
     channel: `${redis.keyPrefix ?? 'switchyard:journal:'}bus`,
     nodeId,
-    publisher: lazyRedis(gateway, redis.url),
+    publisher: sharedRedis(gateway, redis.url),
     onNews: (news) => {
       const kinds = LIST_KINDS.filter((k) => news.lists.includes(k));
       if (kinds.length > 0) coordinator.listsChangedElsewhere(news.backend, kinds);

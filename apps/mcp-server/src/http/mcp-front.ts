@@ -282,7 +282,7 @@ export class McpFront {
         )
       : coordinator.handle(parsed, context));
     const resumeIn = outcome.kind === 'response' ? outcome.sessionId : sessionId;
-    if (resumeIn !== undefined) await this.options.cluster?.served(resumeIn);
+    if (resumeIn !== undefined && this.options.cluster) await this.options.cluster.served(resumeIn);
     // Until its first message, an answer has no event id to resume from: a client gone by then
     // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
     const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
