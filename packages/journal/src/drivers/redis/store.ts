@@ -34,9 +34,9 @@ export interface RedisStoreOptions {
   expiryGraceMs: number;
 }
 
-/** Rows handled per script call or read: long enough to be cheap, short enough not to hold Redis up. */
 /** What an audit entry written before the access policy's fields reads for them. */
 const NO_POLICY_FIELDS = { clientId: null, decision: null, rule: null } as const;
+/** Rows handled per script call or read: long enough to be cheap, short enough not to hold Redis up. */
 const BATCH = 500;
 
 type Entry = [string, string[]];
