@@ -8,6 +8,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../tooling/testing/ports.ts';
 import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
+import { spawnUrlServer, type UrlServer } from './support/url-server.ts';
 
 const FIXTURES = new URL('../../../tooling/fixtures/mcp/', import.meta.url).pathname;
 const CONFORMANCE = `${FIXTURES}conformance-server.ts`;
@@ -15,42 +16,14 @@ const SSE = `${FIXTURES}sse-server.ts`;
 /** The 2026-only v2-SDK fixture; `--http` serves it over Streamable HTTP (`legacy: 'reject'`). */
 const MODERN = `${FIXTURES}modern-server.ts`;
 
-interface Remote {
-  url: string;
-  child: ReturnType<typeof Bun.spawn>;
-  /** Kills it (SIGKILL) and waits for the exit. */
-  kill(): Promise<void>;
-}
-
-const children: Remote[] = [];
+const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  for (const c of children.splice(0).reverse()) await c.kill();
+  for (const stop of stops.splice(0).reverse()) await stop();
 });
 
 /** A fixture server in a child process; its URL is the first stdout line. */
-async function spawnRemote(script: string, args: string[]): Promise<Remote> {
-  const child = Bun.spawn([process.execPath, script, ...args], { stdout: 'pipe', stderr: 'pipe' });
-  const kill = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await child.exited;
-  };
-  const remote = { url: '', child, kill };
-  children.push(remote);
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let out = '';
-  const deadline = Date.now() + 15_000;
-  while (!out.includes('\n')) {
-    if (Date.now() > deadline) throw new Error(`${script} printed no URL in 15 s`);
-    const { done, value } = await reader.read();
-    if (done)
-      throw new Error(
-        `${script} exited before printing its URL: ${await new Response(child.stderr as ReadableStream).text()}`,
-      );
-    out += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  remote.url = out.split('\n')[0] ?? '';
-  return remote;
+function spawnRemote(script: string, args: string[]): Promise<UrlServer> {
+  return spawnUrlServer(script, args, (kill) => stops.push(kill));
 }
 
 /**
@@ -78,12 +51,8 @@ function recordingProxy(target: string): { url: string; seen: { method: string; 
     },
     error: () => new Response('upstream gone', { status: 502 }),
   });
-  children.push({
-    url: '',
-    child: undefined as never,
-    kill: async () => {
-      server.stop(true);
-    },
+  stops.push(async () => {
+    server.stop(true);
   });
   return { url: new URL(upstream.pathname, server.url).href, seen };
 }

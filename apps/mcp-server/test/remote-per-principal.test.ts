@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfigValue } from '../src/config/load.ts';
 import { RemotePort } from '../src/remote/remote-port.ts';
 import { connectClient, startInProcess, tempDir } from './support/gateway.ts';
+import { spawnUrlServer } from './support/url-server.ts';
 
 const WHOAMI = new URL('./fixtures/whoami-server.ts', import.meta.url).pathname;
 const ENV_SERVER = new URL('./fixtures/env-server.ts', import.meta.url).pathname;
@@ -21,20 +22,7 @@ afterEach(async () => {
 });
 
 async function startWhoami(): Promise<string> {
-  const child = Bun.spawn([process.execPath, WHOAMI], { stdout: 'pipe', stderr: 'pipe' });
-  stops.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await child.exited;
-  });
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let out = '';
-  while (!out.includes('\n')) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error('whoami exited');
-    out += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return out.split('\n')[0] ?? '';
+  return (await spawnUrlServer(WHOAMI, [], (kill) => stops.push(kill))).url;
 }
 
 describe('a per-principal remote', () => {

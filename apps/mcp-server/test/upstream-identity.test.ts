@@ -24,6 +24,7 @@ import {
   serveGateway,
   tempDir,
 } from './support/gateway.ts';
+import { spawnUrlServer } from './support/url-server.ts';
 
 const WHOAMI = new URL('./fixtures/whoami-server.ts', import.meta.url).pathname;
 const STATIC = 'static-token-for-ops-0123456789';
@@ -35,20 +36,7 @@ afterEach(async () => {
 
 /** The whoami fixture in a child process; its URL is its first stdout line. */
 async function startWhoami(): Promise<string> {
-  const child = Bun.spawn([process.execPath, WHOAMI], { stdout: 'pipe', stderr: 'pipe' });
-  stops.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-    await child.exited;
-  });
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  let out = '';
-  while (!out.includes('\n')) {
-    const { done, value } = await reader.read();
-    if (done) throw new Error(`whoami exited: ${await new Response(child.stderr as ReadableStream).text()}`);
-    out += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return out.split('\n')[0] ?? '';
+  return (await spawnUrlServer(WHOAMI, [], (kill) => stops.push(kill))).url;
 }
 
 async function serve(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<Served> {
