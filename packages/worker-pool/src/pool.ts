@@ -431,6 +431,23 @@ export class WorkerPoolManager implements SlotOwner {
     }
   }
 
+  /** `slot` is lost: its running tasks fail (delivered), and so do those pinned to it (not delivered). */
+  #crashTasks(slot: WorkerSlot, reason: WorkerLossReason, detail: string): void {
+    for (const task of slot.takeAll()) {
+      this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
+    }
+    this.#rejectWaiting(slot, () => new WorkerCrashedError(slot.id, false, reason, detail), 'crashed');
+  }
+
+  /** `slot` is being stopped: its pinned tasks and running ones (cancelled on it) end with PoolClosedError. */
+  #closeTasks(slot: WorkerSlot, cancelReason: string): void {
+    this.#rejectWaiting(slot, () => new PoolClosedError(false), 'closed');
+    for (const task of slot.takeAll()) {
+      slot.runtime.cancel(task.wireId, cancelReason);
+      this.#finish(task, 'closed', new PoolClosedError(true));
+    }
+  }
+
   /**
    * Take no new task on `slot`; stop it once what is in flight and pinned to it is done, or after
    * `timeoutMs` cut that off (PoolClosedError) and stop it.
@@ -458,11 +475,7 @@ export class WorkerPoolManager implements SlotOwner {
   /** End what is on `slot` (PoolClosedError; running tasks cancelled on it) and stop it. */
   #cutOff(slot: WorkerSlot): void {
     if (slot.state === 'stopping' || slot.state === 'exited') return;
-    this.#rejectWaiting(slot, () => new PoolClosedError(false), 'closed');
-    for (const task of slot.takeAll()) {
-      slot.runtime.cancel(task.wireId, 'worker stopped');
-      this.#finish(task, 'closed', new PoolClosedError(true));
-    }
+    this.#closeTasks(slot, 'worker stopped');
     this.#stopSlot(slot);
     this.#checkIdle();
   }
@@ -668,10 +681,7 @@ export class WorkerPoolManager implements SlotOwner {
       (!crashed ? 'stopped' : slot.readyAt === 0 ? 'startup' : info.error ? 'error' : 'exit');
     const detail =
       slot.lossDetail ?? info.error ?? (info.signal ? `signal ${info.signal}` : `exit code ${info.code}`);
-    for (const task of slot.takeAll()) {
-      this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
-    }
-    this.#rejectWaiting(slot, () => new WorkerCrashedError(slot.id, false, reason, detail), 'crashed');
+    this.#crashTasks(slot, reason, detail);
     this.#emit({
       type: 'worker-exited',
       workerId: slot.id,
@@ -864,10 +874,7 @@ export class WorkerPoolManager implements SlotOwner {
     slot.crashed = reason === 'unhealthy' || reason === 'startup';
     slot.expectedExit = true;
     this.#chooser.remove(slot);
-    for (const task of slot.takeAll()) {
-      this.#finish(task, 'crashed', new WorkerCrashedError(slot.id, true, reason, detail), reason);
-    }
-    this.#rejectWaiting(slot, () => new WorkerCrashedError(slot.id, false, reason, detail), 'crashed');
+    this.#crashTasks(slot, reason, detail);
     if (slot.crashed) {
       const key = slot.key;
       this.#emit({
@@ -981,11 +988,7 @@ export class WorkerPoolManager implements SlotOwner {
     for (const task of this.#queue.drain()) this.#finish(task, 'closed', new PoolClosedError(false));
     const exits: Promise<void>[] = [];
     for (const slot of this.#slots.values()) {
-      this.#rejectWaiting(slot, () => new PoolClosedError(false), 'closed');
-      for (const task of slot.takeAll()) {
-        slot.runtime.cancel(task.wireId, 'pool stopped');
-        this.#finish(task, 'closed', new PoolClosedError(true));
-      }
+      this.#closeTasks(slot, 'pool stopped');
       exits.push(slot.exited);
       this.#stopSlot(slot);
     }
