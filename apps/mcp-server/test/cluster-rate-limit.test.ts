@@ -66,6 +66,37 @@ describe('a cluster-wide rate limit', { timeout: 60_000 }, () => {
     for (const value of retryAfter) expect(Number(value)).toBeGreaterThanOrEqual(1);
   });
 
+  it("cluster scope: one principal's spent burst leaves another principal's untouched", async () => {
+    const shared = { url: redis.url, keyPrefix: `rate-${++prefixes}:` };
+    const tokens = [
+      { token: 'alice-token-0123456789', principal: 'alice' },
+      { token: 'bob-token-0123456789ab', principal: 'bob' },
+    ];
+    const options = {
+      switchyard: {
+        auth: { tokens },
+        admission: { rateLimit: { perSecond: 1, burst: BURST, scope: 'cluster' } },
+      },
+    };
+    const nodes = await Promise.all([startNode('A', shared, options), startNode('B', shared, options)]);
+    const as = async (token: string, i: number) => {
+      const response = await modernPost(
+        nodes[i % 2]!.url,
+        { jsonrpc: '2.0', id: i, method: 'tools/list', params: { _meta: META } },
+        { authorization: `Bearer ${token}` },
+      );
+      await response.text();
+      return response.status;
+    };
+    const alice: number[] = [];
+    for (let i = 0; i < BURST + 3; i++) alice.push(await as(tokens[0]!.token, i));
+    expect(alice).toContain(429);
+    // Bob's bucket is his own: his first BURST requests all pass, on either node.
+    const bob: number[] = [];
+    for (let i = 0; i < BURST; i++) bob.push(await as(tokens[1]!.token, i));
+    expect(bob).toEqual(Array(BURST).fill(200));
+  });
+
   it('while Redis cannot be reached, requests are let through and the operator is told', async () => {
     const own = await startRedis();
     try {
