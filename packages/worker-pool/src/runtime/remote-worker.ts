@@ -137,21 +137,13 @@ export class RemoteWorker implements WorkerRuntime {
     this.#stopping = true;
     this.#open = false;
     const transport = this.#transport;
-    if (transport) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        transport.close().catch((e: unknown) => {
+    // Still connecting (no transport yet): it ends when `connect` settles — or, at the latest, now + killGraceMs.
+    const closed = transport
+      ? transport.close().catch((e: unknown) => {
           this.#errors.push(`close failed: ${e instanceof Error ? e.message : String(e)}`);
-        }),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, killGraceMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    } else {
-      // Still connecting: it ends when `connect` settles — or, at the latest, now + killGraceMs.
-      await Promise.race([this.#gone, new Promise((resolve) => setTimeout(resolve, killGraceMs))]);
-    }
+        })
+      : this.#gone;
+    await settledWithin(closed, killGraceMs);
     // A transport that does not call `onclose` on its own close is gone all the same.
     this.#closed(undefined);
     await this.#gone;
@@ -164,4 +156,16 @@ export class RemoteWorker implements WorkerRuntime {
   rssBytes(): number | undefined {
     return undefined;
   }
+}
+
+/** Wait for `p`, but no longer than `ms`. */
+async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    p,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
