@@ -83,7 +83,9 @@ export class SessionForwarder {
   /** One renewal pass (also run on the timer). */
   async renew(): Promise<void> {
     const held = this.options.coordinator.heldSessionIds();
-    for (const id of this.#claimed) if (!held.includes(id)) this.#claimed.delete(id);
+    // Claims of sessions no longer held go (a set: linear in the sessions, not quadratic).
+    const holding = new Set(held);
+    for (const id of this.#claimed) if (!holding.has(id)) this.#claimed.delete(id);
     if (held.length === 0) return;
     let lost: string[];
     try {
