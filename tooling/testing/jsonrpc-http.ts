@@ -5,7 +5,19 @@
  * `notifications/cancelled` is recorded — and the smallest client transport of the MCP SDK's
  * `Transport` shape for it (one POST per message, JSON answers; a 404 closes the connection).
  */
-import type { JsonRpcMessage, RemoteTransport } from '../../packages/worker-pool/src/index.ts';
+
+/**
+ * worker-pool's `RemoteTransport` (the MCP SDK's `Transport` shape), written here so tooling imports
+ * no package (it sits below them all); structural, so it is accepted wherever that is asked for.
+ */
+export interface HttpTransport {
+  start(): Promise<void>;
+  send(message: object): Promise<void>;
+  close(): Promise<void>;
+  onmessage?: ((message: unknown) => void) | undefined;
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+}
 
 export interface JsonRpcHttpServer {
   url: string;
@@ -52,10 +64,10 @@ export function serveJsonRpc(): JsonRpcHttpServer {
 }
 
 /** A client transport to `url`: `start()` opens a session with `initialize`. */
-export function httpTransport(url: string): RemoteTransport {
+export function httpTransport(url: string): HttpTransport {
   let session: string | undefined;
   let closed = false;
-  const t: RemoteTransport = {
+  const t: HttpTransport = {
     async start() {
       const res = await fetch(url, {
         method: 'POST',
@@ -66,7 +78,7 @@ export function httpTransport(url: string): RemoteTransport {
       session = res.headers.get('mcp-session-id') ?? undefined;
       await res.body?.cancel();
     },
-    async send(message: JsonRpcMessage) {
+    async send(message: object) {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(session && { 'mcp-session-id': session }) },
@@ -78,7 +90,7 @@ export function httpTransport(url: string): RemoteTransport {
         throw new Error('session not found (HTTP 404)');
       }
       if (res.status === 202) return;
-      t.onmessage?.((await res.json()) as JsonRpcMessage);
+      t.onmessage?.(await res.json());
     },
     async close() {
       if (closed) return;
