@@ -3,10 +3,17 @@
  * (after the shared list cache, which one caller's view never changes for another), calls refused
  * with POLICY_DENIED naming the rule, and the decision, rule and client id in the audit trail.
  */
-import { createJournal, type Journal, memoryDriver } from '@switchyard/journal';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type CallerClaims, finalResponse, MCPCoordinator, POLICY_DENIED, RulePolicy } from '../src/index.ts';
+import { createJournal, memoryDriver } from '@switchyard/journal';
+import { describe, expect, it } from 'vitest';
+import {
+  type CallerClaims,
+  finalResponse,
+  type MCPCoordinator,
+  POLICY_DENIED,
+  RulePolicy,
+} from '../src/index.ts';
 import { errorOf, open, req, resultOf } from './support/protocol.ts';
+import { rigPerTest } from './support/rig.ts';
 import { StdioTier } from './support/stdio-tier.ts';
 
 const CONFORMANCE = new URL('../../../tooling/fixtures/mcp/conformance-server.ts', import.meta.url).pathname;
@@ -17,15 +24,7 @@ const MODERN_META = {
 
 const TWO = { a: ['--name', 'a'], b: ['--name', 'b'] };
 
-let rig: { tier: StdioTier; journal: Journal; coordinator: MCPCoordinator } | undefined;
-afterEach(async () => {
-  if (!rig) return;
-  const { coordinator, tier, journal } = rig;
-  rig = undefined;
-  await coordinator.close();
-  await tier.stop();
-  await journal.close();
-});
+const rig = rigPerTest();
 
 async function setup(
   backends: ConstructorParameters<typeof StdioTier>[0] = TWO,
@@ -39,17 +38,14 @@ async function setup(
     ],
   }),
 ) {
-  const tier = new StdioTier(backends);
   const journal = await createJournal({ driver: memoryDriver() });
-  const coordinator = new MCPCoordinator({
-    tiers: tier,
+  const { coordinator } = rig(new StdioTier(backends), {
     backends: Object.keys(backends).map((name) => ({ name })),
     serverInfo: { name: 'switchyard', version: '0.0.0-test' },
     journal,
     policy,
   });
-  rig = { tier, journal, coordinator };
-  return rig;
+  return { coordinator, journal };
 }
 
 const ALICE: CallerClaims = { groups: ['dev'], clientId: 'ide' };
