@@ -1,10 +1,12 @@
 /**
  * A map with a bound on its size and an expiry per entry: the least recently used entry goes when
  * the bound is met, an expired one when it is looked up. The clock is the caller's (ms since the
- * epoch), so tests move time instead of waiting.
+ * epoch), so tests move time instead of waiting. `load` fills a missing entry, one load per key at
+ * a time.
  */
 export class BoundedCache<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
+  private readonly loading = new Map<string, Promise<V>>();
 
   constructor(
     private readonly maxEntries: number,
@@ -35,6 +37,25 @@ export class BoundedCache<V> {
       this.entries.delete(oldest.value);
     }
     this.entries.set(key, { value, until });
+  }
+
+  /**
+   * The value of `key`, else what `fetch` gets — concurrent calls for one key share one fetch —
+   * kept until the `until` it answers (`undefined`: not kept).
+   */
+  load(key: string, fetch: () => Promise<{ value: V; until: number | undefined }>): Promise<V> {
+    const cached = this.get(key);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    const loaded = fetch()
+      .then(({ value, until }) => {
+        if (until !== undefined) this.set(key, value, until);
+        return value;
+      })
+      .finally(() => this.loading.delete(key));
+    this.loading.set(key, loaded);
+    return loaded;
   }
 
   delete(key: string): void {

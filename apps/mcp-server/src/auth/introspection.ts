@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Secret } from '../config/secret.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import { basicAuth } from './client-auth.ts';
 import { scopesOf } from './jwt-verifier.ts';
 
 export interface IntrospectionSettings {
@@ -45,11 +46,6 @@ export class IntrospectionUnavailableError extends Error {
   override readonly name = 'IntrospectionUnavailableError';
 }
 
-function basicAuth(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${btoa(`${enc(clientId)}:${enc(secret)}`)}`;
-}
-
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const seconds = (v: unknown): number | undefined => (typeof v === 'number' ? v * 1_000 : undefined);
 
@@ -78,7 +74,6 @@ function parse(body: Record<string, unknown>): Introspected {
 
 export class Introspector {
   private readonly cache: BoundedCache<Introspected>;
-  private readonly inFlight = new Map<string, Promise<Introspected>>();
   private readonly now: () => number;
   private count = 0;
 
@@ -97,20 +92,12 @@ export class Introspector {
 
   introspect(token: string): Promise<Introspected> {
     const key = createHash('sha256').update(token).digest('base64url');
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return Promise.resolve(cached);
-    const pending = this.inFlight.get(key);
-    if (pending) return pending;
-    const asked = this.ask(token)
-      .then((answer) => {
-        const cap = this.now() + this.settings.cacheMaxSec * 1_000;
-        const until = answer.active && answer.expiresAt !== undefined ? Math.min(answer.expiresAt, cap) : cap;
-        this.cache.set(key, answer, until);
-        return answer;
-      })
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, asked);
-    return asked;
+    return this.cache.load(key, async () => {
+      const answer = await this.ask(token);
+      const cap = this.now() + this.settings.cacheMaxSec * 1_000;
+      const until = answer.active && answer.expiresAt !== undefined ? Math.min(answer.expiresAt, cap) : cap;
+      return { value: answer, until };
+    });
   }
 
   private async ask(token: string): Promise<Introspected> {

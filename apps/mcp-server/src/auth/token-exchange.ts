@@ -12,6 +12,7 @@
 import { decodeJwt } from 'jose';
 import type { Secret } from '../config/secret.ts';
 import { BoundedCache } from './bounded-cache.ts';
+import { basicAuth } from './client-auth.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
@@ -40,12 +41,6 @@ export function isTokenExchangeError(error: unknown): error is TokenExchangeErro
   return error instanceof Error && error.name === 'TokenExchangeError';
 }
 
-/** RFC 6749 §2.3.1: client id and secret form-urlencoded, then Basic. */
-function basicAuth(clientId: string, secret: string): string {
-  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
-  return `Basic ${btoa(`${enc(clientId)}:${enc(secret)}`)}`;
-}
-
 /** When a token got without `expires_in` expires: a JWT's `exp`, else unknown. */
 function expiryOf(token: string): number | undefined {
   try {
@@ -58,7 +53,6 @@ function expiryOf(token: string): number | undefined {
 
 export class TokenExchanger {
   private readonly cache: BoundedCache<string>;
-  private readonly inFlight = new Map<string, Promise<string>>();
   private readonly now: () => number;
   private readonly fetch: typeof fetch;
   private count = 0;
@@ -85,20 +79,11 @@ export class TokenExchanger {
     target: ExchangeTarget,
     signal?: AbortSignal,
   ): Promise<string> {
-    const key = `${backend}\u0000${principal}`;
-    const cached = this.cache.get(key);
-    if (cached !== undefined) return Promise.resolve(cached);
-    const pending = this.inFlight.get(key);
-    if (pending) return pending;
-    const exchange = this.exchange(backend, subjectToken, target, signal)
-      .then(({ token, expiresAt }) => {
-        if (expiresAt !== undefined)
-          this.cache.set(key, token, expiresAt - this.settings.refreshBeforeSec * 1_000);
-        return token;
-      })
-      .finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, exchange);
-    return exchange;
+    return this.cache.load(`${backend}\u0000${principal}`, async () => {
+      const { token, expiresAt } = await this.exchange(backend, subjectToken, target, signal);
+      const until = expiresAt === undefined ? undefined : expiresAt - this.settings.refreshBeforeSec * 1_000;
+      return { value: token, until };
+    });
   }
 
   private async exchange(
