@@ -1,10 +1,8 @@
 /**
- * Pinning's pure parts: which spare a key is given, a pinned task's wait in its worker's own line
- * (bounded by its deadline and signal), and a worker's record for `workerStats()`. The pool wires
- * them (`reserve()`, `run(…, { workerId | key })`).
+ * Pinning's pure parts: which spare a key is given, and a pinned task's wait in its worker's own line
+ * (bounded by its deadline and signal). The pool wires them (`reserve()`, `run(…, { workerId | key })`).
  */
 import type { Clock } from '@switchyard/flow-balancer';
-import type { WorkerInfo } from './events.ts';
 import type { SlotTask, WorkerSlot } from './worker-slot.ts';
 
 /**
@@ -68,21 +66,4 @@ export class PinnedWait {
     task.slot = undefined;
     this.#gaveUp(task, slot, why);
   }
-}
-
-/** One live worker's record. */
-export function workerInfo(s: WorkerSlot): WorkerInfo {
-  return {
-    id: s.id,
-    kind: s.kind,
-    pid: s.pid,
-    state: s.state as WorkerInfo['state'],
-    key: s.key,
-    outstanding: s.outstanding,
-    waiting: s.waiting.length,
-    tasksGiven: s.tasksGiven,
-    startupMs: s.readyAt === 0 ? undefined : s.readyAt - s.startedAt,
-    idleSince: s.idleSince,
-    rssBytes: s.state === 'starting' ? undefined : s.rssBytes(),
-  };
 }

@@ -1,7 +1,8 @@
-/** The `stats()` snapshot of a pool. */
-import type { PoolState } from './events.ts';
+/** The `stats()` snapshot of a pool, and each worker's record for `workerStats()`. */
+import type { PoolState, WorkerInfo } from './events.ts';
 import type { HistogramSnapshot } from './histogram.ts';
 import type { WorkerState } from './pool-worker.ts';
+import type { WorkerSlot } from './worker-slot.ts';
 
 export interface PoolCounters {
   /** Tasks that ended well / badly (any way: error, timeout, abort, crash, refusal). */
@@ -59,5 +60,22 @@ export function statsOf(i: StatsInput): PoolStats {
     runTime: i.runTime,
     waitTime: i.waitTime,
     stderrTail: [...i.stderrTail],
+  };
+}
+
+/** One live worker's record. */
+export function workerInfo(s: WorkerSlot): WorkerInfo {
+  return {
+    id: s.id,
+    kind: s.kind,
+    pid: s.pid,
+    state: s.state as WorkerInfo['state'],
+    key: s.key,
+    outstanding: s.outstanding,
+    waiting: s.waiting.length,
+    tasksGiven: s.tasksGiven,
+    startupMs: s.readyAt === 0 ? undefined : s.readyAt - s.startedAt,
+    idleSince: s.idleSince,
+    rssBytes: s.state === 'starting' ? undefined : s.rssBytes(),
   };
 }
