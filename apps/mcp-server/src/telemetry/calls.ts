@@ -36,7 +36,6 @@ import {
   ATTR_GEN_AI_TOOL_NAME,
   ATTR_JSONRPC_REQUEST_ID,
   ATTR_MCP_METHOD_NAME,
-  ATTR_RPC_RESPONSE_STATUS_CODE,
   ATTR_SWITCHYARD_BACKEND,
   ATTR_SWITCHYARD_BACKEND_START,
   ATTR_SWITCHYARD_BACKEND_START_MS,
@@ -44,6 +43,7 @@ import {
   ATTR_SWITCHYARD_WORKER,
 } from './attributes.ts';
 import { activeTrace } from './context.ts';
+import { markRpcError } from './rpc-error.ts';
 
 const metaSetter: TextMapSetter<JsonObject> = {
   set: (carrier, key, value) => {
@@ -228,10 +228,7 @@ class OtelCallTrace implements CallTrace {
     this.client = undefined;
     client.setAttribute(ATTR_SWITCHYARD_OUTCOME, outcome);
     if (message !== undefined && 'error' in message) {
-      const code = String(message.error.code);
-      client.setAttribute(ATTR_ERROR_TYPE, code);
-      client.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, code);
-      client.setStatus({ code: SpanStatusCode.ERROR, message: message.error.message });
+      markRpcError(client, message.error);
     } else if (outcome !== 'ok') {
       client.setAttribute(ATTR_ERROR_TYPE, outcome);
       client.setStatus({ code: SpanStatusCode.ERROR, ...(error !== undefined && { message: error }) });

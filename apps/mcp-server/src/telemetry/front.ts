@@ -37,9 +37,9 @@ import {
   ATTR_MCP_SESSION_ID,
   ATTR_NETWORK_PROTOCOL_NAME,
   ATTR_NETWORK_TRANSPORT,
-  ATTR_RPC_RESPONSE_STATUS_CODE,
 } from './attributes.ts';
 import { runTraced } from './context.ts';
+import { markRpcError } from './rpc-error.ts';
 import type { TelemetrySdk } from './sdk.ts';
 
 /** What the front door knows of the HTTP request a message came in. */
@@ -147,10 +147,7 @@ export class FrontTracing {
 /** Ends the server span with what the client was answered (`undefined`: nothing). */
 function finish(span: Span, response: JsonRpcResponse | undefined): void {
   if (response !== undefined && 'error' in response) {
-    const code = String(response.error.code);
-    span.setAttribute(ATTR_ERROR_TYPE, code);
-    span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, code);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: response.error.message });
+    markRpcError(span, response.error);
   } else if (response !== undefined && isJsonObject(response.result) && response.result.isError === true) {
     span.setAttribute(ATTR_ERROR_TYPE, 'tool_error');
     span.setStatus({ code: SpanStatusCode.ERROR });
