@@ -57,10 +57,9 @@ export class ClusterMembers {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
+  /** Stops beating; the node's heartbeat lapses within three intervals and others drop it then. */
   stop(): void {
     clearInterval(this.#timer);
-    const { id } = this.options.self();
-    void this.options.redis.send('DEL', [`${this.options.keyPrefix}node:${id}`]).catch(() => undefined);
   }
 
   /** The cluster as of the last heartbeat pass. */
@@ -81,20 +80,16 @@ export class ClusterMembers {
         'PX',
         String(this.#intervalMs * 3),
       ]);
-      const keys: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, found] = (await redis.send('SCAN', [
-          cursor,
-          'MATCH',
-          `${keyPrefix}node:*`,
-          'COUNT',
-          '100',
-        ])) as [string, string[]];
-        cursor = String(next);
-        keys.push(...found.map(String));
-      } while (cursor !== '0' && keys.length < 1_000);
-      const values = keys.length === 0 ? [] : ((await redis.send('MGET', keys)) as (string | null)[]);
+      // The members' ids in a set, each beat under its own expiring key: no scan of the keyspace
+      // (which holds every session and stream too). Ids whose beat lapsed leave the set.
+      await redis.send('SADD', [`${keyPrefix}nodes`, self.id]);
+      const ids = ((await redis.send('SMEMBERS', [`${keyPrefix}nodes`])) as string[]).map(String);
+      const values = (await redis.send(
+        'MGET',
+        ids.map((id) => `${keyPrefix}node:${id}`),
+      )) as (string | null)[];
+      const gone = ids.filter((_, i) => values[i] === null);
+      if (gone.length > 0) await redis.send('SREM', [`${keyPrefix}nodes`, ...gone]);
       const nodes: ClusterNodeView[] = [];
       for (const value of values) {
         if (value === null) continue;
