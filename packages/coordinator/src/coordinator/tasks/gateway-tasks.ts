@@ -191,7 +191,7 @@ export class GatewayTasks {
     const owner = session.principal;
     const taskId = request.params?.taskId;
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
-    const task = this.store.get(taskId, owner) ?? (await this.recall(taskId, owner));
+    const task = await this.find(taskId, owner);
     if (!task) return notFound(request, taskId);
     if (request.method === 'tasks/update') {
       return invalidParams(request.id, `Task ${taskId} is not waiting for input`, {
@@ -201,13 +201,7 @@ export class GatewayTasks {
     }
     if (request.method === 'tasks/cancel') {
       if (!isTerminal(task.status)) {
-        this.store.settle(
-          taskId,
-          'cancelled',
-          { kind: 'error', error: cancelledError(taskId) },
-          'cancelled by the client',
-        );
-        this.stopCall(task, 'the client cancelled the task');
+        this.cancel(task);
       }
       return resultResponse(request.id, {});
     }
@@ -236,7 +230,7 @@ export class GatewayTasks {
     }
     const taskId = request.params?.taskId;
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
-    const task = this.store.get(taskId, owner) ?? (await this.recall(taskId, owner));
+    const task = await this.find(taskId, owner);
     if (!task) return notFound(request, taskId);
     const poll = this.store.bounds.pollIntervalMs;
     switch (request.method) {
@@ -249,13 +243,7 @@ export class GatewayTasks {
             status: task.status,
           });
         }
-        this.store.settle(
-          taskId,
-          'cancelled',
-          { kind: 'error', error: cancelledError(taskId) },
-          'cancelled by the client',
-        );
-        this.stopCall(task, 'the client cancelled the task');
+        this.cancel(task);
         return resultResponse(request.id, wireTask(task, poll));
       }
       default: {
@@ -273,10 +261,7 @@ export class GatewayTasks {
    */
   async result(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
     const taskId = request.params?.taskId;
-    const task =
-      typeof taskId === 'string'
-        ? (this.store.get(taskId, session.principal) ?? (await this.recall(taskId, session.principal)))
-        : undefined;
+    const task = typeof taskId === 'string' ? await this.find(taskId, session.principal) : undefined;
     if (typeof taskId !== 'string' || !task || isTerminal(task.status))
       return { kind: 'response', message: await this.handle(session, request) };
     const stop = new AbortController();
@@ -340,6 +325,11 @@ export class GatewayTasks {
     }
   }
 
+  /** `owner`'s task `taskId`, held here or read back from the journal. */
+  private async find(taskId: string, owner: string | null): Promise<TaskRecord | undefined> {
+    return this.store.get(taskId, owner) ?? (await this.recall(taskId, owner));
+  }
+
   /**
    * A task this process does not hold, read back from the journal if `owner` made it and it has not
    * expired. One that was working there ran in a process that has ended: it failed with it.
@@ -358,6 +348,17 @@ export class GatewayTasks {
       );
     }
     return held;
+  }
+
+  /** The client's cancellation of a working task: settled as cancelled, its call stopped. */
+  private cancel(task: TaskRecord): void {
+    this.store.settle(
+      task.taskId,
+      'cancelled',
+      { kind: 'error', error: cancelledError(task.taskId) },
+      'cancelled by the client',
+    );
+    this.stopCall(task, 'the client cancelled the task');
   }
 
   private stopCall(task: TaskRecord, reason: string): void {
