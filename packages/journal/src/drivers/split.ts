@@ -132,14 +132,7 @@ class SplitStore implements JournalStore {
       second.push(await store.retain({ ...byAge, maxBytes: share }, now));
     }
     const shrunk = sum(second);
-    return {
-      sessionsExpired: report.sessionsExpired + shrunk.sessionsExpired,
-      streamsDeleted: report.streamsDeleted + shrunk.streamsDeleted,
-      eventsDeleted: report.eventsDeleted + shrunk.eventsDeleted,
-      auditDeleted: report.auditDeleted + shrunk.auditDeleted,
-      bytesBefore: report.bytesBefore,
-      bytesAfter: shrunk.bytesAfter,
-    };
+    return { ...sum([report, shrunk]), bytesBefore: report.bytesBefore, bytesAfter: shrunk.bytesAfter };
   }
 
   /** In the documented order: sessions and events from the one store, then audit entries from the other. */
