@@ -293,7 +293,7 @@ class Remote {
   }
 
   get label(): string {
-    return `remote "${this.config.name}" at ${this.config.url}`;
+    return labelOf(this.config);
   }
 
   /**
@@ -420,6 +420,11 @@ class Remote {
   }
 }
 
+/** How messages and errors name a remote backend. */
+function labelOf(config: RemoteBackendConfig): string {
+  return `remote "${config.name}" at ${config.url}`;
+}
+
 /** A remote backend: one shared connection, or one per principal. */
 interface Served {
   config: RemoteBackendConfig;
@@ -432,6 +437,12 @@ interface Served {
 
 function connectionsOf(served: Served): Remote[] {
   return served.shared ? [served.shared] : [...(served.byPrincipal?.values() ?? [])];
+}
+
+/** Takes a per-principal connection out of its backend (the caller ends it), keeping its count. */
+function retire(served: Served, remote: Remote): void {
+  served.byPrincipal?.delete(remote.principal ?? '');
+  served.retiredConnects += remote.connects;
 }
 
 /** Several connections' stats as one backend's. */
@@ -521,8 +532,7 @@ export class RemotePort implements TierPort {
         throw new Error(
           `remote "${served.config.name}": ${max} principals are being served at once (mcpServers.${served.config.name}.replicas.max); try again later`,
         );
-      byPrincipal.delete(idle.principal ?? '');
-      served.retiredConnects += idle.connects;
+      retire(served, idle);
       void this.end(idle, 'its connection made room for another principal');
     }
     const remote = new Remote(served.config, this.resolved, principal);
@@ -533,8 +543,7 @@ export class RemotePort implements TierPort {
   async acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
     const served = this.remotes.get(backend);
     if (!served) throw new Error(`RemotePort: "${backend}" is not a remote backend`);
-    const label = `remote "${served.config.name}" at ${served.config.url}`;
-    if (this.closed) throw new Error(`${label}: the gateway is stopping`);
+    if (this.closed) throw new Error(`${labelOf(served.config)}: the gateway is stopping`);
     options.signal?.throwIfAborted();
     const remote = this.remoteFor(served, options);
     remote.lastUsed = Date.now();
@@ -566,8 +575,7 @@ export class RemotePort implements TierPort {
     for (const served of this.remotes.values()) {
       const remote = served.byPrincipal?.get(principal);
       if (remote === undefined || remote.leased > 0) continue;
-      served.byPrincipal?.delete(principal);
-      served.retiredConnects += remote.connects;
+      retire(served, remote);
       ending.push(remote);
     }
     await Promise.all(ending.map((r) => this.end(r, "the principal's last session ended")));
