@@ -7,7 +7,7 @@
  * nothing more than test one field for `undefined` at each step: no object, no closure.
  */
 import type { AuditOutcome } from '@switchyard/journal';
-import type { JsonObject, JsonRpcResponse, RequestId } from '../jsonrpc/types.ts';
+import { isJsonObject, type JsonObject, type JsonRpcResponse, type RequestId } from '../jsonrpc/types.ts';
 
 /** What a tracer is told of a routed call as it is made. */
 export interface TracedCall {
@@ -48,7 +48,6 @@ export interface CallTrace {
 
 /** `params` with `entries` added to its `_meta` (a new object; `params` is not changed). */
 export function withMetaEntries(params: JsonObject, entries: JsonObject): JsonObject {
-  const meta = params._meta;
-  const base = typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? meta : undefined;
+  const base = isJsonObject(params._meta) ? params._meta : undefined;
   return { ...params, _meta: { ...base, ...entries } };
 }
