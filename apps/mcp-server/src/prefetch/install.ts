@@ -16,11 +16,12 @@ export class PrefetchError extends Error {
   override name = 'PrefetchError';
 }
 
-function binOf(pkgDir: string, name: string): string {
-  const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
-    version: string;
-    bin?: string | Record<string, string>;
-  };
+interface PackageManifest {
+  version: string;
+  bin?: string | Record<string, string>;
+}
+
+function binOf(manifest: PackageManifest, name: string): string {
   const unscoped = name.replace(/^@[^/]+\//, '');
   if (typeof manifest.bin === 'string') return unscoped;
   const bins = Object.keys(manifest.bin ?? {});
@@ -52,10 +53,10 @@ export async function installCall(
     const detail = (error as { stderr?: string }).stderr?.trim().split('\n').slice(-3).join(' ') ?? '';
     throw new PrefetchError(`${cmd} ${args.join(' ')} failed: ${detail || (error as Error).message}`);
   }
-  const pkgDir = join(folder, 'node_modules', call.name);
-  const bin = join(folder, 'node_modules', '.bin', binOf(pkgDir, call.name));
+  const pkg = JSON.parse(
+    readFileSync(join(folder, 'node_modules', call.name, 'package.json'), 'utf8'),
+  ) as PackageManifest;
+  const bin = join(folder, 'node_modules', '.bin', binOf(pkg, call.name));
   if (!existsSync(bin)) throw new PrefetchError(`${call.spec} installed, but ${bin} is not there`);
-  const version = (JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { version: string })
-    .version;
-  return { command: bin, installed: `${call.name}@${version}`, at: new Date().toISOString() };
+  return { command: bin, installed: `${call.name}@${pkg.version}`, at: new Date().toISOString() };
 }
