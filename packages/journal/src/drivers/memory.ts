@@ -23,6 +23,7 @@ import type {
   StreamEvent,
 } from '../types.ts';
 import { utf8Length } from '../validate.ts';
+import { auditMatches } from './audit-filter.ts';
 
 export function memoryDriver(): JournalDriver {
   return { name: 'memory', open: async (context) => new MemoryStore(context) };
@@ -136,9 +137,7 @@ class MemoryStore implements JournalStore {
     const out: AuditRecord[] = [];
     for (const record of this.#audit) {
       if (out.length >= query.limit) break;
-      if (query.sessionId !== undefined && record.sessionId !== query.sessionId) continue;
-      if (query.since !== undefined && record.time < query.since) continue;
-      if (query.until !== undefined && record.time >= query.until) continue;
+      if (!auditMatches(record, query)) continue;
       if (query.afterId !== undefined && record.id <= query.afterId) continue;
       out.push({ ...record });
     }

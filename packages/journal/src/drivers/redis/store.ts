@@ -24,6 +24,7 @@ import type {
   StreamEvent,
 } from '../../types.ts';
 import { utf8Length } from '../../validate.ts';
+import { auditMatches } from '../audit-filter.ts';
 import { type RedisConnection, ScriptRunner } from './connection.ts';
 import { RedisLeases } from './leases.ts';
 import { decodeSession, patchOps, sessionFields } from './session-hash.ts';
@@ -175,9 +176,7 @@ export class RedisStore implements JournalStore {
     this.#open('queryAudit');
     const out: AuditRecord[] = [];
     for await (const record of this.#audit(query.afterId ?? 0)) {
-      if (query.sessionId !== undefined && record.sessionId !== query.sessionId) continue;
-      if (query.since !== undefined && record.time < query.since) continue;
-      if (query.until !== undefined && record.time >= query.until) continue;
+      if (!auditMatches(record, query)) continue;
       out.push(record);
       if (out.length >= query.limit) break;
     }
