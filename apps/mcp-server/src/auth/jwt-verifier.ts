@@ -88,6 +88,13 @@ export class JwtVerifier {
     this.fetchTimeoutMs = settings.fetchTimeoutMs ?? 5_000;
   }
 
+  /** Why a token whose `aud` holds `audience` is not for this resource; undefined when it is. */
+  audienceRefusal(audience: readonly unknown[]): string | undefined {
+    if (audience.some((a) => typeof a === 'string' && this.audiences.has(canonicalResource(a))))
+      return undefined;
+    return `the token is not for this resource: its aud does not name ${[...this.audiences].join(' or ')}`;
+  }
+
   /** Whether `token` looks like a JWT at all (else it is no use asking the issuer's keys). */
   static isJwt(token: string): boolean {
     return COMPACT_JWS.test(token);
@@ -110,13 +117,8 @@ export class JwtVerifier {
     }
     const audience =
       payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-    if (!audience.some((a) => typeof a === 'string' && this.audiences.has(canonicalResource(a)))) {
-      return {
-        ok: false,
-        error: 'invalid_token',
-        reason: `the token is not for this resource: its aud does not name ${[...this.audiences].join(' or ')}`,
-      };
-    }
+    const notForUs = this.audienceRefusal(audience);
+    if (notForUs !== undefined) return { ok: false, error: 'invalid_token', reason: notForUs };
     if (typeof payload.sub !== 'string' || payload.sub === '') {
       return { ok: false, error: 'invalid_token', reason: 'the token has no sub' };
     }

@@ -52,7 +52,6 @@ export class OAuthResourceServer {
         metadataUrl: string;
         paths: Set<string>;
         verifier: JwtVerifier;
-        audiences: Set<string>;
       }
     | undefined;
   private readonly introspector: Introspector | undefined;
@@ -82,7 +81,6 @@ export class OAuthResourceServer {
       resource,
       metadataUrl: metadataUrlOf(resource),
       paths: metadataPaths(resource),
-      audiences: new Set([resource, ...(this.settings.audience ?? [])].map(canonicalResource)),
       verifier: new JwtVerifier({
         issuer: this.settings.issuer,
         ...(this.settings.jwksUri !== undefined && { jwksUri: this.settings.jwksUri }),
@@ -194,11 +192,8 @@ export class OAuthResourceServer {
       return invalid('the token has expired');
     if (answer.notBefore !== undefined && answer.notBefore - skew > now)
       return invalid('the token is not valid yet (nbf)');
-    const { audiences } = this.state;
-    if (!answer.audiences.some((a) => audiences.has(canonicalResource(a))))
-      return invalid(
-        `the token is not for this resource: its aud does not name ${[...audiences].join(' or ')}`,
-      );
+    const notForUs = this.state.verifier.audienceRefusal(answer.audiences);
+    if (notForUs !== undefined) return invalid(notForUs);
     const principal = answer.subject ?? answer.clientId;
     if (principal === undefined) return invalid('the token has neither sub nor client_id');
     return this.withScopes({
