@@ -11,13 +11,12 @@
  */
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { RUNTIME_ENTRIES } from './runtime-entries.ts';
 
 const root = join(import.meta.dir, '..');
 const dist = join(root, 'dist');
 
-export const RUNTIME_ENTRIES = ['module-host/thread.ts', 'builtin/tools.ts'];
-
-export const BIN = `#!/bin/sh
+const BIN = `#!/bin/sh
 ':' //; if command -v bun >/dev/null 2>&1; then exec bun "$0" "$@"; fi; echo "switchyard runs on Bun (>= 1.4), which is not on PATH. Install it (npm i -g bun, or see https://bun.sh), then run: bunx @switchyard/mcp-server serve" >&2; exit 1
 import './cli.js';
 `;

@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUNTIME_ENTRIES } from './runtime-entries.ts';
 
 const root = join(import.meta.dir, '..');
 const src = join(root, 'src');
@@ -26,8 +27,7 @@ const journalDist = distOf('@switchyard/journal');
 /** Name in the binary's root → the module it stands for. */
 const ENTRIES: Record<string, { file: string; reexport?: boolean }> = {
   'cli.ts': { file: join(src, 'cli.ts') },
-  'module-host/thread.ts': { file: join(src, 'module-host/thread.ts'), reexport: true },
-  'builtin/tools.ts': { file: join(src, 'builtin/tools.ts'), reexport: true },
+  ...Object.fromEntries(RUNTIME_ENTRIES.map((name) => [name, { file: join(src, name), reexport: true }])),
   'thread-entry.ts': { file: join(workerPoolDist, 'runtime/thread-entry.js') },
   'writer-thread.ts': { file: join(journalDist, 'drivers/sqlite/writer-thread.js') },
 };
