@@ -6,9 +6,8 @@
  * Pure: the environment is passed in. Header values (credentials, typically) stay in the result
  * and are never put in an error or a log line.
  */
+import type { Environment } from '../config/env.ts';
 import type { SwitchyardSettings } from '../config/schema.ts';
-
-export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Telemetry switched on: everything the SDK wiring needs. */
 export interface TelemetrySettings {
