@@ -7,8 +7,8 @@
  */
 import { parseArgs } from 'node:util';
 import { isConfigError } from '../config/errors.ts';
-import { manifestKey, prefetchDir, readManifest, writeManifest } from '../prefetch/cache.ts';
-import { installCall } from '../prefetch/install.ts';
+import { prefetchDir } from '../prefetch/cache.ts';
+import { prefetchCall } from '../prefetch/install.ts';
 import { launcherCall } from '../prefetch/launcher.ts';
 import { COMMAND_HELP } from './help.ts';
 import { type CliIo, EXIT } from './io.ts';
@@ -45,10 +45,7 @@ export async function prefetch(args: string[], io: CliIo): Promise<number> {
     found++;
     try {
       // The entry's env too: a registry or token it names is the one its launcher would use.
-      const done = await installCall(call, dir, { ...io.env, ...backend.env });
-      const manifest = readManifest(dir);
-      manifest[manifestKey(call)] = done;
-      writeManifest(dir, manifest);
+      const done = await prefetchCall(call, dir, { ...io.env, ...backend.env });
       io.out(`${backend.name}: ${call.launcher} ${call.spec} → ${done.command} (${done.installed})`);
     } catch (error) {
       failed++;

@@ -4,8 +4,8 @@
  * install that fails is logged and the entry runs through its launcher, as written.
  */
 import type { BackendConfig } from '../config/resolve.ts';
-import { manifestKey, prefetchDir, readManifest, writeManifest } from './cache.ts';
-import { installCall } from './install.ts';
+import { manifestKey, prefetchDir, readManifest } from './cache.ts';
+import { prefetchCall } from './install.ts';
 import { launcherCall } from './launcher.ts';
 
 export interface EnsureLog {
@@ -24,10 +24,7 @@ export async function ensurePrefetched(
     const call = launcherCall(backend.command, backend.args);
     if (!call || readManifest(dir)[manifestKey(call)] !== undefined) continue;
     try {
-      const done = await installCall(call, dir, { ...env, ...backend.env });
-      const manifest = readManifest(dir);
-      manifest[manifestKey(call)] = done;
-      writeManifest(dir, manifest);
+      const done = await prefetchCall(call, dir, { ...env, ...backend.env });
       log.info(
         { backend: backend.name, installed: done.installed, command: done.command },
         'backend prefetched',

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Prefetched } from './cache.ts';
+import { manifestKey, type Prefetched, readManifest, writeManifest } from './cache.ts';
 import type { LauncherCall } from './launcher.ts';
 
 const run = promisify(execFile);
@@ -59,4 +59,18 @@ export async function installCall(
   const bin = join(folder, 'node_modules', '.bin', binOf(pkg, call.name));
   if (!existsSync(bin)) throw new PrefetchError(`${call.spec} installed, but ${bin} is not there`);
   return { command: bin, installed: `${call.name}@${pkg.version}`, at: new Date().toISOString() };
+}
+
+/** Installs `call` (see `installCall`) and records it in the cache's manifest, so starts run its bin. */
+export async function prefetchCall(
+  call: LauncherCall,
+  cache: string,
+  env: Record<string, string | undefined>,
+  signal?: AbortSignal,
+): Promise<Prefetched> {
+  const done = await installCall(call, cache, env, signal);
+  const manifest = readManifest(cache);
+  manifest[manifestKey(call)] = done;
+  writeManifest(cache, manifest);
+  return done;
 }
