@@ -12,9 +12,10 @@
  * names the Protected Resource Metadata), 403 (`insufficient_scope`), 503 (the issuer's keys could
  * not be had: no fault of the caller's, so not a 401 that would send it for another token).
  */
-import { Authenticator, type AuthSettings, wwwAuthenticate } from '../http/auth.ts';
+
 import { DISCOVERY_RETRY_MS } from './jwt-verifier.ts';
 import { type OAuthCheck, OAuthResourceServer, type OAuthSettings } from './oauth.ts';
+import { Authenticator, type AuthSettings, bearerToken, wwwAuthenticate } from './static-tokens.ts';
 
 export type FrontAuthResult =
   | {
@@ -81,7 +82,7 @@ export class FrontAuth {
         headers: { 'www-authenticate': wwwAuthenticate(known) },
       };
     }
-    const token = authorization === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+    const token = authorization === null ? null : bearerToken(authorization);
     if (token === null || token === undefined) {
       const challenge =
         known.error === 'missing'

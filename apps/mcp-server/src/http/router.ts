@@ -15,6 +15,7 @@
  */
 import { INVALID_REQUEST } from '@switchyard/coordinator';
 import { FrontAuth } from '../auth/front-auth.ts';
+import { isLoopbackAddress } from '../auth/static-tokens.ts';
 import { snapshotStream } from '../dashboard/events.ts';
 import { dashboardResponse } from '../dashboard/page.ts';
 import { dashboardSource } from '../dashboard/source.ts';
@@ -24,7 +25,6 @@ import { createMetrics, type HttpRoute } from '../metrics/metrics.ts';
 import { callerClaims } from '../policy/caller-claims.ts';
 import { FrontAdmission } from './admission.ts';
 import { faultAnswer, json, rpcError } from './answers.ts';
-import { isLoopbackAddress } from './auth.ts';
 import { clusterOf, clusterRateOf } from './cluster.ts';
 import { McpFront } from './mcp-front.ts';
 import { checkHost, hostPolicy, originProblem } from './origin.ts';

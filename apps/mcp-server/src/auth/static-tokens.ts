@@ -43,14 +43,14 @@ export class Authenticator {
         return { ok: true, principal: LOCAL_PRINCIPAL };
       return { ok: false, error: 'missing', reason: 'a bearer token is required' };
     }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match?.[1])
+    const token = bearerToken(authorization);
+    if (token === undefined)
       return {
         ok: false,
         error: 'invalid_token',
         reason: 'the Authorization header is not "Bearer <token>"',
       };
-    const presented = digest(match[1]);
+    const presented = digest(token);
     let matched: KnownToken | undefined;
     // Every token is compared, so the time taken does not say which one matched.
     for (const t of this.tokens) {
@@ -62,6 +62,11 @@ export class Authenticator {
       ? { ok: true, principal: matched.principal }
       : { ok: true, principal: matched.principal, groups: matched.groups };
   }
+}
+
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other form. */
+export function bearerToken(authorization: string): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
 }
 
 /** The `WWW-Authenticate` value for a 401 (RFC 6750). */
