@@ -8,11 +8,24 @@
  * - The shipped (sticky) HAProxy config, raw 2025 sessions calling in a loop: one node is SIGKILLed.
  *   Its sessions go on on another node within 2 s without a new initialize; only calls in flight at
  *   the kill may fail, with an error (none hangs); sessions owned by the other nodes see no error.
+ * - The same, with a streamed call in flight in every session: the killed node's clients resume their
+ *   streams with `Last-Event-ID` through the balancer (another node, from Redis) and read every event
+ *   once, in order — no gap, no duplicate — ending with an error for the call that died with the node;
+ *   the other nodes' streams run to their answer untouched.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
-import { call, echo, initialize, type Node, resultOf, startNode, textOf } from './support/cluster.ts';
-import { connectClient } from './support/gateway.ts';
+import {
+  call,
+  echo,
+  initialize,
+  type Node,
+  resultOf,
+  type SseEvent,
+  startNode,
+  textOf,
+} from './support/cluster.ts';
+import { connectClient, post } from './support/gateway.ts';
 import { type Balancer, serverStates, startHaproxy, untilAsync } from './support/haproxy.ts';
 
 const SECRET = 'failover-test-cluster-secret-0123456789abcdef';
@@ -158,4 +171,161 @@ describe('three nodes behind HAProxy', { timeout: 120_000 }, () => {
     // Nothing hung: every call ended (the loops finished), and there were calls after the kill.
     expect(outcomes.filter((o) => o.startedAt > killedAt + 2_000).length).toBeGreaterThan(0);
   });
+
+  it('a SIGKILLed node under load: its streams resume with Last-Event-ID elsewhere, no gap, no duplicate', async () => {
+    const { nodes, balancer } = await threeNodes(false);
+    const sessions: { sid: string; owner: string }[] = [];
+    for (let i = 0; i < 9; i++) {
+      const sid = await initialize(balancer.url, 'haproxy');
+      const answer = await call(balancer.url, sid, 'tools/call', echo('hello'));
+      sessions.push({ sid, owner: answer.headers.get('x-switchyard-node') ?? '?' });
+    }
+    const victim = sessions[0]!.owner;
+    expect(nodes[victim]).toBeDefined();
+    const orphaned = new Set(sessions.filter((s) => s.owner === victim).map((s) => s.sid));
+
+    // Load: every session calls in a loop (bounded) beside its stream.
+    let stop = false;
+    const failures: { sid: string; startedAt: number; detail: string }[] = [];
+    const loops = sessions.map(async ({ sid }) => {
+      for (let i = 0; !stop && i < 2_000; i++) {
+        const startedAt = Date.now();
+        try {
+          const answer = await call(balancer.url, sid, 'tools/call', echo(`${sid.slice(0, 4)}-${i}`));
+          if (textOf(resultOf(answer)) !== `${sid.slice(0, 4)}-${i}`)
+            failures.push({ sid, startedAt, detail: answer.text });
+        } catch (error) {
+          failures.push({ sid, startedAt, detail: String(error) });
+        }
+        await Bun.sleep(10);
+      }
+    });
+
+    // A streamed call in every session: 60 progress notifications 50 ms apart, then the answer.
+    const N = 60;
+    const streams = await Promise.all(
+      sessions.map(async ({ sid }, i) => {
+        const id = 9_000 + i;
+        const response = await post(
+          balancer.url,
+          {
+            jsonrpc: '2.0',
+            id,
+            method: 'tools/call',
+            params: {
+              name: 'fx__count',
+              arguments: { n: N, intervalMs: 50 },
+              _meta: { progressToken: `p${i}` },
+            },
+          },
+          { 'mcp-session-id': sid },
+        );
+        expect(response.status).toBe(200);
+        expect(response.headers.get('content-type')).toContain('text/event-stream');
+        return { sid, id, reading: readSse(response) };
+      }),
+    );
+    // Events in flight everywhere: every stream has passed its third progress notification.
+    await untilAsync('three events on every stream', async () =>
+      streams.every((s) => s.reading.events.filter((e) => e.data !== '').length >= 3),
+    );
+    nodes[victim]!.child.kill('SIGKILL');
+    await nodes[victim]!.child.exited;
+    const deadAt = Date.now();
+
+    const seqOf = (event: SseEvent) => Number(event.id?.slice(event.id.lastIndexOf('#') + 1));
+    const answerOf = (events: SseEvent[], id: number) =>
+      events
+        .filter((e) => e.data !== '')
+        .map((e) => JSON.parse(e.data) as Record<string, unknown>)
+        .find((m) => m.id === id && !('method' in m));
+    for (const stream of streams) {
+      const first = await stream.reading.done;
+      let events = stream.reading.events.filter((e) => e.data !== '');
+      if (!orphaned.has(stream.sid)) {
+        // Another node's stream: untouched, to its answer.
+        expect(first, `stream of ${stream.sid}`).toBe('ended');
+        expect(events.map(seqOf)).toEqual(Array.from({ length: N + 1 }, (_, k) => k + 1));
+        expect(answerOf(events, stream.id)).toMatchObject({ result: expect.any(Object) });
+        continue;
+      }
+      // The killed node's stream broke off before its answer; the client resumes after the last id it
+      // read (the priming id when that is all it read), through the balancer, until another node serves it.
+      expect(answerOf(events, stream.id)).toBeUndefined();
+      const lastId = stream.reading.events.at(-1)!.id!;
+      let resumed: Response | undefined;
+      for (let attempt = 0; attempt < 40 && resumed === undefined; attempt++) {
+        const response = await fetch(balancer.url, {
+          headers: { accept: 'text/event-stream', 'mcp-session-id': stream.sid, 'last-event-id': lastId },
+          signal: AbortSignal.timeout(20_000),
+        });
+        if (response.status === 200) resumed = response;
+        else {
+          // Only "try again" while the session changes hands: never a 404.
+          expect(response.status, await response.text()).toBe(503);
+          await Bun.sleep(250);
+        }
+      }
+      expect(resumed, `no node resumed ${stream.sid}`).toBeDefined();
+      const again = readSse(resumed!);
+      expect(await again.done).toBe('ended');
+      const replayed = again.events.filter((e) => e.data !== '');
+      events = [...events, ...replayed];
+      // Every event once, in order: the seqs run 1, 2, 3, … with nothing missing or twice.
+      expect(events.map(seqOf), `${stream.sid}: ${events.map((e) => e.id).join(' ')}`).toEqual(
+        Array.from({ length: events.length }, (_, k) => k + 1),
+      );
+      expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+      // The progress goes on where the client lost it; the call that died with the node ends with an error.
+      const progress = events
+        .slice(0, -1)
+        .map((e) => (JSON.parse(e.data) as { params: { progress: number } }).params.progress);
+      expect(progress).toEqual(Array.from({ length: progress.length }, (_, k) => k + 1));
+      expect(answerOf(events, stream.id)).toMatchObject({
+        error: { data: { 'switchyard/outcomeUnknown': true } },
+      });
+      expect(events.at(-1)).toBe(
+        events.find((e) => (JSON.parse(e.data) as { id?: number }).id === stream.id),
+      );
+    }
+    stop = true;
+    await Promise.all(loops);
+    // Sessions of the other nodes saw no error; the killed node's, only calls running at its death.
+    expect(failures.filter((f) => !orphaned.has(f.sid))).toEqual([]);
+    expect(failures.filter((f) => f.startedAt > deadAt)).toEqual([]);
+    console.info(
+      `replay after SIGKILL: ${orphaned.size} streams resumed, ${failures.length} calls in flight at the kill failed`,
+    );
+  });
 });
+
+/** An SSE body read as it comes: its events so far, and how it ended (its end, or a broken connection). */
+function readSse(response: Response): { events: SseEvent[]; done: Promise<'ended' | 'broken'> } {
+  const events: SseEvent[] = [];
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    let text = '';
+    try {
+      for await (const chunk of response.body as ReadableStream<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        let cut = text.indexOf('\n\n');
+        while (cut >= 0) {
+          const block = text.slice(0, cut);
+          text = text.slice(cut + 2);
+          cut = text.indexOf('\n\n');
+          let id: string | undefined;
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id:')) id = line.slice(3).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+          if (id !== undefined || data.length > 0) events.push({ id, data: data.join('\n') });
+        }
+      }
+      return 'ended' as const;
+    } catch {
+      return 'broken' as const;
+    }
+  })();
+  return { events, done };
+}
