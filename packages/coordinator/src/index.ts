@@ -61,7 +61,12 @@ export type {
   WorkerChannel,
   WorkerLease,
 } from './coordinator/port.ts';
-export { defaultRandomBytes, type RandomBytes } from './coordinator/sessions.ts';
+export {
+  defaultRandomBytes,
+  type RandomBytes,
+  type SessionEnd,
+  type SessionEndReason,
+} from './coordinator/sessions.ts';
 export {
   type CallTrace,
   type CallTracing,

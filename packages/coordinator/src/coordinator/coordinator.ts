@@ -82,7 +82,14 @@ import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver } from './resolution.ts';
 import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
-import { defaultRandomBytes, type FrontSession, type RandomBytes, SessionTable } from './sessions.ts';
+import {
+  defaultRandomBytes,
+  type FrontSession,
+  type RandomBytes,
+  type SessionEnd,
+  type SessionEndReason,
+  SessionTable,
+} from './sessions.ts';
 import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
@@ -168,6 +175,8 @@ export interface MCPCoordinatorOptions {
   onRestore?: (sessionId: string, stateLost: readonly string[]) => void;
   /** Traces each routed call's steps (admission, lease, backend, end); none: calls are not traced. */
   tracing?: CallTracing;
+  /** Told of each session this process lets go (ended, expired, shut down, handed on), for its duration. */
+  onSessionEnd?: (end: SessionEnd) => void;
   /**
    * Who may list and use which tool, prompt, resource and template (`RulePolicy`); asked after the
    * shared list cache, per caller. None: everything is allowed and no decision is audited.
@@ -400,7 +409,10 @@ export class MCPCoordinator {
     const cutoff = this.now() - idleMs;
     const idle = [...this.sessions.all()].filter((s) => s.lastSeenAt <= cutoff && s.inflight.size === 0);
     await Promise.all(
-      idle.map(async (s) => this.closeSession(s.id, s.principal, await this.idleEverywhere(s, cutoff))),
+      idle.map(async (s) => {
+        const everywhere = await this.idleEverywhere(s, cutoff);
+        return this.closeSession(s.id, s.principal, everywhere, everywhere ? 'expired' : 'relinquished');
+      }),
     );
     await this.touchSeen();
     return idle.length;
@@ -652,7 +664,12 @@ export class MCPCoordinator {
    * Ends a session (HTTP DELETE): its requests in flight are cancelled. False when not found.
    * `forget: false` (shutting down) keeps its journal record, so the next process continues it.
    */
-  async closeSession(sessionId: string, principal: string | null, forget = true): Promise<boolean> {
+  async closeSession(
+    sessionId: string,
+    principal: string | null,
+    forget = true,
+    reason: SessionEndReason = forget ? 'deleted' : 'shutdown',
+  ): Promise<boolean> {
     const session =
       this.sessions.get(sessionId, principal) ??
       (forget
@@ -662,6 +679,15 @@ export class MCPCoordinator {
         : undefined);
     if (!session) return false;
     this.sessions.delete(sessionId);
+    const { era, protocolVersion, openedAt } = session;
+    this.options.onSessionEnd?.({
+      id: sessionId,
+      era,
+      protocolVersion,
+      openedAt,
+      endedAt: this.now(),
+      reason,
+    });
     for (const inflight of [...session.inflight.values()]) inflight.abandon('cancelled', 'session closed');
     this.fleet.closeSession(sessionId);
     session.outbound.end();
@@ -1298,7 +1324,7 @@ export class MCPCoordinator {
    */
   async relinquish(sessionId: string): Promise<boolean> {
     const session = this.sessions.find(sessionId);
-    return session ? this.closeSession(sessionId, session.principal, false) : false;
+    return session ? this.closeSession(sessionId, session.principal, false, 'relinquished') : false;
   }
 
   /**
@@ -1454,7 +1480,7 @@ export class MCPCoordinator {
       // journal read per request would cost a round trip on the hot path; until sessions have an
       // owner (a lease, issue #20), a node may serve a session deleted elsewhere until its next pass.
       if (this.sessions.get(session.id, session.principal) === session)
-        await this.closeSession(session.id, session.principal, false);
+        await this.closeSession(session.id, session.principal, false, 'relinquished');
     });
   }
 

@@ -36,6 +36,8 @@ export interface FrontSession {
   serverRequestSeq: number;
   /** The last time the client was heard from (ms, the coordinator's clock). */
   lastSeenAt: number;
+  /** When this process took the session up — created it, or restored it from the journal (ms). */
+  readonly openedAt: number;
   /** `resources/subscribe`d URIs: the backend's URI (`backend` + NUL + uri) → the URI the client used. */
   readonly subscriptions: Map<string, string>;
   /** Per-session / per-principal backends this session has called (recorded in the journal once each). */
@@ -52,6 +54,24 @@ export interface RestoredFields {
   initialized: boolean;
   logLevel: string | undefined;
   stateLost: Iterable<string>;
+}
+
+/**
+ * Why a session left this process: `deleted` (the client's DELETE, or the gateway ended it),
+ * `expired` (idle past `sessionIdleMs`), `shutdown` (the coordinator closed; the journal keeps
+ * it for the next process), `relinquished` (another node owns it now, or ended it).
+ */
+export type SessionEndReason = 'deleted' | 'expired' | 'shutdown' | 'relinquished';
+
+/** A session's end, as `MCPCoordinatorOptions.onSessionEnd` is told of it. */
+export interface SessionEnd {
+  readonly id: string;
+  readonly era: 'legacy' | 'modern';
+  readonly protocolVersion: string;
+  /** When this process took it up, and when it let it go (ms, the coordinator's clock). */
+  readonly openedAt: number;
+  readonly endedAt: number;
+  readonly reason: SessionEndReason;
 }
 
 export type RandomBytes = (length: number) => Uint8Array;
@@ -99,11 +119,13 @@ export class SessionTable {
       | 'subscriptions'
       | 'isolatedUsed'
       | 'stateLost'
+      | 'openedAt'
     >,
     restored?: RestoredFields,
   ): FrontSession {
     const full: FrontSession = {
       ...session,
+      openedAt: session.lastSeenAt,
       initialized: restored?.initialized ?? false,
       logLevel: restored?.logLevel,
       isolatedUsed: new Set(restored?.stateLost),
