@@ -1,8 +1,10 @@
 /**
  * What the gateway has been doing lately, for the dashboard and `/readyz`: the most recent calls,
  * totals, a request rate over the last minute and latency percentiles over the last 1024
- * requests. Fed by the coordinator's audit entries; listeners hear of each one.
+ * requests. Fed by the coordinator's audit entries; listeners hear of each one — and of each 2025
+ * session this process lets go (`endSession`, for the session-duration metrics).
  */
+import type { SessionEnd } from '@switchyard/coordinator';
 import type { AuditInput } from '@switchyard/journal';
 import { Window } from './window.ts';
 
@@ -50,6 +52,7 @@ export class Activity {
   private total = 0;
   private errors = 0;
   private readonly listeners = new Set<(call: RecentCall) => void>();
+  private readonly sessionListeners = new Set<(end: SessionEnd) => void>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -95,6 +98,18 @@ export class Activity {
       p90Ms: percentile(sorted, 0.9),
       p99Ms: percentile(sorted, 0.99),
     };
+  }
+
+  /** The coordinator's `onSessionEnd`: a 2025 session left this process (2026 stand-ins are not sessions). */
+  endSession(end: SessionEnd): void {
+    if (end.era !== 'legacy') return;
+    for (const l of this.sessionListeners) l(end);
+  }
+
+  /** Hear of each 2025 session's end; returns the unsubscribe function. */
+  onSessionEnd(listener: (end: SessionEnd) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
   }
 
   /** Hear of each call as it ends; returns the unsubscribe function. */

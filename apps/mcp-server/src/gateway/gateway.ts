@@ -353,6 +353,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
     onAudit: (entry) => activity.record(entry),
+    onSessionEnd: (end) => activity.endSession(end),
     ...policyOption(settings.policy),
     ...(telemetry && { tracing: telemetry.calls }),
     sessionIdleMs: settings.sessions.idleTimeoutMs,

@@ -5,6 +5,8 @@
  * - Per request, fed by the gateway's activity: `switchyard_requests_total`,
  *   `switchyard_request_duration_seconds` and `mcp_server_operation_duration_seconds` (the
  *   OpenTelemetry MCP conventions' metric, by method, tool, backend and outcome).
+ * - Per 2025 session that ends here (deleted, expired, shut down, handed on), fed by the activity:
+ *   `mcp_server_session_duration_seconds` (the conventions' `mcp.server.session.duration`).
  * - Fed by the HTTP front door: `switchyard_http_requests_total` (`observeHttp`) and
  *   `switchyard_admissions_refused_total` (`observeRefusal`).
  * - Fed by the journal's `sqliteDriver({ onCommit })`, when the gateway passes it on:
@@ -20,6 +22,7 @@
  * `backend` is a configured backend's name, or `""` for requests that reached none (an unknown
  * tool, `initialize`, the lists merged across backends).
  */
+import type { SessionEnd } from '@switchyard/coordinator';
 import type { CommitInfo } from '@switchyard/journal';
 import type { BackendStats } from '@switchyard/multi-tier';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -27,6 +30,7 @@ import type { RecentCall } from '../gateway/activity.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import { ToolLabels } from '../telemetry/labels.ts';
 import { MCP_DURATION_BUCKETS, operationLabels } from '../telemetry/operation-labels.ts';
+import { SESSION_DURATION_BUCKETS, sessionLabels, sessionSeconds } from '../telemetry/session-labels.ts';
 import { KNOWN_METHODS } from './methods.ts';
 
 export type HttpRoute = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'dashboard' | 'other';
@@ -176,7 +180,24 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
       seconds,
     );
   };
-  let unsubscribe: (() => void) | undefined = gateway.activity.subscribe(onCall);
+  const sessionDuration = new Histogram({
+    name: 'mcp_server_session_duration_seconds',
+    help: 'The duration of a 2025 MCP session as observed on the gateway (OpenTelemetry mcp.server.session.duration), by protocol version and how it ended (deleted, expired, shutdown, relinquished).',
+    labelNames: ['mcp_protocol_version', 'switchyard_session_end'] as const,
+    buckets: [...SESSION_DURATION_BUCKETS],
+    registers,
+  });
+  const onSessionEnd = (end: SessionEnd): void => {
+    const l = sessionLabels(end);
+    sessionDuration.observe(
+      {
+        mcp_protocol_version: l['mcp.protocol.version'],
+        switchyard_session_end: l['switchyard.session.end'],
+      },
+      sessionSeconds(end),
+    );
+  };
+  const unsubscribers = [gateway.activity.subscribe(onCall), gateway.activity.onSessionEnd(onSessionEnd)];
 
   // ── front door ───────────────────────────────────────────────────────────────────────────
   const http = new Counter({
@@ -489,8 +510,7 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
       }
     },
     close() {
-      unsubscribe?.();
-      unsubscribe = undefined;
+      for (const unsubscribe of unsubscribers.splice(0)) unsubscribe();
     },
   };
 }

@@ -31,5 +31,7 @@ export const ATTR_SWITCHYARD_WORKER = 'switchyard.worker';
 export const ATTR_SWITCHYARD_OUTCOME = 'switchyard.outcome';
 /** `cold`: the worker was started for this call (its start is a span); `warm`: it was ready. */
 export const ATTR_SWITCHYARD_BACKEND_START = 'switchyard.backend.start';
+/** Why a 2025 session left the gateway: deleted, expired, shutdown, relinquished. */
+export const ATTR_SWITCHYARD_SESSION_END = 'switchyard.session.end';
 /** The worker's start (spawn → ready), ms. */
 export const ATTR_SWITCHYARD_BACKEND_START_MS = 'switchyard.backend.start_ms';

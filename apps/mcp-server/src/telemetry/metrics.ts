@@ -1,14 +1,16 @@
 /**
  * The MCP metrics of the OpenTelemetry conventions, pushed over OTLP: `mcp.server.operation.duration`
- * (seconds, per finished request, with bounded attributes: see `operation-labels.ts`), fed by the
- * gateway's activity.
+ * (seconds, per finished request, with bounded attributes: see `operation-labels.ts`) and
+ * `mcp.server.session.duration` (seconds, per 2025 session that ended here: `session-labels.ts`),
+ * fed by the gateway's activity.
  */
 import type { Meter } from '@opentelemetry/api';
 import type { Activity } from '../gateway/activity.ts';
 import { KNOWN_METHODS } from '../metrics/methods.ts';
-import { METRIC_MCP_SERVER_OPERATION_DURATION } from './attributes.ts';
+import { METRIC_MCP_SERVER_OPERATION_DURATION, METRIC_MCP_SERVER_SESSION_DURATION } from './attributes.ts';
 import type { ToolLabels } from './labels.ts';
 import { asAttributes, MCP_DURATION_BUCKETS, operationLabels } from './operation-labels.ts';
+import { SESSION_DURATION_BUCKETS, sessionLabels, sessionSeconds } from './session-labels.ts';
 
 export interface McpMeters {
   /** Stops listening to the activity. */
@@ -33,5 +35,18 @@ export function mcpMeters(meter: Meter, activity: Activity, tools: ToolLabels): 
     }
     operation.record(Math.max(0, call.durationMs) / 1000, attributes);
   });
-  return { close: unsubscribe };
+  const session = meter.createHistogram(METRIC_MCP_SERVER_SESSION_DURATION, {
+    unit: 's',
+    description: 'The duration of the MCP session as observed on the MCP server.',
+    advice: { explicitBucketBoundaries: [...SESSION_DURATION_BUCKETS] },
+  });
+  const unsubscribeSessions = activity.onSessionEnd((end) => {
+    session.record(sessionSeconds(end), { ...sessionLabels(end) });
+  });
+  return {
+    close() {
+      unsubscribe();
+      unsubscribeSessions();
+    },
+  };
 }
