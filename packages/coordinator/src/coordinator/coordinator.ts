@@ -712,6 +712,8 @@ export class MCPCoordinator {
   async close(reason = 'shutting down'): Promise<void> {
     clearInterval(this.sweeper);
     this.listens.endAll();
+    // Tasks still running end first (outcome unknown, journaled), not as their calls are cut.
+    await this.tasks.close();
     const all = [...this.sessions.all()];
     for (const session of all) {
       for (const [id, inflight] of [...session.inflight]) {

@@ -8,7 +8,7 @@
  * `notifications/tasks/status` while it is here; the call's own notifications (progress) and
  * requests (sampling, elicitation) go to that session's stream as server messages.
  */
-import { INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
+import { CONNECTION_CLOSED, INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
 import { errorResponse, invalidParams, resultResponse } from '../../jsonrpc/responses.ts';
 import {
   isJsonObject,
@@ -66,6 +66,8 @@ export class GatewayTasks {
   private readonly loaded = new Set<string | null>();
   /** The tasks this process runs (the others read back from the journal ran in an earlier one). */
   private readonly running = new Set<string>();
+  /** Journal writes of status changes not yet done (`close` waits for them). */
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: TaskStore,
@@ -79,7 +81,11 @@ export class GatewayTasks {
    */
   changed(task: TaskRecord): void {
     this.running.delete(task.taskId);
-    void this.log?.write(task, false);
+    const written = this.log?.write(task, false);
+    if (written) {
+      this.writing.add(written);
+      void written.finally(() => this.writing.delete(written));
+    }
     this.host
       .session(task.sessionId, task.owner)
       ?.outbound.push(statusNotification(task, this.store.bounds.pollIntervalMs));
@@ -211,6 +217,17 @@ export class GatewayTasks {
     return resultResponse(request.id, detailed);
   }
 
+  /**
+   * The process is stopping: each task it still runs ends `failed` with an outcome-unknown error
+   * (its call is cut with the process; whether it took effect is not known), written to the
+   * journal before this resolves, so the next process answers the same.
+   */
+  async close(): Promise<void> {
+    for (const taskId of [...this.running]) settleUnknown(this.store, taskId);
+    this.running.clear();
+    await Promise.all([...this.writing]);
+  }
+
   /** Forgets the tasks whose TTL has passed and stops the calls of those still working; how many. */
   expire(): number {
     return this.stopExpired();
@@ -338,15 +355,7 @@ export class GatewayTasks {
     const task = await this.log?.read(taskId);
     if (!task || task.owner !== owner || !this.store.adopt(task)) return undefined;
     const held = this.store.get(taskId, owner);
-    if (held && !isTerminal(held.status) && !this.running.has(taskId)) {
-      const words = 'the gateway restarted while the task ran; its call ended with the previous process';
-      this.store.settle(
-        taskId,
-        'failed',
-        { kind: 'error', error: { code: INTERNAL_ERROR, message: words } },
-        words,
-      );
-    }
+    if (held && !isTerminal(held.status) && !this.running.has(taskId)) settleUnknown(this.store, taskId);
     return held;
   }
 
@@ -394,6 +403,25 @@ function payload(request: JsonRpcRequest, task: TaskRecord): JsonRpcResponse {
 
 function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
   return invalidParams(request.id, `Task not found: ${taskId}`, { taskId });
+}
+
+/**
+ * Ends a working task whose call ended with its gateway process (a stop, a restart, a crash): it
+ * failed, and whether its call took effect is unknown (as a request in flight at a restart, the
+ * front door's `outcomeUnknown`: -32000 and `switchyard/outcomeUnknown`).
+ */
+function settleUnknown(store: TaskStore, taskId: string): void {
+  const words =
+    'The gateway process running this task ended (a restart or a crash) before its call did: its outcome is unknown. Start it again if it is safe to.';
+  store.settle(
+    taskId,
+    'failed',
+    {
+      kind: 'error',
+      error: { code: CONNECTION_CLOSED, message: words, data: { 'switchyard/outcomeUnknown': true } },
+    },
+    words,
+  );
 }
 
 function cancelledError(taskId: string) {

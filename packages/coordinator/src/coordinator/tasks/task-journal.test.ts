@@ -1,5 +1,7 @@
 import { createJournal, memoryDriver } from '@switchyard/journal';
 import { describe, expect, it } from 'vitest';
+import type { JsonRpcMessage } from '../../jsonrpc/types.ts';
+import { MessageStream } from '../message-stream.ts';
 import type { FrontSession } from '../sessions.ts';
 import { GatewayTasks } from './gateway-tasks.ts';
 import { JournalTaskLog } from './task-journal.ts';
@@ -76,10 +78,45 @@ describe('GatewayTasks over the journal', () => {
     expect(await get(bob)).toMatchObject({ error: { code: -32602 } });
     const got = await get(alice);
     expect(got).toMatchObject({ result: { taskId: 'gone-with-its-process', status: 'failed' } });
-    expect(JSON.stringify(got)).toContain('the gateway restarted while the task ran');
+    expect(JSON.stringify(got)).toContain('its outcome is unknown');
     // The failure is journaled: the next process reads it as it is.
     await journal.flush();
     expect((await log.read('gone-with-its-process'))?.status).toBe('failed');
+    await journal.close();
+  });
+
+  it('close() ends each task it runs as failed, outcome unknown, journaled before it resolves', async () => {
+    const journal = await createJournal({ driver: memoryDriver() });
+    const log = new JournalTaskLog(journal);
+    const host = {
+      // A call that never ends (its stream stays open).
+      run: async () => ({ kind: 'stream' as const, messages: new MessageStream<JsonRpcMessage>() }),
+      session: () => undefined,
+      taskSupport: async () => undefined,
+    };
+    const tasks: GatewayTasks = new GatewayTasks(
+      new TaskStore({ now: () => 1_000, newId: () => 'cut', onStatus: (t) => tasks.changed(t) }),
+      host,
+      log,
+    );
+    const alice = {
+      id: 's1',
+      principal: 'alice',
+      era: 'legacy',
+      inflight: new Map(),
+    } as unknown as FrontSession;
+    const started = await tasks.start(alice, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'x', task: {} },
+    });
+    expect(started).toMatchObject({ result: { task: { taskId: 'cut', status: 'working' } } });
+    await tasks.close();
+    const back = await log.read('cut');
+    expect(back).toMatchObject({ status: 'failed', outcome: { kind: 'error', error: { code: -32000 } } });
+    expect(back?.statusMessage).toContain('its outcome is unknown');
+    expect(back?.outcome).toMatchObject({ error: { data: { 'switchyard/outcomeUnknown': true } } });
     await journal.close();
   });
 });
