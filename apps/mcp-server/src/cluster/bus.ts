@@ -1,7 +1,8 @@
 /**
  * The cluster bus (issue #20): news one node has for the others, over Redis pub/sub on the journal's
- * server — today, that a shared backend's lists changed there, so every node's sessions are told
- * (a `list_changed` of a backend on one node reaches the sessions of all).
+ * server — that a shared backend's lists changed there, so every node's sessions are told (a
+ * `list_changed` of a backend on one node reaches the sessions of all), and that its configuration
+ * was reloaded, so every node re-reads its own file (`reloads.ts`).
  *
  * Bun's Redis client does not subscribe again after its connection dropped, so the subscriber is
  * owned here: a dropped connection is replaced (at once, then every second until one holds) and
@@ -12,16 +13,12 @@
 import type { SharedRedis } from '@switchyard/journal';
 import { RedisClient } from 'bun';
 
-export interface BusNews {
-  kind: 'lists-changed';
-  backend: string;
-  lists: string[];
-}
+export type BusNews = { kind: 'lists-changed'; backend: string; lists: string[] } | { kind: 'reloaded' };
 
-interface Envelope extends BusNews {
+type Envelope = BusNews & {
   /** The node that sent it (a node ignores its own). */
   from: string;
-}
+};
 
 export interface ClusterBusOptions {
   url: string;
@@ -94,7 +91,12 @@ export class ClusterBus {
     } catch {
       return;
     }
-    if (envelope.from === this.options.nodeId || envelope.kind !== 'lists-changed') return;
+    if (typeof envelope?.from !== 'string' || envelope.from === this.options.nodeId) return;
+    if (envelope.kind === 'reloaded') {
+      this.options.onNews({ kind: 'reloaded' }, envelope.from);
+      return;
+    }
+    if (envelope.kind !== 'lists-changed') return;
     if (typeof envelope.backend !== 'string' || !Array.isArray(envelope.lists)) return;
     this.options.onNews(
       { kind: envelope.kind, backend: envelope.backend, lists: envelope.lists },

@@ -9,6 +9,7 @@ import { configHash } from '../cluster/config-hash.ts';
 import { SessionForwarder } from '../cluster/forwarder.ts';
 import { ClusterMembers } from '../cluster/members.ts';
 import { ClusterRateLimit } from '../cluster/rate-limit.ts';
+import { clusterReloads } from '../cluster/reloads.ts';
 import { sharedRedis } from '../cluster/shared-redis.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
 import type { Gateway } from '../gateway/gateway.ts';
@@ -52,9 +53,16 @@ export function clusterOf(
     warn,
   });
   members.start();
+  // A reload here, from this node's own file: the others are told to re-read theirs; and every
+  // reload's configuration hash is in the heartbeat at once, not at the next beat.
+  const offReloaded = clusterReloads(gateway).onReloaded((cause) => {
+    if (cause === 'local') bus?.publish({ kind: 'reloaded' });
+    void members.beat();
+  });
   gateway.closing.addEventListener(
     'abort',
     () => {
+      offReloaded();
       void forwarder.stop();
       bus?.stop();
       members.stop();
@@ -100,7 +108,8 @@ const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 /**
  * The cluster bus: a shared backend's list change here is published; one published elsewhere is
  * told to this node's sessions (and its cached lists forgotten); after a gap in the subscription,
- * every session is told its lists may have changed.
+ * every session is told its lists may have changed. A reload elsewhere asks this node to re-read
+ * its own configuration file (the reloader listens, where there is a file).
  */
 function startBus(
   gateway: Gateway,
@@ -115,7 +124,11 @@ function startBus(
     channel: `${redis.keyPrefix ?? 'switchyard:journal:'}bus`,
     nodeId,
     publisher: sharedRedis(gateway, redis.url),
-    onNews: (news) => {
+    onNews: (news, from) => {
+      if (news.kind === 'reloaded') {
+        clusterReloads(gateway).ask(from);
+        return;
+      }
       const kinds = LIST_KINDS.filter((k) => news.lists.includes(k));
       if (kinds.length > 0) coordinator.listsChangedElsewhere(news.backend, kinds);
     },
