@@ -55,7 +55,7 @@ describe('mcp.server.session.duration', () => {
     const served = await serveGateway(config(receiver), await tempDir());
     try {
       const deleted = await connectClient(served.url);
-      await (deleted.transport as { terminateSession(): Promise<void> }).terminateSession();
+      await (deleted.transport as unknown as { terminateSession(): Promise<void> }).terminateSession();
       await connectClient(served.url);
       await connectClient(served.url);
       expect(await scraped(served.origin)).toEqual({ deleted: 1 });

@@ -1,7 +1,7 @@
 /**
  * The live dashboard: one self-contained HTML document (inline CSS and JS, nothing fetched but the
  * event stream) that follows `snapshot` events from `eventsPath` and renders the gateway's backends,
- * request figures and recent calls.
+ * request figures and recent calls (with each call's trace id when telemetry recorded it).
  *
  * Every value from a snapshot reaches the page through `textContent` or an attribute value, never
  * through HTML parsing, and the headers in `DASHBOARD_PAGE_HEADERS` forbid any script or style but
@@ -94,7 +94,7 @@ tbody tr:last-child td { border-bottom: none; }
 td.num, th.num { text-align: right; }
 td[data-field="failure"] { white-space: normal; color: var(--bad); max-width: 28em; overflow-wrap: anywhere; }
 td[data-field="name"] { font-weight: 500; overflow-wrap: anywhere; }
-td[data-field="session"] { color: var(--muted); font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+td[data-field="session"], td[data-field="trace"] { color: var(--muted); font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
 .pill { display: inline-block; padding: 1px 8px; border-radius: 999px; background: var(--idle-bg); font-size: 12px; }
 .pill[data-tone="ok"] { background: var(--ok-bg); color: var(--ok); }
 .pill[data-tone="warn"] { background: var(--warn-bg); color: var(--warn); }
@@ -223,6 +223,7 @@ const callColumns = [
   ['session', 'text', (c) => (c.session ? String(c.session).slice(0, 8) : DASH), (c) => (c.session ? String(c.session) : '')],
   ['outcome', 'pill', (c) => text(c.outcome)],
   ['duration', 'num', (c) => duration(c.durationMs)],
+  ['trace', 'text', (c) => (c.traceId ? String(c.traceId) : DASH)],
 ];
 
 function render(snap) {
@@ -450,6 +451,7 @@ export function dashboardPage(options: DashboardPageOptions): string {
             <th scope="col">Session</th>
             <th scope="col">Outcome</th>
             <th scope="col" class="num">Duration</th>
+            <th scope="col" title="The OpenTelemetry trace id of the call, when telemetry is on and it was sampled">Trace</th>
           </tr>
         </thead>
         <tbody id="call-rows"></tbody>

@@ -23,6 +23,8 @@ export interface RecentCall {
   /** `ok`, or how it failed (`error`, `timeout`, `cancelled`, `rejected`). */
   outcome: string;
   durationMs: number;
+  /** The trace the call was recorded in, when telemetry is on and it was sampled. */
+  traceId?: string;
 }
 
 export interface ActivityFigures {
@@ -56,7 +58,8 @@ export class Activity {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  record(entry: AuditInput): void {
+  /** `traceId`: the trace the call was recorded in (telemetry on, sampled). */
+  record(entry: AuditInput, traceId?: string): void {
     const call: RecentCall = {
       at: entry.time ?? this.now(),
       session: entry.sessionId ?? null,
@@ -65,6 +68,7 @@ export class Activity {
       backend: entry.backend ?? null,
       outcome: entry.outcome,
       durationMs: entry.durationMs,
+      ...(traceId !== undefined && { traceId }),
     };
     this.total++;
     if (entry.outcome !== 'ok') this.errors++;

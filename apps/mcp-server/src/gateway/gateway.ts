@@ -352,7 +352,10 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const timeouts = current.backends.find((b) => b.name === backend)?.timeouts;
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
     },
-    onAudit: (entry) => activity.record(entry),
+    // With telemetry on, a recent call keeps its trace id (the dashboard shows it).
+    onAudit: telemetry
+      ? (entry) => activity.record(entry, telemetry.calls.traceIdOf(entry))
+      : (entry) => activity.record(entry),
     onSessionEnd: (end) => activity.endSession(end),
     ...policyOption(settings.policy),
     ...(telemetry && { tracing: telemetry.calls }),

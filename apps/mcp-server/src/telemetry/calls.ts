@@ -18,6 +18,7 @@ import {
   SpanKind,
   SpanStatusCode,
   type TextMapSetter,
+  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -63,6 +64,11 @@ interface Readiness {
 export class OtelCallTracing implements CallTracing {
   /** Workers by channel id (`backend#workerId`), while they live. */
   private readonly ready = new Map<string, Readiness>();
+  /**
+   * The trace id of the sampled call that ended last, until `traceIdOf` takes it: the coordinator
+   * tells a call's trace of its end and, at once and synchronously, the audit of the same call.
+   */
+  endedTraceId: string | undefined;
 
   constructor(
     readonly tracer: Tracer,
@@ -78,6 +84,20 @@ export class OtelCallTracing implements CallTracing {
   /** multi-tier's `worker-stopped` / `worker-died`. */
   workerGone(backend: string, workerId: number): void {
     this.ready.delete(`${backend}#${workerId}`);
+  }
+
+  /**
+   * The trace id of the request an audit entry records, if it was sampled (the dashboard's recent
+   * calls): a routed call's own (it ended just now); else — the gateway answered the request
+   * itself, in its handling — the trace the request is served in.
+   */
+  traceIdOf(entry: { backend?: string | null }): string | undefined {
+    const ended = this.endedTraceId;
+    this.endedTraceId = undefined;
+    if (ended !== undefined || (entry.backend ?? null) !== null) return ended;
+    const active = activeTrace();
+    const span = active && trace.getSpanContext(active);
+    return span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) !== 0 ? span.traceId : undefined;
   }
 
   readinessOf(worker: string): Readiness | undefined {
@@ -206,6 +226,7 @@ class OtelCallTrace implements CallTrace {
   }
 
   ended(outcome: AuditOutcome, message: JsonRpcResponse | undefined, error: string | undefined): void {
+    this.owner.endedTraceId = trace.getSpanContext(this.parent)?.traceId;
     const now = this.owner.now();
     // Ended while still waiting (refused, timed out, cancelled): the wait is a span, marked.
     const waiting = this.acquireSince ?? (this.client === undefined ? this.since : undefined);
