@@ -1,12 +1,14 @@
 /**
  * Remote MCP servers as backends, end to end: real remote servers as child processes on 127.0.0.1
  * (the conformance fixture on Streamable HTTP, the SSE fixture on the legacy HTTP+SSE transport),
- * a real gateway in front of them and a stdio backend, and SDK v1 clients through the gateway.
+ * a real gateway in front of them and a stdio backend, and SDK v1 clients through the gateway. A
+ * shared remote is a pool of the tier manager: a worker is one connection (one MCP session).
  */
 
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../tooling/testing/ports.ts';
+import type { Gateway } from '../src/gateway/gateway.ts';
 import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
 import { spawnUrlServer, type UrlServer } from './support/url-server.ts';
 
@@ -63,6 +65,20 @@ function textOf(result: unknown): string {
 
 type Unavailable = { backend: string; reason: string }[];
 
+/** A remote backend's connections as the tier manager counts its workers: live, ready, leased, made. */
+function connections(gateway: Gateway, name: string) {
+  const s = gateway.manager.stats().backends[name];
+  if (s === undefined) return undefined;
+  return {
+    state: s.state,
+    live: s.workers.total,
+    ready: s.workers.ready,
+    leased: s.workers.leased,
+    /** Connections made (handshake done) since start. */
+    connects: s.starts.total - s.startFailures,
+  };
+}
+
 describe('remote backends', () => {
   it('serves a Streamable HTTP remote and a legacy SSE remote beside a stdio backend, with their headers', async () => {
     const conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
@@ -75,7 +91,7 @@ describe('remote backends', () => {
         fx: fixtureEntry('fx'),
       },
     });
-    expect(Object.keys(gateway.remote.stats()).sort()).toEqual(['legacy', 'remote']);
+    expect([...gateway.manager.backends].sort()).toEqual(['fx', 'legacy', 'remote']);
     const client = await connectClient(url);
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(
@@ -120,16 +136,14 @@ describe('remote backends', () => {
     );
     expect(result.isError).toBeFalsy();
     expect(progress).toEqual([0, 50, 100]);
-    expect(gateway.remote.stats()).toMatchObject({
-      remote: { state: 'connected', connects: 1 },
-      legacy: { state: 'connected', connects: 1 },
-    });
+    expect(connections(gateway, 'remote')).toMatchObject({ ready: 1, connects: 1 });
+    expect(connections(gateway, 'legacy')).toMatchObject({ ready: 1, connects: 1 });
     // Stopping the gateway ends the remote session (DELETE, with the headers).
     await gateway.stop();
     const last = proxy.seen.at(-1);
     expect(last?.method).toBe('DELETE');
     expect(last?.headers.get('x-test')).toBe('yes');
-    expect(gateway.remote.stats().remote?.state).toBe('idle');
+    expect(gateway.manager.state).toBe('stopped');
   });
 
   it('two sessions at once share one connection to the remote, each with its own replies and progress', async () => {
@@ -157,7 +171,7 @@ describe('remote backends', () => {
     expect(pa).toEqual({ progress: [0, 50, 100], isError: undefined });
     expect(pb).toEqual({ progress: [0, 50, 100], isError: undefined });
     expect(new Set(texts)).toEqual(new Set(['This is a simple text response for testing.']));
-    expect(gateway.remote.stats().remote).toMatchObject({ state: 'connected', connects: 1, leased: 0 });
+    expect(connections(gateway, 'remote')).toMatchObject({ ready: 1, connects: 1, leased: 0 });
   });
 
   it('a gateway of remotes only: served, listed and called, and /readyz names the remote', async () => {
@@ -173,7 +187,8 @@ describe('remote backends', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({
       ready: true,
-      backends: [{ name: 'remote', tier: 'remote', state: 'connected', ready: 1 }],
+      // Listed like any backend: its tier (warm by default), its state, its ready workers (connections).
+      backends: [{ name: 'remote', tier: 'warm', state: 'ok', ready: 1 }],
     });
   });
 
@@ -183,7 +198,7 @@ describe('remote backends', () => {
     const { url, gateway } = await startInProcess({
       mcpServers: { down: { url: down }, fx: fixtureEntry('fx') },
     });
-    expect(gateway.remote.stats().down?.state).toBe('idle');
+    expect(connections(gateway, 'down')).toMatchObject({ state: 'ok', live: 0 });
     const client = await connectClient(url);
     const listing = Date.now();
     const listed = await client.listTools();
@@ -201,7 +216,9 @@ describe('remote backends', () => {
       () => new Error('expected the call to fail'),
       (e: unknown) => e as Error,
     );
-    expect(String(first)).toMatch(/Backend "down" is unavailable: remote "down" at .*ECONNREFUSED/);
+    expect(String(first)).toMatch(
+      /Backend "down" is unavailable: (?:backend "\w+" failed: )?remote "down" at .*ECONNREFUSED/,
+    );
     if (!/next attempt in/.test(String(first))) expect(Date.now() - listing).toBeGreaterThanOrEqual(1_000);
     // Fast: the message ("next attempt in") proves no new connect was tried; the cap is only
     // generous against a hang, not a measure (busy machines).
@@ -210,10 +227,10 @@ describe('remote backends', () => {
     await new Promise((r) => setTimeout(r, 1_100));
     const retried = Date.now();
     await expect(client.callTool({ name: 'down__anything', arguments: {} })).rejects.toThrow(
-      /Backend "down" is unavailable: remote "down" at .*ECONNREFUSED/,
+      /Backend "down" is unavailable: (?:backend "\w+" failed: )?remote "down" at .*ECONNREFUSED/,
     );
     expect(Date.now() - retried).toBeLessThan(5_000);
-    expect(gateway.remote.stats().down).toMatchObject({ state: 'failed', connects: 0 });
+    expect(connections(gateway, 'down')).toMatchObject({ state: 'failed', connects: 0 });
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'still here' } }))).toBe(
       'still here',
     );
@@ -232,7 +249,7 @@ describe('remote backends', () => {
     await conformance.kill();
     const started = Date.now();
     await expect(call()).rejects.toThrow(
-      /Backend "remote" is unavailable: remote "remote" at http:\/\/127\.0\.0\.1/,
+      /Backend "remote" is unavailable: (?:backend "\w+" failed: )?remote "remote" at http:\/\/127\.0\.0\.1/,
     );
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'fine' } }))).toBe('fine');
@@ -248,7 +265,7 @@ describe('remote backends', () => {
       });
     }
     expect(text).toBe('This is a simple text response for testing.');
-    expect(gateway.remote.stats().remote).toMatchObject({ state: 'connected', connects: 2 });
+    expect(connections(gateway, 'remote')).toMatchObject({ ready: 1, connects: 2 });
 
     // Killed while a call is running on it: that call fails at once, naming the backend.
     const running = client.callTool(
@@ -256,7 +273,9 @@ describe('remote backends', () => {
       CallToolResultSchema,
       { onprogress: () => void conformance.kill() },
     );
-    await expect(running).rejects.toThrow(/Backend "remote" is unavailable: remote "remote" at /);
+    await expect(running).rejects.toThrow(
+      /Backend "remote" is unavailable: (?:backend "\w+" failed: )?remote "remote" at /,
+    );
   });
 
   it('a legacy SSE remote killed: the next call fails naming it; restarted on its port, it is reconnected', async () => {
@@ -271,7 +290,7 @@ describe('remote backends', () => {
 
     await sse.kill();
     await expect(echo()).rejects.toThrow(
-      /Backend "legacy" is unavailable: remote "legacy" at http:\/\/127\.0\.0\.1/,
+      /Backend "legacy" is unavailable: (?:backend "\w+" failed: )?remote "legacy" at http:\/\/127\.0\.0\.1/,
     );
 
     sse = await spawnRemote(SSE, ['--port', port]);
@@ -284,7 +303,7 @@ describe('remote backends', () => {
       });
     }
     expect(text).toBe('sse');
-    expect(gateway.remote.stats().legacy).toMatchObject({ state: 'connected', connects: 2 });
+    expect(connections(gateway, 'legacy')).toMatchObject({ ready: 1, connects: 2 });
   });
 
   it('a remote that speaks only 2026-07-28 is found by server/discover and serves a 2025 and a 2026 client', {
@@ -353,7 +372,7 @@ describe('remote backends', () => {
     expect(posts.find((r) => r.headers.get('mcp-method') === 'tools/call')?.headers.get('mcp-name')).toBe(
       'echo',
     );
-    expect(gateway.remote.stats().modern).toMatchObject({ state: 'connected', connects: 1, era: '2026' });
+    expect(connections(gateway, 'modern')).toMatchObject({ ready: 1, connects: 1 });
     expect(gateway.eraOf('modern')).toBe('2026');
   });
 });

@@ -295,7 +295,9 @@ export class BackendController {
     if (h.state === 'failed') {
       if (now < h.retryAt) {
         return Promise.reject(
-          new BackendFailedError(this.name, h.reason, h.stderrTail, h.failures, h.retryAt),
+          new BackendFailedError(this.name, h.reason, h.stderrTail, h.failures, h.retryAt, {
+            retryInMs: h.retryAt - now,
+          }),
         );
       }
       this.#retryNow();

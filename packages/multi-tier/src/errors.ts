@@ -80,9 +80,14 @@ export class BackendFailedError extends MultiTierError {
     readonly failures: number,
     /** When the next start will be tried, on the manager's clock. */
     readonly retryAt: number,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown /** The time until `retryAt`, ms: said in the message (a refusal while failed). */;
+      retryInMs?: number;
+    },
   ) {
-    super(`backend "${backend}" failed: ${reason}`, options);
+    const next =
+      options?.retryInMs === undefined ? '' : ` (next attempt in ${Math.ceil(options.retryInMs)} ms)`;
+    super(`backend "${backend}" failed: ${reason}${next}`, options);
   }
 }
 export const isBackendFailedError = brand(BackendFailedError, 'BackendFailedError');

@@ -170,7 +170,8 @@ describe('a backend that cannot start', () => {
     expect((await failed).stderrTail).toContain(secret); // the event (for the operator's log) has it
     const e = (await rejectionOf(m.manager.acquire('leaky'))) as BackendFailedError;
     expect(isBackendFailedError(e)).toBe(true);
-    expect(e.message).toBe('backend "leaky" failed: exit code 3');
+    // The refusal says when the next start comes (the retry's backoff).
+    expect(e.message).toMatch(/^backend "leaky" failed: exit code 3 \(next attempt in \d+ ms\)$/);
     expect(e.stderrTail).toContain(secret);
     // Nor in the causes a caller may print.
     let cause: unknown = e;

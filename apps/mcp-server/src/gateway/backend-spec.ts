@@ -1,8 +1,10 @@
 /**
  * A configured backend in the tier manager's terms: a stdio backend is a process speaking MCP on
  * stdin/stdout; a module backend is worker threads running `module-host/thread.ts` over the tool
- * module. Remote backends have no tier-manager form yet (`@switchyard/multi-tier` refuses them),
- * so `backendSpec` returns `undefined` for them and the gateway reports them as not served.
+ * module; a shared remote backend is connections to the remote server (`remote/remote-connection.ts`,
+ * one MCP session per worker). A per-principal remote (a connection per principal, with its own
+ * credentials) is not one yet: `backendSpec` returns `undefined` for it and the gateway serves it
+ * through `remote/remote-port.ts`.
  */
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { BackendSpec, ReadyHook } from '@switchyard/multi-tier';
@@ -10,6 +12,7 @@ import { mcpCancelMessage } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { TOOL_MODULE_ENV } from '../module-host/tool-server.ts';
 import { prefetchedCommand } from '../prefetch/cache.ts';
+import { remoteConnector } from '../remote/remote-connection.ts';
 import { runtimeFile } from '../runtime-files.ts';
 
 const THREAD_ENTRY = runtimeFile('module-host/thread');
@@ -80,6 +83,15 @@ export function backendSpec(
       // share its environment (worker-pool adds `env` to it).
       return { ...common, kind: 'module', module: THREAD_ENTRY, env: { [TOOL_MODULE_ENV]: backend.module } };
     case 'remote':
-      return undefined;
+      if (backend.isolation === 'per-principal') return undefined;
+      // The remote keeps its own sessions: one connection serves every front session.
+      return {
+        ...common,
+        isolation: 'shared',
+        kind: 'remote',
+        url: backend.url,
+        connect: remoteConnector(backend),
+        cancelMessage: mcpCancelMessage,
+      };
   }
 }

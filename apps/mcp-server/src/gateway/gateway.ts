@@ -72,7 +72,7 @@ export interface Gateway {
   readonly config: GatewayConfig;
   readonly coordinator: MCPCoordinator;
   readonly manager: MultiTierPoolManager;
-  /** The remote backends' connections (the tier manager holds the others). */
+  /** The per-principal remote backends' connections (the tier manager holds the others). */
   readonly remote: RemotePort;
   /** Each principal's access token as last accepted at the front door (for token exchange). */
   readonly subjectTokens: SubjectTokens;
@@ -251,7 +251,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const specOf = (backend: BackendConfig) =>
     backendSpec(
       backend,
-      port.readyHookFor(backend.era, backend.warmup ? { warmup: backend.warmup } : {}),
+      // 2026-07-28 has no HTTP+SSE transport: an `sse` remote speaks 2025.
+      port.readyHookFor(
+        backend.kind === 'remote' && backend.transport === 'sse' ? '2025' : backend.era,
+        backend.warmup ? { warmup: backend.warmup } : {},
+      ),
       childEnv,
     );
   for (const backend of config.backends) {
@@ -259,7 +263,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (spec) specs[backend.name] = spec;
   }
   let statuses: BackendStatus[] = config.backends.map((b) => ({ name: b.name, kind: b.kind }));
-  // Remote backends are served by the RemotePort, the others by the tier manager.
+  // Per-principal remote backends are served by the RemotePort, the others by the tier manager.
   const served = config.backends;
   // Remote backends alone are a gateway too; with none at all there is nothing to serve.
   if (config.backends.length === 0) {

@@ -1,13 +1,10 @@
 /**
- * The `TierPort` for remote backends: MCP servers reached over HTTP with the official SDK v1 client
- * transports — Streamable HTTP (`StreamableHTTPClientTransport`) or the legacy HTTP+SSE transport
- * (`SSEClientTransport`) — with the entry's `headers` on every request.
+ * The `TierPort` for per-principal remote backends: one connection per principal to an MCP server
+ * reached over HTTP (`remote-connection.ts`: the official SDK v1 client transports with the entry's
+ * `headers`), at most `replicas.max` at once — at the bound an unleased one, the least recently
+ * used, is ended for a new principal — each ended when its principal's last session ends. (A shared
+ * remote backend is a pool of the tier manager: `gateway/backend-spec.ts`.)
  *
- * - One connection (one "worker") per remote backend, shared by every front session: the
- *   coordinator remaps JSON-RPC ids per worker, so sessions never meet on it. With
- *   `isolation: "per-principal"`, one connection per principal (at most `replicas.max` at once; at
- *   the bound an unleased one, the least recently used, is ended for a new principal), each ended
- *   when its principal's last session ends.
  * - Upstream identity: the entry's `headers` (secrets, revealed only onto the request) on every
  *   request; with `tokenExchange`, each request of a principal's connection carries
  *   `Authorization: Bearer <a token for this backend>`, got by exchanging the principal's access
@@ -20,24 +17,17 @@
  *   repeat it). A failed connect rejects with an Error naming the backend, its URL and the reason;
  *   for `retryAfterMs` after it, acquires are refused at once with the same reason (a dead remote
  *   is not hammered), then the next acquire tries again.
- * - After the handshake the channel only carries messages: `send` → `transport.send`, the
- *   transport's messages → listeners (progress, list_changed, the remote's own requests), and
- *   `notifications/cancelled` passes through like any notification.
- * - A failure that means the connection is gone (network error, the remote forgot the session,
- *   an event stream cut off) closes the channel: the coordinator answers every request on it with
- *   an error naming the backend, and the next acquire connects anew. Any other failed send (an
- *   HTTP error for one message) answers that request with an error instead.
+ * - After the handshake the channel only carries messages: `send` → the connection, its messages →
+ *   listeners (progress, list_changed, the remote's own requests), and `notifications/cancelled`
+ *   passes through like any notification.
+ * - The connection gone (it says so: `RemoteConnectionError` with `gone`, then its close) closes the
+ *   channel: the coordinator answers every request on it with an error naming the backend, and the
+ *   next acquire connects anew. Any other failed send (an HTTP error for one message) answers that
+ *   request with an error instead.
  * - `close` ends every connection, asking the remote to drop its session first where the
  *   transport can (`terminateSession`, Streamable HTTP's DELETE).
  */
 
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import {
-  StreamableHTTPClientTransport,
-  StreamableHTTPError,
-} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import {
   type AcquireOptions,
   type BackendHandshake,
@@ -59,11 +49,16 @@ import {
 import type { SubjectTokens } from '../auth/subject-tokens.ts';
 import { isTokenExchangeError, TokenExchangeError, type TokenExchanger } from '../auth/token-exchange.ts';
 import type { BackendConfig } from '../config/resolve.ts';
-import { revealAll } from '../config/secret.ts';
 import { withCredentials } from './credential-fetch.ts';
 import { modernFetchWhen } from './modern-fetch.ts';
+import {
+  isRemoteConnectionError,
+  labelOf,
+  type RemoteBackendConfig,
+  RemoteConnection,
+} from './remote-connection.ts';
 
-export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
+export type { RemoteBackendConfig } from './remote-connection.ts';
 
 export interface RemotePortOptions {
   /** How the gateway introduces itself to remotes. */
@@ -99,39 +94,8 @@ export interface RemoteStats {
 const DEFAULT_RETRY_AFTER_MS = 1_000;
 const DEFAULT_TERMINATE_TIMEOUT_MS = 1_000;
 
-type RemoteTransport = Transport & { terminateSession?: () => Promise<void> };
-
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/**
- * Why the connection is gone, when `error` means it is; `undefined` for a failure of one message
- * (an HTTP error status, an unparsable event) that leaves the connection usable.
- */
-function fatalReason(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  // A network failure: fetch's TypeError, or a system error with its code (ECONNREFUSED …).
-  if (error.name === 'TypeError' || typeof (error as { code?: unknown }).code === 'string')
-    return error.message;
-  // The legacy transport's event stream failed (it would reconnect into a new, uninitialized session).
-  if (error instanceof SseError) return error.message;
-  // The remote no longer knows the session (it restarted, or expired it).
-  if (
-    error instanceof StreamableHTTPError &&
-    error.code === 404 &&
-    !/Failed to open SSE stream/.test(error.message)
-  )
-    return error.message;
-  if (/^Error POSTing to endpoint \(HTTP 404\)/.test(error.message)) return error.message;
-  // An event stream broke off mid-way (requests answered on it are lost), or cannot be reopened.
-  if (
-    /^(SSE stream disconnected|Failed to reconnect SSE stream|Maximum reconnection attempts)/.test(
-      error.message,
-    )
-  )
-    return error.message;
-  return undefined;
 }
 
 /** One connection to a remote, as a `WorkerChannel`. */
@@ -143,19 +107,20 @@ class RemoteChannel implements WorkerChannel {
   private readonly own = new Map<string, { resolve(m: JsonRpcMessage): void; reject(e: Error): void }>();
   private nextOwnId = 1;
   private closedReason: string | undefined;
+  /** Why the connection went, as it said (`RemoteConnectionError` with `gone`). */
+  private goneReason: string | undefined;
 
   constructor(
     readonly id: string,
-    private readonly transport: RemoteTransport,
+    private readonly connection: RemoteConnection,
     /** `remote "name" at url`, the start of every reason. */
     private readonly label: string,
   ) {
-    transport.onmessage = (message) => this.receive(message as JsonRpcMessage);
-    transport.onclose = () => this.close('the connection was closed');
-    transport.onerror = (error) => {
-      const fatal = fatalReason(error);
-      if (fatal !== undefined) this.close(fatal);
+    connection.onmessage = (message) => this.receive(message as JsonRpcMessage);
+    connection.onerror = (error) => {
+      if (isRemoteConnectionError(error) && error.gone) this.goneReason = error.reason;
     };
+    connection.onclose = () => this.close(this.goneReason ?? 'the connection was closed');
   }
 
   get isClosed(): boolean {
@@ -164,7 +129,7 @@ class RemoteChannel implements WorkerChannel {
 
   /** The transport's start, then the MCP handshake of `era` (`auto`: `server/discover` first). */
   async connect(clientInfo: Implementation, era: '2025' | '2026' | 'auto'): Promise<void> {
-    await this.transport.start();
+    await this.connection.start();
     this.initialized = await backendHandshake(
       {
         request: (method, params) => this.request(method, params),
@@ -177,14 +142,11 @@ class RemoteChannel implements WorkerChannel {
 
   send(message: JsonRpcMessage): void {
     if (this.closedReason !== undefined) return;
-    this.transport.send(message as JSONRPCMessage).catch((error: unknown) => {
-      const fatal = fatalReason(error);
-      if (fatal !== undefined) {
-        this.close(fatal);
+    this.connection.send(message as Parameters<RemoteConnection['send']>[0]).catch((error: unknown) => {
+      if (isRemoteConnectionError(error) && error.gone) {
+        this.close(error.reason);
       } else if ('method' in message && 'id' in message && isRequestId(message.id)) {
-        this.receive(
-          errorResponse(message.id, { code: INTERNAL_ERROR, message: `${this.label}: ${messageOf(error)}` }),
-        );
+        this.receive(errorResponse(message.id, { code: INTERNAL_ERROR, message: messageOf(error) }));
       }
     });
   }
@@ -199,17 +161,11 @@ class RemoteChannel implements WorkerChannel {
     return () => this.closeListeners.delete(listener);
   }
 
-  /** Ends the connection; `terminate` first asks the remote to drop its session, within `timeoutMs`. */
-  async end(reason: string, terminate?: { timeoutMs: number }): Promise<void> {
-    if (terminate && this.closedReason === undefined && this.transport.terminateSession) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.transport.terminateSession().catch(() => {}),
-        new Promise((resolve) => {
-          timer = setTimeout(resolve, terminate.timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
+  /** Ends the connection, asking the remote to drop its session first (the connection's own bound). */
+  async end(reason: string): Promise<void> {
+    if (this.closedReason === undefined) {
+      this.goneReason ??= reason;
+      await this.connection.close();
     }
     this.close(reason);
   }
@@ -230,12 +186,7 @@ class RemoteChannel implements WorkerChannel {
                 data: m.error.data,
               }),
             );
-          else {
-            const result = (m as { result?: JsonObject }).result;
-            if (method === 'initialize' && typeof result?.protocolVersion === 'string')
-              this.transport.setProtocolVersion?.(result.protocolVersion);
-            resolve(result);
-          }
+          else resolve((m as { result?: JsonObject }).result);
         },
         reject,
       });
@@ -262,7 +213,7 @@ class RemoteChannel implements WorkerChannel {
     for (const waiter of this.own.values()) waiter.reject(error);
     this.own.clear();
     // Stops the transport's streams and reconnection timers (its onclose lands here again: a no-op).
-    this.transport.close().catch(() => {});
+    this.connection.close().catch(() => {});
     for (const l of this.closeListeners) l(`${this.label}: ${reason}`);
   }
 }
@@ -287,10 +238,6 @@ class Remote {
     /** The principal whose connection this is, for a per-principal remote. */
     readonly principal?: string,
   ) {}
-
-  get terminateTimeoutMs(): number {
-    return this.options.terminateTimeoutMs;
-  }
 
   get label(): string {
     return labelOf(this.config);
@@ -373,17 +320,12 @@ class Remote {
 
   private async connect(): Promise<RemoteChannel> {
     const { config } = this;
-    const url = new URL(config.url);
-    const requestInit = { headers: revealAll(config.headers) };
-    // The 2026 headers while the handshake has not found 2025 (set once the channel exists).
-    let modern = () => true;
-    const transport: RemoteTransport =
-      config.transport === 'sse'
-        ? new SSEClientTransport(url, { requestInit }) // its event stream's GET carries them too
-        : new StreamableHTTPClientTransport(url, { requestInit, fetch: this.fetchOf(() => modern()) });
-    // Unique across the port: the coordinator knows its workers by id (a per-principal remote has several).
-    const channel = new RemoteChannel(`remote:${config.name}#${++Remote.attempts}`, transport, this.label);
-    modern = () => channel.initialized === undefined || channel.initialized.era === 'modern';
+    const connection = new RemoteConnection(config, {
+      terminateTimeoutMs: this.options.terminateTimeoutMs,
+      fetch: (modern) => this.fetchOf(modern),
+    });
+    // Unique across the port: the coordinator knows its workers by id (a principal's connections come and go).
+    const channel = new RemoteChannel(`remote:${config.name}#${++Remote.attempts}`, connection, this.label);
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       await Promise.race([
@@ -420,28 +362,22 @@ class Remote {
   }
 }
 
-/** How messages and errors name a remote backend. */
-function labelOf(config: RemoteBackendConfig): string {
-  return `remote "${config.name}" at ${config.url}`;
-}
-
-/** A remote backend: one shared connection, or one per principal. */
+/** A per-principal remote backend: a connection per principal. */
 interface Served {
   config: RemoteBackendConfig;
-  shared?: Remote;
-  /** Per-principal connections, by principal. */
-  byPrincipal?: Map<string, Remote>;
-  /** Connections made by per-principal remotes since ended (`connects` counts since start). */
+  /** The connections, by principal. */
+  byPrincipal: Map<string, Remote>;
+  /** Connections made by connections since ended (`connects` counts since start). */
   retiredConnects: number;
 }
 
 function connectionsOf(served: Served): Remote[] {
-  return served.shared ? [served.shared] : [...(served.byPrincipal?.values() ?? [])];
+  return [...served.byPrincipal.values()];
 }
 
-/** Takes a per-principal connection out of its backend (the caller ends it), keeping its count. */
+/** Takes a principal's connection out of its backend (the caller ends it), keeping its count. */
 function retire(served: Served, remote: Remote): void {
-  served.byPrincipal?.delete(remote.principal ?? '');
+  served.byPrincipal.delete(remote.principal ?? '');
   served.retiredConnects += remote.connects;
 }
 
@@ -475,15 +411,10 @@ export class RemotePort implements TierPort {
     for (const b of backends) this.add(b);
   }
 
-  /** Serves one more remote backend (configuration reload); other kinds are ignored. */
+  /** Serves one more per-principal remote backend (configuration reload); others are ignored. */
   add(backend: BackendConfig): void {
-    if (backend.kind !== 'remote') return;
-    this.remotes.set(
-      backend.name,
-      backend.isolation === 'per-principal'
-        ? { config: backend, byPrincipal: new Map(), retiredConnects: 0 }
-        : { config: backend, shared: new Remote(backend, this.resolved), retiredConnects: 0 },
-    );
+    if (backend.kind !== 'remote' || backend.isolation !== 'per-principal') return;
+    this.remotes.set(backend.name, { config: backend, byPrincipal: new Map(), retiredConnects: 0 });
   }
 
   /** Stops serving a remote backend: its connections end (their remote sessions dropped). */
@@ -498,7 +429,7 @@ export class RemotePort implements TierPort {
 
   private async end(remote: Remote, reason: string): Promise<void> {
     const channel = remote.channel ?? (await remote.connecting?.catch(() => undefined));
-    await channel?.end(reason, { timeoutMs: remote.terminateTimeoutMs });
+    await channel?.end(reason);
   }
 
   /** Whether `backend` is one of this port's remotes. */
@@ -506,20 +437,19 @@ export class RemotePort implements TierPort {
     return this.remotes.has(backend);
   }
 
-  /** Each remote's connection state (a per-principal remote's connections together). */
+  /** Each remote's connection state (its principals' connections together). */
   stats(): Record<string, RemoteStats> {
     return Object.fromEntries(
       [...this.remotes].map(([name, served]) => [
         name,
-        served.shared ? served.shared.stats() : mergedStats(connectionsOf(served), served.retiredConnects),
+        mergedStats(connectionsOf(served), served.retiredConnects),
       ]),
     );
   }
 
-  /** The connection `options` is for: the shared one, or the principal's (made room for at the bound). */
+  /** The principal's connection for `options` (made room for at the bound). */
   private remoteFor(served: Served, options: AcquireOptions): Remote {
-    if (served.shared) return served.shared;
-    const byPrincipal = served.byPrincipal ?? new Map<string, Remote>();
+    const byPrincipal = served.byPrincipal;
     const principal = options.principal ?? '';
     const known = byPrincipal.get(principal);
     if (known) return known;
@@ -573,7 +503,7 @@ export class RemotePort implements TierPort {
   async endPrincipal(principal: string): Promise<void> {
     const ending: Remote[] = [];
     for (const served of this.remotes.values()) {
-      const remote = served.byPrincipal?.get(principal);
+      const remote = served.byPrincipal.get(principal);
       if (remote === undefined || remote.leased > 0) continue;
       retire(served, remote);
       ending.push(remote);

@@ -167,13 +167,13 @@ class LeasedChannel implements WorkerChannel {
       }
       return;
     }
-    if (lease.worker.kind === 'process') lease.post(message as Parameters<Lease['post']>[0]);
+    if (lease.worker.kind !== 'thread') lease.post(message as Parameters<Lease['post']>[0]);
   }
 
-  /** Writes a message on a process worker's wire, outside the request queue (long-lived listens). */
+  /** Writes a message on a process's wire or a remote connection, outside the request queue (long-lived listens). */
   post(message: JsonRpcMessage): void {
     const lease = this.leases.values().next().value;
-    if (!lease || this.closedReason !== undefined || lease.worker.kind !== 'process') return;
+    if (!lease || this.closedReason !== undefined || lease.worker.kind === 'thread') return;
     lease.post(message as Parameters<Lease['post']>[0]);
   }
 

@@ -9,8 +9,10 @@
  * not JSON-RPC is a protocol fault (reported, skipped); one that names a request of ours fails it.
  * A `send` that rejects (the server refused, the network broke) fails that request. The worker is
  * ready once the transport has started; it is gone when the transport closes (a crash, unless the
- * pool stopped it) or could not start. The transport's errors are kept, bounded, as the worker's
- * "stderr" tail for diagnostics. A remote worker has no pid and no resident memory of its own.
+ * pool stopped it — its last error, if it said one, is the reason) or could not start. A transport
+ * that finds its connection gone says so by closing. The transport's errors are kept, bounded, as
+ * the worker's "stderr" tail for diagnostics. A remote worker has no pid and no resident memory of
+ * its own.
  */
 import type { CancelMessageFn, JsonRpcMessage } from '../jsonrpc.ts';
 import { StderrTail } from '../stderr-tail.ts';
@@ -44,6 +46,8 @@ export class RemoteWorker implements WorkerRuntime {
   #open = false;
   #exited = false;
   #stopping = false;
+  /** The transport's last error: why it closed, when it closes on its own. */
+  #lastError: string | undefined;
   readonly #gone: Promise<void>;
   #markGone!: () => void;
 
@@ -67,7 +71,10 @@ export class RemoteWorker implements WorkerRuntime {
       transport = await this.#options.connect(this.workerId);
       this.#transport = transport;
       transport.onmessage = (message) => deliverMessage(this.#sink, this.workerId, message);
-      transport.onerror = (error) => this.#errors.push(error?.message ?? String(error));
+      transport.onerror = (error) => {
+        this.#lastError = error?.message ?? String(error);
+        this.#errors.push(this.#lastError);
+      };
       transport.onclose = () => this.#closed(undefined);
       if (this.#stopping) throw new Error('stopped while connecting');
       await transport.start();
@@ -86,7 +93,7 @@ export class RemoteWorker implements WorkerRuntime {
     if (this.#exited) return;
     this.#exited = true;
     this.#open = false;
-    const last = error ?? (this.#stopping ? undefined : 'the connection closed');
+    const last = error ?? (this.#stopping ? undefined : (this.#lastError ?? 'the connection closed'));
     this.#sink.onExit({ code: null, signal: null, ...(last !== undefined && { error: last }) });
     this.#markGone();
   }

@@ -1,0 +1,243 @@
+/**
+ * One connection to a remote MCP server as a worker of its backend's pool (`@switchyard/worker-pool`'s
+ * remote runtime): `remoteConnector(config)` makes, per worker, an official SDK v1 client transport —
+ * Streamable HTTP (`StreamableHTTPClientTransport`) or the legacy HTTP+SSE transport
+ * (`SSEClientTransport`) — with the entry's `headers` on every request, and the 2026 standard headers
+ * while the connection has not been found to speak 2025 (`modern-fetch.ts`).
+ *
+ * The pool's ready hook does the MCP handshake over it (like a process's); the connection only
+ * carries messages. It watches its own HTTP traffic to tell when the connection is gone, from
+ * typed facts — never from the wording of an SDK error message:
+ * - a request that could not be sent (a network error: fetch's `TypeError`, or a system error with
+ *   its `code`, e.g. ECONNREFUSED);
+ * - HTTP 404 to a request inside a session (the `Mcp-Session-Id` sent, or the legacy transport's
+ *   per-session endpoint): the remote restarted or expired it;
+ * - an event stream (a POST's answer, or the listening GET) that broke off mid-way, which loses the
+ *   answers due on it;
+ * - the legacy transport's event stream failing (`SseError`: it would reconnect into a new,
+ *   uninitialized session).
+ * A connection gone reports the reason (`onerror`, then `onclose`): the pool fails the requests on
+ * it and replaces the worker, and the backend's health decides when. Any other failed send (an HTTP
+ * error for one message) fails that request alone. Every reason starts with the remote's label,
+ * `remote "name" at url`. Closing it asks the remote to drop its session first where the transport
+ * can (`terminateSession`, Streamable HTTP's DELETE), within `terminateTimeoutMs`.
+ */
+import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonRpcMessage, RemoteTransport } from '@switchyard/worker-pool';
+import type { BackendConfig } from '../config/resolve.ts';
+import { revealAll } from '../config/secret.ts';
+import { modernFetchWhen } from './modern-fetch.ts';
+
+export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
+
+/** How messages and errors name a remote backend. */
+export function labelOf(config: Pick<RemoteBackendConfig, 'name' | 'url'>): string {
+  return `remote "${config.name}" at ${config.url}`;
+}
+
+/**
+ * A failure on a remote connection: `gone` when the connection went with it. The message is the
+ * remote's label and the `reason`.
+ */
+export class RemoteConnectionError extends Error {
+  override readonly name = 'RemoteConnectionError';
+  constructor(
+    label: string,
+    readonly reason: string,
+    readonly gone: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`${label}: ${reason}`, options);
+  }
+}
+
+export function isRemoteConnectionError(e: unknown): e is RemoteConnectionError {
+  return (
+    e instanceof Error &&
+    e.name === 'RemoteConnectionError' &&
+    typeof (e as { gone?: unknown }).gone === 'boolean'
+  );
+}
+
+export interface RemoteConnectorOptions {
+  /** How long `close` waits for the remote to drop its session, ms. Default 1000. */
+  terminateTimeoutMs?: number;
+  /** The `fetch` below the connection's own (e.g. one adding credentials). Default `fetch`. */
+  fetch?: (modern: () => boolean) => typeof fetch;
+}
+
+type SdkTransport = Transport & { terminateSession?: () => Promise<void>; sessionId?: string | undefined };
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** A network failure: fetch's `TypeError`, or a system error with its code (ECONNREFUSED …). */
+function isNetworkError(e: unknown): boolean {
+  return e instanceof TypeError || (e instanceof Error && typeof (e as { code?: unknown }).code === 'string');
+}
+
+/** Makes a new connection per worker of a remote backend (started by the pool). */
+export function remoteConnector(
+  config: RemoteBackendConfig,
+  options: RemoteConnectorOptions = {},
+): () => RemoteTransport {
+  return () => new RemoteConnection(config, options);
+}
+
+/** One connection to a remote, in worker-pool's `RemoteTransport` shape. */
+export class RemoteConnection implements RemoteTransport {
+  onmessage?: ((message: JsonRpcMessage) => void) | undefined;
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  readonly #label: string;
+  readonly #inner: SdkTransport;
+  readonly #terminateTimeoutMs: number;
+  /** The id of the `initialize` request sent, until it is answered. */
+  #initializeId: string | number | undefined;
+  /** The remote answered `initialize`: it speaks 2025 (no 2026 headers from now on). */
+  #legacy = false;
+  #gone = false;
+  #closing = false;
+  #closed = false;
+
+  constructor(config: RemoteBackendConfig, options: RemoteConnectorOptions) {
+    this.#label = labelOf(config);
+    this.#terminateTimeoutMs = options.terminateTimeoutMs ?? 1_000;
+    const url = new URL(config.url);
+    const requestInit = { headers: revealAll(config.headers) };
+    const modern = () => !this.#legacy;
+    const base = options.fetch?.(modern) ?? modernFetchWhen(modern);
+    const legacySse = config.transport === 'sse';
+    const watched = this.#watch(base, legacySse);
+    this.#inner = legacySse
+      ? new SSEClientTransport(url, { requestInit, fetch: watched })
+      : new StreamableHTTPClientTransport(url, { requestInit, fetch: watched });
+    this.#inner.onmessage = (message) => this.#receive(message as JsonRpcMessage);
+    this.#inner.onclose = () => this.#ended();
+    this.#inner.onerror = (error) => {
+      if (error instanceof SseError) this.#lost(`the event stream failed: ${error.message}`);
+      else this.onerror?.(error);
+    };
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.#inner.start();
+    } catch (e) {
+      throw new RemoteConnectionError(this.#label, messageOf(e), true, { cause: e });
+    }
+  }
+
+  async send(message: JsonRpcMessage): Promise<void> {
+    if (this.#gone) throw new RemoteConnectionError(this.#label, 'the connection is gone', true);
+    if ('method' in message && message.method === 'initialize' && 'id' in message)
+      this.#initializeId = message.id as string | number;
+    try {
+      await this.#inner.send(message as JSONRPCMessage);
+    } catch (e) {
+      throw new RemoteConnectionError(this.#label, messageOf(e), this.#gone, { cause: e });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (!this.#gone && !this.#closed && this.#inner.terminateSession && this.#inner.sessionId !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        this.#inner.terminateSession().catch(() => {}),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, this.#terminateTimeoutMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
+    await this.#inner.close().catch(() => {});
+    this.#ended();
+  }
+
+  #receive(message: JsonRpcMessage): void {
+    if (
+      this.#initializeId !== undefined &&
+      !('method' in message) &&
+      'id' in message &&
+      message.id === this.#initializeId
+    ) {
+      this.#initializeId = undefined;
+      const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion;
+      if (typeof version === 'string') {
+        this.#legacy = true;
+        this.#inner.setProtocolVersion?.(version);
+      }
+    }
+    this.onmessage?.(message);
+  }
+
+  /** The connection is gone: said once (`onerror` with the reason, then `onclose`). */
+  #lost(reason: string): void {
+    if (this.#gone || this.#closing) return;
+    this.#gone = true;
+    this.onerror?.(new RemoteConnectionError(this.#label, reason, true));
+    // Stops the transport's streams and reconnection timers; its onclose lands in #ended.
+    this.#inner.close().catch(() => {});
+    this.#ended();
+  }
+
+  #ended(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.onclose?.();
+  }
+
+  /** `base`, watched for the signs that the connection is gone (see the file's comment). */
+  #watch(base: typeof fetch, legacySse: boolean): typeof fetch {
+    const watched = async (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
+      let response: Response;
+      try {
+        response = await base(input, init);
+      } catch (e) {
+        if (!init?.signal?.aborted && isNetworkError(e)) this.#lost(messageOf(e));
+        throw e;
+      }
+      const method = init?.method ?? 'GET';
+      const inSession = legacySse ? method === 'POST' : new Headers(init?.headers).has('mcp-session-id');
+      if (response.status === 404 && inSession && method !== 'DELETE') {
+        this.#lost('the remote no longer knows the session (HTTP 404)');
+        return response;
+      }
+      const streamed = response.headers.get('content-type')?.includes('text/event-stream') === true;
+      if (!streamed || response.body === null || legacySse) return response;
+      return new Response(this.#watchStream(response.body, init?.signal ?? undefined), {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+    };
+    return Object.assign(watched, { preconnect: fetch.preconnect });
+  }
+
+  /** An event stream that, should it break off (not by our own abort), says the connection is gone. */
+  #watchStream(
+    body: ReadableStream<Uint8Array>,
+    signal: AbortSignal | undefined,
+  ): ReadableStream<Uint8Array> {
+    const reader = body.getReader();
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        try {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        } catch (e) {
+          if (!signal?.aborted && !this.#closing) this.#lost(`the event stream broke off: ${messageOf(e)}`);
+          controller.error(e);
+        }
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+  }
+}
