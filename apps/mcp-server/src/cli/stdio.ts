@@ -63,7 +63,7 @@ export async function stdio(
   const stopReloading =
     // The file found (--config, $SWITCHYARD_CONFIG or ./switchyard.json) is watched; the embedded default is not.
     launched.file === undefined ? () => {} : startReloader(launched.file, gateway, io, log);
-  const front = new StdioFront(gateway.coordinator, streams.write);
+  const front = new StdioFront(gateway.coordinator, streams.write, gateway.telemetry?.front);
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.on('SIGTERM', onSignal);

@@ -10,6 +10,9 @@
  *   with the request's id cancels it (the stdio form of closing an HTTP stream: the backend is
  *   told, nothing more is written for it), and ends a `subscriptions/listen`. The client is one
  *   client: its requests keep to one worker of each shared backend (affinity key `stdio`).
+ *
+ * With telemetry on, each request and notification is a server span (`FrontTracing`, transport
+ * `pipe`), continuing a `traceparent` in its `_meta`, as at the HTTP front door.
  */
 import {
   detectEra,
@@ -24,6 +27,7 @@ import {
   type RequestId,
   requestMeta,
 } from '@switchyard/coordinator';
+import type { FrontFacts, FrontTracing } from '../telemetry/front.ts';
 
 /** The principal of the stdio client: whoever launched the process. */
 export const STDIO_PRINCIPAL = 'local';
@@ -39,10 +43,27 @@ export class StdioFront {
   /** Those of them that are `subscriptions/listen`. */
   private readonly listens = new Set<RequestId>();
 
+  /** The protocol version the 2025 session negotiated (for its spans). */
+  private protocolVersion: string | undefined;
+
   constructor(
     private readonly coordinator: MCPCoordinator,
     private readonly write: (line: string) => void,
+    /** A server span per message (OpenTelemetry), when telemetry is on. */
+    private readonly tracing?: FrontTracing,
   ) {}
+
+  /** `handle` under the message's server span, when traced. */
+  private traced(message: unknown, handle: () => Promise<Outcome>): Promise<Outcome> {
+    if (this.tracing === undefined) return handle();
+    const facts: FrontFacts = {
+      header: () => null,
+      transport: 'stdio',
+      sessionId: this.sessionId,
+      protocolVersion: this.protocolVersion,
+    };
+    return this.tracing.serve(message, facts, handle);
+  }
 
   /** One line from stdin (blank lines are skipped). */
   receive(line: string): void {
@@ -107,10 +128,9 @@ export class StdioFront {
   }
 
   private async handleModern(message: JsonObject): Promise<void> {
-    const outcome = await this.coordinator.handleModern(message, {
-      principal: STDIO_PRINCIPAL,
-      affinityKey: STDIO_AFFINITY_KEY,
-    });
+    const outcome = await this.traced(message, () =>
+      this.coordinator.handleModern(message, { principal: STDIO_PRINCIPAL, affinityKey: STDIO_AFFINITY_KEY }),
+    );
     if (outcome.kind !== 'stream') return this.deliver(outcome);
     const id = message.id as RequestId;
     const iterator = outcome.messages[Symbol.asyncIterator]();
@@ -134,7 +154,7 @@ export class StdioFront {
       this.sessionId === undefined
         ? { principal: STDIO_PRINCIPAL }
         : { principal: STDIO_PRINCIPAL, sessionId: this.sessionId };
-    const outcome = await this.coordinator.handle(message, context);
+    const outcome = await this.traced(message, () => this.coordinator.handle(message, context));
     await this.deliver(outcome);
   }
 
@@ -145,6 +165,9 @@ export class StdioFront {
       case 'response':
         if (outcome.sessionId !== undefined && this.sessionId === undefined) {
           this.sessionId = outcome.sessionId;
+          const result = 'result' in outcome.message ? outcome.message.result : undefined;
+          if (isJsonObject(result) && typeof result.protocolVersion === 'string')
+            this.protocolVersion = result.protocolVersion;
           this.pumpOutbound(outcome.sessionId);
         }
         this.send(outcome.message);

@@ -1,12 +1,13 @@
 /**
- * The server span of each client request at the HTTP front door (both eras), after the
- * OpenTelemetry conventions for MCP: named `{mcp.method.name} {target}` (the tool or prompt),
- * kind SERVER, continuing the caller's trace — from `params._meta.traceparent` (SEP-414), else
- * from the HTTP `traceparent` header — and ended when the request's response is sent (or its
- * stream ends without one). The coordinator's handling runs inside the span's context
- * (`context.ts`), so the spans of the routed call are its children.
+ * The server span of each client request and notification at the front doors — HTTP and stdio,
+ * both eras — after the OpenTelemetry conventions for MCP: named `{mcp.method.name} {target}` (the
+ * tool or prompt), kind SERVER, continuing the caller's trace — from `params._meta.traceparent`
+ * (SEP-414), else from the HTTP `traceparent` header — and ended when the request's response is
+ * sent (or its stream ends without one), a notification's when it is handled. The coordinator's
+ * handling runs inside the span's context (`context.ts`), so the spans of the routed call are its
+ * children.
  *
- * Notifications, responses and 2025-03-26 batches are not traced.
+ * Responses (to the gateway's requests) and 2025-03-26 batches are not traced.
  */
 import {
   type Context,
@@ -24,6 +25,7 @@ import {
   type JsonRpcMessage,
   type JsonRpcResponse,
   type Outcome,
+  PROTOCOL_VERSION_META_KEY,
 } from '@switchyard/coordinator';
 import {
   ATTR_ERROR_TYPE,
@@ -42,13 +44,21 @@ import { runTraced } from './context.ts';
 import { markRpcError } from './rpc-error.ts';
 import type { TelemetrySdk } from './sdk.ts';
 
-/** What the front door knows of the HTTP request a message came in. */
+/** What the front door knows of the request a message came in. */
 export interface FrontFacts {
-  /** The request's header by name (case-insensitive). */
+  /** The HTTP request's header by name (case-insensitive); stdio: none. */
   header(name: string): string | null;
-  /** The front session named by `Mcp-Session-Id`, if any. */
+  /** The front session named by `Mcp-Session-Id` (stdio: the session of the process), if any. */
   sessionId?: string | undefined;
+  /** `stdio`: the message came on stdin (`network.transport` pipe). Default: HTTP. */
+  transport?: 'stdio';
+  /** The protocol version in use, where no `Mcp-Protocol-Version` header says (stdio). */
+  protocolVersion?: string | undefined;
 }
+
+/** The attributes of every span of one transport, made once. */
+const HTTP_ATTRIBUTES = { [ATTR_NETWORK_TRANSPORT]: 'tcp', [ATTR_NETWORK_PROTOCOL_NAME]: 'http' } as const;
+const STDIO_ATTRIBUTES = { [ATTR_NETWORK_TRANSPORT]: 'pipe' } as const;
 
 const metaGetter: TextMapGetter<JsonObject> = {
   get: (carrier, key) => {
@@ -90,8 +100,7 @@ export class FrontTracing {
 
   /** Runs `handle` (the coordinator's handling of `message`) under the request's server span. */
   async serve(message: unknown, facts: FrontFacts, handle: () => Promise<Outcome>): Promise<Outcome> {
-    if (!isJsonObject(message) || typeof message.method !== 'string' || !isRequestId(message.id))
-      return handle();
+    if (!isJsonObject(message) || typeof message.method !== 'string') return handle();
     const { method } = message;
     const params = isJsonObject(message.params) ? message.params : undefined;
     const meta = isJsonObject(params?._meta) ? params._meta : undefined;
@@ -103,16 +112,19 @@ export class FrontTracing {
           ? this.sdk.propagator.extract(ROOT_CONTEXT, facts, headerGetter)
           : ROOT_CONTEXT;
     const attributes: Record<string, string> = {
+      ...(facts.transport === 'stdio' ? STDIO_ATTRIBUTES : HTTP_ATTRIBUTES),
       [ATTR_MCP_METHOD_NAME]: method,
-      [ATTR_JSONRPC_REQUEST_ID]: String(message.id),
-      [ATTR_NETWORK_TRANSPORT]: 'tcp',
-      [ATTR_NETWORK_PROTOCOL_NAME]: 'http',
     };
+    if (isRequestId(message.id)) attributes[ATTR_JSONRPC_REQUEST_ID] = String(message.id);
     const version =
       method === 'initialize' && typeof params?.protocolVersion === 'string'
         ? params.protocolVersion
-        : facts.header('mcp-protocol-version');
-    if (version !== null) attributes[ATTR_MCP_PROTOCOL_VERSION] = version;
+        : (facts.header('mcp-protocol-version') ??
+          (typeof meta?.[PROTOCOL_VERSION_META_KEY] === 'string'
+            ? meta[PROTOCOL_VERSION_META_KEY]
+            : undefined) ??
+          facts.protocolVersion);
+    if (version !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = version;
     if (facts.sessionId !== undefined) attributes[ATTR_MCP_SESSION_ID] = facts.sessionId;
     const name = targetOf(method, params, attributes);
     const span = this.sdk.tracer.startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
