@@ -2,7 +2,8 @@
  * `WorkerPoolManager`: a pool of workers of one kind. It wires the parts — the queue
  * (`task-queue.ts`), the choice of worker (`worker-chooser.ts`), the runtimes (`runtime/*`),
  * health checks (`health.ts`), the restart policy (`restart-policy.ts`), sizing (`sizing.ts`) and
- * the histograms — and keeps one promise: every task settles, exactly once.
+ * each task's accounting (`settle.ts`: counters, histograms, its one ending) — and keeps one
+ * promise: every task settles, exactly once.
  */
 import { type Clock, systemClock } from '@switchyard/flow-balancer';
 import {
@@ -13,7 +14,6 @@ import {
   PoolQueueFullError,
   type ProtocolFaultKind,
   TaskAbortedError,
-  type TaskFailedError,
   TaskTimeoutError,
   WorkerCrashedError,
   type WorkerLossReason,
@@ -27,7 +27,6 @@ import {
   type WorkerInfo,
 } from './events.ts';
 import { HealthMonitor, unref } from './health.ts';
-import { Histogram } from './histogram.ts';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.ts';
 import { type ResolvedOptions, resolveOptions, type WorkerPoolOptions } from './options.ts';
 import { PinnedWait, spareFor } from './pinning.ts';
@@ -39,14 +38,13 @@ import { ProcessWorker } from './runtime/process-worker.ts';
 import { RemoteWorker } from './runtime/remote-worker.ts';
 import { ThreadWorker } from './runtime/thread-worker.ts';
 import type { ExitInfo } from './runtime/types.ts';
+import { type Outcome, TaskLedger } from './settle.ts';
 import { idleToStop, workersToStart } from './sizing.ts';
 import { type PoolCounters, type PoolStats, statsOf, workerInfo } from './stats.ts';
 import { DONE, QUEUED, RUNNING, Task } from './task.ts';
 import { type DropReason, TaskQueue } from './task-queue.ts';
 import { WorkerChooser } from './worker-chooser.ts';
 import { type SlotOwner, type SlotTask, WorkerSlot } from './worker-slot.ts';
-
-type Outcome = PoolEventOf<'task-settled'>['outcome'];
 
 export interface StopOptions {
   /** How long tasks (queued and running) may take to finish before they are cut off. */
@@ -87,16 +85,8 @@ export class WorkerPoolManager implements SlotOwner {
   readonly #slots = new Map<number, WorkerSlot>();
   /** Workers reserved for a key (`reserve()`): they take only tasks pinned to them. */
   readonly #reserved = new Map<string, WorkerSlot>();
-  readonly #runTime = new Histogram();
-  readonly #waitTime = new Histogram();
-  readonly #counters: PoolCounters = {
-    completed: 0,
-    failed: 0,
-    crashes: 0,
-    restarts: 0,
-    started: 0,
-    protocolFaults: 0,
-  };
+  readonly #ledger: TaskLedger;
+  readonly #counters: PoolCounters;
   #state: PoolState = 'created';
   #failure: PoolFailedError | undefined;
   #nextTaskId = 1;
@@ -115,6 +105,8 @@ export class WorkerPoolManager implements SlotOwner {
     const o = resolveOptions(options);
     this.#o = o;
     this.#clock = options.clock ?? systemClock;
+    this.#ledger = new TaskLedger(this.#clock, this.#events);
+    this.#counters = this.#ledger.counters;
     this.#queue = new TaskQueue(o.maxQueue, this.#clock, (task, reason) => this.#dropped(task, reason));
     const random = randomFrom(options.random);
     this.#chooser = new WorkerChooser(o.picker, o.concurrency, this.#clock, random);
@@ -308,8 +300,8 @@ export class WorkerPoolManager implements SlotOwner {
       queued: this.#queue.length,
       inFlight,
       counters: this.#counters,
-      runTime: this.#runTime.snapshot(),
-      waitTime: this.#waitTime.snapshot(),
+      runTime: this.#ledger.runTime.snapshot(),
+      waitTime: this.#ledger.waitTime.snapshot(),
       stderrTail: this.#lastStderr,
     });
   }
@@ -538,50 +530,13 @@ export class WorkerPoolManager implements SlotOwner {
     }
     slot.deliver(task);
     if (task.direct) return;
-    this.#waitTime.record(now - task.submittedAt);
-    if (this.#events.taskListeners) {
-      this.#emit({
-        type: 'task-started',
-        taskId: task.id,
-        workerId: slot.id,
-        waitMs: now - task.submittedAt,
-      });
-    }
+    this.#ledger.started(task, slot, now);
     if (slot.tasksGiven >= this.#o.maxTasksPerWorker) this.#retire(slot, 'max-tasks');
   }
 
   /** Settle a task once; later calls do nothing. */
   #finish(task: SlotTask, outcome: Outcome, value: unknown, lossReason?: WorkerLossReason): void {
-    if (task.state === DONE) return;
-    const wasRunning = task.state === RUNNING;
-    task.state = DONE;
-    if (task.timer !== undefined) this.#clock.clearTimeout(task.timer as never);
-    if (task.onAbort) task.signal!.removeEventListener('abort', task.onAbort);
-    const now = wasRunning || this.#events.taskListeners ? this.#clock.now() : 0;
-    const runMs = wasRunning ? now - task.startedAt : 0;
-    if (!task.direct) {
-      if (outcome === 'ok') this.#counters.completed++;
-      else this.#counters.failed++;
-      if (wasRunning) this.#runTime.record(runMs);
-    }
-    if (task.callerId !== undefined && (outcome === 'ok' || outcome === 'error')) {
-      task.resolve(responseFor(task.callerId, outcome === 'ok', value));
-    } else if (outcome === 'ok') {
-      task.resolve(value);
-    } else {
-      task.reject(value);
-    }
-    if (this.#events.taskListeners && !task.direct) {
-      this.#emit({
-        type: 'task-settled',
-        taskId: task.id,
-        workerId: task.slot?.id,
-        outcome,
-        waitMs: (wasRunning ? task.startedAt : now) - task.submittedAt,
-        runMs,
-        ...(lossReason && { lossReason }),
-      });
-    }
+    this.#ledger.finish(task, outcome, value, lossReason);
   }
 
   #dropped(task: SlotTask, reason: DropReason): void {
@@ -1031,20 +986,6 @@ export class WorkerPoolManager implements SlotOwner {
   #emit(event: PoolEvent): void {
     this.#events.emit(event);
   }
-}
-
-function responseFor(id: JsonRpcRequest['id'], ok: boolean, value: unknown): JsonRpcResponse {
-  if (ok) return { jsonrpc: '2.0', id, result: value };
-  const e = value as TaskFailedError;
-  return {
-    jsonrpc: '2.0',
-    id,
-    error: {
-      code: typeof e.code === 'number' ? e.code : -32603,
-      message: e.message,
-      ...(e.data !== undefined && { data: e.data }),
-    },
-  };
 }
 
 /** The runtime of a worker whose runtime could not be created: it is already gone. */
