@@ -35,6 +35,11 @@ export interface ModuleToolContext {
   progress?: (progress: number, total?: number, message?: string) => void;
   /** A log line (`notifications/message`) to the sessions the gateway lets hear this backend. */
   log?: (level: LogLevel, data: unknown) => void;
+  /**
+   * The request's `params._meta`, when it has one: the W3C trace context (`traceparent`,
+   * `tracestate`, SEP-414) of the gateway's call to this tool, with telemetry on; `progressToken`.
+   */
+  meta?: Readonly<Record<string, unknown>>;
 }
 
 export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'error' | 'critical' | 'alert' | 'emergency';
@@ -119,12 +124,11 @@ export function toolServer(options: ToolServerOptions): ToolServer {
       return ok(request.id, { content: [{ type: 'text', text: words }], isError: true });
     }
     const context: ModuleToolContext = { signal };
+    const meta = request.params?._meta;
+    if (meta !== null && typeof meta === 'object' && !Array.isArray(meta))
+      context.meta = meta as Record<string, unknown>;
     if (notify) {
-      const meta = request.params?._meta;
-      const token =
-        meta !== null && typeof meta === 'object' && !Array.isArray(meta)
-          ? (meta as Record<string, unknown>).progressToken
-          : undefined;
+      const token = context.meta?.progressToken;
       if (typeof token === 'string' || typeof token === 'number') {
         context.progress = (progress, total, message) => {
           if (signal.aborted) return;
