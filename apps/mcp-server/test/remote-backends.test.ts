@@ -59,6 +59,42 @@ function recordingProxy(target: string): { url: string; seen: { method: string; 
   return { url: new URL(upstream.pathname, server.url).href, seen };
 }
 
+/**
+ * A remote MCP server (Streamable HTTP, JSON answers) whose one tool fails every call with a
+ * JSON-RPC error, on 127.0.0.1.
+ */
+function failingRemote(): string {
+  const server = Bun.serve({
+    hostname: '127.0.0.1',
+    port: 0,
+    async fetch(request) {
+      if (request.method !== 'POST') return new Response(null, { status: 405 });
+      const message = (await request.json()) as { id?: number | string; method: string };
+      if (message.id === undefined) return new Response(null, { status: 202 });
+      const answer = (body: Record<string, unknown>) =>
+        Response.json({ jsonrpc: '2.0', id: message.id, ...body }, { headers: { 'mcp-session-id': 'one' } });
+      switch (message.method) {
+        case 'initialize':
+          return answer({
+            result: {
+              protocolVersion: '2025-11-25',
+              capabilities: { tools: {} },
+              serverInfo: { name: 'failing', version: '1' },
+            },
+          });
+        case 'tools/list':
+          return answer({ result: { tools: [{ name: 'fail', inputSchema: { type: 'object' } }] } });
+        default:
+          return answer({ error: { code: -32000, message: 'failing as asked' } });
+      }
+    },
+  });
+  stops.push(async () => {
+    server.stop(true);
+  });
+  return new URL('/mcp', server.url).href;
+}
+
 function textOf(result: unknown): string {
   return (result as { content: { text: string }[] }).content.map((c) => c.text).join('');
 }
@@ -190,6 +226,53 @@ describe('remote backends', () => {
       // Listed like any backend: its tier (warm by default), its state, its ready workers (connections).
       backends: [{ name: 'remote', tier: 'warm', state: 'ok', ready: 1 }],
     });
+  });
+
+  it('a hot remote is connected before any request, and /metrics counts it like any backend', async () => {
+    const conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
+    const { url, origin, gateway } = await startInProcess({
+      mcpServers: { remote: { url: conformance.url, tier: 'hot' }, fx: fixtureEntry('fx') },
+    });
+    // Started (handshake done) with the gateway, before any client: the tier is the pool's min.
+    expect(gateway.started.ready).toContain('remote');
+    expect(connections(gateway, 'remote')).toMatchObject({ ready: 1, connects: 1, leased: 0 });
+    expect(gateway.eraOf('remote')).toBe('2025');
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
+    expect(metrics).toContain('switchyard_workers{backend="remote",tier="hot",state="ready"} 1');
+    expect(metrics).toContain('switchyard_backend_up{backend="remote"} 1');
+    expect(metrics).toContain('switchyard_backend_protocol_era{backend="remote",era="2025"} 1');
+    const client = await connectClient(url);
+    expect(textOf(await client.callTool({ name: 'remote__test_simple_text', arguments: {} }))).toBe(
+      'This is a simple text response for testing.',
+    );
+    // Calls go through the backend's admission, and its stats count the lease.
+    expect(gateway.admission.remote).toBeDefined();
+    expect(gateway.manager.stats().backends.remote?.leases).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a remote whose calls fail opens its circuit breaker: calls refused at once, /readyz says why', async () => {
+    const { url, origin } = await startInProcess({
+      mcpServers: { down: { url: failingRemote() }, fx: fixtureEntry('fx') },
+    });
+    const client = await connectClient(url);
+    let failed = 0;
+    let refused: string | undefined;
+    while (refused === undefined && failed < 25) {
+      const message = await client.callTool({ name: 'down__fail', arguments: {} }).then(
+        () => 'the call succeeded',
+        (e: unknown) => String(e),
+      );
+      if (message.includes('failing as asked')) failed++;
+      else refused = message;
+    }
+    // The same breaker as a stdio backend's: ≥ 50 % of ≥ 20 calls in the window failed.
+    expect(failed).toBeGreaterThanOrEqual(19);
+    expect(refused).toMatch(/Backend "down" is unavailable: circuit open, retry after \d+ s/);
+    const ready = (await (await fetch(`${origin}/readyz`)).json()) as {
+      backends: { name: string; breaker?: string }[];
+    };
+    expect(ready.backends.find((b) => b.name === 'down')?.breaker).toBe('open');
+    expect(textOf(await client.callTool({ name: 'fx__echo', arguments: { text: 'fine' } }))).toBe('fine');
   });
 
   it('with a remote down, lists answer with the others and name it in _meta, and calls to it fail fast', async () => {
