@@ -20,6 +20,7 @@ import {
   echo,
   initialize,
   type Node,
+  readSse,
   resultOf,
   type SseEvent,
   startNode,
@@ -298,34 +299,3 @@ describe('three nodes behind HAProxy', { timeout: 120_000 }, () => {
     );
   });
 });
-
-/** An SSE body read as it comes: its events so far, and how it ended (its end, or a broken connection). */
-function readSse(response: Response): { events: SseEvent[]; done: Promise<'ended' | 'broken'> } {
-  const events: SseEvent[] = [];
-  const done = (async () => {
-    const decoder = new TextDecoder();
-    let text = '';
-    try {
-      for await (const chunk of response.body as ReadableStream<Uint8Array>) {
-        text += decoder.decode(chunk, { stream: true });
-        let cut = text.indexOf('\n\n');
-        while (cut >= 0) {
-          const block = text.slice(0, cut);
-          text = text.slice(cut + 2);
-          cut = text.indexOf('\n\n');
-          let id: string | undefined;
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith('id:')) id = line.slice(3).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-          }
-          if (id !== undefined || data.length > 0) events.push({ id, data: data.join('\n') });
-        }
-      }
-      return 'ended' as const;
-    } catch {
-      return 'broken' as const;
-    }
-  })();
-  return { events, done };
-}

@@ -107,6 +107,23 @@ export class JournalUnavailableError extends JournalError {
   }
 }
 
+/**
+ * A write for a session another node has taken over since this process claimed it (several nodes
+ * on the Redis driver): its lease's epoch moved on, so the store refused the write — a node that
+ * was paused past its lease must not write over the session's new owner. Let the session go.
+ */
+export class JournalFencedError extends JournalError {
+  constructor(
+    readonly sessionId: string,
+    readonly epoch: number,
+  ) {
+    super(
+      'JournalFencedError',
+      `session ${sessionId.slice(0, 8)}… was taken over by another node (this node held epoch ${epoch}): write refused`,
+    );
+  }
+}
+
 /** The journal file cannot be opened (missing directory, a directory, permissions). */
 export class JournalOpenError extends JournalError {
   constructor(
@@ -184,3 +201,4 @@ export const isJournalCorruptError = guard<JournalCorruptError>('JournalCorruptE
 export const isJournalSchemaError = guard<JournalSchemaError>('JournalSchemaError');
 export const isJournalWriteError = guard<JournalWriteError>('JournalWriteError');
 export const isJournalUnavailableError = guard<JournalUnavailableError>('JournalUnavailableError');
+export const isJournalFencedError = guard<JournalFencedError>('JournalFencedError');

@@ -1,8 +1,11 @@
 /**
  * Session ownership across gateway nodes: a lease per session, held by one node at a time, with an
  * epoch that grows each time the session changes hands (so a node that was paused can tell it lost
- * the session). Only a store several nodes share has leases (the Redis driver); for a store one
- * process holds (SQLite, memory) `journal.leases` is `undefined` and every node owns what it holds.
+ * the session). The epoch also fences writes: once a process claimed a session, the store refuses
+ * that process's writes for it (events of its streams, changes to its record) after another node
+ * took it over, with `JournalFencedError`, and tells `onFenced`. Only a store several nodes share
+ * has leases (the Redis driver); for a store one process holds (SQLite, memory) `journal.leases` is
+ * `undefined` and every node owns what it holds.
  */
 
 /** A node, as other nodes reach it. */
@@ -38,4 +41,9 @@ export interface SessionLeases {
   release(sessionId: string, node: LeaseNode): Promise<void>;
   /** The session's live lease, or `undefined` when no node holds it. */
   get(sessionId: string, asking: LeaseNode): Promise<SessionLease | undefined>;
+  /**
+   * Told of each session a write of this process was refused for (another node took it over after
+   * this process claimed it): the process should let it go. Returns the unsubscribe.
+   */
+  onFenced(listener: (sessionId: string) => void): () => void;
 }

@@ -1,11 +1,18 @@
 /**
  * Session leases on a real redis-server (issue #20): one owner at a time, renewals, a lapsed lease
- * taken with a new epoch, compare-and-set takeover of a dead owner, release; stores one process
- * holds have none.
+ * taken with a new epoch, compare-and-set takeover of a dead owner, release; writes of a node
+ * whose lease was taken over are fenced off; stores one process holds have none.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
-import { createJournal, type Journal, memoryDriver, redisDriver, splitDriver } from '../src/index.ts';
+import {
+  createJournal,
+  isJournalFencedError,
+  type Journal,
+  memoryDriver,
+  redisDriver,
+  splitDriver,
+} from '../src/index.ts';
 
 let redis: RedisServer;
 let a: Journal;
@@ -73,6 +80,46 @@ describe('session leases (redis)', () => {
     await a.leases!.release('s4', A);
     expect(await b.leases!.get('s4', B)).toBeUndefined();
     expect(await b.leases!.claim('s4', B, 10_000)).toEqual({ mine: true, owner: B, epoch: 2 });
+  });
+
+  it("a node whose lease was taken over cannot write the session any more: its fence's epoch is old", async () => {
+    await a.createSession({ id: 's6', protocolVersion: '2025-11-25' });
+    expect((await a.leases!.claim('s6', A, 50)).epoch).toBeGreaterThan(0);
+    const fenced: string[] = [];
+    const off = a.leases!.onFenced((id) => fenced.push(id));
+    // A writes while it holds the lease.
+    await a.append('s6.r1', '{"n":1}', { sessionId: 's6' });
+    expect(await a.touchSession('s6')).toBeDefined();
+    // A is paused past its lease; B takes the session (the next epoch).
+    await Bun.sleep(120);
+    const byB = await b.leases!.claim('s6', B, 10_000);
+    expect(byB.mine).toBe(true);
+    // A wakes and writes before its renewal tells it: every write of the session is refused.
+    const refusals = await Promise.allSettled([
+      a.append('s6.r1', '{"n":2}', { sessionId: 's6' }),
+      a.touchSession('s6'),
+      a.updateSessionState('s6', { late: true }),
+      a.deleteSession('s6'),
+    ]);
+    for (const r of refusals) {
+      expect(r.status).toBe('rejected');
+      expect(isJournalFencedError((r as PromiseRejectedResult).reason)).toBe(true);
+    }
+    expect(fenced).toEqual(['s6', 's6', 's6', 's6']);
+    // After its renewal says it lost the lease, the refusal stands.
+    expect(await a.leases!.renew(['s6'], A, 10_000)).toEqual(['s6']);
+    await expect(a.append('s6.r1', '{"n":3}', { sessionId: 's6' })).rejects.toSatisfy(isJournalFencedError);
+    // Nothing of A's landed; B writes as the owner; writes of other sessions (unfenced) go on.
+    expect((await b.readAfter('s6.r1')).map((e) => e.data)).toEqual(['{"n":1}']);
+    await b.append('s6.r1', '{"n":"B"}', { sessionId: 's6' });
+    expect((await b.getSession('s6'))?.state).toEqual({});
+    await a.append('other.r1', '{}', { sessionId: 'other' });
+    // A takes it back later (B gone): a new epoch, A writes again.
+    await b.leases!.release('s6', B);
+    expect((await a.leases!.claim('s6', A, 10_000)).mine).toBe(true);
+    await a.append('s6.r1', '{"n":4}', { sessionId: 's6' });
+    expect((await b.readAfter('s6.r1')).map((e) => e.data)).toEqual(['{"n":1}', '{"n":"B"}', '{"n":4}']);
+    off();
   });
 
   it('bad input is refused by name; a store one process holds has no leases', async () => {

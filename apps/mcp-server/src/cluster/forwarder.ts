@@ -5,7 +5,8 @@
  * cannot be reached (connection refused: it is gone), this node takes the session over — compare-and-
  * set on the lease, so of two nodes one wins — and restores it from the journal as after a restart.
  * A session no node owns is restored here and claimed. A held session whose lease another node took
- * (this node was paused, or lost a race) is let go here.
+ * (this node was paused, or lost a race) is let go here — at the next renewal, or at once when the
+ * journal refused one of its writes for the lease's newer epoch (the write fence).
  */
 import { hostname } from 'node:os';
 import { type MCPCoordinator, SESSION_STORE_UNAVAILABLE } from '@switchyard/coordinator';
@@ -52,6 +53,7 @@ export class SessionForwarder {
   /** Sessions this node claimed (held and leased); others held are claimed at their next request. */
   readonly #claimed = new Set<string>();
   #timer: ReturnType<typeof setInterval> | undefined;
+  #offFenced: (() => void) | undefined;
   readonly #fetch: typeof fetch;
 
   constructor(private readonly options: ForwarderOptions) {
@@ -67,6 +69,7 @@ export class SessionForwarder {
   /** Renews this node's leases every third of `leaseMs`; lets go of sessions another node took. */
   start(): void {
     if (this.#timer) return;
+    this.#offFenced = this.options.leases.onFenced((id) => void this.#fencedOff(id));
     this.#timer = setInterval(() => void this.renew(), Math.max(250, this.options.leaseMs / 3));
     (this.#timer as { unref?: () => void }).unref?.();
   }
@@ -75,6 +78,8 @@ export class SessionForwarder {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#offFenced?.();
+    this.#offFenced = undefined;
     const held = [...this.#claimed];
     this.#claimed.clear();
     await Promise.all(held.map((id) => this.options.leases.release(id, this.node).catch(() => undefined)));
@@ -148,6 +153,26 @@ export class SessionForwarder {
   async served(sessionId: string): Promise<void> {
     if (this.#claimed.has(sessionId) || !this.options.coordinator.holds(sessionId)) return;
     await this.#claimOrLetGo(sessionId);
+  }
+
+  /**
+   * The journal refused a write of `sessionId`: another node took it over since this one claimed it
+   * (this node was paused past its lease). The copy here is stale: let it go; the next request is
+   * forwarded to the owner (or restored afresh from the record).
+   */
+  async #fencedOff(sessionId: string): Promise<void> {
+    const wasClaimed = this.#claimed.delete(sessionId);
+    if (!this.options.coordinator.holds(sessionId)) return;
+    if (wasClaimed)
+      this.options.warn?.(
+        { session: sessionId.slice(0, 8) },
+        'another node took over a session held here (this node was paused?): its writes are refused; letting it go',
+      );
+    try {
+      await this.options.coordinator.relinquish(sessionId);
+    } catch (error) {
+      this.options.warn?.({ err: error }, 'a session taken over elsewhere could not be let go');
+    }
   }
 
   async #claimOrLetGo(sessionId: string): Promise<void> {

@@ -137,3 +137,34 @@ export async function initialize(url: string, name = url): Promise<string> {
 export const echo = (text: string) => ({ name: 'fx__echo', arguments: { text } });
 export const textOf = (result: Record<string, unknown>) =>
   (result.content as { text: string }[]).map((c) => c.text).join('');
+
+/** An SSE body read as it comes: its events so far, and how it ended (its end, or a broken connection). */
+export function readSse(response: Response): { events: SseEvent[]; done: Promise<'ended' | 'broken'> } {
+  const events: SseEvent[] = [];
+  const done = (async () => {
+    const decoder = new TextDecoder();
+    let text = '';
+    try {
+      for await (const chunk of response.body as ReadableStream<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        let cut = text.indexOf('\n\n');
+        while (cut >= 0) {
+          const block = text.slice(0, cut);
+          text = text.slice(cut + 2);
+          cut = text.indexOf('\n\n');
+          let id: string | undefined;
+          const data: string[] = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith('id:')) id = line.slice(3).trim();
+            else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          }
+          if (id !== undefined || data.length > 0) events.push({ id, data: data.join('\n') });
+        }
+      }
+      return 'ended' as const;
+    } catch {
+      return 'broken' as const;
+    }
+  })();
+  return { events, done };
+}

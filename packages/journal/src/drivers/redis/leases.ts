@@ -1,10 +1,23 @@
-/** Session leases on Redis (see `../../leases.ts`): one hash per session, changed by Lua scripts. */
+/**
+ * Session leases on Redis (see `../../leases.ts`): one hash per session, changed by Lua scripts.
+ * The epoch of each lease this process won is kept as the session's fence: the store passes it with
+ * every write of the session, and the script refuses the write once the epoch moved on. A fence
+ * stays after the lease is lost (so late writes of the old owner stay refused) until the session is
+ * released or claimed again; the oldest go past `MAX_FENCES`.
+ */
 import { JournalInvalidInputError } from '../../errors.ts';
 import type { LeaseNode, SessionLease, SessionLeases } from '../../leases.ts';
 import { assertCount, assertId } from '../../validate.ts';
 import type { ScriptRunner } from './connection.ts';
 
+/** Fences kept at most (held sessions and lost ones), the oldest dropped first. */
+const MAX_FENCES = 200_000;
+
 export class RedisLeases implements SessionLeases {
+  /** Session id → the epoch of the lease this process holds, or held before another node took it. */
+  readonly #fences = new Map<string, number>();
+  readonly #fencedListeners = new Set<(sessionId: string) => void>();
+
   constructor(
     private readonly scripts: ScriptRunner,
     private readonly prefix: string,
@@ -21,11 +34,13 @@ export class RedisLeases implements SessionLeases {
       String(Math.ceil(ttlMs)),
       takeFrom ?? '',
     ])) as [number, string, string, number];
-    return {
+    const lease = {
       mine: Number(reply[0]) === 1,
       owner: { id: String(reply[1]), url: String(reply[2]) },
       epoch: Number(reply[3]),
     };
+    if (lease.mine) this.#remember(sessionId, lease.epoch);
+    return lease;
   }
 
   async renew(sessionIds: readonly string[], node: LeaseNode, ttlMs: number): Promise<string[]> {
@@ -48,6 +63,7 @@ export class RedisLeases implements SessionLeases {
   async release(sessionId: string, node: LeaseNode): Promise<void> {
     assertId('sessionId', sessionId);
     checkNode(node);
+    this.#fences.delete(sessionId);
     await this.#run('releaseLease', [sessionId, node.id]);
   }
 
@@ -61,6 +77,29 @@ export class RedisLeases implements SessionLeases {
       epoch: Number(epoch),
       mine: String(id) === asking.id,
     };
+  }
+
+  onFenced(listener: (sessionId: string) => void): () => void {
+    this.#fencedListeners.add(listener);
+    return () => this.#fencedListeners.delete(listener);
+  }
+
+  /** The epoch this process's writes of `sessionId` are fenced with; `undefined` when it claimed none. */
+  fenceOf(sessionId: string): number | undefined {
+    return this.#fences.get(sessionId);
+  }
+
+  /** The store refused a write of `sessionId`: the listeners are told (the fence stays). */
+  refused(sessionId: string): void {
+    for (const listener of [...this.#fencedListeners]) listener(sessionId);
+  }
+
+  #remember(sessionId: string, epoch: number): void {
+    this.#fences.delete(sessionId);
+    this.#fences.set(sessionId, epoch);
+    if (this.#fences.size <= MAX_FENCES) return;
+    const oldest = this.#fences.keys().next().value;
+    if (oldest !== undefined) this.#fences.delete(oldest);
   }
 
   #run(name: Parameters<ScriptRunner['run']>[0], args: string[]): Promise<unknown> {

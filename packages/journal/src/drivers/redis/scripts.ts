@@ -19,7 +19,11 @@
  *   P audit-times             zset: audit id (15 digits) by time
  *   P bytes                   counter: payload bytes held (event data, audit request + response)
  *   P lease:<id>              hash: the session's owner (node, url, epoch); PEXPIRE'd to the lease's end
- *   P lease-epoch:<id>        counter: the session's last epoch (kept a day past the last claim)
+ *   P lease-epoch:<id>        counter: the session's last epoch (kept a day past the last claim or renewal)
+ *
+ * A write of a session may carry a fence: the epoch of the lease its process claimed. It is refused
+ * (the script changes nothing and says so) when the session's epoch has moved on since — another
+ * node took the session over while this one was paused.
  *
  * Scripts compute their keys from the prefix instead of declaring them in KEYS: that is fine on a
  * standalone Redis / Valkey (or a cluster when the prefix carries a hash tag such as `{sy}:`,
@@ -38,6 +42,13 @@ local function hset_from(key, from)
   for i = from, #ARGV, 200 do
     redis.call('HSET', key, unpack(ARGV, i, math.min(i + 199, #ARGV)))
   end
+end
+-- Whether a write of session sid fenced with epoch fence ('' for none) must be refused: the
+-- session changed hands since that epoch was claimed.
+local function fenced(sid, fence)
+  if fence == '' or sid == '' then return false end
+  local epoch = redis.call('GET', P .. 'lease-epoch:' .. sid)
+  return epoch ~= false and tonumber(epoch) ~= tonumber(fence)
 end
 -- Deletes one event (an XRANGE entry) and its bookkeeping.
 local function drop_entry(sid, entry)
@@ -136,12 +147,13 @@ return out
 `;
 
 /**
- * ARGV: P, id, now, touch ('1' | '0'), graceMs, then triples (set|del, field, value).
+ * ARGV: P, id, now, touch ('1' | '0'), graceMs, fence | '', then triples (set|del, field, value).
  * The session after the patch as a flat array, or nil when it is missing or expired at `now`
- * (an expired session stays dead: the same rule as `applySessionPatch`).
+ * (an expired session stays dead: the same rule as `applySessionPatch`); 'fenced' when refused.
  */
 const updateSession = `
 local id, now = ARGV[2], tonumber(ARGV[3])
+if fenced(id, ARGV[6]) then return 'fenced' end
 local key = P .. 'session:' .. id
 local h = redis.call('HMGET', key, 'id', 'ttlMs', 'expiresAt')
 if not h[1] then return nil end
@@ -156,15 +168,16 @@ if ARGV[4] == '1' then
     redis.call('PEXPIRE', key, string.format('%d', math.ceil(math.max(ttl, 1) + tonumber(ARGV[5]))))
   end
 end
-for i = 6, #ARGV, 3 do
+for i = 7, #ARGV, 3 do
   if ARGV[i] == 'set' then redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
   else redis.call('HDEL', key, ARGV[i + 1]) end
 end
 return redis.call('HGETALL', key)
 `;
 
-/** ARGV: P, id → 1 when the session existed. */
+/** ARGV: P, id, fence | '' → 1 when the session existed; -1 when refused. */
 const deleteSession = `
+if fenced(ARGV[2], ARGV[3] or '') then return -1 end
 return drop_session(ARGV[2])[1]
 `;
 
@@ -181,8 +194,12 @@ end
 return { sessions, streams, events, #ids == tonumber(ARGV[3]) and 1 or 0 }
 `;
 
-/** ARGV: P, streamId, sessionId | '', time, data, maxEventsPerStream | '' → the event's seq. */
+/**
+ * ARGV: P, streamId, sessionId | '', time, data, maxEventsPerStream | '', fence | '' → the event's
+ * seq; -1 when refused.
+ */
 const appendEvent = `
+if fenced(ARGV[3], ARGV[7] or '') then return -1 end
 local sid, time = ARGV[2], ARGV[4]
 local key, meta = P .. 'stream:' .. sid, P .. 'stream-meta:' .. sid
 local seq = redis.call('HINCRBY', meta, 'last', 1)
@@ -332,6 +349,7 @@ for i = 4, #ARGV do
   local key = P .. 'lease:' .. ARGV[i]
   if redis.call('HGET', key, 'node') == ARGV[2] then
     redis.call('PEXPIRE', key, ARGV[3])
+    redis.call('PEXPIRE', P .. 'lease-epoch:' .. ARGV[i], 86400000)
   else
     lost[#lost + 1] = ARGV[i]
   end

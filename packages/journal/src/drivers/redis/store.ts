@@ -4,7 +4,7 @@
  * to every node when it resolves; there is no write buffer, so `flush()` has nothing to wait for
  * and durability is Redis's own (AOF, replicas). Payloads are stored as they are.
  */
-import { JournalClosedError, JournalConflictError } from '../../errors.ts';
+import { JournalClosedError, JournalConflictError, JournalFencedError } from '../../errors.ts';
 import { formatEventId } from '../../event-id.ts';
 import type { SessionLeases } from '../../leases.ts';
 import { isExpired } from '../../session.ts';
@@ -45,6 +45,8 @@ type Entry = [string, string[]];
 export class RedisStore implements JournalStore {
   /** Several nodes share this store: sessions have owners. */
   readonly leases: SessionLeases;
+  /** The same, with the fences of the sessions this process claimed. */
+  readonly #leases: RedisLeases;
   readonly #scripts: ScriptRunner;
   readonly #p: string;
   #closed = false;
@@ -58,7 +60,8 @@ export class RedisStore implements JournalStore {
   ) {
     this.#scripts = new ScriptRunner(connection);
     this.#p = options.keyPrefix;
-    this.leases = new RedisLeases(this.#scripts, options.keyPrefix);
+    this.#leases = new RedisLeases(this.#scripts, options.keyPrefix);
+    this.leases = this.#leases;
   }
 
   async insertSession(session: Session): Promise<void> {
@@ -85,14 +88,18 @@ export class RedisStore implements JournalStore {
       String(patch.now),
       patch.touch ? '1' : '0',
       String(this.options.expiryGraceMs),
+      this.#fence(id),
       ...patchOps(patch),
     ]);
+    if (reply === 'fenced') this.#refused(id);
     return reply === null ? undefined : decodeSession(reply);
   }
 
   async deleteSession(id: string): Promise<boolean> {
     this.#open('deleteSession');
-    return Number(await this.#run('deleteSession', [id])) === 1;
+    const deleted = Number(await this.#run('deleteSession', [id, this.#fence(id)]));
+    if (deleted === -1) this.#refused(id);
+    return deleted === 1;
   }
 
   async expireSessions(now: number): Promise<number> {
@@ -144,7 +151,9 @@ export class RedisStore implements JournalStore {
       String(time),
       data,
       max === undefined ? '' : String(max),
+      sessionId === undefined ? '' : this.#fence(sessionId),
     ]);
+    if (Number(seq) === -1) this.#refused(sessionId as string);
     return Number(seq);
   }
 
@@ -362,6 +371,19 @@ export class RedisStore implements JournalStore {
 
   #send(command: string, args: string[]): Promise<unknown> {
     return this.connection.send(command, args);
+  }
+
+  /** The fence a write of `sessionId` carries: the epoch this process claimed it with, or none. */
+  #fence(sessionId: string): string {
+    const epoch = this.#leases.fenceOf(sessionId);
+    return epoch === undefined ? '' : String(epoch);
+  }
+
+  /** A write refused by its fence: the leases' listeners are told, the caller gets the error. */
+  #refused(sessionId: string): never {
+    const epoch = this.#leases.fenceOf(sessionId) ?? 0;
+    this.#leases.refused(sessionId);
+    throw new JournalFencedError(sessionId, epoch);
   }
 
   #open(method: string): void {
