@@ -30,7 +30,7 @@ import { Lease, type OutcomeSink } from './lease.ts';
 import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
 import { unbound } from './spares.ts';
 import type { ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
-import type { BackendStats } from './stats.ts';
+import { type BackendCounters, type BackendStats, backendStatsOf } from './stats.ts';
 import { idleExpiry, keepReady } from './tier-rules.ts';
 import { type WaitOptions, waitForReady } from './wait.ts';
 
@@ -121,7 +121,7 @@ export class BackendController {
   readonly #sessions = new Map<string, SessionBinding>();
   readonly #affinity = new Map<string, Replica>();
   readonly #latency = new LatencyRecorder();
-  readonly #counters = {
+  readonly #counters: BackendCounters = {
     starts: { hot: 0, warm: 0, cold: 0 },
     evictions: 0,
     promotions: 0,
@@ -914,46 +914,20 @@ export class BackendController {
   }
 
   stats(): BackendStats {
-    const workers = { starting: 0, ready: 0, leased: 0, spare: 0, stopping: this.#stopping.size, total: 0 };
-    for (const r of this.#replicas) {
-      if (!r.live) continue;
-      workers.total++;
-      if (r.state === 'starting') workers.starting++;
-      else workers.ready++;
-      if (r.state === 'ready' && r.leases > 0) workers.leased++;
-      if (this.spec.isolation !== 'shared' && r.session === undefined) workers.spare++;
-    }
-    const h = this.#health.current;
-    const c = this.#counters;
-    return {
-      tier: this.spec.tier,
+    return backendStatsOf({
+      spec: this.spec,
       effectiveTier: this.#tier,
-      isolation: this.spec.isolation,
-      state: h.state,
-      ...(h.state === 'failed' && {
-        failure: { reason: h.reason, stderrTail: h.stderrTail, failures: h.failures, retryAt: h.retryAt },
-      }),
-      workers,
+      health: this.#health.current,
+      workers: this.#replicas,
+      stopping: this.#stopping.size,
+      counters: this.#counters,
+      startLatency: this.#latency.snapshot(),
+      sessions: this.spec.isolation === 'shared' ? this.#affinity.size : this.#sessions.size,
       memoryMb: this.memoryMb,
       workerMemoryMb: this.workerMemoryMb,
-      measuredWorkers: [...this.#replicas].filter((r) => r.live && r.measuredMb !== undefined).length,
-      sessions: this.spec.isolation === 'shared' ? this.#affinity.size : this.#sessions.size,
-      maxWorkers: this.spec.max,
-      saturated:
-        this.spec.isolation !== 'shared' &&
-        workers.spare === 0 &&
-        workers.total - workers.spare >= this.spec.max,
-      starts: { ...c.starts, total: c.starts.hot + c.starts.warm + c.starts.cold },
-      startFailures: c.startFailures,
-      startLatency: this.#latency.snapshot(),
-      leases: c.leases,
-      crashes: c.crashes,
-      evictions: c.evictions,
-      promotions: c.promotions,
-      demotions: c.demotions,
       demand: this.figures(),
-      ...this.#resilience.stats(),
-    };
+      resilience: this.#resilience.stats(),
+    });
   }
 }
 

@@ -23,24 +23,12 @@ import { BackendCircuitOpenError } from './errors.ts';
 import type { EventHub } from './events.ts';
 import type { CallOutcome, Lease } from './lease.ts';
 import type { ResolvedBackend } from './spec.ts';
-import type { BackendStats } from './stats.ts';
+import type { ResilienceStats } from './stats.ts';
 
 export interface ResilienceDeps {
   clock: Clock;
   events: EventHub;
 }
-
-/** The resilience part of `BackendStats`. */
-export type ResilienceStats = Pick<
-  BackendStats,
-  | 'breaker'
-  | 'breakerRetryAt'
-  | 'breakerRetryInMs'
-  | 'breakerOpens'
-  | 'ejectedWorkers'
-  | 'ejections'
-  | 'callFailures'
->;
 
 /** Outcomes as the breaker takes them (frozen: no allocation per report). */
 const SUCCESS: ReleaseResult = Object.freeze({ latencyMs: 0, outcome: 'success' });

@@ -1,4 +1,5 @@
-/** The `stats()` snapshot of the manager and of each backend. */
+/** The `stats()` snapshot of the manager and of each backend, and how a backend's is made. */
+import type { HealthState } from './backend-health.ts';
 import type { DemandFigures } from './demand.ts';
 import type { LatencySnapshot } from './latency.ts';
 import type { Isolation, Tier, TierSetting } from './spec.ts';
@@ -95,4 +96,98 @@ export interface ManagerStats {
    * counted in `workers` and `memoryMb`) have not all exited yet.
    */
   removing: string[];
+}
+
+/** The breaker's and outlier ejection's part of a backend's stats (`BackendResilience.stats()`). */
+export type ResilienceStats = Pick<
+  BackendStats,
+  | 'breaker'
+  | 'breakerRetryAt'
+  | 'breakerRetryInMs'
+  | 'breakerOpens'
+  | 'ejectedWorkers'
+  | 'ejections'
+  | 'callFailures'
+>;
+
+/** What a backend counts over its life (its controller keeps them). */
+export interface BackendCounters {
+  starts: { hot: number; warm: number; cold: number };
+  evictions: number;
+  promotions: number;
+  demotions: number;
+  crashes: number;
+  startFailures: number;
+  leases: number;
+}
+
+/** A worker of a backend as its stats count it. */
+export interface CountedWorker {
+  readonly live: boolean;
+  readonly state: string;
+  readonly leases: number;
+  readonly session: string | undefined;
+  readonly measuredMb: number | undefined;
+}
+
+/** What a backend's stats are made of. */
+export interface BackendStatsInput {
+  spec: { tier: TierSetting; isolation: Isolation; max: number };
+  effectiveTier: Tier;
+  health: HealthState;
+  workers: Iterable<CountedWorker>;
+  /** Workers stopping (gone from `workers`, not yet exited). */
+  stopping: number;
+  counters: BackendCounters;
+  startLatency: LatencySnapshot;
+  /** Sessions with affinity (shared) or bound (per-session / per-principal). */
+  sessions: number;
+  memoryMb: number;
+  workerMemoryMb: number;
+  demand: DemandFigures;
+  resilience: ResilienceStats;
+}
+
+/** One backend's `stats()` snapshot. */
+export function backendStatsOf(i: BackendStatsInput): BackendStats {
+  const shared = i.spec.isolation === 'shared';
+  const workers = { starting: 0, ready: 0, leased: 0, spare: 0, stopping: i.stopping, total: 0 };
+  let measuredWorkers = 0;
+  for (const r of i.workers) {
+    if (!r.live) continue;
+    workers.total++;
+    if (r.state === 'starting') workers.starting++;
+    else workers.ready++;
+    if (r.state === 'ready' && r.leases > 0) workers.leased++;
+    if (!shared && r.session === undefined) workers.spare++;
+    if (r.measuredMb !== undefined) measuredWorkers++;
+  }
+  const h = i.health;
+  const c = i.counters;
+  return {
+    tier: i.spec.tier,
+    effectiveTier: i.effectiveTier,
+    isolation: i.spec.isolation,
+    state: h.state,
+    ...(h.state === 'failed' && {
+      failure: { reason: h.reason, stderrTail: h.stderrTail, failures: h.failures, retryAt: h.retryAt },
+    }),
+    workers,
+    memoryMb: i.memoryMb,
+    workerMemoryMb: i.workerMemoryMb,
+    measuredWorkers,
+    sessions: i.sessions,
+    maxWorkers: i.spec.max,
+    saturated: !shared && workers.spare === 0 && workers.total - workers.spare >= i.spec.max,
+    starts: { ...c.starts, total: c.starts.hot + c.starts.warm + c.starts.cold },
+    startFailures: c.startFailures,
+    startLatency: i.startLatency,
+    leases: c.leases,
+    crashes: c.crashes,
+    evictions: c.evictions,
+    promotions: c.promotions,
+    demotions: c.demotions,
+    demand: i.demand,
+    ...i.resilience,
+  };
 }
