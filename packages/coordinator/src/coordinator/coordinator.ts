@@ -281,6 +281,8 @@ export class MCPCoordinator {
   private modernSeq = 0;
   /** 2026 calls waiting for the client's input. */
   private readonly parking: InputParking;
+  /** Put before each `requestState` this process issues (`tagRequestStates`). */
+  private requestStateTag = '';
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listens: Listens;
   /** Routed requests not yet answered, across sessions (kept as they start and end: no scan). */
@@ -344,7 +346,7 @@ export class MCPCoordinator {
       this.limits.bufferedPerSession,
     );
     this.parking = new InputParking({
-      newId: () => this.sessions.newId(),
+      newId: () => this.requestStateTag + this.sessions.newId(),
       ...(options.inputWaitMs !== undefined && { waitMs: options.inputWaitMs }),
     });
     this.now = options.now ?? Date.now;
@@ -1287,6 +1289,14 @@ export class MCPCoordinator {
    * Tells `listener` when a shared backend's worker here said its lists changed (an isolated
    * backend's lists are its sessions' own); for a cluster bus to pass on. Returns the unsubscribe.
    */
+  /**
+   * Several nodes: every `requestState` this process issues from now on starts with `tag`, so the
+   * node a client's multi-round-trip retry reaches can tell which node holds the parked call.
+   */
+  tagRequestStates(tag: string): void {
+    this.requestStateTag = tag;
+  }
+
   onSharedListsChanged(listener: (backend: string, kinds: readonly ListKind[]) => void): () => void {
     this.listChangeListeners.add(listener);
     return () => this.listChangeListeners.delete(listener);
