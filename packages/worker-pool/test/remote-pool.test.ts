@@ -86,6 +86,33 @@ describe('remote workers', () => {
     expect(p.stats().crashes).toBe(1);
   });
 
+  it('a transport that says why its connection went (onerror, then onclose): that is the exit reason', async () => {
+    const s = serve();
+    const p = pool({
+      connect: () => {
+        const t = httpTransport(s.url);
+        const close = t.close.bind(t);
+        t.close = async () => {
+          t.onerror?.(new Error('the remote forgot the session'));
+          await close();
+        };
+        return t;
+      },
+    });
+    await p.start();
+    const [first] = p.workers();
+    s.sessions.clear();
+    const exited = nextEvent(p, 'worker-exited', (e) => e.workerId === first!.id);
+    await rejectionOf(p.run('echo', 1));
+    expect(await exited).toMatchObject({ expected: false, detail: 'the remote forgot the session' });
+    await until(() => p.stats().workers.ready === 1, 'a new connection');
+    // Stopped by the pool: an expected exit, whatever the transport says on its way out.
+    const second = p.workers().find((w) => w.id !== first!.id)!;
+    const stopped = nextEvent(p, 'worker-exited', (e) => e.workerId === second.id);
+    await p.stop();
+    expect(await stopped).toMatchObject({ expected: true });
+  });
+
   it('cancels on the wire with the cancel message, and stop() closes the connection', async () => {
     const s = serve();
     let transport: RemoteTransport | undefined;
