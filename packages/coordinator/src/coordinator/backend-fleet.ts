@@ -142,6 +142,12 @@ export class BackendFleet {
     return this.workers.size;
   }
 
+  /** The worker `id`, while it lives (a task its backend runs is asked there). */
+  worker(id: string): BackendWorker | undefined {
+    const worker = this.workers.get(id);
+    return worker?.isClosed ? undefined : worker;
+  }
+
   /** A lease on a ready worker of `backend` for `who`, with its handshake done. */
   async acquire(backend: string, who: Requester): Promise<{ lease: WorkerLease; worker: BackendWorker }> {
     const lease = await this.options.tiers.acquire(backend, {

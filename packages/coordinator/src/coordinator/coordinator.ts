@@ -316,6 +316,7 @@ export class MCPCoordinator {
         : this.relayToClient(call.spec.session, worker, call.sink.stream, message),
     ended: (call, { outcome, message, error, worker }) => {
       const { session, request, backend, started } = call.spec;
+      if (worker !== undefined) this.tasks.ranOn(request.id, worker);
       this.parking.forget(call.sink);
       this.routedInFlight--;
       this.audit(
@@ -371,6 +372,27 @@ export class MCPCoordinator {
           return isJsonObject(execution) && typeof execution.taskSupport === 'string'
             ? execution.taskSupport
             : undefined;
+        },
+        forwards: async (session, name) => {
+          const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
+          if (owner.kind !== 'owned') return false;
+          const execution = (owner.listed as JsonObject | undefined)?.execution;
+          const support = isJsonObject(execution) ? execution.taskSupport : undefined;
+          if (support !== 'optional' && support !== 'required') return false;
+          const infos = await this.fleet.initializeInfos(session);
+          const info = infos.find((i) => i.backend === owner.backend);
+          const tasks = info?.ok ? (info.value.capabilities as JsonObject).tasks : undefined;
+          const requests = isJsonObject(tasks) ? tasks.requests : undefined;
+          const tools = isJsonObject(requests) ? requests.tools : undefined;
+          return isJsonObject(tools) && isJsonObject(tools.call);
+        },
+        hold: async (session, workerId) => {
+          const ran = this.fleet.worker(workerId);
+          if (!ran) return undefined;
+          const { lease, worker } = await this.fleet.acquire(ran.backend, session);
+          if (worker === ran) return { worker, release: () => lease.release() };
+          lease.release();
+          return undefined;
         },
       },
       options.journal && new JournalTaskLog(options.journal, (e) => this.options.onError?.(e)),

@@ -13,6 +13,8 @@ function setup(bounds = {}) {
     run: async () => ({ kind: 'stream' as const, messages: new MessageStream<JsonRpcMessage>() }),
     session: () => undefined,
     taskSupport: async () => undefined,
+    forwards: async () => false,
+    hold: async () => undefined,
   };
   const tasks = new GatewayTasks(store, host);
   const session = (principal: string) =>

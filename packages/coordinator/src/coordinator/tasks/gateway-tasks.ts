@@ -22,6 +22,7 @@ import { MessageStream } from '../message-stream.ts';
 import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
+import { BackendTasks, createdTaskId, type TaskWorker } from './backend-tasks.ts';
 import type { TaskLog } from './task-journal.ts';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
 import {
@@ -43,6 +44,24 @@ export interface TaskHost {
   session(sessionId: string, owner: string | null): FrontSession | undefined;
   /** What the server of tool `name` says of tasks (`execution.taskSupport`), as `session` sees it listed. */
   taskSupport(session: FrontSession, name: string): Promise<string | undefined>;
+  /**
+   * Whether the server of tool `name` runs it as a task itself: it declares the `tasks` capability
+   * for `tools/call` and lists the tool `optional` or `required`. Then the call is forwarded with its
+   * `task` (`BackendTasks`).
+   */
+  forwards(session: FrontSession, name: string): Promise<boolean>;
+  /**
+   * A lease for `session` on backend worker `workerId` (where a forwarded task's call ran), held
+   * while its backend runs the task (a worker's messages go out only under a lease); undefined
+   * when that worker is gone or not the one the lease would give.
+   */
+  hold(session: FrontSession, workerId: string): Promise<HeldWorker | undefined>;
+}
+
+/** A backend worker under a lease. */
+export interface HeldWorker {
+  readonly worker: TaskWorker;
+  release(): void;
 }
 
 /** The methods a client uses on its tasks. */
@@ -55,8 +74,10 @@ export const TASK_METHODS: ReadonlySet<string> = new Set([
 
 /** The id a task's call runs under in its session (never one a client's own requests use in practice). */
 export function innerRequestId(taskId: string): string {
-  return `switchyard-task:${taskId}`;
+  return INNER_PREFIX + taskId;
 }
+
+const INNER_PREFIX = 'switchyard-task:';
 
 /** The most tasks one `tasks/list` page holds. */
 const PAGE_SIZE = 50;
@@ -68,6 +89,8 @@ export class GatewayTasks {
   private readonly running = new Set<string>();
   /** Journal writes of status changes not yet done (`close` waits for them). */
   private readonly writing = new Set<Promise<void>>();
+  /** The tasks whose backend runs them itself. */
+  private readonly backends = new BackendTasks();
 
   constructor(
     private readonly store: TaskStore,
@@ -161,6 +184,13 @@ export class GatewayTasks {
     }
     const task = created.task;
     const { task: _, ...params } = request.params ?? {};
+    const name = params.name;
+    const forwarded = typeof name === 'string' && (await this.host.forwards(session, name));
+    // A backend that runs tasks itself gets the task (with the TTL the gateway granted).
+    if (forwarded) {
+      params.task = { ttl: task.ttlMs };
+      this.backends.expect(task.taskId);
+    }
     const inner: JsonRpcRequest = { ...request, id: innerRequestId(task.taskId), params };
     const capabilities = capabilitiesOf(request);
     if (capabilities) withCapabilities(inner, capabilities, headersOf(request));
@@ -169,11 +199,13 @@ export class GatewayTasks {
       outcome = await this.host.run(session, inner, claims);
     } catch (e) {
       this.store.forget(task.taskId);
+      this.backends.forget(task.taskId);
       throw e;
     }
     if (outcome.kind !== 'stream') {
       // Refused before it ran: the client gets the refusal, no task is kept.
       this.store.forget(task.taskId);
+      this.backends.forget(task.taskId);
       const message = outcome.kind === 'accepted' ? undefined : outcome.message;
       return message && 'error' in message
         ? errorResponse(request.id, message.error)
@@ -184,7 +216,7 @@ export class GatewayTasks {
     }
     this.running.add(task.taskId);
     await this.log?.write(task, true);
-    void this.follow(session, task, outcome.messages);
+    void this.follow(session, task, outcome.messages, forwarded);
     return task;
   }
 
@@ -211,10 +243,16 @@ export class GatewayTasks {
       }
       return resultResponse(request.id, {});
     }
-    const detailed: JsonObject = wireTaskModern(task, this.store.bounds.pollIntervalMs);
+    const detailed: JsonObject = wireTaskModern(await this.live(task), this.store.bounds.pollIntervalMs);
     if (task.status === 'completed' && task.outcome?.kind === 'result') detailed.result = task.outcome.result;
     if (task.status === 'failed' && task.outcome?.kind === 'error') detailed.error = task.outcome.error;
     return resultResponse(request.id, detailed);
+  }
+
+  /** A call ended on backend worker `workerId`: if it was a forwarded task's, that worker runs the task. */
+  ranOn(requestId: unknown, workerId: string): void {
+    if (typeof requestId !== 'string' || !requestId.startsWith(INNER_PREFIX)) return;
+    this.backends.ranOn(requestId.slice(INNER_PREFIX.length), workerId);
   }
 
   /**
@@ -252,7 +290,7 @@ export class GatewayTasks {
     const poll = this.store.bounds.pollIntervalMs;
     switch (request.method) {
       case 'tasks/get':
-        return resultResponse(request.id, wireTask(task, poll));
+        return resultResponse(request.id, wireTask(await this.live(task), poll));
       case 'tasks/cancel': {
         if (isTerminal(task.status)) {
           return invalidParams(request.id, `Cannot cancel task ${taskId}: it is already ${task.status}`, {
@@ -310,7 +348,12 @@ export class GatewayTasks {
   }
 
   /** Reads the call's stream to its end: server messages to the session, the answer to the store. */
-  private async follow(session: FrontSession, task: TaskRecord, messages: AsyncIterable<JsonRpcMessage>) {
+  private async follow(
+    session: FrontSession,
+    task: TaskRecord,
+    messages: AsyncIterable<JsonRpcMessage>,
+    forwarded: boolean,
+  ) {
     let answer: JsonRpcResponse | undefined;
     for await (const m of messages) {
       if ('method' in m) {
@@ -329,8 +372,49 @@ export class GatewayTasks {
     } else if ('error' in answer) {
       this.store.settle(task.taskId, 'failed', { kind: 'error', error: answer.error }, answer.error.message);
     } else {
-      this.store.settle(task.taskId, 'completed', { kind: 'result', result: answer.result });
+      const remoteId = forwarded ? createdTaskId(answer.result) : undefined;
+      if (remoteId === undefined) {
+        this.store.settle(task.taskId, 'completed', { kind: 'result', result: answer.result });
+      } else {
+        await this.followRemote(session, task, remoteId);
+      }
     }
+    this.backends.forget(task.taskId);
+  }
+
+  /**
+   * A task its backend runs: its worker held under a lease while it waits for the backend's result
+   * (until the task's TTL ends).
+   */
+  private async followRemote(session: FrontSession, task: TaskRecord, remoteId: string): Promise<void> {
+    const workerId = this.backends.takeWorkerId(task.taskId);
+    const held =
+      workerId === undefined ? undefined : await this.host.hold(session, workerId).catch(() => undefined);
+    if (!held) {
+      settleUnknown(this.store, task.taskId);
+      return;
+    }
+    const remote = this.backends.bind(task.taskId, remoteId, held.worker);
+    if (isTerminal(task.status)) {
+      // Cancelled (or expired) while the backend made its task: that task is cancelled too.
+      await this.backends.cancel(remote).finally(() => held.release());
+      return;
+    }
+    const left = Math.max(1, task.createdAt + task.ttlMs - this.store.now());
+    const outcome = await this.backends.result(remote, left).finally(() => held.release());
+    if (outcome.kind === 'error') {
+      this.store.settle(task.taskId, 'failed', outcome, outcome.error.message);
+    } else {
+      this.store.settle(task.taskId, 'completed', outcome);
+    }
+  }
+
+  /** The task as it is now: a working one its backend runs, with the backend's live status. */
+  private async live(task: TaskRecord): Promise<TaskRecord> {
+    const remote = isTerminal(task.status) ? undefined : this.backends.get(task.taskId);
+    const now = remote && (await this.backends.status(remote));
+    if (!now || isTerminal(task.status)) return task;
+    return { ...task, status: now.status, statusMessage: now.statusMessage ?? task.statusMessage };
   }
 
   /** Reads `owner`'s journaled tasks back, once per process (tasks/list, and the bound, count them). */
@@ -371,6 +455,8 @@ export class GatewayTasks {
   }
 
   private stopCall(task: TaskRecord, reason: string): void {
+    const remote = this.backends.get(task.taskId);
+    if (remote) void this.backends.cancel(remote);
     this.host
       .session(task.sessionId, task.owner)
       ?.inflight.get(innerRequestId(task.taskId))

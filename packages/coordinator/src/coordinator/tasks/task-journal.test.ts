@@ -60,6 +60,8 @@ describe('GatewayTasks over the journal', () => {
       run: () => Promise.reject(new Error('not used')),
       session: () => undefined,
       taskSupport: async () => undefined,
+      forwards: async () => false,
+      hold: async () => undefined,
     };
     const tasks: GatewayTasks = new GatewayTasks(
       new TaskStore({ now: () => 2_000, onStatus: (t) => tasks.changed(t) }),
@@ -93,6 +95,8 @@ describe('GatewayTasks over the journal', () => {
       run: async () => ({ kind: 'stream' as const, messages: new MessageStream<JsonRpcMessage>() }),
       session: () => undefined,
       taskSupport: async () => undefined,
+      forwards: async () => false,
+      hold: async () => undefined,
     };
     const tasks: GatewayTasks = new GatewayTasks(
       new TaskStore({ now: () => 1_000, newId: () => 'cut', onStatus: (t) => tasks.changed(t) }),

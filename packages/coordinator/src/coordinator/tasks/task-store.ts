@@ -77,7 +77,8 @@ export class TaskStore {
   readonly bounds: Readonly<TaskBounds>;
   private readonly byId = new Map<string, TaskRecord>();
   private readonly waiters = new Map<string, Set<(task: TaskRecord | undefined) => void>>();
-  private readonly now: () => number;
+  /** The store's clock, ms. */
+  readonly now: () => number;
   private readonly newId: () => string;
 
   constructor(private readonly options: TaskStoreOptions = {}) {
