@@ -8,6 +8,7 @@
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../tooling/testing/ports.ts';
+import { parseConfigValue } from '../src/config/load.ts';
 import type { Gateway } from '../src/gateway/gateway.ts';
 import { connectClient, fixtureEntry, startInProcess } from './support/gateway.ts';
 import { spawnUrlServer, type UrlServer } from './support/url-server.ts';
@@ -226,6 +227,24 @@ describe('remote backends', () => {
       // Listed like any backend: its tier (warm by default), its state, its ready workers (connections).
       backends: [{ name: 'remote', tier: 'warm', state: 'ok', ready: 1 }],
     });
+  });
+
+  it('a reload adds a remote (a new pool) and removes it (its remote session dropped)', async () => {
+    const conformance = await spawnRemote(CONFORMANCE, ['--http', '0']);
+    const proxy = recordingProxy(conformance.url);
+    const { url, gateway } = await startInProcess({ mcpServers: { fx: fixtureEntry('fx') } });
+    const configOf = (servers: Record<string, unknown>) =>
+      parseConfigValue({ mcpServers: servers } as never, { source: 'test', baseDir: '/tmp', env: {} });
+    const withRemote = configOf({ fx: fixtureEntry('fx'), remote: { url: proxy.url } });
+    expect((await gateway.reload(withRemote)).added).toEqual(['remote']);
+    expect(gateway.manager.backends).toContain('remote');
+    const client = await connectClient(url);
+    expect(textOf(await client.callTool({ name: 'remote__test_simple_text', arguments: {} }))).toBe(
+      'This is a simple text response for testing.',
+    );
+    expect((await gateway.reload(configOf({ fx: fixtureEntry('fx') }))).removed).toEqual(['remote']);
+    expect(gateway.manager.backends).not.toContain('remote');
+    expect(proxy.seen.at(-1)?.method).toBe('DELETE');
   });
 
   it('a hot remote is connected before any request, and /metrics counts it like any backend', async () => {
