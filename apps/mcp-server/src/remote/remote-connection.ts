@@ -117,7 +117,8 @@ export class RemoteConnection implements RemoteTransport {
       ? new SSEClientTransport(url, { requestInit, fetch: watched })
       : new StreamableHTTPClientTransport(url, { requestInit, fetch: watched });
     this.#inner.onmessage = (message) => this.#receive(message as JsonRpcMessage);
-    this.#inner.onclose = () => this.#ended();
+    // Closed by the transport itself, not by us: gone, and said so (the worker's exit reason).
+    this.#inner.onclose = () => this.#lost('the connection was closed');
     this.#inner.onerror = (error) => {
       if (error instanceof SseError) this.#lost(`the event stream failed: ${error.message}`);
       else this.onerror?.(error);
@@ -182,7 +183,7 @@ export class RemoteConnection implements RemoteTransport {
     if (this.#gone || this.#closing) return;
     this.#gone = true;
     this.onerror?.(new RemoteConnectionError(this.#label, reason, true));
-    // Stops the transport's streams and reconnection timers; its onclose lands in #ended.
+    // Stops the transport's streams and reconnection timers (its onclose comes back here: a no-op).
     this.#inner.close().catch(() => {});
     this.#ended();
   }
