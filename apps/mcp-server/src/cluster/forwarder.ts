@@ -7,12 +7,18 @@
  * A session no node owns is restored here and claimed. A held session whose lease another node took
  * (this node was paused, or lost a race) is let go here — at the next renewal, or at once when the
  * journal refused one of its writes for the lease's newer epoch (the write fence).
+ *
+ * A 2026-07-28 request has no session and is served on whichever node it reaches, but for one: the
+ * retry of a multi-round-trip call, whose `requestState` names the node that parked the call
+ * (`request-state.ts`); it is forwarded there (when that node is alive; else it is answered here,
+ * as a `requestState` no longer known).
  */
 import { hostname } from 'node:os';
 import { type MCPCoordinator, SESSION_STORE_UNAVAILABLE } from '@switchyard/coordinator';
 import { isJournalUnavailableError, type LeaseNode, type SessionLeases } from '@switchyard/journal';
 import { rpcError } from '../http/answers.ts';
 import { type Caller, SESSION_HEADER } from '../http/mcp-front.ts';
+import { nodeOfRequestState } from './request-state.ts';
 import { FORWARDED_HEADER, type ForwardSigner } from './signature.ts';
 
 /** Headers that describe one connection, not the message: not passed on. */
@@ -43,6 +49,8 @@ export interface ForwarderOptions {
   /** This node's `/mcp` URL as the others reach it; read when first needed (after listening). */
   url: () => string;
   leaseMs: number;
+  /** The `/mcp` URL of a live node by its id (its heartbeat), for 2026 retries of calls parked there. */
+  locate?: (nodeId: string) => Promise<string | undefined>;
   fetch?: typeof fetch;
   warn?: (fields: Record<string, unknown>, message: string) => void;
 }
@@ -109,7 +117,8 @@ export class SessionForwarder {
   async route(request: Request, caller: Caller, body?: string): Promise<Response | undefined> {
     const sessionId = request.headers.get(SESSION_HEADER);
     // Forwarded to this node by another: served here, never forwarded again.
-    if (sessionId === null || request.headers.has(FORWARDED_HEADER)) return undefined;
+    if (request.headers.has(FORWARDED_HEADER)) return undefined;
+    if (sessionId === null) return body === undefined ? undefined : this.#routeRetry(request, caller, body);
     if (this.options.coordinator.holds(sessionId) && this.#claimed.has(sessionId)) return undefined;
     let lease: Awaited<ReturnType<SessionLeases['get']>>;
     try {
@@ -143,6 +152,35 @@ export class SessionForwarder {
           headers: RETRY_AFTER,
         })
       : again;
+  }
+
+  /**
+   * A 2026 request (no session): forwarded only when it retries a call parked on another live node
+   * (its `requestState` says which); else `undefined`, served here.
+   */
+  async #routeRetry(request: Request, caller: Caller, body: string): Promise<Response | undefined> {
+    const locate = this.options.locate;
+    if (locate === undefined || !body.includes('requestState')) return undefined;
+    let state: unknown;
+    try {
+      state = (JSON.parse(body) as { params?: { requestState?: unknown } } | null)?.params?.requestState;
+    } catch {
+      return undefined;
+    }
+    if (typeof state !== 'string') return undefined;
+    const nodeId = nodeOfRequestState(state);
+    if (nodeId === undefined || nodeId === this.nodeId) return undefined;
+    let url: string | undefined;
+    try {
+      url = await locate(nodeId);
+    } catch (error) {
+      if (isJournalUnavailableError(error)) return unavailable();
+      this.options.warn?.({ err: error }, "a retry's node could not be looked up");
+      return unavailable();
+    }
+    if (url === undefined) return undefined;
+    const answer = await this.#forward(request, { id: nodeId, url }, caller, '', body);
+    return answer === 'unreachable' ? undefined : answer;
   }
 
   /**

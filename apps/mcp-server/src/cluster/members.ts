@@ -52,7 +52,18 @@ export class ClusterMembers {
   }
 
   start(): void {
-    void this.beat();
+    // The first beat at once — as soon as the node knows its own address (it is made before the
+    // listener is, which then gives its port): a node another one forwards to is found from the start.
+    const first = (tries: number) => {
+      try {
+        this.options.self();
+      } catch {
+        if (tries > 0) (setTimeout(() => first(tries - 1), 20) as { unref?: () => void }).unref?.();
+        return;
+      }
+      void this.beat();
+    };
+    first(250);
     this.#timer = setInterval(() => void this.beat(), this.#intervalMs);
     (this.#timer as { unref?: () => void }).unref?.();
   }
@@ -60,6 +71,18 @@ export class ClusterMembers {
   /** Stops beating; the node's heartbeat lapses within three intervals and others drop it then. */
   stop(): void {
     clearInterval(this.#timer);
+  }
+
+  /** The URL of node `id` as its live heartbeat says, or `undefined` when it has none (gone). */
+  async urlOf(id: string): Promise<string | undefined> {
+    const value = await this.options.redis.send('GET', [`${this.options.keyPrefix}node:${id}`]);
+    if (value === null || value === undefined) return undefined;
+    try {
+      const url = (JSON.parse(String(value)) as Partial<Beat>).url;
+      return typeof url === 'string' ? url : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The cluster as of the last heartbeat pass. */

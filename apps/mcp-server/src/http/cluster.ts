@@ -10,6 +10,7 @@ import { SessionForwarder } from '../cluster/forwarder.ts';
 import { ClusterMembers } from '../cluster/members.ts';
 import { ClusterRateLimit } from '../cluster/rate-limit.ts';
 import { clusterReloads } from '../cluster/reloads.ts';
+import { requestStateTag } from '../cluster/request-state.ts';
 import { sharedRedis } from '../cluster/shared-redis.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
 import type { Gateway } from '../gateway/gateway.ts';
@@ -41,9 +42,12 @@ export function clusterOf(
       settings.advertiseUrl ??
       `${options.listenOrigin?.() ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`}/mcp`,
     leaseMs: settings.leaseMs,
+    locate: (id): Promise<string | undefined> => members.urlOf(id),
     warn,
   });
   forwarder.start();
+  // 2026 retries of a call parked here name this node, so another node forwards them here.
+  gateway.coordinator.tagRequestStates(requestStateTag(forwarder.nodeId));
   const bus = startBus(gateway, forwarder.nodeId, warn);
   const redis = gateway.config.settings.journal.redis;
   const members = new ClusterMembers({

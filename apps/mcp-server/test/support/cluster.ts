@@ -28,7 +28,7 @@ export async function nodeConfig(
   await writeFile(
     file,
     JSON.stringify({
-      mcpServers: { fx: fixtureEntry('fx', extra.fx) },
+      mcpServers: { fx: fixtureEntry('fx', extra.fx), ...extra.mcpServers },
       switchyard: { journal: { path: join(dir, 'journal.db'), redis }, sessions, ...extra.switchyard },
     }),
   );
@@ -38,6 +38,8 @@ export async function nodeConfig(
 /** More of a node's config: the fixture entry's keys, other `switchyard` keys. */
 export interface NodeExtras {
   fx?: Record<string, unknown>;
+  /** More backends beside the fixture `fx`. */
+  mcpServers?: Record<string, unknown>;
   switchyard?: Record<string, unknown>;
 }
 
