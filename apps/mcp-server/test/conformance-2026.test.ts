@@ -23,9 +23,7 @@ const KNOWN_FAILURES: Record<string, string> = {
   'tasks-mrtr-input': TASKS_INPUT,
   'tasks-mrtr-composition': TASKS_INPUT,
   'tasks-dispatch-and-envelope':
-    'not scored (extension): the suite’s client will not send the legacy task param to a server without the v1 tasks capability (which the extension forbids), and the fixture has no confirm_delete',
-  'tasks-required-task-error':
-    'not scored (extension): it wants failing_job to be task-only (required), but http-header-validation calls that tool without the extension and needs a result; the gateway does answer -32021 for a required tool',
+    'not scored (extension): the suite’s client will not send the legacy task param to a server without the v1 tasks capability (which tasks-capability-negotiation forbids), and confirm_delete parks for input in a task (input_required), which a task the gateway runs never does',
 };
 
 describe('MCP 2026-07-28 conformance through the gateway', () => {
