@@ -100,7 +100,10 @@ async function assertCallTree(gateway: Gateway, receiver: OtlpReceiver, tracepar
   expect(client.parentSpanId).toBe(server.spanId);
   expect(client.name).toBe(`tools/call ${TOOL}`);
   expect(attr(client.attributes, 'switchyard.backend.start')).toMatch(/^(cold|warm)$/);
-  // Waits of 1 ms or more (admission, a worker) are spans of their own, children of the server span.
+  // Every wait is an attribute of the client span (ms, an integer)…
+  for (const wait of ['switchyard.admission.wait_ms', 'switchyard.backend.acquire.wait_ms'])
+    expect(Number(attr(client.attributes, wait))).toBeGreaterThanOrEqual(0);
+  // …and one of 10 ms or more (admission, a worker) a span of its own, a child of the server span.
   for (const wait of spans.filter(
     (s) => s.name.startsWith('switchyard.') && s.name !== 'switchyard.backend.start',
   ))
