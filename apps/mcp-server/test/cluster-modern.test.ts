@@ -5,7 +5,9 @@
  * forwarded. The one exception: the retry of a multi-round-trip call (a backend's sampling request,
  * parked on the node that got the call) reaching another node is forwarded to the parking node,
  * whose `requestState` names it; with that node gone the retry is answered at once as a
- * `requestState` no longer known (-32602), never a hang.
+ * `requestState` no longer known (-32602), never a hang. And 2026 requests of one principal served
+ * on both nodes at once hold no lease and lose nothing to the other node: a long call on one runs to
+ * its answer through many lease renewals.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
@@ -27,10 +29,10 @@ afterAll(async () => {
 });
 
 let prefixes = 0;
-const twoNodes = () => {
+const twoNodes = (cluster: Record<string, unknown> = {}) => {
   const shared = { url: redis.url, keyPrefix: `modern-${++prefixes}:` };
   const options = {
-    switchyard: { cluster: { secret: '${CLUSTER_SECRET}' } },
+    switchyard: { cluster: { secret: '${CLUSTER_SECRET}', ...cluster } },
     mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } },
     env: { CLIENT_SECRET_UNUSED: '', CLUSTER_SECRET: SECRET },
   };
@@ -133,5 +135,35 @@ describe('2026-07-28 requests on two nodes', { timeout: 90_000 }, () => {
       code: -32602,
       message: expect.stringMatching(/requestState is unknown or expired/),
     });
+  });
+
+  it("one principal's 2026 calls on both nodes: each node keeps its own stand-in, unleased; a long call runs to its answer", async () => {
+    // Leases renewed every 333 ms: several passes while the call runs.
+    const [a, b] = await twoNodes({ leaseMs: 1_000 });
+    // A serves the principal first, for a few renewal passes; then B takes a long call of it.
+    for (let i = 0; i < 10; i++) {
+      const { reply } = await callTool(a.url, 'fx__echo', { text: `first${i}` });
+      expect(textOf(reply.result as Record<string, unknown>)).toBe(`first${i}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const long = callTool(b.url, 'fx__sleep', { ms: 2_500 });
+    let calls = 0;
+    let settled = false;
+    void long.finally(() => {
+      settled = true;
+    });
+    for (let i = 0; i < 200 && !settled; i++) {
+      const { reply } = await callTool(a.url, 'fx__echo', { text: `a${i}` });
+      expect(textOf(reply.result as Record<string, unknown>)).toBe(`a${i}`);
+      calls++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const { reply } = await long;
+    expect(reply.error, JSON.stringify(reply)).toBeUndefined();
+    expect((reply.result as { isError?: boolean }).isError ?? false).toBe(false);
+    expect(calls).toBeGreaterThan(0);
+    // The stand-in sessions of 2026 callers are not leased: no lease key in Redis.
+    const leases = (await redis.client.send('KEYS', [`modern-${prefixes}:lease:*`])) as string[];
+    expect(leases).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@
  * as a `requestState` no longer known).
  */
 import { hostname } from 'node:os';
-import { type MCPCoordinator, SESSION_STORE_UNAVAILABLE } from '@switchyard/coordinator';
+import { type MCPCoordinator, SESSION_STORE_UNAVAILABLE, standInId } from '@switchyard/coordinator';
 import { isJournalUnavailableError, type LeaseNode, type SessionLeases } from '@switchyard/journal';
 import { rpcError } from '../http/answers.ts';
 import { type Caller, SESSION_HEADER } from '../http/mcp-front.ts';
@@ -39,6 +39,14 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const RETRY_AFTER = { 'retry-after': '1' };
 
 type Coordinator = Pick<MCPCoordinator, 'holds' | 'heldSessionIds' | 'relinquish'>;
+
+/**
+ * The start of the ids of the stand-in sessions of 2026 callers (one per principal and affinity key,
+ * per node): those are no shared sessions and take no lease — two nodes serving one principal's
+ * 2026 requests each keep their own, and neither lets its own go for the other's.
+ */
+const STAND_IN = `${standInId(null, null).split(':')[0]}:`;
+const isShared = (sessionId: string) => !sessionId.startsWith(STAND_IN);
 
 export interface ForwarderOptions {
   leases: SessionLeases;
@@ -95,7 +103,7 @@ export class SessionForwarder {
 
   /** One renewal pass (also run on the timer). */
   async renew(): Promise<void> {
-    const held = this.options.coordinator.heldSessionIds();
+    const held = this.options.coordinator.heldSessionIds().filter(isShared);
     // Claims of sessions no longer held go (a set: linear in the sessions, not quadratic).
     const holding = new Set(held);
     for (const id of this.#claimed) if (!holding.has(id)) this.#claimed.delete(id);
