@@ -1206,6 +1206,7 @@ export class MCPCoordinator {
     const pending = session.serverRequests.get(message.id);
     if (!pending) return;
     session.serverRequests.delete(message.id);
+    this.tasks.answered(session.id, message.id);
     if (pending.worker.isClosed) return;
     pending.worker.channel.send(
       'result' in message

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from '../../jsonrpc/types.ts';
 import { MessageStream } from '../message-stream.ts';
+import { withCapabilities } from '../modern.ts';
 import type { FrontSession } from '../sessions.ts';
 import { GatewayTasks } from './gateway-tasks.ts';
 import { TaskStore } from './task-store.ts';
@@ -77,6 +78,41 @@ describe('GatewayTasks', () => {
     expect(await tasks.handle(alice, req('tasks/get', {}))).toMatchObject({ error: { code: -32602 } });
     expect(await tasks.handle(alice, req('tasks/cancel', { taskId: 'zzz' }))).toMatchObject({
       error: { code: -32602, message: 'Invalid params: Task not found: zzz' },
+    });
+  });
+
+  it('fails a task whose 2026 call asks for input (input_required), saying why, instead of completing with it', async () => {
+    const store = new TaskStore({ now: () => 10_000, newId: () => 't1', onStatus: (t) => tasks.changed(t) });
+    const stream = new MessageStream<JsonRpcMessage>();
+    const host = {
+      run: async () => ({ kind: 'stream' as const, messages: stream }),
+      session: () => undefined,
+      taskSupport: async () => 'optional',
+      forwards: async () => false,
+      hold: async () => undefined,
+    };
+    const tasks: GatewayTasks = new GatewayTasks(store, host);
+    const session = {
+      id: 's',
+      principal: 'alice',
+      era: 'modern',
+      inflight: new Map(),
+    } as unknown as FrontSession;
+    const request: JsonRpcRequest = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x' } };
+    withCapabilities(request, { extensions: { 'io.modelcontextprotocol/tasks': {} } });
+    expect(await tasks.startModern(session, request)).toMatchObject({
+      message: { result: { resultType: 'task' } },
+    });
+    stream.push({
+      jsonrpc: '2.0',
+      id: 'switchyard-task:t1',
+      result: { resultType: 'input_required', inputRequests: {} },
+    });
+    stream.end();
+    const ended = await store.whenTerminal('t1', 'alice');
+    expect(ended).toMatchObject({
+      status: 'failed',
+      statusMessage: expect.stringContaining('input_required'),
     });
   });
 });

@@ -91,6 +91,8 @@ export class GatewayTasks {
   private readonly writing = new Set<Promise<void>>();
   /** The tasks whose backend runs them itself. */
   private readonly backends = new BackendTasks();
+  /** Requests of a task's call its client has not answered yet (`session\0requestId` → task). */
+  private readonly asking = new Map<string, string>();
 
   constructor(
     private readonly store: TaskStore,
@@ -103,7 +105,10 @@ export class GatewayTasks {
    * session if it is here.
    */
   changed(task: TaskRecord): void {
-    this.running.delete(task.taskId);
+    if (isTerminal(task.status)) {
+      this.running.delete(task.taskId);
+      this.stopAsking(task.taskId);
+    }
     const written = this.log?.write(task, false);
     if (written) {
       this.writing.add(written);
@@ -357,7 +362,7 @@ export class GatewayTasks {
     let answer: JsonRpcResponse | undefined;
     for await (const m of messages) {
       if ('method' in m) {
-        if (session.era === 'legacy') session.outbound.push(m);
+        if (session.era === 'legacy') session.outbound.push(this.ask(session, task, m));
       } else {
         answer = m;
       }
@@ -371,6 +376,16 @@ export class GatewayTasks {
       );
     } else if ('error' in answer) {
       this.store.settle(task.taskId, 'failed', { kind: 'error', error: answer.error }, answer.error.message);
+    } else if (answer.result.resultType === 'input_required') {
+      // A 2026 call that asks its client for input: a task cannot carry that round trip yet.
+      const words =
+        'the call asked the client for input (input_required), which a task the gateway runs cannot wait for; call the tool without a task';
+      this.store.settle(
+        task.taskId,
+        'failed',
+        { kind: 'error', error: { code: INTERNAL_ERROR, message: words } },
+        words,
+      );
     } else {
       const remoteId = forwarded ? createdTaskId(answer.result) : undefined;
       if (remoteId === undefined) {
@@ -380,6 +395,37 @@ export class GatewayTasks {
       }
     }
     this.backends.forget(task.taskId);
+  }
+
+  /**
+   * A message of a task's call to its client: a request (elicitation, sampling, roots) is tied to the
+   * task (`related-task`) and the task waits for its answer (`input_required`) until the client
+   * answers it in that session (`answered`).
+   */
+  private ask(session: FrontSession, task: TaskRecord, m: JsonRpcMessage): JsonRpcMessage {
+    if (!('id' in m) || !('method' in m)) return m;
+    this.asking.set(askKey(session.id, m.id), task.taskId);
+    this.store.setStatus(task.taskId, 'input_required', `waiting for the client's answer to ${m.method}`);
+    const params = m.params ?? {};
+    const meta = isJsonObject(params._meta) ? params._meta : {};
+    return {
+      ...m,
+      params: { ...params, _meta: { ...meta, [RELATED_TASK_META_KEY]: { taskId: task.taskId } } },
+    };
+  }
+
+  /** The client of `sessionId` answered request `requestId`: a task waiting for it works on. */
+  answered(sessionId: string, requestId: unknown): void {
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const key = askKey(sessionId, requestId);
+    const taskId = this.asking.get(key);
+    if (taskId === undefined) return;
+    this.asking.delete(key);
+    if (![...this.asking.values()].includes(taskId)) this.store.setStatus(taskId, 'working');
+  }
+
+  private stopAsking(taskId: string): void {
+    for (const [key, id] of this.asking) if (id === taskId) this.asking.delete(key);
   }
 
   /**
@@ -508,6 +554,10 @@ function settleUnknown(store: TaskStore, taskId: string): void {
     },
     words,
   );
+}
+
+function askKey(sessionId: string, requestId: string | number): string {
+  return `${sessionId}\u0000${typeof requestId}:${requestId}`;
 }
 
 function cancelledError(taskId: string) {

@@ -65,7 +65,7 @@ export interface TaskStoreOptions {
   bounds?: Partial<TaskBounds>;
   now?: () => number;
   newId?: () => string;
-  /** Told of each status change (not of expiry). */
+  /** Told of each status change, terminal or not (not of expiry). */
   onStatus?: (task: TaskRecord) => void;
 }
 
@@ -172,6 +172,20 @@ export class TaskStore {
     task.lastUpdatedAt = this.now();
     this.options.onStatus?.(task);
     this.wake(task.taskId, task);
+    return true;
+  }
+
+  /**
+   * A working task waits for its client's input (`input_required`), or has it and works on
+   * (`working`); false if it is gone, terminal, or already so.
+   */
+  setStatus(taskId: string, status: 'working' | 'input_required', message?: string): boolean {
+    const task = this.byId.get(taskId);
+    if (!task || isTerminal(task.status) || task.status === status) return false;
+    task.status = status;
+    task.statusMessage = message;
+    task.lastUpdatedAt = this.now();
+    this.options.onStatus?.(task);
     return true;
   }
 
