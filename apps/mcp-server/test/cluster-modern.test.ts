@@ -7,7 +7,10 @@
  * whose `requestState` names it; with that node gone the retry is answered at once as a
  * `requestState` no longer known (-32602), never a hang. And 2026 requests of one principal served
  * on both nodes at once hold no lease and lose nothing to the other node: a long call on one runs to
- * its answer through many lease renewals.
+ * its answer through many lease renewals. A call of a `per-session` backend is the other exception:
+ * the caller's affinity key holds that backend's worker on the first node that served it, so its
+ * later calls of that backend reaching the other node are forwarded there (its state is found); that
+ * node gone, the other takes the key over (the state reported lost by a fresh worker, no hang).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
@@ -29,10 +32,11 @@ afterAll(async () => {
 });
 
 let prefixes = 0;
-const twoNodes = (cluster: Record<string, unknown> = {}) => {
+const twoNodes = (cluster: Record<string, unknown> = {}, fx: Record<string, unknown> = {}) => {
   const shared = { url: redis.url, keyPrefix: `modern-${++prefixes}:` };
   const options = {
     switchyard: { cluster: { secret: '${CLUSTER_SECRET}', ...cluster } },
+    fx,
     mcpServers: { everything: { command: process.execPath, args: [EVERYTHING, 'stdio'] } },
     env: { CLIENT_SECRET_UNUSED: '', CLUSTER_SECRET: SECRET },
   };
@@ -165,5 +169,29 @@ describe('2026-07-28 requests on two nodes', { timeout: 90_000 }, () => {
     // The stand-in sessions of 2026 callers are not leased: no lease key in Redis.
     const leases = (await redis.client.send('KEYS', [`modern-${prefixes}:lease:*`])) as string[];
     expect(leases).toEqual([]);
+  });
+
+  it("a per-session backend's calls follow the key's worker to its node; that node gone, the other takes over", async () => {
+    const [a, b] = await twoNodes({}, { isolation: 'per-session' });
+    // The affinity key is the principal (the default): its stand-in on A gets its own fx worker.
+    const stored = await callTool(a.url, 'fx__remember', { key: 'who', value: 'stored on A' });
+    expect(textOf(stored.reply.result as Record<string, unknown>)).toBe('ok');
+    // The same key's calls of fx on B go to A's worker.
+    for (let i = 0; i < 3; i++) {
+      const { reply } = await callTool(b.url, 'fx__recall', { key: 'who' });
+      expect(textOf(reply.result as Record<string, unknown>)).toBe('stored on A');
+    }
+    // A shared backend's call on B is B's own (nothing to follow).
+    const shared = await callTool(b.url, 'everything__echo', { message: 'on B' });
+    expect(JSON.stringify(shared.reply.result)).toContain('on B');
+    // A gone: B takes the key over with a worker of its own (A's state is lost, said by its absence).
+    a.child.kill('SIGKILL');
+    await a.child.exited;
+    const { reply } = await callTool(b.url, 'fx__recall', { key: 'who' });
+    expect(textOf(reply.result as Record<string, unknown>)).toBe('');
+    await callTool(b.url, 'fx__remember', { key: 'who', value: 'stored on B' });
+    expect(
+      textOf((await callTool(b.url, 'fx__recall', { key: 'who' })).reply.result as Record<string, unknown>),
+    ).toBe('stored on B');
   });
 });

@@ -11,11 +11,18 @@
  * A 2026-07-28 request has no session and is served on whichever node it reaches, but for one: the
  * retry of a multi-round-trip call, whose `requestState` names the node that parked the call
  * (`request-state.ts`); it is forwarded there (when that node is alive; else it is answered here,
- * as a `requestState` no longer known).
+ * as a `requestState` no longer known). And a call of a `per-session` backend made with an affinity
+ * key: the key's stand-in session holds that backend's worker, so the first node to serve it leases
+ * the stand-in like a 2025 session, and the key's later calls of such a backend go to that node.
  */
 import { hostname } from 'node:os';
 import { type MCPCoordinator, SESSION_STORE_UNAVAILABLE, standInId } from '@switchyard/coordinator';
-import { isJournalUnavailableError, type LeaseNode, type SessionLeases } from '@switchyard/journal';
+import {
+  isJournalInvalidInputError,
+  isJournalUnavailableError,
+  type LeaseNode,
+  type SessionLeases,
+} from '@switchyard/journal';
 import { rpcError } from '../http/answers.ts';
 import { type Caller, SESSION_HEADER } from '../http/mcp-front.ts';
 import { nodeOfRequestState } from './request-state.ts';
@@ -59,6 +66,10 @@ export interface ForwarderOptions {
   leaseMs: number;
   /** The `/mcp` URL of a live node by its id (its heartbeat), for 2026 retries of calls parked there. */
   locate?: (nodeId: string) => Promise<string | undefined>;
+  /** A 2026 request's affinity key (as the front door reads it). */
+  affinityKey?: (request: Request, principal: string | null) => string | null;
+  /** Whether the tool or prompt a client names (`Mcp-Name`) may be a `per-session` backend's. */
+  perSession?: (frontName: string) => boolean;
   fetch?: typeof fetch;
   warn?: (fields: Record<string, unknown>, message: string) => void;
 }
@@ -103,7 +114,10 @@ export class SessionForwarder {
 
   /** One renewal pass (also run on the timer). */
   async renew(): Promise<void> {
-    const held = this.options.coordinator.heldSessionIds().filter(isShared);
+    // Stand-ins are leased only when they hold a per-session worker (claimed for it).
+    const held = this.options.coordinator
+      .heldSessionIds()
+      .filter((id) => isShared(id) || this.#claimed.has(id));
     // Claims of sessions no longer held go (a set: linear in the sessions, not quadratic).
     const holding = new Set(held);
     for (const id of this.#claimed) if (!holding.has(id)) this.#claimed.delete(id);
@@ -126,7 +140,46 @@ export class SessionForwarder {
     const sessionId = request.headers.get(SESSION_HEADER);
     // Forwarded to this node by another: served here, never forwarded again.
     if (request.headers.has(FORWARDED_HEADER)) return undefined;
-    if (sessionId === null) return body === undefined ? undefined : this.#routeRetry(request, caller, body);
+    if (sessionId === null) {
+      if (body === undefined) return undefined;
+      return (await this.#routeRetry(request, caller, body)) ?? this.#routeBound(request, caller, body);
+    }
+    return this.#routeSession(request, caller, sessionId, body);
+  }
+
+  /**
+   * A 2026 call of a `per-session` backend with an affinity key: routed as the key's stand-in
+   * session — to the node that leases it, or leased here (`undefined`: served here).
+   */
+  async #routeBound(request: Request, caller: Caller, body: string): Promise<Response | undefined> {
+    const method = request.headers.get('mcp-method');
+    const name = request.headers.get('mcp-name');
+    if ((method !== 'tools/call' && method !== 'prompts/get') || name === null) return undefined;
+    if (this.options.perSession?.(name) !== true) return undefined;
+    const key = this.options.affinityKey?.(request, caller.principal) ?? null;
+    if (key === null) return undefined;
+    const standIn = standInId(caller.principal, key);
+    let answer: Response | undefined;
+    try {
+      answer = await this.#routeSession(request, caller, standIn, body);
+    } catch (error) {
+      // A principal or key the lease store cannot name (past 256 characters, not visible ASCII):
+      // served here, unleased.
+      if (isJournalInvalidInputError(error)) return undefined;
+      throw error;
+    }
+    // Not forwarded: served here, so leased here (at once, before the worker is bound).
+    if (answer === undefined && !this.#claimed.has(standIn)) await this.#claimOrLetGo(standIn, false);
+    return answer;
+  }
+
+  /** A request of a session (or a leased stand-in): its owner's answer, or `undefined` to serve it here. */
+  async #routeSession(
+    request: Request,
+    caller: Caller,
+    sessionId: string,
+    body: string | undefined,
+  ): Promise<Response | undefined> {
     if (this.options.coordinator.holds(sessionId) && this.#claimed.has(sessionId)) return undefined;
     let lease: Awaited<ReturnType<SessionLeases['get']>>;
     try {
@@ -136,7 +189,7 @@ export class SessionForwarder {
       throw error;
     }
     if (lease === undefined || lease.mine) return undefined;
-    const answer = await this.#forward(request, lease.owner, caller, sessionId, body);
+    const answer = await this.#forward(request, lease.owner, caller, body);
     if (answer !== 'unreachable') return answer;
     // The owner is gone: take the session over (one node wins), then serve it here.
     let taken: Awaited<ReturnType<SessionLeases['claim']>>;
@@ -154,7 +207,7 @@ export class SessionForwarder {
       this.#claimed.add(sessionId);
       return undefined;
     }
-    const again = await this.#forward(request, taken.owner, caller, sessionId, body);
+    const again = await this.#forward(request, taken.owner, caller, body);
     return again === 'unreachable'
       ? rpcError(503, SESSION_STORE_UNAVAILABLE, "the session's node cannot be reached; retry shortly", {
           headers: RETRY_AFTER,
@@ -187,7 +240,7 @@ export class SessionForwarder {
       return unavailable();
     }
     if (url === undefined) return undefined;
-    const answer = await this.#forward(request, { id: nodeId, url }, caller, '', body);
+    const answer = await this.#forward(request, { id: nodeId, url }, caller, body);
     return answer === 'unreachable' ? undefined : answer;
   }
 
@@ -221,7 +274,7 @@ export class SessionForwarder {
     }
   }
 
-  async #claimOrLetGo(sessionId: string): Promise<void> {
+  async #claimOrLetGo(sessionId: string, letGo = true): Promise<void> {
     try {
       const lease = await this.options.leases.claim(sessionId, this.node, this.options.leaseMs);
       if (lease.mine) {
@@ -229,7 +282,7 @@ export class SessionForwarder {
         return;
       }
       this.#claimed.delete(sessionId);
-      await this.options.coordinator.relinquish(sessionId);
+      if (letGo) await this.options.coordinator.relinquish(sessionId);
     } catch (error) {
       this.options.warn?.({ err: error }, 'a session lease could not be claimed');
     }
@@ -239,12 +292,13 @@ export class SessionForwarder {
     request: Request,
     owner: LeaseNode,
     caller: Caller,
-    sessionId: string,
     body: string | undefined,
   ): Promise<Response | 'unreachable'> {
     const headers = new Headers();
     for (const [name, value] of request.headers) if (!HOP_BY_HOP.has(name)) headers.set(name, value);
-    headers.set(FORWARDED_HEADER, this.options.signer.sign(this.nodeId, caller, request.method, sessionId));
+    // Bound to the session the owner will read from the request (none for a 2026 one).
+    const signedFor = request.headers.get(SESSION_HEADER) ?? '';
+    headers.set(FORWARDED_HEADER, this.options.signer.sign(this.nodeId, caller, request.method, signedFor));
     const controller = new AbortController();
     const onAbort = () => controller.abort(request.signal.reason);
     request.signal.addEventListener('abort', onAbort, { once: true });

@@ -25,7 +25,12 @@ export interface FrontCluster {
 
 export function clusterOf(
   gateway: Gateway,
-  options: { host: string; listenOrigin?: () => string },
+  options: {
+    host: string;
+    listenOrigin?: () => string;
+    /** A 2026 request's affinity key, as the front door reads it. */
+    affinityKey?: (request: Request, principal: string | null) => string | null;
+  },
   warn: (fields: Record<string, unknown>, message: string) => void,
 ): FrontCluster | undefined {
   const settings = gateway.config.settings.cluster;
@@ -43,6 +48,8 @@ export function clusterOf(
       `${options.listenOrigin?.() ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`}/mcp`,
     leaseMs: settings.leaseMs,
     locate: (id): Promise<string | undefined> => members.urlOf(id),
+    ...(options.affinityKey && { affinityKey: options.affinityKey }),
+    perSession: (name) => mayBePerSession(gateway, name),
     warn,
   });
   forwarder.start();
@@ -105,6 +112,22 @@ export function clusterRateOf(
     burst: limit.burst ?? limit.perSecond,
     warn,
   });
+}
+
+/**
+ * Whether a tool or prompt the client names may belong to a `per-session` backend (stdio or module;
+ * a remote one is shared): one whose prefix it starts with, or one shown without a prefix. From the
+ * configuration in force, so a reload counts.
+ */
+function mayBePerSession(gateway: Gateway, frontName: string): boolean {
+  const { backends, settings } = gateway.config;
+  const separator = settings.namespacing.separator;
+  return backends.some(
+    (b) =>
+      b.isolation === 'per-session' &&
+      b.kind !== 'remote' &&
+      (b.prefix === false || frontName.startsWith(`${b.prefix}${separator}`)),
+  );
 }
 
 const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];

@@ -123,7 +123,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     undefined,
     clusterRateOf(gateway, warn),
   );
-  const cluster = clusterOf(gateway, options, warn);
+  const cluster = clusterOf(gateway, { ...options, affinityKey: affinityKeyOf(settings.affinity.key) }, warn);
   const front = new McpFront({
     ...(cluster && { cluster: cluster.forwarder }),
     streams: new ResumableStreams(gateway.journal, {
