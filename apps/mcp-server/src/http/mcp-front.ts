@@ -301,10 +301,8 @@ export class McpFront {
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
   private async modern(request: Request, message: JsonObject, caller: Caller): Promise<Response> {
-    const headers = validateStandardHeaders(
-      (name) => request.headers.get(name),
-      message as unknown as JsonRpcRequest,
-    );
+    const header = (name: string) => request.headers.get(name);
+    const headers = validateStandardHeaders(header, message as unknown as JsonRpcRequest);
     if (!headers.ok) return json(headers.rejection.httpStatus, headers.rejection.response);
     const affinityKey = this.options.affinityKey(request, caller.principal);
     noteMessage(message);
@@ -313,7 +311,7 @@ export class McpFront {
       principal: caller.principal,
       ...(caller.claims && { claims: caller.claims }),
       affinityKey,
-      header: (name: string) => request.headers.get(name),
+      header,
     };
     const outcome = await (tracing
       ? tracing.serve(message, modernContext, () => coordinator.handleModern(message, modernContext))

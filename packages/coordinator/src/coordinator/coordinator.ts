@@ -80,7 +80,7 @@ import { ListPages } from './pages.ts';
 import { policyDenied, visibleList } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
-import { NameResolver } from './resolution.ts';
+import { NameResolver, type NameRoute } from './resolution.ts';
 import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
 import {
   defaultRandomBytes,
@@ -365,14 +365,8 @@ export class MCPCoordinator {
         run: (session, inner, claims) =>
           this.callNamed(session, inner, this.now(), this.subjectOf(session, inner, claims)),
         session: (id, owner) => this.sessions.get(id, owner),
-        taskSupport: async (session, name) => {
-          const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
-          const execution =
-            owner.kind === 'owned' ? (owner.listed as JsonObject | undefined)?.execution : undefined;
-          return isJsonObject(execution) && typeof execution.taskSupport === 'string'
-            ? execution.taskSupport
-            : undefined;
-        },
+        taskSupport: async (session, name) =>
+          taskSupportOf(await this.resolver.named(session, LISTS['tools/list']!, name)),
         forwards: async (session, name) => {
           const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
           if (owner.kind !== 'owned') return false;
@@ -879,8 +873,16 @@ export class MCPCoordinator {
         }
         case 'tools/call':
           if (session.era === 'modern') {
-            const task = await this.tasks.startModern(session, request, claims);
-            if (task) return task;
+            // One resolution serves the task check and the call: most tools run as no task.
+            const name = request.params?.name;
+            if (typeof name !== 'string') return await this.callNamed(session, request, started, subject);
+            const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
+            const support = taskSupportOf(owner);
+            if (support === 'optional' || support === 'required') {
+              const task = await this.tasks.startModern(session, request, claims);
+              if (task) return task;
+            }
+            return await this.callNamed(session, request, started, subject, owner);
           }
           if (request.params?.task !== undefined && this.takesTasks(session))
             // Not audited here: the task's call is, by its own path.
@@ -935,6 +937,8 @@ export class MCPCoordinator {
     request: JsonRpcRequest,
     started: number,
     subject: PolicySubject,
+    /** The owner of `params.name`, when the caller has just resolved it. */
+    resolved?: NameRoute,
   ): Promise<Outcome> {
     const name = request.params?.name;
     const spec = request.method === 'tools/call' ? LISTS['tools/list']! : LISTS['prompts/list']!;
@@ -955,7 +959,7 @@ export class MCPCoordinator {
       return { kind: 'response', message };
     };
     if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
-    const owner = await this.resolver.named(session, spec, name);
+    const owner = resolved ?? (await this.resolver.named(session, spec, name));
     if (owner.kind === 'down') {
       return fail(backendUnavailable(request.id, owner.backend, owner.reason), owner.backend);
     }
@@ -1631,6 +1635,14 @@ interface AuditFacts {
 
 function subscriptionKey(backend: string, uri: string): string {
   return `${backend}\u0000${uri}`;
+}
+
+/** How a resolved tool runs as a task (`execution.taskSupport` of its listing), if it says. */
+function taskSupportOf(owner: NameRoute): string | undefined {
+  const execution = owner.kind === 'owned' ? (owner.listed as JsonObject | undefined)?.execution : undefined;
+  return isJsonObject(execution) && typeof execution.taskSupport === 'string'
+    ? execution.taskSupport
+    : undefined;
 }
 
 function nameOf(request: JsonRpcRequest): string | null {

@@ -77,22 +77,24 @@ export function toModern(
   clientId?: RequestId,
 ): JsonRpcMessage {
   if ('method' in message) return message;
-  const withId = clientId === undefined ? message : { ...message, id: clientId };
-  if ('error' in withId) {
-    return withId.error.code === RESOURCE_NOT_FOUND
-      ? { ...withId, error: { ...withId.error, code: INVALID_PARAMS } }
-      : withId;
+  if ('error' in message) {
+    const error =
+      message.error.code === RESOURCE_NOT_FOUND ? { ...message.error, code: INVALID_PARAMS } : message.error;
+    if (clientId === undefined) return error === message.error ? message : { ...message, error };
+    return { ...message, id: clientId, error };
   }
-  message = withId;
+  // One copy of the result (the backend's own object is not changed), one of the message.
   const result: JsonObject = { ...message.result };
   if (result.resultType === undefined) result.resultType = 'complete';
   if (method === 'resources/read' && result.resultType === 'complete') {
     result.ttlMs ??= MODERN_READ_TTL_MS;
     result.cacheScope ??= 'private';
   }
-  const meta = isJsonObject(result._meta) ? result._meta : {};
-  result._meta = { ...meta, [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject };
-  return { ...message, result };
+  const meta = result._meta;
+  result._meta = isJsonObject(meta)
+    ? { ...meta, [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject }
+    : { [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject };
+  return clientId === undefined ? { ...message, result } : { ...message, id: clientId, result };
 }
 
 /** Which list-changed notifications a `subscriptions/listen` asked for, by notification method. */

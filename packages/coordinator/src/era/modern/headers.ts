@@ -21,6 +21,7 @@ import { decodeBase64Url } from '../../base64url.ts';
 import type { JsonRpcNotification, JsonRpcRequest } from '../../jsonrpc/types.ts';
 import { type HeaderProblem, headerMismatch, type ModernRejection, type StandardHeader } from './errors.ts';
 import { PROTOCOL_VERSION_META_KEY, requestMeta } from './meta-keys.ts';
+import { trimOws } from './ows.ts';
 
 /** Looks a header up by name, case-insensitively; `null` when absent. */
 export type HeaderGetter = (name: string) => string | null;
@@ -50,10 +51,6 @@ const SENTINEL_SUFFIX = '?=';
 const CANONICAL_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** RFC 9110 field-value characters: visible ASCII, space and tab. */
 const FIELD_VALUE = /^[\t\x20-\x7e]*$/;
-
-function trimOws(value: string): string {
-  return value.replace(/^[ \t]+|[ \t]+$/g, '');
-}
 
 /** A plain header value without surrounding whitespace; `undefined` if it has invalid characters. */
 function plainHeaderValue(raw: string): string | undefined {
@@ -158,28 +155,34 @@ export function validateStandardHeaders(
   const claim = requestMeta(message.params)?.[PROTOCOL_VERSION_META_KEY];
   const version = typeof claim === 'string' ? claim : undefined;
   const nameField = NAME_HEADER_SOURCES.get(message.method);
-  const checks = [
-    // Without a `_meta` claim (a notification, whose `_meta` is optional) the header is the only
-    // place the version travels, so there is nothing to compare it with.
-    () =>
-      version === undefined
-        ? undefined
-        : checkOne(get, message, 'MCP-Protocol-Version', version, `_meta["${PROTOCOL_VERSION_META_KEY}"]`, {
-            required,
-            encoded: false,
-          }),
-    () => checkOne(get, message, 'Mcp-Method', message.method, 'method', { required, encoded: false }),
-    () =>
-      nameField === undefined
-        ? undefined
-        : checkOne(get, message, 'Mcp-Name', stringAt(message.params, nameField), `params.${nameField}`, {
-            required,
-            encoded: true,
-          }),
-  ];
-  for (const check of checks) {
-    const outcome = check();
-    if (outcome) return outcome;
+  // Without a `_meta` claim (a notification, whose `_meta` is optional) the header is the only
+  // place the version travels, so there is nothing to compare it with.
+  const versionProblem =
+    version === undefined
+      ? undefined
+      : checkOne(get, message, 'MCP-Protocol-Version', version, `_meta["${PROTOCOL_VERSION_META_KEY}"]`, {
+          required,
+          encoded: false,
+        });
+  if (versionProblem) return versionProblem;
+  const methodProblem = checkOne(get, message, 'Mcp-Method', message.method, 'method', {
+    required,
+    encoded: false,
+  });
+  if (methodProblem) return methodProblem;
+  if (nameField !== undefined) {
+    const nameProblem = checkOne(
+      get,
+      message,
+      'Mcp-Name',
+      stringAt(message.params, nameField),
+      `params.${nameField}`,
+      {
+        required,
+        encoded: true,
+      },
+    );
+    if (nameProblem) return nameProblem;
   }
   return { ok: true };
 }

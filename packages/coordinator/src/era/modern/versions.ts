@@ -21,6 +21,7 @@ import {
   unsupportedProtocolVersion,
 } from './errors.ts';
 import { PROTOCOL_VERSION_META_KEY } from './meta-keys.ts';
+import { trimOws } from './ows.ts';
 
 export const MODERN_PROTOCOL_VERSIONS = ['2026-07-28'] as const;
 export type ModernProtocolVersion = (typeof MODERN_PROTOCOL_VERSIONS)[number];
@@ -80,10 +81,6 @@ export type EraRejectionReason =
   | 'version-mismatch'
   /** -32602: the `_meta` claim is not a string, or a 2026 header came without the `_meta` claim. */
   | 'invalid-meta';
-
-function trimOws(value: string): string {
-  return value.replace(/^[ \t]+|[ \t]+$/g, '');
-}
 
 /**
  * Which era `input` speaks, or the error answer (with its HTTP status) when it cannot be served:
