@@ -380,6 +380,7 @@ export class MCPCoordinator {
           const tools = isJsonObject(requests) ? requests.tools : undefined;
           return isJsonObject(tools) && isJsonObject(tools.call);
         },
+        resume: (session, request, requestState) => this.resumeWithInput(session, request, requestState),
         hold: async (session, workerId) => {
           const ran = this.fleet.worker(workerId);
           if (!ran) return undefined;

@@ -16,6 +16,7 @@ function setup(bounds = {}) {
     taskSupport: async () => undefined,
     forwards: async () => false,
     hold: async () => undefined,
+    resume: () => ({ kind: 'accepted' as const }),
   };
   const tasks = new GatewayTasks(store, host);
   const session = (principal: string) =>
@@ -81,15 +82,21 @@ describe('GatewayTasks', () => {
     });
   });
 
-  it('fails a task whose 2026 call asks for input (input_required), saying why, instead of completing with it', async () => {
+  it('a 2026 task whose call asks for input waits for tasks/update (a key at a time), then resumes its call with every answer', async () => {
     const store = new TaskStore({ now: () => 10_000, newId: () => 't1', onStatus: (t) => tasks.changed(t) });
-    const stream = new MessageStream<JsonRpcMessage>();
+    const first = new MessageStream<JsonRpcMessage>();
+    const second = new MessageStream<JsonRpcMessage>();
+    const resumed: JsonRpcRequest[] = [];
     const host = {
-      run: async () => ({ kind: 'stream' as const, messages: stream }),
+      run: async () => ({ kind: 'stream' as const, messages: first }),
       session: () => undefined,
       taskSupport: async () => 'optional',
       forwards: async () => false,
       hold: async () => undefined,
+      resume: (_s: FrontSession, retry: JsonRpcRequest) => {
+        resumed.push(retry);
+        return { kind: 'stream' as const, messages: second };
+      },
     };
     const tasks: GatewayTasks = new GatewayTasks(store, host);
     const session = {
@@ -98,21 +105,46 @@ describe('GatewayTasks', () => {
       era: 'modern',
       inflight: new Map(),
     } as unknown as FrontSession;
-    const request: JsonRpcRequest = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'x' } };
-    withCapabilities(request, { extensions: { 'io.modelcontextprotocol/tasks': {} } });
-    expect(await tasks.startModern(session, request)).toMatchObject({
-      message: { result: { resultType: 'task' } },
-    });
-    stream.push({
+    const ask = (method: string, params: Record<string, unknown>): JsonRpcRequest => {
+      const r: JsonRpcRequest = { jsonrpc: '2.0', id: method, method, params };
+      withCapabilities(r, { extensions: { 'io.modelcontextprotocol/tasks': {} } });
+      return r;
+    };
+    const created = await tasks.startModern(session, ask('tools/call', { name: 'x', arguments: { n: 1 } }));
+    expect(created).toMatchObject({ message: { result: { resultType: 'task', taskId: 't1' } } });
+    const elicit = { method: 'elicitation/create', params: { message: '?' } };
+    first.push({
       jsonrpc: '2.0',
       id: 'switchyard-task:t1',
-      result: { resultType: 'input_required', inputRequests: {} },
+      result: { resultType: 'input_required', inputRequests: { a: elicit, b: elicit }, requestState: 'rs' },
     });
-    stream.end();
-    const ended = await store.whenTerminal('t1', 'alice');
-    expect(ended).toMatchObject({
-      status: 'failed',
-      statusMessage: expect.stringContaining('input_required'),
+    first.end();
+    const get = async () => result(await tasks.handleModern(session, ask('tasks/get', { taskId: 't1' })));
+    for (let i = 0; i < 100 && (await get()).status !== 'input_required'; i++) await Bun.sleep(5);
+    expect(await get()).toMatchObject({ status: 'input_required', inputRequests: { a: elicit, b: elicit } });
+
+    const update = (inputResponses: unknown) =>
+      tasks.handleModern(session, ask('tasks/update', { taskId: 't1', inputResponses }));
+    expect(await update({ a: { action: 'accept', content: { ok: true } } })).toMatchObject({ result: {} });
+    const partial = await get();
+    expect(partial.status).toBe('input_required');
+    expect(Object.keys(partial.inputRequests as object)).toEqual(['b']);
+    expect(resumed).toEqual([]);
+    expect(await update('nope')).toMatchObject({ error: { code: -32602 } });
+
+    expect(await update({ b: { action: 'decline' } })).toMatchObject({ result: {} });
+    for (let i = 0; i < 100 && resumed.length === 0; i++) await Bun.sleep(5);
+    expect(resumed[0]?.params).toEqual({
+      name: 'x',
+      arguments: { n: 1 },
+      inputResponses: { a: { action: 'accept', content: { ok: true } }, b: { action: 'decline' } },
+      requestState: 'rs',
     });
+    expect((await get()).status).toBe('working');
+    second.push({ jsonrpc: '2.0', id: 'r', result: { content: [{ type: 'text', text: 'done' }] } });
+    second.end();
+    expect(await store.whenTerminal('t1', 'alice')).toMatchObject({ status: 'completed' });
+    expect(await get()).toMatchObject({ status: 'completed', result: { content: [{ text: 'done' }] } });
+    expect(await update({})).toMatchObject({ error: { code: -32602 } });
   });
 });

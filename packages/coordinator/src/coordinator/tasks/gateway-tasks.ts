@@ -23,6 +23,7 @@ import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import { BackendTasks, createdTaskId, type TaskWorker } from './backend-tasks.ts';
+import { TaskInputs } from './task-inputs.ts';
 import type { TaskLog } from './task-journal.ts';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
 import {
@@ -50,6 +51,11 @@ export interface TaskHost {
    * `task` (`BackendTasks`).
    */
   forwards(session: FrontSession, name: string): Promise<boolean>;
+  /**
+   * A 2026 retry of a call parked for its client's input (`requestState`, `inputResponses` in its
+   * params): the call's stream from here on, or the refusal.
+   */
+  resume(session: FrontSession, request: JsonRpcRequest, requestState: string): Outcome;
   /**
    * A lease for `session` on backend worker `workerId` (where a forwarded task's call ran), held
    * while its backend runs the task (a worker's messages go out only under a lease); undefined
@@ -91,6 +97,8 @@ export class GatewayTasks {
   private readonly writing = new Set<Promise<void>>();
   /** The tasks whose backend runs them itself. */
   private readonly backends = new BackendTasks();
+  /** 2026 tasks waiting for their client's input (`tasks/update`). */
+  private readonly inputs = new TaskInputs();
   /** Requests of a task's call its client has not answered yet (`session\0requestId` → task). */
   private readonly asking = new Map<string, string>();
 
@@ -108,6 +116,7 @@ export class GatewayTasks {
     if (isTerminal(task.status)) {
       this.running.delete(task.taskId);
       this.stopAsking(task.taskId);
+      this.inputs.end(task.taskId);
     }
     const written = this.log?.write(task, false);
     if (written) {
@@ -221,7 +230,7 @@ export class GatewayTasks {
     }
     this.running.add(task.taskId);
     await this.log?.write(task, true);
-    void this.follow(session, task, outcome.messages, forwarded);
+    void this.follow(session, task, outcome.messages, forwarded, inner);
     return task;
   }
 
@@ -237,6 +246,9 @@ export class GatewayTasks {
     const task = await this.find(taskId, owner);
     if (!task) return notFound(request, taskId);
     if (request.method === 'tasks/update') {
+      const responses = request.params?.inputResponses;
+      if (!isJsonObject(responses)) return invalidParams(request.id, 'inputResponses must be an object');
+      if (this.inputs.update(taskId, responses) === 'accepted') return resultResponse(request.id, {});
       return invalidParams(request.id, `Task ${taskId} is not waiting for input`, {
         taskId,
         status: task.status,
@@ -251,6 +263,8 @@ export class GatewayTasks {
     const detailed: JsonObject = wireTaskModern(await this.live(task), this.store.bounds.pollIntervalMs);
     if (task.status === 'completed' && task.outcome?.kind === 'result') detailed.result = task.outcome.result;
     if (task.status === 'failed' && task.outcome?.kind === 'error') detailed.error = task.outcome.error;
+    const open = this.inputs.open(taskId);
+    if (open && task.status === 'input_required') detailed.inputRequests = open;
     return resultResponse(request.id, detailed);
   }
 
@@ -358,13 +372,25 @@ export class GatewayTasks {
     task: TaskRecord,
     messages: AsyncIterable<JsonRpcMessage>,
     forwarded: boolean,
+    inner: JsonRpcRequest,
   ) {
     let answer: JsonRpcResponse | undefined;
-    for await (const m of messages) {
-      if ('method' in m) {
-        if (session.era === 'legacy') session.outbound.push(this.ask(session, task, m));
-      } else {
-        answer = m;
+    let stream: AsyncIterable<JsonRpcMessage> | undefined = messages;
+    for (let round = 1; stream; round++) {
+      answer = undefined;
+      for await (const m of stream) {
+        if ('method' in m) {
+          if (session.era === 'legacy') session.outbound.push(this.ask(session, task, m));
+        } else {
+          answer = m;
+        }
+      }
+      stream = undefined;
+      if (answer && 'result' in answer && answer.result.resultType === 'input_required') {
+        const resumed = await this.inputRound(session, task, inner, answer.result, round);
+        if (resumed === undefined) return;
+        if ('messages' in resumed) stream = resumed.messages;
+        else answer = resumed;
       }
     }
     if (!answer) {
@@ -377,9 +403,8 @@ export class GatewayTasks {
     } else if ('error' in answer) {
       this.store.settle(task.taskId, 'failed', { kind: 'error', error: answer.error }, answer.error.message);
     } else if (answer.result.resultType === 'input_required') {
-      // A 2026 call that asks its client for input: a task cannot carry that round trip yet.
-      const words =
-        'the call asked the client for input (input_required), which a task the gateway runs cannot wait for; call the tool without a task';
+      // Still asking after the retry (it should not: every answer was given).
+      const words = 'the call asked the client for input again after it had every answer';
       this.store.settle(
         task.taskId,
         'failed',
@@ -395,6 +420,50 @@ export class GatewayTasks {
       }
     }
     this.backends.forget(task.taskId);
+  }
+
+  /**
+   * A 2026 task's call answered `input_required`: the task reads `input_required` with the call's
+   * `inputRequests` until `tasks/update` has answered them all, then its call resumes with them
+   * (`requestState`). The call's stream from there, an error answer when it cannot resume, or
+   * undefined when the task ended meanwhile.
+   */
+  private async inputRound(
+    session: FrontSession,
+    task: TaskRecord,
+    inner: JsonRpcRequest,
+    asked: JsonObject,
+    round: number,
+  ): Promise<{ messages: AsyncIterable<JsonRpcMessage> } | JsonRpcResponse | undefined> {
+    const { requestState, inputRequests } = asked;
+    if (typeof requestState !== 'string' || !isJsonObject(inputRequests)) {
+      return errorResponse(inner.id, {
+        code: INTERNAL_ERROR,
+        message: 'the call asked for input without requestState or inputRequests',
+      });
+    }
+    const waiting = this.inputs.wait(task.taskId, inputRequests);
+    this.store.setStatus(task.taskId, 'input_required', 'waiting for the client’s input (tasks/update)');
+    const answers = await waiting;
+    if (!answers || isTerminal(task.status)) return undefined;
+    const retry: JsonRpcRequest = {
+      ...inner,
+      id: `${inner.id}#${round}`,
+      params: { ...inner.params, inputResponses: answers, requestState },
+    };
+    const capabilities = capabilitiesOf(inner);
+    if (capabilities) withCapabilities(retry, capabilities, headersOf(inner));
+    const outcome = this.host.resume(session, retry, requestState);
+    if (outcome.kind === 'stream') {
+      this.store.setStatus(task.taskId, 'working');
+      return { messages: outcome.messages };
+    }
+    const message = outcome.kind === 'response' ? outcome.message : undefined;
+    if (message && 'error' in message) return message;
+    return errorResponse(inner.id, {
+      code: INTERNAL_ERROR,
+      message: 'the call could not resume with the input',
+    });
   }
 
   /**

@@ -62,6 +62,7 @@ describe('GatewayTasks over the journal', () => {
       taskSupport: async () => undefined,
       forwards: async () => false,
       hold: async () => undefined,
+      resume: () => ({ kind: 'accepted' as const }),
     };
     const tasks: GatewayTasks = new GatewayTasks(
       new TaskStore({ now: () => 2_000, onStatus: (t) => tasks.changed(t) }),
@@ -97,6 +98,7 @@ describe('GatewayTasks over the journal', () => {
       taskSupport: async () => undefined,
       forwards: async () => false,
       hold: async () => undefined,
+      resume: () => ({ kind: 'accepted' as const }),
     };
     const tasks: GatewayTasks = new GatewayTasks(
       new TaskStore({ now: () => 1_000, newId: () => 'cut', onStatus: (t) => tasks.changed(t) }),
