@@ -10,7 +10,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, modernPost, startInProcess } from './support/gateway.ts';
+import { connectClient, modernPost, serveGateway, startInProcess, tempDir } from './support/gateway.ts';
 
 const BACKEND = new URL('./fixtures/backend-tasks-server.ts', import.meta.url).pathname;
 const ALICE = 'alice-token-0123456789abcdef';
@@ -125,6 +125,45 @@ describe('tasks forwarded to a backend that runs tasks (SDK v1 client, 2025-11-2
     // Without `task`, the same tool answers as a plain call.
     const plain = await alice.callTool({ name: 'bk__job', arguments: { ms: 1 } });
     expect((plain.content as { text: string }[])[0]?.text).toMatch(/^job \S+ done in 1 ms$/);
+  });
+});
+
+describe('a forwarded task across a restart of the gateway', () => {
+  it('one its backend still ran when the gateway stopped reads failed, outcome unknown; a completed one keeps its result', {
+    timeout: 60_000,
+  }, async () => {
+    const dir = await tempDir();
+    const first = await serveGateway(CONFIG, dir);
+    let done = '';
+    let cut = '';
+    try {
+      const alice = await as(first.url, ALICE);
+      done = (await startTask(alice, { ms: 1 })).task.taskId;
+      await alice.experimental.tasks.getTaskResult(done, CallToolResultSchema);
+      cut = (await startTask(alice, { ms: 600_000 })).task.taskId;
+      // The backend has made it (bounded wait: 10 s).
+      let { made } = await stats(alice);
+      for (let i = 0; i < 200 && made.length < 2; i++) {
+        await Bun.sleep(50);
+        ({ made } = await stats(alice));
+      }
+      expect(made).toHaveLength(2);
+      await alice.close();
+    } finally {
+      await first.stop();
+    }
+    const second = await serveGateway(CONFIG, dir);
+    try {
+      const alice = await as(second.url, ALICE);
+      const kept = await alice.experimental.tasks.getTaskResult(done, CallToolResultSchema);
+      expect((kept.content as { text: string }[])[0]?.text).toMatch(/^job \S+ done in 1 ms$/);
+      const ended = await alice.experimental.tasks.getTask(cut);
+      expect(ended.status).toBe('failed');
+      expect(ended.statusMessage).toContain('its outcome is unknown');
+      await alice.close();
+    } finally {
+      await second.stop();
+    }
   });
 });
 
