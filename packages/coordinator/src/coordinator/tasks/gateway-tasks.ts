@@ -23,6 +23,7 @@ import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import { BackendTasks, createdTaskId, type TaskWorker } from './backend-tasks.ts';
+import { TaskAsks } from './task-asks.ts';
 import { TaskInputs } from './task-inputs.ts';
 import type { TaskLog } from './task-journal.ts';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
@@ -99,8 +100,8 @@ export class GatewayTasks {
   private readonly backends = new BackendTasks();
   /** 2026 tasks waiting for their client's input (`tasks/update`). */
   private readonly inputs = new TaskInputs();
-  /** Requests of a task's call its client has not answered yet (`session\0requestId` → task). */
-  private readonly asking = new Map<string, string>();
+  /** 2025 tasks whose call asked its client something it has not answered yet. */
+  private readonly asks = new TaskAsks();
 
   constructor(
     private readonly store: TaskStore,
@@ -115,7 +116,7 @@ export class GatewayTasks {
   changed(task: TaskRecord): void {
     if (isTerminal(task.status)) {
       this.running.delete(task.taskId);
-      this.stopAsking(task.taskId);
+      this.asks.end(task.taskId);
       this.inputs.end(task.taskId);
     }
     const written = this.log?.write(task, false);
@@ -473,7 +474,7 @@ export class GatewayTasks {
    */
   private ask(session: FrontSession, task: TaskRecord, m: JsonRpcMessage): JsonRpcMessage {
     if (!('id' in m) || !('method' in m)) return m;
-    this.asking.set(askKey(session.id, m.id), task.taskId);
+    this.asks.asked(session.id, m.id, task.taskId);
     this.store.setStatus(task.taskId, 'input_required', `waiting for the client's answer to ${m.method}`);
     const params = m.params ?? {};
     const meta = isJsonObject(params._meta) ? params._meta : {};
@@ -485,16 +486,8 @@ export class GatewayTasks {
 
   /** The client of `sessionId` answered request `requestId`: a task waiting for it works on. */
   answered(sessionId: string, requestId: unknown): void {
-    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
-    const key = askKey(sessionId, requestId);
-    const taskId = this.asking.get(key);
-    if (taskId === undefined) return;
-    this.asking.delete(key);
-    if (![...this.asking.values()].includes(taskId)) this.store.setStatus(taskId, 'working');
-  }
-
-  private stopAsking(taskId: string): void {
-    for (const [key, id] of this.asking) if (id === taskId) this.asking.delete(key);
+    const taskId = this.asks.answered(sessionId, requestId);
+    if (taskId !== undefined) this.store.setStatus(taskId, 'working');
   }
 
   /**
@@ -623,10 +616,6 @@ function settleUnknown(store: TaskStore, taskId: string): void {
     },
     words,
   );
-}
-
-function askKey(sessionId: string, requestId: string | number): string {
-  return `${sessionId}\u0000${typeof requestId}:${requestId}`;
 }
 
 function cancelledError(taskId: string) {
