@@ -166,6 +166,34 @@ describe('thread pool: timeouts and cancellation', () => {
   });
 });
 
+describe('thread pool: sending', () => {
+  it('fails a task whose payload cannot be sent, alone on an idle worker or in a batch, and keeps the worker', async () => {
+    const p = pool({ min: 1, max: 1, concurrency: 8 });
+    await p.start();
+    // Alone: an idle worker gets its task without waiting for a batch.
+    const alone = await rejectionOf(p.run('inc', () => 1));
+    expect(alone).toBeInstanceOf(TypeError);
+    expect((alone as Error).message).toMatch(/could not be sent to the worker/);
+    // In a batch: only the task at fault fails.
+    const settled = await Promise.allSettled([p.run('inc', 1), p.run('inc', Symbol('x')), p.run('inc', 2)]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await p.run('inc', 41)).toBe(42);
+    expect(p.stats().workers.ready).toBe(1);
+  });
+
+  it('serves tasks one at a time after a cancelled task whose handler never answers', async () => {
+    const p = pool({ min: 1, max: 1, concurrency: 4 });
+    await p.start();
+    const ac = new AbortController();
+    const hanging = p.run('hang', undefined, { signal: ac.signal });
+    ac.abort(new Error('enough'));
+    expect(isTaskAbortedError(await rejectionOf(hanging))).toBe(true);
+    for (let i = 0; i < 20; i++) expect(await p.run<number>('inc', i)).toBe(i + 1);
+    const both = await Promise.all([p.run<number>('inc', 1), p.run<number>('inc', 2)]);
+    expect(both).toEqual([2, 3]);
+  });
+});
+
 describe('thread pool: queueing', () => {
   it('refuses tasks past maxQueue with PoolQueueFullError', async () => {
     const p = pool({ max: 1, concurrency: 1, maxQueue: 2 });

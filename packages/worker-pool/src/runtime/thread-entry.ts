@@ -2,8 +2,9 @@
  * The entry a thread worker loads. It imports the user's module (named in the first message),
  * then runs its exported functions by name: `handler(payload, ctx)`, where `ctx.signal` aborts when
  * the pool cancels the task and `ctx.notify(message)` sends a message of the task's own (progress,
- * a log line) that the pool hands on as the worker's message. Several tasks run at once; results go back batched, one
- * `postMessage` per microtask.
+ * a log line) that the pool hands on as the worker's message. Several tasks run at once; results go back batched:
+ * those of one message from the pool together at its end, later ones one loop turn later — or at
+ * once when the task answered was the only one running.
  */
 import {
   IN_STRIDE,
@@ -76,8 +77,19 @@ function flush(): void {
   else post(batch);
 }
 
-function reply(op: number, id: number, value: unknown): void {
+/** Whether the pool's message is being handled (its answers go out together at its end). */
+let handling = false;
+
+/**
+ * Queues an answer. `last`: the task answered was the only one running, so no other answer can
+ * join it in this turn: it goes at once (the pool waiting for one task pays no loop turn).
+ */
+function reply(op: number, id: number, value: unknown, last = false): void {
   out.push(op, id, value);
+  if (last && !handling) {
+    flush();
+    return;
+  }
   if (!flushQueued) {
     flushQueued = true;
     setImmediate(flush);
@@ -89,14 +101,14 @@ function ok(id: number, value: unknown): void {
   if (isTransferResult(value)) {
     outTransfer ??= [];
     outTransfer.push(...value.transfer);
-    reply(OP_OK, id, value.value);
+    reply(OP_OK, id, value.value, running.size === 0);
   } else {
-    reply(OP_OK, id, value);
+    reply(OP_OK, id, value, running.size === 0);
   }
 }
 
 function fail(id: number, error: unknown): void {
-  if (running.delete(id)) reply(OP_ERR, id, serializeError(error));
+  if (running.delete(id)) reply(OP_ERR, id, serializeError(error), running.size === 0);
 }
 
 function run(id: number, name: string, payload: unknown): void {
@@ -144,12 +156,17 @@ async function init(msg: ThreadInit): Promise<void> {
     void init(data);
     return;
   }
-  for (let i = 0; i < data.length; i += IN_STRIDE) {
-    const op = data[i] as number;
-    const id = data[i + 1] as number;
-    if (op === OP_RUN) run(id, data[i + 2] as string, data[i + 3]);
-    else if (op === OP_CANCEL) running.get(id)?.abort(data[i + 3]);
-    else if (op === OP_PING) reply(OP_PONG, id, undefined);
+  handling = true;
+  try {
+    for (let i = 0; i < data.length; i += IN_STRIDE) {
+      const op = data[i] as number;
+      const id = data[i + 1] as number;
+      if (op === OP_RUN) run(id, data[i + 2] as string, data[i + 3]);
+      else if (op === OP_CANCEL) running.get(id)?.abort(data[i + 3]);
+      else if (op === OP_PING) reply(OP_PONG, id, undefined);
+    }
+  } finally {
+    handling = false;
   }
   // Answers of synchronous handlers go now, in one message; later ones on the next microtask.
   flush();

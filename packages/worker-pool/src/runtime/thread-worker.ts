@@ -1,6 +1,8 @@
 /**
  * Thread worker runtime: a Bun `Worker` running `thread-entry`, which imports the user's module.
- * Operations sent in the same tick go out as one batched `postMessage`.
+ * Operations sent in the same loop turn go out as one batched `postMessage`; a task for a worker
+ * with nothing else in flight goes at the end of the current microtask instead (one task at a time
+ * pays no loop turn for a batch of one).
  */
 
 import { TaskFailedError, UnknownHandlerError } from '../errors.ts';
@@ -40,6 +42,10 @@ export class ThreadWorker implements WorkerRuntime {
   /** Transfer lists by operation index in the outbox, when any operation has one. */
   #transfers: (Bun.Transferable[] | undefined)[] | undefined;
   #flushQueued = false;
+  /** Tasks sent and not yet answered nor cancelled. */
+  #unanswered = 0;
+  /** Tasks cancelled before their answer: an answer that still comes is not counted again. */
+  readonly #cancelled = new Set<number>();
   #exited = false;
   #exitError: string | undefined;
   readonly #closed: Promise<void>;
@@ -86,9 +92,13 @@ export class ThreadWorker implements WorkerRuntime {
       const op = data[i] as number;
       const id = data[i + 1] as number;
       const value = data[i + 2];
-      if (op === P.OP_OK) sink.onSettle(id, true, value);
-      else if (op === P.OP_ERR) sink.onSettle(id, false, toError(value as P.SerializedError));
-      else if (op === P.OP_PONG) sink.onPong(id);
+      if (op === P.OP_OK) {
+        this.#answered(id);
+        sink.onSettle(id, true, value);
+      } else if (op === P.OP_ERR) {
+        this.#answered(id);
+        sink.onSettle(id, false, toError(value as P.SerializedError));
+      } else if (op === P.OP_PONG) sink.onPong(id);
       else if (op === P.OP_READY) sink.onReady();
       else if (op === P.OP_NOTE) sink.onMessage(value as JsonRpcMessage);
       else if (op === P.OP_INIT_ERROR) {
@@ -99,7 +109,19 @@ export class ThreadWorker implements WorkerRuntime {
     }
   }
 
-  #enqueue(op: number, id: number, a: unknown, b: unknown, transfer?: Bun.Transferable[]): void {
+  #answered(id: number): void {
+    if (this.#cancelled.size > 0 && this.#cancelled.delete(id)) return;
+    this.#unanswered--;
+  }
+
+  #enqueue(
+    op: number,
+    id: number,
+    a: unknown,
+    b: unknown,
+    transfer?: Bun.Transferable[],
+    soon = false,
+  ): void {
     if (this.#exited) return;
     if (transfer && transfer.length > 0) {
       this.#transfers ??= [];
@@ -108,13 +130,14 @@ export class ThreadWorker implements WorkerRuntime {
     this.#outbox.push(op, id, a, b);
     if (!this.#flushQueued) {
       this.#flushQueued = true;
-      setImmediate(this.#flush);
+      if (soon) queueMicrotask(this.#flush);
+      else setImmediate(this.#flush);
     }
   }
 
   readonly #flush = (): void => {
     this.#flushQueued = false;
-    if (this.#exited) return;
+    if (this.#exited || this.#outbox.length === 0) return;
     const batch = this.#outbox;
     const transfers = this.#transfers;
     this.#outbox = [];
@@ -139,6 +162,7 @@ export class ThreadWorker implements WorkerRuntime {
         else this.#worker.postMessage(op);
       } catch (e) {
         if (op[0] !== P.OP_RUN) continue;
+        this.#unanswered--;
         const why = e instanceof Error ? e.message : String(e);
         this.#sink.onSettle(
           op[1] as number,
@@ -150,10 +174,17 @@ export class ThreadWorker implements WorkerRuntime {
   }
 
   send(wireId: number, method: string, params: unknown, transfer?: Bun.Transferable[]): void {
-    this.#enqueue(P.OP_RUN, wireId, method, params, transfer);
+    // An idle worker gets its task at the end of this microtask: a batch of one would only wait a
+    // loop turn. A busy one's tasks wait for the turn's end, as its answers come back batched.
+    const idle = this.#unanswered === 0 && !this.#flushQueued;
+    this.#unanswered++;
+    this.#enqueue(P.OP_RUN, wireId, method, params, transfer, idle);
   }
 
   cancel(wireId: number, reason: string): void {
+    // Its handler may still answer (or never, if it ignores the signal): it no longer counts.
+    this.#cancelled.add(wireId);
+    this.#unanswered--;
     this.#enqueue(P.OP_CANCEL, wireId, undefined, reason);
   }
 
