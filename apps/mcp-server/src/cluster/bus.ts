@@ -1,8 +1,9 @@
 /**
  * The cluster bus (issue #20): news one node has for the others, over Redis pub/sub on the journal's
  * server — that a shared backend's lists changed there, so every node's sessions are told (a
- * `list_changed` of a backend on one node reaches the sessions of all), and that its configuration
- * was reloaded, so every node re-reads its own file (`reloads.ts`).
+ * `list_changed` of a backend on one node reaches the sessions of all), that one of a shared
+ * backend's resources was updated there, so every node's subscribers to it are told, and that its
+ * configuration was reloaded, so every node re-reads its own file (`reloads.ts`).
  *
  * Bun's Redis client does not subscribe again after its connection dropped, so the subscriber is
  * owned here: a dropped connection is replaced (at once, then every second until one holds) and
@@ -13,7 +14,11 @@
 import type { SharedRedis } from '@switchyard/journal';
 import { RedisClient } from 'bun';
 
-export type BusNews = { kind: 'lists-changed'; backend: string; lists: string[] } | { kind: 'reloaded' };
+export type BusNews =
+  | { kind: 'lists-changed'; backend: string; lists: string[] }
+  /** `params`: those of the backend's `notifications/resources/updated` (its own `uri`). */
+  | { kind: 'resource-updated'; backend: string; params: Record<string, unknown> & { uri: string } }
+  | { kind: 'reloaded' };
 
 type Envelope = BusNews & {
   /** The node that sent it (a node ignores its own). */
@@ -94,6 +99,13 @@ export class ClusterBus {
     if (typeof envelope?.from !== 'string' || envelope.from === this.options.nodeId) return;
     if (envelope.kind === 'reloaded') {
       this.options.onNews({ kind: 'reloaded' }, envelope.from);
+      return;
+    }
+    if (envelope.kind === 'resource-updated') {
+      const { backend, params } = envelope;
+      if (typeof backend !== 'string' || typeof params !== 'object' || params === null) return;
+      if (typeof params.uri !== 'string') return;
+      this.options.onNews({ kind: envelope.kind, backend, params }, envelope.from);
       return;
     }
     if (envelope.kind !== 'lists-changed') return;

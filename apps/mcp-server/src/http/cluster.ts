@@ -134,7 +134,8 @@ const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 
 /**
  * The cluster bus: a shared backend's list change here is published; one published elsewhere is
- * told to this node's sessions (and its cached lists forgotten); after a gap in the subscription,
+ * told to this node's sessions (and its cached lists forgotten); so is a shared backend's resource
+ * update, told to this node's subscribers to it; after a gap in the subscription,
  * every session is told its lists may have changed. A reload elsewhere asks this node to re-read
  * its own configuration file (the reloader listens, where there is a file).
  */
@@ -156,6 +157,10 @@ function startBus(
         clusterReloads(gateway).ask(from);
         return;
       }
+      if (news.kind === 'resource-updated') {
+        coordinator.resourceUpdatedElsewhere(news.backend, news.params);
+        return;
+      }
       const kinds = LIST_KINDS.filter((k) => news.lists.includes(k));
       if (kinds.length > 0) coordinator.listsChangedElsewhere(news.backend, kinds);
     },
@@ -166,6 +171,17 @@ function startBus(
   const off = coordinator.onSharedListsChanged((backend, kinds) =>
     bus.publish({ kind: 'lists-changed', backend, lists: [...kinds] }),
   );
-  gateway.closing.addEventListener('abort', off, { once: true });
+  const offResources = coordinator.onSharedResourceUpdated((backend, params) => {
+    if (typeof params.uri === 'string')
+      bus.publish({ kind: 'resource-updated', backend, params: { ...params, uri: params.uri } });
+  });
+  gateway.closing.addEventListener(
+    'abort',
+    () => {
+      off();
+      offResources();
+    },
+    { once: true },
+  );
   return bus;
 }

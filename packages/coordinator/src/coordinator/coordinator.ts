@@ -1258,21 +1258,11 @@ export class MCPCoordinator {
         ? subscriptionKey(backend, message.params.uri)
         : undefined;
     if (updated !== undefined) {
-      const audience = isolated ? served() : undefined;
-      this.listens.resourceUpdated(
-        updated,
-        message.params ?? {},
-        audience && new Set(audience.map((s) => s.id)),
-      );
-      for (const session of audience ?? this.sessions.subscribersOf(updated)) {
-        if (session.era === 'modern') continue;
-        const frontUri = session.subscriptions.get(updated);
-        if (frontUri !== undefined) {
-          session.outbound.pushOnce(
-            { ...message, params: { ...message.params, uri: frontUri } },
-            `updated\u0000${frontUri}`,
-          );
-        }
+      const params = message.params ?? {};
+      if (isolated) this.deliverResourceUpdate(updated, params, served());
+      else {
+        this.deliverResourceUpdate(updated, params);
+        for (const listener of this.resourceUpdateListeners) listener(backend, params);
       }
     }
     if (message.method === 'notifications/message') {
@@ -1293,6 +1283,29 @@ export class MCPCoordinator {
       }
       if (!delivered || sole === undefined)
         this.options.onBackendLog?.(backend, worker.id, message.params ?? {});
+    }
+  }
+
+  /**
+   * A backend resource (`key`: backend + its URI) changed: the 2025 sessions and 2026 listens that
+   * subscribed to it hear it under the URI they subscribed with — any, or only those of `audience`
+   * (the sessions an isolated worker serves).
+   */
+  private deliverResourceUpdate(key: string, params: JsonObject, audience?: readonly FrontSession[]): void {
+    this.listens.resourceUpdated(key, params, audience && new Set(audience.map((s) => s.id)));
+    for (const session of audience ?? this.sessions.subscribersOf(key)) {
+      if (session.era === 'modern') continue;
+      const frontUri = session.subscriptions.get(key);
+      if (frontUri !== undefined) {
+        session.outbound.pushOnce(
+          {
+            jsonrpc: JSONRPC_VERSION,
+            method: 'notifications/resources/updated',
+            params: { ...params, uri: frontUri },
+          },
+          `updated\u0000${frontUri}`,
+        );
+      }
     }
   }
 
@@ -1344,6 +1357,27 @@ export class MCPCoordinator {
       any = true;
     }
     if (any) this.announceListChanges(kinds);
+  }
+
+  private readonly resourceUpdateListeners = new Set<(backend: string, params: JsonObject) => void>();
+
+  /**
+   * Tells `listener` when a shared backend's worker here said one of its resources was updated
+   * (`params` of its `notifications/resources/updated`; an isolated backend's resources are its
+   * sessions' own); for a cluster bus to pass on. Returns the unsubscribe.
+   */
+  onSharedResourceUpdated(listener: (backend: string, params: JsonObject) => void): () => void {
+    this.resourceUpdateListeners.add(listener);
+    return () => this.resourceUpdateListeners.delete(listener);
+  }
+
+  /**
+   * A shared backend's resource was updated on another node: the sessions and listens here that
+   * subscribed to it are told, as if a worker here had said it (`params.uri`: the backend's URI).
+   */
+  resourceUpdatedElsewhere(backend: string, params: JsonObject): void {
+    if (typeof params.uri !== 'string' || !this.naming.has(backend) || this.fleet.isIsolated(backend)) return;
+    this.deliverResourceUpdate(subscriptionKey(backend, params.uri), params);
   }
 
   // ── sessions that outlive the process ──────────────────────────────────────────────────────
