@@ -162,13 +162,17 @@ export async function modernOutcome(
   }
   if (outcome.kind !== 'stream') return outcome;
   const source = outcome.messages[Symbol.asyncIterator]();
+  const ended: IteratorResult<JsonRpcMessage> = { done: true, value: undefined };
+  // Plain promise chains, not async functions: one promise per message instead of three.
   const mapped: AsyncIterable<JsonRpcMessage> = {
     [Symbol.asyncIterator]: () => ({
-      next: async () => {
-        const next = await source.next();
-        return next.done ? next : { done: false, value: toModern(next.value, method, serverInfo, clientId) };
-      },
-      return: async () => (await source.return?.()) ?? { done: true, value: undefined },
+      next: () =>
+        source
+          .next()
+          .then((next) =>
+            next.done ? next : { done: false, value: toModern(next.value, method, serverInfo, clientId) },
+          ),
+      return: () => (source.return ? source.return().then((done) => done ?? ended) : Promise.resolve(ended)),
     }),
   };
   return { kind: 'stream', messages: mapped };
