@@ -25,16 +25,17 @@ describe('a task that asks its client for input (2025-11-25, SDK v1 client)', ()
       mcpServers: { cf: { command: process.execPath, args: [CONFORMANCE], tier: 'hot' } },
     });
     const client = await connectClient(url, { capabilities: { elicitation: {} } });
-    const statuses: string[] = [];
+    const statuses: [string, string][] = [];
     const seen: { related?: unknown; status?: string } = {};
-    let taskId = '';
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      // The request may come before the CreateTaskResult has been read: its related-task names the task.
       seen.related = request.params._meta?.[RELATED];
-      seen.status = (await client.experimental.tasks.getTask(taskId)).status;
+      const related = (seen.related as { taskId?: string } | undefined)?.taskId ?? '';
+      seen.status = (await client.experimental.tasks.getTask(related)).status;
       return { action: 'accept', content: { response: 'yes, go on' } };
     });
     client.setNotificationHandler(TaskStatusNotificationSchema, (n) => {
-      if (n.params.taskId === taskId) statuses.push(n.params.status);
+      statuses.push([n.params.taskId, n.params.status]);
     });
 
     const created = await client.request(
@@ -44,19 +45,22 @@ describe('a task that asks its client for input (2025-11-25, SDK v1 client)', ()
       },
       CreateTaskResultSchema,
     );
-    taskId = created.task.taskId;
+    const taskId = created.task.taskId;
+    // Polled (not tasks/result, whose stream starts with a status notification of its own): the
+    // status notifications then all come on the session's stream, in order.
+    let status = created.task.status;
+    for (let i = 0; i < 600 && !['completed', 'failed', 'cancelled'].includes(status); i++) {
+      await Bun.sleep(50);
+      status = (await client.experimental.tasks.getTask(taskId)).status;
+    }
     const result = await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
 
     expect(seen).toEqual({ related: { taskId }, status: 'input_required' });
     expect(JSON.stringify(result.content)).toContain('yes, go on');
     expect((await client.experimental.tasks.getTask(taskId)).status).toBe('completed');
-    // The status notifications (after the one tasks/result starts with) went input_required →
-    // working → completed (bounded wait: 5 s).
-    for (let i = 0; i < 100 && statuses.at(-1) !== 'completed'; i++) await Bun.sleep(50);
-    expect(statuses.slice(statuses.indexOf('input_required'))).toEqual([
-      'input_required',
-      'working',
-      'completed',
-    ]);
+    // The status notifications went input_required → working → completed (bounded wait: 5 s).
+    const of = () => statuses.filter(([id]) => id === taskId).map(([, st]) => st);
+    for (let i = 0; i < 100 && of().at(-1) !== 'completed'; i++) await Bun.sleep(50);
+    expect(of()).toEqual(['input_required', 'working', 'completed']);
   });
 });
