@@ -8,7 +8,7 @@
  * `notifications/tasks/status` while it is here; the call's own notifications (progress) and
  * requests (sampling, elicitation) go to that session's stream as server messages.
  */
-import { CONNECTION_CLOSED, INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
+import { INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
 import { errorResponse, invalidParams, resultResponse } from '../../jsonrpc/responses.ts';
 import {
   isJsonObject,
@@ -23,6 +23,7 @@ import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import { BackendTasks, createdTaskId, type TaskWorker } from './backend-tasks.ts';
+import { cancelledError, notFound, payload, settleUnknown } from './task-answers.ts';
 import { TaskAsks } from './task-asks.ts';
 import { TaskInputs } from './task-inputs.ts';
 import type { TaskLog } from './task-journal.ts';
@@ -579,49 +580,4 @@ export class GatewayTasks {
     }
     return gone.length;
   }
-}
-
-/** What `tasks/result` answers for an ended task: the call's result or error, tied to the task. */
-function payload(request: JsonRpcRequest, task: TaskRecord): JsonRpcResponse {
-  if (!task.outcome) return notFound(request, task.taskId);
-  const related = { [RELATED_TASK_META_KEY]: { taskId: task.taskId } };
-  if (task.outcome.kind === 'error') {
-    const error = task.outcome.error;
-    const data = isJsonObject(error.data) ? { ...error.data, ...related } : (error.data ?? related);
-    return errorResponse(request.id, { ...error, data });
-  }
-  const result = task.outcome.result;
-  const meta = isJsonObject(result._meta) ? result._meta : {};
-  return resultResponse(request.id, { ...result, _meta: { ...meta, ...related } });
-}
-
-function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
-  return invalidParams(request.id, `Task not found: ${taskId}`, { taskId });
-}
-
-/**
- * Ends a working task whose call ended with its gateway process (a stop, a restart, a crash): it
- * failed, and whether its call took effect is unknown (as a request in flight at a restart, the
- * front door's `outcomeUnknown`: -32000 and `switchyard/outcomeUnknown`).
- */
-function settleUnknown(store: TaskStore, taskId: string): void {
-  const words =
-    'The gateway process running this task ended (a restart or a crash) before its call did: its outcome is unknown. Start it again if it is safe to.';
-  store.settle(
-    taskId,
-    'failed',
-    {
-      kind: 'error',
-      error: { code: CONNECTION_CLOSED, message: words, data: { 'switchyard/outcomeUnknown': true } },
-    },
-    words,
-  );
-}
-
-function cancelledError(taskId: string) {
-  return {
-    code: INTERNAL_ERROR,
-    message: `Task ${taskId} was cancelled`,
-    data: { taskId, status: 'cancelled' },
-  };
 }

@@ -1,0 +1,55 @@
+/**
+ * The answers a task's methods give that are not the task itself: `tasks/result`'s payload, "not
+ * found", and the errors a task ends with when its call is cut (cancelled, or its gateway process
+ * ended).
+ */
+import { CONNECTION_CLOSED, INTERNAL_ERROR } from '../../jsonrpc/codes.ts';
+import { errorResponse, invalidParams, resultResponse } from '../../jsonrpc/responses.ts';
+import { isJsonObject, type JsonRpcRequest, type JsonRpcResponse } from '../../jsonrpc/types.ts';
+import type { TaskRecord, TaskStore } from './task-store.ts';
+import { RELATED_TASK_META_KEY } from './task-wire.ts';
+
+/** What `tasks/result` answers for an ended task: the call's result or error, tied to the task. */
+export function payload(request: JsonRpcRequest, task: TaskRecord): JsonRpcResponse {
+  if (!task.outcome) return notFound(request, task.taskId);
+  const related = { [RELATED_TASK_META_KEY]: { taskId: task.taskId } };
+  if (task.outcome.kind === 'error') {
+    const error = task.outcome.error;
+    const data = isJsonObject(error.data) ? { ...error.data, ...related } : (error.data ?? related);
+    return errorResponse(request.id, { ...error, data });
+  }
+  const result = task.outcome.result;
+  const meta = isJsonObject(result._meta) ? result._meta : {};
+  return resultResponse(request.id, { ...result, _meta: { ...meta, ...related } });
+}
+
+export function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
+  return invalidParams(request.id, `Task not found: ${taskId}`, { taskId });
+}
+
+/**
+ * Ends a working task whose call ended with its gateway process (a stop, a restart, a crash): it
+ * failed, and whether its call took effect is unknown (as a request in flight at a restart, the
+ * front door's `outcomeUnknown`: -32000 and `switchyard/outcomeUnknown`).
+ */
+export function settleUnknown(store: TaskStore, taskId: string): void {
+  const words =
+    'The gateway process running this task ended (a restart or a crash) before its call did: its outcome is unknown. Start it again if it is safe to.';
+  store.settle(
+    taskId,
+    'failed',
+    {
+      kind: 'error',
+      error: { code: CONNECTION_CLOSED, message: words, data: { 'switchyard/outcomeUnknown': true } },
+    },
+    words,
+  );
+}
+
+export function cancelledError(taskId: string) {
+  return {
+    code: INTERNAL_ERROR,
+    message: `Task ${taskId} was cancelled`,
+    data: { taskId, status: 'cancelled' },
+  };
+}
