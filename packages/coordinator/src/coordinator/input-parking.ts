@@ -25,8 +25,13 @@ import type { ClientSink } from './client-sink.ts';
 import type { Outcome } from './outcome.ts';
 import { INPUT_KEY } from './port.ts';
 
-/** How long the backend's requests of one moment are gathered before the call is parked, ms. */
-export const DEFAULT_INPUT_GATHER_MS = 5;
+/**
+ * How long the backend's requests of one moment are gathered before the call is parked, ms. A
+ * stdio backend that asks two things at once writes two lines; on a loaded machine the second can
+ * come several milliseconds after the first (5 ms split them under load), and a client that asks
+ * its user is far slower than this wait.
+ */
+export const DEFAULT_INPUT_GATHER_MS = 25;
 /** How long a parked call waits for the client's retry, ms. */
 export const DEFAULT_INPUT_WAIT_MS = 30_000;
 
