@@ -44,6 +44,9 @@ const HOP_BY_HOP = new Set([
 /** How long the owner may take to answer a forwarded request's headers before it is given up. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const RETRY_AFTER = { 'retry-after': '1' };
+/** `route`'s answer for a request served here, and `served`'s when nothing is to be done: made once. */
+const HERE: Promise<undefined> = Promise.resolve(undefined);
+const DONE: Promise<void> = Promise.resolve();
 
 type Coordinator = Pick<MCPCoordinator, 'holds' | 'heldSessionIds' | 'relinquish'>;
 
@@ -135,16 +138,35 @@ export class SessionForwarder {
   /**
    * Before a request of session `sessionId` is served here: its answer from the owner when another
    * node owns the session, a 503 when that cannot be known, or `undefined` to serve it here.
+   *
+   * The common cases are answered from memory, with no Redis round trip and no async frame: a
+   * session held and leased here (every request behind a sticky balancer), a request another node
+   * forwarded, and a 2026 request that neither retries a parked call nor calls a per-session backend.
    */
-  async route(request: Request, caller: Caller, body?: string): Promise<Response | undefined> {
-    const sessionId = request.headers.get(SESSION_HEADER);
+  route(request: Request, caller: Caller, body?: string): Promise<Response | undefined> {
     // Forwarded to this node by another: served here, never forwarded again.
-    if (request.headers.has(FORWARDED_HEADER)) return undefined;
+    if (request.headers.has(FORWARDED_HEADER)) return HERE;
+    const sessionId = request.headers.get(SESSION_HEADER);
     if (sessionId === null) {
-      if (body === undefined) return undefined;
-      return (await this.#routeRetry(request, caller, body)) ?? this.#routeBound(request, caller, body);
+      if (body === undefined) return HERE;
+      const retry = this.options.locate !== undefined && body.includes('requestState');
+      if (!retry && !this.#mayBeBound(request)) return HERE;
+      return this.#routeSessionless(request, caller, body);
     }
+    if (this.#claimed.has(sessionId) && this.options.coordinator.holds(sessionId)) return HERE;
     return this.#routeSession(request, caller, sessionId, body);
+  }
+
+  async #routeSessionless(request: Request, caller: Caller, body: string): Promise<Response | undefined> {
+    return (await this.#routeRetry(request, caller, body)) ?? this.#routeBound(request, caller, body);
+  }
+
+  /** Whether a 2026 request calls a tool or prompt that may be a `per-session` backend's. */
+  #mayBeBound(request: Request): boolean {
+    const method = request.headers.get('mcp-method');
+    if (method !== 'tools/call' && method !== 'prompts/get') return false;
+    const name = request.headers.get('mcp-name');
+    return name !== null && this.options.perSession?.(name) === true;
   }
 
   /**
@@ -152,10 +174,7 @@ export class SessionForwarder {
    * session — to the node that leases it, or leased here (`undefined`: served here).
    */
   async #routeBound(request: Request, caller: Caller, body: string): Promise<Response | undefined> {
-    const method = request.headers.get('mcp-method');
-    const name = request.headers.get('mcp-name');
-    if ((method !== 'tools/call' && method !== 'prompts/get') || name === null) return undefined;
-    if (this.options.perSession?.(name) !== true) return undefined;
+    if (!this.#mayBeBound(request)) return undefined;
     const key = this.options.affinityKey?.(request, caller.principal) ?? null;
     if (key === null) return undefined;
     const standIn = standInId(caller.principal, key);
@@ -249,9 +268,9 @@ export class SessionForwarder {
    * this node's, before the answer goes out — so the client's next request, on whichever node, finds
    * the owner. At once when already claimed.
    */
-  async served(sessionId: string): Promise<void> {
-    if (this.#claimed.has(sessionId) || !this.options.coordinator.holds(sessionId)) return;
-    await this.#claimOrLetGo(sessionId);
+  served(sessionId: string): Promise<void> {
+    if (this.#claimed.has(sessionId) || !this.options.coordinator.holds(sessionId)) return DONE;
+    return this.#claimOrLetGo(sessionId);
   }
 
   /**

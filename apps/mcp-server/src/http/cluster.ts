@@ -83,12 +83,13 @@ export function clusterOf(
   return {
     forwarder,
     members,
-    verify: (request) =>
-      signer.verify(
-        request.headers.get(FORWARDED_HEADER),
-        request.method,
-        request.headers.get('mcp-session-id'),
-      ),
+    verify: (request) => {
+      // Most requests were not forwarded: no signature to check, and the session header unread.
+      const header = request.headers.get(FORWARDED_HEADER);
+      return header === null
+        ? ABSENT
+        : signer.verify(header, request.method, request.headers.get('mcp-session-id'));
+    },
   };
 }
 
@@ -129,6 +130,8 @@ function mayBePerSession(gateway: Gateway, frontName: string): boolean {
       (b.prefix === false || frontName.startsWith(`${b.prefix}${separator}`)),
   );
 }
+
+const ABSENT: Verdict = { kind: 'absent' };
 
 const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
 
