@@ -11,7 +11,8 @@
  *
  * **Cost of cluster mode** (issue #20: ≤ 10 % on the module path with a sticky balancer): one node
  * with `journal.redis` + `cluster` against one plain node (SQLite journal only), each with its own
- * 64 sessions, calls sent to the node that owns them, alternating passes, best of each.
+ * 64 sessions, calls sent to the node that owns them, in interleaved rounds; the figures are the
+ * medians of the rounds' ratios of calls/s and of gateway CPU per call (`measureCost`).
  *
  * **Scale-out with a latency-bound backend** (issue #20: 2 nodes ≥ 1.8× one, 3 ≥ 2.6×): the builtin
  * `sleep {ms: 20}` on one worker taking 4 calls at a time (`limits.concurrency: 4`), so one node
@@ -21,6 +22,7 @@
  * Load comes from this bench process (`fetch`), on the same cores as the nodes and Redis: the
  * forwarded path runs two gateways per call, so on 2 cores its ratio includes that CPU.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '../../../../tooling/testing/redis-server.ts';
 import { limited } from '../e2e/limited.ts';
@@ -173,33 +175,77 @@ async function measure(ctx: SuiteContext, tmp: string) {
   }
 }
 
-/** Cluster mode against a plain node: best calls/s of each, alternating passes. */
+/**
+ * The CPU the process `pid` has used (user + system, its threads included), seconds — Linux's
+ * `/proc/<pid>/stat`, in clock ticks of 1/100 s; `undefined` where there is no such file.
+ */
+function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name (in parentheses, may hold spaces): utime is the 12th field, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
+};
+
+/**
+ * Cluster mode against a plain node, in interleaved rounds: each round one pass on each (their
+ * order alternating), seconds apart, so both see the same neighbours' load; per round the ratio of
+ * their calls/s and of their gateway CPU per call (from `/proc`), and the figures are the medians of
+ * the rounds' ratios — on a machine shared with other work a pass's rate swings far more than the
+ * difference measured.
+ */
 async function measureCost(ctx: SuiteContext, tmp: string, redisUrl: string) {
-  const passes = ctx.dry ? 1 : 3;
-  const passMs = ctx.dry ? 1_000 : ctx.quick ? 2_000 : 6_000;
+  const rounds = ctx.dry ? 1 : ctx.quick ? 5 : 9;
+  const passMs = ctx.dry ? 1_000 : ctx.quick ? 2_000 : 4_000;
   const plain = await startNode(tmp, 'plain', undefined);
   try {
     const clustered = await startNode(tmp, 'clustered', redisUrl, {}, 'bench-cost:');
     try {
+      const nodes = { plain, clustered };
       const sessions: Record<string, string[]> = { plain: [], clustered: [] };
-      const urls = { plain: plain.url, clustered: clustered.url };
       for (const key of ['plain', 'clustered'] as const) {
         await limited(CONCURRENCY, 16, performance.now() + 30_000, async () => {
-          sessions[key]!.push(await openSession(urls[key]));
+          sessions[key]!.push(await openSession(nodes[key].url));
         });
-        await pass(urls[key], sessions[key]!, 1_000);
+        await pass(nodes[key].url, sessions[key]!, 1_000);
       }
       const rates: Record<string, number[]> = { plain: [], clustered: [] };
+      const cpu: Record<string, number[]> = { plain: [], clustered: [] };
+      const rateRatios: number[] = [];
+      const cpuRatios: number[] = [];
       let failures = 0;
-      for (let p = 0; p < passes; p++) {
+      for (let p = 0; p < rounds; p++) {
         const order = p % 2 === 0 ? (['plain', 'clustered'] as const) : (['clustered', 'plain'] as const);
+        const round: Record<string, { rate: number; cpuUs: number | undefined }> = {};
         for (const key of order) {
-          const r = await pass(urls[key], sessions[key]!, passMs);
+          const pid = nodes[key].child.pid;
+          const cpu0 = cpuSecondsOf(pid);
+          const r = await pass(nodes[key].url, sessions[key]!, passMs);
+          const cpu1 = cpuSecondsOf(pid);
+          const calls = r.rate * (passMs / 1000);
+          const cpuUs =
+            cpu0 !== undefined && cpu1 !== undefined && calls > 0 ? ((cpu1 - cpu0) * 1e6) / calls : undefined;
+          round[key] = { rate: r.rate, cpuUs };
           rates[key]!.push(r.rate);
+          if (cpuUs !== undefined) cpu[key]!.push(cpuUs);
           failures += r.failed;
         }
+        const { plain: a, clustered: b } = round as Record<'plain' | 'clustered', (typeof round)[string]>;
+        if (a.rate > 0) rateRatios.push(b.rate / a.rate);
+        if (a.cpuUs !== undefined && b.cpuUs !== undefined && a.cpuUs > 0) cpuRatios.push(b.cpuUs / a.cpuUs);
+        ctx.log(
+          `  round ${p + 1}: plain ${Math.round(a.rate)}/s ${a.cpuUs?.toFixed(0) ?? '?'} µs CPU/call; clustered ${Math.round(b.rate)}/s ${b.cpuUs?.toFixed(0) ?? '?'} µs CPU/call`,
+        );
       }
-      return { plain: rates.plain!, clustered: rates.clustered!, failures };
+      return { rates, cpu, rateRatios, cpuRatios, failures };
     } finally {
       await stop(clustered.child, STOP_GRACE_MS, descendants(clustered.child.pid));
     }
@@ -295,18 +341,26 @@ const suite: BenchSuite = {
       { name: 'c1 p50 direct', value: p50d, unit: 'ms', spread: p99d - p50d },
       { name: 'failures', value: r.failures, unit: 'calls' },
     ];
-    const plainBest = best(cost.plain);
-    const clusteredBest = best(cost.clustered);
     ctx.log(
-      `\ncluster mode cost: clustered ${Math.round(clusteredBest)} calls/s (${cost.clustered.map(Math.round).join(', ')}) vs plain ${Math.round(plainBest)} (${cost.plain.map(Math.round).join(', ')}); failures ${cost.failures}`,
+      `\ncluster mode cost (${cost.rateRatios.length} interleaved rounds): calls/s clustered ÷ plain, median ${median(cost.rateRatios).toFixed(3)} (rounds ${cost.rateRatios.map((r) => r.toFixed(2)).join(' ')}); CPU per call clustered ÷ plain, median ${median(cost.cpuRatios).toFixed(3)} (rounds ${cost.cpuRatios.map((r) => r.toFixed(2)).join(' ')}); failures ${cost.failures}`,
     );
-    figures.push({
-      name: 'one node in cluster mode (echo, sticky)',
-      value: clusteredBest,
-      unit: 'calls/s',
-      baseline: 'one plain node (SQLite only)',
-      ratio: clusteredBest / plainBest,
-    });
+    figures.push(
+      {
+        name: 'one node in cluster mode (echo, sticky)',
+        value: median(cost.rates.clustered!),
+        unit: 'calls/s',
+        baseline: 'one plain node (SQLite only), median of interleaved rounds',
+        ratio: median(cost.rateRatios),
+      },
+      {
+        name: 'gateway CPU per call in cluster mode (echo, sticky)',
+        value: median(cost.cpu.clustered!),
+        unit: 'µs',
+        baseline: 'one plain node, median of interleaved rounds (> 1: cluster mode costs more)',
+        ratio: median(cost.cpuRatios),
+      },
+      { name: 'cluster mode cost failures', value: cost.failures, unit: 'calls' },
+    );
     const one = scale.find((s) => s.nodes === 1)?.rate ?? 0;
     for (const s of scale) {
       figures.push({
