@@ -22,7 +22,7 @@
  * Load comes from this bench process (`fetch`), on the same cores as the nodes and Redis: the
  * forwarded path runs two gateways per call, so on 2 cores its ratio includes that CPU.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '../../../../tooling/testing/redis-server.ts';
 import { limited } from '../e2e/limited.ts';
@@ -44,13 +44,17 @@ async function startNode(
   entry: Record<string, unknown> = {},
   keyPrefix = 'bench-cluster:',
 ): Promise<Started> {
-  const started = await startSwitchyard(`switchyard node ${name}`, `node-${name}`, tmp, {
+  // Each node in a folder of its own, as on separate machines: a node's configuration watcher sees
+  // the writes of its own journal only.
+  const dir = join(tmp, `node-${name}`);
+  mkdirSync(dir, { recursive: true });
+  const started = await startSwitchyard(`switchyard node ${name}`, `node-${name}`, dir, {
     mcpServers: { builtin: { module: BUILTIN_MODULE, tier: 'hot', ...entry } },
     switchyard:
       redisUrl === undefined
         ? {}
         : {
-            journal: { path: join(tmp, `node-${name}.db`), redis: { url: redisUrl, keyPrefix } },
+            journal: { path: join(dir, `node-${name}.db`), redis: { url: redisUrl, keyPrefix } },
             cluster: { secret: SECRET, nodeId: `node-${name}` },
           },
   });
