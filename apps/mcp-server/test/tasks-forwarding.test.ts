@@ -10,7 +10,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, modernPost, serveGateway, startInProcess, tempDir } from './support/gateway.ts';
+import { connectClient, modernRpc, serveGateway, startInProcess, tempDir } from './support/gateway.ts';
 
 const BACKEND = new URL('./fixtures/backend-tasks-server.ts', import.meta.url).pathname;
 const ALICE = 'alice-token-0123456789abcdef';
@@ -167,29 +167,8 @@ describe('a forwarded task across a restart of the gateway', () => {
   });
 });
 
-let seq = 0;
-async function rpc(url: string, token: string, method: string, params: Record<string, unknown>) {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
-  };
-  const named = typeof params.name === 'string' ? params.name : params.taskId;
-  const response = await modernPost(
-    url,
-    { jsonrpc: '2.0', id: ++seq, method, params: { ...params, _meta: meta } },
-    { authorization: `Bearer ${token}`, ...(typeof named === 'string' && { 'mcp-name': named }) },
-  );
-  const text = await response.text();
-  const body = (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
-    ? text
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => JSON.parse(l.slice(6)))
-        .filter((m) => !('method' in m))
-        .at(-1)
-    : JSON.parse(text);
-  return body as { result?: Record<string, unknown>; error?: { code: number; message: string } };
-}
+const rpc = (url: string, token: string, method: string, params: Record<string, unknown>) =>
+  modernRpc(url, token, method, params, { extensions: { [TASKS]: {} } });
 
 describe('tasks forwarded to a backend that runs tasks (2026-07-28, the tasks extension)', () => {
   it('the backend makes the task; tasks/get inlines its result; another principal sees none', {

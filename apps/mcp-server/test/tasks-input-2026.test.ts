@@ -7,36 +7,15 @@
  * answer it.
  */
 import { describe, expect, it } from 'vitest';
-import { modernPost, startInProcess } from './support/gateway.ts';
+import { modernRpc, startInProcess } from './support/gateway.ts';
 
 const CONFORMANCE = new URL('../../../tooling/fixtures/mcp/conformance-server.ts', import.meta.url).pathname;
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef0';
 const TASKS = 'io.modelcontextprotocol/tasks';
 
-let seq = 0;
-async function rpc(url: string, token: string, method: string, params: Record<string, unknown>) {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientCapabilities': { elicitation: {}, extensions: { [TASKS]: {} } },
-  };
-  const named = typeof params.name === 'string' ? params.name : params.taskId;
-  const response = await modernPost(
-    url,
-    { jsonrpc: '2.0', id: ++seq, method, params: { ...params, _meta: meta } },
-    { authorization: `Bearer ${token}`, ...(typeof named === 'string' && { 'mcp-name': named }) },
-  );
-  const text = await response.text();
-  const body = (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
-    ? text
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => JSON.parse(l.slice(6)))
-        .filter((m) => !('method' in m))
-        .at(-1)
-    : JSON.parse(text);
-  return body as { result?: Record<string, unknown>; error?: { code: number; message: string } };
-}
+const rpc = (url: string, token: string, method: string, params: Record<string, unknown>) =>
+  modernRpc(url, token, method, params, { elicitation: {}, extensions: { [TASKS]: {} } });
 
 /** Polls tasks/get (at most 600 times) until `done` says so; the last answer. */
 async function until(url: string, taskId: string, done: (r: Record<string, unknown>) => boolean) {

@@ -24,7 +24,7 @@ import { describe, expect, it } from 'vitest';
 import {
   connectClient,
   fixtureEntry,
-  modernPost,
+  modernRpc,
   runServe,
   type ServeProcess,
   tempDir,
@@ -171,41 +171,9 @@ describe('tasks against `switchyard serve`, across a restart (SDK v1 client, 202
   });
 });
 
-interface Answer {
-  status: number;
-  result?: Record<string, unknown>;
-  error?: { code: number; message: string; data?: Record<string, unknown> };
-}
-
-let seq = 0;
-/** A 2026-07-28 request over raw HTTP that declares the tasks extension; its answer (the last of an SSE stream). */
-async function rpc(
-  url: string,
-  token: string,
-  method: string,
-  params: Record<string, unknown>,
-): Promise<Answer> {
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-    'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
-  };
-  const named = typeof params.name === 'string' ? params.name : params.taskId;
-  const response = await modernPost(
-    url,
-    { jsonrpc: '2.0', id: ++seq, method, params: { ...params, _meta: meta } },
-    { authorization: `Bearer ${token}`, ...(typeof named === 'string' && { 'mcp-name': named }) },
-  );
-  const text = await response.text();
-  const body = (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
-    ? text
-        .split('\n')
-        .filter((l) => l.startsWith('data: '))
-        .map((l) => JSON.parse(l.slice(6)))
-        .filter((m) => !('method' in m))
-        .at(-1)
-    : JSON.parse(text);
-  return { status: response.status, ...body };
-}
+/** A 2026-07-28 request over raw HTTP that declares the tasks extension. */
+const rpc = (url: string, token: string, method: string, params: Record<string, unknown>) =>
+  modernRpc(url, token, method, params, { extensions: { [TASKS]: {} } });
 
 /** Polls tasks/get at the task's interval until it has ended (at most 600 polls). */
 async function untilEnded(url: string, token: string, taskId: string): Promise<Record<string, unknown>> {

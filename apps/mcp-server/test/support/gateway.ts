@@ -207,3 +207,46 @@ export function modernPost(url: string, body: Record<string, unknown>, headers: 
     ...headers,
   });
 }
+
+/** A 2026-07-28 answer read by {@link modernRpc}. */
+export interface ModernAnswer {
+  status: number;
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
+let modernSeq = 0;
+
+/**
+ * A 2026-07-28 request over raw HTTP as `token`'s principal, with `capabilities` as the client's
+ * (`Mcp-Name` from `params.name` or `params.taskId`); its answer: the JSON body, or the last
+ * response of an SSE stream.
+ */
+export async function modernRpc(
+  url: string,
+  token: string,
+  method: string,
+  params: Record<string, unknown>,
+  capabilities: Record<string, unknown> = {},
+): Promise<ModernAnswer> {
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+  };
+  const named = typeof params.name === 'string' ? params.name : params.taskId;
+  const response = await modernPost(
+    url,
+    { jsonrpc: '2.0', id: ++modernSeq, method, params: { ...params, _meta: meta } },
+    { authorization: `Bearer ${token}`, ...(typeof named === 'string' && { 'mcp-name': named }) },
+  );
+  const text = await response.text();
+  const body = (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
+    ? text
+        .split('\n')
+        .filter((l) => l.startsWith('data: '))
+        .map((l) => JSON.parse(l.slice(6)))
+        .filter((m) => !('method' in m))
+        .at(-1)
+    : JSON.parse(text);
+  return { status: response.status, ...body };
+}
