@@ -11,7 +11,9 @@ describe('pool timing on an injected clock', () => {
     const clock = new FakeClock();
     const p = pool({ clock, min: 1, max: 3, concurrency: 1, idleTimeoutMs: 1000 });
     const events = record(p);
-    await Promise.all([p.run('sleep', 30), p.run('sleep', 30), p.run('sleep', 30)]);
+    // Each task outlasts a thread's start, even on a loaded machine, so the three run at once on
+    // three workers (with 30 ms tasks the first worker could take the queued ones first).
+    await Promise.all([p.run('sleep', 1500), p.run('sleep', 1500), p.run('sleep', 1500)]);
     expect(p.stats().workers.ready).toBe(3);
     clock.advance(999);
     expect(events.filter((e) => e.type === 'worker-recycled')).toHaveLength(0);
