@@ -8,7 +8,8 @@
  * and subscribers are on node B. Sessions that did not subscribe hear nothing; a principal the
  * policy denies the resource cannot subscribe and hears nothing; a per-session backend's update
  * stays on its node (its state is its session's). After the subscribers' Redis connections are
- * killed (CLIENT KILL TYPE pubsub), the nodes subscribe again and updates flow again.
+ * killed (CLIENT KILL TYPE pubsub), the nodes subscribe again, tell their subscribers the resource
+ * may have been updated (news may have been missed), and updates flow again.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -162,8 +163,14 @@ describe('resource updates over the cluster bus', { timeout: 120_000 }, () => {
     await until(() => onA.length >= 2, "A's own subscriber told of the second", 15_000);
     expect(onA.every((u) => u === bigUri)).toBe(true);
 
-    // The subscribers' connections dropped: each node subscribes again, and updates flow again.
+    // The subscribers' connections dropped: each node subscribes again and tells its subscribers
+    // their resources may have been updated (news may have been missed); and updates flow again.
+    const beforeGap = onB.length;
+    const listenBeforeGap = listenUpdates().length;
     await redis.client.send('CLIENT', ['KILL', 'TYPE', 'pubsub']);
+    await until(() => onB.length > beforeGap, "B's subscriber told after the gap", 20_000);
+    await until(() => listenUpdates().length > listenBeforeGap, "B's listen told after the gap", 20_000);
+    expect(onB.at(-1)).toBe(bigUri);
     await until(
       () =>
         a.stderr().includes('the cluster bus is subscribed again') && b.stderr().includes('subscribed again'),
@@ -174,9 +181,14 @@ describe('resource updates over the cluster bus', { timeout: 120_000 }, () => {
     const before = onB.length;
     const listenBefore = listenUpdates().length;
     await update('big__updates');
-    await until(() => onB.length > before, "B's subscriber told after the gap", 15_000);
-    await until(() => listenUpdates().length > listenBefore, "B's listen told after the gap", 15_000);
+    await until(() => onB.length > before, "B's subscriber told of an update after the gap", 15_000);
+    await until(
+      () => listenUpdates().length > listenBefore,
+      "B's listen told of an update after the gap",
+      15_000,
+    );
     expect(onB.at(-1)).toBe(bigUri);
+    expect(onB, "the per-session backend's resource is not announced").not.toContain(mineUri);
     expect(onBystander).toEqual([]);
     expect(onDenied).toEqual([]);
   });

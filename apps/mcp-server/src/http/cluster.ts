@@ -139,7 +139,8 @@ const LIST_KINDS: readonly ListKind[] = ['tools', 'prompts', 'resources'];
  * The cluster bus: a shared backend's list change here is published; one published elsewhere is
  * told to this node's sessions (and its cached lists forgotten); so is a shared backend's resource
  * update, told to this node's subscribers to it; after a gap in the subscription,
- * every session is told its lists may have changed. A reload elsewhere asks this node to re-read
+ * every session is told its lists may have changed, and every subscriber to a shared backend's
+ * resource that it may have been updated. A reload elsewhere asks this node to re-read
  * its own configuration file (the reloader listens, where there is a file).
  */
 function startBus(
@@ -167,7 +168,10 @@ function startBus(
       const kinds = LIST_KINDS.filter((k) => news.lists.includes(k));
       if (kinds.length > 0) coordinator.listsChangedElsewhere(news.backend, kinds);
     },
-    onGap: () => coordinator.listsChangedElsewhere(undefined, LIST_KINDS),
+    onGap: () => {
+      coordinator.listsChangedElsewhere(undefined, LIST_KINDS);
+      coordinator.resourcesMayHaveChangedElsewhere();
+    },
     warn,
   });
   void bus.start();

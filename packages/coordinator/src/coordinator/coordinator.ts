@@ -1380,6 +1380,22 @@ export class MCPCoordinator {
     this.deliverResourceUpdate(subscriptionKey(backend, params.uri), params);
   }
 
+  /**
+   * News from other nodes may have been missed (their bus was down): every subscriber here to a
+   * shared backend's resource is told it may have been updated (a client reads it again).
+   */
+  resourcesMayHaveChangedElsewhere(): void {
+    const keys = this.listens.watchedKeys();
+    for (const session of this.sessions.all())
+      if (session.era === 'legacy') for (const key of session.subscriptions.keys()) keys.add(key);
+    for (const key of keys) {
+      const cut = key.indexOf('\u0000');
+      const backend = key.slice(0, cut);
+      if (this.naming.has(backend) && !this.fleet.isIsolated(backend))
+        this.deliverResourceUpdate(key, { uri: key.slice(cut + 1) });
+    }
+  }
+
   // ── sessions that outlive the process ──────────────────────────────────────────────────────
 
   /** Whether this process holds the 2025 session now (in memory, whoever its principal). */

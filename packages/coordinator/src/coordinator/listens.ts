@@ -112,6 +112,13 @@ export class Listens {
     }
   }
 
+  /** The backend resources (keys: backend + its URI) some open listen watches. */
+  watchedKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const l of this.open) for (const w of l.watched) keys.add(w.key);
+    return keys;
+  }
+
   /**
    * The gateway stops: every stream ends, each with the result a server sends when it ends a listen
    * (`resultType: complete`, tagged with the subscription id).
