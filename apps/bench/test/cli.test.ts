@@ -138,7 +138,11 @@ function runSuite(name: string, timeoutMs: number, table: string): string {
 }
 
 test('the telemetry suite serves the module path with telemetry off and on, and the 100% gateway exports a span per call', () => {
-  const out = runSuite('telemetry', 120_000, '| telemetry | best calls/s | best ÷ best off | median of rounds ÷ off |');
+  const out = runSuite(
+    'telemetry',
+    120_000,
+    '| telemetry | best calls/s | best ÷ best off | median of rounds ÷ off |',
+  );
   expect(out).toMatch(
     /\| module path calls\/s, telemetry on, sampled 100% \| [\d,.]+ \| ops\/s \| telemetry off \| [\d.]+× \|/,
   );
