@@ -22,14 +22,15 @@
  * Load comes from this bench process (`fetch`), on the same cores as the nodes and Redis: the
  * forwarded path runs two gateways per call, so on 2 cores its ratio includes that CPU.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startRedis } from '../../../../tooling/testing/redis-server.ts';
 import { limited } from '../e2e/limited.ts';
 import { baseHeaders, callTool, echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
-import { descendants, stop, withScratch } from '../e2e/process.ts';
+import { cpuSeconds, descendants, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+import { median } from '../median.ts';
 
 const CONCURRENCY = 64;
 const TOOL = 'builtin__echo';
@@ -180,26 +181,6 @@ async function measure(ctx: SuiteContext, tmp: string) {
 }
 
 /**
- * The CPU the process `pid` has used (user + system, its threads included), seconds — Linux's
- * `/proc/<pid>/stat`, in clock ticks of 1/100 s; `undefined` where there is no such file.
- */
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command name (in parentheses, may hold spaces): utime is the 12th field, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((x, y) => x - y);
-  return sorted.length === 0 ? 0 : sorted[Math.floor(sorted.length / 2)]!;
-};
-
-/**
  * Cluster mode against a plain node, in interleaved rounds: each round one pass on each (their
  * order alternating), seconds apart, so both see the same neighbours' load; per round the ratio of
  * their calls/s and of their gateway CPU per call (from `/proc`), and the figures are the medians of
@@ -231,9 +212,9 @@ async function measureCost(ctx: SuiteContext, tmp: string, redisUrl: string) {
         const round: Record<string, { rate: number; cpuUs: number | undefined }> = {};
         for (const key of order) {
           const pid = nodes[key].child.pid;
-          const cpu0 = cpuSecondsOf(pid);
+          const cpu0 = cpuSeconds(pid);
           const r = await pass(nodes[key].url, sessions[key]!, passMs);
-          const cpu1 = cpuSecondsOf(pid);
+          const cpu1 = cpuSeconds(pid);
           const calls = r.rate * (passMs / 1000);
           const cpuUs =
             cpu0 !== undefined && cpu1 !== undefined && calls > 0 ? ((cpu1 - cpu0) * 1e6) / calls : undefined;

@@ -155,6 +155,11 @@ function readStat(pid: number): Stat | undefined {
   }
 }
 
+/** The CPU `pid` has used (utime + stime, its threads included), seconds; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  return readStat(pid)?.cpu;
+}
+
 /** Peak resident set size (`VmHWM`) of one process, in bytes; 0 once it is gone. */
 export function peakRss(pid: number): number {
   try {

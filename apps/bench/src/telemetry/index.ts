@@ -25,12 +25,13 @@
  * Load comes from this bench process (`fetch` in a concurrency-limited loop, as the restore suite
  * does), on the same cores as the gateways and the receiver.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeSession, echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
-import { descendants, stop, withScratch } from '../e2e/process.ts';
+import { cpuSeconds, descendants, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+import { median } from '../median.ts';
 
 const CONCURRENCY = 64;
 const TOOL = 'builtin__echo';
@@ -64,22 +65,6 @@ function startReceiver(): Receiver {
   return { endpoint: server.url.origin, spans: () => spans, stop: () => server.stop(true) };
 }
 
-/**
- * The CPU the process `pid` has used (user + system, its threads included), seconds — Linux's
- * `/proc/<pid>/stat`, in clock ticks of 1/100 s; `undefined` where there is no such file.
- */
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The fields after the command name (which may hold spaces) in parentheses: state is the 1st,
-    // utime the 12th, stime the 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 interface Variant {
   label: string;
   telemetry: Record<string, unknown> | undefined;
@@ -104,7 +89,7 @@ async function pass(
   ms: number,
 ): Promise<{ rate: number; calls: number; failed: number; cpuUs: number | undefined }> {
   const sessions = await Promise.all(Array.from({ length: CONCURRENCY }, () => openSession(url)));
-  const cpu0 = cpuSecondsOf(pid);
+  const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   const deadline = t0 + ms;
   let calls = 0;
@@ -122,7 +107,7 @@ async function pass(
     }),
   );
   const rate = calls / ((performance.now() - t0) / 1000);
-  const cpu1 = cpuSecondsOf(pid);
+  const cpu1 = cpuSeconds(pid);
   const cpuUs =
     cpu0 !== undefined && cpu1 !== undefined && calls > 0 ? ((cpu1 - cpu0) * 1e6) / calls : undefined;
   await Promise.all(sessions.map((s) => closeSession(url, s).catch(() => {})));
@@ -186,14 +171,6 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
             `  round ${p + 1}: ${variants.map((v, i) => `${v.label} ${rates[i]!.toFixed(0)}/s (${ratios[i]!.at(-1)!.toFixed(2)}), ${cpus[i]?.toFixed(0) ?? '?'} µs CPU/call`).join('; ')}`,
           );
         }
-        const median = (xs: number[]) => {
-          const s = [...xs].sort((a, b) => a - b);
-          return s.length === 0
-            ? 0
-            : s.length % 2
-              ? s[(s.length - 1) / 2]!
-              : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-        };
         // The 100% gateway's last batch of spans is out within 5 s (the batch processor's delay).
         await Bun.sleep(6_000);
         const exported = tracedCalls > 0 ? receiver.spans() / tracedCalls : 0;

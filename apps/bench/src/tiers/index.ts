@@ -21,6 +21,7 @@ import { baseHeaders, callTool, closeSession, openSession, waitForHttp } from '.
 import { descendants, stop, withScratch } from '../e2e/process.ts';
 import { bunPath, everythingCommand, FIXTURE, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+import { median } from '../median.ts';
 
 const TIERS = ['hot', 'warm', 'cold'] as const;
 type TierName = (typeof TIERS)[number];
@@ -75,12 +76,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
     if (Date.now() > end) throw new Error(`tiers: timed out waiting for ${what}`);
     await Bun.sleep(10);
   }
-}
-
-function median(samples: number[]): number {
-  const s = [...samples].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** One new session: initialize + notifications/initialized + the first tools/call, timed; then DELETE. */
