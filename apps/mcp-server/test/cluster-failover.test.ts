@@ -107,13 +107,7 @@ describe('three nodes behind HAProxy', { timeout: 120_000 }, () => {
 
   it('a SIGKILLed node: its sessions go on elsewhere within 2 s, only calls in flight fail, the rest see nothing', async () => {
     const { nodes, balancer } = await threeNodes(false);
-    // Nine sessions through the balancer; the answer to initialize names the node that owns each.
-    const sessions: { sid: string; owner: string }[] = [];
-    for (let i = 0; i < 9; i++) {
-      const sid = await initialize(balancer.url, 'haproxy');
-      const answer = await call(balancer.url, sid, 'tools/call', echo('hello'));
-      sessions.push({ sid, owner: answer.headers.get('x-switchyard-node') ?? '?' });
-    }
+    const sessions = await nineSessions(balancer.url);
     const victim = sessions[0]!.owner;
     expect(nodes[victim]).toBeDefined();
 
@@ -175,12 +169,7 @@ describe('three nodes behind HAProxy', { timeout: 120_000 }, () => {
 
   it('a SIGKILLed node under load: its streams resume with Last-Event-ID elsewhere, no gap, no duplicate', async () => {
     const { nodes, balancer } = await threeNodes(false);
-    const sessions: { sid: string; owner: string }[] = [];
-    for (let i = 0; i < 9; i++) {
-      const sid = await initialize(balancer.url, 'haproxy');
-      const answer = await call(balancer.url, sid, 'tools/call', echo('hello'));
-      sessions.push({ sid, owner: answer.headers.get('x-switchyard-node') ?? '?' });
-    }
+    const sessions = await nineSessions(balancer.url);
     const victim = sessions[0]!.owner;
     expect(nodes[victim]).toBeDefined();
     const orphaned = new Set(sessions.filter((s) => s.owner === victim).map((s) => s.sid));
@@ -299,3 +288,14 @@ describe('three nodes behind HAProxy', { timeout: 120_000 }, () => {
     );
   });
 });
+
+/** Nine sessions through the balancer, each with the node that owns it (named by its first call's answer). */
+async function nineSessions(url: string): Promise<{ sid: string; owner: string }[]> {
+  const sessions: { sid: string; owner: string }[] = [];
+  for (let i = 0; i < 9; i++) {
+    const sid = await initialize(url, 'haproxy');
+    const answer = await call(url, sid, 'tools/call', echo('hello'));
+    sessions.push({ sid, owner: answer.headers.get('x-switchyard-node') ?? '?' });
+  }
+  return sessions;
+}
