@@ -68,7 +68,7 @@ interface Outcome {
 }
 
 describe('serve --takeover', () => {
-  // Retried: in 2 of 4 CI runs (2026-12-07) one call of ~1,000 failed with ECONNRESET on a reused
+  // Retried: in 2 of 5 CI runs (2026-12-07) one call of ~1,000 failed with ECONNRESET on a reused
   // keep-alive socket (raw fetch and SDK loops alike; the gateway's handler never saw it), never in
   // 11 local runs. Each try still asserts that no call failed; the cause is open (issue note: a socket
   // left idle across the drain, or Bun.serve's reset of a reused keep-alive socket, oven-sh/bun#42212).
