@@ -117,9 +117,11 @@ export interface RemotePoolOptions extends CommonOptions {
    * A new, not yet started transport to the remote server for worker `workerId` — of the MCP SDK's
    * `Transport` shape (`StreamableHTTPClientTransport`, `SSEClientTransport` fit as they are). A
    * remote worker is one connection (for MCP: one session); the pool starts it, and it is ready
-   * once started (and through the `ready` hook: the MCP handshake).
+   * once started (and through the `ready` hook: the MCP handshake). `key`: the key the worker is
+   * reserved for from birth (`startWorker({ key })`), undefined for an unreserved one — so a
+   * connection can carry its owner's identity (e.g. a principal's credentials).
    */
-  connect: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+  connect: (workerId: number, key: string | undefined) => RemoteTransport | Promise<RemoteTransport>;
   /** The message that cancels a request on the wire; for MCP use `mcpCancelMessage`. */
   cancelMessage?: CancelMessageFn;
   /** Transport errors kept per worker (its "stderr" tail). Default 100. */

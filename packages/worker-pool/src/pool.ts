@@ -756,7 +756,7 @@ export class WorkerPoolManager implements SlotOwner {
           ? new ThreadWorker({ workerId: slot.id, ...o.thread! }, slot)
           : o.kind === 'process'
             ? new ProcessWorker(o.process!, slot.id, slot)
-            : new RemoteWorker(o.remote!, slot.id, slot);
+            : new RemoteWorker(o.remote!, slot.id, slot, key);
     } catch (e) {
       slot.runtime = deadRuntime;
       queueMicrotask(() => slot.onExit({ code: null, signal: null, error: String(e) }));

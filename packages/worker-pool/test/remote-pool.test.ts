@@ -113,6 +113,27 @@ describe('remote workers', () => {
     expect(await stopped).toMatchObject({ expected: true });
   });
 
+  it('connect is told the key a worker is reserved for from birth (none for an unreserved one)', async () => {
+    const s = serve();
+    const told: [number, string | undefined][] = [];
+    const p = pool({
+      connect: (workerId, key) => {
+        told.push([workerId, key]);
+        return httpTransport(s.url);
+      },
+      min: 1,
+      max: 2,
+    });
+    await p.start();
+    const reserved = p.startWorker({ key: 'principal:alice' });
+    await until(() => p.stats().workers.ready === 2, 'both connected');
+    expect(told).toEqual([
+      [expect.any(Number), undefined],
+      [reserved.id, 'principal:alice'],
+    ]);
+    expect(await p.run('echo', 'hi', { key: 'principal:alice' })).toBe('hi');
+  });
+
   it('cancels on the wire with the cancel message, and stop() closes the connection', async () => {
     const s = serve();
     let transport: RemoteTransport | undefined;

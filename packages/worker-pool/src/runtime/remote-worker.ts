@@ -1,7 +1,7 @@
 /**
  * Remote worker runtime: a connection to a remote JSON-RPC server (for MCP: a Streamable HTTP or
  * SSE session) as a worker of the pool, beside threads and processes. The pool does not open the
- * connection itself: `connect(workerId)` gives it a transport of the MCP SDK's `Transport` shape
+ * connection itself: `connect(workerId, key)` gives it a transport of the MCP SDK's `Transport` shape
  * (`start`, `send`, `close`, `onmessage`, `onclose`, `onerror`), so an SDK client transport can be
  * passed as it is, and this package stays free of HTTP and of the SDK.
  *
@@ -30,8 +30,12 @@ export interface RemoteTransport {
 }
 
 export interface RemoteWorkerOptions {
-  /** A new transport for worker `workerId` (not started: the pool starts it). */
-  connect: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+  /**
+   * A new transport for worker `workerId` (not started: the pool starts it); `key` is the key the
+   * worker is reserved for from birth (`startWorker({ key })`), so a connection can carry its
+   * owner's identity. Undefined for an unreserved worker.
+   */
+  connect: (workerId: number, key: string | undefined) => RemoteTransport | Promise<RemoteTransport>;
   cancelMessage: CancelMessageFn | undefined;
   /** Transport errors kept per worker. */
   errorLines: number;
@@ -55,6 +59,8 @@ export class RemoteWorker implements WorkerRuntime {
     options: RemoteWorkerOptions,
     readonly workerId: number,
     sink: RuntimeSink,
+    /** The key it is reserved for from birth, told to `connect`. */
+    readonly key?: string,
   ) {
     this.#sink = sink;
     this.#options = options;
@@ -68,7 +74,7 @@ export class RemoteWorker implements WorkerRuntime {
   async #connect(): Promise<void> {
     let transport: RemoteTransport;
     try {
-      transport = await this.#options.connect(this.workerId);
+      transport = await this.#options.connect(this.workerId, this.key);
       this.#transport = transport;
       transport.onmessage = (message) => deliverMessage(this.#sink, this.workerId, message);
       transport.onerror = (error) => {
