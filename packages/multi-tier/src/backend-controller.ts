@@ -15,6 +15,7 @@ import type { PoolWorker } from '@switchyard/worker-pool';
 import { BackendHealth } from './backend-health.ts';
 import { BackendPool } from './backend-pool.ts';
 import { BackendResilience } from './backend-resilience.ts';
+import { ANONYMOUS, principalKey, principalOf } from './binding-keys.ts';
 import type { DemandFigures } from './demand.ts';
 import { Demand } from './demand.ts';
 import {
@@ -29,7 +30,7 @@ import { LatencyRecorder } from './latency.ts';
 import { Lease, type OutcomeSink } from './lease.ts';
 import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
 import { unbound } from './spares.ts';
-import type { ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
+import type { AuthorizeHook, ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
 import { type BackendCounters, type BackendStats, backendStatsOf } from './stats.ts';
 import { idleExpiry, keepReady } from './tier-rules.ts';
 import { type WaitOptions, waitForReady } from './wait.ts';
@@ -95,19 +96,6 @@ const MANAGER_STOP: CloseHow = {
   error: () => new ManagerClosedError(),
   untilReleased: false,
 };
-
-/** A session name the caller cannot make: per-session acquires without a session use these. */
-const ANONYMOUS = '\u0000lease-';
-/**
- * The binding key of a principal on a per-principal backend. The NUL prefix keeps it apart from
- * session ids and the anonymous keys (and a backend binds only principals or only sessions).
- */
-const PRINCIPAL = '\u0000principal:';
-
-/** The principal a per-principal binding key stands for (undefined for a session's key). */
-function principalOf(key: string | undefined): string | undefined {
-  return key?.startsWith(PRINCIPAL) ? key.slice(PRINCIPAL.length) : undefined;
-}
 
 export class BackendController {
   readonly spec: ResolvedBackend;
@@ -321,9 +309,16 @@ export class BackendController {
         case 'per-session':
           leased = this.#acquireBound(options.session, options.session, wait);
           break;
-        case 'per-principal':
-          leased = this.#acquireBound(`${PRINCIPAL}${options.principal ?? ''}`, options.session, wait);
+        case 'per-principal': {
+          const principal = options.principal ?? '';
+          const key = principalKey(principal);
+          const authorize = this.spec.authorize;
+          leased =
+            authorize === undefined || this.#sessions.has(key)
+              ? this.#acquireBound(key, options.session, wait)
+              : this.#authorized(authorize, principal, key, options.session, wait);
           break;
+        }
       }
     } catch (e) {
       leased = Promise.reject(e);
@@ -391,6 +386,41 @@ export class BackendController {
   }
 
   /**
+   * A principal without a worker yet, on a backend with `authorize`: asked first; its refusal fails
+   * this acquire alone (no worker started, the backend's health untouched).
+   */
+  async #authorized(
+    authorize: AuthorizeHook,
+    principal: string,
+    key: string,
+    session: string | undefined,
+    wait: WaitOptions,
+  ): Promise<Lease> {
+    await authorize(principal, wait.signal);
+    if (this.#closed) throw new ManagerClosedError();
+    return this.#acquireBound(key, session, wait);
+  }
+
+  /**
+   * Per-principal at `replicas.max`: the worker of the principal least recently served that is
+   * idle (ready, no lease out, nobody waiting for it) is ended to make room for a new principal —
+   * whose sessions get a new worker on their next call. Per-session workers hold their session's
+   * state and are never taken.
+   */
+  #makeRoom(): void {
+    if (this.spec.isolation !== 'per-principal') return;
+    let lru: Replica | undefined;
+    for (const r of this.#replicas) {
+      if (r.state !== 'ready' || r.leases > 0 || r.waiters.size > 0) continue;
+      if (principalOf(r.session) === undefined || r.sessionEnded) continue;
+      if (!lru || r.lastUsedAt < lru.lastUsedAt) lru = r;
+    }
+    if (!lru) return;
+    this.#sessions.delete(lru.session!);
+    this.#stopReplica(lru, 'made-room');
+  }
+
+  /**
    * Per-session (`bindTo` is the session) and per-principal (`bindTo` is the principal's key)
    * backends: the worker bound to `bindTo`, or a spare (or a new worker) bound to it now. The lease
    * names `session`, the caller's.
@@ -418,10 +448,11 @@ export class BackendController {
     let r = this.#pool.reserveSpare(key);
     const spare = r !== undefined;
     if (!r) {
-      if (this.live >= this.spec.max) throw new BackendAtCapacityError(this.name, this.spec.max);
+      if (this.live >= this.spec.max) this.#makeRoom();
+      if (this.live >= this.spec.max) throw this.#atCapacity();
       r = this.#start('demand', true, key);
     }
-    if (!r) throw new BackendAtCapacityError(this.name, this.spec.max);
+    if (!r) throw this.#atCapacity();
     r.session = key;
     this.#sessions.set(key, { replica: r });
     if (!anonymous) {
@@ -446,6 +477,14 @@ export class BackendController {
         this.endSession(key);
         throw e;
       },
+    );
+  }
+
+  #atCapacity(): BackendAtCapacityError {
+    return new BackendAtCapacityError(
+      this.name,
+      this.spec.max,
+      this.spec.isolation === 'per-principal' ? 'principals' : 'sessions',
     );
   }
 
@@ -511,7 +550,7 @@ export class BackendController {
   /** The principal's last session ended: stop its per-principal worker (after its last lease). */
   endPrincipal(principal: string): void {
     if (this.spec.isolation !== 'per-principal') return;
-    this.#endBinding(`${PRINCIPAL}${principal}`);
+    this.#endBinding(principalKey(principal));
   }
 
   #endBinding(key: string): void {

@@ -17,6 +17,7 @@ import {
   WorkerPoolManager,
   type WorkerPoolOptions,
 } from '@switchyard/worker-pool';
+import { principalOf } from './binding-keys.ts';
 import type { ResolvedBackend } from './spec.ts';
 
 /** What a worker of the pool is told about itself. */
@@ -66,7 +67,11 @@ function poolOptions(
   if (s.kind === 'remote') {
     return {
       kind: 'remote',
-      connect: s.connect,
+      // The pool reserves a principal's worker under its binding key: its connection learns whose it is.
+      connect: (workerId, key) => {
+        const principal = principalOf(key);
+        return s.connect(workerId, principal === undefined ? {} : { principal });
+      },
       ...(s.cancelMessage && { cancelMessage: s.cancelMessage }),
       ...common,
     };

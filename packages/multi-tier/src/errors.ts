@@ -166,13 +166,21 @@ export class BudgetExceededError extends MultiTierError {
 }
 export const isBudgetExceededError = brand(BudgetExceededError, 'BudgetExceededError');
 
-/** A `per-session` (`per-principal`) backend has `replicas.max` workers, each bound to a session (principal). */
+/**
+ * A `per-session` (`per-principal`) backend has `replicas.max` workers, each bound to a session (to a
+ * principal, each with a lease out or starting: an idle one would have made room).
+ */
 export class BackendAtCapacityError extends MultiTierError {
   constructor(
     readonly backend: string,
     readonly max: number,
+    readonly boundTo: 'sessions' | 'principals' = 'sessions',
   ) {
-    super(`backend "${backend}" has its ${max} workers (replicas.max) all bound to sessions`);
+    super(
+      boundTo === 'principals'
+        ? `backend "${backend}" has its ${max} workers (replicas.max) all bound to principals and in use`
+        : `backend "${backend}" has its ${max} workers (replicas.max) all bound to sessions`,
+    );
   }
 }
 export const isBackendAtCapacityError = brand(BackendAtCapacityError, 'BackendAtCapacityError');

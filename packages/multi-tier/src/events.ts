@@ -14,6 +14,7 @@ export type StopReason =
   | 'session-end' // per-session: its session ended (per-principal: the principal's last session)
   | 'unclaimed' // started for an acquire that gave up, and the tier keeps no idle worker
   | 'evicted' // the global budget needed room
+  | 'made-room' // per-principal at replicas.max: the least recently served idle principal's worker, for a new principal
   | 'backend-removed' // removeBackend(): idle at once, leased at their last release or the drain's end
   | 'manager-stop';
 

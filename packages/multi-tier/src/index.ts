@@ -63,10 +63,12 @@ export {
   type StartReport,
 } from './manager.ts';
 export type {
+  AuthorizeHook,
   AutoOptions,
   BackendSpec,
   BreakerOptions,
   BudgetOptions,
+  ConnectContext,
   Isolation,
   ModuleBackendSpec,
   MultiTierOptions,
@@ -74,6 +76,7 @@ export type {
   ReadyContext,
   ReadyHook,
   RemoteBackendSpec,
+  RemoteConnect,
   RetryOptions,
   StdioBackendSpec,
   Tier,

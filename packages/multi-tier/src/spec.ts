@@ -27,6 +27,25 @@ export interface ReadyContext {
 /** Makes a fresh worker ready (for MCP: `initialize` + `notifications/initialized`). */
 export type ReadyHook = (worker: PoolWorker, context: ReadyContext) => Promise<unknown>;
 
+/** Checks a principal before its worker of a per-principal backend starts; rejects to refuse. */
+export type AuthorizeHook = (principal: string, signal: AbortSignal | undefined) => Promise<void>;
+
+/** What a remote worker's `connect` is told of the worker it makes a connection for. */
+export interface ConnectContext {
+  /**
+   * The principal a per-principal backend's worker is started for, so its connection can carry
+   * that principal's credentials. Undefined for a spare (unbound) worker — so a backend whose
+   * connections carry an identity keeps no spares (`spares: 0`) — and for other isolations.
+   */
+  readonly principal?: string;
+}
+
+/** A new, not yet started transport to a remote server for worker `workerId`. */
+export type RemoteConnect = (
+  workerId: number,
+  context: ConnectContext,
+) => RemoteTransport | Promise<RemoteTransport>;
+
 export interface RetryOptions {
   /** First delay before a failed backend is tried again, ms. Default 1000. */
   baseDelayMs?: number;
@@ -73,6 +92,12 @@ interface CommonBackendSpec {
   idleTtlMs?: number;
   /** Runs on each new worker before it is handed out. */
   ready?: ReadyHook;
+  /**
+   * `per-principal`: asked before a principal's worker is started (e.g. whether its credentials for
+   * a remote can be had). A rejection fails that acquire alone, with its error: the backend's health
+   * is not touched, and no worker is started.
+   */
+  authorize?: AuthorizeHook;
   /** A worker not ready (spawned and `ready` done) within this is a failed start. Default 30 000. */
   readyTimeoutMs?: number;
   /** Requests in flight on one worker (worker-pool's `concurrency`). */
@@ -156,7 +181,7 @@ export interface RemoteBackendSpec extends CommonBackendSpec {
   kind: 'remote';
   url: string | URL;
   /** A new, not yet started transport to the server for worker `workerId`. */
-  connect?: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+  connect?: RemoteConnect;
   /** The message that cancels a request on the wire (for MCP: worker-pool's `mcpCancelMessage`). */
   cancelMessage?: CancelMessageFn;
 }
@@ -236,7 +261,7 @@ export type WorkerSource =
   | {
       kind: 'remote';
       url: string;
-      connect: (workerId: number) => RemoteTransport | Promise<RemoteTransport>;
+      connect: RemoteConnect;
       cancelMessage: CancelMessageFn | undefined;
     };
 
@@ -252,6 +277,7 @@ export interface ResolvedBackend {
   memoryMb: number;
   idleTtlMs: number;
   ready: ReadyHook | undefined;
+  authorize: AuthorizeHook | undefined;
   readyTimeoutMs: number;
   concurrency: number | undefined;
   health: HealthOptions | undefined;
@@ -353,7 +379,7 @@ function resolveSource(path: string, name: string, s: Record<string, unknown>): 
   if (s.kind === undefined) throw new TypeError(`${path}.kind must be one of 'stdio', 'module', 'remote'`);
   if (kind === 'remote') {
     const url = s.url instanceof URL ? s.url.href : nonEmptyString(`${path}.url`, s.url);
-    const connect = fnAt<(workerId: number) => RemoteTransport>(`${path}.connect`, s.connect);
+    const connect = fnAt<RemoteConnect>(`${path}.connect`, s.connect);
     if (!connect) throw new RemoteBackendNotSupportedError(name, url);
     return { kind: 'remote', url, connect, cancelMessage: fnAt(`${path}.cancelMessage`, s.cancelMessage) };
   }
@@ -428,6 +454,7 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
     ),
     idleTtlMs: number(`${path}.idleTtlMs`, s.idleTtlMs, 60_000, 0),
     ready: fnAt(`${path}.ready`, s.ready),
+    authorize: fnAt(`${path}.authorize`, s.authorize),
     readyTimeoutMs: number(`${path}.readyTimeoutMs`, s.readyTimeoutMs, 30_000, 1),
     concurrency:
       s.concurrency === undefined ? undefined : integer(`${path}.concurrency`, s.concurrency, 1, 1),

@@ -46,7 +46,8 @@ export interface BackendStats {
   maxWorkers: number;
   /**
    * Per-session / per-principal: every worker it may have is bound (no spare, no room to start
-   * one), so a new session (or principal) is refused until one ends. Shared backends: never.
+   * one) — per-principal: and each has a lease out (an idle one would make room) — so a new session
+   * (or principal) is refused until one ends (or is free). Shared backends: never.
    */
   saturated: boolean;
   /** Workers started, by the tier the backend was in. */
@@ -153,6 +154,9 @@ export function backendStatsOf(i: BackendStatsInput): BackendStats {
   const shared = i.spec.isolation === 'shared';
   const workers = { starting: 0, ready: 0, leased: 0, spare: 0, stopping: i.stopping, total: 0 };
   let measuredWorkers = 0;
+  const perPrincipal = i.spec.isolation === 'per-principal';
+  /** Per-principal: bound workers with no lease out (one would make room for a new principal). */
+  let idleBound = 0;
   for (const r of i.workers) {
     if (!r.live) continue;
     workers.total++;
@@ -160,6 +164,7 @@ export function backendStatsOf(i: BackendStatsInput): BackendStats {
     else workers.ready++;
     if (r.state === 'ready' && r.leases > 0) workers.leased++;
     if (!shared && r.session === undefined) workers.spare++;
+    else if (perPrincipal && r.state === 'ready' && r.leases === 0) idleBound++;
     if (r.measuredMb !== undefined) measuredWorkers++;
   }
   const h = i.health;
@@ -178,7 +183,8 @@ export function backendStatsOf(i: BackendStatsInput): BackendStats {
     measuredWorkers,
     sessions: i.sessions,
     maxWorkers: i.spec.max,
-    saturated: !shared && workers.spare === 0 && workers.total - workers.spare >= i.spec.max,
+    saturated:
+      !shared && workers.spare === 0 && workers.total - workers.spare >= i.spec.max && idleBound === 0,
     starts: { ...c.starts, total: c.starts.hot + c.starts.warm + c.starts.cold },
     startFailures: c.startFailures,
     startLatency: i.startLatency,

@@ -1,7 +1,9 @@
 /**
  * Per-principal backends: one worker per principal, shared by that principal's sessions, on the
  * per-session machinery (spares, replicas.max, a dead worker is an error and not a silent move);
- * `endPrincipal` ends it, `endSession` does not.
+ * `endPrincipal` ends it, `endSession` does not; at replicas.max the least recently served idle
+ * principal's worker makes room for a new principal; `authorize` is asked before a principal's
+ * worker starts.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -119,6 +121,69 @@ describe('per-principal backends', () => {
     const c = await m.manager.acquire('pp', { principal: 'carol' });
     expect(c.pid).not.toBe(b.pid);
     c.release();
+  });
+
+  it('at replicas.max, end the least recently served idle principal’s worker for a new principal', async () => {
+    const m = make({
+      backends: { pp: fixture([], { tier: 'cold', isolation: 'per-principal', replicas: { max: 2 } }) },
+    });
+    const a = await m.manager.acquire('pp', { session: 'sa', principal: 'alice' });
+    const b = await m.manager.acquire('pp', { session: 'sb', principal: 'bob' });
+    // Both leased: nobody to make room, the typed refusal names principals.
+    const busy = await rejectionOf(m.manager.acquire('pp', { principal: 'carol' }));
+    expect(isBackendAtCapacityError(busy)).toBe(true);
+    expect(busy as BackendAtCapacityError).toMatchObject({ max: 2, boundTo: 'principals' });
+    expect((busy as Error).message).toContain('all bound to principals and in use');
+    expect(m.manager.stats().backends.pp!.saturated).toBe(true);
+    // alice released first, then bob: alice's is the least recently served idle worker.
+    a.release();
+    b.release();
+    expect(m.manager.stats().backends.pp!.saturated).toBe(false);
+    const c = await m.manager.acquire('pp', { session: 'sc', principal: 'carol' });
+    expect(m.of('worker-stopped')).toMatchObject([
+      { backend: 'pp', workerId: a.workerId, reason: 'made-room' },
+    ]);
+    await until(() => !isAlive(a.pid!), 'alice’s worker to exit');
+    expect(c.pid).not.toBe(a.pid);
+    // bob keeps his worker; alice comes back to a fresh one (bob's is idle: it makes room now, c is leased).
+    const b2 = await m.manager.acquire('pp', { session: 'sb', principal: 'bob' });
+    expect(b2.pid).toBe(b.pid);
+    b2.release();
+    const a2 = await m.manager.acquire('pp', { session: 'sa', principal: 'alice' });
+    expect(a2.pid).not.toBe(a.pid);
+    expect(m.of('worker-stopped').map((e) => [e.workerId, e.reason])).toEqual([
+      [a.workerId, 'made-room'],
+      [b.workerId, 'made-room'],
+    ]);
+    a2.release();
+    c.release();
+  });
+
+  it('ask authorize before a principal’s worker starts: a refusal fails that acquire alone', async () => {
+    const asked: string[] = [];
+    const m = make({
+      backends: {
+        pp: fixture([], {
+          tier: 'cold',
+          isolation: 'per-principal',
+          authorize: async (principal) => {
+            asked.push(principal);
+            if (principal === 'mallory') throw new Error('mallory has no credentials');
+          },
+        }),
+      },
+    });
+    const refused = await rejectionOf(m.manager.acquire('pp', { session: 's1', principal: 'mallory' }));
+    expect((refused as Error).message).toBe('mallory has no credentials');
+    expect(m.of('worker-starting')).toHaveLength(0);
+    expect(m.manager.stats().backends.pp).toMatchObject({ state: 'ok', startFailures: 0 });
+    const a = await m.manager.acquire('pp', { session: 's2', principal: 'alice' });
+    const again = await m.manager.acquire('pp', { session: 's3', principal: 'alice' });
+    expect(again.pid).toBe(a.pid);
+    // Asked once per new binding, not per acquire.
+    expect(asked).toEqual(['mallory', 'alice']);
+    a.release();
+    again.release();
   });
 
   it('give a principal whose worker died a typed error naming the principal, until endPrincipal', async () => {

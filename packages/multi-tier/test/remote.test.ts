@@ -9,7 +9,12 @@ import {
   type JsonRpcHttpServer,
   serveJsonRpc,
 } from '../../../tooling/testing/jsonrpc-http.ts';
-import { isSessionWorkerLostError, type RemoteBackendSpec } from '../src/index.ts';
+import {
+  type BackendFailedError,
+  isBackendFailedError,
+  isSessionWorkerLostError,
+  type RemoteBackendSpec,
+} from '../src/index.ts';
 import { managerMaker, rejectionOf, until } from './helpers.ts';
 
 const make = managerMaker();
@@ -79,5 +84,45 @@ describe('remote backends', () => {
     const report = await m.manager.start();
     expect(report.failed).toEqual([{ backend: 'far', reason: expect.stringMatching(/^connect failed: /) }]);
     expect(m.manager.stats().backends.far).toMatchObject({ state: 'failed', workers: { total: 0 } });
+  });
+
+  it('per-principal: each connection is made knowing its principal; a principal’s sessions share it', async () => {
+    const told: (string | undefined)[] = [];
+    const [spec, server] = remote({ tier: 'warm', isolation: 'per-principal', spares: 0 });
+    const connect = spec.connect!;
+    spec.connect = (workerId, context) => {
+      told.push(context.principal);
+      return connect(workerId, context);
+    };
+    const m = make({ backends: { far: spec } });
+    const a1 = await m.manager.acquire('far', { session: 's1', principal: 'alice' });
+    const a2 = await m.manager.acquire('far', { session: 's2', principal: 'alice' });
+    const b = await m.manager.acquire('far', { session: 's3', principal: 'bob' });
+    expect(told).toEqual(['alice', 'bob']);
+    expect(await whoami(a2)).toBe(await whoami(a1));
+    expect(await whoami(b)).not.toBe(await whoami(a1));
+    expect(server.sessions.size).toBe(2);
+    for (const l of [a1, a2, b]) l.release();
+    m.manager.endPrincipal('bob');
+    await until(() => m.manager.stats().backends.far!.workers.total === 1, 'bob’s connection closed');
+  });
+
+  it('per-principal: a connect that fails fails the backend with why, and acquires are refused until the retry', async () => {
+    const [spec, server] = remote({
+      isolation: 'per-principal',
+      spares: 0,
+      retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    server.stop();
+    const m = make({ backends: { far: spec } });
+    const first = await rejectionOf(m.manager.acquire('far', { principal: 'alice' }));
+    expect(isBackendFailedError(first)).toBe(true);
+    expect((first as Error).message).toMatch(/connect failed: /);
+    // Another principal is refused at once, with the same reason and the time to the next try.
+    const second = await rejectionOf(m.manager.acquire('far', { principal: 'bob' }));
+    expect(second as BackendFailedError).toMatchObject({ backend: 'far', failures: 1 });
+    expect((second as Error).message).toMatch(/connect failed: .*\(next attempt in \d+ ms\)/);
+    expect(m.of('worker-starting')).toHaveLength(1);
+    expect(m.manager.stats().backends.far).toMatchObject({ state: 'failed', startFailures: 1 });
   });
 });
