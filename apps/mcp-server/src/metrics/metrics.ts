@@ -28,10 +28,15 @@ import type { BackendStats } from '@switchyard/multi-tier';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { RecentCall } from '../gateway/activity.ts';
 import type { Gateway } from '../gateway/gateway.ts';
-import { ToolLabels } from '../telemetry/labels.ts';
-import { MCP_DURATION_BUCKETS, operationLabels } from '../telemetry/operation-labels.ts';
+import { useOperationDurations } from '../telemetry/operation-durations.ts';
 import { SESSION_DURATION_BUCKETS, sessionLabels, sessionSeconds } from '../telemetry/session-labels.ts';
 import { KNOWN_METHODS } from './methods.ts';
+import { CounterSet, HistogramSet, type PromMetric, promCounter, promHistogram } from './series.ts';
+
+function registerAll(registry: Registry, metrics: PromMetric[]): void {
+  for (const metric of metrics)
+    registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
+}
 
 export type HttpRoute = 'mcp' | 'healthz' | 'readyz' | 'metrics' | 'dashboard' | 'other';
 /**
@@ -133,51 +138,43 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
   const registers = [registry];
 
   // ── per request ──────────────────────────────────────────────────────────────────────────
-  const requests = new Counter({
-    name: 'switchyard_requests_total',
-    help: 'MCP requests finished, by method, backend ("" when none) and outcome (ok, error, cancelled, timeout, rejected).',
-    labelNames: ['method', 'backend', 'outcome'] as const,
-    registers,
-  });
-  const duration = new Histogram({
-    name: 'switchyard_request_duration_seconds',
-    help: 'Time from an MCP request arriving to its answer, by method and backend ("" when none).',
-    labelNames: ['method', 'backend'] as const,
-    buckets: [...DURATION_BUCKETS],
-    registers,
-  });
+  // Per request, aggregated by the gateway under a key of the bounded label values (series.ts):
+  // no label object is hashed per request; prom-client formats the aggregates at scrape time.
+  const requests = new CounterSet<{ method: string; backend: string; outcome: string }>();
+  const duration = new HistogramSet<{ method: string; backend: string }>(DURATION_BUCKETS);
+  registerAll(registry, [
+    promCounter(
+      'switchyard_requests_total',
+      'MCP requests finished, by method, backend ("" when none) and outcome (ok, error, cancelled, timeout, rejected).',
+      requests,
+    ),
+    promHistogram(
+      'switchyard_request_duration_seconds',
+      'Time from an MCP request arriving to its answer, by method and backend ("" when none).',
+      duration,
+      (labels) => labels,
+    ),
+  ]);
   // The OpenTelemetry conventions' `mcp.server.operation.duration`, with the same bounded labels
-  // as the OTLP one (dots as underscores).
-  const operation = new Histogram({
-    name: 'mcp_server_operation_duration_seconds',
-    help: 'MCP request duration as observed on the receiver (OpenTelemetry mcp.server.operation.duration), by method, tool ("other" outside the catalogue), backend and outcome.',
-    labelNames: [
-      'mcp_method_name',
-      'gen_ai_tool_name',
-      'switchyard_backend',
-      'switchyard_outcome',
-      'error_type',
-    ] as const,
-    buckets: [...MCP_DURATION_BUCKETS],
-    registers,
-  });
-  const tools = new ToolLabels();
+  // as the OTLP one (dots as underscores), from the aggregate the OTLP export reads too.
+  const operations = useOperationDurations(gateway.activity);
+  registerAll(registry, [
+    promHistogram(
+      'mcp_server_operation_duration_seconds',
+      'MCP request duration as observed on the receiver (OpenTelemetry mcp.server.operation.duration), by method, tool ("other" outside the catalogue), backend and outcome.',
+      operations.durations.set,
+      (set) => set.prom,
+    ),
+  ]);
   const onCall = (call: RecentCall): void => {
     const method = methodLabel(call.method);
     const backend = call.backend ?? '';
-    const seconds = Math.max(0, call.durationMs) / 1000;
-    requests.inc({ method, backend, outcome: call.outcome });
-    duration.observe({ method, backend }, seconds);
-    const l = operationLabels(call, tools, KNOWN_METHODS);
-    operation.observe(
-      {
-        mcp_method_name: l['mcp.method.name'],
-        gen_ai_tool_name: l['gen_ai.tool.name'],
-        switchyard_backend: l['switchyard.backend'],
-        switchyard_outcome: l['switchyard.outcome'],
-        error_type: l['error.type'],
-      },
-      seconds,
+    const { outcome } = call;
+    const pair = `${method}\u0000${backend}`;
+    requests.add(`${pair}\u0000${outcome}`, () => ({ method, backend, outcome }));
+    duration.observe(
+      duration.series(pair, () => ({ method, backend })),
+      Math.max(0, call.durationMs) / 1000,
     );
   };
   const sessionDuration = new Histogram({
@@ -197,15 +194,22 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
       sessionSeconds(end),
     );
   };
-  const unsubscribers = [gateway.activity.subscribe(onCall), gateway.activity.onSessionEnd(onSessionEnd)];
+  const unsubscribers = [
+    gateway.activity.subscribe(onCall),
+    gateway.activity.onSessionEnd(onSessionEnd),
+    operations.release,
+  ];
 
   // ── front door ───────────────────────────────────────────────────────────────────────────
-  const http = new Counter({
-    name: 'switchyard_http_requests_total',
-    help: 'HTTP requests answered, by route (mcp, healthz, readyz, metrics, dashboard, other) and status.',
-    labelNames: ['route', 'status'] as const,
-    registers,
-  });
+  // Once per HTTP request: aggregated like the per-request figures above.
+  const http = new CounterSet<{ route: string; status: string }>();
+  registerAll(registry, [
+    promCounter(
+      'switchyard_http_requests_total',
+      'HTTP requests answered, by route (mcp, healthz, readyz, metrics, dashboard, other) and status.',
+      http,
+    ),
+  ]);
   const refused = new Counter({
     name: 'switchyard_admissions_refused_total',
     help: 'Requests refused (and streams dropped) at the front door, by reason (overload, rate-limit, auth, origin, principal-share, streams, body-timeout, batch-size, sessions, sessions-per-principal, listens-per-session, slow-reader).',
@@ -487,7 +491,8 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
   return {
     registry,
     observeHttp(route, status) {
-      http.inc({ route: HTTP_ROUTES.includes(route) ? route : 'other', status: String(status) });
+      const known = HTTP_ROUTES.includes(route) ? route : 'other';
+      http.add(`${known} ${status}`, () => ({ route: known, status: String(status) }));
     },
     observeRefusal(reason) {
       if (REFUSAL_REASONS.includes(reason)) refused.inc({ reason });

@@ -8,8 +8,12 @@ import type { Meter, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import {
+  MeterProvider,
+  type MetricProducer,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
@@ -49,7 +53,18 @@ function samplerOf({ ratio, parentBased }: TelemetrySettings['sampler']): Sample
   return parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
-export function startSdk(settings: TelemetrySettings, version: string): TelemetrySdk {
+/**
+ * `producers`: metrics aggregated outside the SDK (see `operation-producer.ts`), each made for the
+ * resource and scope of the gateway's, read at each export beside the SDK's own.
+ */
+export function startSdk(
+  settings: TelemetrySettings,
+  version: string,
+  producers: readonly ((
+    resource: Resource,
+    scope: { name: string; version: string },
+  ) => MetricProducer)[] = [],
+): TelemetrySdk {
   const resource = resourceFromAttributes({
     ...settings.resourceAttributes,
     [ATTR_SERVICE_NAME]: settings.serviceName,
@@ -74,6 +89,7 @@ export function startSdk(settings: TelemetrySettings, version: string): Telemetr
         exporter: new OTLPMetricExporter({ url: settings.metricsUrl, headers: settings.headers }),
         exportIntervalMillis: settings.metricsIntervalMs,
         exportTimeoutMillis: Math.min(30_000, settings.metricsIntervalMs),
+        metricProducers: producers.map((make) => make(resource, { name: SCOPE, version })),
       }),
     ],
   });

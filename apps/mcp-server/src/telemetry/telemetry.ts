@@ -8,8 +8,9 @@ import type { MultiTierPoolManager } from '@switchyard/multi-tier';
 import type { Activity } from '../gateway/activity.ts';
 import { OtelCallTracing } from './calls.ts';
 import { FrontTracing } from './front.ts';
-import { ToolLabels } from './labels.ts';
 import { type McpMeters, mcpMeters } from './metrics.ts';
+import { useOperationDurations } from './operation-durations.ts';
+import { operationProducer } from './operation-producer.ts';
 import { startSdk } from './sdk.ts';
 import type { TelemetrySettings } from './settings.ts';
 
@@ -33,14 +34,19 @@ export interface TelemetryParts {
 }
 
 export function startTelemetry(settings: TelemetrySettings, parts: TelemetryParts): GatewayTelemetry {
-  const sdk = startSdk(settings, parts.version);
+  // The operation durations are aggregated per request by the gateway (shared with /metrics) and
+  // handed to the OTLP export when it collects.
+  const operations = useOperationDurations(parts.activity);
+  const sdk = startSdk(settings, parts.version, [
+    (resource, scope) => operationProducer(operations.durations, resource, scope),
+  ]);
   const calls = new OtelCallTracing(sdk.tracer, sdk.propagator);
   const stops = [
     parts.manager.on('worker-ready', (e) => calls.workerReady(e.backend, e.workerId, e.startMs)),
     parts.manager.on('worker-stopped', (e) => calls.workerGone(e.backend, e.workerId)),
     parts.manager.on('worker-died', (e) => calls.workerGone(e.backend, e.workerId)),
   ];
-  const meters = mcpMeters(sdk.meter, parts.activity, new ToolLabels());
+  const meters = mcpMeters(sdk.meter, parts.activity);
   let stopped: Promise<void> | undefined;
   return {
     settings,
@@ -53,6 +59,7 @@ export function startTelemetry(settings: TelemetrySettings, parts: TelemetryPart
         for (const stop of stops) stop();
         meters.close();
         await sdk.shutdown();
+        operations.release();
       })();
       return stopped;
     },
