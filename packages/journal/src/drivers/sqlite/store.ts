@@ -102,7 +102,6 @@ const DELETE_BATCH = 1000;
 /** Sessions expired per transaction (each takes its streams' events with it). */
 const SESSION_BATCH = 100;
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
-const encoder = new TextEncoder();
 
 const RQ = payloadSelect('rq', 'rq_');
 const RS = payloadSelect('rs', 'rs_');
@@ -251,13 +250,12 @@ export class SqliteStore implements JournalStore {
     data: string,
   ): Promise<number> {
     this.#open('append', true);
-    const bytes = encoder.encode(data);
     let seq = 0;
     await this.#committer.push(() => {
       const previous =
         this.#pendingEvents.get(streamId)?.seq ?? this.#s.streamLastSeq.get(streamId)?.last_seq ?? 0;
       seq = previous + 1;
-      const op: EventOp = { kind: 'event', streamId, sessionId: sessionId ?? null, seq, time, data: bytes };
+      const op: EventOp = { kind: 'event', streamId, sessionId: sessionId ?? null, seq, time, data };
       this.#pendingEvents.set(streamId, op);
       return op;
     }, 'append');
@@ -286,8 +284,8 @@ export class SqliteStore implements JournalStore {
     const op: AuditOp = {
       kind: 'audit',
       record,
-      request: request === null ? null : encoder.encode(request),
-      response: response === null ? null : encoder.encode(response),
+      request,
+      response,
     };
     await this.#committer.push(() => op, 'audit');
   }

@@ -11,6 +11,9 @@ import type { Op } from './ops.ts';
 import { PayloadStore } from './payloads.ts';
 import { type SessionRow, sessionOf } from './session-row.ts';
 
+const encoder = new TextEncoder();
+const encodeBody = (text: string | null): Uint8Array | null => (text === null ? null : encoder.encode(text));
+
 export interface WriterOptions {
   compression: CompressionOptions | false;
   /** Per-stream limit, applied as events are written. */
@@ -81,8 +84,8 @@ export class BatchWriter {
     // Payloads first, all at once, so the small ones of the batch can share blocks.
     const bodies: Array<Uint8Array | null> = [];
     for (const op of batch) {
-      if (op.kind === 'event') bodies.push(op.data);
-      else if (op.kind === 'audit') bodies.push(op.request, op.response);
+      if (op.kind === 'event') bodies.push(encoder.encode(op.data));
+      else if (op.kind === 'audit') bodies.push(encodeBody(op.request), encodeBody(op.response));
     }
     const payloadIds = this.#payloads.writeAll(bodies);
     let next = 0;
