@@ -1,13 +1,12 @@
 /**
  * The OpenTelemetry SDK, started for one gateway: a tracer provider exporting spans over OTLP/HTTP
- * (JSON) in batches, sampled by ratio (following a caller's decision), and a meter provider pushing
+ * (JSON, our own exporter: `span-exporter.ts`) in batches, sampled by ratio (following a caller's decision), and a meter provider pushing
  * metrics over OTLP/HTTP at an interval. Nothing is registered globally: the gateway hands its
  * tracer and meter to the parts that record (two gateways in one process keep apart).
  */
 import type { Meter, Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import {
   MeterProvider,
@@ -24,6 +23,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { DeferredEndProcessor } from './deferred-processor.ts';
 import type { TelemetrySettings } from './settings.ts';
+import { JsonSpanExporter } from './span-exporter.ts';
 
 /**
  * The batch processor's queue: a gateway at a few thousand calls/s ends several thousand spans a
@@ -76,7 +76,7 @@ export function startSdk(
     spanProcessors: [
       new DeferredEndProcessor(
         new BatchSpanProcessor({
-          exporter: new OTLPTraceExporter({ url: settings.tracesUrl, headers: settings.headers }),
+          exporter: new JsonSpanExporter({ url: settings.tracesUrl, headers: settings.headers }),
           ...BATCHES,
         }),
       ),
