@@ -15,14 +15,13 @@
 import {
   type Context,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
-  type TextMapSetter,
   TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import type { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type {
   CallTrace,
   CallTracing,
@@ -47,12 +46,7 @@ import {
 } from './attributes.ts';
 import { activeTrace } from './context.ts';
 import { markRpcError } from './rpc-error.ts';
-
-const metaSetter: TextMapSetter<JsonObject> = {
-  set: (carrier, key, value) => {
-    carrier[key] = value;
-  },
-};
+import { traceMeta } from './trace-meta.ts';
 
 /**
  * Waits shorter than this (ms) make no span of their own: the CLIENT span carries every wait as
@@ -79,7 +73,6 @@ export class OtelCallTracing implements CallTracing {
 
   constructor(
     readonly tracer: Tracer,
-    readonly propagator: W3CTraceContextPropagator,
     readonly now: () => number = Date.now,
   ) {}
 
@@ -115,24 +108,20 @@ export class OtelCallTracing implements CallTracing {
     const parent = activeTrace();
     if (parent === undefined) return undefined;
     // A trace not sampled records nothing: the backend only gets its (unsampled) context to continue.
-    if (trace.getSpan(parent)?.isRecording() !== true) return new UnsampledCallTrace(this.propagator, parent);
+    const span = trace.getSpan(parent);
+    if (span?.isRecording() !== true) return new UnsampledCallTrace(span?.spanContext());
     return new OtelCallTrace(this, call, parent);
   }
 }
 
 /** A call of a trace not sampled: no spans, the server span's context passed on to the backend. */
 class UnsampledCallTrace implements CallTrace {
-  constructor(
-    private readonly propagator: W3CTraceContextPropagator,
-    private readonly parent: Context,
-  ) {}
+  constructor(private readonly parent: SpanContext | undefined) {}
 
   admitted(): void {}
 
   leased(): JsonObject | undefined {
-    const carrier: JsonObject = {};
-    this.propagator.inject(this.parent, carrier, metaSetter);
-    return carrier;
+    return traceMeta(this.parent);
   }
 
   ended(): void {}
@@ -163,7 +152,7 @@ class OtelCallTrace implements CallTrace {
   }
 
   leased(worker: string): JsonObject | undefined {
-    const { tracer, propagator } = this.owner;
+    const { tracer } = this.owner;
     const { method, name, backend, requestId } = this.call;
     const attributes: Record<string, string | number> = {
       [ATTR_MCP_METHOD_NAME]: method,
@@ -215,9 +204,7 @@ class OtelCallTrace implements CallTrace {
       name !== null && (method === 'tools/call' || method === 'prompts/get') ? `${method} ${name}` : method;
     const client = tracer.startSpan(spanName, { kind: SpanKind.CLIENT, attributes }, this.parent);
     this.client = client;
-    const carrier: JsonObject = {};
-    propagator.inject(trace.setSpan(this.parent, client), carrier, metaSetter);
-    return carrier;
+    return traceMeta(client.spanContext());
   }
 
   /**

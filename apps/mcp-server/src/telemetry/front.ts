@@ -101,7 +101,7 @@ export class FrontTracing {
   constructor(private readonly sdk: TelemetrySdk) {}
 
   /** Runs `handle` (the coordinator's handling of `message`) under the request's server span. */
-  async serve(message: unknown, facts: FrontFacts, handle: () => Promise<Outcome>): Promise<Outcome> {
+  serve(message: unknown, facts: FrontFacts, handle: () => Promise<Outcome>): Promise<Outcome> {
     if (!isJsonObject(message) || typeof message.method !== 'string') return handle();
     const { method } = message;
     const params = isJsonObject(message.params) ? message.params : undefined;
@@ -113,15 +113,23 @@ export class FrontTracing {
         : facts.header('traceparent') !== null
           ? this.sdk.propagator.extract(ROOT_CONTEXT, facts, headerGetter)
           : ROOT_CONTEXT;
-    // The attributes are set once the span is known to record: the SDK cleans the attributes given
-    // to startSpan even for a span it will not sample (our samplers do not read them).
     const span = this.sdk.tracer.startSpan(
       targetOf(method, params, undefined),
       { kind: SpanKind.SERVER },
       parent,
     );
-    if (span.isRecording()) span.setAttributes(attributesOf(message, method, params, meta, facts));
     const context: Context = trace.setSpan(parent, span);
+    // A span not sampled records nothing, and its end does nothing: the handling only needs its
+    // context (for the backend's traceparent), not a frame awaiting the outcome or a watched stream.
+    if (!span.isRecording()) return runTraced(context, handle);
+    // The attributes are set once the span is known to record: the SDK cleans the attributes given
+    // to startSpan even for a span it will not sample (our samplers do not read them).
+    span.setAttributes(attributesOf(message, method, params, meta, facts));
+    return this.recorded(span, context, handle);
+  }
+
+  /** `handle` under the recording server `span`, ended when the client has its answer. */
+  private async recorded(span: Span, context: Context, handle: () => Promise<Outcome>): Promise<Outcome> {
     let outcome: Outcome;
     try {
       outcome = await runTraced(context, handle);

@@ -40,7 +40,7 @@ export function startTelemetry(settings: TelemetrySettings, parts: TelemetryPart
   const sdk = startSdk(settings, parts.version, [
     (resource, scope) => operationProducer(operations.durations, resource, scope),
   ]);
-  const calls = new OtelCallTracing(sdk.tracer, sdk.propagator);
+  const calls = new OtelCallTracing(sdk.tracer);
   const stops = [
     parts.manager.on('worker-ready', (e) => calls.workerReady(e.backend, e.workerId, e.startMs)),
     parts.manager.on('worker-stopped', (e) => calls.workerGone(e.backend, e.workerId)),
