@@ -7,7 +7,7 @@
  * What it shows: a `tokenExchange` remote receives, for each principal, a token the authorization
  * server issued for that principal with the remote itself as audience — never the client's own
  * token; the exchanged token is cached (one exchange per principal however many calls); a failed
- * exchange is a JSON-RPC error naming the reason; a static credential header read from a file
+ * exchange is a JSON-RPC error naming the reason, refusing that principal alone; a static credential header read from a file
  * reaches its remote and is in no log line, dashboard frame or configuration dump.
  */
 import { writeFile } from 'node:fs/promises';
@@ -181,6 +181,12 @@ describe('token exchange for a remote backend', () => {
       (error: Error) => error.message,
     );
     expect(failure).toMatch(/principal \\?"ops\\?" has none/);
+    // That principal alone is refused: no connection was started for it, the backend is not failed,
+    // and a principal with an access token is served at once.
+    expect(gw.gateway.manager.stats().backends.who).toMatchObject({ state: 'ok', startFailures: 0 });
+    const aliceToken = await as.token('alice', { resource: gw.url });
+    const alice = await connectClient(gw.url, { headers: bearer(aliceToken) });
+    expect(textOf(await alice.callTool({ name: 'who__whoami', arguments: {} }))).toMatch(/^Bearer /);
   });
 });
 

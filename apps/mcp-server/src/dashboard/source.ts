@@ -21,26 +21,6 @@ function backendView(gateway: Gateway, name: string): BackendView {
   const kind = status?.kind ?? 'stdio';
   const s = gateway.manager.stats().backends[name];
   const admission = gateway.admission[name];
-  const remote = gateway.remote.stats()[name];
-  if (!s && remote) {
-    return {
-      name,
-      kind,
-      tier: 'remote',
-      state: remote.state,
-      workers: {
-        ready: remote.state === 'connected' ? 1 : 0,
-        starting: remote.state === 'connecting' ? 1 : 0,
-        busy: remote.leased,
-      },
-      inFlight: admission?.inFlight ?? remote.leased,
-      queued: admission?.queued ?? 0,
-      restarts: Math.max(0, remote.connects - 1),
-      failure: remote.failure?.reason ?? null,
-      era: gateway.eraOf(name) ?? null,
-      runs: null,
-    };
-  }
   if (!s) {
     return {
       name,

@@ -1,10 +1,14 @@
 /**
  * A configured backend in the tier manager's terms: a stdio backend is a process speaking MCP on
  * stdin/stdout; a module backend is worker threads running `module-host/thread.ts` over the tool
- * module; a shared remote backend is connections to the remote server (`remote/remote-connection.ts`,
- * one MCP session per worker). A per-principal remote (a connection per principal, with its own
- * credentials) is not one yet: `backendSpec` returns `undefined` for it and the gateway serves it
- * through `remote/remote-port.ts`.
+ * module; a remote backend is connections to the remote server (`remote/remote-connection.ts`,
+ * one MCP session per worker): one shared by every session, or one per principal — its worker bound
+ * to the principal in the pool (at most `replicas.max` at once, the least recently served idle one
+ * ended for a newcomer, each ended when its principal's last session ends), its connection carrying
+ * that principal's exchanged token with `tokenExchange` (`remote/upstream-credentials.ts`; the
+ * exchange is tried before the principal's connection starts, so a principal whose exchange fails
+ * is refused alone, the backend's health untouched). A per-principal connection is made for its
+ * principal, so none is kept spare.
  */
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { BackendSpec, ReadyHook } from '@switchyard/multi-tier';
@@ -13,6 +17,7 @@ import type { BackendConfig } from '../config/resolve.ts';
 import { TOOL_MODULE_ENV } from '../module-host/tool-server.ts';
 import { prefetchedCommand } from '../prefetch/cache.ts';
 import { remoteConnector } from '../remote/remote-connection.ts';
+import { exchangedCredentials, type UpstreamIdentity } from '../remote/upstream-credentials.ts';
 import { runtimeFile } from '../runtime-files.ts';
 
 const THREAD_ENTRY = runtimeFile('module-host/thread');
@@ -51,7 +56,9 @@ export function backendSpec(
   ready: ReadyHook,
   /** The gateway's environment less the values of its bearer tokens (see `stdioEnv`). */
   parentEnv: Record<string, string | undefined>,
-): BackendSpec | undefined {
+  /** Per-principal remotes with `tokenExchange`: the principals' tokens and the exchanger. */
+  identity: UpstreamIdentity = {},
+): BackendSpec {
   const common = {
     tier: backend.tier,
     isolation: backend.isolation,
@@ -82,8 +89,28 @@ export function backendSpec(
       // Tool modules run on threads of the gateway's own process: they are trusted code and
       // share its environment (worker-pool adds `env` to it).
       return { ...common, kind: 'module', module: THREAD_ENTRY, env: { [TOOL_MODULE_ENV]: backend.module } };
-    case 'remote':
-      if (backend.isolation === 'per-principal') return undefined;
+    case 'remote': {
+      if (backend.isolation === 'per-principal') {
+        const credentials = exchangedCredentials(backend, identity);
+        return {
+          ...common,
+          // No spare is kept (a connection is made for its principal, on first use), and bound
+          // workers go with their principal in any tier: `hot` would keep nothing, and would hold
+          // /readyz back for want of a ready spare.
+          tier: backend.tier === 'hot' ? 'warm' : backend.tier,
+          isolation: 'per-principal',
+          spares: 0,
+          kind: 'remote',
+          url: backend.url,
+          connect: remoteConnector(backend, {}, credentials),
+          cancelMessage: mcpCancelMessage,
+          ...(credentials && {
+            authorize: async (principal: string, signal: AbortSignal | undefined) => {
+              await credentials(principal, signal);
+            },
+          }),
+        };
+      }
       // The remote keeps its own sessions: one connection serves every front session.
       return {
         ...common,
@@ -93,5 +120,6 @@ export function backendSpec(
         connect: remoteConnector(backend),
         cancelMessage: mcpCancelMessage,
       };
+    }
   }
 }

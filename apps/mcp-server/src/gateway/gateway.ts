@@ -30,8 +30,6 @@ import { TokenExchanger } from '../auth/token-exchange.ts';
 import { ConfigError } from '../config/errors.ts';
 import type { BackendConfig, GatewayConfig } from '../config/resolve.ts';
 import { policyOption } from '../policy/access-policy.ts';
-import { CompositePort } from '../remote/composite-port.ts';
-import { RemotePort } from '../remote/remote-port.ts';
 import { resolveTelemetry } from '../telemetry/settings.ts';
 import type { GatewayTelemetry } from '../telemetry/telemetry.ts';
 import { Activity } from './activity.ts';
@@ -72,8 +70,6 @@ export interface Gateway {
   readonly config: GatewayConfig;
   readonly coordinator: MCPCoordinator;
   readonly manager: MultiTierPoolManager;
-  /** The per-principal remote backends' connections (the tier manager holds the others). */
-  readonly remote: RemotePort;
   /** Each principal's access token as last accepted at the front door (for token exchange). */
   readonly subjectTokens: SubjectTokens;
   /** Token exchange for remotes with `tokenExchange`, when `switchyard.auth.oauth.tokenExchange` is set. */
@@ -248,6 +244,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     ...config.settings.auth.tokens,
     ...redisSecrets(config.settings.journal.redis?.url),
   ]);
+  const subjectTokens = new SubjectTokens();
+  const exchange = config.settings.auth.oauth?.tokenExchange;
+  const exchanger = exchange && new TokenExchanger(exchange);
+  // Per-principal remotes with tokenExchange: each principal's connection carries its exchanged token.
+  const identity = {
+    subjects: subjectTokens,
+    exchanger,
+    warn:
+      options.log &&
+      ((fields: Record<string, unknown>, message: string) => options.log?.warn(fields, message)),
+  };
   const specOf = (backend: BackendConfig) =>
     backendSpec(
       backend,
@@ -257,13 +264,11 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         backend.warmup ? { warmup: backend.warmup } : {},
       ),
       childEnv,
+      identity,
     );
-  for (const backend of config.backends) {
-    const spec = specOf(backend);
-    if (spec) specs[backend.name] = spec;
-  }
+  for (const backend of config.backends) specs[backend.name] = specOf(backend);
   let statuses: BackendStatus[] = config.backends.map((b) => ({ name: b.name, kind: b.kind }));
-  // Per-principal remote backends are served by the RemotePort, the others by the tier manager.
+  // Every backend is a pool of the tier manager: stdio, module and remote (shared or per principal).
   const served = config.backends;
   // Remote backends alone are a gateway too; with none at all there is nothing to serve.
   if (config.backends.length === 0) {
@@ -324,15 +329,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const log = options.log;
   if (log) logLifecycle(manager, log);
   port.use(manager);
-  const subjectTokens = new SubjectTokens();
-  const exchange = settings.auth.oauth?.tokenExchange;
-  const exchanger = exchange && new TokenExchanger(exchange);
-  const remote = new RemotePort(served, {
-    clientInfo: serverInfo,
-    subjects: subjectTokens,
-    exchanger,
-    warn: options.log && ((fields, message) => options.log?.warn(fields, message)),
-  });
   const activity = new Activity();
   const telemetrySettings = resolveTelemetry(settings.telemetry, options.env ?? process.env);
   // The OpenTelemetry SDK and exporters load only when telemetry is on (~0.1 s of start-up otherwise).
@@ -346,7 +342,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   const admission = admissionOf(served);
   const closing = new AbortController();
   const coordinator = new MCPCoordinator({
-    tiers: new CompositePort(remote, port),
+    tiers: port,
     backends: served.map(namingOf),
     separator: settings.namespacing.separator,
     serverInfo,
@@ -400,18 +396,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   let current = config;
   let reloading: Promise<ReloadReport> = Promise.resolve(reportOf(planReload(config, config)));
 
-  /** Starts serving `backend` (its tier manager entry or remote connection, and its admission). */
+  /** Starts serving `backend` (its tier manager entry and its admission). */
   const serve = async (backend: BackendConfig) => {
     admission[backend.name] = admissionOf([backend])[backend.name]!;
-    const spec = specOf(backend);
-    if (spec) await manager.addBackend(backend.name, spec);
-    else remote.add(backend);
+    await manager.addBackend(backend.name, specOf(backend));
   };
   const unserve = async (name: string, drainMs: number) => {
-    await Promise.all([
-      manager.backends.includes(name) ? manager.removeBackend(name, { timeoutMs: drainMs }) : undefined,
-      remote.remove(name),
-    ]);
+    if (manager.backends.includes(name)) await manager.removeBackend(name, { timeoutMs: drainMs });
     delete admission[name];
   };
   const applyReload = async (next: GatewayConfig, drainMs: number): Promise<ReloadReport> => {
@@ -441,7 +432,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     },
     coordinator,
     manager,
-    remote,
     subjectTokens,
     exchanger,
     journal,
@@ -456,8 +446,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     startedAt: Date.now(),
     closing: closing.signal,
     eraOf(name) {
-      const remoteEra = remote.stats()[name]?.era;
-      if (remoteEra !== undefined) return remoteEra;
       const era = port.eraOf(name);
       return era === undefined ? undefined : era === 'modern' ? '2026' : '2025';
     },
@@ -477,7 +465,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         closing.abort();
         // Calls still in flight are answered: -32000 "gateway shutting down".
         await coordinator.close('gateway shutting down');
-        await remote.close();
         await manager.stop(stopOptions.timeoutMs === undefined ? {} : { timeoutMs: stopOptions.timeoutMs });
         await journal.close();
         await telemetry?.shutdown();

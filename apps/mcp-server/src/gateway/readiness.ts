@@ -2,7 +2,8 @@
  * `/readyz`: ready when every hot backend has a ready worker and none has failed; otherwise the
  * reasons, one per backend. Warm and cold backends start on demand, so they do not hold
  * readiness back (a failed one is listed with its reason); a failed hot backend does. A
- * per-session / per-principal backend with every worker bound is listed as `saturated` (readiness
+ * per-session backend with every worker bound (a per-principal one: bound and in use — an idle one
+ * makes room for a new principal) is listed as `saturated` (readiness
  * stays: the node still serves its sessions and other backends). A backend whose circuit breaker is
  * open (its calls failed at a high rate) or half-open is listed with `breaker` and a reason;
  * readiness stays too (the breaker fails its calls fast and probes it by itself).
@@ -32,26 +33,13 @@ export function readiness(gateway: Gateway): Readiness {
   const backends: Readiness['backends'] = [];
   for (const status of gateway.backends) {
     const s = stats.backends[status.name];
-    const remote = gateway.remote.stats()[status.name];
-    if (!s && remote) {
-      // Remote backends connect on first use: they do not hold readiness back.
-      const entry: Readiness['backends'][number] = {
-        name: status.name,
-        tier: 'remote',
-        ready: remote.state === 'connected' ? 1 : 0,
-        state: remote.state,
-      };
-      if (remote.failure) entry.reason = remote.failure.reason;
-      backends.push(entry);
-      continue;
-    }
     if (!s) {
       backends.push({
         name: status.name,
         tier: 'none',
         ready: 0,
         state: 'not served',
-        reason: 'not known to the tier manager or the remote port',
+        reason: 'not known to the tier manager',
       });
       continue;
     }
@@ -71,7 +59,10 @@ export function readiness(gateway: Gateway): Readiness {
           : 'circuit half-open: a probe call decides';
     } else if (s.saturated) {
       entry.saturated = true;
-      entry.reason = `all ${s.maxWorkers} workers bound to ${s.isolation === 'per-principal' ? 'principals' : 'sessions'} (replicas.max); a new one is refused until one ends`;
+      entry.reason =
+        s.isolation === 'per-principal'
+          ? `all ${s.maxWorkers} workers bound to principals and in use (replicas.max); a new principal is refused until one is free`
+          : `all ${s.maxWorkers} workers bound to sessions (replicas.max); a new one is refused until one ends`;
     } else if (s.effectiveTier === 'hot' && s.workers.ready === 0) entry.reason = 'no ready worker yet';
     if (s.ejectedWorkers > 0) entry.ejectedWorkers = s.ejectedWorkers;
     if (s.effectiveTier === 'hot' && (s.state === 'failed' || s.workers.ready === 0)) ready = false;

@@ -26,10 +26,13 @@ import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/s
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { RemoteConnect } from '@switchyard/multi-tier';
 import type { JsonRpcMessage, RemoteTransport } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { revealAll } from '../config/secret.ts';
+import { withCredentials } from './credential-fetch.ts';
 import { modernFetchWhen } from './modern-fetch.ts';
+import type { PrincipalCredentials } from './upstream-credentials.ts';
 
 export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
 
@@ -80,12 +83,27 @@ function isNetworkError(e: unknown): boolean {
   return e instanceof TypeError || (e instanceof Error && typeof (e as { code?: unknown }).code === 'string');
 }
 
-/** Makes a new connection per worker of a remote backend (started by the pool). */
+/**
+ * Makes a new connection per worker of a remote backend (started by the pool). With `credentials`
+ * (a per-principal remote's upstream identity, `upstream-credentials.ts`), every request of a
+ * worker's connection carries the headers got for the principal it is started for.
+ */
 export function remoteConnector(
   config: RemoteBackendConfig,
   options: RemoteConnectorOptions = {},
-): () => RemoteTransport {
-  return () => new RemoteConnection(config, options);
+  credentials?: PrincipalCredentials,
+): RemoteConnect {
+  if (credentials === undefined) return () => new RemoteConnection(config, options);
+  return (_workerId, context) => {
+    const principal = context.principal ?? '';
+    return new RemoteConnection(config, {
+      ...options,
+      fetch: (modern) =>
+        withCredentials(options.fetch?.(modern) ?? modernFetchWhen(modern), (signal) =>
+          credentials(principal, signal),
+        ),
+    });
+  };
 }
 
 /** One connection to a remote, in worker-pool's `RemoteTransport` shape. */
