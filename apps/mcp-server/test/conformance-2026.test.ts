@@ -17,10 +17,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '2025 backend\'s elicitation/create itself ("elicitation_create_<id>")',
   'json-schema-2020-12':
     'not scored (pending): the fixture has no json_schema_2020_12_tool (an SDK v1 zod tool cannot carry a raw 2020-12 schema)',
-  'tasks-mrtr-composition':
-    'not scored (extension): it wants test_tool_with_task to gather input (input_required) before a task is made and the task only on the last round; the gateway makes the task when the call starts (and the fixture has no such tool)',
-  'tasks-dispatch-and-envelope':
-    'not scored (extension): the suite’s client will not send the legacy task param to a server without the v1 tasks capability (which tasks-capability-negotiation forbids)',
 };
 
 describe('MCP 2026-07-28 conformance through the gateway', () => {

@@ -95,6 +95,7 @@ import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
 import {
   declaresTasks,
+  dropLegacyTask,
   MODERN_TASK_METHODS,
   missingTasksExtension,
   TASKS_CAPABILITY,
@@ -561,7 +562,8 @@ export class MCPCoordinator {
     const requestState = request.params?.requestState;
     const outcome =
       typeof requestState === 'string' && MRTR_METHODS.has(request.method)
-        ? this.resumeWithInput(session, routed, requestState)
+        ? ((await this.tasks.resumeModern(session, routed, requestState)) ??
+          this.resumeWithInput(session, routed, requestState))
         : await this.request(session, routed, context.claims);
     return modernOutcome(outcome, request.method, serverInfo, request.id, (result) =>
       this.decorateList(request.method, result, session),
@@ -874,6 +876,7 @@ export class MCPCoordinator {
         }
         case 'tools/call':
           if (session.era === 'modern') {
+            dropLegacyTask(request);
             // One resolution serves the task check and the call: most tools run as no task.
             const name = request.params?.name;
             if (typeof name !== 'string') return await this.callNamed(session, request, started, subject);

@@ -8,7 +8,7 @@
  * `notifications/tasks/status` while it is here; the call's own notifications (progress) and
  * requests (sampling, elicitation) go to that session's stream as server messages.
  */
-import { INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
+import { INTERNAL_ERROR } from '../../jsonrpc/codes.ts';
 import { errorResponse, invalidParams, resultResponse } from '../../jsonrpc/responses.ts';
 import {
   isJsonObject,
@@ -16,15 +16,19 @@ import {
   type JsonRpcMessage,
   type JsonRpcRequest,
   type JsonRpcResponse,
+  type RequestId,
 } from '../../jsonrpc/types.ts';
 import type { CallerClaims } from '../../policy/access-policy.ts';
+import { DEFAULT_INPUT_WAIT_MS } from '../input-parking.ts';
 import { MessageStream } from '../message-stream.ts';
 import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import { BackendTasks, createdTaskId, type TaskWorker } from './backend-tasks.ts';
-import { cancelledError, notFound, payload, settleUnknown } from './task-answers.ts';
+import { cancelledError, notFound, payload, settleUnknown, tooMany } from './task-answers.ts';
 import { TaskAsks } from './task-asks.ts';
+import { DEFAULT_TASK_DECISION_MS, firstAct, isInputRequired } from './task-decision.ts';
+import { type GatheringCall, TaskGathering } from './task-gathering.ts';
 import { TaskInputs } from './task-inputs.ts';
 import type { TaskLog } from './task-journal.ts';
 import { isTerminal, type TaskRecord, type TaskStore } from './task-store.ts';
@@ -72,6 +76,20 @@ export interface HeldWorker {
   release(): void;
 }
 
+/** A task's call, started. */
+interface Started {
+  readonly inner: JsonRpcRequest;
+  readonly forwarded: boolean;
+  readonly messages: AsyncIterable<JsonRpcMessage>;
+}
+
+export interface GatewayTasksOptions {
+  /** How long a 2026 task-augmented call may take to ask for its input before its task is made, ms. */
+  decisionMs?: number;
+  /** How long a call asking for its input before its task is made waits for its client's retry, ms. */
+  gatherWaitMs?: number;
+}
+
 /** The methods a client uses on its tasks. */
 export const TASK_METHODS: ReadonlySet<string> = new Set([
   'tasks/get',
@@ -103,12 +121,19 @@ export class GatewayTasks {
   private readonly inputs = new TaskInputs();
   /** 2025 tasks whose call asked its client something it has not answered yet. */
   private readonly asks = new TaskAsks();
+  /** 2026 calls asking for their input before their task is made. */
+  private readonly gathering: TaskGathering;
+  private readonly decisionMs: number;
 
   constructor(
     private readonly store: TaskStore,
     private readonly host: TaskHost,
     private readonly log?: TaskLog,
-  ) {}
+    options: GatewayTasksOptions = {},
+  ) {
+    this.decisionMs = options.decisionMs ?? DEFAULT_TASK_DECISION_MS;
+    this.gathering = new TaskGathering(store.now, options.gatherWaitMs ?? DEFAULT_INPUT_WAIT_MS);
+  }
 
   /**
    * A task's new status (the store's `onStatus`): written to the journal, and told to the creating
@@ -153,7 +178,9 @@ export class GatewayTasks {
   /**
    * A 2026-07-28 `tools/call` (the tasks extension, SEP-2663): the server decides. A task is made
    * when the request declares the extension and the tool's server marks it `optional` or
-   * `required`; its answer is a flat `CreateTaskResult` (`resultType: "task"`). A `required` tool
+   * `required`; its answer is a flat `CreateTaskResult` (`resultType: "task"`). A call that asks
+   * its client for input before anything else gets `input_required` first, and its task is made on
+   * the retry that brings the answers (`resumeModern`; see `task-decision.ts`). A `required` tool
    * called without the extension is -32021 (HTTP 400). Undefined: no task, the call runs as usual.
    */
   async startModern(
@@ -170,15 +197,69 @@ export class GatewayTasks {
       return support === 'required'
         ? { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 }
         : undefined;
-    const begun = await this.begin(session, request, undefined, claims);
-    const message =
-      'taskId' in begun
-        ? resultResponse(request.id, {
-            resultType: 'task',
-            ...wireTaskModern(begun, this.store.bounds.pollIntervalMs),
-          })
-        : begun;
-    return { kind: 'response', message };
+    this.stopExpired();
+    await this.load(session.principal);
+    const held = this.store.heldBy(session.principal) + this.gathering.heldBy(session.principal);
+    const max = this.store.bounds.tasksPerPrincipal;
+    if (held >= max) return { kind: 'response', message: tooMany(request.id, max) };
+    const taskId = this.store.newTaskId();
+    const started = await this.startCall(session, request, taskId, this.store.bounds.taskTtlMs, claims);
+    if (!('inner' in started)) return { kind: 'response', message: started };
+    const call = { taskId, owner: session.principal, inner: started.inner, forwarded: started.forwarded };
+    return { kind: 'response', message: await this.decide(session, request.id, call, started.messages) };
+  }
+
+  /**
+   * A 2026 retry (`requestState`, `inputResponses`) of a task-augmented call that asked for its
+   * input before its task was made: the call resumes with the answers and becomes a task (or asks
+   * again). Undefined when `requestState` is not such a call's: the retry is an ordinary one.
+   */
+  async resumeModern(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    requestState: string,
+  ): Promise<Outcome | undefined> {
+    const call = this.gathering.take(requestState, session.principal);
+    if (!call) return undefined;
+    const outcome = this.host.resume(session, request, requestState);
+    if (outcome.kind === 'stream')
+      return { kind: 'response', message: await this.decide(session, request.id, call, outcome.messages) };
+    // Some answers missing: the call waits on under the same requestState. Else its park is gone.
+    if (outcome.kind === 'response' && isInputRequired(outcome.message))
+      this.gathering.add(requestState, call);
+    else this.backends.forget(call.taskId);
+    return outcome;
+  }
+
+  /**
+   * The call's first act decides (`firstAct`): it asks first — the client gets its
+   * `input_required` and the call waits for the retry; else its task is made now.
+   */
+  private async decide(
+    session: FrontSession,
+    clientId: RequestId,
+    call: GatheringCall,
+    messages: AsyncIterable<JsonRpcMessage>,
+  ): Promise<JsonRpcResponse> {
+    const act = await firstAct(messages, this.decisionMs);
+    if (act.kind === 'asks') {
+      const requestState = act.answer.result.requestState;
+      if (typeof requestState === 'string') this.gathering.add(requestState, call);
+      return resultResponse(clientId, act.answer.result);
+    }
+    const created = this.store.create(call.owner, session.id, call.inner.method, undefined, call.taskId);
+    if (created.kind === 'refused') {
+      this.backends.forget(call.taskId);
+      session.inflight
+        .get(call.inner.id)
+        ?.abandon('cancelled', 'the principal holds as many tasks as it may');
+      return tooMany(clientId, created.max);
+    }
+    await this.track(session, created.task, call, act.messages);
+    return resultResponse(clientId, {
+      resultType: 'task',
+      ...wireTaskModern(created.task, this.store.bounds.pollIntervalMs),
+    });
   }
 
   /** Makes the task and starts its call; the task, or the refusal the client gets. */
@@ -191,49 +272,80 @@ export class GatewayTasks {
     this.stopExpired();
     await this.load(session.principal);
     const created = this.store.create(session.principal, session.id, request.method, ttl);
-    if (created.kind === 'refused') {
-      return errorResponse(request.id, {
-        code: LIMIT_REACHED,
-        message: `this principal holds as many tasks as it may; wait for one to expire (limit ${created.limit}: ${created.max})`,
-        data: { limit: created.limit, max: created.max },
-      });
-    }
+    if (created.kind === 'refused') return tooMany(request.id, created.max);
     const task = created.task;
+    let started: Started | JsonRpcResponse;
+    try {
+      started = await this.startCall(session, request, task.taskId, task.ttlMs, claims);
+    } catch (e) {
+      this.store.forget(task.taskId);
+      throw e;
+    }
+    if (!('inner' in started)) {
+      this.store.forget(task.taskId);
+      return started;
+    }
+    const call = {
+      taskId: task.taskId,
+      owner: task.owner,
+      inner: started.inner,
+      forwarded: started.forwarded,
+    };
+    await this.track(session, task, call, started.messages);
+    return task;
+  }
+
+  /**
+   * Starts the call of task `taskId` (the client's request under the task's own id, without
+   * `task`); a backend that runs tasks itself gets the task, with the TTL the gateway grants. The
+   * call's stream, or the refusal the client gets when it could not start.
+   */
+  private async startCall(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    taskId: string,
+    ttlMs: number,
+    claims: CallerClaims | undefined,
+  ): Promise<Started | JsonRpcResponse> {
     const { task: _, ...params } = request.params ?? {};
     const name = params.name;
     const forwarded = typeof name === 'string' && (await this.host.forwards(session, name));
-    // A backend that runs tasks itself gets the task (with the TTL the gateway granted).
     if (forwarded) {
-      params.task = { ttl: task.ttlMs };
-      this.backends.expect(task.taskId);
+      params.task = { ttl: ttlMs };
+      this.backends.expect(taskId);
     }
-    const inner: JsonRpcRequest = { ...request, id: innerRequestId(task.taskId), params };
+    const inner: JsonRpcRequest = { ...request, id: innerRequestId(taskId), params };
     const capabilities = capabilitiesOf(request);
     if (capabilities) withCapabilities(inner, capabilities, headersOf(request));
     let outcome: Outcome;
     try {
       outcome = await this.host.run(session, inner, claims);
     } catch (e) {
-      this.store.forget(task.taskId);
-      this.backends.forget(task.taskId);
+      this.backends.forget(taskId);
       throw e;
     }
-    if (outcome.kind !== 'stream') {
-      // Refused before it ran: the client gets the refusal, no task is kept.
-      this.store.forget(task.taskId);
-      this.backends.forget(task.taskId);
-      const message = outcome.kind === 'accepted' ? undefined : outcome.message;
-      return message && 'error' in message
-        ? errorResponse(request.id, message.error)
-        : errorResponse(request.id, {
-            code: INTERNAL_ERROR,
-            message: 'the call could not be started as a task',
-          });
-    }
+    if (outcome.kind === 'stream') return { inner, forwarded, messages: outcome.messages };
+    // Refused before it ran: the client gets the refusal, no task is kept.
+    this.backends.forget(taskId);
+    const message = outcome.kind === 'accepted' ? undefined : outcome.message;
+    return message && 'error' in message
+      ? errorResponse(request.id, message.error)
+      : errorResponse(request.id, {
+          code: INTERNAL_ERROR,
+          message: 'the call could not be started as a task',
+        });
+  }
+
+  /** The task is made: journaled, and its call followed to its end. */
+  private async track(
+    session: FrontSession,
+    task: TaskRecord,
+    call: GatheringCall,
+    messages: AsyncIterable<JsonRpcMessage>,
+  ): Promise<void> {
     this.running.add(task.taskId);
     await this.log?.write(task, true);
-    void this.follow(session, task, outcome.messages, forwarded, inner);
-    return task;
+    void this.follow(session, task, messages, call.forwarded, call.inner);
   }
 
   /**

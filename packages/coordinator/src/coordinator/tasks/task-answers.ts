@@ -3,9 +3,14 @@
  * found", and the errors a task ends with when its call is cut (cancelled, or its gateway process
  * ended).
  */
-import { CONNECTION_CLOSED, INTERNAL_ERROR } from '../../jsonrpc/codes.ts';
+import { CONNECTION_CLOSED, INTERNAL_ERROR, LIMIT_REACHED } from '../../jsonrpc/codes.ts';
 import { errorResponse, invalidParams, resultResponse } from '../../jsonrpc/responses.ts';
-import { isJsonObject, type JsonRpcRequest, type JsonRpcResponse } from '../../jsonrpc/types.ts';
+import {
+  isJsonObject,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  type RequestId,
+} from '../../jsonrpc/types.ts';
 import type { TaskRecord, TaskStore } from './task-store.ts';
 import { RELATED_TASK_META_KEY } from './task-wire.ts';
 
@@ -21,6 +26,15 @@ export function payload(request: JsonRpcRequest, task: TaskRecord): JsonRpcRespo
   const result = task.outcome.result;
   const meta = isJsonObject(result._meta) ? result._meta : {};
   return resultResponse(request.id, { ...result, _meta: { ...meta, ...related } });
+}
+
+/** The refusal of a new task when its principal holds `max` (`tasksPerPrincipal`). */
+export function tooMany(id: RequestId, max: number): JsonRpcResponse {
+  return errorResponse(id, {
+    code: LIMIT_REACHED,
+    message: `this principal holds as many tasks as it may; wait for one to expire (limit tasksPerPrincipal: ${max})`,
+    data: { limit: 'tasksPerPrincipal', max },
+  });
 }
 
 export function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {

@@ -95,17 +95,24 @@ export class TaskStore {
 
   /**
    * A new `working` task for `owner`, or a refusal when it holds `tasksPerPrincipal` already.
-   * `requestedTtlMs`: the client's wish; the task gets at most the cap.
+   * `requestedTtlMs`: the client's wish; the task gets at most the cap. `taskId`: one from
+   * `newTaskId` whose call started before its task was made (else a new one).
    */
-  create(owner: string | null, sessionId: string, method: string, requestedTtlMs?: number): CreateAnswer {
+  create(
+    owner: string | null,
+    sessionId: string,
+    method: string,
+    requestedTtlMs?: number,
+    taskId?: string,
+  ): CreateAnswer {
     this.sweep();
-    const held = this.countOf(owner);
+    const held = this.heldBy(owner);
     const max = this.bounds.tasksPerPrincipal;
     if (held >= max) return { kind: 'refused', limit: 'tasksPerPrincipal', max };
     const at = this.now();
     const ttlMs = Math.min(requestedTtlMs ?? this.bounds.taskTtlMs, this.bounds.taskTtlMs);
     const task: TaskRecord = {
-      taskId: this.newId(),
+      taskId: taskId ?? this.newId(),
       owner,
       sessionId,
       method,
@@ -239,7 +246,13 @@ export class TaskStore {
     return this.now() >= task.createdAt + task.ttlMs;
   }
 
-  private countOf(owner: string | null): number {
+  /** An id for a task not made yet (its call runs first: see `create`). */
+  newTaskId(): string {
+    return this.newId();
+  }
+
+  /** How many tasks `owner` holds. */
+  heldBy(owner: string | null): number {
     let n = 0;
     for (const t of this.byId.values()) if (t.owner === owner) n++;
     return n;

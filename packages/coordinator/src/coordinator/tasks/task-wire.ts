@@ -59,6 +59,15 @@ export function declaresTasks(request: JsonRpcRequest): boolean {
   return isJsonObject(extensions) && isJsonObject(extensions[TASKS_EXTENSION]);
 }
 
+/**
+ * A 2026 `tools/call` loses the 2025-11-25 `task` param it may still carry: the tasks extension
+ * has the server decide (SEP-2663: tolerated, never a reason to make a task), and a backend that
+ * does not run tasks itself refuses a call that carries it.
+ */
+export function dropLegacyTask(request: JsonRpcRequest): void {
+  if (request.params && 'task' in request.params) delete request.params.task;
+}
+
 /** -32021 for a task method whose request did not declare the extension (SEP-2575, SEP-2663). */
 export function missingTasksExtension(request: JsonRpcRequest): JsonRpcResponse {
   return errorResponse(request.id, {
