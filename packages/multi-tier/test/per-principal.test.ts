@@ -5,6 +5,7 @@
  * principal's worker makes room for a new principal; `authorize` is asked before a principal's
  * worker starts.
  */
+import { FakeClock } from '@switchyard/flow-balancer';
 import { describe, expect, it } from 'vitest';
 import {
   type BackendAtCapacityError,
@@ -123,8 +124,10 @@ describe('per-principal backends', () => {
     c.release();
   });
 
-  it('at replicas.max, end the least recently served idle principal’s worker for a new principal', async () => {
+  it('at replicas.max, end the least recently served idle principal’s worker (by the manager’s clock) for a new principal', async () => {
+    const clock = new FakeClock();
     const m = make({
+      clock,
       backends: { pp: fixture([], { tier: 'cold', isolation: 'per-principal', replicas: { max: 2 } }) },
     });
     const a = await m.manager.acquire('pp', { session: 'sa', principal: 'alice' });
@@ -135,27 +138,30 @@ describe('per-principal backends', () => {
     expect(busy as BackendAtCapacityError).toMatchObject({ max: 2, boundTo: 'principals' });
     expect((busy as Error).message).toContain('all bound to principals and in use');
     expect(m.manager.stats().backends.pp!.saturated).toBe(true);
-    // alice released first, then bob: alice's is the least recently served idle worker.
-    a.release();
+    // bob released first, alice a second later (alice was bound first): bob's is the least
+    // recently served idle worker.
     b.release();
+    clock.advance(1_000);
+    a.release();
     expect(m.manager.stats().backends.pp!.saturated).toBe(false);
     const c = await m.manager.acquire('pp', { session: 'sc', principal: 'carol' });
     expect(m.of('worker-stopped')).toMatchObject([
-      { backend: 'pp', workerId: a.workerId, reason: 'made-room' },
+      { backend: 'pp', workerId: b.workerId, reason: 'made-room' },
     ]);
-    await until(() => !isAlive(a.pid!), 'alice’s worker to exit');
-    expect(c.pid).not.toBe(a.pid);
-    // bob keeps his worker; alice comes back to a fresh one (bob's is idle: it makes room now, c is leased).
-    const b2 = await m.manager.acquire('pp', { session: 'sb', principal: 'bob' });
-    expect(b2.pid).toBe(b.pid);
-    b2.release();
+    await until(() => !isAlive(b.pid!), 'bob’s worker to exit');
+    expect(c.pid).not.toBe(b.pid);
+    // alice keeps her worker; bob comes back to a fresh one (alice's is idle: it makes room now, c is leased).
+    clock.advance(1_000);
     const a2 = await m.manager.acquire('pp', { session: 'sa', principal: 'alice' });
-    expect(a2.pid).not.toBe(a.pid);
-    expect(m.of('worker-stopped').map((e) => [e.workerId, e.reason])).toEqual([
-      [a.workerId, 'made-room'],
-      [b.workerId, 'made-room'],
-    ]);
+    expect(a2.pid).toBe(a.pid);
     a2.release();
+    const b2 = await m.manager.acquire('pp', { session: 'sb', principal: 'bob' });
+    expect(b2.pid).not.toBe(b.pid);
+    expect(m.of('worker-stopped').map((e) => [e.workerId, e.reason])).toEqual([
+      [b.workerId, 'made-room'],
+      [a.workerId, 'made-room'],
+    ]);
+    b2.release();
     c.release();
   });
 
