@@ -33,7 +33,7 @@ import { unbound } from './spares.ts';
 import type { AuthorizeHook, ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
 import { type BackendCounters, type BackendStats, backendStatsOf } from './stats.ts';
 import { idleExpiry, keepReady } from './tier-rules.ts';
-import { type WaitOptions, waitForReady } from './wait.ts';
+import { type WaitOptions, waitForReady, within } from './wait.ts';
 
 export interface AcquireOptions {
   /** The caller's session: sticky to one worker (shared) or owning one (per-session). */
@@ -386,8 +386,9 @@ export class BackendController {
   }
 
   /**
-   * A principal without a worker yet, on a backend with `authorize`: asked first; its refusal fails
-   * this acquire alone (no worker started, the backend's health untouched).
+   * A principal without a worker yet, on a backend with `authorize`: asked first (within the
+   * acquire's deadline and signal); its refusal fails this acquire alone (no worker started, the
+   * backend's health untouched).
    */
   async #authorized(
     authorize: AuthorizeHook,
@@ -396,7 +397,7 @@ export class BackendController {
     session: string | undefined,
     wait: WaitOptions,
   ): Promise<Lease> {
-    await authorize(principal, wait.signal);
+    await within(authorize(principal, wait.signal), this.name, this.#deps.clock, wait);
     if (this.#closed) throw new ManagerClosedError();
     return this.#acquireBound(key, session, wait);
   }

@@ -61,3 +61,47 @@ export function waitForReady(
     }
   });
 }
+
+/**
+ * `work` (a step of one acquire before any worker is chosen, e.g. its `authorize` hook), bounded by
+ * the acquire's AbortSignal and deadline like a wait for a worker: the acquire fails with
+ * AcquireAbortedError / AcquireTimeoutError and `work` is left to settle on its own.
+ */
+export function within<T>(work: Promise<T>, backend: string, clock: Clock, options: WaitOptions): Promise<T> {
+  const { signal, deadline } = options;
+  if (!signal && (deadline === undefined || deadline === Number.POSITIVE_INFINITY)) return work;
+  const since = clock.now();
+  return new Promise<T>((resolve, reject) => {
+    let timer: unknown;
+    const done = (): void => {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = (): void => {
+      done();
+      reject(new AcquireAbortedError(backend, signal?.reason));
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (deadline !== undefined && deadline !== Number.POSITIVE_INFINITY) {
+      timer = clock.setTimeout(
+        () => {
+          timer = undefined;
+          done();
+          reject(new AcquireTimeoutError(backend, clock.now() - since));
+        },
+        Math.max(0, deadline - since),
+      );
+    }
+    work.then(
+      (value) => {
+        done();
+        resolve(value);
+      },
+      (error: unknown) => {
+        done();
+        reject(error);
+      },
+    );
+  });
+}

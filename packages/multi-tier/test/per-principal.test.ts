@@ -9,6 +9,8 @@ import { FakeClock } from '@switchyard/flow-balancer';
 import { describe, expect, it } from 'vitest';
 import {
   type BackendAtCapacityError,
+  isAcquireAbortedError,
+  isAcquireTimeoutError,
   isBackendAtCapacityError,
   isSessionWorkerLostError,
   type SessionWorkerLostError,
@@ -190,6 +192,29 @@ describe('per-principal backends', () => {
     expect(asked).toEqual(['mallory', 'alice']);
     a.release();
     again.release();
+  });
+
+  it('bound authorize by the acquire’s deadline and signal (on the manager’s clock)', async () => {
+    const clock = new FakeClock();
+    const m = make({
+      clock,
+      backends: {
+        pp: fixture([], {
+          tier: 'cold',
+          isolation: 'per-principal',
+          authorize: () => new Promise<void>(() => {}), // an exchange that never answers
+        }),
+      },
+    });
+    const late = m.manager.acquire('pp', { principal: 'alice', timeoutMs: 5_000 });
+    clock.advance(5_000);
+    const e = await rejectionOf(late);
+    expect(isAcquireTimeoutError(e)).toBe(true);
+    const ac = new AbortController();
+    const left = m.manager.acquire('pp', { principal: 'bob', signal: ac.signal });
+    ac.abort(new Error('the caller left'));
+    expect(isAcquireAbortedError(await rejectionOf(left))).toBe(true);
+    expect(m.of('worker-starting')).toHaveLength(0);
   });
 
   it('give a principal whose worker died a typed error naming the principal, until endPrincipal', async () => {
