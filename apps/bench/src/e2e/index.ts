@@ -160,7 +160,8 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     if (left.length)
       ctx.log(`  (${setup.name} left ${left.length} process(es) below it running after it stopped: killed)`);
     if (setup.name.startsWith('switchyard') && profiling())
-      ctx.log(`  CPU profile of the gateway: ${profileReport()}`);
+      // Logged as the setup stops, before its result line: the line names the setup it belongs to.
+      ctx.log(`  CPU profile of the gateway of ${setup.name}: ${profileReport()}`);
   }
 }
 

@@ -1,0 +1,140 @@
+/**
+ * thread-post: what a `postMessage` to another thread costs the gateway's event loop, by the shape
+ * of what is posted — the two threads the hot path talks to.
+ *
+ * - Journal batch: 60 audit records (a `tools/call` and its answer each) posted to a thread the way
+ *   the SQLite store hands a batch to its writer thread: message bodies as JSON text (today) against
+ *   the same bodies encoded to `Uint8Array` first (before: `TextEncoder` on the caller, then a clone
+ *   of each array). The thread encodes the text, as the writer does.
+ * - Thread task batch: 16 `tools/call` requests as JSON text in one flat array (worker-pool's batch
+ *   of `[op, id, name, payload]`) against the same requests as objects.
+ *
+ * Time is the caller's: building the message and the `postMessage` call (the clone), per batch, with
+ * the thread kept awake (posts a few in a row) so a thread's wake-up does not drown the clone. Each
+ * contender's best of alternating rounds; ratio = other ÷ ours (> 1: ours is cheaper).
+ */
+import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+
+const WORKER_SOURCE = `
+const encoder = new TextEncoder();
+onmessage = (event) => {
+  const m = event.data;
+  if (m && m.type === 'commit') {
+    for (const op of m.batch) {
+      if (typeof op.request === 'string') encoder.encode(op.request);
+      if (typeof op.response === 'string') encoder.encode(op.response);
+    }
+  }
+  postMessage(0);
+};`;
+
+const REQUEST = (i: number) => ({
+  jsonrpc: '2.0',
+  id: i,
+  method: 'tools/call',
+  params: { name: 'echo', arguments: { text: `hello ${i}` } },
+});
+const RESPONSE = (i: number) => ({
+  jsonrpc: '2.0',
+  id: i,
+  result: { content: [{ type: 'text', text: `hello ${i}` }] },
+});
+const RECORDS = 60;
+const TASKS = 16;
+
+const record = (i: number) => ({
+  time: 1_765_000_000_000 + i,
+  sessionId: '7c1e0b8e-3f55-4c59-9d7e-2b8f0c1d4a61',
+  principal: null,
+  backend: 'builtin',
+  worker: 'builtin#1',
+  method: 'tools/call',
+  name: 'echo',
+  durationMs: 0.4,
+  outcome: 'ok',
+  error: null,
+  clientId: null,
+  decision: null,
+  rule: null,
+});
+
+/** Microseconds per call of `post` (build + postMessage), `count` calls, a short pause every 4. */
+async function usPer(post: () => void, count: number): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    post();
+    total += performance.now() - t0;
+    if (i % 4 === 3) await new Promise((r) => setTimeout(r, 1));
+  }
+  return (total * 1000) / count;
+}
+
+async function contest(ctx: SuiteContext, posts: (() => void)[]): Promise<number[]> {
+  const count = ctx.dry ? 8 : ctx.quick ? 200 : 600;
+  const best = posts.map(() => Number.POSITIVE_INFINITY);
+  for (let round = 0; round < (ctx.dry ? 1 : 5); round++) {
+    const order = round % 2 === 0 ? posts.map((_, i) => i) : posts.map((_, i) => posts.length - 1 - i);
+    for (const i of order) best[i] = Math.min(best[i]!, await usPer(posts[i]!, count));
+  }
+  return best;
+}
+
+export default {
+  name: 'thread-post',
+  description: "a postMessage's cost on the caller's loop by shape: journal batches, thread task batches",
+  async run(ctx) {
+    const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'application/javascript' }));
+    const worker = new Worker(url);
+    worker.onmessage = () => {};
+    const encoder = new TextEncoder();
+    const figures: Figure[] = [];
+    const pair = (what: string, ours: number, other: number, otherName: string) => {
+      figures.push({
+        name: `${what} switchyard (text)`,
+        value: ours,
+        unit: 'µs/batch',
+        baseline: otherName,
+        ratio: other / ours,
+      });
+      figures.push({ name: `${what} ${otherName}`, value: other, unit: 'µs/batch' });
+      ctx.log(
+        `${what}: ${ours.toFixed(1)} µs vs ${otherName} ${other.toFixed(1)} µs (${(other / ours).toFixed(2)}×)`,
+      );
+    };
+    try {
+      const requests = Array.from({ length: RECORDS }, (_, i) => JSON.stringify(REQUEST(i)));
+      const responses = Array.from({ length: RECORDS }, (_, i) => JSON.stringify(RESPONSE(i)));
+      const journalBatch = (bodies: (text: string) => unknown) => () =>
+        worker.postMessage({
+          type: 'commit',
+          id: 1,
+          batch: requests.map((request, i) => ({
+            kind: 'audit',
+            record: record(i),
+            request: bodies(request),
+            response: bodies(responses[i]!),
+          })),
+        });
+      const [text, bytes] = await contest(ctx, [
+        journalBatch((t) => t),
+        journalBatch((t) => encoder.encode(t)),
+      ]);
+      pair(`journal batch of ${RECORDS} audit records`, text!, bytes!, 'bodies as Uint8Array (before)');
+
+      const taskTexts = Array.from({ length: TASKS }, (_, i) => JSON.stringify(REQUEST(i)));
+      const taskObjects = Array.from({ length: TASKS }, (_, i) => REQUEST(i));
+      const taskBatch = (payloads: unknown[]) => () => {
+        const batch: unknown[] = [];
+        for (let i = 0; i < payloads.length; i++) batch.push(0, i, 'mcp', payloads[i]);
+        worker.postMessage(batch);
+      };
+      const [texts, objects] = await contest(ctx, [taskBatch(taskTexts), taskBatch(taskObjects)]);
+      pair(`thread batch of ${TASKS} tasks`, texts!, objects!, 'payloads as objects');
+    } finally {
+      worker.terminate();
+      URL.revokeObjectURL(url);
+    }
+    return figures;
+  },
+} satisfies BenchSuite;
