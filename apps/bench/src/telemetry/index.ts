@@ -17,7 +17,9 @@
  * ≥ 0.9 for 100% sampling); the best pass of each is reported beside it. Beside calls/s, the
  * gateway's CPU per call served (its process's user + system time over the pass, worker threads
  * included, from `/proc`): on a CPU-bound gateway its ratio is the inverse of the rate's, and it
- * swings much less with the neighbours' load. And the `tools/call`
+ * swings much less with the neighbours' load; and that CPU split by thread (`threads.ts`): the main
+ * thread (the event loop, where telemetry runs), JavaScriptCore's compiler threads, the rest. Each
+ * gateway is warmed for several seconds of load first (the compiler's warm-up). And the `tools/call`
  * CLIENT spans the receiver got ÷ the calls the 100% gateway served (1 expected: a check that it
  * traced what it served; the batch processor drops spans when its queue is full, which this would
  * show).
@@ -32,6 +34,7 @@ import { cpuSeconds, descendants, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 import { median } from '../median.ts';
+import { cpuBetween, type ThreadCpu, threadCpu } from './threads.ts';
 
 const CONCURRENCY = 64;
 const TOOL = 'builtin__echo';
@@ -87,9 +90,16 @@ async function pass(
   url: string,
   pid: number,
   ms: number,
-): Promise<{ rate: number; calls: number; failed: number; cpuUs: number | undefined }> {
+): Promise<{
+  rate: number;
+  calls: number;
+  failed: number;
+  cpuUs: number | undefined;
+  threadsUs: ThreadCpu | undefined;
+}> {
   const sessions = await Promise.all(Array.from({ length: CONCURRENCY }, () => openSession(url)));
   const cpu0 = cpuSeconds(pid);
+  const threads0 = threadCpu(pid);
   const t0 = performance.now();
   const deadline = t0 + ms;
   let calls = 0;
@@ -108,15 +118,30 @@ async function pass(
   );
   const rate = calls / ((performance.now() - t0) / 1000);
   const cpu1 = cpuSeconds(pid);
+  const threads1 = threadCpu(pid);
   const cpuUs =
     cpu0 !== undefined && cpu1 !== undefined && calls > 0 ? ((cpu1 - cpu0) * 1e6) / calls : undefined;
+  let threadsUs: ThreadCpu | undefined;
+  if (threads0 !== undefined && threads1 !== undefined && calls > 0) {
+    const d = cpuBetween(threads0, threads1);
+    threadsUs = {
+      main: (d.main * 1e6) / calls,
+      compiler: (d.compiler * 1e6) / calls,
+      other: (d.other * 1e6) / calls,
+    };
+  }
   await Promise.all(sessions.map((s) => closeSession(url, s).catch(() => {})));
-  return { rate, calls, failed, cpuUs };
+  return { rate, calls, failed, cpuUs, threadsUs };
 }
 
 async function run(ctx: SuiteContext): Promise<Figure[]> {
   const rounds = ctx.dry ? 1 : ctx.quick ? 5 : 9;
   const passMs = ctx.dry ? 500 : ctx.quick ? 2_000 : 3_000;
+  // Each gateway's warm-up before anything is timed. JavaScriptCore compiles hot code on threads
+  // of its own for many seconds of load, longer the more code a call runs through (telemetry's):
+  // after 1 s, a telemetry gateway's compiler threads still took a third of its CPU per call, and
+  // the CPU ratios measured warm-up, not steady cost. The compiler's share stays in the table.
+  const warmMs = ctx.dry ? 500 : ctx.quick ? 6_000 : 12_000;
   const receiver = startReceiver();
   const variants: Variant[] = [
     { label: 'off', telemetry: undefined },
@@ -137,10 +162,12 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
           gateways.push(await startGateway(mkdtempSync(join(tmp, 'gw-')), v.telemetry));
         const traced = variants.length - 1;
         let tracedCalls = 0;
-        // Warm each (JIT, worker threads) before anything is timed.
+        // Warm each (JIT, worker threads) before anything is timed, in passes (fresh sessions each).
         for (const [i, g] of gateways.entries()) {
-          const r = await pass(g.url, g.child.pid, Math.min(passMs, 1_000));
-          if (i === traced) tracedCalls += r.calls;
+          for (let left = warmMs; left > 0; left -= passMs) {
+            const r = await pass(g.url, g.child.pid, Math.min(passMs, left));
+            if (i === traced) tracedCalls += r.calls;
+          }
         }
         const best = variants.map(() => 0);
         /** Each round's rate ÷ that round's `off`, per variant. */
@@ -148,16 +175,22 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
         /** Each round's gateway CPU per call ÷ that round's `off`'s, per variant. */
         const cpuRatios: number[][] = variants.map(() => []);
         const cpuPerCall: number[][] = variants.map(() => []);
+        /** Each round's CPU per call by thread kind (µs), per variant; and main thread ÷ off's. */
+        const threadsPerCall: ThreadCpu[][] = variants.map(() => []);
+        const mainRatios: number[][] = variants.map(() => []);
         let failures = 0;
         for (let p = 0; p < rounds; p++) {
           const rates = variants.map(() => 0);
           const cpus: (number | undefined)[] = variants.map(() => undefined);
+          const mains: (number | undefined)[] = variants.map(() => undefined);
           // The order rotates, so no variant always runs after the same neighbour.
           for (let k = 0; k < gateways.length; k++) {
             const i = (p + k) % gateways.length;
             const r = await pass(gateways[i]!.url, gateways[i]!.child.pid, passMs);
             cpus[i] = r.cpuUs;
             if (r.cpuUs !== undefined) cpuPerCall[i]!.push(r.cpuUs);
+            mains[i] = r.threadsUs?.main;
+            if (r.threadsUs !== undefined) threadsPerCall[i]!.push(r.threadsUs);
             if (i === traced) tracedCalls += r.calls;
             failures += r.failed;
             if (r.failed > 0) ctx.log(`  ${variants[i]!.label}: ${r.failed} calls failed`);
@@ -167,6 +200,9 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
           for (const [i, rate] of rates.entries()) ratios[i]!.push(rates[0]! > 0 ? rate / rates[0]! : 0);
           for (const [i, cpu] of cpus.entries())
             if (cpu !== undefined && cpus[0] !== undefined && cpus[0] > 0) cpuRatios[i]!.push(cpu / cpus[0]);
+          for (const [i, main] of mains.entries())
+            if (main !== undefined && mains[0] !== undefined && mains[0] > 0)
+              mainRatios[i]!.push(main / mains[0]);
           ctx.log(
             `  round ${p + 1}: ${variants.map((v, i) => `${v.label} ${rates[i]!.toFixed(0)}/s (${ratios[i]!.at(-1)!.toFixed(2)}), ${cpus[i]?.toFixed(0) ?? '?'} µs CPU/call`).join('; ')}`,
           );
@@ -189,6 +225,17 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
           ctx.log(
             `| ${v.label} | ${median(cpuPerCall[i]!).toFixed(0)} | ${median(cpuRatios[i]!).toFixed(3)} | ${cpuRatios[i]!.map((r) => r.toFixed(2)).join(' ')} |`,
           );
+        ctx.log('');
+        ctx.log(
+          '| telemetry | main thread µs/call | compiler threads µs/call | other threads µs/call | main thread, median of rounds ÷ off | rounds ÷ off |',
+        );
+        ctx.log('| --- | --- | --- | --- | --- | --- |');
+        for (const [i, v] of variants.entries()) {
+          const t = threadsPerCall[i]!;
+          ctx.log(
+            `| ${v.label} | ${median(t.map((x) => x.main)).toFixed(0)} | ${median(t.map((x) => x.compiler)).toFixed(0)} | ${median(t.map((x) => x.other)).toFixed(0)} | ${median(mainRatios[i]!).toFixed(3)} | ${mainRatios[i]!.map((r) => r.toFixed(2)).join(' ')} |`,
+          );
+        }
         ctx.log(`client spans exported ÷ calls served (100%): ${exported.toFixed(3)}`);
         const figures: Figure[] = variants.map((v, i) => ({
           name: `module path calls/s, telemetry ${v.label}`,
@@ -207,6 +254,16 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
               // where calls/s swings with the neighbours' load but CPU per call much less.
               ...(i > 0 &&
                 cpuRatios[i]!.length > 0 && { baseline: 'telemetry off', ratio: median(cpuRatios[i]!) }),
+            });
+        for (const [i, v] of variants.entries())
+          if (threadsPerCall[i]!.length > 0)
+            figures.push({
+              name: `gateway main-thread CPU per call, telemetry ${v.label}`,
+              value: median(threadsPerCall[i]!.map((x) => x.main)),
+              unit: 'µs',
+              // The event loop's own cost, without the compiler threads' (warm-up) or the workers'.
+              ...(i > 0 &&
+                mainRatios[i]!.length > 0 && { baseline: 'telemetry off', ratio: median(mainRatios[i]!) }),
             });
         figures.push({
           name: 'client spans exported ÷ calls served (100%)',
