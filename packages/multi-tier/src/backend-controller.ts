@@ -654,6 +654,10 @@ export class BackendController {
       for (const w of [...r.waiters]) w.failed(new ManagerClosedError());
       return;
     }
+    if (f.refused !== undefined && r.session !== undefined) {
+      this.#onStartRefused(r, f.refused);
+      return;
+    }
     this.#counters.startFailures++;
     const error = this.#fail(
       f.reason,
@@ -662,6 +666,19 @@ export class BackendController {
       f.cause,
     );
     for (const w of [...r.waiters]) w.failed(error);
+    this.#reconcile();
+    this.#notifySettled();
+  }
+
+  /**
+   * A bound worker's start refused for its binding alone (`BindingRefusedError`: e.g. the remote
+   * rejected its principal's credentials): its waiters — that principal's (session's) acquires —
+   * fail with the refusal; the binding is already forgotten, so the next acquire tries afresh
+   * (through `authorize`). Not a failed start: the backend's health, backoff and breaker are untouched.
+   */
+  #onStartRefused(r: Replica, refused: Error): void {
+    this.#deps.events.emit({ type: 'worker-stopped', backend: this.name, workerId: r.id, reason: 'refused' });
+    for (const w of [...r.waiters]) w.failed(refused);
     this.#reconcile();
     this.#notifySettled();
   }

@@ -18,6 +18,7 @@ import {
   type WorkerPoolOptions,
 } from '@switchyard/worker-pool';
 import { principalOf } from './binding-keys.ts';
+import { type BindingRefusedError, isBindingRefusedError } from './errors.ts';
 import type { ResolvedBackend } from './spec.ts';
 
 /** What a worker of the pool is told about itself. */
@@ -25,9 +26,12 @@ export interface PoolMember {
   /** The manager's id of the worker (what the ready hook and the events name). */
   readonly id: number;
   onPoolReady(startMs: number): void;
-  /** It failed (did not start, failed a health check): told at once; its exit follows. */
-  onPoolFailed(event: PoolEventOf<'worker-failed'>): void;
-  onPoolExit(event: PoolEventOf<'worker-exited'>): void;
+  /**
+   * It failed (did not start, failed a health check): told at once; its exit follows. `refused`: its
+   * `ready` hook or `connect` refused it for its binding alone (`BindingRefusedError`).
+   */
+  onPoolFailed(event: PoolEventOf<'worker-failed'>, refused?: BindingRefusedError): void;
+  onPoolExit(event: PoolEventOf<'worker-exited'>, refused?: BindingRefusedError): void;
   onPoolMessage(message: JsonRpcMessage): void;
 }
 
@@ -41,10 +45,19 @@ export interface PoolOwner<M extends PoolMember> {
 
 const NEVER_MS = 2 ** 31 - 1;
 
+/** Rethrows `e`, after noting a `BindingRefusedError` as worker `workerId`'s (the pool's id). */
+function noteRefusal(refused: (workerId: number, e: BindingRefusedError) => void, workerId: number) {
+  return (e: unknown): never => {
+    if (isBindingRefusedError(e)) refused(workerId, e);
+    throw e;
+  };
+}
+
 function poolOptions(
   spec: ResolvedBackend,
   idOf: (w: PoolWorker) => number,
   canStart: () => boolean,
+  refused: (workerId: number, e: BindingRefusedError) => void,
 ): WorkerPoolOptions {
   const hook = spec.ready;
   const common = {
@@ -58,7 +71,10 @@ function poolOptions(
     readyTimeoutMs: spec.readyTimeoutMs,
     stopGraceMs: spec.stopGraceMs,
     killGraceMs: spec.killGraceMs,
-    ...(hook && { ready: (w: PoolWorker) => hook(w, { backend: spec.name, workerId: idOf(w) }) }),
+    ...(hook && {
+      ready: (w: PoolWorker) =>
+        hook(w, { backend: spec.name, workerId: idOf(w) }).catch(noteRefusal(refused, w.id)),
+    }),
     ...(spec.concurrency !== undefined && { concurrency: spec.concurrency }),
     ...(spec.health !== undefined && { health: spec.health }),
   };
@@ -68,9 +84,11 @@ function poolOptions(
     return {
       kind: 'remote',
       // The pool reserves a principal's worker under its binding key: its connection learns whose it is.
-      connect: (workerId, key) => {
+      connect: async (workerId, key) => {
         const principal = principalOf(key);
-        return s.connect(workerId, principal === undefined ? {} : { principal });
+        return await Promise.resolve()
+          .then(() => s.connect(workerId, principal === undefined ? {} : { principal }))
+          .catch(noteRefusal(refused, workerId));
       },
       ...(s.cancelMessage && { cancelMessage: s.cancelMessage }),
       ...common,
@@ -96,13 +114,16 @@ export class BackendPool<M extends PoolMember = PoolMember> {
   readonly #members = new Map<number, M>();
   /** Set while `start()` runs: the worker being started is the caller's, not the pool's own. */
   #requested = false;
+  /** Workers (by the pool's id) whose `ready` or `connect` refused them for their binding. */
+  readonly #refused = new Map<number, BindingRefusedError>();
 
   constructor(spec: ResolvedBackend, owner: PoolOwner<M>) {
     let pool: WorkerPoolManager | undefined;
     let error: unknown;
     try {
       const idOf = (w: PoolWorker) => this.#members.get(w.id)?.id ?? w.id;
-      pool = new WorkerPoolManager(poolOptions(spec, idOf, () => owner.canStart()));
+      const refused = (workerId: number, e: BindingRefusedError) => this.#refused.set(workerId, e);
+      pool = new WorkerPoolManager(poolOptions(spec, idOf, () => owner.canStart(), refused));
     } catch (e) {
       error = e;
     }
@@ -114,7 +135,9 @@ export class BackendPool<M extends PoolMember = PoolMember> {
       const worker = pool.workers().find((w) => w.id === e.workerId)!;
       this.#members.set(e.workerId, owner.adopt(worker));
     });
-    pool.on('worker-failed', (e) => this.#members.get(e.workerId)?.onPoolFailed(e));
+    pool.on('worker-failed', (e) =>
+      this.#members.get(e.workerId)?.onPoolFailed(e, this.#refused.get(e.workerId)),
+    );
     pool.on('worker-ready', (e) => {
       const member = this.#members.get(e.workerId);
       // After the turn that made it ready: a stop from a listener must not run inside the pool's own step.
@@ -122,8 +145,10 @@ export class BackendPool<M extends PoolMember = PoolMember> {
     });
     pool.on('worker-exited', (e) => {
       const member = this.#members.get(e.workerId);
+      const refused = this.#refused.get(e.workerId);
       this.#members.delete(e.workerId);
-      member?.onPoolExit(e);
+      this.#refused.delete(e.workerId);
+      member?.onPoolExit(e, refused);
     });
     pool.on('worker-message', (e) => this.#members.get(e.workerId)?.onPoolMessage(e.message));
   }

@@ -141,6 +141,19 @@ export class SessionWorkerLostError extends MultiTierError {
 }
 export const isSessionWorkerLostError = brand(SessionWorkerLostError, 'SessionWorkerLostError');
 
+/**
+ * The signal a backend's `ready` hook (or a remote backend's `connect`) throws when a worker bound to
+ * a principal (or a session) cannot start *for that binding's own reason* — e.g. a remote server
+ * rejected that principal's credentials (HTTP 401/403) — and not for a fault of the backend. The
+ * acquires waiting for that worker fail with this very error, and the binding is forgotten (the
+ * principal's next acquire asks `authorize` again and starts a new worker); the backend's health,
+ * retry backoff and circuit breaker are untouched, and other principals keep being served. A worker
+ * not bound to anyone (a shared backend's, a spare) that throws it is a failed start like any other:
+ * there is no binding to refuse. The message is the thrower's, as the caller should read it.
+ */
+export class BindingRefusedError extends MultiTierError {}
+export const isBindingRefusedError = brand(BindingRefusedError, 'BindingRefusedError');
+
 /** What the global budget held when a start was refused. */
 export interface BudgetFigures {
   workers: number;

@@ -15,6 +15,7 @@ export type StopReason =
   | 'unclaimed' // started for an acquire that gave up, and the tier keeps no idle worker
   | 'evicted' // the global budget needed room
   | 'made-room' // per-principal at replicas.max: the least recently served idle principal's worker, for a new principal
+  | 'refused' // its start was refused for its principal (session) alone: BindingRefusedError from `ready` or `connect`
   | 'backend-removed' // removeBackend(): idle at once, leased at their last release or the drain's end
   | 'manager-stop';
 

@@ -6,6 +6,7 @@
  */
 import type { JsonRpcMessage, PoolEventOf, PoolWorker, WorkerPoolManager } from '@switchyard/worker-pool';
 import type { BackendPool, PoolMember } from './backend-pool.ts';
+import type { BindingRefusedError } from './errors.ts';
 import type { ResolvedBackend, Tier } from './spec.ts';
 
 export type ReplicaState = 'starting' | 'ready' | 'stopping' | 'exited';
@@ -15,6 +16,8 @@ export interface StartFailure {
   reason: string;
   stderrTail: readonly string[];
   cause: unknown;
+  /** Its `ready` hook or `connect` refused it for its binding alone (not a fault of the backend). */
+  refused?: BindingRefusedError;
 }
 
 export interface ReplicaHooks {
@@ -112,12 +115,17 @@ export class Replica implements PoolMember {
     this.#hooks.onReady(this, startMs);
   }
 
-  onPoolFailed(e: PoolEventOf<'worker-failed'>): void {
-    this.#lost({ reason: e.detail, stderrTail: e.stderrTail, cause: e.detail });
+  onPoolFailed(e: PoolEventOf<'worker-failed'>, refused?: BindingRefusedError): void {
+    this.#lost({ reason: e.detail, stderrTail: e.stderrTail, cause: refused ?? e.detail, refused });
   }
 
-  onPoolExit(e: PoolEventOf<'worker-exited'>): void {
-    this.#lost({ reason: e.detail, stderrTail: e.stderrTail, cause: e.error ?? e.detail });
+  onPoolExit(e: PoolEventOf<'worker-exited'>, refused?: BindingRefusedError): void {
+    this.#lost({
+      reason: e.detail,
+      stderrTail: e.stderrTail,
+      cause: refused ?? e.error ?? e.detail,
+      refused,
+    });
     this.#state = 'exited';
     this.#exited ??= Promise.resolve();
     this.#markExited?.();

@@ -24,7 +24,11 @@ export interface ReadyContext {
   readonly workerId: number;
 }
 
-/** Makes a fresh worker ready (for MCP: `initialize` + `notifications/initialized`). */
+/**
+ * Makes a fresh worker ready (for MCP: `initialize` + `notifications/initialized`). Its rejection is
+ * a failed start of the backend (health, backoff) — unless it is a `BindingRefusedError` on a worker
+ * bound to a principal or session: then that binding alone is refused (see the error).
+ */
 export type ReadyHook = (worker: PoolWorker, context: ReadyContext) => Promise<unknown>;
 
 /** Checks a principal before its worker of a per-principal backend starts; rejects to refuse. */
@@ -40,7 +44,11 @@ export interface ConnectContext {
   readonly principal?: string;
 }
 
-/** A new, not yet started transport to a remote server for worker `workerId`. */
+/**
+ * A new, not yet started transport to a remote server for worker `workerId` (the backend pool's id of
+ * the worker, as the `ready` hook's `worker.id`). Throwing `BindingRefusedError` refuses the
+ * principal it is for alone, like the `ready` hook.
+ */
 export type RemoteConnect = (
   workerId: number,
   context: ConnectContext,

@@ -1,8 +1,11 @@
 /**
  * Remote backends as pools of connections: tiers, per-session isolation and a lost connection, with
  * a real HTTP JSON-RPC server on 127.0.0.1 (tooling/testing/jsonrpc-http.ts) — each worker one
- * session of it.
+ * session of it. A principal's connection refused for that principal alone (`BindingRefusedError`
+ * from `ready` or `connect`) fails that principal's acquires, not the backend.
  */
+
+import type { PoolWorker } from '@switchyard/worker-pool';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   httpTransport,
@@ -11,7 +14,9 @@ import {
 } from '../../../tooling/testing/jsonrpc-http.ts';
 import {
   type BackendFailedError,
+  BindingRefusedError,
   isBackendFailedError,
+  isBindingRefusedError,
   isSessionWorkerLostError,
   type RemoteBackendSpec,
 } from '../src/index.ts';
@@ -125,4 +130,112 @@ describe('remote backends', () => {
     expect(m.of('worker-starting')).toHaveLength(1);
     expect(m.manager.stats().backends.far).toMatchObject({ state: 'failed', startFailures: 1 });
   });
+
+  describe('a principal refused for itself (BindingRefusedError)', () => {
+    /**
+     * A per-principal remote whose connections learn their principal, and a ready hook that opens the
+     * session and then refuses `refused`'s connection — as the gateway's does when the remote answers
+     * a principal's credentials with HTTP 401.
+     */
+    function refusing(refused: string, spec: Partial<RemoteBackendSpec> = {}) {
+      const [base] = remote({
+        tier: 'warm',
+        isolation: 'per-principal',
+        spares: 0,
+        retry: { baseDelayMs: 60_000, maxDelayMs: 60_000 },
+        ...spec,
+      });
+      const principals = new Map<number, string | undefined>();
+      const readied: (string | undefined)[] = [];
+      const connect = base.connect!;
+      base.connect = (workerId, context) => {
+        principals.set(workerId, context.principal);
+        return connect(workerId, context);
+      };
+      base.ready = async (worker: PoolWorker) => {
+        await worker.request('initialize');
+        const principal = principals.get(worker.id);
+        readied.push(principal);
+        if (principal === refused)
+          throw new BindingRefusedError(`the remote refused ${principal}’s credentials (HTTP 401)`);
+      };
+      return { spec: base, readied };
+    }
+
+    it('from ready: that principal’s acquires fail with it; the backend stays ok and serves the others', async () => {
+      const authorized: string[] = [];
+      const { spec, readied } = refusing('mallory', {
+        authorize: async (principal) => {
+          authorized.push(principal);
+        },
+      });
+      const m = make({ backends: { far: spec } });
+      const alice = await m.manager.acquire('far', { session: 's1', principal: 'alice' });
+      expect(await lease(alice)).toEqual({ x: 1 });
+
+      // Two of mallory's acquires wait for her one connection: both get the refusal itself.
+      const [r1, r2] = await Promise.all([
+        rejectionOf(m.manager.acquire('far', { session: 's2', principal: 'mallory' })),
+        rejectionOf(m.manager.acquire('far', { session: 's3', principal: 'mallory' })),
+      ]);
+      for (const r of [r1, r2]) {
+        expect(isBindingRefusedError(r)).toBe(true);
+        expect((r as Error).message).toBe('the remote refused mallory’s credentials (HTTP 401)');
+      }
+      expect(m.of('backend-failed')).toEqual([]);
+      expect(m.of('worker-stopped')).toMatchObject([{ backend: 'far', reason: 'refused' }]);
+      expect(m.manager.stats().backends.far).toMatchObject({
+        state: 'ok',
+        startFailures: 0,
+        sessions: 1,
+        workers: { ready: 1, leased: 1 },
+      });
+
+      // Alice is still served on her connection; a new principal gets one at once.
+      expect(await lease(alice)).toEqual({ x: 1 });
+      alice.release();
+      const bob = await m.manager.acquire('far', { session: 's4', principal: 'bob' });
+      expect(await lease(bob)).toEqual({ x: 1 });
+      bob.release();
+      // Mallory's binding was forgotten: her next acquire is asked of authorize and tried afresh.
+      expect(
+        isBindingRefusedError(await rejectionOf(m.manager.acquire('far', { principal: 'mallory' }))),
+      ).toBe(true);
+      // (Her two first acquires were each asked of authorize; they shared one connection.)
+      expect(authorized).toEqual(['alice', 'mallory', 'mallory', 'bob', 'mallory']);
+      expect(readied).toEqual(['alice', 'mallory', 'bob', 'mallory']);
+      expect(m.manager.stats().backends.far).toMatchObject({ state: 'ok', startFailures: 0 });
+    });
+
+    it('from connect: the same', async () => {
+      const [spec] = remote({ tier: 'warm', isolation: 'per-principal', spares: 0 });
+      const connect = spec.connect!;
+      spec.connect = (workerId, context) => {
+        if (context.principal === 'mallory') throw new BindingRefusedError('no credentials for mallory');
+        return connect(workerId, context);
+      };
+      const m = make({ backends: { far: spec } });
+      const refused = await rejectionOf(m.manager.acquire('far', { principal: 'mallory' }));
+      expect(isBindingRefusedError(refused)).toBe(true);
+      expect((refused as Error).message).toBe('no credentials for mallory');
+      const alice = await m.manager.acquire('far', { principal: 'alice' });
+      expect(await lease(alice)).toEqual({ x: 1 });
+      alice.release();
+      expect(m.manager.stats().backends.far).toMatchObject({ state: 'ok', startFailures: 0 });
+    });
+
+    it('on a shared backend (no binding to refuse) it is a failed start like any other', async () => {
+      const { spec } = refusing('nobody', { isolation: 'shared' });
+      spec.ready = async () => {
+        throw new BindingRefusedError('refused');
+      };
+      const m = make({ backends: { far: spec } });
+      expect(isBackendFailedError(await rejectionOf(m.manager.acquire('far', { principal: 'alice' })))).toBe(
+        true,
+      );
+      expect(m.manager.stats().backends.far).toMatchObject({ state: 'failed', startFailures: 1 });
+    });
+  });
 });
+
+const lease = (l: { request: (m: string, p?: unknown) => Promise<unknown> }) => l.request('echo', { x: 1 });
