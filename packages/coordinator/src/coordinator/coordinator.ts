@@ -94,9 +94,11 @@ import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
 import {
+  askedTaskIds,
   declaresTasks,
   dropLegacyTask,
   MODERN_TASK_METHODS,
+  metaDeclaresTasks,
   missingTasksExtension,
   TASKS_CAPABILITY,
   TASKS_EXTENSION,
@@ -390,6 +392,7 @@ export class MCPCoordinator {
           lease.release();
           return undefined;
         },
+        announce: (taskId, detailed) => this.listens.taskChanged(taskId, detailed),
       },
       options.journal && new JournalTaskLog(options.journal, (e) => this.options.onError?.(e)),
     );
@@ -619,6 +622,9 @@ export class MCPCoordinator {
         'this client has as many subscriptions/listen streams open as it may',
       );
     }
+    // Task status notifications need the tasks extension (-32021 without it).
+    if (askedTaskIds(request.params).length > 0 && !metaDeclaresTasks(request.params))
+      return { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 };
     const resubscribe = (
       method: 'resources/subscribe' | 'resources/unsubscribe',
       backend: string,
@@ -647,6 +653,7 @@ export class MCPCoordinator {
         const [backend = '', uri = ''] = key.split('\u0000');
         void resubscribe('resources/unsubscribe', backend, uri).catch((e) => this.options.onError?.(e));
       },
+      tasks: (asked) => this.tasks.listenable(session, asked),
     });
     return { kind: 'stream', messages: stream };
   }
@@ -1268,6 +1275,8 @@ export class MCPCoordinator {
         for (const listener of this.resourceUpdateListeners) listener(backend, params);
       }
     }
+    // A forwarded task's status: its creator hears it under the gateway's task id.
+    if (message.method === 'notifications/tasks/status') this.tasks.backendStatus(worker, message.params);
     if (message.method === 'notifications/message') {
       const sole = worker.soleOwner;
       let delivered = false;

@@ -3,8 +3,9 @@
  * list changes each asked for, and which resources it watches. A watched resource is subscribed on
  * its backend (through the stand-in session of the client's affinity key) once however many
  * listens watch it, and unsubscribed when the last of them closes. The acknowledgement is the
- * first message of a stream and names what will be sent: list changes asked for, and the
- * resources whose backend took the subscription.
+ * first message of a stream and names what will be sent: list changes asked for, the resources
+ * whose backend took the subscription, and the tasks whose status it will hear (the tasks
+ * extension: `taskIds`, those of its principal the `tasks` hook agrees to).
  */
 
 import { SUBSCRIPTION_ID_META_KEY } from '../era/modern/meta-keys.ts';
@@ -12,6 +13,7 @@ import type { JsonRpcMessage } from '../jsonrpc/types.ts';
 import { isJsonObject, JSONRPC_VERSION, type JsonObject, type RequestId } from '../jsonrpc/types.ts';
 import { MessageStream } from './message-stream.ts';
 import { listenFilter, tagged } from './modern.ts';
+import { askedTaskIds, MODERN_TASK_STATUS } from './tasks/task-wire.ts';
 
 /** One watched resource: the backend's key (`backend` + its URI) and the client's URI. */
 export interface Watched {
@@ -23,6 +25,8 @@ export interface ListenHooks {
   /** Subscribes `uri` on its backend; the key to match its updates by, or undefined (refused). */
   subscribe(uri: string): Promise<string | undefined>;
   unsubscribe(key: string): void;
+  /** The task ids of `asked` whose status this listen hears (`notifications/tasks`). */
+  tasks?(asked: readonly string[]): Promise<string[]>;
 }
 
 interface Listener {
@@ -30,6 +34,7 @@ interface Listener {
   hooks: ListenHooks;
   methods: ReadonlySet<string>;
   watched: Watched[];
+  tasks: ReadonlySet<string>;
   stream: MessageStream<JsonRpcMessage>;
   id: RequestId;
 }
@@ -64,7 +69,9 @@ export class Listens {
       ? params.notifications.resourceSubscriptions
       : undefined;
     const uris = Array.isArray(asked) ? asked.filter((u): u is string => typeof u === 'string') : [];
+    const taskIds = askedTaskIds(params);
     const watched: Watched[] = [];
+    let tasks: string[] = [];
     // Counted before the first await, so listens asked at once cannot pass a limit together.
     this.perSession.set(session, this.countOf(session) + 1);
     try {
@@ -74,16 +81,18 @@ export class Listens {
         watched.push({ key, frontUri });
         this.refs.set(`${session}\u0000${key}`, (this.refs.get(`${session}\u0000${key}`) ?? 0) + 1);
       }
+      if (taskIds.length > 0 && hooks.tasks) tasks = await hooks.tasks(taskIds);
     } catch (e) {
       this.uncount(session);
       throw e;
     }
     if (watched.length > 0) honoured.resourceSubscriptions = watched.map((w) => w.frontUri);
+    if (tasks.length > 0) honoured.taskIds = tasks;
     const stream: MessageStream<JsonRpcMessage> = new MessageStream<JsonRpcMessage>(
       () => this.close(listener),
       this.maxBuffered,
     );
-    const listener: Listener = { session, hooks, methods, watched, stream, id };
+    const listener: Listener = { session, hooks, methods, watched, tasks: new Set(tasks), stream, id };
     this.open.add(listener);
     stream.push(tagged('notifications/subscriptions/acknowledged', id, { notifications: honoured }));
     return stream;
@@ -110,6 +119,15 @@ export class Listens {
           );
       }
     }
+  }
+
+  /**
+   * Task `taskId` changed: the listens that agreed to hear it get `notifications/tasks` with
+   * `detailed` (the task as `tasks/get` gives it). Every one, none kept once: each says a status.
+   */
+  taskChanged(taskId: string, detailed: JsonObject): void {
+    for (const l of this.open)
+      if (l.tasks.has(taskId)) l.stream.push(tagged(MODERN_TASK_STATUS, l.id, detailed));
   }
 
   /** The backend resources (keys: backend + its URI) some open listen watches. */

@@ -34,7 +34,10 @@ export function createdTaskId(result: JsonObject): string | undefined {
   return isJsonObject(task) && typeof task.taskId === 'string' ? task.taskId : undefined;
 }
 
-const LIVE_STATUSES: ReadonlySet<string> = new Set(['working', 'input_required']);
+/** A status a backend says its task has, if it is one a task has before it ends. */
+export function liveStatus(status: unknown): 'working' | 'input_required' | undefined {
+  return status === 'working' || status === 'input_required' ? status : undefined;
+}
 
 export class BackendTasks {
   /** Gateway task → the backend's task, once the backend made it. */
@@ -73,6 +76,13 @@ export class BackendTasks {
     return this.remotes.get(taskId);
   }
 
+  /** The gateway task behind the backend's task `remoteId` on `worker`, if the gateway holds one. */
+  gatewayIdOf(worker: unknown, remoteId: string): string | undefined {
+    for (const [taskId, remote] of this.remotes)
+      if (remote.worker === worker && remote.taskId === remoteId) return taskId;
+    return undefined;
+  }
+
   forget(taskId: string): void {
     this.pending.delete(taskId);
     this.remotes.delete(taskId);
@@ -99,9 +109,10 @@ export class BackendTasks {
   async status(remote: RemoteTask): Promise<{ status: TaskStatus; statusMessage?: string } | undefined> {
     try {
       const got = await remote.worker.request('tasks/get', { taskId: remote.taskId }, this.askTimeoutMs);
-      if (typeof got.status !== 'string' || !LIVE_STATUSES.has(got.status)) return undefined;
+      const status = liveStatus(got.status);
+      if (status === undefined) return undefined;
       return {
-        status: got.status as TaskStatus,
+        status,
         ...(typeof got.statusMessage === 'string' && { statusMessage: got.statusMessage }),
       };
     } catch {

@@ -16,6 +16,7 @@ function setup(bounds = {}) {
     taskSupport: async () => undefined,
     forwards: async () => false,
     hold: async () => undefined,
+    announce: () => {},
     resume: () => ({ kind: 'accepted' as const }),
   };
   const tasks = new GatewayTasks(store, host);
@@ -93,6 +94,7 @@ describe('GatewayTasks', () => {
       taskSupport: async () => 'optional',
       forwards: async () => false,
       hold: async () => undefined,
+      announce: () => {},
       resume: (_s: FrontSession, retry: JsonRpcRequest) => {
         resumed.push(retry);
         return { kind: 'stream' as const, messages: second };

@@ -24,7 +24,7 @@ import { MessageStream } from '../message-stream.ts';
 import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
-import { BackendTasks, createdTaskId, type TaskWorker } from './backend-tasks.ts';
+import { BackendTasks, createdTaskId, liveStatus, type TaskWorker } from './backend-tasks.ts';
 import { cancelledError, notFound, payload, settleUnknown, tooMany } from './task-answers.ts';
 import { TaskAsks } from './task-asks.ts';
 import { DEFAULT_TASK_DECISION_MS, firstAct, isInputRequired } from './task-decision.ts';
@@ -68,6 +68,11 @@ export interface TaskHost {
    * when that worker is gone or not the one the lease would give.
    */
   hold(session: FrontSession, workerId: string): Promise<HeldWorker | undefined>;
+  /**
+   * Task `taskId` changed: `detailed` (the task as 2026 `tasks/get` gives it) goes to the 2026
+   * `subscriptions/listen` streams that asked for it (`notifications/tasks`).
+   */
+  announce(taskId: string, detailed: JsonObject): void;
 }
 
 /** A backend worker under a lease. */
@@ -150,9 +155,50 @@ export class GatewayTasks {
       this.writing.add(written);
       void written.finally(() => this.writing.delete(written));
     }
-    this.host
-      .session(task.sessionId, task.owner)
-      ?.outbound.push(statusNotification(task, this.store.bounds.pollIntervalMs));
+    const creator = this.host.session(task.sessionId, task.owner);
+    if (creator?.era === 'legacy')
+      creator.outbound.push(statusNotification(task, this.store.bounds.pollIntervalMs));
+    this.host.announce(task.taskId, this.detailed(task));
+  }
+
+  /**
+   * A backend's `notifications/tasks/status` for its task `params.taskId` on `worker`: the gateway
+   * task behind it takes the status it says (`working`, `input_required`, and its message), which
+   * its creator hears under the gateway's id. How it ends comes from the backend's `tasks/result`.
+   */
+  backendStatus(worker: unknown, params: JsonObject | undefined): void {
+    const remoteId = params?.taskId;
+    if (typeof remoteId !== 'string') return;
+    const taskId = this.backends.gatewayIdOf(worker, remoteId);
+    const status = liveStatus(params?.status);
+    if (taskId === undefined || status === undefined) return;
+    const message = typeof params?.statusMessage === 'string' ? params.statusMessage : undefined;
+    this.store.setStatus(taskId, status, message);
+  }
+
+  /**
+   * The task ids of `asked` a 2026 `subscriptions/listen` of `session` hears (`notifications/tasks`):
+   * its principal's tasks that have not ended. Only the first `tasksPerPrincipal` ids are looked at
+   * (a principal holds no more).
+   */
+  async listenable(session: FrontSession, asked: readonly string[]): Promise<string[]> {
+    this.stopExpired();
+    const agreed: string[] = [];
+    for (const taskId of asked.slice(0, this.store.bounds.tasksPerPrincipal)) {
+      const task = await this.find(taskId, session.principal);
+      if (task && !isTerminal(task.status)) agreed.push(taskId);
+    }
+    return agreed;
+  }
+
+  /** The task as 2026 `tasks/get` and `notifications/tasks` write it: its outcome or open input inlined. */
+  private detailed(task: TaskRecord): JsonObject {
+    const detailed: JsonObject = wireTaskModern(task, this.store.bounds.pollIntervalMs);
+    if (task.status === 'completed' && task.outcome?.kind === 'result') detailed.result = task.outcome.result;
+    if (task.status === 'failed' && task.outcome?.kind === 'error') detailed.error = task.outcome.error;
+    const open = this.inputs.open(task.taskId);
+    if (open && task.status === 'input_required') detailed.inputRequests = open;
+    return detailed;
   }
 
   /**
@@ -374,12 +420,7 @@ export class GatewayTasks {
       }
       return resultResponse(request.id, {});
     }
-    const detailed: JsonObject = wireTaskModern(await this.live(task), this.store.bounds.pollIntervalMs);
-    if (task.status === 'completed' && task.outcome?.kind === 'result') detailed.result = task.outcome.result;
-    if (task.status === 'failed' && task.outcome?.kind === 'error') detailed.error = task.outcome.error;
-    const open = this.inputs.open(taskId);
-    if (open && task.status === 'input_required') detailed.inputRequests = open;
-    return resultResponse(request.id, detailed);
+    return resultResponse(request.id, this.detailed(await this.live(task)));
   }
 
   /** A call ended on backend worker `workerId`: if it was a forwarded task's, that worker runs the task. */

@@ -62,6 +62,7 @@ describe('GatewayTasks over the journal', () => {
       taskSupport: async () => undefined,
       forwards: async () => false,
       hold: async () => undefined,
+      announce: () => {},
       resume: () => ({ kind: 'accepted' as const }),
     };
     const tasks: GatewayTasks = new GatewayTasks(
@@ -98,6 +99,7 @@ describe('GatewayTasks over the journal', () => {
       taskSupport: async () => undefined,
       forwards: async () => false,
       hold: async () => undefined,
+      announce: () => {},
       resume: () => ({ kind: 'accepted' as const }),
     };
     const tasks: GatewayTasks = new GatewayTasks(

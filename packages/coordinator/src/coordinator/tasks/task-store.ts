@@ -184,11 +184,13 @@ export class TaskStore {
 
   /**
    * A working task waits for its client's input (`input_required`), or has it and works on
-   * (`working`); false if it is gone, terminal, or already so.
+   * (`working`), or says something new of it (`message`); false if it is gone, terminal, or
+   * already so.
    */
   setStatus(taskId: string, status: 'working' | 'input_required', message?: string): boolean {
     const task = this.byId.get(taskId);
-    if (!task || isTerminal(task.status) || task.status === status) return false;
+    if (!task || isTerminal(task.status)) return false;
+    if (task.status === status && (message === undefined || task.statusMessage === message)) return false;
     task.status = status;
     task.statusMessage = message;
     task.lastUpdatedAt = this.now();

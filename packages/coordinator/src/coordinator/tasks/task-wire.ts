@@ -5,6 +5,7 @@
  */
 import { decodeBase64Url, encodeBase64Url } from '../../base64url.ts';
 import { MISSING_REQUIRED_CLIENT_CAPABILITY } from '../../era/modern/codes.ts';
+import { CLIENT_CAPABILITIES_META_KEY } from '../../era/modern/meta-keys.ts';
 import { errorResponse } from '../../jsonrpc/responses.ts';
 import type {
   JsonObject,
@@ -75,6 +76,23 @@ export function missingTasksExtension(request: JsonRpcRequest): JsonRpcResponse 
     message: `${request.method} needs the client's ${TASKS_EXTENSION} extension, which it did not declare`,
     data: { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
   });
+}
+
+/** The 2026 tasks extension's status notification (on a `subscriptions/listen` stream). */
+export const MODERN_TASK_STATUS = 'notifications/tasks';
+
+/** The task ids a `subscriptions/listen` asks status notifications for (`notifications.taskIds`). */
+export function askedTaskIds(params: JsonObject | undefined): string[] {
+  const asked = isJsonObject(params?.notifications) ? params.notifications.taskIds : undefined;
+  return Array.isArray(asked) ? [...new Set(asked.filter((id): id is string => typeof id === 'string'))] : [];
+}
+
+/** Whether a 2026 request's own `_meta` declares the tasks extension (before it is routed). */
+export function metaDeclaresTasks(params: JsonObject | undefined): boolean {
+  const meta = isJsonObject(params?._meta) ? params._meta : {};
+  const capabilities = meta[CLIENT_CAPABILITIES_META_KEY];
+  const extensions = isJsonObject(capabilities) ? capabilities.extensions : undefined;
+  return isJsonObject(extensions) && isJsonObject(extensions[TASKS_EXTENSION]);
 }
 
 /** `notifications/tasks/status` for the task's current status. */
