@@ -149,4 +149,81 @@ describe('GatewayTasks', () => {
     expect(await get()).toMatchObject({ status: 'completed', result: { content: [{ text: 'done' }] } });
     expect(await update({})).toMatchObject({ error: { code: -32602 } });
   });
+  it('a 2026 call that asks before anything else gets input_required and no task; its retry with the answers makes the task', async () => {
+    let n = 0;
+    const store = new TaskStore({
+      now: () => 10_000,
+      newId: () => `t${++n}`,
+      bounds: { tasksPerPrincipal: 1 },
+      onStatus: (t) => tasks.changed(t),
+    });
+    const first = new MessageStream<JsonRpcMessage>();
+    const second = new MessageStream<JsonRpcMessage>();
+    const resumed: JsonRpcRequest[] = [];
+    const host = {
+      run: async () => ({ kind: 'stream' as const, messages: first }),
+      session: () => undefined,
+      taskSupport: async () => 'required',
+      forwards: async () => false,
+      hold: async () => undefined,
+      announce: () => {},
+      resume: (_s: FrontSession, retry: JsonRpcRequest) => {
+        resumed.push(retry);
+        return { kind: 'stream' as const, messages: second };
+      },
+    };
+    const tasks: GatewayTasks = new GatewayTasks(store, host, undefined, { decisionMs: 60_000 });
+    const session = (principal: string) =>
+      ({ id: `s-${principal}`, principal, era: 'modern', inflight: new Map() }) as unknown as FrontSession;
+    const alice = session('alice');
+    const call = (id: string, params: Record<string, unknown> = {}): JsonRpcRequest => {
+      const r: JsonRpcRequest = {
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: 'x', ...params },
+      };
+      withCapabilities(r, { extensions: { 'io.modelcontextprotocol/tasks': {} } });
+      return r;
+    };
+    const elicit = { method: 'elicitation/create', params: { message: 'name?' } };
+    first.push({
+      jsonrpc: '2.0',
+      id: 'switchyard-task:t1',
+      result: { resultType: 'input_required', inputRequests: { a: elicit }, requestState: 'rs' },
+    });
+    first.end();
+    const asked = await tasks.startModern(alice, call('c1'));
+    expect(asked).toEqual({
+      kind: 'response',
+      message: {
+        jsonrpc: '2.0',
+        id: 'c1',
+        result: { resultType: 'input_required', inputRequests: { a: elicit }, requestState: 'rs' },
+      },
+    });
+    expect(store.heldBy('alice')).toBe(0);
+    // The gathering call counts against the bound.
+    expect(await tasks.startModern(alice, call('c2'))).toMatchObject({
+      message: { error: { code: -32050, data: { limit: 'tasksPerPrincipal', max: 1 } } },
+    });
+    // Another principal's retry is not this call's.
+    expect(await tasks.resumeModern(session('bob'), call('b1'), 'rs')).toBeUndefined();
+
+    second.push({ jsonrpc: '2.0', id: 'r', result: { content: [{ type: 'text', text: 'Hello, Ann!' }] } });
+    second.end();
+    const retry = call('c3', {
+      inputResponses: { a: { action: 'accept', content: { name: 'Ann' } } },
+      requestState: 'rs',
+    });
+    const created = await tasks.resumeModern(alice, retry, 'rs');
+    expect(resumed).toEqual([retry]);
+    expect(created).toMatchObject({ message: { id: 'c3', result: { resultType: 'task', taskId: 't1' } } });
+    expect(await store.whenTerminal('t1', 'alice')).toMatchObject({
+      status: 'completed',
+      outcome: { result: { content: [{ text: 'Hello, Ann!' }] } },
+    });
+    // The requestState is spent.
+    expect(await tasks.resumeModern(alice, retry, 'rs')).toBeUndefined();
+  });
 });
