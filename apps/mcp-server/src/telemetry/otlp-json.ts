@@ -35,13 +35,44 @@ function anyValue(value: AttributeValue | undefined): string {
   }
 }
 
+/**
+ * The JSON of string attributes already written, by key then value: most of a gateway's span
+ * attributes repeat (method, tool, backend, worker, transport), and writing them again — a
+ * `JSON.stringify` per key and per value — was most of an export's cost. A key with more than
+ * `MAX_VALUES_PER_KEY` distinct values (request ids, session ids) stops being cached; at most
+ * `MAX_KEYS` keys are.
+ */
+const MAX_KEYS = 256;
+const MAX_VALUES_PER_KEY = 128;
+const written = new Map<string, Map<string, string> | null>();
+
+function stringAttributeJson(key: string, value: string): string {
+  let values = written.get(key);
+  if (values === undefined) {
+    values = written.size < MAX_KEYS ? new Map() : null;
+    written.set(key, values);
+  }
+  if (values === null)
+    return `{"key":${JSON.stringify(key)},"value":{"stringValue":${JSON.stringify(value)}}}`;
+  let json = values.get(value);
+  if (json === undefined) {
+    json = `{"key":${JSON.stringify(key)},"value":{"stringValue":${JSON.stringify(value)}}}`;
+    if (values.size < MAX_VALUES_PER_KEY) values.set(value, json);
+    else written.set(key, null);
+  }
+  return json;
+}
+
 export function attributesJson(attributes: Attributes | undefined): string {
   if (attributes === undefined) return '[]';
   let out = '';
   for (const key in attributes) {
     const value = attributes[key];
     if (out !== '') out += ',';
-    out += `{"key":${JSON.stringify(key)},"value":${anyValue(value)}}`;
+    out +=
+      typeof value === 'string'
+        ? stringAttributeJson(key, value)
+        : `{"key":${JSON.stringify(key)},"value":${anyValue(value)}}`;
   }
   return `[${out}]`;
 }
