@@ -137,7 +137,9 @@ export class GatewayTasks {
     options: GatewayTasksOptions = {},
   ) {
     this.decisionMs = options.decisionMs ?? DEFAULT_TASK_DECISION_MS;
-    this.gathering = new TaskGathering(store.now, options.gatherWaitMs ?? DEFAULT_INPUT_WAIT_MS);
+    this.gathering = new TaskGathering(store.now, options.gatherWaitMs ?? DEFAULT_INPUT_WAIT_MS, (call) =>
+      this.backends.forget(call.taskId),
+    );
   }
 
   /**

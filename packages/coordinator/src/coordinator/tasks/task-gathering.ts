@@ -21,9 +21,11 @@ export interface GatheringCall {
 export class TaskGathering {
   private readonly byState = new Map<string, { call: GatheringCall; at: number }>();
 
+  /** `dropped`: told of each call whose client did not come back within `maxAgeMs`. */
   constructor(
     private readonly now: () => number,
     private readonly maxAgeMs: number,
+    private readonly dropped: (call: GatheringCall) => void = () => {},
   ) {}
 
   /** `call` is parked under `requestState`. */
@@ -50,6 +52,10 @@ export class TaskGathering {
 
   private sweep(): void {
     const oldest = this.now() - this.maxAgeMs;
-    for (const [state, { at }] of this.byState) if (at < oldest) this.byState.delete(state);
+    for (const [state, { call, at }] of this.byState) {
+      if (at >= oldest) continue;
+      this.byState.delete(state);
+      this.dropped(call);
+    }
   }
 }
