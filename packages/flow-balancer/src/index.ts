@@ -14,6 +14,8 @@ export { OutlierDetector } from './breaker/outlier-detector.ts';
 export type { BreakerStrategy } from './breaker/strategy.ts';
 export type { AcquireOptions, BulkheadOptions } from './bulkhead.ts';
 export { Bulkhead } from './bulkhead.ts';
+// cancellation
+export { Cancellation, type CancelSignal } from './cancel/cancellation.ts';
 // time and randomness
 export { type Clock, FakeClock, systemClock } from './clock.ts';
 export type { AimdLimiterOptions } from './concurrency/aimd-limiter.ts';

@@ -1,7 +1,12 @@
+import type { CancelSignal } from '@switchyard/flow-balancer';
+
 /** What a caller may say about one task. */
 export interface RunOptions {
-  /** Aborting it rejects the task with TaskAbortedError and, if it runs, cancels it on the worker. */
-  signal?: AbortSignal;
+  /**
+   * Aborting it rejects the task with TaskAbortedError and, if it runs, cancels it on the worker.
+   * An `AbortSignal`, or flow-balancer's cheaper `Cancellation` for a signal made per task.
+   */
+  signal?: CancelSignal;
   /** Time budget from submission (queue wait + run), ms. Overrides the pool's `taskTimeoutMs`. */
   timeoutMs?: number;
   /** Thread workers: objects to move to the worker instead of copying. */

@@ -1,4 +1,5 @@
 /** One unit of work, from submission until it settles. */
+import type { CancelSignal } from '@switchyard/flow-balancer';
 import type { JsonRpcId } from './jsonrpc.ts';
 
 export const QUEUED = 0;
@@ -25,7 +26,7 @@ export class Task<S = unknown> {
     readonly method: string,
     readonly params: unknown,
     readonly submittedAt: number,
-    readonly signal: AbortSignal | undefined,
+    readonly signal: CancelSignal | undefined,
     readonly timeoutMs: number | undefined,
     readonly transfer: Bun.Transferable[] | undefined,
     readonly affinityKey: string | undefined,

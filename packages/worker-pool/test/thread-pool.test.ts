@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Cancellation } from '@switchyard/flow-balancer';
 import { describe, expect, it } from 'vitest';
 import {
   isPoolClosedError,
@@ -163,6 +164,30 @@ describe('thread pool: timeouts and cancellation', () => {
     expect(e).toMatchObject({ phase: 'running' });
     await until(() => p.stats().inFlight === 0);
     expect(await p.run('abortsSeen')).toEqual(['stop now']);
+  });
+
+  it("takes flow-balancer's Cancellation as its signal: queued and running tasks cancel as with an AbortSignal", async () => {
+    const p = pool({ max: 1, concurrency: 1 });
+    await p.start();
+    const running = new Cancellation();
+    const queued = new Cancellation();
+    const first = p.run('sleep', 60_000, { signal: running.signal });
+    const second = p.run('inc', 1, { signal: queued.signal });
+    expect(p.stats().queued).toBe(1);
+    queued.abort(new Error('not this one'));
+    expect(await rejectionOf(second)).toMatchObject({ phase: 'queued' });
+    await until(() => p.stats().inFlight === 1);
+    running.abort(new Error('stop the sleep'));
+    const e = await rejectionOf(first);
+    expect(isTaskAbortedError(e)).toBe(true);
+    expect(e).toMatchObject({ phase: 'running' });
+    await until(() => p.stats().inFlight === 0);
+    expect(await p.run('abortsSeen')).toEqual(['stop the sleep']);
+    // A task that ends first detaches from its switch: aborting it later changes nothing.
+    const done = new Cancellation();
+    expect(await p.run('inc', 41, { signal: done.signal })).toBe(42);
+    done.abort();
+    expect(await p.run('inc', 1)).toBe(2);
   });
 });
 

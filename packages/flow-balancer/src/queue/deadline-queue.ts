@@ -8,6 +8,7 @@
  * last-in-first-out once `length ≥ overloadThreshold`: under overload the newest work (whose caller
  * is most likely still waiting) is served, the oldest ages out by its deadline.
  */
+import type { CancelSignal } from '../cancel/cancellation.ts';
 import { type Clock, systemClock } from '../clock.ts';
 import { AbortedError, DeadlineExceededError, QueueFullError } from '../errors.ts';
 import { BinaryHeap } from '../internal/binary-heap.ts';
@@ -34,13 +35,14 @@ export interface DeadlineQueueOptions<T> {
 export interface PushOptions {
   /** Absolute time, in the clock's milliseconds, by which the item must be shifted. */
   deadline?: number;
-  signal?: AbortSignal;
+  /** An `AbortSignal`, or any `CancelSignal` (a `Cancellation`'s). */
+  signal?: CancelSignal;
 }
 
 interface Entry<T> {
   readonly item: T;
   readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
+  readonly signal: CancelSignal | undefined;
   onAbort: (() => void) | undefined;
   live: boolean;
   inHeap: boolean;
