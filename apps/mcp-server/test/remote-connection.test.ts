@@ -1,7 +1,8 @@
 /**
  * A remote connection tells a connection gone from a failed message by typed facts (a network error,
- * HTTP 404 inside a session, an event stream broken off), against a real HTTP server on 127.0.0.1
- * whose answers the test chooses.
+ * HTTP 404 inside a session, an event stream broken off), and a request refused for its credentials
+ * (HTTP 401/403: `status`, the remote's answer, kept as `refused`) from any other HTTP error, against a
+ * real HTTP server on 127.0.0.1 whose answers the test chooses.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../tooling/testing/ports.ts';
@@ -98,11 +99,45 @@ describe('a remote connection', () => {
     );
     expect(isRemoteConnectionError(failed) && !failed.gone).toBe(true);
     expect(String(failed)).toContain(`remote "r" at ${url}: `);
+    expect(failed).toMatchObject({ status: undefined });
+    expect(c.connection.refused).toBeUndefined();
     await c.connection.send(ping(3));
     expect(c.messages).toHaveLength(2);
     expect(c.closes()).toBe(0);
     await c.connection.close();
     expect(c.closes()).toBe(1);
+  });
+
+  it('HTTP 401/403 is a refusal of the credentials: its status and the remote’s answer; the first one is kept', async () => {
+    let calls = 0;
+    const url = server((body) => {
+      calls++;
+      if (calls === 2)
+        return Response.json(
+          { error: 'invalid_token' },
+          { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } },
+        );
+      if (calls === 3) return new Response('not for you', { status: 403 });
+      return json({ jsonrpc: '2.0', id: body.id, result: {} });
+    });
+    const c = await connect(url);
+    await c.connection.send(ping(1));
+    const failed = await c.connection.send(ping(2)).catch((e: unknown) => e);
+    expect(isRemoteConnectionError(failed)).toBe(true);
+    expect(failed).toMatchObject({
+      status: 401,
+      gone: false,
+      message: `remote "r" at ${url}: the remote refused the credentials: HTTP 401 Unauthorized (WWW-Authenticate: Bearer error="invalid_token"): {"error":"invalid_token"}`,
+    });
+    const forbidden = await c.connection.send(ping(3)).catch((e: unknown) => e);
+    expect(forbidden).toMatchObject({
+      status: 403,
+      reason: 'the remote refused the credentials: HTTP 403 Forbidden: not for you',
+    });
+    expect(c.connection.refused).toBe(failed);
+    // A refusal is the request's, not the connection's end.
+    await c.connection.send(ping(4));
+    expect(c.closes()).toBe(0);
   });
 
   it('nobody listening: the connection is gone, with the system error code', async () => {

@@ -7,8 +7,11 @@
  * What it shows: a `tokenExchange` remote receives, for each principal, a token the authorization
  * server issued for that principal with the remote itself as audience — never the client's own
  * token; the exchanged token is cached (one exchange per principal however many calls); a failed
- * exchange is a JSON-RPC error naming the reason, refusing that principal alone; a static credential header read from a file
- * reaches its remote and is in no log line, dashboard frame or configuration dump.
+ * exchange is a JSON-RPC error naming the reason, refusing that principal alone; so is an exchanged
+ * token the remote itself rejects (HTTP 401 in the handshake): that principal gets the remote's
+ * answer while the others are served and the backend stays ok (no failed start, no backoff); a
+ * static credential header read from a file reaches its remote and is in no log line, dashboard
+ * frame or configuration dump.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,9 +37,9 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
 
-/** The whoami fixture in a child process; its URL is its first stdout line. */
-async function startWhoami(): Promise<string> {
-  return (await spawnUrlServer(WHOAMI, [], (kill) => stops.push(kill))).url;
+/** The whoami fixture in a child process (`args`: e.g. `--refuse alice`); its URL is its first stdout line. */
+async function startWhoami(args: string[] = []): Promise<string> {
+  return (await spawnUrlServer(WHOAMI, args, (kill) => stops.push(kill))).url;
 }
 
 async function serve(config: Record<string, unknown>, env: Record<string, string> = {}): Promise<Served> {
@@ -169,6 +172,53 @@ describe('token exchange for a remote backend', () => {
     expect(logged[0]).toContain('invalid_client');
     expect(served.stderr()).not.toContain(token);
     expect(served.stderr()).not.toContain('not-the-gateway-secret-0123456789');
+  });
+
+  it('a principal whose exchanged token the remote rejects (401) is refused alone with its answer; the others are served, the backend stays ok', async () => {
+    const as = await startAuthorizationServer();
+    const backendUrl = await startWhoami(['--refuse', 'alice']);
+    const config = exchangeConfig(as.issuer, backendUrl);
+    const gw = await serve(
+      { ...config, switchyard: { ...config.switchyard, admin: { principals: ['ops'] } } },
+      { GW_SECRET: secretOf(GATEWAY_CLIENT) },
+    );
+    const bob = await connectClient(gw.url, { headers: bearer(await as.token('bob', { resource: gw.url })) });
+    const alice = await connectClient(gw.url, {
+      headers: bearer(await as.token('alice', { resource: gw.url })),
+    });
+    const stats = () => gw.gateway.manager.stats().backends.who!;
+    // Bob before: served on his own connection.
+    expect(textOf(await bob.callTool({ name: 'who__whoami', arguments: {} }))).toMatch(/^Bearer /);
+
+    // Alice: her exchange succeeds, the remote rejects the token it gave her in the handshake.
+    const refusal = async () =>
+      await alice.callTool({ name: 'who__whoami', arguments: {} }).then(
+        (result) => JSON.stringify(result),
+        (error: Error) => error.message,
+      );
+    const first = await refusal();
+    expect(first).toContain('Backend "who" is unavailable: remote "who" at');
+    expect(first).toContain('the remote refused principal "alice"’s credentials: HTTP 401');
+    expect(first).toContain('error_description="token revoked for alice"');
+    expect(first).not.toMatch(/next attempt in/);
+    // That is hers alone: no failed start, the backend ok, bob's connection the only one.
+    expect(stats()).toMatchObject({ state: 'ok', startFailures: 0, workers: { ready: 1, total: 1 } });
+    expect(textOf(await bob.callTool({ name: 'who__whoami', arguments: {} }))).toMatch(/^Bearer /);
+    const ready = (await (await fetch(`${gw.origin}/readyz`, { headers: bearer(STATIC) })).json()) as {
+      ready: boolean;
+      backends: { name: string; state: string }[];
+    };
+    expect(ready.ready).toBe(true);
+    expect(ready.backends).toEqual([expect.objectContaining({ name: 'who', state: 'ok' })]);
+
+    // Asked again, she is tried again (no backoff) and refused the same way; bob still served.
+    const second = await refusal();
+    expect(second).toContain('the remote refused principal "alice"’s credentials: HTTP 401');
+    expect(second).not.toMatch(/next attempt in/);
+    expect(textOf(await bob.callTool({ name: 'who__whoami', arguments: {} }))).toMatch(/^Bearer /);
+    expect(stats()).toMatchObject({ state: 'ok', startFailures: 0, crashes: 0 });
+    // One exchange each: her refused token came from the cache the second time.
+    expect(as.exchanges().map((e) => e.subject)).toEqual(['bob', 'alice']);
   });
 
   it('a principal without an OAuth access token (a static token) is refused by name', async () => {

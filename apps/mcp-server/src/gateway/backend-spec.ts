@@ -7,8 +7,9 @@
  * ended for a newcomer, each ended when its principal's last session ends), its connection carrying
  * that principal's exchanged token with `tokenExchange` (`remote/upstream-credentials.ts`; the
  * exchange is tried before the principal's connection starts, so a principal whose exchange fails
- * is refused alone, the backend's health untouched). A per-principal connection is made for its
- * principal, so none is kept spare.
+ * is refused alone, the backend's health untouched; so is one whose exchanged token the remote
+ * rejects in the handshake, HTTP 401/403 — `remote/principal-connections.ts`). A per-principal
+ * connection is made for its principal, so none is kept spare.
  */
 import { DEFAULT_INHERITED_ENV_VARS } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { BackendSpec, ReadyHook } from '@switchyard/multi-tier';
@@ -16,6 +17,7 @@ import { mcpCancelMessage } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { TOOL_MODULE_ENV } from '../module-host/tool-server.ts';
 import { prefetchedCommand } from '../prefetch/cache.ts';
+import { PrincipalConnections } from '../remote/principal-connections.ts';
 import { remoteConnector } from '../remote/remote-connection.ts';
 import { exchangedCredentials, type UpstreamIdentity } from '../remote/upstream-credentials.ts';
 import { runtimeFile } from '../runtime-files.ts';
@@ -92,6 +94,7 @@ export function backendSpec(
     case 'remote': {
       if (backend.isolation === 'per-principal') {
         const credentials = exchangedCredentials(backend, identity);
+        const connections = credentials && new PrincipalConnections(backend, credentials);
         return {
           ...common,
           // No spare is kept (a connection is made for its principal, on first use), and bound
@@ -102,12 +105,12 @@ export function backendSpec(
           spares: 0,
           kind: 'remote',
           url: backend.url,
-          connect: remoteConnector(backend, {}, credentials),
+          connect: connections?.connect ?? remoteConnector(backend),
           cancelMessage: mcpCancelMessage,
-          ...(credentials && {
-            authorize: async (principal: string, signal: AbortSignal | undefined) => {
-              await credentials(principal, signal);
-            },
+          ...(connections && {
+            // A principal whose credentials the remote refuses in the handshake is refused alone.
+            ready: connections.ready(ready, identity.warn),
+            authorize: connections.authorize,
           }),
         };
       }

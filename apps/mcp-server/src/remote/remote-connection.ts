@@ -18,21 +18,26 @@
  *   uninitialized session).
  * A connection gone reports the reason (`onerror`, then `onclose`): the pool fails the requests on
  * it and replaces the worker, and the backend's health decides when. Any other failed send (an HTTP
- * error for one message) fails that request alone. Every reason starts with the remote's label,
+ * error for one message) fails that request alone. A request the remote refused for its credentials
+ * (HTTP 401/403) fails with `status` set and the remote's answer (status, `WWW-Authenticate`, the
+ * start of its body) as the reason; the connection keeps the first such refusal (`refused`), so a
+ * per-principal remote can tell a principal refused from a backend failing
+ * (`principal-connections.ts`). Every reason starts with the remote's label,
  * `remote "name" at url`. Closing it asks the remote to drop its session first where the transport
  * can (`terminateSession`, Streamable HTTP's DELETE), within `terminateTimeoutMs`.
  */
 import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  StreamableHTTPClientTransport,
+  StreamableHTTPError,
+} from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteConnect } from '@switchyard/multi-tier';
 import type { JsonRpcMessage, RemoteTransport } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { revealAll } from '../config/secret.ts';
-import { withCredentials } from './credential-fetch.ts';
 import { modernFetchWhen } from './modern-fetch.ts';
-import type { PrincipalCredentials } from './upstream-credentials.ts';
 
 export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
 
@@ -42,18 +47,21 @@ export function labelOf(config: Pick<RemoteBackendConfig, 'name' | 'url'>): stri
 }
 
 /**
- * A failure on a remote connection: `gone` when the connection went with it. The message is the
- * remote's label and the `reason`.
+ * A failure on a remote connection: `gone` when the connection went with it; `status`, the remote's
+ * HTTP status when it answered the request with one of refusal (401, 403: the credentials). The
+ * message is the remote's label and the `reason`.
  */
 export class RemoteConnectionError extends Error {
   override readonly name = 'RemoteConnectionError';
+  readonly status: number | undefined;
   constructor(
     label: string,
     readonly reason: string,
     readonly gone: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(`${label}: ${reason}`, options);
+    this.status = options?.status;
   }
 }
 
@@ -70,6 +78,28 @@ export interface RemoteConnectorOptions {
   terminateTimeoutMs?: number;
   /** The `fetch` below the connection's own (e.g. one adding credentials). Default `fetch`. */
   fetch?: (modern: () => boolean) => typeof fetch;
+  /** The principal whose credentials the connection carries: named when the remote refuses them. */
+  principal?: string;
+  /** Told once when the connection has ended (closed by us, or gone). */
+  onEnded?: () => void;
+}
+
+/** HTTP statuses by which a remote refuses a request's credentials. */
+const REFUSALS = new Set([401, 403]);
+/** How much of a refusal's body goes into its reason, characters. */
+const ANSWER_CHARS = 300;
+
+/** What the remote said refusing a request: status, `WWW-Authenticate`, the start of the body. */
+async function refusalAnswer(response: Response): Promise<string> {
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  const challenge = response.headers.get('www-authenticate');
+  const body = await response
+    .clone()
+    .text()
+    .then((text) => text.replace(/\s+/g, ' ').trim())
+    .catch(() => '');
+  const cut = body.length > ANSWER_CHARS ? `${body.slice(0, ANSWER_CHARS)}…` : body;
+  return `${status}${challenge ? ` (WWW-Authenticate: ${challenge})` : ''}${cut ? `: ${cut}` : ''}`;
 }
 
 type SdkTransport = Transport & { terminateSession?: () => Promise<void>; sessionId?: string | undefined };
@@ -84,26 +114,15 @@ function isNetworkError(e: unknown): boolean {
 }
 
 /**
- * Makes a new connection per worker of a remote backend (started by the pool). With `credentials`
- * (a per-principal remote's upstream identity, `upstream-credentials.ts`), every request of a
- * worker's connection carries the headers got for the principal it is started for.
+ * Makes a new connection per worker of a remote backend (started by the pool), each carrying the
+ * entry's own `headers` (a per-principal remote with its principals' credentials:
+ * `principal-connections.ts`).
  */
 export function remoteConnector(
   config: RemoteBackendConfig,
   options: RemoteConnectorOptions = {},
-  credentials?: PrincipalCredentials,
 ): RemoteConnect {
-  if (credentials === undefined) return () => new RemoteConnection(config, options);
-  return (_workerId, context) => {
-    const principal = context.principal ?? '';
-    return new RemoteConnection(config, {
-      ...options,
-      fetch: (modern) =>
-        withCredentials(options.fetch?.(modern) ?? modernFetchWhen(modern), (signal) =>
-          credentials(principal, signal),
-        ),
-    });
-  };
+  return () => new RemoteConnection(config, options);
 }
 
 /** One connection to a remote, in worker-pool's `RemoteTransport` shape. */
@@ -114,6 +133,12 @@ export class RemoteConnection implements RemoteTransport {
   readonly #label: string;
   readonly #inner: SdkTransport;
   readonly #terminateTimeoutMs: number;
+  /** Whose credentials a refusal names. */
+  readonly #whose: string;
+  readonly #onEnded: (() => void) | undefined;
+  /** What the remote said on the last request it refused for its credentials (401/403). */
+  #lastRefusal: string | undefined;
+  #refused: RemoteConnectionError | undefined;
   /** The id of the `initialize` request sent, until it is answered. */
   #initializeId: string | number | undefined;
   /** The remote answered `initialize`: it speaks 2025 (no 2026 headers from now on). */
@@ -125,6 +150,9 @@ export class RemoteConnection implements RemoteTransport {
   constructor(config: RemoteBackendConfig, options: RemoteConnectorOptions) {
     this.#label = labelOf(config);
     this.#terminateTimeoutMs = options.terminateTimeoutMs ?? 1_000;
+    this.#whose =
+      options.principal === undefined ? 'the credentials' : `principal "${options.principal}"’s credentials`;
+    this.#onEnded = options.onEnded;
     const url = new URL(config.url);
     const requestInit = { headers: revealAll(config.headers) };
     const modern = () => !this.#legacy;
@@ -158,8 +186,24 @@ export class RemoteConnection implements RemoteTransport {
     try {
       await this.#inner.send(message as JSONRPCMessage);
     } catch (e) {
-      throw new RemoteConnectionError(this.#label, messageOf(e), this.#gone, { cause: e });
+      const status = e instanceof StreamableHTTPError ? e.code : undefined;
+      if (status === undefined || !REFUSALS.has(status))
+        throw new RemoteConnectionError(this.#label, messageOf(e), this.#gone, { cause: e });
+      const answer = this.#lastRefusal ?? `HTTP ${status}`;
+      const refused = new RemoteConnectionError(
+        this.#label,
+        `the remote refused ${this.#whose}: ${answer}`,
+        this.#gone,
+        { cause: e, status },
+      );
+      this.#refused ??= refused;
+      throw refused;
     }
+  }
+
+  /** The first request the remote refused for its credentials (HTTP 401/403), if any. */
+  get refused(): RemoteConnectionError | undefined {
+    return this.#refused;
   }
 
   async close(): Promise<void> {
@@ -209,6 +253,7 @@ export class RemoteConnection implements RemoteTransport {
   #ended(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#onEnded?.();
     this.onclose?.();
   }
 
@@ -222,6 +267,7 @@ export class RemoteConnection implements RemoteTransport {
         if (!init?.signal?.aborted && isNetworkError(e)) this.#lost(messageOf(e));
         throw e;
       }
+      if (REFUSALS.has(response.status)) this.#lastRefusal = await refusalAnswer(response);
       const method = init?.method ?? 'GET';
       const inSession = legacySse ? method === 'POST' : new Headers(init?.headers).has('mcp-session-id');
       if (response.status === 404 && inSession && method !== 'DELETE') {
