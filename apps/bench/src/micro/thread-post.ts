@@ -9,10 +9,17 @@
  * - Thread task batch: 16 `tools/call` requests as JSON text in one flat array (worker-pool's batch
  *   of `[op, id, name, payload]`) against the same requests as objects.
  *
- * Time is the caller's: building the message and the `postMessage` call (the clone), per batch, with
- * the thread kept awake (posts a few in a row) so a thread's wake-up does not drown the clone. Each
- * contender's best of alternating rounds; ratio = other ÷ ours (> 1: ours is cheaper).
+ * - Pool task with a signal of its own: a worker-pool thread pool, 64 tasks in flight, each with
+ *   flow-balancer's `Cancellation` (what the coordinator gives each forwarded call) against an
+ *   `AbortController` (before): the process's CPU per task (every thread: the collector's too).
+ *
+ * Post time is the caller's: building the message and the `postMessage` call (the clone), per batch,
+ * with the thread kept awake (posts a few in a row) so a thread's wake-up does not drown the clone.
+ * Each contender's best of alternating rounds; ratio = other ÷ ours (> 1: ours is cheaper).
  */
+import { fileURLToPath } from 'node:url';
+import { Cancellation, type CancelSignal } from '@switchyard/flow-balancer';
+import { WorkerPoolManager } from '@switchyard/worker-pool';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
 const WORKER_SOURCE = `
@@ -80,6 +87,30 @@ async function contest(ctx: SuiteContext, posts: (() => void)[]): Promise<number
   return best;
 }
 
+/** CPU µs (the whole process) per task of `count` through `pool`, 64 in flight, each with `signal()`. */
+async function cpuPerTask(
+  pool: WorkerPoolManager,
+  count: number,
+  signal: () => { signal: CancelSignal },
+): Promise<number> {
+  const cpu0 = process.cpuUsage();
+  let started = 0;
+  await new Promise<void>((resolve, reject) => {
+    let done = 0;
+    const one = (): void => {
+      started++;
+      const { signal: s } = signal();
+      pool.run('inc', 1, { signal: s }).then(() => {
+        if (++done === count) resolve();
+        else if (started < count) one();
+      }, reject);
+    };
+    for (let i = 0; i < Math.min(64, count); i++) one();
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / count;
+}
+
 export default {
   name: 'thread-post',
   description: "a postMessage's cost on the caller's loop by shape: journal batches, thread task batches",
@@ -131,6 +162,42 @@ export default {
       };
       const [texts, objects] = await contest(ctx, [taskBatch(taskTexts), taskBatch(taskObjects)]);
       pair(`thread batch of ${TASKS} tasks`, texts!, objects!, 'payloads as objects');
+
+      const pool = new WorkerPoolManager({
+        kind: 'thread',
+        module: fileURLToPath(new URL('../fixtures/worker-pool/inc.ts', import.meta.url)),
+        min: 1,
+        max: 1,
+        concurrency: 64,
+      });
+      try {
+        await pool.start();
+        const count = ctx.dry ? 200 : ctx.quick ? 20_000 : 100_000;
+        await cpuPerTask(pool, count, () => new Cancellation()); // warm
+        const best = [Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY];
+        for (let round = 0; round < (ctx.dry ? 1 : 5); round++) {
+          best[0] = Math.min(best[0]!, await cpuPerTask(pool, count, () => new Cancellation()));
+          best[1] = Math.min(best[1]!, await cpuPerTask(pool, count, () => new AbortController()));
+        }
+        const [cancellation, controller] = best;
+        figures.push({
+          name: 'pool task with its own signal switchyard (Cancellation)',
+          value: cancellation!,
+          unit: 'µs CPU/task',
+          baseline: 'AbortController (before)',
+          ratio: controller! / cancellation!,
+        });
+        figures.push({
+          name: 'pool task with its own signal AbortController (before)',
+          value: controller!,
+          unit: 'µs CPU/task',
+        });
+        ctx.log(
+          `pool task with its own signal: ${cancellation!.toFixed(2)} µs CPU vs AbortController ${controller!.toFixed(2)} µs (${(controller! / cancellation!).toFixed(2)}×)`,
+        );
+      } finally {
+        await pool.stop();
+      }
     } finally {
       worker.terminate();
       URL.revokeObjectURL(url);
