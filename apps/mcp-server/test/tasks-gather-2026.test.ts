@@ -6,7 +6,7 @@
  * client's name by `elicitation/create` before anything else: the call answers `input_required`
  * (no task); a retry without the answer gets it again; another principal cannot take the retry
  * over; the retry with the answer gets the `CreateTaskResult`, and the task's result holds the
- * answer. The legacy `task` param on a 2026 call is tolerated and makes no task.
+ * answer; a retry that no longer declares the extension gets the plain result. The legacy `task` param on a 2026 call is tolerated and makes no task.
  */
 import { describe, expect, it } from 'vitest';
 import { type ModernAnswer, modernRpc, startInProcess } from './support/gateway.ts';
@@ -92,6 +92,25 @@ describe('a 2026 task-augmented call that gathers its input first', () => {
     expect(content[0]?.text).toContain('Hello, Alice!');
     // The task is Alice's alone.
     expect((await rpc(url, BOB, 'tasks/get', { taskId })).error?.code).toBe(-32602);
+    // A retry that no longer declares the extension gets the call's plain result: no task for it.
+    const again2 = await rpc(url, ALICE, 'tools/call', call);
+    const state2 = again2.result?.requestState;
+    const key2 = Object.keys(again2.result?.inputRequests as object)[0] ?? '';
+    const plain = await modernRpc(
+      url,
+      ALICE,
+      'tools/call',
+      {
+        ...call,
+        inputResponses: { [key2]: { action: 'accept', content: { name: 'Ann' } } },
+        requestState: state2,
+      },
+      { elicitation: {} },
+    );
+    expect(plain.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text' }] });
+    expect(plain.result).not.toHaveProperty('taskId');
+    expect(JSON.stringify(plain.result?.content)).toContain('Hello, Ann!');
+
     // The requestState was spent on the task.
     const spent = await rpc(url, ALICE, 'tools/call', {
       ...call,

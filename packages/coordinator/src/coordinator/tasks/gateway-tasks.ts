@@ -269,7 +269,18 @@ export class GatewayTasks {
   ): Promise<Outcome | undefined> {
     const call = this.gathering.take(requestState, session.principal);
     if (!call) return undefined;
+    // A retry that does not declare the extension gets no task (SEP-2663): a call the gateway runs
+    // ends as a plain one; one whose backend makes a task cannot.
+    const plain = !declaresTasks(request);
+    if (plain && call.forwarded) {
+      this.backends.forget(call.taskId);
+      session.inflight
+        .get(call.inner.id)
+        ?.abandon('cancelled', 'the retry did not declare the tasks extension');
+      return { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 };
+    }
     const outcome = this.host.resume(session, request, requestState);
+    if (plain) return outcome;
     if (outcome.kind === 'stream')
       return { kind: 'response', message: await this.decide(session, request.id, call, outcome.messages) };
     // Some answers missing: the call waits on under the same requestState. Else its park is gone.
