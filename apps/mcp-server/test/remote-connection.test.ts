@@ -138,6 +138,20 @@ describe('a remote connection', () => {
     // A refusal is the request's, not the connection's end.
     await c.connection.send(ping(4));
     expect(c.closes()).toBe(0);
+    expect(failed).toMatchObject({ code: undefined });
+  });
+
+  it('on a connection with a principal’s credentials, a refusal names the principal and blames the request (-32600)', async () => {
+    const url = server(() => new Response('revoked', { status: 401 }));
+    const connection = new RemoteConnection(remoteConfig(url), { principal: 'alice' });
+    await connection.start();
+    const failed = await connection.send(ping(1)).catch((e: unknown) => e);
+    expect(failed).toMatchObject({
+      status: 401,
+      code: -32600,
+      reason: 'the remote refused principal "alice"’s credentials: HTTP 401 Unauthorized: revoked',
+    });
+    await connection.close();
   });
 
   it('nobody listening: the connection is gone, with the system error code', async () => {

@@ -9,8 +9,10 @@
  * token; the exchanged token is cached (one exchange per principal however many calls); a failed
  * exchange is a JSON-RPC error naming the reason, refusing that principal alone; so is an exchanged
  * token the remote itself rejects (HTTP 401 in the handshake): that principal gets the remote's
- * answer while the others are served and the backend stays ok (no failed start, no backoff); a
- * static credential header read from a file reaches its remote and is in no log line, dashboard
+ * answer while the others are served and the backend stays ok (no failed start, no backoff); an
+ * exchange refused once the principal's connection is up fails that request alone, with the reason
+ * (JSON-RPC -32600: the principal's, not counted by the backend's circuit breaker); a static
+ * credential header read from a file reaches its remote and is in no log line, dashboard
  * frame or configuration dump.
  */
 import { writeFile } from 'node:fs/promises';
@@ -219,6 +221,55 @@ describe('token exchange for a remote backend', () => {
     expect(stats()).toMatchObject({ state: 'ok', startFailures: 0, crashes: 0 });
     // One exchange each: her refused token came from the cache the second time.
     expect(as.exchanges().map((e) => e.subject)).toEqual(['bob', 'alice']);
+  });
+
+  it('an exchange refused once the connection is up fails that request alone, with the reason; the backend does not count it', async () => {
+    const as = await startAuthorizationServer();
+    const backendUrl = await startWhoami();
+    const base = exchangeConfig(as.issuer, backendUrl);
+    // Exchanged tokens are never reused (refreshed 300 s before a 300 s life): each request exchanges.
+    base.switchyard.auth.oauth.tokenExchange = {
+      ...base.switchyard.auth.oauth.tokenExchange,
+      refreshBeforeSec: 300,
+    } as never;
+    const gw = await serve(base, { GW_SECRET: secretOf(GATEWAY_CLIENT) });
+    const alice = await connectClient(gw.url, {
+      headers: bearer(await as.token('alice', { resource: gw.url })),
+    });
+    const bob = await connectClient(gw.url, { headers: bearer(await as.token('bob', { resource: gw.url })) });
+    const whoami = (client: typeof alice) => client.callTool({ name: 'who__whoami', arguments: {} });
+    expect(textOf(await whoami(alice))).toMatch(/^Bearer /);
+    expect(textOf(await whoami(bob))).toMatch(/^Bearer /);
+    const stats = () => gw.gateway.manager.stats().backends.who!;
+    expect(stats()).toMatchObject({ state: 'ok', workers: { ready: 2 } });
+
+    // The authorization server stops exchanging for alice (her grant revoked): her requests fail,
+    // each with the reason, on the connection she has.
+    as.refuseExchanges('alice');
+    for (let i = 0; i < 3; i++) {
+      const failure = await whoami(alice).then(
+        (result) => new Error(`expected a refusal, got ${JSON.stringify(result)}`),
+        (error: Error & { code?: number }) => error,
+      );
+      expect(failure.message).toContain(`remote "who" at ${backendUrl}: token exchange for backend "who"`);
+      expect(failure.message).toContain('invalid_grant');
+      expect((failure as { code?: number }).code).toBe(-32600);
+    }
+    // Hers alone: the backend ok, none of them a failed call of the backend's (for its circuit
+    // breaker and outlier ejection), no connection lost; bob served.
+    expect(stats()).toMatchObject({
+      state: 'ok',
+      callFailures: 0,
+      breaker: 'closed',
+      startFailures: 0,
+      crashes: 0,
+      workers: { ready: 2 },
+    });
+    expect(textOf(await whoami(bob))).toMatch(/^Bearer /);
+    // Her grant back: she is served again on the same connection.
+    as.refuseExchanges('alice', false);
+    expect(textOf(await whoami(alice))).toMatch(/^Bearer /);
+    expect(stats()).toMatchObject({ starts: { total: 2 }, callFailures: 0 });
   });
 
   it('a principal without an OAuth access token (a static token) is refused by name', async () => {

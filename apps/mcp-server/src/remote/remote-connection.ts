@@ -37,6 +37,7 @@ import type { RemoteConnect } from '@switchyard/multi-tier';
 import type { JsonRpcMessage, RemoteTransport } from '@switchyard/worker-pool';
 import type { BackendConfig } from '../config/resolve.ts';
 import { revealAll } from '../config/secret.ts';
+import { CredentialsUnavailableError } from './credential-fetch.ts';
 import { modernFetchWhen } from './modern-fetch.ts';
 
 export type RemoteBackendConfig = Extract<BackendConfig, { kind: 'remote' }>;
@@ -48,22 +49,35 @@ export function labelOf(config: Pick<RemoteBackendConfig, 'name' | 'url'>): stri
 
 /**
  * A failure on a remote connection: `gone` when the connection went with it; `status`, the remote's
- * HTTP status when it answered the request with one of refusal (401, 403: the credentials). The
- * message is the remote's label and the `reason`.
+ * HTTP status when it answered the request with one of refusal (401, 403: the credentials); `code`,
+ * the JSON-RPC error code its request is answered with, when not the default. The message is the
+ * remote's label and the `reason`.
  */
 export class RemoteConnectionError extends Error {
   override readonly name = 'RemoteConnectionError';
   readonly status: number | undefined;
+  /**
+   * On a connection with a principal's own credentials, a request whose credentials the remote
+   * refused or that could not be had is the principal's failure, not the backend's: answered with
+   * `-32600` (Invalid Request, as the gateway's front door answers a refused token), an error that
+   * blames the request, so it does not count against the backend's circuit breaker or the
+   * worker's outlier ejection.
+   */
+  readonly code: number | undefined;
   constructor(
     label: string,
     readonly reason: string,
     readonly gone: boolean,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; code?: number },
   ) {
     super(`${label}: ${reason}`, options);
     this.status = options?.status;
+    this.code = options?.code;
   }
 }
+
+/** JSON-RPC Invalid Request: what a request refused for its principal's credentials is answered with. */
+const INVALID_REQUEST = -32600;
 
 export function isRemoteConnectionError(e: unknown): e is RemoteConnectionError {
   return (
@@ -135,6 +149,8 @@ export class RemoteConnection implements RemoteTransport {
   readonly #terminateTimeoutMs: number;
   /** Whose credentials a refusal names. */
   readonly #whose: string;
+  /** The code a request refused for its principal's credentials is answered with (none: the default). */
+  readonly #refusedCode: number | undefined;
   readonly #onEnded: (() => void) | undefined;
   /** What the remote said on the last request it refused for its credentials (401/403). */
   #lastRefusal: string | undefined;
@@ -153,6 +169,7 @@ export class RemoteConnection implements RemoteTransport {
     this.#whose =
       options.principal === undefined ? 'the credentials' : `principal "${options.principal}"’s credentials`;
     this.#onEnded = options.onEnded;
+    this.#refusedCode = options.principal === undefined ? undefined : INVALID_REQUEST;
     const url = new URL(config.url);
     const requestInit = { headers: revealAll(config.headers) };
     const modern = () => !this.#legacy;
@@ -186,6 +203,12 @@ export class RemoteConnection implements RemoteTransport {
     try {
       await this.#inner.send(message as JSONRPCMessage);
     } catch (e) {
+      const code = this.#refusedCode;
+      if (e instanceof CredentialsUnavailableError)
+        throw new RemoteConnectionError(this.#label, messageOf(e), this.#gone, {
+          cause: e,
+          ...(code !== undefined && { code }),
+        });
       const status = e instanceof StreamableHTTPError ? e.code : undefined;
       if (status === undefined || !REFUSALS.has(status))
         throw new RemoteConnectionError(this.#label, messageOf(e), this.#gone, { cause: e });
@@ -194,7 +217,7 @@ export class RemoteConnection implements RemoteTransport {
         this.#label,
         `the remote refused ${this.#whose}: ${answer}`,
         this.#gone,
-        { cause: e, status },
+        { cause: e, status, ...(code !== undefined && { code }) },
       );
       this.#refused ??= refused;
       throw refused;

@@ -17,7 +17,8 @@
  * the subject token must be a JWT access token this server signed and that has not expired; the
  * token issued is a JWT access token (RFC 9068) with the subject's `sub` and `client_id`, `aud` =
  * the `resource` asked for (or `audience`), `act: { sub: <the exchanging client> }` (RFC 8693 §4.1)
- * and `exchangeTtlSec` to live. Each exchange is recorded. With `opaque`, the access tokens of the
+ * and `exchangeTtlSec` to live — unless `refuseExchanges(sub)` was called for its subject: then
+ * `invalid_grant` (the subject's grant revoked). Each exchange is recorded. With `opaque`, the access tokens of the
  * client credentials grant are opaque (checked by introspection), not JWTs; `revoke` revokes one.
  */
 import { randomUUID } from 'node:crypto';
@@ -92,6 +93,8 @@ export interface AuthorizationServer {
   introspections(): number;
   /** The token exchanges answered so far (successful ones). */
   exchanges(): readonly Exchange[];
+  /** From now on, token exchanges for subject `sub` are refused (`invalid_grant`); `false` lifts it. */
+  refuseExchanges(sub: string, refuse?: boolean): void;
   /** Revokes an access token (RFC 7009), as its client. */
   revoke(client: string, token: string): Promise<void>;
   /** Where its endpoints are. */
@@ -114,7 +117,13 @@ async function signingKey(): Promise<JWK> {
 }
 
 /** The test's token exchange grant (see the file's comment). */
-function tokenExchangeGrant(issuer: string, key: JWK, ttlSec: number, exchanges: Exchange[]) {
+function tokenExchangeGrant(
+  issuer: string,
+  key: JWK,
+  ttlSec: number,
+  exchanges: Exchange[],
+  refused: ReadonlySet<string>,
+) {
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = key;
   return async (ctx: {
     oidc: { params: Record<string, unknown>; client: { clientId: string } };
@@ -139,6 +148,8 @@ function tokenExchangeGrant(issuer: string, key: JWK, ttlSec: number, exchanges:
     } catch (error) {
       throw new errors.InvalidGrant(`subject_token is not valid: ${(error as Error).message}`);
     }
+    if (refused.has(String(subject.sub)))
+      throw new errors.InvalidGrant(`the grant of ${String(subject.sub)} was revoked`);
     const now = Math.floor(Date.now() / 1_000);
     const accessToken = await new SignJWT({
       client_id: subject.client_id,
@@ -173,6 +184,7 @@ function provider(
   key: JWK,
   options: AuthorizationServerOptions,
   exchanges: Exchange[],
+  refused: ReadonlySet<string>,
 ): Provider {
   const p = new Provider(issuer, {
     clients: [...CLIENTS, GATEWAY],
@@ -204,7 +216,7 @@ function provider(
   p.on('server_error', () => {});
   p.registerGrantType(
     TOKEN_EXCHANGE,
-    tokenExchangeGrant(issuer, key, options.exchangeTtlSec ?? 300, exchanges),
+    tokenExchangeGrant(issuer, key, options.exchangeTtlSec ?? 300, exchanges, refused),
     ['subject_token', 'subject_token_type', 'requested_token_type', 'resource', 'audience', 'scope'],
   );
   return p;
@@ -214,6 +226,7 @@ export async function startAuthorizationServer(
   options: AuthorizationServerOptions = {},
 ): Promise<AuthorizationServer> {
   const exchanges: Exchange[] = [];
+  const refused = new Set<string>();
   const server = createServer();
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -222,7 +235,7 @@ export async function startAuthorizationServer(
   let key = await signingKey();
   let jwksFetches = 0;
   let introspections = 0;
-  let handler = provider(issuer, key, options, exchanges).callback();
+  let handler = provider(issuer, key, options, exchanges, refused).callback();
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/jwks')) jwksFetches += 1;
     if (req.url?.startsWith('/token/introspection')) introspections += 1;
@@ -250,11 +263,15 @@ export async function startAuthorizationServer(
     },
     async rotate() {
       key = await signingKey();
-      handler = provider(issuer, key, options, exchanges).callback();
+      handler = provider(issuer, key, options, exchanges, refused).callback();
     },
     kid: () => key.kid ?? '',
     jwksFetches: () => jwksFetches,
     exchanges: () => exchanges,
+    refuseExchanges(sub, refuse = true) {
+      if (refuse) refused.add(sub);
+      else refused.delete(sub);
+    },
     introspections: () => introspections,
     async revoke(client, token) {
       const response = await fetch(`${issuer}/token/revocation`, {
