@@ -73,7 +73,9 @@ function poolOptions(
     killGraceMs: spec.killGraceMs,
     ...(hook && {
       ready: (w: PoolWorker) =>
-        hook(w, { backend: spec.name, workerId: idOf(w) }).catch(noteRefusal(refused, w.id)),
+        Promise.resolve()
+          .then(() => hook(w, { backend: spec.name, workerId: idOf(w) }))
+          .catch(noteRefusal(refused, w.id)),
     }),
     ...(spec.concurrency !== undefined && { concurrency: spec.concurrency }),
     ...(spec.health !== undefined && { health: spec.health }),
