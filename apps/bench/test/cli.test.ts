@@ -72,6 +72,13 @@ test('the e2e suite loads every setup with --quick --dry, prints its table and l
     expect(row, row).not.toContain('error:');
     expect(run.stdout).toContain(`| ${setup} throughput |`);
   }
+  // A gateway's CPU per call split by thread (main, compiler, the rest) on Linux.
+  if (process.platform === 'linux' && !skipped('switchyard builtin')) {
+    expect(run.stdout).toMatch(
+      /switchyard builtin: CPU µs per call by thread: main \d+, compiler \d+, other \d+/,
+    );
+    expect(run.stdout).toContain('| switchyard builtin CPU per call, main thread |');
+  }
   if (!skipped('switchyard cpu-stdio ×2')) expect(run.stdout).toContain('| cpu-stdio ×2 ÷ ×1 throughput |');
   if (!skipped('switchyard everything ×1') && !skipped('supergateway everything'))
     expect(run.stdout).toContain('| switchyard everything ×1 ÷ supergateway everything throughput |');

@@ -28,6 +28,7 @@
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
+import { cpuBetween, type ThreadCpu, threadCpu } from '../telemetry/threads.ts';
 import { coreShare, type GeneratorUsage } from './generator-usage.ts';
 import { type LoadOptions, type LoadResult, runAutocannon } from './load.ts';
 import {
@@ -77,6 +78,12 @@ interface Measured {
   /** CPU seconds over the measured pass: the server alone, and with the processes below it. */
   cpuMain: number;
   cpuTree: number;
+  /**
+   * The server's CPU seconds over the measured pass by thread: its main thread (the event loop),
+   * JavaScriptCore's compiler threads, and the others (module worker threads, the journal writer,
+   * GC helpers). Where the CPU of a call goes, which a sampling profile of the main thread hides.
+   */
+  threads?: ThreadCpu;
   rssMain: number;
   rssTree: number;
 }
@@ -106,6 +113,7 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     const warmupSeconds = ctx.quick ? 0.5 : 2;
     const durationSeconds = ctx.quick ? 2 : 10;
     let before: Usage | undefined;
+    let threadsBefore: ThreadCpu | undefined;
     const opts: LoadOptions = {
       url,
       body: body('[<id>]'),
@@ -121,8 +129,17 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
     };
     const { load, generator } = await closedLoop(setup.name, opts, tmp, () => {
       before = usage(child.pid);
+      threadsBefore = threadCpu(child.pid);
     });
     const after = usage(child.pid);
+    const threadsAfter = threadCpu(child.pid);
+    const threads = threadsBefore && threadsAfter && cpuBetween(threadsBefore, threadsAfter);
+    if (threads && load.requests > 0) {
+      const us = (seconds: number) => ((seconds / load.requests) * 1e6).toFixed(0);
+      ctx.log(
+        `  ${setup.name}: CPU µs per call by thread: main ${us(threads.main)}, compiler ${us(threads.compiler)}, other ${us(threads.other)}`,
+      );
+    }
     if (!alive()) throw new Error(`${setup.name} exited during the load; stderr: ${child.stderrTail()}`);
     if (load.ok === 0) {
       throw new Error(
@@ -151,6 +168,7 @@ async function measure(setup: Setup, tmp: string, ctx: SuiteContext): Promise<Me
       generator,
       ...(c1 && { c1 }),
       ...cpu,
+      ...(threads && { threads }),
       rssMain: after.rssMain,
       rssTree: after.rssTree,
     };
@@ -384,6 +402,14 @@ function figures(rows: Measured[], pipes: Map<string, PipeCeiling>): Figure[] {
       { name: `${r.setup} CPU per call`, value: (r.cpuTree / Math.max(1, l.requests)) * 1e6, unit: 'µs' },
       { name: `${r.setup} generator CPU`, value: coreShare(r.generator) * 100, unit: '% of a core' },
     );
+    if (r.threads) {
+      const perCall = (seconds: number) => (seconds / Math.max(1, l.requests)) * 1e6;
+      out.push(
+        { name: `${r.setup} CPU per call, main thread`, value: perCall(r.threads.main), unit: 'µs' },
+        { name: `${r.setup} CPU per call, compiler threads`, value: perCall(r.threads.compiler), unit: 'µs' },
+        { name: `${r.setup} CPU per call, other threads`, value: perCall(r.threads.other), unit: 'µs' },
+      );
+    }
     if (ceiling) {
       const ratio = l.reqPerSec / ceiling;
       out.push({
