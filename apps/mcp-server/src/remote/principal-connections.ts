@@ -77,6 +77,11 @@ export class PrincipalConnections {
     return this.#byWorker.size;
   }
 
+  /** Worker `workerId`'s connection, while it lives. */
+  connectionOf(workerId: number): RemoteConnection | undefined {
+    return this.#byWorker.get(workerId)?.connection;
+  }
+
   /** The principal of worker `workerId`'s connection and the remote's refusal of its credentials. */
   refusalOf(workerId: number): { principal: string; error: RemoteConnectionError } | undefined {
     const known = this.#byWorker.get(workerId);
