@@ -8,13 +8,7 @@
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
 import type { Bulkhead } from '@switchyard/flow-balancer';
-import {
-  type AuditDecision,
-  type AuditInput,
-  type AuditOutcome,
-  isJournalUnavailableError,
-  type Journal,
-} from '@switchyard/journal';
+import { type AuditInput, isJournalUnavailableError, type Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
@@ -53,7 +47,6 @@ import {
 } from '../jsonrpc/responses.ts';
 import {
   isJsonObject,
-  isJsonRpcErrorResponse,
   JSONRPC_VERSION,
   type JsonObject,
   type JsonRpcErrorResponse,
@@ -67,7 +60,7 @@ import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import { ownEntry } from '../own.ts';
 import type { AccessPolicy, CallerClaims, PolicySubject, PolicyTarget } from '../policy/access-policy.ts';
 import { backendUnavailable, outcomeOf } from './answers.ts';
-import { auditPayload } from './audit-payload.ts';
+import { AuditTrail } from './audit-trail.ts';
 import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, type Merged } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { Call, type CallHooks } from './call.ts';
@@ -290,8 +283,8 @@ export class MCPCoordinator {
   private readonly listens: Listens;
   /** Routed requests not yet answered, across sessions (kept as they start and end: no scan). */
   private routedInFlight = 0;
-  /** What a request's audit entry says of its caller and the policy's decision. */
-  private readonly auditFacts = new WeakMap<JsonRpcRequest, AuditFacts>();
+  /** Each request's end, to `onAudit` and the journal. */
+  private readonly trail: AuditTrail;
   /** The access policy in force (`setPolicy` replaces it). */
   private policy: AccessPolicy | undefined;
 
@@ -322,24 +315,30 @@ export class MCPCoordinator {
       if (worker !== undefined) this.tasks.ranOn(request.id, worker);
       this.parking.forget(call.sink);
       this.routedInFlight--;
-      this.audit(
+      this.trail.record({
         session,
-        request.method,
-        nameOf(request),
+        method: request.method,
+        name: nameOf(request),
         backend,
         started,
         outcome,
-        message,
+        response: message,
         error,
         worker,
         request,
-      );
+      });
     },
   };
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.limits = { ...DEFAULT_COORDINATOR_LIMITS, ...options.limits };
     this.policy = options.policy;
+    this.trail = new AuditTrail({
+      now: () => this.now(),
+      ...(options.onAudit !== undefined && { onAudit: options.onAudit }),
+      ...(options.journal !== undefined && { write: (entry) => void this.journal((j) => j.audit(entry)) }),
+      ...(options.auditPayloadChars !== undefined && { payloadChars: options.auditPayloadChars }),
+    });
     this.listens = new Listens(this.limits.bufferedPerSession);
     this.naming = new Naming({
       backends: options.backends,
@@ -554,7 +553,14 @@ export class MCPCoordinator {
         const extensions = isJsonObject(result.capabilities.extensions) ? result.capabilities.extensions : {};
         result.capabilities.extensions = { ...extensions, [TASKS_EXTENSION]: {} };
       }
-      this.audit(session, request.method, null, null, started, 'ok');
+      this.trail.record({
+        session,
+        method: request.method,
+        name: null,
+        backend: null,
+        started,
+        outcome: 'ok',
+      });
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
     if (request.method === 'subscriptions/listen') return this.listen(session, request, context.claims);
@@ -796,7 +802,7 @@ export class MCPCoordinator {
         state: initialState(session.clientCapabilities),
       }),
     );
-    this.audit(session, 'initialize', null, null, started, 'ok');
+    this.trail.record({ session, method: 'initialize', name: null, backend: null, started, outcome: 'ok' });
     return { kind: 'response', message: resultResponse(request.id, { ...result }), sessionId: session.id };
   }
 
@@ -851,18 +857,16 @@ export class MCPCoordinator {
     const started = this.now();
     const subject = this.subjectOf(session, request, claims);
     const respond = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
-      this.audit(
+      this.trail.record({
         session,
-        request.method,
-        nameOf(request),
+        method: request.method,
+        name: nameOf(request),
         backend,
         started,
-        outcomeOf(message),
-        message,
-        undefined,
-        undefined,
+        outcome: outcomeOf(message),
+        response: message,
         request,
-      );
+      });
       return { kind: 'response', message };
     };
     const malformed = malformedField(request, this.limits.argumentDepth);
@@ -955,18 +959,16 @@ export class MCPCoordinator {
     const spec = request.method === 'tools/call' ? LISTS['tools/list']! : LISTS['prompts/list']!;
     const what = request.method === 'tools/call' ? 'tool' : 'prompt';
     const fail = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
-      this.audit(
+      this.trail.record({
         session,
-        request.method,
-        typeof name === 'string' ? name : null,
+        method: request.method,
+        name: typeof name === 'string' ? name : null,
         backend,
         started,
-        'rejected',
-        message,
-        undefined,
-        undefined,
+        outcome: 'rejected',
+        response: message,
         request,
-      );
+      });
       return { kind: 'response', message };
     };
     if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
@@ -1012,18 +1014,16 @@ export class MCPCoordinator {
   ): Promise<Outcome> {
     const uri = request.params?.uri;
     const reject = (message: JsonRpcResponse): Outcome => {
-      this.audit(
+      this.trail.record({
         session,
-        request.method,
-        typeof uri === 'string' ? uri : null,
-        null,
+        method: request.method,
+        name: typeof uri === 'string' ? uri : null,
+        backend: null,
         started,
-        'rejected',
-        message,
-        undefined,
-        undefined,
+        outcome: 'rejected',
+        response: message,
         request,
-      );
+      });
       return { kind: 'response', message };
     };
     if (typeof uri !== 'string') return reject(invalidParams(request.id, 'uri must be a string'));
@@ -1060,18 +1060,16 @@ export class MCPCoordinator {
   ): Promise<Outcome> {
     const ref = request.params?.ref;
     const reject = (message: JsonRpcResponse): Outcome => {
-      this.audit(
+      this.trail.record({
         session,
-        request.method,
-        null,
-        null,
+        method: request.method,
+        name: null,
+        backend: null,
         started,
-        'rejected',
-        message,
-        undefined,
-        undefined,
+        outcome: 'rejected',
+        response: message,
         request,
-      );
+      });
       return { kind: 'response', message };
     };
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
@@ -1541,7 +1539,15 @@ export class MCPCoordinator {
       message: `${words}; the next call starts it afresh`,
       data: { backend },
     });
-    this.audit(session, request.method, nameOf(request), backend, started, 'error', message);
+    this.trail.record({
+      session,
+      method: request.method,
+      name: nameOf(request),
+      backend,
+      started,
+      outcome: 'error',
+      response: message,
+    });
     return { kind: 'response', message };
   }
 
@@ -1602,7 +1608,7 @@ export class MCPCoordinator {
     request: JsonRpcRequest,
     claims: CallerClaims | undefined,
   ): PolicySubject {
-    if (claims?.clientId !== undefined) this.auditFacts.set(request, { clientId: claims.clientId });
+    if (claims?.clientId !== undefined) this.trail.noteCaller(request, claims.clientId);
     return { ...claims, principal: session.principal };
   }
 
@@ -1615,11 +1621,7 @@ export class MCPCoordinator {
     const policy = this.policy;
     if (!policy) return undefined;
     const decision = policy.decide(subject, target);
-    this.auditFacts.set(request, {
-      ...this.auditFacts.get(request),
-      decision: decision.allowed ? 'allowed' : 'denied',
-      rule: decision.rule,
-    });
+    this.trail.noteDecision(request, decision.allowed ? 'allowed' : 'denied', decision.rule);
     return decision.allowed ? undefined : policyDenied(request.id, target, decision);
   }
 
@@ -1639,44 +1641,6 @@ export class MCPCoordinator {
       this.options.onError?.(e);
     }
   }
-
-  private audit(
-    session: FrontSession,
-    method: string,
-    name: string | null,
-    backend: string | null,
-    started: number,
-    outcome: AuditOutcome,
-    response?: JsonRpcResponse,
-    error?: string,
-    worker?: string,
-    request?: JsonRpcRequest,
-  ): void {
-    const errorText = error ?? (response && isJsonRpcErrorResponse(response) ? response.error.message : null);
-    const facts = request && this.auditFacts.get(request);
-    const entry: AuditInput = {
-      time: started,
-      sessionId: session.id,
-      principal: session.principal,
-      backend,
-      worker: worker ?? null,
-      method,
-      name,
-      durationMs: Math.max(0, this.now() - started),
-      outcome,
-      error: errorText,
-      clientId: facts?.clientId ?? null,
-      decision: facts?.decision ?? null,
-      rule: facts?.rule ?? null,
-    };
-    this.options.onAudit?.(entry);
-    if (!this.options.journal) return;
-    // The messages go to the journal only (not to onAudit's listeners, which keep entries in memory).
-    const limit = this.options.auditPayloadChars ?? 0;
-    const payloads =
-      limit > 0 ? { request: auditPayload(request, limit), response: auditPayload(response, limit) } : {};
-    void this.journal((j) => j.audit({ ...entry, ...payloads }));
-  }
 }
 
 /**
@@ -1687,13 +1651,6 @@ export class MCPCoordinator {
 export function standInId(principal: string | null, affinityKey: string | null): string {
   const part = (v: string | null) => (v === null ? '-' : `${v.length}.${v}`);
   return `modern:${part(principal)}:${part(affinityKey)}`;
-}
-
-/** A request's caller and policy decision, as its audit entry records them. */
-interface AuditFacts {
-  clientId?: string;
-  decision?: AuditDecision;
-  rule?: string | null;
 }
 
 function subscriptionKey(backend: string, uri: string): string {
