@@ -3,7 +3,7 @@
  * on 127.0.0.1: each request carries its principal's credentials; a handshake the remote refused
  * for those credentials (HTTP 401/403) becomes multi-tier's `BindingRefusedError` with the remote's
  * answer, and a log line naming the principal (never the token); any other failed handshake stays
- * as it was (the backend's); a connection ended is forgotten.
+ * as it was (the backend's); refused credentials are dropped (`forget`); a connection ended is forgotten.
  */
 import { isBindingRefusedError, type ReadyHook } from '@switchyard/multi-tier';
 import type { PoolWorker } from '@switchyard/worker-pool';
@@ -103,5 +103,28 @@ describe('a per-principal remote’s connections', () => {
     expect(connections.size).toBe(3);
     for (const id of [1, 2, 3]) await connections.connectionOf(id)?.close();
     expect(connections.size).toBe(0);
+  });
+
+  it('credentials the remote refused are forgotten for that principal alone (its next request gets fresh ones)', async () => {
+    const { config } = remote();
+    const forgotten: string[] = [];
+    const credentials = Object.assign(
+      async (principal: string) => ({ authorization: `Bearer token-of-${principal}` }),
+      { forget: (principal: string) => forgotten.push(principal) },
+    );
+    const connections = new PrincipalConnections(config, credentials);
+    const ready = connections.ready(handshake(connections));
+    const worker = (id: number) => ({ id }) as PoolWorker;
+    for (const [id, principal] of [
+      [1, 'alice'],
+      [2, 'refused'],
+      [3, 'broken'],
+    ] as const) {
+      connections.connect(id, { principal });
+      await ready(worker(id), { backend: 'far', workerId: id }).catch(() => {});
+    }
+    // Refused (401): forgotten; served, or failed for the backend's own reason (500): kept.
+    expect(forgotten).toEqual(['refused']);
+    for (const id of [1, 2, 3]) await connections.connectionOf(id)?.close();
   });
 });

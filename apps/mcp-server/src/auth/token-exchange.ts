@@ -86,6 +86,14 @@ export class TokenExchanger {
     });
   }
 
+  /**
+   * Drops the cached token of `principal` for `backend` (the backend refused it: revoked, or its
+   * audience changed), so its next request exchanges again instead of reusing a refused token.
+   */
+  forget(principal: string, backend: string): void {
+    this.cache.delete(`${backend}\u0000${principal}`);
+  }
+
   private async exchange(
     backend: string,
     subjectToken: string,

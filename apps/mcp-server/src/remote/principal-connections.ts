@@ -62,6 +62,11 @@ export class PrincipalConnections {
         if (this.#byWorker.get(workerId)?.connection === connection) this.#byWorker.delete(workerId);
         options.onEnded?.();
       },
+      // A refused token is not offered again: the next request gets fresh credentials.
+      onRefused: (error) => {
+        this.#credentials.forget?.(principal);
+        options.onRefused?.(error);
+      },
     });
     this.#byWorker.set(workerId, { principal, connection });
     return connection;

@@ -96,6 +96,8 @@ export interface RemoteConnectorOptions {
   principal?: string;
   /** Told once when the connection has ended (closed by us, or gone). */
   onEnded?: () => void;
+  /** Told each time the remote refuses a request's credentials (HTTP 401/403). */
+  onRefused?: (error: RemoteConnectionError) => void;
 }
 
 /** HTTP statuses by which a remote refuses a request's credentials. */
@@ -152,6 +154,7 @@ export class RemoteConnection implements RemoteTransport {
   /** The code a request refused for its principal's credentials is answered with (none: the default). */
   readonly #refusedCode: number | undefined;
   readonly #onEnded: (() => void) | undefined;
+  readonly #onRefused: ((error: RemoteConnectionError) => void) | undefined;
   /** What the remote said on the last request it refused for its credentials (401/403). */
   #lastRefusal: string | undefined;
   #refused: RemoteConnectionError | undefined;
@@ -169,6 +172,7 @@ export class RemoteConnection implements RemoteTransport {
     this.#whose =
       options.principal === undefined ? 'the credentials' : `principal "${options.principal}"’s credentials`;
     this.#onEnded = options.onEnded;
+    this.#onRefused = options.onRefused;
     this.#refusedCode = options.principal === undefined ? undefined : INVALID_REQUEST;
     const url = new URL(config.url);
     const requestInit = { headers: revealAll(config.headers) };
@@ -220,6 +224,7 @@ export class RemoteConnection implements RemoteTransport {
         { cause: e, status, ...(code !== undefined && { code }) },
       );
       this.#refused ??= refused;
+      this.#onRefused?.(refused);
       throw refused;
     }
   }

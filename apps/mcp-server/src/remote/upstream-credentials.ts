@@ -1,7 +1,7 @@
 /**
  * A per-principal remote's upstream identity with `tokenExchange`: each request of a principal's
  * connection carries `Authorization: Bearer <a token for this backend>`, got by exchanging the
- * principal's access token (`auth/token-exchange.ts`, cached per principal and backend). The
+ * principal's access token (`auth/token-exchange.ts`, cached per principal and backend, dropped once the remote refuses it). The
  * caller's own token is never sent, only the exchanged one. A failed exchange is a
  * `TokenExchangeError` naming the reason (never a token), logged for the operator; it fails the
  * acquire that would start the principal's connection (`authorize`) or the one request.
@@ -21,11 +21,14 @@ export interface UpstreamIdentity {
   warn?: ((fields: Record<string, unknown>, message: string) => void) | undefined;
 }
 
-/** The headers `principal`'s requests to the remote carry, got per request. */
-export type PrincipalCredentials = (
-  principal: string,
-  signal: AbortSignal | undefined,
-) => Promise<Record<string, string>>;
+/**
+ * The headers `principal`'s requests to the remote carry, got per request; `forget` drops what is
+ * cached for `principal` once the remote refused it, so the next request gets fresh credentials.
+ */
+export interface PrincipalCredentials {
+  (principal: string, signal: AbortSignal | undefined): Promise<Record<string, string>>;
+  forget?(principal: string): void;
+}
 
 /** The exchanged-token headers of a `tokenExchange` remote (undefined for a remote without it). */
 export function exchangedCredentials(
@@ -36,7 +39,7 @@ export function exchangedCredentials(
   if (exchange === undefined) return undefined;
   const { name } = config;
   const { subjects, exchanger, warn } = identity;
-  return async (principal, signal) => {
+  const credentials = async (principal: string, signal: AbortSignal | undefined) => {
     const failed = (error: TokenExchangeError): never => {
       warn?.({ backend: name, principal, reason: error.message }, 'token exchange failed');
       throw error;
@@ -59,4 +62,7 @@ export function exchangedCredentials(
       .catch((error: unknown) => (isTokenExchangeError(error) ? failed(error) : Promise.reject(error)));
     return { authorization: `Bearer ${token}` };
   };
+  return Object.assign(credentials, {
+    forget: (principal: string) => exchanger?.forget(principal, name),
+  });
 }
