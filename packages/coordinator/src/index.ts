@@ -67,6 +67,7 @@ export {
   type SessionEnd,
   type SessionEndReason,
 } from './coordinator/sessions.ts';
+export type { TaskCluster } from './coordinator/tasks/gateway-tasks.ts';
 export {
   type CallTrace,
   type CallTracing,

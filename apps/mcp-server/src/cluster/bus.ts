@@ -2,7 +2,8 @@
  * The cluster bus (issue #20): news one node has for the others, over Redis pub/sub on the journal's
  * server — that a shared backend's lists changed there, so every node's sessions are told (a
  * `list_changed` of a backend on one node reaches the sessions of all), that one of a shared
- * backend's resources was updated there, so every node's subscribers to it are told, and that its
+ * backend's resources was updated there, so every node's subscribers to it are told, that a task it
+ * runs changed, so every node's 2026 listens that asked for that task are told, and that its
  * configuration was reloaded, so every node re-reads its own file (`reloads.ts`).
  *
  * Bun's Redis client does not subscribe again after its connection dropped, so the subscriber is
@@ -18,7 +19,9 @@ export type BusNews =
   | { kind: 'lists-changed'; backend: string; lists: string[] }
   /** `params`: those of the backend's `notifications/resources/updated` (its own `uri`). */
   | { kind: 'resource-updated'; backend: string; params: Record<string, unknown> & { uri: string } }
-  | { kind: 'reloaded' };
+  | { kind: 'reloaded' }
+  /** A task running there changed: `task` as 2026 `tasks/get` gives it, for listens here that asked. */
+  | { kind: 'task-changed'; taskId: string; task: Record<string, unknown> };
 
 type Envelope = BusNews & {
   /** The node that sent it (a node ignores its own). */
@@ -106,6 +109,12 @@ export class ClusterBus {
       if (typeof backend !== 'string' || typeof params !== 'object' || params === null) return;
       if (typeof params.uri !== 'string') return;
       this.options.onNews({ kind: envelope.kind, backend, params }, envelope.from);
+      return;
+    }
+    if (envelope.kind === 'task-changed') {
+      const { taskId, task } = envelope;
+      if (typeof taskId !== 'string' || typeof task !== 'object' || task === null) return;
+      this.options.onNews({ kind: envelope.kind, taskId, task }, envelope.from);
       return;
     }
     if (envelope.kind !== 'lists-changed') return;

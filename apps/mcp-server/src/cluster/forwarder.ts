@@ -11,7 +11,9 @@
  * A 2026-07-28 request has no session and is served on whichever node it reaches, but for one: the
  * retry of a multi-round-trip call, whose `requestState` names the node that parked the call
  * (`request-state.ts`); it is forwarded there (when that node is alive; else it is answered here,
- * as a `requestState` no longer known). And a call of a `per-session` backend made with an affinity
+ * as a `requestState` no longer known). Likewise a 2026 `tasks/*` request, whose `taskId` names the
+ * node running the task (tagged as a `requestState` is): forwarded there while it lives; else
+ * answered here from the journal (outcome unknown). And a call of a `per-session` backend made with an affinity
  * key: the key's stand-in session holds that backend's worker, so the first node to serve it leases
  * the stand-in like a 2025 session, and the key's later calls of such a backend go to that node.
  */
@@ -73,6 +75,9 @@ export interface ForwarderOptions {
   affinityKey?: (request: Request, principal: string | null) => string | null;
   /** Whether the tool or prompt a client names (`Mcp-Name`) may be a `per-session` backend's. */
   perSession?: (frontName: string) => boolean;
+  /** How long a node that refused a connection counts as gone (default 15 s: its heartbeat's lapse). */
+  goneMs?: number;
+  now?: () => number;
   fetch?: typeof fetch;
   warn?: (fields: Record<string, unknown>, message: string) => void;
 }
@@ -85,10 +90,14 @@ export class SessionForwarder {
   #timer: ReturnType<typeof setInterval> | undefined;
   #offFenced: (() => void) | undefined;
   readonly #fetch: typeof fetch;
+  /** Nodes that refused a forwarded request's connection, and when (their heartbeat may not have lapsed yet). */
+  readonly #refused = new Map<string, number>();
+  readonly #now: () => number;
 
   constructor(private readonly options: ForwarderOptions) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
     this.#fetch = options.fetch ?? fetch;
+    this.#now = options.now ?? Date.now;
   }
 
   get node(): LeaseNode {
@@ -150,6 +159,8 @@ export class SessionForwarder {
     if (sessionId === null) {
       if (body === undefined) return HERE;
       const retry = this.options.locate !== undefined && body.includes('requestState');
+      if (this.options.locate !== undefined && isTaskRequest(request))
+        return this.#routeTask(request, caller, body);
       if (!retry && !this.#mayBeBound(request)) return HERE;
       return this.#routeSessionless(request, caller, body);
     }
@@ -239,8 +250,7 @@ export class SessionForwarder {
    * (its `requestState` says which); else `undefined`, served here.
    */
   async #routeRetry(request: Request, caller: Caller, body: string): Promise<Response | undefined> {
-    const locate = this.options.locate;
-    if (locate === undefined || !body.includes('requestState')) return undefined;
+    if (this.options.locate === undefined || !body.includes('requestState')) return undefined;
     let state: unknown;
     try {
       state = (JSON.parse(body) as { params?: { requestState?: unknown } } | null)?.params?.requestState;
@@ -248,14 +258,65 @@ export class SessionForwarder {
       return undefined;
     }
     if (typeof state !== 'string') return undefined;
-    const nodeId = nodeOfRequestState(state);
-    if (nodeId === undefined || nodeId === this.nodeId) return undefined;
+    return this.#routeToNode(request, caller, body, nodeOfRequestState(state));
+  }
+
+  /**
+   * A 2026 `tasks/*` request (no session): forwarded to the node that runs the task (its id names
+   * it: `request-state.ts`) when that node is alive; else `undefined`, answered here from the journal
+   * (a task whose node is gone failed with it: outcome unknown).
+   */
+  async #routeTask(request: Request, caller: Caller, body: string): Promise<Response | undefined> {
+    let taskId: unknown;
+    try {
+      taskId = (JSON.parse(body) as { params?: { taskId?: unknown } } | null)?.params?.taskId;
+    } catch {
+      return undefined;
+    }
+    if (typeof taskId !== 'string') return undefined;
+    return this.#routeToNode(request, caller, body, nodeOfRequestState(taskId));
+  }
+
+  /**
+   * Whether task `taskId` (one this node does not run) runs on another node that is alive: its id
+   * names another node, which has a heartbeat and did not refuse a connection lately.
+   */
+  async runsElsewhere(taskId: string): Promise<boolean> {
+    const nodeId = nodeOfRequestState(taskId);
+    if (nodeId === undefined || nodeId === this.nodeId || this.#refusedLately(nodeId)) return false;
+    try {
+      return (await this.options.locate?.(nodeId)) !== undefined;
+    } catch (error) {
+      this.options.warn?.({ err: error }, "a task's node could not be looked up");
+      return false;
+    }
+  }
+
+  /** Whether node `nodeId` refused a connection within the last `goneMs` (it is gone: its heartbeat lapses). */
+  #refusedLately(nodeId: string): boolean {
+    const at = this.#refused.get(nodeId);
+    if (at === undefined) return false;
+    if (this.#now() - at < (this.options.goneMs ?? 15_000)) return true;
+    this.#refused.delete(nodeId);
+    return false;
+  }
+
+  /** Forwarded to live node `nodeId` (not this one); `undefined` to serve it here. */
+  async #routeToNode(
+    request: Request,
+    caller: Caller,
+    body: string,
+    nodeId: string | undefined,
+  ): Promise<Response | undefined> {
+    const locate = this.options.locate;
+    if (locate === undefined || nodeId === undefined || nodeId === this.nodeId) return undefined;
+    if (this.#refusedLately(nodeId)) return undefined;
     let url: string | undefined;
     try {
       url = await locate(nodeId);
     } catch (error) {
       if (isJournalUnavailableError(error)) return unavailable();
-      this.options.warn?.({ err: error }, "a retry's node could not be looked up");
+      this.options.warn?.({ err: error }, "a request's node could not be looked up");
       return unavailable();
     }
     if (url === undefined) return undefined;
@@ -336,7 +397,10 @@ export class SessionForwarder {
       });
     } catch (error) {
       request.signal.removeEventListener('abort', onAbort);
-      if (isRefused(error)) return 'unreachable';
+      if (isRefused(error)) {
+        this.#refused.set(owner.id, this.#now());
+        return 'unreachable';
+      }
       this.options.warn?.({ err: error, owner: owner.id }, 'a forwarded request failed');
       return rpcError(503, SESSION_STORE_UNAVAILABLE, "the session's node did not answer; retry shortly", {
         headers: RETRY_AFTER,
@@ -359,6 +423,11 @@ export class SessionForwarder {
     );
     return new Response(relay, { status: upstream.status, headers: out });
   }
+}
+
+/** A 2026 request on a task (`Mcp-Method: tasks/get`, `tasks/cancel`, `tasks/update`, …). */
+function isTaskRequest(request: Request): boolean {
+  return request.headers.get('mcp-method')?.startsWith('tasks/') === true;
 }
 
 function unavailable(): Response {

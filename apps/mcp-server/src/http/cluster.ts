@@ -3,7 +3,7 @@
  * forwarder, started with the handler and stopped (its leases given up) when the gateway closes, and
  * the check of a forwarded request's signature.
  */
-import type { ListKind } from '@switchyard/coordinator';
+import type { JsonObject, ListKind } from '@switchyard/coordinator';
 import { ClusterBus } from '../cluster/bus.ts';
 import { configHash } from '../cluster/config-hash.ts';
 import { SessionForwarder } from '../cluster/forwarder.ts';
@@ -56,6 +56,13 @@ export function clusterOf(
   // 2026 retries of a call parked here name this node, so another node forwards them here.
   gateway.coordinator.tagRequestStates(requestStateTag(forwarder.nodeId));
   const bus = startBus(gateway, forwarder.nodeId, warn);
+  // Tasks name the node that runs them: another node forwards their 2026 requests here, reads them
+  // from the journal as they are while this node lives, and hears their changes on the bus.
+  gateway.coordinator.clusterTasks({
+    tag: requestStateTag(forwarder.nodeId),
+    runsElsewhere: (taskId) => forwarder.runsElsewhere(taskId),
+    changed: (taskId, task) => bus?.publish({ kind: 'task-changed', taskId, task }),
+  });
   const redis = gateway.config.settings.journal.redis;
   const members = new ClusterMembers({
     redis: sharedRedis(gateway, redis?.url ?? ''),
@@ -163,6 +170,10 @@ function startBus(
       }
       if (news.kind === 'resource-updated') {
         coordinator.resourceUpdatedElsewhere(news.backend, news.params);
+        return;
+      }
+      if (news.kind === 'task-changed') {
+        coordinator.taskChangedElsewhere(news.taskId, news.task as JsonObject);
         return;
       }
       const kinds = LIST_KINDS.filter((k) => news.lists.includes(k));

@@ -83,7 +83,7 @@ import {
   type SessionEndReason,
   SessionTable,
 } from './sessions.ts';
-import { GatewayTasks, TASK_METHODS } from './tasks/gateway-tasks.ts';
+import { GatewayTasks, TASK_METHODS, type TaskCluster } from './tasks/gateway-tasks.ts';
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
 import {
@@ -1346,6 +1346,19 @@ export class MCPCoordinator {
    */
   tagRequestStates(tag: string): void {
     this.requestStateTag = tag;
+  }
+
+  /**
+   * Several nodes share the journal's tasks: task ids name this node, a task another live node runs
+   * is read as the journal holds it, and status changes here go to `cluster.changed` (`TaskCluster`).
+   */
+  clusterTasks(cluster: TaskCluster): void {
+    this.tasks.cluster(cluster);
+  }
+
+  /** Task `taskId` changed on another node: the 2026 listens here that asked for it are told. */
+  taskChangedElsewhere(taskId: string, detailed: JsonObject): void {
+    this.listens.taskChanged(taskId, detailed);
   }
 
   onSharedListsChanged(listener: (backend: string, kinds: readonly ListKind[]) => void): () => void {

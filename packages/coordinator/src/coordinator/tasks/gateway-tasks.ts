@@ -25,7 +25,7 @@ import { capabilitiesOf, headersOf, withCapabilities } from '../modern.ts';
 import type { Outcome } from '../outcome.ts';
 import type { FrontSession } from '../sessions.ts';
 import { BackendTasks, createdTaskId, liveStatus, type TaskWorker } from './backend-tasks.ts';
-import { cancelledError, notFound, payload, settleUnknown, tooMany } from './task-answers.ts';
+import { cancelledError, notFound, payload, runsElsewhere, settleUnknown, tooMany } from './task-answers.ts';
 import { TaskAsks } from './task-asks.ts';
 import { DEFAULT_TASK_DECISION_MS, firstAct, isInputRequired } from './task-decision.ts';
 import { type GatheringCall, TaskGathering } from './task-gathering.ts';
@@ -73,6 +73,21 @@ export interface TaskHost {
    * `subscriptions/listen` streams that asked for it (`notifications/tasks`).
    */
   announce(taskId: string, detailed: JsonObject): void;
+}
+
+/**
+ * Several gateway nodes share the journal (`GatewayTasks.cluster`): each names itself in the ids of
+ * the tasks it makes, a task another live node runs is read from the journal as it is there (never
+ * settled here as if its process had ended), and each status change here is passed on so another
+ * node's 2026 `subscriptions/listen` hears it.
+ */
+export interface TaskCluster {
+  /** Put before the id of each task this process makes (names this node). */
+  readonly tag: string;
+  /** Whether task `taskId`, which this process does not run, runs on another node that is alive. */
+  runsElsewhere(taskId: string): Promise<boolean>;
+  /** Task `taskId` changed here: `detailed` as 2026 `tasks/get` gives it, for the other nodes. */
+  changed(taskId: string, detailed: JsonObject): void;
 }
 
 /** A backend worker under a lease. */
@@ -129,6 +144,10 @@ export class GatewayTasks {
   /** 2026 calls asking for their input before their task is made. */
   private readonly gathering: TaskGathering;
   private readonly decisionMs: number;
+  /** Set when several nodes share the journal. */
+  private clustered: TaskCluster | undefined;
+  /** Tasks read from the journal that run on another live node (their record as it was read). */
+  private readonly elsewhere = new WeakSet<TaskRecord>();
 
   constructor(
     private readonly store: TaskStore,
@@ -140,6 +159,16 @@ export class GatewayTasks {
     this.gathering = new TaskGathering(store.now, options.gatherWaitMs ?? DEFAULT_INPUT_WAIT_MS, (call) =>
       this.backends.forget(call.taskId),
     );
+  }
+
+  /** Several nodes share the journal: see `TaskCluster`. */
+  cluster(cluster: TaskCluster): void {
+    this.clustered = cluster;
+  }
+
+  /** A new task's id: this node's tag (in a cluster) and the store's new id. */
+  private newTaskId(): string {
+    return (this.clustered?.tag ?? '') + this.store.newTaskId();
   }
 
   /**
@@ -160,7 +189,9 @@ export class GatewayTasks {
     const creator = this.host.session(task.sessionId, task.owner);
     if (creator?.era === 'legacy')
       creator.outbound.push(statusNotification(task, this.store.bounds.pollIntervalMs));
-    this.host.announce(task.taskId, this.detailed(task));
+    const detailed = this.detailed(task);
+    this.host.announce(task.taskId, detailed);
+    this.clustered?.changed(task.taskId, detailed);
   }
 
   /**
@@ -250,7 +281,7 @@ export class GatewayTasks {
     const held = this.store.heldBy(session.principal) + this.gathering.heldBy(session.principal);
     const max = this.store.bounds.tasksPerPrincipal;
     if (held >= max) return { kind: 'response', message: tooMany(request.id, max) };
-    const taskId = this.store.newTaskId();
+    const taskId = this.newTaskId();
     const started = await this.startCall(session, request, taskId, this.store.bounds.taskTtlMs, claims);
     if (!('inner' in started)) return { kind: 'response', message: started };
     const call = { taskId, owner: session.principal, inner: started.inner, forwarded: started.forwarded };
@@ -330,7 +361,7 @@ export class GatewayTasks {
   ): Promise<TaskRecord | JsonRpcResponse> {
     this.stopExpired();
     await this.load(session.principal);
-    const created = this.store.create(session.principal, session.id, request.method, ttl);
+    const created = this.store.create(session.principal, session.id, request.method, ttl, this.newTaskId());
     if (created.kind === 'refused') return tooMany(request.id, created.max);
     const task = created.task;
     let started: Started | JsonRpcResponse;
@@ -418,6 +449,7 @@ export class GatewayTasks {
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
     const task = await this.find(taskId, owner);
     if (!task) return notFound(request, taskId);
+    if (this.elsewhere.has(task) && request.method !== 'tasks/get') return runsElsewhere(request, taskId);
     if (request.method === 'tasks/update') {
       const responses = request.params?.inputResponses;
       if (!isJsonObject(responses)) return invalidParams(request.id, 'inputResponses must be an object');
@@ -474,6 +506,7 @@ export class GatewayTasks {
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
     const task = await this.find(taskId, owner);
     if (!task) return notFound(request, taskId);
+    if (this.elsewhere.has(task) && request.method !== 'tasks/get') return runsElsewhere(request, taskId);
     const poll = this.store.bounds.pollIntervalMs;
     switch (request.method) {
       case 'tasks/get':
@@ -504,7 +537,7 @@ export class GatewayTasks {
   async result(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
     const taskId = request.params?.taskId;
     const task = typeof taskId === 'string' ? await this.find(taskId, session.principal) : undefined;
-    if (typeof taskId !== 'string' || !task || isTerminal(task.status))
+    if (typeof taskId !== 'string' || !task || isTerminal(task.status) || this.elsewhere.has(task))
       return { kind: 'response', message: await this.handle(session, request) };
     const stop = new AbortController();
     const out = new MessageStream<JsonRpcMessage>(() => stop.abort());
@@ -712,7 +745,18 @@ export class GatewayTasks {
    */
   private async recall(taskId: string, owner: string | null): Promise<TaskRecord | undefined> {
     const task = await this.log?.read(taskId);
-    if (!task || task.owner !== owner || !this.store.adopt(task)) return undefined;
+    if (!task || task.owner !== owner) return undefined;
+    // Another live node runs it: its record as the journal holds it, neither kept nor settled here.
+    if (
+      !isTerminal(task.status) &&
+      !this.running.has(taskId) &&
+      (await this.clustered?.runsElsewhere(taskId))
+    ) {
+      if (this.store.expired(task)) return undefined;
+      this.elsewhere.add(task);
+      return task;
+    }
+    if (!this.store.adopt(task)) return undefined;
     const held = this.store.get(taskId, owner);
     if (held && !isTerminal(held.status) && !this.running.has(taskId)) settleUnknown(this.store, taskId);
     return held;

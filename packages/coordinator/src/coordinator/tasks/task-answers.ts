@@ -37,6 +37,18 @@ export function tooMany(id: RequestId, max: number): JsonRpcResponse {
   });
 }
 
+/**
+ * A request on a task another live gateway node runs, which reached this node and was not forwarded
+ * there (a 2026 one is, at the front door): only `tasks/get` is answered here, from the journal.
+ */
+export function runsElsewhere(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
+  return errorResponse(request.id, {
+    code: INTERNAL_ERROR,
+    message: `Task ${taskId} runs on another gateway node, which this request did not reach; tasks/get answers from here, ${request.method} only there`,
+    data: { taskId, 'switchyard/elsewhere': true },
+  });
+}
+
 export function notFound(request: JsonRpcRequest, taskId: string): JsonRpcResponse {
   return invalidParams(request.id, `Task not found: ${taskId}`, { taskId });
 }

@@ -127,4 +127,97 @@ describe('GatewayTasks over the journal', () => {
     expect(back?.outcome).toMatchObject({ error: { data: { 'switchyard/outcomeUnknown': true } } });
     await journal.close();
   });
+
+  it('on several nodes: a task another live node runs is read as journaled, never settled here; once that node is gone, outcome unknown', async () => {
+    const journal = await createJournal({ driver: memoryDriver() });
+    const log = new JournalTaskLog(journal);
+    const host = {
+      // A call that never ends (its stream stays open).
+      run: async () => ({ kind: 'stream' as const, messages: new MessageStream<JsonRpcMessage>() }),
+      session: () => undefined,
+      taskSupport: async () => undefined,
+      forwards: async () => false,
+      hold: async () => undefined,
+      announce: () => {},
+      resume: () => ({ kind: 'accepted' as const }),
+    };
+    const told: [string, unknown][] = [];
+    const nodeA: GatewayTasks = new GatewayTasks(
+      new TaskStore({ now: () => 1_000, newId: () => 'one', onStatus: (t) => nodeA.changed(t) }),
+      host,
+      log,
+    );
+    nodeA.cluster({
+      tag: 'A.',
+      runsElsewhere: async () => false,
+      changed: (taskId, detailed) => told.push([taskId, detailed.status]),
+    });
+    let aAlive = true;
+    const asked: string[] = [];
+    const nodeB: GatewayTasks = new GatewayTasks(
+      new TaskStore({ now: () => 1_000, onStatus: (t) => nodeB.changed(t) }),
+      host,
+      log,
+    );
+    nodeB.cluster({
+      tag: 'B.',
+      runsElsewhere: async (taskId) => {
+        asked.push(taskId);
+        return aAlive && taskId.startsWith('A.');
+      },
+      changed: () => {},
+    });
+    const alice = {
+      id: 's1',
+      principal: 'alice',
+      era: 'legacy',
+      inflight: new Map(),
+    } as unknown as FrontSession;
+    const bob = { id: 's2', principal: 'bob', era: 'legacy', inflight: new Map() } as unknown as FrontSession;
+    const rpc = (method: string, params: Record<string, unknown>) => ({
+      jsonrpc: '2.0' as const,
+      id: 1,
+      method,
+      params,
+    });
+    const started = await nodeA.start(alice, rpc('tools/call', { name: 'x', task: {} }));
+    expect(started).toMatchObject({ result: { task: { taskId: 'A.one', status: 'working' } } });
+
+    // On B: read as the journal holds it (working), for its principal only; tasks/list leaves it be.
+    expect(await nodeB.handle(bob, rpc('tasks/get', { taskId: 'A.one' }))).toMatchObject({
+      error: { code: -32602 },
+    });
+    expect(await nodeB.handle(alice, rpc('tasks/get', { taskId: 'A.one' }))).toMatchObject({
+      result: { taskId: 'A.one', status: 'working' },
+    });
+    await nodeB.handle(alice, rpc('tasks/list', {}));
+    expect(await nodeB.listenable(alice, ['A.one'])).toEqual(['A.one']);
+    expect(await nodeB.listenable(bob, ['A.one'])).toEqual([]);
+    // What only the running node can do is refused here, saying where the task runs.
+    for (const method of ['tasks/cancel', 'tasks/result']) {
+      const answer = await nodeB.handle(alice, rpc(method, { taskId: 'A.one' }));
+      expect(answer).toMatchObject({ error: { data: { 'switchyard/elsewhere': true } } });
+    }
+    await journal.flush();
+    expect((await log.read('A.one'))?.status).toBe('working');
+    expect(asked).toContain('A.one');
+
+    // A's changes are passed on (for the other nodes' listens).
+    expect(await nodeA.handle(alice, rpc('tasks/cancel', { taskId: 'A.one' }))).toMatchObject({
+      result: { status: 'cancelled' },
+    });
+    expect(told).toEqual([['A.one', 'cancelled']]);
+
+    // A second task, then A is gone: B answers it failed, outcome unknown, and journals that.
+    const second = new GatewayTasks(new TaskStore({ now: () => 1_000, newId: () => 'two' }), host, log);
+    second.cluster({ tag: 'A.', runsElsewhere: async () => false, changed: () => {} });
+    await second.start(alice, rpc('tools/call', { name: 'x', task: {} }));
+    aAlive = false;
+    const got = await nodeB.handle(alice, rpc('tasks/get', { taskId: 'A.two' }));
+    expect(got).toMatchObject({ result: { taskId: 'A.two', status: 'failed' } });
+    expect(JSON.stringify(got)).toContain('its outcome is unknown');
+    await journal.flush();
+    expect((await log.read('A.two'))?.status).toBe('failed');
+    await journal.close();
+  });
 });

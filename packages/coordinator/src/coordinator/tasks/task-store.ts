@@ -244,7 +244,8 @@ export class TaskStore {
     return gone;
   }
 
-  private expired(task: TaskRecord): boolean {
+  /** Whether `task`'s TTL from its creation has passed (by the store's clock). */
+  expired(task: TaskRecord): boolean {
     return this.now() >= task.createdAt + task.ttlMs;
   }
 
