@@ -58,10 +58,10 @@ import {
 } from '../jsonrpc/types.ts';
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import { ownEntry } from '../own.ts';
-import type { AccessPolicy, CallerClaims, PolicySubject, PolicyTarget } from '../policy/access-policy.ts';
+import type { AccessPolicy, CallerClaims, PolicySubject } from '../policy/access-policy.ts';
 import { backendUnavailable, outcomeOf } from './answers.ts';
 import { AuditTrail } from './audit-trail.ts';
-import { BackendFleet, LIST_CHANGED, LISTS, type ListSpec, type Merged } from './backend-fleet.ts';
+import { BackendFleet, LIST_CHANGED, LISTS } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
@@ -70,7 +70,7 @@ import type { MessageStream } from './message-stream.ts';
 import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
-import { policyDenied, visibleList } from './policy-gate.ts';
+import { PolicyGate } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver, type NameRoute } from './resolution.ts';
@@ -286,7 +286,7 @@ export class MCPCoordinator {
   /** Each request's end, to `onAudit` and the journal. */
   private readonly trail: AuditTrail;
   /** The access policy in force (`setPolicy` replaces it). */
-  private policy: AccessPolicy | undefined;
+  private readonly policy: PolicyGate;
 
   private readonly limits: CoordinatorLimits;
   /** Tasks the gateway runs for 2025-11-25 clients (task-augmented `tools/call`). */
@@ -332,13 +332,13 @@ export class MCPCoordinator {
 
   constructor(private readonly options: MCPCoordinatorOptions) {
     this.limits = { ...DEFAULT_COORDINATOR_LIMITS, ...options.limits };
-    this.policy = options.policy;
     this.trail = new AuditTrail({
       now: () => this.now(),
       ...(options.onAudit !== undefined && { onAudit: options.onAudit }),
       ...(options.journal !== undefined && { write: (entry) => void this.journal((j) => j.audit(entry)) }),
       ...(options.auditPayloadChars !== undefined && { payloadChars: options.auditPayloadChars }),
     });
+    this.policy = new PolicyGate(options.policy, this.trail);
     this.listens = new Listens(this.limits.bufferedPerSession);
     this.naming = new Naming({
       backends: options.backends,
@@ -365,7 +365,7 @@ export class MCPCoordinator {
       }),
       {
         run: (session, inner, claims) =>
-          this.callNamed(session, inner, this.now(), this.subjectOf(session, inner, claims)),
+          this.callNamed(session, inner, this.now(), this.policy.subjectOf(session.principal, inner, claims)),
         session: (id, owner) => this.sessions.get(id, owner),
         taskSupport: async (session, name) =>
           taskSupportOf(await this.resolver.named(session, LISTS['tools/list']!, name)),
@@ -650,7 +650,7 @@ export class MCPCoordinator {
         const owner = await this.resolver.uri(session, frontUri);
         if (!owner) return undefined;
         const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
-        if (this.policy?.decide(this.subjectOf(session, request, claims), target).allowed === false)
+        if (!this.policy.allows(this.policy.subjectOf(session.principal, request, claims), target))
           return undefined;
         const answer = await resubscribe('resources/subscribe', owner.backend, owner.uri);
         return answer && 'result' in answer ? subscriptionKey(owner.backend, owner.uri) : undefined;
@@ -669,7 +669,7 @@ export class MCPCoordinator {
    * already routed go on. Every client hears that the lists changed (what it may see did).
    */
   setPolicy(policy: AccessPolicy | undefined): void {
-    this.policy = policy;
+    this.policy.set(policy);
     this.announceListChanges(['tools', 'prompts', 'resources']);
   }
 
@@ -855,7 +855,7 @@ export class MCPCoordinator {
     claims?: CallerClaims,
   ): Promise<Outcome> {
     const started = this.now();
-    const subject = this.subjectOf(session, request, claims);
+    const subject = this.policy.subjectOf(session.principal, request, claims);
     const respond = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
       this.trail.record({
         session,
@@ -924,7 +924,7 @@ export class MCPCoordinator {
             return respond(await this.tasks.handle(session, request));
           const spec = ownEntry(LISTS, request.method);
           if (spec) {
-            const page = await this.pages.page(session, request, spec, this.listView(subject, spec));
+            const page = await this.pages.page(session, request, spec, this.policy.listView(subject, spec));
             return respond(
               request.method === 'tools/list' && this.takesTasks(session) ? withTaskSupport(page) : page,
             );
@@ -980,7 +980,7 @@ export class MCPCoordinator {
       return fail(errorResponse(request.id, { code: INVALID_PARAMS, message: `Unknown ${what}: ${name}` }));
     }
     const target = { kind: what, backend: owner.backend, name: owner.name } as const;
-    const refused = this.refusedByPolicy(request, subject, target);
+    const refused = this.policy.refused(request, subject, target);
     if (refused) return fail(refused, owner.backend);
     const listed = owner.listed;
     const header = headersOf(request);
@@ -1039,7 +1039,7 @@ export class MCPCoordinator {
     }
     if (request.method !== 'resources/unsubscribe') {
       const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
-      const refused = this.refusedByPolicy(request, subject, target);
+      const refused = this.policy.refused(request, subject, target);
       if (refused) return reject(refused);
     }
     const key = subscriptionKey(owner.backend, owner.uri);
@@ -1077,7 +1077,7 @@ export class MCPCoordinator {
       const owner = await this.resolver.named(session, LISTS['prompts/list']!, ref.name);
       if (owner.kind !== 'owned') return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
       const target = { kind: 'prompt', backend: owner.backend, name: owner.name } as const;
-      const refused = this.refusedByPolicy(request, subject, target);
+      const refused = this.policy.refused(request, subject, target);
       if (refused) return reject(refused);
       const params = { ...request.params, ref: { ...ref, name: owner.name } };
       return this.route(session, request, owner.backend, params, started);
@@ -1086,7 +1086,7 @@ export class MCPCoordinator {
       const uri = ref.uri;
       const owner = await this.resolver.resourceRef(session, uri);
       if (!owner) return reject(invalidParams(request.id, `Unknown resource or template: ${uri}`));
-      const refused = this.refusedByPolicy(request, subject, {
+      const refused = this.policy.refused(request, subject, {
         kind: 'resource',
         backend: owner.backend,
         name: uri,
@@ -1611,37 +1611,6 @@ export class MCPCoordinator {
       (s) => s.era === 'legacy' && (this.touched.get(s) ?? -1) < s.lastSeenAt,
     );
     await Promise.all(seen.map((s) => this.touch(s)));
-  }
-
-  // ── access policy ──────────────────────────────────────────────────────────────────────────
-
-  /** Who asks, as the policy sees it; the request's client id is kept for its audit entry. */
-  private subjectOf(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    claims: CallerClaims | undefined,
-  ): PolicySubject {
-    if (claims?.clientId !== undefined) this.trail.noteCaller(request, claims.clientId);
-    return { ...claims, principal: session.principal };
-  }
-
-  /** The policy's word on `target`, kept for the request's audit entry: its refusal, or nothing. */
-  private refusedByPolicy(
-    request: JsonRpcRequest,
-    subject: PolicySubject,
-    target: PolicyTarget,
-  ): JsonRpcErrorResponse | undefined {
-    const policy = this.policy;
-    if (!policy) return undefined;
-    const decision = policy.decide(subject, target);
-    this.trail.noteDecision(request, decision.allowed ? 'allowed' : 'denied', decision.rule);
-    return decision.allowed ? undefined : policyDenied(request.id, target, decision);
-  }
-
-  /** What of a merged list `subject` is shown; undefined (all of it) without a policy. */
-  private listView(subject: PolicySubject, spec: ListSpec): ((merged: Merged) => JsonObject) | undefined {
-    const policy = this.policy;
-    return policy && ((merged) => visibleList(policy, subject, spec, merged));
   }
 
   // ── journal ────────────────────────────────────────────────────────────────────────────────

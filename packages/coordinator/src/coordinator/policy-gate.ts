@@ -1,13 +1,15 @@
 /**
  * The access policy where lists and calls flow: a merged list seen through one caller's eyes (the
  * items it may not use left out, in a new result: the cached merged list is shared by every caller
- * of the worker scope and is never changed), and the refusal of a call it may not make.
+ * of the worker scope and is never changed), and the refusal of a call it may not make. `PolicyGate`
+ * holds the policy in force and notes each decision for the request's audit entry.
  */
 import { POLICY_DENIED } from '../jsonrpc/codes.ts';
 import { errorResponse } from '../jsonrpc/responses.ts';
-import type { JsonObject, JsonRpcErrorResponse, RequestId } from '../jsonrpc/types.ts';
+import type { JsonObject, JsonRpcErrorResponse, JsonRpcRequest, RequestId } from '../jsonrpc/types.ts';
 import type {
   AccessPolicy,
+  CallerClaims,
   PolicyDecision,
   PolicyItemKind,
   PolicySubject,
@@ -66,4 +68,57 @@ export function policyDenied(
     message: `Forbidden: ${decision.reason}`,
     data: { rule: decision.rule, kind: target.kind, backend: target.backend, name: target.name },
   });
+}
+
+/** Where the gate notes, for a request's audit entry, who asked and what the policy said. */
+export interface PolicyNotes {
+  noteCaller(request: JsonRpcRequest, clientId: string): void;
+  noteDecision(request: JsonRpcRequest, decision: 'allowed' | 'denied', rule: string | null): void;
+}
+
+/** The access policy in force (none: everything is allowed and no decision is noted). */
+export class PolicyGate {
+  constructor(
+    private policy: AccessPolicy | undefined,
+    private readonly notes: PolicyNotes,
+  ) {}
+
+  /** Puts another policy in force (or none), from the next question on. */
+  set(policy: AccessPolicy | undefined): void {
+    this.policy = policy;
+  }
+
+  /** Who asks, as the policy sees it; the request's client id is noted for its audit entry. */
+  subjectOf(
+    principal: string | null,
+    request: JsonRpcRequest,
+    claims: CallerClaims | undefined,
+  ): PolicySubject {
+    if (claims?.clientId !== undefined) this.notes.noteCaller(request, claims.clientId);
+    return { ...claims, principal };
+  }
+
+  /** The policy's word on `target`, noted for the request's audit entry: its refusal, or nothing. */
+  refused(
+    request: JsonRpcRequest,
+    subject: PolicySubject,
+    target: PolicyTarget,
+  ): JsonRpcErrorResponse | undefined {
+    const policy = this.policy;
+    if (!policy) return undefined;
+    const decision = policy.decide(subject, target);
+    this.notes.noteDecision(request, decision.allowed ? 'allowed' : 'denied', decision.rule);
+    return decision.allowed ? undefined : policyDenied(request.id, target, decision);
+  }
+
+  /** Whether `subject` may use `target` (asked without noting: nothing is audited). */
+  allows(subject: PolicySubject, target: PolicyTarget): boolean {
+    return this.policy?.decide(subject, target).allowed !== false;
+  }
+
+  /** What of a merged list `subject` is shown; undefined (all of it) without a policy. */
+  listView(subject: PolicySubject, spec: ListSpec): ((merged: Merged) => JsonObject) | undefined {
+    const policy = this.policy;
+    return policy && ((merged) => visibleList(policy, subject, spec, merged));
+  }
 }
