@@ -56,7 +56,8 @@ export class Cancellation implements CancelSignal {
   addEventListener(type: 'abort', listener: () => void): void {
     if (type !== 'abort' || this.#aborted) return;
     if (this.#first === undefined) this.#first = listener;
-    else (this.#more ??= []).push(listener);
+    else if (this.#more === undefined) this.#more = [listener];
+    else this.#more.push(listener);
   }
 
   removeEventListener(type: 'abort', listener: () => void): void {
