@@ -8,7 +8,7 @@
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
 import type { Bulkhead } from '@switchyard/flow-balancer';
-import { type AuditInput, isJournalUnavailableError, type Journal } from '@switchyard/journal';
+import type { AuditInput, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
@@ -74,7 +74,8 @@ import { PolicyGate } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver, type NameRoute } from './resolution.ts';
-import { BOUND, initialState, logLevelState, restoredSession, subscriptionsState } from './session-record.ts';
+import { BOUND, initialState, logLevelState, subscriptionsState } from './session-record.ts';
+import { SessionRestore } from './session-restore.ts';
 import {
   defaultRandomBytes,
   type FrontSession,
@@ -267,12 +268,8 @@ export class MCPCoordinator {
   private readonly parser = new MessageParser({ allowBatch: false });
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
-  /** Sessions being read back from the journal, so concurrent requests of one restore it once. */
-  private readonly restoring = new Map<string, Promise<Restored>>();
-  /** When each session's `lastSeenAt` was last written to the journal (touches are coalesced). */
-  private readonly touched = new WeakMap<FrontSession, number>();
-  /** The `lastSeenAt` this process's last touch wrote to the session's record (the journal's clock). */
-  private readonly journaledSeen = new WeakMap<FrontSession, number>();
+  /** 2025 sessions read back from the journal, and kept touched there. */
+  private readonly restorer: SessionRestore;
   /** The last internal id given to a 2026 request. */
   private modernSeq = 0;
   /** 2026 calls waiting for the client's input. */
@@ -410,6 +407,21 @@ export class MCPCoordinator {
       ...(options.cursorKey !== undefined && { cursorKey: options.cursorKey }),
     });
     const idleMs = options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : options.sessionIdleMs;
+    this.restorer = new SessionRestore({
+      journal: options.journal,
+      sessions: this.sessions,
+      now: () => this.now(),
+      idleMs,
+      maxSessions: this.limits.sessions,
+      isIsolated: (b) => this.fleet.isIsolated(b),
+      write: (fn) => this.journal(fn),
+      onError: options.onError,
+      restored: (front, subscriptions) => {
+        this.options.onRestore?.(front.id, [...front.stateLost]);
+        void this.resubscribe(front, subscriptions);
+      },
+      relinquish: (session) => this.closeSession(session.id, session.principal, false, 'relinquished'),
+    });
     if (idleMs !== null) {
       this.sweeper = setInterval(
         () => void this.expireIdleSessions(),
@@ -432,11 +444,11 @@ export class MCPCoordinator {
     const idle = [...this.sessions.all()].filter((s) => s.lastSeenAt <= cutoff && s.inflight.size === 0);
     await Promise.all(
       idle.map(async (s) => {
-        const everywhere = await this.idleEverywhere(s, cutoff);
+        const everywhere = await this.restorer.idleEverywhere(s, cutoff);
         return this.closeSession(s.id, s.principal, everywhere, everywhere ? 'expired' : 'relinquished');
       }),
     );
-    await this.touchSeen();
+    await this.restorer.touchSeen();
     return idle.length;
   }
 
@@ -472,7 +484,7 @@ export class MCPCoordinator {
     let session =
       context.sessionId === undefined ? undefined : this.sessions.get(context.sessionId, context.principal);
     if (!session && context.sessionId !== undefined) {
-      const restored = await this.restore(context.sessionId, context.principal);
+      const restored = await this.restorer.restore(context.sessionId, context.principal);
       if (restored === 'full') {
         const id = entry.kind === 'request' ? entry.message.id : undefined;
         return this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may');
@@ -707,9 +719,9 @@ export class MCPCoordinator {
     const session =
       this.sessions.get(sessionId, principal) ??
       (forget
-        ? await this.restore(sessionId, principal).then((r) =>
-            r === 'full' || r === 'unavailable' ? undefined : r,
-          )
+        ? await this.restorer
+            .restore(sessionId, principal)
+            .then((r) => (r === 'full' || r === 'unavailable' ? undefined : r))
         : undefined);
     if (!session) return false;
     this.sessions.delete(sessionId);
@@ -734,7 +746,7 @@ export class MCPCoordinator {
         .catch((e) => this.options.onError?.(e));
     }
     if (forget) await this.journal((j) => j.deleteSession(sessionId));
-    else await this.touch(session);
+    else await this.restorer.touch(session);
     return true;
   }
 
@@ -1447,59 +1459,9 @@ export class MCPCoordinator {
    */
   async restoreSession(sessionId: string, principal: string | null): Promise<boolean | 'unavailable'> {
     if (this.sessions.get(sessionId, principal)) return true;
-    const restored = await this.restore(sessionId, principal);
+    const restored = await this.restorer.restore(sessionId, principal);
     if (restored === 'unavailable') return restored;
     return restored !== undefined && restored !== 'full';
-  }
-
-  /**
-   * The session read back from the journal; `full` when the gateway holds as many as it may,
-   * `unavailable` when the journal's store cannot be reached (it may well exist); else undefined.
-   */
-  private restore(sessionId: string, principal: string | null): Promise<Restored> {
-    if (!this.options.journal) return Promise.resolve(undefined);
-    let pending = this.restoring.get(sessionId);
-    if (!pending) {
-      pending = this.readBack(this.options.journal, sessionId, principal).finally(() =>
-        this.restoring.delete(sessionId),
-      );
-      this.restoring.set(sessionId, pending);
-    }
-    return pending.then((r) =>
-      r && r !== 'full' && r !== 'unavailable' && r.principal !== principal ? undefined : r,
-    );
-  }
-
-  private async readBack(journal: Journal, sessionId: string, principal: string | null): Promise<Restored> {
-    let record: Awaited<ReturnType<Journal['getSession']>>;
-    try {
-      record = await journal.getSession(sessionId);
-    } catch (e) {
-      // A store that cannot be reached says nothing about the session: "try again", never "gone"
-      // (a 404 makes a 2025 client drop a session that may be fine).
-      if (isJournalUnavailableError(e)) return 'unavailable';
-      this.options.onError?.(e);
-      return undefined;
-    }
-    if (!record || record.principal !== principal) return undefined;
-    const held = this.sessions.get(sessionId, principal);
-    if (held) return held;
-    const idleMs =
-      this.options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : this.options.sessionIdleMs;
-    if (idleMs !== null && record.lastSeenAt <= this.now() - idleMs) {
-      await this.journal((j) => j.deleteSession(sessionId));
-      return undefined;
-    }
-    if (this.sessions.size >= this.limits.sessions) {
-      return 'full';
-    }
-    const { session, restored, subscriptions } = restoredSession(record, (b) => this.fleet.isIsolated(b));
-    const front = this.sessions.add(session, restored);
-    for (const [key, uri] of subscriptions) this.sessions.subscribe(front, key, uri);
-    this.touched.set(front, record.lastSeenAt);
-    this.options.onRestore?.(front.id, [...front.stateLost]);
-    void this.resubscribe(front, subscriptions);
-    return front;
   }
 
   /**
@@ -1564,55 +1526,6 @@ export class MCPCoordinator {
     return { kind: 'response', message };
   }
 
-  /**
-   * Whether a session idle here is idle in the journal too, so its record may go. Nodes sharing a
-   * journal each hold the sessions they served: one the client moved on from is idle on that node
-   * only, and its record — touched by the node the client talks to now — must stay.
-   */
-  private async idleEverywhere(session: FrontSession, cutoff: number): Promise<boolean> {
-    if (session.era !== 'legacy' || !this.options.journal) return true;
-    try {
-      const record = await this.options.journal.getSession(session.id);
-      // Touched by no one since this process's own last touch (which writes a later time than the
-      // session's own lastSeenAt, by up to a sweep): idle everywhere.
-      return (
-        record === undefined || record.lastSeenAt <= Math.max(cutoff, this.journaledSeen.get(session) ?? 0)
-      );
-    } catch (e) {
-      // The journal cannot say: keep the record (its own expiry still collects it).
-      this.options.onError?.(e);
-      return false;
-    }
-  }
-
-  /** Writes a session's `lastSeenAt` to the journal when it moved since the last write. */
-  private async touch(session: FrontSession): Promise<void> {
-    if (session.era !== 'legacy' || (this.touched.get(session) ?? -1) >= session.lastSeenAt) return;
-    this.touched.set(session, session.lastSeenAt);
-    await this.journal(async (j) => {
-      const record = await j.touchSession(session.id);
-      if (record !== undefined) {
-        this.journaledSeen.set(session, record.lastSeenAt);
-        return;
-      }
-      // The record is gone while this process holds the session: another node sharing the journal
-      // ended it (DELETE) or let it expire. Let it go here too (keeping no record to delete), so
-      // the next request is a 404 as on that node. Found at the sweeper's pass, not per request: a
-      // journal read per request would cost a round trip on the hot path; until sessions have an
-      // owner (a lease, issue #20), a node may serve a session deleted elsewhere until its next pass.
-      if (this.sessions.get(session.id, session.principal) === session)
-        await this.closeSession(session.id, session.principal, false, 'relinquished');
-    });
-  }
-
-  /** The sweeper's pass: the sessions heard from since the last one are touched in the journal. */
-  private async touchSeen(): Promise<void> {
-    const seen = [...this.sessions.all()].filter(
-      (s) => s.era === 'legacy' && (this.touched.get(s) ?? -1) < s.lastSeenAt,
-    );
-    await Promise.all(seen.map((s) => this.touch(s)));
-  }
-
   // ── journal ────────────────────────────────────────────────────────────────────────────────
 
   private async journal(fn: (j: Journal) => Promise<unknown>): Promise<void> {
@@ -1658,9 +1571,6 @@ function allowsLog(sessionLevel: string | undefined, level: unknown): boolean {
   if (sessionLevel === undefined || typeof level !== 'string') return false;
   return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(sessionLevel);
 }
-
-/** What reading a session back from the journal gave. */
-type Restored = FrontSession | 'full' | 'unavailable' | undefined;
 
 /** The answer when the journal's store (Redis) cannot be reached to read a session back: HTTP 503. */
 function storeUnavailable(id: RequestId | undefined): Outcome {
