@@ -5,12 +5,14 @@
  * other node is forwarded there (signed): it reads the real status and, once ended, the result, and
  * a cancel stops the call where it runs. A 2026 `subscriptions/listen` on the other node hears the
  * task's changes over the cluster bus. Another principal gets "not found" on either node; with the
- * running node killed, the other answers from the journal: failed, outcome unknown.
+ * running node killed, the other answers from the journal: failed, outcome unknown. A 2025
+ * session on the other node (the same principal) reads the task from the journal, waits for its
+ * end with `tasks/result`, and cancels it there (relayed, signed).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
-import { startNode } from './support/cluster.ts';
-import { modernPost, modernRpc } from './support/gateway.ts';
+import { parseSse, startNode } from './support/cluster.ts';
+import { modernPost, modernRpc, post, rawSession } from './support/gateway.ts';
 
 const FIXTURE = new URL('./fixtures/task-tools-server.ts', import.meta.url).pathname;
 const SECRET = 'tasks-test-cluster-secret-0123456789abcdef';
@@ -109,6 +111,33 @@ async function listen(url: string, token: string, taskIds: string[]) {
   return { next, until, close: () => reader.cancel() };
 }
 
+let legacyIds = 0;
+/** A 2025 request of session `sid` as `token`'s principal: its JSON-RPC answer (JSON or the SSE's last). */
+async function legacy(
+  url: string,
+  token: string,
+  sid: string,
+  method: string,
+  params: Record<string, unknown>,
+) {
+  const id = ++legacyIds;
+  const response = await post(
+    url,
+    { jsonrpc: '2.0', id, method, params },
+    { authorization: `Bearer ${token}`, 'mcp-session-id': sid, 'mcp-protocol-version': '2025-11-25' },
+  );
+  const text = await response.text();
+  const reply = parseSse(response.headers.get('content-type'), text)
+    .filter((e) => e.data !== '')
+    .map((e) => JSON.parse(e.data) as Record<string, unknown>)
+    .find((m) => m.id === id);
+  if (reply === undefined) throw new Error(`no answer (${response.status}): ${text.slice(0, 300)}`);
+  return reply as {
+    result?: Record<string, unknown>;
+    error?: { code: number; data?: Record<string, unknown> };
+  };
+}
+
 const ackedTaskIds = (m: Message | undefined) =>
   ((m?.params?.notifications as Record<string, unknown> | undefined)?.taskIds as string[] | undefined) ?? [];
 
@@ -164,6 +193,29 @@ describe('2026 tasks on two nodes', { timeout: 120_000 }, () => {
         status: 'completed',
         result: { content: [{ text: 'slept 1500 ms' }] },
       });
+    } finally {
+      a.child.kill();
+      b.child.kill();
+      await Promise.all([a.child.exited, b.child.exited]);
+    }
+  });
+
+  it('a 2025 session on B reads a task of A, waits for its end with tasks/result, and cancels it there', async () => {
+    const [a, b] = await twoNodes();
+    try {
+      const taskId = await startTask(a.url, 60_000);
+      const sid = await rawSession(b.url, { authorization: `Bearer ${ALICE}` });
+      const bobSid = await rawSession(b.url, { authorization: `Bearer ${BOB}` });
+      const got = await legacy(b.url, ALICE, sid, 'tasks/get', { taskId });
+      expect(got.result, JSON.stringify(got)).toMatchObject({ taskId, status: 'working' });
+      expect((await legacy(b.url, BOB, bobSid, 'tasks/get', { taskId })).error?.code).toBe(-32602);
+      expect((await legacy(b.url, BOB, bobSid, 'tasks/cancel', { taskId })).error?.code).toBe(-32602);
+
+      const waiting = legacy(b.url, ALICE, sid, 'tasks/result', { taskId });
+      const cancelled = await legacy(b.url, ALICE, sid, 'tasks/cancel', { taskId });
+      expect(cancelled.result, JSON.stringify(cancelled)).toMatchObject({ taskId, status: 'cancelled' });
+      expect((await rpc(a.url, ALICE, 'tasks/get', { taskId })).result?.status).toBe('cancelled');
+      expect((await waiting).error?.data).toMatchObject({ status: 'cancelled' });
     } finally {
       a.child.kill();
       b.child.kill();

@@ -292,6 +292,56 @@ export class SessionForwarder {
     }
   }
 
+  /**
+   * Asks the node running task `taskId` to cancel it for `principal` (a 2025 session here asked): a
+   * 2026 `tasks/cancel` sent there signed as that principal; true when that node answered it.
+   */
+  async cancelTask(taskId: string, principal: string | null): Promise<boolean> {
+    const nodeId = nodeOfRequestState(taskId);
+    if (nodeId === undefined || nodeId === this.nodeId || this.#refusedLately(nodeId)) return false;
+    let url: string | undefined;
+    try {
+      url = await this.options.locate?.(nodeId);
+    } catch (error) {
+      this.options.warn?.({ err: error }, "a task's node could not be looked up");
+      return false;
+    }
+    if (url === undefined) return false;
+    const body = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'switchyard-relayed-cancel',
+      method: 'tasks/cancel',
+      params: {
+        taskId,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': {
+            extensions: { 'io.modelcontextprotocol/tasks': {} },
+          },
+        },
+      },
+    });
+    const request = new Request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'tasks/cancel',
+        'mcp-name': taskId,
+      },
+      body,
+    });
+    const answer = await this.#forward(request, { id: nodeId, url }, { principal }, body);
+    if (answer === 'unreachable') return false;
+    try {
+      const reply = (await answer.json()) as unknown;
+      return answer.ok && typeof reply === 'object' && reply !== null && 'result' in reply;
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether node `nodeId` refused a connection within the last `goneMs` (it is gone: its heartbeat lapses). */
   #refusedLately(nodeId: string): boolean {
     const at = this.#refused.get(nodeId);

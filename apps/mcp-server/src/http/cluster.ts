@@ -62,6 +62,7 @@ export function clusterOf(
     tag: requestStateTag(forwarder.nodeId),
     runsElsewhere: (taskId) => forwarder.runsElsewhere(taskId),
     changed: (taskId, task) => bus?.publish({ kind: 'task-changed', taskId, task }),
+    cancel: (taskId, owner) => forwarder.cancelTask(taskId, owner),
   });
   const redis = gateway.config.settings.journal.redis;
   const members = new ClusterMembers({

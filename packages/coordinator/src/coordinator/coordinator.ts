@@ -1368,9 +1368,13 @@ export class MCPCoordinator {
     this.tasks.cluster(cluster);
   }
 
-  /** Task `taskId` changed on another node: the 2026 listens here that asked for it are told. */
+  /**
+   * Task `taskId` changed on another node: the 2026 listens here that asked for it are told, and a
+   * 2025 `tasks/result` here waiting for it looks again.
+   */
   taskChangedElsewhere(taskId: string, detailed: JsonObject): void {
     this.listens.taskChanged(taskId, detailed);
+    this.tasks.changedElsewhere(taskId);
   }
 
   onSharedListsChanged(listener: (backend: string, kinds: readonly ListKind[]) => void): () => void {

@@ -88,7 +88,15 @@ export interface TaskCluster {
   runsElsewhere(taskId: string): Promise<boolean>;
   /** Task `taskId` changed here: `detailed` as 2026 `tasks/get` gives it, for the other nodes. */
   changed(taskId: string, detailed: JsonObject): void;
+  /**
+   * Asks the node running `owner`'s task `taskId` to cancel it (a 2025 session here asked); false
+   * when that node could not be asked.
+   */
+  cancel(taskId: string, owner: string | null): Promise<boolean>;
 }
+
+/** How often a `tasks/result` waiting here for a task another node runs reads the journal again, ms (news from that node wakes it sooner). */
+const ELSEWHERE_RECHECK_MS = 2_000;
 
 /** A backend worker under a lease. */
 export interface HeldWorker {
@@ -148,6 +156,8 @@ export class GatewayTasks {
   private clustered: TaskCluster | undefined;
   /** Tasks read from the journal that run on another live node (their record as it was read). */
   private readonly elsewhere = new WeakSet<TaskRecord>();
+  /** `tasks/result`s waiting here for tasks other nodes run, by task id: woken by news of them. */
+  private readonly awaitingElsewhere = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly store: TaskStore,
@@ -164,6 +174,46 @@ export class GatewayTasks {
   /** Several nodes share the journal: see `TaskCluster`. */
   cluster(cluster: TaskCluster): void {
     this.clustered = cluster;
+  }
+
+  /** Task `taskId` changed on another node: a `tasks/result` here waiting for it looks again. */
+  changedElsewhere(taskId: string): void {
+    for (const wake of this.awaitingElsewhere.get(taskId) ?? []) wake();
+  }
+
+  /**
+   * `owner`'s task `taskId`, which another node runs, once it has ended there (read from the
+   * journal when news of it comes, and every few seconds); undefined when it expired or `signal`
+   * aborted. Its node gone meanwhile, it ends here: failed, outcome unknown (`recall`).
+   */
+  private async endedElsewhere(
+    taskId: string,
+    owner: string | null,
+    signal?: AbortSignal,
+  ): Promise<TaskRecord | undefined> {
+    const waiters = this.awaitingElsewhere.get(taskId) ?? new Set();
+    this.awaitingElsewhere.set(taskId, waiters);
+    let wake = () => {};
+    const woken = () => wake();
+    waiters.add(woken);
+    signal?.addEventListener('abort', woken, { once: true });
+    try {
+      for (;;) {
+        const task = await this.find(taskId, owner);
+        if (!task || isTerminal(task.status) || signal?.aborted) return signal?.aborted ? undefined : task;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ELSEWHERE_RECHECK_MS);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      waiters.delete(woken);
+      if (waiters.size === 0) this.awaitingElsewhere.delete(taskId);
+      signal?.removeEventListener('abort', woken);
+    }
   }
 
   /** A new task's id: this node's tag (in a cluster) and the store's new id. */
@@ -462,6 +512,8 @@ export class GatewayTasks {
     if (request.method === 'tasks/cancel') {
       if (!isTerminal(task.status)) {
         this.cancel(task);
+        // Journaled before the answer: another node reads the task next (a cancel it relayed here).
+        await Promise.all([...this.writing]);
       }
       return resultResponse(request.id, {});
     }
@@ -506,7 +558,7 @@ export class GatewayTasks {
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
     const task = await this.find(taskId, owner);
     if (!task) return notFound(request, taskId);
-    if (this.elsewhere.has(task) && request.method !== 'tasks/get') return runsElsewhere(request, taskId);
+    if (this.elsewhere.has(task)) return this.handleElsewhere(request, task, signal);
     const poll = this.store.bounds.pollIntervalMs;
     switch (request.method) {
       case 'tasks/get':
@@ -519,6 +571,8 @@ export class GatewayTasks {
           });
         }
         this.cancel(task);
+        // Journaled before the answer: another node reads the task next (a cancel it relayed here).
+        await Promise.all([...this.writing]);
         return resultResponse(request.id, wireTask(task, poll));
       }
       default: {
@@ -526,6 +580,28 @@ export class GatewayTasks {
         return ended ? payload(request, ended) : notFound(request, taskId);
       }
     }
+  }
+
+  /**
+   * 2025 `tasks/get`, `tasks/result`, `tasks/cancel` of a task another live node runs (the session
+   * is here, the task there): its record from the journal, its end as the journal comes to hold it,
+   * a cancel asked of that node.
+   */
+  private async handleElsewhere(
+    request: JsonRpcRequest,
+    task: TaskRecord,
+    signal?: AbortSignal,
+  ): Promise<JsonRpcResponse> {
+    const poll = this.store.bounds.pollIntervalMs;
+    if (request.method === 'tasks/get') return resultResponse(request.id, wireTask(task, poll));
+    if (request.method === 'tasks/cancel') {
+      if (!(await this.clustered?.cancel(task.taskId, task.owner)))
+        return runsElsewhere(request, task.taskId);
+      const now = await this.find(task.taskId, task.owner);
+      return now ? resultResponse(request.id, wireTask(now, poll)) : notFound(request, task.taskId);
+    }
+    const ended = await this.endedElsewhere(task.taskId, task.owner, signal);
+    return ended ? payload(request, ended) : notFound(request, task.taskId);
   }
 
   /**
@@ -537,12 +613,15 @@ export class GatewayTasks {
   async result(session: FrontSession, request: JsonRpcRequest): Promise<Outcome> {
     const taskId = request.params?.taskId;
     const task = typeof taskId === 'string' ? await this.find(taskId, session.principal) : undefined;
-    if (typeof taskId !== 'string' || !task || isTerminal(task.status) || this.elsewhere.has(task))
+    if (typeof taskId !== 'string' || !task || isTerminal(task.status))
       return { kind: 'response', message: await this.handle(session, request) };
     const stop = new AbortController();
     const out = new MessageStream<JsonRpcMessage>(() => stop.abort());
     out.push(statusNotification(task, this.store.bounds.pollIntervalMs));
-    void this.store.whenTerminal(taskId, session.principal, stop.signal).then((ended) => {
+    const ending = this.elsewhere.has(task)
+      ? this.endedElsewhere(taskId, session.principal, stop.signal)
+      : this.store.whenTerminal(taskId, session.principal, stop.signal);
+    void ending.then((ended) => {
       if (!stop.signal.aborted) out.push(ended ? payload(request, ended) : notFound(request, taskId));
       out.end();
     });

@@ -150,7 +150,12 @@ describe('GatewayTasks over the journal', () => {
     nodeA.cluster({
       tag: 'A.',
       runsElsewhere: async () => false,
-      changed: (taskId, detailed) => told.push([taskId, detailed.status]),
+      // The bus: B hears of A's changes.
+      changed: (taskId, detailed) => {
+        told.push([taskId, detailed.status]);
+        nodeB.changedElsewhere(taskId);
+      },
+      cancel: async () => false,
     });
     let aAlive = true;
     const asked: string[] = [];
@@ -166,6 +171,11 @@ describe('GatewayTasks over the journal', () => {
         return aAlive && taskId.startsWith('A.');
       },
       changed: () => {},
+      // Relayed to A (as the front door does, signed), for the principal that asked.
+      cancel: async (taskId, owner) => {
+        const answer = await nodeA.handle(owner === 'alice' ? alice : bob, rpc('tasks/cancel', { taskId }));
+        return 'result' in answer;
+      },
     });
     const alice = {
       id: 's1',
@@ -193,24 +203,31 @@ describe('GatewayTasks over the journal', () => {
     await nodeB.handle(alice, rpc('tasks/list', {}));
     expect(await nodeB.listenable(alice, ['A.one'])).toEqual(['A.one']);
     expect(await nodeB.listenable(bob, ['A.one'])).toEqual([]);
-    // What only the running node can do is refused here, saying where the task runs.
-    for (const method of ['tasks/cancel', 'tasks/result']) {
-      const answer = await nodeB.handle(alice, rpc(method, { taskId: 'A.one' }));
-      expect(answer).toMatchObject({ error: { data: { 'switchyard/elsewhere': true } } });
-    }
     await journal.flush();
     expect((await log.read('A.one'))?.status).toBe('working');
     expect(asked).toContain('A.one');
 
-    // A's changes are passed on (for the other nodes' listens).
-    expect(await nodeA.handle(alice, rpc('tasks/cancel', { taskId: 'A.one' }))).toMatchObject({
-      result: { status: 'cancelled' },
+    // A 2025 tasks/result on B waits for the end there; a cancel on B is relayed to A (Bob's finds nothing).
+    const waiting = nodeB.handle(alice, rpc('tasks/result', { taskId: 'A.one' }));
+    expect(await nodeB.handle(bob, rpc('tasks/cancel', { taskId: 'A.one' }))).toMatchObject({
+      error: { code: -32602 },
+    });
+    expect(await nodeB.handle(alice, rpc('tasks/cancel', { taskId: 'A.one' }))).toMatchObject({
+      result: { taskId: 'A.one', status: 'cancelled' },
     });
     expect(told).toEqual([['A.one', 'cancelled']]);
+    expect(await waiting).toMatchObject({
+      error: { data: { status: 'cancelled', 'io.modelcontextprotocol/related-task': { taskId: 'A.one' } } },
+    });
 
     // A second task, then A is gone: B answers it failed, outcome unknown, and journals that.
     const second = new GatewayTasks(new TaskStore({ now: () => 1_000, newId: () => 'two' }), host, log);
-    second.cluster({ tag: 'A.', runsElsewhere: async () => false, changed: () => {} });
+    second.cluster({
+      tag: 'A.',
+      runsElsewhere: async () => false,
+      changed: () => {},
+      cancel: async () => false,
+    });
     await second.start(alice, rpc('tools/call', { name: 'x', task: {} }));
     aAlive = false;
     const got = await nodeB.handle(alice, rpc('tasks/get', { taskId: 'A.two' }));
