@@ -61,7 +61,7 @@ import { ownEntry } from '../own.ts';
 import type { AccessPolicy, CallerClaims, PolicySubject } from '../policy/access-policy.ts';
 import { backendUnavailable, outcomeOf } from './answers.ts';
 import { AuditTrail } from './audit-trail.ts';
-import { BackendFleet, LIST_CHANGED, LISTS } from './backend-fleet.ts';
+import { BackendFleet, LISTS } from './backend-fleet.ts';
 import type { BackendWorker } from './backend-worker.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
@@ -74,6 +74,7 @@ import { PolicyGate } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver, type NameRoute } from './resolution.ts';
+import { LOG_LEVELS, ServerNotices, subscriptionKey } from './server-notices.ts';
 import { BOUND, initialState, logLevelState, subscriptionsState } from './session-record.ts';
 import { SessionRestore } from './session-restore.ts';
 import {
@@ -243,8 +244,6 @@ const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
 /** How long a session may be idle before it is ended, by default: 10 minutes. */
 export const DEFAULT_SESSION_IDLE_MS = 10 * 60_000;
 
-const LOG_LEVELS = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
-
 /** Counters for tests and metrics. */
 export interface CoordinatorStats {
   sessions: number;
@@ -278,6 +277,8 @@ export class MCPCoordinator {
   private requestStateTag = '';
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listens: Listens;
+  /** Backends' own news (list changes, resource updates, log lines) to the clients it belongs to. */
+  private readonly notices: ServerNotices;
   /** Routed requests not yet answered, across sessions (kept as they start and end: no scan). */
   private routedInFlight = 0;
   /** Each request's end, to `onAudit` and the journal. */
@@ -399,7 +400,15 @@ export class MCPCoordinator {
       timeoutMs: options.backendTimeoutMs ?? 30_000,
       ...(options.backendWaitMs !== undefined && { waitMs: options.backendWaitMs }),
       onNotification: (worker, message, invalidated) =>
-        this.backendNotification(worker, message, invalidated),
+        this.notices.backendNotification(worker, message, invalidated),
+    });
+    this.notices = new ServerNotices({
+      sessions: this.sessions,
+      listens: this.listens,
+      fleet: this.fleet,
+      naming: () => this.naming,
+      taskStatus: (worker, params) => this.tasks.backendStatus(worker, params),
+      onBackendLog: options.onBackendLog,
     });
     this.resolver = new NameResolver(this.fleet, () => this.naming);
     this.pages = new ListPages(this.fleet, () => this.naming, {
@@ -682,7 +691,7 @@ export class MCPCoordinator {
    */
   setPolicy(policy: AccessPolicy | undefined): void {
     this.policy.set(policy);
-    this.announceListChanges(['tools', 'prompts', 'resources']);
+    this.notices.listsChanged(['tools', 'prompts', 'resources']);
   }
 
   /**
@@ -698,7 +707,7 @@ export class MCPCoordinator {
     });
     this.naming = naming;
     this.fleet.reconfigure(naming, stale);
-    this.announceListChanges(['tools', 'prompts', 'resources']);
+    this.notices.listsChanged(['tools', 'prompts', 'resources']);
   }
 
   /** The session's server-initiated messages (list_changed, log messages); one reader. */
@@ -1240,118 +1249,8 @@ export class MCPCoordinator {
     );
   }
 
-  /**
-   * A worker's own notification. Nothing reaches a session of another principal than the one the
-   * message belongs to:
-   * - list changes of a shared worker reach every session (the list is everyone's); those of an
-   *   isolated worker (per-session, per-principal) only the sessions it serves;
-   * - a resource update reaches the sessions that subscribed to it — on an isolated worker, only
-   *   those it serves;
-   * - a log message reaches, while a single principal ever used the worker, that principal's
-   *   sessions that asked for its level (for a per-session worker: its own session); otherwise its
-   *   owner cannot be known and it goes to the gateway's log (`onBackendLog`), not to any client.
-   */
-  private backendNotification(
-    worker: BackendWorker,
-    message: JsonRpcNotification,
-    invalidated: readonly ListKind[],
-  ): void {
-    const backend = worker.backend;
-    const isolated = this.fleet.isIsolated(backend);
-    const served = (): FrontSession[] => {
-      const out: FrontSession[] = [];
-      for (const id of worker.sessions()) {
-        const s = this.sessions.find(id);
-        if (s) out.push(s);
-      }
-      return out;
-    };
-    if (invalidated.length > 0) {
-      if (isolated) this.announceListChanges(invalidated, served());
-      else {
-        this.announceListChanges(invalidated);
-        for (const listener of this.listChangeListeners) listener(backend, invalidated);
-      }
-    }
-    const updated =
-      message.method === 'notifications/resources/updated' && typeof message.params?.uri === 'string'
-        ? subscriptionKey(backend, message.params.uri)
-        : undefined;
-    if (updated !== undefined) {
-      const params = message.params ?? {};
-      if (isolated) this.deliverResourceUpdate(updated, params, served());
-      else {
-        this.deliverResourceUpdate(updated, params);
-        for (const listener of this.resourceUpdateListeners) listener(backend, params);
-      }
-    }
-    // A forwarded task's status: its creator hears it under the gateway's task id.
-    if (message.method === 'notifications/tasks/status') this.tasks.backendStatus(worker, message.params);
-    if (message.method === 'notifications/message') {
-      const sole = worker.soleOwner;
-      let delivered = false;
-      if (sole !== undefined) {
-        // A per-session worker's lines are its session's; any other worker's, its one principal's.
-        const audience =
-          this.fleet.isolationOf(backend) === 'per-session'
-            ? served()
-            : this.sessions.ofPrincipal(sole.principal);
-        for (const session of audience) {
-          if (session.era === 'modern' || session.principal !== sole.principal) continue;
-          if (!allowsLog(session.logLevel, message.params?.level)) continue;
-          session.outbound.push(message);
-          delivered = true;
-        }
-      }
-      if (!delivered || sole === undefined)
-        this.options.onBackendLog?.(backend, worker.id, message.params ?? {});
-    }
-  }
-
-  /**
-   * A backend resource (`key`: backend + its URI) changed: the 2025 sessions and 2026 listens that
-   * subscribed to it hear it under the URI they subscribed with — any, or only those of `audience`
-   * (the sessions an isolated worker serves).
-   */
-  private deliverResourceUpdate(key: string, params: JsonObject, audience?: readonly FrontSession[]): void {
-    this.listens.resourceUpdated(key, params, audience && new Set(audience.map((s) => s.id)));
-    for (const session of audience ?? this.sessions.subscribersOf(key)) {
-      if (session.era === 'modern') continue;
-      const frontUri = session.subscriptions.get(key);
-      if (frontUri !== undefined) {
-        session.outbound.pushOnce(
-          {
-            jsonrpc: JSONRPC_VERSION,
-            method: 'notifications/resources/updated',
-            params: { ...params, uri: frontUri },
-          },
-          `updated\u0000${frontUri}`,
-        );
-      }
-    }
-  }
-
-  /**
-   * Tells 2025 sessions and 2026 listeners that asked: these lists changed — every session, or
-   * only `audience` (the sessions an isolated worker serves).
-   */
-  private announceListChanges(kinds: readonly ListKind[], audience?: readonly FrontSession[]): void {
-    const methods = new Set(kinds.map((k) => LIST_CHANGED[k]));
-    this.listens.listChanged(methods, audience && new Set(audience.map((s) => s.id)));
-    for (const session of audience ?? this.sessions.all()) {
-      if (session.era === 'modern') continue;
-      for (const method of methods) session.outbound.pushOnce({ jsonrpc: JSONRPC_VERSION, method }, method);
-    }
-  }
-
   // ── lists changed on other nodes ───────────────────────────────────────────────────────────
 
-  private readonly listChangeListeners = new Set<(backend: string, kinds: readonly ListKind[]) => void>();
-
-  /**
-   * Tells `listener` when a shared backend's worker here said its lists changed (an isolated
-   * backend's lists are its sessions' own); for a cluster bus to pass on. Returns the unsubscribe.
-   */
   /**
    * Several nodes: every `requestState` this process issues from now on starts with `tag`, so the
    * node a client's multi-round-trip retry reaches can tell which node holds the parked call.
@@ -1377,9 +1276,12 @@ export class MCPCoordinator {
     this.tasks.changedElsewhere(taskId);
   }
 
+  /**
+   * Tells `listener` when a shared backend's worker here said its lists changed (an isolated
+   * backend's lists are its sessions' own); for a cluster bus to pass on. Returns the unsubscribe.
+   */
   onSharedListsChanged(listener: (backend: string, kinds: readonly ListKind[]) => void): () => void {
-    this.listChangeListeners.add(listener);
-    return () => this.listChangeListeners.delete(listener);
+    return this.notices.onSharedListsChanged(listener);
   }
 
   /**
@@ -1388,17 +1290,8 @@ export class MCPCoordinator {
    * every shared backend may have changed (news may have been missed).
    */
   listsChangedElsewhere(backend: string | undefined, kinds: readonly ListKind[]): void {
-    const backends = backend === undefined ? this.naming.backends.map((b) => b.name) : [backend];
-    let any = false;
-    for (const name of backends) {
-      if (!this.naming.has(name) || this.fleet.isIsolated(name)) continue;
-      this.fleet.invalidateLists(name, kinds);
-      any = true;
-    }
-    if (any) this.announceListChanges(kinds);
+    this.notices.listsChangedElsewhere(backend, kinds);
   }
-
-  private readonly resourceUpdateListeners = new Set<(backend: string, params: JsonObject) => void>();
 
   /**
    * Tells `listener` when a shared backend's worker here said one of its resources was updated
@@ -1406,8 +1299,7 @@ export class MCPCoordinator {
    * sessions' own); for a cluster bus to pass on. Returns the unsubscribe.
    */
   onSharedResourceUpdated(listener: (backend: string, params: JsonObject) => void): () => void {
-    this.resourceUpdateListeners.add(listener);
-    return () => this.resourceUpdateListeners.delete(listener);
+    return this.notices.onSharedResourceUpdated(listener);
   }
 
   /**
@@ -1415,8 +1307,7 @@ export class MCPCoordinator {
    * subscribed to it are told, as if a worker here had said it (`params.uri`: the backend's URI).
    */
   resourceUpdatedElsewhere(backend: string, params: JsonObject): void {
-    if (typeof params.uri !== 'string' || !this.naming.has(backend) || this.fleet.isIsolated(backend)) return;
-    this.deliverResourceUpdate(subscriptionKey(backend, params.uri), params);
+    this.notices.resourceUpdatedElsewhere(backend, params);
   }
 
   /**
@@ -1424,15 +1315,7 @@ export class MCPCoordinator {
    * shared backend's resource is told it may have been updated (a client reads it again).
    */
   resourcesMayHaveChangedElsewhere(): void {
-    const keys = this.listens.watchedKeys();
-    for (const session of this.sessions.all())
-      if (session.era === 'legacy') for (const key of session.subscriptions.keys()) keys.add(key);
-    for (const key of keys) {
-      const cut = key.indexOf('\u0000');
-      const backend = key.slice(0, cut);
-      if (this.naming.has(backend) && !this.fleet.isIsolated(backend))
-        this.deliverResourceUpdate(key, { uri: key.slice(cut + 1) });
-    }
+    this.notices.resourcesMayHaveChangedElsewhere();
   }
 
   // ── sessions that outlive the process ──────────────────────────────────────────────────────
@@ -1552,10 +1435,6 @@ export function standInId(principal: string | null, affinityKey: string | null):
   return `modern:${part(principal)}:${part(affinityKey)}`;
 }
 
-function subscriptionKey(backend: string, uri: string): string {
-  return `${backend}\u0000${uri}`;
-}
-
 /** How a resolved tool runs as a task (`execution.taskSupport` of its listing), if it says. */
 function taskSupportOf(owner: NameRoute): string | undefined {
   const execution = owner.kind === 'owned' ? (owner.listed as JsonObject | undefined)?.execution : undefined;
@@ -1569,11 +1448,6 @@ function nameOf(request: JsonRpcRequest): string | null {
   if (typeof p?.name === 'string') return p.name;
   if (typeof p?.uri === 'string') return p.uri;
   return null;
-}
-
-function allowsLog(sessionLevel: string | undefined, level: unknown): boolean {
-  if (sessionLevel === undefined || typeof level !== 'string') return false;
-  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(sessionLevel);
 }
 
 /** The answer when the journal's store (Redis) cannot be reached to read a session back: HTTP 503. */
