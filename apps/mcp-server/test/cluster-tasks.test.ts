@@ -223,6 +223,44 @@ describe('2026 tasks on two nodes', { timeout: 120_000 }, () => {
     }
   });
 
+  it('A restarted under the same node id: its earlier task reads failed, outcome unknown, on B (never working forever)', async () => {
+    const shared = { url: redis.url, keyPrefix: `tasks-${++prefixes}:` };
+    const options = (nodeId: string) => ({
+      switchyard: {
+        cluster: { secret: '${CLUSTER_SECRET}', nodeId },
+        auth: { tokens: [{ token: ALICE, principal: 'alice' }] },
+      },
+      mcpServers: { tt: { command: process.execPath, args: [FIXTURE], tier: 'hot' } },
+      env: { CLUSTER_SECRET: SECRET },
+    });
+    const [a, b] = await Promise.all([
+      startNode('A', shared, options('node-a')),
+      startNode('B', shared, options('node-b')),
+    ]);
+    let again: typeof a | undefined;
+    try {
+      const taskId = await startTask(a.url, 60_000);
+      const sid = await rawSession(b.url, { authorization: `Bearer ${ALICE}` });
+      expect((await legacy(b.url, ALICE, sid, 'tasks/get', { taskId })).result?.status).toBe('working');
+      a.child.kill('SIGKILL');
+      await a.child.exited;
+      again = await startNode('A', shared, options('node-a'));
+      // Until its first heartbeat replaces the old process's (written as it starts), the task may
+      // still read as working there; then failed, for good.
+      let got = await legacy(b.url, ALICE, sid, 'tasks/get', { taskId });
+      for (let i = 0; i < 200 && got.result?.status === 'working'; i++) {
+        await Bun.sleep(50);
+        got = await legacy(b.url, ALICE, sid, 'tasks/get', { taskId });
+      }
+      expect(got.result, JSON.stringify(got)).toMatchObject({ taskId, status: 'failed' });
+      expect((await legacy(b.url, ALICE, sid, 'tasks/get', { taskId })).result?.status).toBe('failed');
+      expect((await rpc(again.url, ALICE, 'tasks/get', { taskId })).result?.status).toBe('failed');
+    } finally {
+      for (const node of [a, b, again]) node?.child.kill();
+      await Promise.all([a.child.exited, b.child.exited, again?.child.exited]);
+    }
+  });
+
   it('with A killed, B answers its task from the journal: failed, outcome unknown', async () => {
     const [a, b] = await twoNodes();
     try {

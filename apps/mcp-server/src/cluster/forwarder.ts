@@ -278,27 +278,12 @@ export class SessionForwarder {
   }
 
   /**
-   * Whether task `taskId` (one this node does not run) runs on another node that is alive: its id
-   * names another node, which has a heartbeat and did not refuse a connection lately.
-   */
-  async runsElsewhere(taskId: string): Promise<boolean> {
-    const nodeId = nodeOfRequestState(taskId);
-    if (nodeId === undefined || nodeId === this.nodeId || this.#refusedLately(nodeId)) return false;
-    try {
-      return (await this.options.locate?.(nodeId)) !== undefined;
-    } catch (error) {
-      this.options.warn?.({ err: error }, "a task's node could not be looked up");
-      return false;
-    }
-  }
-
-  /**
    * Asks the node running task `taskId` to cancel it for `principal` (a 2025 session here asked): a
    * 2026 `tasks/cancel` sent there signed as that principal; true when that node answered it.
    */
   async cancelTask(taskId: string, principal: string | null): Promise<boolean> {
     const nodeId = nodeOfRequestState(taskId);
-    if (nodeId === undefined || nodeId === this.nodeId || this.#refusedLately(nodeId)) return false;
+    if (nodeId === undefined || nodeId === this.nodeId || this.refusedLately(nodeId)) return false;
     let url: string | undefined;
     try {
       url = await this.options.locate?.(nodeId);
@@ -343,7 +328,7 @@ export class SessionForwarder {
   }
 
   /** Whether node `nodeId` refused a connection within the last `goneMs` (it is gone: its heartbeat lapses). */
-  #refusedLately(nodeId: string): boolean {
+  refusedLately(nodeId: string): boolean {
     const at = this.#refused.get(nodeId);
     if (at === undefined) return false;
     if (this.#now() - at < (this.options.goneMs ?? 15_000)) return true;
@@ -360,7 +345,7 @@ export class SessionForwarder {
   ): Promise<Response | undefined> {
     const locate = this.options.locate;
     if (locate === undefined || nodeId === undefined || nodeId === this.nodeId) return undefined;
-    if (this.#refusedLately(nodeId)) return undefined;
+    if (this.refusedLately(nodeId)) return undefined;
     let url: string | undefined;
     try {
       url = await locate(nodeId);

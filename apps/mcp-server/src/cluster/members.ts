@@ -26,7 +26,8 @@ export interface ClusterView {
 export interface MembersOptions {
   redis: Pick<SharedRedis, 'send'>;
   keyPrefix: string;
-  self: () => { id: string; url: string; configHash: string };
+  /** This node; `incarnation`: drawn per process, so others tell a restart under the same id. */
+  self: () => { id: string; url: string; configHash: string; incarnation?: string };
   intervalMs?: number;
   now?: () => number;
   warn?: (fields: Record<string, unknown>, message: string) => void;
@@ -36,6 +37,7 @@ interface Beat {
   id: string;
   url: string;
   configHash: string;
+  incarnation?: string;
   at: number;
 }
 
@@ -75,11 +77,22 @@ export class ClusterMembers {
 
   /** The URL of node `id` as its live heartbeat says, or `undefined` when it has none (gone). */
   async urlOf(id: string): Promise<string | undefined> {
+    const url = (await this.#beatOf(id))?.url;
+    return typeof url === 'string' ? url : undefined;
+  }
+
+  /** The incarnation of node `id` as its live heartbeat says, or `undefined` when it has none. */
+  async incarnationOf(id: string): Promise<string | undefined> {
+    const incarnation = (await this.#beatOf(id))?.incarnation;
+    return typeof incarnation === 'string' ? incarnation : undefined;
+  }
+
+  async #beatOf(id: string): Promise<Partial<Beat> | undefined> {
     const value = await this.options.redis.send('GET', [`${this.options.keyPrefix}node:${id}`]);
     if (value === null || value === undefined) return undefined;
     try {
-      const url = (JSON.parse(String(value)) as Partial<Beat>).url;
-      return typeof url === 'string' ? url : undefined;
+      const beat = JSON.parse(String(value)) as unknown;
+      return typeof beat === 'object' && beat !== null ? (beat as Partial<Beat>) : undefined;
     } catch {
       return undefined;
     }

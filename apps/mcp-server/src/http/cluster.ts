@@ -13,6 +13,7 @@ import { clusterReloads } from '../cluster/reloads.ts';
 import { requestStateTag } from '../cluster/request-state.ts';
 import { sharedRedis } from '../cluster/shared-redis.ts';
 import { FORWARDED_HEADER, ForwardSigner, type Verdict } from '../cluster/signature.ts';
+import { runsElsewhere, type TaskNodesView, taskTag } from '../cluster/task-nodes.ts';
 import type { Gateway } from '../gateway/gateway.ts';
 import type { RateGate } from './admission.ts';
 
@@ -58,9 +59,15 @@ export function clusterOf(
   const bus = startBus(gateway, forwarder.nodeId, warn);
   // Tasks name the node that runs them: another node forwards their 2026 requests here, reads them
   // from the journal as they are while this node lives, and hears their changes on the bus.
+  const incarnation = crypto.randomUUID().slice(0, 8);
+  const tasksView: TaskNodesView = {
+    selfId: forwarder.nodeId,
+    refusedLately: (id) => forwarder.refusedLately(id),
+    incarnationOf: (id) => members.incarnationOf(id),
+  };
   gateway.coordinator.clusterTasks({
-    tag: requestStateTag(forwarder.nodeId),
-    runsElsewhere: (taskId) => forwarder.runsElsewhere(taskId),
+    tag: taskTag(forwarder.nodeId, incarnation),
+    runsElsewhere: (taskId) => runsElsewhere(taskId, tasksView),
     changed: (taskId, task) => bus?.publish({ kind: 'task-changed', taskId, task }),
     cancel: (taskId, owner) => forwarder.cancelTask(taskId, owner),
   });
@@ -68,7 +75,12 @@ export function clusterOf(
   const members = new ClusterMembers({
     redis: sharedRedis(gateway, redis?.url ?? ''),
     keyPrefix: redis?.keyPrefix ?? 'switchyard:journal:',
-    self: () => ({ id: forwarder.nodeId, url: forwarder.node.url, configHash: configHash(gateway.config) }),
+    self: () => ({
+      id: forwarder.nodeId,
+      url: forwarder.node.url,
+      configHash: configHash(gateway.config),
+      incarnation,
+    }),
     warn,
   });
   members.start();
