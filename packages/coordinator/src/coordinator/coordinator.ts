@@ -32,7 +32,6 @@ import {
   INVALID_PARAMS,
   INVALID_REQUEST,
   LIMIT_REACHED,
-  METHOD_NOT_FOUND,
   RESOURCE_NOT_FOUND,
   SESSION_STATE_LOST,
   SESSION_STORE_UNAVAILABLE,
@@ -62,11 +61,9 @@ import type { AccessPolicy, CallerClaims, PolicySubject } from '../policy/access
 import { backendUnavailable, outcomeOf } from './answers.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { BackendFleet, LISTS } from './backend-fleet.ts';
-import type { BackendWorker } from './backend-worker.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
 import { Listens } from './listens.ts';
-import type { MessageStream } from './message-stream.ts';
 import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
@@ -75,6 +72,7 @@ import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { NameResolver, type NameRoute } from './resolution.ts';
 import { LOG_LEVELS, ServerNotices, subscriptionKey } from './server-notices.ts';
+import { ServerRequests } from './server-requests.ts';
 import { BOUND, initialState, logLevelState, subscriptionsState } from './session-record.ts';
 import { SessionRestore } from './session-restore.ts';
 import {
@@ -234,13 +232,6 @@ function limitReached(
   });
 }
 
-/** The client capability a server-to-client request needs. */
-const CLIENT_CAPABILITY_OF: Readonly<Record<string, string>> = {
-  'sampling/createMessage': 'sampling',
-  'elicitation/create': 'elicitation',
-  'roots/list': 'roots',
-};
-
 /** How long a session may be idle before it is ended, by default: 10 minutes. */
 export const DEFAULT_SESSION_IDLE_MS = 10 * 60_000;
 
@@ -273,6 +264,8 @@ export class MCPCoordinator {
   private modernSeq = 0;
   /** 2026 calls waiting for the client's input. */
   private readonly parking: InputParking;
+  /** Backends' requests to clients during calls (sampling, elicitation, roots). */
+  private readonly serverRequests: ServerRequests;
   /** Put before each `requestState` this process issues (`tagRequestStates`). */
   private requestStateTag = '';
   /** Open `subscriptions/listen` streams of 2026 clients. */
@@ -304,10 +297,7 @@ export class MCPCoordinator {
         return l;
       });
     },
-    serverRequest: (call, worker, message) =>
-      call.spec.session.era === 'modern'
-        ? this.askForInput(call, worker, message)
-        : this.relayToClient(call.spec.session, worker, call.sink.stream, message),
+    serverRequest: (call, worker, message) => this.serverRequests.ask(call, worker, message),
     ended: (call, { outcome, message, error, worker }) => {
       const { session, request, backend, started } = call.spec;
       if (worker !== undefined) this.tasks.ranOn(request.id, worker);
@@ -349,6 +339,18 @@ export class MCPCoordinator {
     this.parking = new InputParking({
       newId: () => this.requestStateTag + this.sessions.newId(),
       ...(options.inputWaitMs !== undefined && { waitMs: options.inputWaitMs }),
+    });
+    this.serverRequests = new ServerRequests({
+      parking: this.parking,
+      maxPending: this.limits.pendingClientRequestsPerSession,
+      tooMany: (id) =>
+        limitReached(
+          id,
+          'pendingClientRequestsPerSession',
+          this.limits.pendingClientRequestsPerSession,
+          'the client has as many of the backend’s requests unanswered as it may',
+        ),
+      answered: (sessionId, frontId) => this.tasks.answered(sessionId, frontId),
     });
     this.now = options.now ?? Date.now;
     this.tasks = new GatewayTasks(
@@ -517,7 +519,7 @@ export class MCPCoordinator {
       return { kind: 'accepted' };
     }
     if (entry.kind === 'response') {
-      this.clientResponse(session, entry.message);
+      this.serverRequests.answer(session, entry.message);
       return { kind: 'accepted' };
     }
     return this.request(session, entry.message, context.claims);
@@ -1168,85 +1170,9 @@ export class MCPCoordinator {
 
   // ── server-to-client requests ──────────────────────────────────────────────────────────────
 
-  /**
-   * A 2026 client takes no requests: the backend's request becomes an `input_required` result of
-   * the client's call (multi-round-trip, see `InputParking`).
-   */
-  private askForInput(call: Call, worker: BackendWorker, message: JsonRpcRequest): void {
-    // A request needing a capability the client did not declare: the backend is told the client
-    // cannot (it may do without); if the call then fails, the client gets -32021 naming it.
-    const capability = ownEntry(CLIENT_CAPABILITY_OF, message.method);
-    if (capability !== undefined && !isJsonObject(call.clientCapabilities[capability])) {
-      call.lacks(capability);
-      this.tellUnsupported(worker, message);
-      return;
-    }
-    this.parking.ask(call.spec.session.principal, worker, call.sink, message, () =>
-      call.abandon('timeout', 'the client did not come back with the input'),
-    );
-  }
-
   /** A 2026 retry carrying `requestState`: the answers go to the backend, the call resumes on this request. */
   private resumeWithInput(session: FrontSession, request: JsonRpcRequest, requestState: string): Outcome {
     return this.parking.resume(session.principal, request, requestState);
-  }
-
-  /** Answers the worker with an error when the client did not declare the capability its request needs. */
-  private refuseUnsupported(session: FrontSession, worker: BackendWorker, message: JsonRpcRequest): boolean {
-    const capability = ownEntry(CLIENT_CAPABILITY_OF, message.method);
-    if (capability !== undefined && isJsonObject(session.clientCapabilities[capability])) return false;
-    this.tellUnsupported(worker, message);
-    return true;
-  }
-
-  private tellUnsupported(worker: BackendWorker, message: JsonRpcRequest): void {
-    worker.channel.send(
-      errorResponse(message.id, {
-        code: METHOD_NOT_FOUND,
-        message: `the client does not support ${message.method}`,
-      }),
-    );
-  }
-
-  /** A worker's request, relayed on the stream of the client request it came during. */
-  private relayToClient(
-    session: FrontSession,
-    worker: BackendWorker,
-    stream: MessageStream<JsonRpcMessage>,
-    message: JsonRpcRequest,
-  ): void {
-    if (this.refuseUnsupported(session, worker, message)) return;
-    if (session.serverRequests.size >= this.limits.pendingClientRequestsPerSession) {
-      worker.channel.send(
-        limitReached(
-          message.id,
-          'pendingClientRequestsPerSession',
-          this.limits.pendingClientRequestsPerSession,
-          'the client has as many of the backend’s requests unanswered as it may',
-        ),
-      );
-      return;
-    }
-    const frontId = `switchyard-${++session.serverRequestSeq}`;
-    session.serverRequests.set(frontId, { worker, backendRequestId: message.id });
-    const relayed: JsonRpcRequest = { jsonrpc: JSONRPC_VERSION, id: frontId, method: message.method };
-    if (message.params !== undefined) relayed.params = message.params;
-    stream.push(relayed);
-  }
-
-  /** The client's answer to a relayed request goes back to the worker that asked, with its id. */
-  private clientResponse(session: FrontSession, message: JsonRpcResponse): void {
-    if (message.id === undefined) return;
-    const pending = session.serverRequests.get(message.id);
-    if (!pending) return;
-    session.serverRequests.delete(message.id);
-    this.tasks.answered(session.id, message.id);
-    if (pending.worker.isClosed) return;
-    pending.worker.channel.send(
-      'result' in message
-        ? { jsonrpc: JSONRPC_VERSION, id: pending.backendRequestId, result: message.result }
-        : { jsonrpc: JSONRPC_VERSION, id: pending.backendRequestId, error: message.error },
-    );
   }
 
   // ── lists changed on other nodes ───────────────────────────────────────────────────────────
