@@ -20,6 +20,13 @@ export function nanos([seconds, ns]: HrTime): string {
   return `${s}${'000000000'.slice(tail.length)}${tail}`;
 }
 
+/** A time in milliseconds since the epoch (fractions kept) as the decimal string of its nanoseconds. */
+export function msNanos(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const ns = Math.min(999_999_999, Math.round((ms - s * 1000) * 1e6));
+  return nanos([s, ns]);
+}
+
 function anyValue(value: AttributeValue | undefined): string {
   switch (typeof value) {
     case 'string':
@@ -68,6 +75,7 @@ export function attributesJson(attributes: Attributes | undefined): string {
   let out = '';
   for (const key in attributes) {
     const value = attributes[key];
+    if (value === undefined || value === null) continue;
     if (out !== '') out += ',';
     out +=
       typeof value === 'string'
@@ -77,7 +85,7 @@ export function attributesJson(attributes: Attributes | undefined): string {
   return `[${out}]`;
 }
 
-function flagsOf(traceFlags: number, isRemote: boolean | undefined): number {
+export function flagsOf(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | HAS_IS_REMOTE | (isRemote ? IS_REMOTE : 0);
 }
 

@@ -1,6 +1,8 @@
 /**
- * The OpenTelemetry SDK, started for one gateway: a tracer provider exporting spans over OTLP/HTTP
- * (JSON, our own exporter: `span-exporter.ts`) in batches, sampled by ratio (following a caller's decision), and a meter provider pushing
+ * The OpenTelemetry SDK, started for one gateway: a tracer of our own (`lean-tracer.ts`: lean
+ * spans, each written as OTLP JSON when it ends) exporting spans over OTLP/HTTP (JSON, our own
+ * exporter: `span-exporter.ts`) in batches (`span-batches.ts`), sampled by ratio (following a
+ * caller's decision, the SDK's samplers), and a meter provider pushing
  * metrics over OTLP/HTTP at an interval. Nothing is registered globally: the gateway hands its
  * tracer and meter to the parts that record (two gateways in one process keep apart).
  */
@@ -13,24 +15,22 @@ import {
   type MetricProducer,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { DeferredEndProcessor } from './deferred-processor.ts';
+import type { RandomBytes } from './ids.ts';
+import { IdSource } from './ids.ts';
+import { LeanTracer } from './lean-tracer.ts';
+import { attributesJson } from './otlp-json.ts';
 import type { TelemetrySettings } from './settings.ts';
+import { SpanBatches } from './span-batches.ts';
 import { JsonSpanExporter } from './span-exporter.ts';
 
 /**
- * The batch processor's queue: a gateway at a few thousand calls/s ends several thousand spans a
- * second; 8,192 (the default is 2,048) ride out a slow collector for a second or two before spans
- * are dropped. Batches stay at 512 (~0.45 MB of OTLP JSON): larger ones measured no cheaper.
+ * The span queue: a gateway at a few thousand calls/s ends several thousand spans a second; 8,192
+ * (the SDK's default is 2,048) ride out a slow collector for a second or two before spans are
+ * dropped. Batches stay at 512 (~0.45 MB of OTLP JSON): larger ones measured no cheaper.
  */
-const BATCHES = { maxQueueSize: 8_192 } as const;
+const BATCHES = { maxQueue: 8_192, maxBatch: 512 } as const;
 
 /** Longest the last export may hold up the gateway's stop, ms. */
 const SHUTDOWN_BOUND_MS = 3_000;
@@ -57,6 +57,19 @@ function samplerOf({ ratio, parentBased }: TelemetrySettings['sampler']): Sample
  * `producers`: metrics aggregated outside the SDK (see `operation-producer.ts`), each made for the
  * resource and scope of the gateway's, read at each export beside the SDK's own.
  */
+/** The OTLP export request of one resource and scope, up to its spans' array and after it. */
+function requestJson(resource: Resource, version: string): { head: string; tail: string } {
+  const scope = `{"name":${JSON.stringify(SCOPE)},"version":${JSON.stringify(version)}}`;
+  const schema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
+  return {
+    head: `{"resourceSpans":[{"resource":{"attributes":${attributesJson(resource.attributes)},"droppedAttributesCount":0}${schema},"scopeSpans":[{"scope":${scope},"spans":[`,
+    tail: ']}]}]}',
+  };
+}
+
+/**
+ * `randomBytes`: the source of trace and span ids (default: `crypto.getRandomValues`).
+ */
 export function startSdk(
   settings: TelemetrySettings,
   version: string,
@@ -64,24 +77,26 @@ export function startSdk(
     resource: Resource,
     scope: { name: string; version: string },
   ) => MetricProducer)[] = [],
+  randomBytes?: RandomBytes,
 ): TelemetrySdk {
   const resource = resourceFromAttributes({
     ...settings.resourceAttributes,
     [ATTR_SERVICE_NAME]: settings.serviceName,
     [ATTR_SERVICE_VERSION]: version,
   });
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: samplerOf(settings.sampler),
-    spanProcessors: [
-      new DeferredEndProcessor(
-        new BatchSpanProcessor({
-          exporter: new JsonSpanExporter({ url: settings.tracesUrl, headers: settings.headers }),
-          ...BATCHES,
-        }),
-      ),
-    ],
+  const exporter = new JsonSpanExporter({ url: settings.tracesUrl, headers: settings.headers });
+  const batches = new SpanBatches({
+    ...requestJson(resource, version),
+    post: (body) => exporter.post(body),
+    ...BATCHES,
   });
+  const spans = {
+    flush: () => batches.flush(),
+    async shutdown() {
+      await batches.shutdown();
+      await exporter.shutdown();
+    },
+  };
   const meterProvider = new MeterProvider({
     resource,
     readers: [
@@ -94,17 +109,17 @@ export function startSdk(
     ],
   });
   return {
-    tracer: tracerProvider.getTracer(SCOPE, version),
+    tracer: new LeanTracer(samplerOf(settings.sampler), batches, new IdSource(randomBytes)),
     meter: meterProvider.getMeter(SCOPE, version),
     propagator: new W3CTraceContextPropagator(),
     async flush() {
-      await Promise.allSettled([tracerProvider.forceFlush(), meterProvider.forceFlush()]);
+      await Promise.allSettled([spans.flush(), meterProvider.forceFlush()]);
     },
     async shutdown() {
       // A collector that is gone must not hold up the gateway's stop: its last export gets a bound.
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]),
+        Promise.allSettled([spans.shutdown(), meterProvider.shutdown()]),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, SHUTDOWN_BOUND_MS);
         }),

@@ -39,7 +39,7 @@ export class JsonSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('the exporter is shut down') });
       return;
     }
-    const sent = this.send(exportTraceRequestJson(spans)).then(
+    void this.post(exportTraceRequestJson(spans)).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: unknown) =>
         resultCallback({
@@ -47,8 +47,19 @@ export class JsonSpanExporter implements SpanExporter {
           error: error instanceof Error ? error : new Error(String(error)),
         }),
     );
-    this.pending.add(sent);
-    void sent.finally(() => this.pending.delete(sent));
+  }
+
+  /**
+   * POSTs one export request already written (`span-batches.ts`); rejects when it could not be
+   * sent, after the retries, or once the exporter is shut down.
+   */
+  post(body: string): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.reject(new Error('the exporter is shut down'));
+    const sent = this.send(body);
+    const settled = sent.catch(() => undefined);
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    return sent;
   }
 
   private async send(body: string): Promise<void> {

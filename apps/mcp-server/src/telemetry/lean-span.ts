@@ -1,0 +1,181 @@
+/**
+ * A recording span of the gateway's own tracer (`lean-tracer.ts`): the `@opentelemetry/api` `Span`
+ * with its attributes kept as given (in one object), its times as milliseconds, and — at `end()` —
+ * its OTLP/JSON written once, straight into the export batches (`span-batches.ts`). The SDK's span
+ * (`SpanImpl`: attribute cleaning and limits, `HrTime` pairs, a `ReadableSpan` kept until the
+ * batch is serialized) was most of what tracing a call cost the gateway's main thread.
+ *
+ * Its JSON is what `otlp-json.ts` writes for an SDK span: the same fields, ids, flags and times.
+ */
+import type {
+  Attributes,
+  AttributeValue,
+  Exception,
+  Link,
+  Span,
+  SpanContext,
+  SpanKind,
+  SpanStatus,
+  TimeInput,
+} from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { attributesJson, flagsOf, msNanos } from './otlp-json.ts';
+
+/** Where ended spans go, as the JSON of one OTLP span each. */
+export interface SpanSink {
+  add(json: string): void;
+}
+
+interface TimedEvent {
+  name: string;
+  attributes: Attributes | undefined;
+  at: number;
+}
+
+/** Now, in milliseconds since the epoch (sub-millisecond, monotonic within the process). */
+export function nowMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A `TimeInput` in milliseconds since the epoch, as the SDK reads it. */
+export function msOf(time: TimeInput | undefined): number {
+  if (time === undefined) return nowMs();
+  // As the SDK: a number below half the time origin is a `performance.now()` reading.
+  if (typeof time === 'number')
+    return time < performance.timeOrigin / 2 ? performance.timeOrigin + time : time;
+  if (time instanceof Date) return time.getTime();
+  return time[0] * 1000 + time[1] / 1e6;
+}
+
+export class LeanSpan implements Span {
+  private attributes: Attributes;
+  private status: SpanStatus = { code: SpanStatusCode.UNSET };
+  private events: TimedEvent[] | undefined;
+  private links: Link[] | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly sink: SpanSink,
+    private readonly context: SpanContext,
+    private readonly parent: SpanContext | undefined,
+    private name: string,
+    private readonly kind: SpanKind,
+    private readonly startMs: number,
+    attributes: Attributes | undefined,
+    links: Link[] | undefined,
+  ) {
+    this.attributes = attributes === undefined ? {} : { ...attributes };
+    if (links !== undefined && links.length > 0) this.links = [...links];
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  setAttribute(key: string, value: AttributeValue): this {
+    if (!this.ended && value !== undefined && value !== null) this.attributes[key] = value;
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    if (this.ended) return this;
+    for (const key in attributes) this.setAttribute(key, attributes[key] as AttributeValue);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    const timeGiven =
+      typeof attributesOrTime === 'number' ||
+      Array.isArray(attributesOrTime) ||
+      attributesOrTime instanceof Date;
+    const at = msOf(timeGiven ? (attributesOrTime as TimeInput) : time);
+    const attributes = timeGiven ? undefined : (attributesOrTime as Attributes | undefined);
+    const event = { name, attributes, at };
+    if (this.events === undefined) this.events = [event];
+    else this.events.push(event);
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.ended) return this;
+    if (this.links === undefined) this.links = [link];
+    else this.links.push(link);
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    // As the SDK: UNSET changes nothing, OK is final, a message only with ERROR.
+    if (this.ended || status.code === SpanStatusCode.UNSET || this.status.code === SpanStatusCode.OK)
+      return this;
+    this.status =
+      status.code === SpanStatusCode.ERROR && typeof status.message === 'string'
+        ? { code: status.code, message: status.message }
+        : { code: status.code };
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    this.ended = true;
+    // An end before the start (clocks apart) is a span of no duration, as the SDK makes it.
+    this.sink.add(this.json(Math.max(this.startMs, msOf(endTime))));
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  /** An `exception` event, with the attributes the SDK gives it. */
+  recordException(exception: Exception, time?: TimeInput): void {
+    const attributes: Attributes = {};
+    if (typeof exception === 'string') attributes['exception.message'] = exception;
+    else if (exception) {
+      if (exception.code) attributes['exception.type'] = exception.code.toString();
+      else if (exception.name) attributes['exception.type'] = exception.name;
+      if (exception.message) attributes['exception.message'] = exception.message;
+      if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
+    }
+    if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined)
+      this.addEvent('exception', attributes, time);
+  }
+
+  private json(endMs: number): string {
+    const { context, parent, status } = this;
+    const traceState = context.traceState?.serialize();
+    let out = `{"traceId":"${context.traceId}","spanId":"${context.spanId}"`;
+    if (parent !== undefined) out += `,"parentSpanId":"${parent.spanId}"`;
+    if (traceState) out += `,"traceState":${JSON.stringify(traceState)}`;
+    out += `,"name":${JSON.stringify(this.name)},"kind":${this.kind + 1}`;
+    out += `,"startTimeUnixNano":"${msNanos(this.startMs)}","endTimeUnixNano":"${msNanos(endMs)}"`;
+    out += `,"attributes":${attributesJson(this.attributes)},"droppedAttributesCount":0,"events":[`;
+    if (this.events !== undefined)
+      for (const [i, event] of this.events.entries()) {
+        if (i > 0) out += ',';
+        out += `{"attributes":${attributesJson(event.attributes)},"name":${JSON.stringify(event.name)},"timeUnixNano":"${msNanos(event.at)}","droppedAttributesCount":0}`;
+      }
+    out += `],"droppedEventsCount":0,"status":{"code":${status.code}`;
+    if (status.message !== undefined) out += `,"message":${JSON.stringify(status.message)}`;
+    out += '},"links":[';
+    if (this.links !== undefined)
+      for (const [i, link] of this.links.entries()) {
+        if (i > 0) out += ',';
+        const state = link.context.traceState?.serialize();
+        out += `{"attributes":${attributesJson(link.attributes)},"spanId":"${link.context.spanId}","traceId":"${link.context.traceId}"`;
+        if (state) out += `,"traceState":${JSON.stringify(state)}`;
+        out += `,"droppedAttributesCount":0,"flags":${flagsOf(link.context.traceFlags, link.context.isRemote)}}`;
+      }
+    out += `],"droppedLinksCount":0,"flags":${flagsOf(context.traceFlags, parent?.isRemote)}}`;
+    return out;
+  }
+}
