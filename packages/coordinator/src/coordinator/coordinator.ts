@@ -24,15 +24,12 @@ import {
   PROTOCOL_VERSION_META_KEY,
   requestMeta,
 } from '../era/modern/meta-keys.ts';
-import { checkParamHeaders } from '../era/modern/param-headers.ts';
 import { isCoordinatorError, isInvalidCursorError } from '../errors.ts';
 import {
   CONNECTION_CLOSED,
   INTERNAL_ERROR,
-  INVALID_PARAMS,
   INVALID_REQUEST,
   LIMIT_REACHED,
-  RESOURCE_NOT_FOUND,
   SESSION_STATE_LOST,
   SESSION_STORE_UNAVAILABLE,
 } from '../jsonrpc/codes.ts';
@@ -57,19 +54,20 @@ import {
 } from '../jsonrpc/types.ts';
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
 import { ownEntry } from '../own.ts';
-import type { AccessPolicy, CallerClaims, PolicySubject } from '../policy/access-policy.ts';
-import { backendUnavailable, outcomeOf } from './answers.ts';
+import type { AccessPolicy, CallerClaims } from '../policy/access-policy.ts';
+import { outcomeOf } from './answers.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { BackendFleet, LISTS } from './backend-fleet.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
 import { Listens } from './listens.ts';
-import { headersOf, MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
+import { MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
 import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
 import { PolicyGate } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
+import { RequestTargets } from './request-targets.ts';
 import { NameResolver, type NameRoute } from './resolution.ts';
 import { LOG_LEVELS, ServerNotices, subscriptionKey } from './server-notices.ts';
 import { ServerRequests } from './server-requests.ts';
@@ -253,6 +251,8 @@ export class MCPCoordinator {
   private readonly fleet: BackendFleet;
   /** Which backend owns a front name, URI or reference. */
   private readonly resolver: NameResolver;
+  /** Where a named request goes (with the policy's word), then routed. */
+  private readonly targets: RequestTargets;
   /** The merged lists, page by page. */
   private readonly pages: ListPages;
   private readonly parser = new MessageParser({ allowBatch: false });
@@ -365,7 +365,12 @@ export class MCPCoordinator {
       }),
       {
         run: (session, inner, claims) =>
-          this.callNamed(session, inner, this.now(), this.policy.subjectOf(session.principal, inner, claims)),
+          this.targets.callNamed(
+            session,
+            inner,
+            this.now(),
+            this.policy.subjectOf(session.principal, inner, claims),
+          ),
         session: (id, owner) => this.sessions.get(id, owner),
         taskSupport: async (session, name) =>
           taskSupportOf(await this.resolver.named(session, LISTS['tools/list']!, name)),
@@ -413,6 +418,16 @@ export class MCPCoordinator {
       onBackendLog: options.onBackendLog,
     });
     this.resolver = new NameResolver(this.fleet, () => this.naming);
+    this.targets = new RequestTargets({
+      resolver: this.resolver,
+      policy: this.policy,
+      trail: this.trail,
+      sessions: this.sessions,
+      subscriptionsChanged: (session) =>
+        void this.journal((j) => j.updateSessionState(session.id, subscriptionsState(session))),
+      route: (session, request, backend, params, started, retrySafe) =>
+        this.route(session, request, backend, params, started, retrySafe),
+    });
     this.pages = new ListPages(this.fleet, () => this.naming, {
       ...(options.pagination !== undefined && { pagination: options.pagination }),
       ...(options.cursorKey !== undefined && { cursorKey: options.cursorKey }),
@@ -913,27 +928,28 @@ export class MCPCoordinator {
             dropLegacyTask(request);
             // One resolution serves the task check and the call: most tools run as no task.
             const name = request.params?.name;
-            if (typeof name !== 'string') return await this.callNamed(session, request, started, subject);
+            if (typeof name !== 'string')
+              return await this.targets.callNamed(session, request, started, subject);
             const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
             const support = taskSupportOf(owner);
             if (support === 'optional' || support === 'required') {
               const task = await this.tasks.startModern(session, request, claims);
               if (task) return task;
             }
-            return await this.callNamed(session, request, started, subject, owner);
+            return await this.targets.callNamed(session, request, started, subject, owner);
           }
           if (request.params?.task !== undefined && this.takesTasks(session))
             // Not audited here: the task's call is, by its own path.
             return { kind: 'response', message: await this.tasks.start(session, request, claims) };
-          return await this.callNamed(session, request, started, subject);
+          return await this.targets.callNamed(session, request, started, subject);
         case 'prompts/get':
-          return await this.callNamed(session, request, started, subject);
+          return await this.targets.callNamed(session, request, started, subject);
         case 'resources/read':
         case 'resources/subscribe':
         case 'resources/unsubscribe':
-          return await this.routeByUri(session, request, started, subject);
+          return await this.targets.routeByUri(session, request, started, subject);
         case 'completion/complete':
-          return await this.complete(session, request, started, subject);
+          return await this.targets.complete(session, request, started, subject);
         default: {
           if (session.era === 'modern' && MODERN_TASK_METHODS.has(request.method)) {
             // 2026-07-28 answers -32021 with HTTP 400.
@@ -969,158 +985,6 @@ export class MCPCoordinator {
   }
 
   // ── routed requests ────────────────────────────────────────────────────────────────────────
-
-  private async callNamed(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    started: number,
-    subject: PolicySubject,
-    /** The owner of `params.name`, when the caller has just resolved it. */
-    resolved?: NameRoute,
-  ): Promise<Outcome> {
-    const name = request.params?.name;
-    const spec = request.method === 'tools/call' ? LISTS['tools/list']! : LISTS['prompts/list']!;
-    const what = request.method === 'tools/call' ? 'tool' : 'prompt';
-    const fail = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
-      this.trail.record({
-        session,
-        method: request.method,
-        name: typeof name === 'string' ? name : null,
-        backend,
-        started,
-        outcome: 'rejected',
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
-    if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
-    const owner = resolved ?? (await this.resolver.named(session, spec, name));
-    if (owner.kind === 'down') {
-      return fail(backendUnavailable(request.id, owner.backend, owner.reason), owner.backend);
-    }
-    if (owner.kind === 'unknown') {
-      return fail(errorResponse(request.id, { code: INVALID_PARAMS, message: `Unknown ${what}: ${name}` }));
-    }
-    const target = { kind: what, backend: owner.backend, name: owner.name } as const;
-    const refused = this.policy.refused(request, subject, target);
-    if (refused) return fail(refused, owner.backend);
-    const listed = owner.listed;
-    const header = headersOf(request);
-    if (header && request.method === 'tools/call') {
-      const rejected = checkParamHeaders(request.id, listed?.inputSchema, request.params?.arguments, header);
-      if (rejected) {
-        fail(rejected.response);
-        return { kind: 'response', message: rejected.response, httpStatus: rejected.httpStatus };
-      }
-    }
-    // A tool that says it is read-only or idempotent may be tried again on another worker.
-    const retrySafe =
-      request.method === 'tools/call' &&
-      (listed?.annotations?.readOnlyHint === true || listed?.annotations?.idempotentHint === true);
-    return this.route(
-      session,
-      request,
-      owner.backend,
-      { ...request.params, name: owner.name },
-      started,
-      retrySafe,
-    );
-  }
-
-  /** `resources/read`, `resources/subscribe`, `resources/unsubscribe`: to the backend owning the URI. */
-  private async routeByUri(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    started: number,
-    subject: PolicySubject,
-  ): Promise<Outcome> {
-    const uri = request.params?.uri;
-    const reject = (message: JsonRpcResponse): Outcome => {
-      this.trail.record({
-        session,
-        method: request.method,
-        name: typeof uri === 'string' ? uri : null,
-        backend: null,
-        started,
-        outcome: 'rejected',
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
-    if (typeof uri !== 'string') return reject(invalidParams(request.id, 'uri must be a string'));
-    const owner = await this.resolver.uri(session, uri);
-    if (!owner) {
-      return reject(
-        errorResponse(request.id, {
-          code: RESOURCE_NOT_FOUND,
-          message: `Resource not found: ${uri}`,
-          data: { uri },
-        }),
-      );
-    }
-    if (request.method !== 'resources/unsubscribe') {
-      const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
-      const refused = this.policy.refused(request, subject, target);
-      if (refused) return reject(refused);
-    }
-    const key = subscriptionKey(owner.backend, owner.uri);
-    if (request.method === 'resources/subscribe') this.sessions.subscribe(session, key, uri);
-    if (request.method === 'resources/unsubscribe') this.sessions.unsubscribe(session, key);
-    if (request.method !== 'resources/read' && session.era === 'legacy') {
-      void this.journal((j) => j.updateSessionState(session.id, subscriptionsState(session)));
-    }
-    return this.route(session, request, owner.backend, { ...request.params, uri: owner.uri }, started);
-  }
-
-  /** `completion/complete`: to the backend of the prompt or resource (template) it refers to. */
-  private async complete(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    started: number,
-    subject: PolicySubject,
-  ): Promise<Outcome> {
-    const ref = request.params?.ref;
-    const reject = (message: JsonRpcResponse): Outcome => {
-      this.trail.record({
-        session,
-        method: request.method,
-        name: null,
-        backend: null,
-        started,
-        outcome: 'rejected',
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
-    if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
-    if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
-      const owner = await this.resolver.named(session, LISTS['prompts/list']!, ref.name);
-      if (owner.kind !== 'owned') return reject(invalidParams(request.id, `Unknown prompt: ${ref.name}`));
-      const target = { kind: 'prompt', backend: owner.backend, name: owner.name } as const;
-      const refused = this.policy.refused(request, subject, target);
-      if (refused) return reject(refused);
-      const params = { ...request.params, ref: { ...ref, name: owner.name } };
-      return this.route(session, request, owner.backend, params, started);
-    }
-    if (ref.type === 'ref/resource' && typeof ref.uri === 'string') {
-      const uri = ref.uri;
-      const owner = await this.resolver.resourceRef(session, uri);
-      if (!owner) return reject(invalidParams(request.id, `Unknown resource or template: ${uri}`));
-      const refused = this.policy.refused(request, subject, {
-        kind: 'resource',
-        backend: owner.backend,
-        name: uri,
-      });
-      if (refused) return reject(refused);
-      return this.route(session, request, owner.backend, request.params ?? {}, started);
-    }
-    return reject(
-      invalidParams(request.id, 'ref must be { type: "ref/prompt", name } or { type: "ref/resource", uri }'),
-    );
-  }
 
   /** Sends `request` (with the backend's own name or URI in `params`) to `backend`; a stream back. */
   private route(
