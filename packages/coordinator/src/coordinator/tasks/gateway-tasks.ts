@@ -97,6 +97,8 @@ export interface TaskCluster {
 
 /** How often a `tasks/result` waiting here for a task another node runs reads the journal again, ms (news from that node wakes it sooner). */
 const ELSEWHERE_RECHECK_MS = 2_000;
+/** The most ids of gone tasks a cluster's `tasks/list` remembers not to read again (then it starts over). */
+const MOST_GONE_IDS = 10_000;
 
 /** A backend worker under a lease. */
 export interface HeldWorker {
@@ -156,6 +158,8 @@ export class GatewayTasks {
   private clustered: TaskCluster | undefined;
   /** Tasks read from the journal that run on another live node (their record as it was read). */
   private readonly elsewhere = new WeakSet<TaskRecord>();
+  /** Task ids a cluster's `tasks/list` found gone in the journal (expired, another principal's). */
+  private readonly goneIds = new Set<string>();
   /** `tasks/result`s waiting here for tasks other nodes run, by task id: woken by news of them. */
   private readonly awaitingElsewhere = new Map<string, Set<() => void>>();
 
@@ -552,7 +556,7 @@ export class GatewayTasks {
     const owner = session.principal;
     if (request.method === 'tasks/list') {
       await this.load(owner);
-      return this.list(request, owner);
+      return this.list(request, owner, await this.runningElsewhere(owner));
     }
     const taskId = request.params?.taskId;
     if (typeof taskId !== 'string') return invalidParams(request.id, 'taskId must be a string');
@@ -628,8 +632,8 @@ export class GatewayTasks {
     return { kind: 'stream', messages: out };
   }
 
-  private list(request: JsonRpcRequest, owner: string | null): JsonRpcResponse {
-    const all = this.store.list(owner);
+  private list(request: JsonRpcRequest, owner: string | null, elsewhere: TaskRecord[]): JsonRpcResponse {
+    const all = [...this.store.list(owner), ...elsewhere].sort((a, b) => a.createdAt - b.createdAt);
     const cursor = request.params?.cursor;
     let from = 0;
     if (cursor !== undefined) {
@@ -811,6 +815,29 @@ export class GatewayTasks {
     for (const taskId of await this.log.idsOf(owner)) {
       if (!this.store.get(taskId, owner)) await this.recall(taskId, owner);
     }
+  }
+
+  /**
+   * On several nodes: `owner`'s tasks journaled since this process first read them back, read now
+   * (those ended are kept here from then on), and those other live nodes run, as journaled (read
+   * each time). Ids found gone (expired, another's) are not read again.
+   */
+  private async runningElsewhere(owner: string | null): Promise<TaskRecord[]> {
+    if (!this.log || !this.clustered) return [];
+    const found: TaskRecord[] = [];
+    for (const taskId of await this.log.idsOf(owner)) {
+      if (this.store.get(taskId, owner) || this.goneIds.has(taskId)) continue;
+      const task = await this.recall(taskId, owner);
+      if (!task) this.forgetId(taskId);
+      else if (this.elsewhere.has(task)) found.push(task);
+    }
+    return found;
+  }
+
+  /** A task id found gone: not read from the journal again by `runningElsewhere` (a bounded memory). */
+  private forgetId(taskId: string): void {
+    if (this.goneIds.size >= MOST_GONE_IDS) this.goneIds.clear();
+    this.goneIds.add(taskId);
   }
 
   /** `owner`'s task `taskId`, held here or read back from the journal. */

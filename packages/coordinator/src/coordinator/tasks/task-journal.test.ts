@@ -200,7 +200,10 @@ describe('GatewayTasks over the journal', () => {
     expect(await nodeB.handle(alice, rpc('tasks/get', { taskId: 'A.one' }))).toMatchObject({
       result: { taskId: 'A.one', status: 'working' },
     });
-    await nodeB.handle(alice, rpc('tasks/list', {}));
+    expect(await nodeB.handle(alice, rpc('tasks/list', {}))).toMatchObject({
+      result: { tasks: [{ taskId: 'A.one', status: 'working' }] },
+    });
+    expect(await nodeB.handle(bob, rpc('tasks/list', {}))).toMatchObject({ result: { tasks: [] } });
     expect(await nodeB.listenable(alice, ['A.one'])).toEqual(['A.one']);
     expect(await nodeB.listenable(bob, ['A.one'])).toEqual([]);
     await journal.flush();
@@ -235,6 +238,16 @@ describe('GatewayTasks over the journal', () => {
     expect(JSON.stringify(got)).toContain('its outcome is unknown');
     await journal.flush();
     expect((await log.read('A.two'))?.status).toBe('failed');
+    // Listed on B: the first (cancelled on A), read afresh, and the second, failed here.
+    const listed = await nodeB.handle(alice, rpc('tasks/list', {}));
+    expect(listed).toMatchObject({
+      result: {
+        tasks: [
+          { taskId: 'A.one', status: 'cancelled' },
+          { taskId: 'A.two', status: 'failed' },
+        ],
+      },
+    });
     await journal.close();
   });
 });
