@@ -60,16 +60,17 @@ import { AuditTrail } from './audit-trail.ts';
 import { BackendFleet, LISTS } from './backend-fleet.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
+import { ListenRequests } from './listen-requests.ts';
 import { Listens } from './listens.ts';
 import { MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
-import { finalResponse, type HandleContext, type ModernContext, type Outcome } from './outcome.ts';
+import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
 import { PolicyGate } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
 import { malformedField } from './request-shape.ts';
 import { RequestTargets } from './request-targets.ts';
 import { NameResolver, type NameRoute } from './resolution.ts';
-import { LOG_LEVELS, ServerNotices, subscriptionKey } from './server-notices.ts';
+import { LOG_LEVELS, ServerNotices } from './server-notices.ts';
 import { ServerRequests } from './server-requests.ts';
 import { BOUND, initialState, logLevelState, subscriptionsState } from './session-record.ts';
 import { SessionRestore } from './session-restore.ts';
@@ -85,11 +86,9 @@ import { GatewayTasks, TASK_METHODS, type TaskCluster } from './tasks/gateway-ta
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
 import {
-  askedTaskIds,
   declaresTasks,
   dropLegacyTask,
   MODERN_TASK_METHODS,
-  metaDeclaresTasks,
   missingTasksExtension,
   TASKS_CAPABILITY,
   TASKS_EXTENSION,
@@ -270,6 +269,8 @@ export class MCPCoordinator {
   private requestStateTag = '';
   /** Open `subscriptions/listen` streams of 2026 clients. */
   private readonly listens: Listens;
+  /** 2026 `subscriptions/listen` requests, each opening one of `listens`. */
+  private readonly listenRequests: ListenRequests;
   /** Backends' own news (list changes, resource updates, log lines) to the clients it belongs to. */
   private readonly notices: ServerNotices;
   /** Routed requests not yet answered, across sessions (kept as they start and end: no scan). */
@@ -418,6 +419,25 @@ export class MCPCoordinator {
       onBackendLog: options.onBackendLog,
     });
     this.resolver = new NameResolver(this.fleet, () => this.naming);
+    this.listenRequests = new ListenRequests({
+      listens: this.listens,
+      maxPerSession: this.limits.listensPerSession,
+      tooMany: (id) =>
+        this.refusal(
+          id,
+          'listensPerSession',
+          429,
+          'this client has as many subscriptions/listen streams open as it may',
+        ),
+      resolver: this.resolver,
+      policy: this.policy,
+      route: (session, request, backend, params, started) =>
+        this.route(session, request, backend, params, started),
+      now: () => this.now(),
+      nextId: () => `listen-${++this.modernSeq}`,
+      tasks: (session, asked) => this.tasks.listenable(session, asked),
+      onError: options.onError,
+    });
     this.targets = new RequestTargets({
       resolver: this.resolver,
       policy: this.policy,
@@ -601,7 +621,8 @@ export class MCPCoordinator {
       });
       return { kind: 'response', message: resultResponse(request.id, { ...result }) };
     }
-    if (request.method === 'subscriptions/listen') return this.listen(session, request, context.claims);
+    if (request.method === 'subscriptions/listen')
+      return this.listenRequests.listen(session, request, context.claims);
     // Independent clients share a stand-in session and may reuse ids: inside, each request has
     // an id of its own and carries its own capabilities; its answers go out under the client's id.
     const routed: JsonRpcRequest = { ...request, id: `modern-${++this.modernSeq}` };
@@ -650,56 +671,6 @@ export class MCPCoordinator {
     return decorateListResult(spec.field, result as never, complete ? freshness : [], {
       serverInfo: this.options.serverInfo,
     }) as unknown as JsonObject;
-  }
-
-  /** A 2026 `subscriptions/listen`: list changes, and resources subscribed on their backends. */
-  private async listen(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    claims: CallerClaims | undefined,
-  ): Promise<Outcome> {
-    if (this.listens.countOf(session.id) >= this.limits.listensPerSession) {
-      return this.refusal(
-        request.id,
-        'listensPerSession',
-        429,
-        'this client has as many subscriptions/listen streams open as it may',
-      );
-    }
-    // Task status notifications need the tasks extension (-32021 without it).
-    if (askedTaskIds(request.params).length > 0 && !metaDeclaresTasks(request.params))
-      return { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 };
-    const resubscribe = (
-      method: 'resources/subscribe' | 'resources/unsubscribe',
-      backend: string,
-      uri: string,
-    ) =>
-      finalResponse(
-        this.route(
-          session,
-          { jsonrpc: JSONRPC_VERSION, id: `listen-${++this.modernSeq}`, method, params: { uri } },
-          backend,
-          { uri },
-          this.now(),
-        ),
-      );
-    const stream = await this.listens.listen(session.id, request.id, request.params, {
-      subscribe: async (frontUri) => {
-        const owner = await this.resolver.uri(session, frontUri);
-        if (!owner) return undefined;
-        const target = { kind: 'resource', backend: owner.backend, name: owner.uri } as const;
-        if (!this.policy.allows(this.policy.subjectOf(session.principal, request, claims), target))
-          return undefined;
-        const answer = await resubscribe('resources/subscribe', owner.backend, owner.uri);
-        return answer && 'result' in answer ? subscriptionKey(owner.backend, owner.uri) : undefined;
-      },
-      unsubscribe: (key) => {
-        const [backend = '', uri = ''] = key.split('\u0000');
-        void resubscribe('resources/unsubscribe', backend, uri).catch((e) => this.options.onError?.(e));
-      },
-      tasks: (asked) => this.tasks.listenable(session, asked),
-    });
-    return { kind: 'stream', messages: stream };
   }
 
   /**
