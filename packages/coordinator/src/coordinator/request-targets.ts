@@ -45,6 +45,28 @@ export interface RequestTargetsOptions {
 export class RequestTargets {
   constructor(private readonly options: RequestTargetsOptions) {}
 
+  /** `message` answers `request` before it reached a backend: audited as `rejected`. */
+  #rejected(
+    session: FrontSession,
+    request: JsonRpcRequest,
+    started: number,
+    name: string | null,
+    message: JsonRpcResponse,
+    backend: string | null = null,
+  ): Outcome {
+    this.options.trail.record({
+      session,
+      method: request.method,
+      name,
+      backend,
+      started,
+      outcome: 'rejected',
+      response: message,
+      request,
+    });
+    return { kind: 'response', message };
+  }
+
   /** `tools/call`, `prompts/get`: to the backend owning the name. */
   async callNamed(
     session: FrontSession,
@@ -57,19 +79,8 @@ export class RequestTargets {
     const name = request.params?.name;
     const spec = request.method === 'tools/call' ? LISTS['tools/list']! : LISTS['prompts/list']!;
     const what = request.method === 'tools/call' ? 'tool' : 'prompt';
-    const fail = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
-      this.options.trail.record({
-        session,
-        method: request.method,
-        name: typeof name === 'string' ? name : null,
-        backend,
-        started,
-        outcome: 'rejected',
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
+    const fail = (message: JsonRpcResponse, backend: string | null = null): Outcome =>
+      this.#rejected(session, request, started, typeof name === 'string' ? name : null, message, backend);
     if (typeof name !== 'string') return fail(invalidParams(request.id, 'name must be a string'));
     const owner = resolved ?? (await this.options.resolver.named(session, spec, name));
     if (owner.kind === 'down') {
@@ -112,19 +123,8 @@ export class RequestTargets {
     subject: PolicySubject,
   ): Promise<Outcome> {
     const uri = request.params?.uri;
-    const reject = (message: JsonRpcResponse): Outcome => {
-      this.options.trail.record({
-        session,
-        method: request.method,
-        name: typeof uri === 'string' ? uri : null,
-        backend: null,
-        started,
-        outcome: 'rejected',
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
+    const reject = (message: JsonRpcResponse): Outcome =>
+      this.#rejected(session, request, started, typeof uri === 'string' ? uri : null, message);
     if (typeof uri !== 'string') return reject(invalidParams(request.id, 'uri must be a string'));
     const owner = await this.options.resolver.uri(session, uri);
     if (!owner) {
@@ -163,19 +163,8 @@ export class RequestTargets {
     subject: PolicySubject,
   ): Promise<Outcome> {
     const ref = request.params?.ref;
-    const reject = (message: JsonRpcResponse): Outcome => {
-      this.options.trail.record({
-        session,
-        method: request.method,
-        name: null,
-        backend: null,
-        started,
-        outcome: 'rejected',
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
+    const reject = (message: JsonRpcResponse): Outcome =>
+      this.#rejected(session, request, started, null, message);
     if (!isJsonObject(ref)) return reject(invalidParams(request.id, 'ref must be an object'));
     if (ref.type === 'ref/prompt' && typeof ref.name === 'string') {
       const owner = await this.options.resolver.named(session, LISTS['prompts/list']!, ref.name);
