@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedis } from '../../../tooling/testing/redis-server.ts';
 import { parseSse, startNode } from './support/cluster.ts';
-import { modernPost, modernRpc, post, rawSession } from './support/gateway.ts';
+import { type ListenMessage, modernRpc, post, rawSession, taskListen } from './support/gateway.ts';
 
 const FIXTURE = new URL('./fixtures/task-tools-server.ts', import.meta.url).pathname;
 const SECRET = 'tasks-test-cluster-secret-0123456789abcdef';
@@ -57,58 +57,13 @@ async function startTask(url: string, ms: number): Promise<string> {
   return String(created.result?.taskId);
 }
 
-type Message = { id?: unknown; method?: string; params?: Record<string, unknown> };
+type Message = ListenMessage;
 
-/** A 2026 `subscriptions/listen` for `taskIds` at `url`: its messages as they come. */
+/** A 2026 `subscriptions/listen` for `taskIds` at `url` (with the tasks extension): its messages as they come. */
 async function listen(url: string, token: string, taskIds: string[]) {
-  const response = await modernPost(
-    url,
-    {
-      jsonrpc: '2.0',
-      id: 'listen-1',
-      method: 'subscriptions/listen',
-      params: {
-        notifications: { taskIds },
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientCapabilities': WITH_TASKS,
-        },
-      },
-    },
-    { authorization: `Bearer ${token}` },
-  );
-  expect(response.status).toBe(200);
-  const reader = response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array>;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const queue: Message[] = [];
-  async function next(): Promise<Message | undefined> {
-    while (queue.length === 0) {
-      const { done, value } = await reader.read();
-      if (done) return undefined;
-      buffer += decoder.decode(value, { stream: true });
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const data = buffer
-          .slice(0, end)
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n');
-        if (data) queue.push(JSON.parse(data) as Message);
-        buffer = buffer.slice(end + 2);
-      }
-    }
-    return queue.shift();
-  }
-  async function until(match: (m: Message) => boolean): Promise<Message> {
-    for (let i = 0; i < 1000; i++) {
-      const m = await next();
-      if (!m) throw new Error('the listen ended first');
-      if (match(m)) return m;
-    }
-    throw new Error('no such message');
-  }
-  return { next, until, close: () => reader.cancel() };
+  const stream = await taskListen(url, token, taskIds, WITH_TASKS);
+  expect(stream.status).toBe(200);
+  return stream;
 }
 
 let legacyIds = 0;

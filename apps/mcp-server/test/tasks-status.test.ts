@@ -11,7 +11,13 @@
  */
 import { CreateTaskResultSchema, TaskStatusNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { connectClient, modernPost, modernRpc, startInProcess } from './support/gateway.ts';
+import {
+  connectClient,
+  type ListenMessage,
+  modernRpc,
+  startInProcess,
+  taskListen,
+} from './support/gateway.ts';
 
 const BACKEND = new URL('./fixtures/backend-tasks-server.ts', import.meta.url).pathname;
 const CONFORMANCE = new URL('../../../tooling/fixtures/mcp/conformance-server.ts', import.meta.url).pathname;
@@ -29,12 +35,7 @@ const TOKENS = {
   },
 };
 
-type Message = {
-  method?: string;
-  params?: Record<string, unknown>;
-  result?: unknown;
-  error?: { code: number };
-};
+type Message = ListenMessage;
 
 /** The task ids a listen's acknowledgement names. */
 function ackedTaskIds(ack: Message | undefined): unknown {
@@ -42,61 +43,7 @@ function ackedTaskIds(ack: Message | undefined): unknown {
   return notifications?.taskIds;
 }
 
-/** A 2026 `subscriptions/listen` over raw HTTP: its status, and its messages as they come. */
-async function listen(url: string, token: string, taskIds: string[], capabilities: Record<string, unknown>) {
-  const response = await modernPost(
-    url,
-    {
-      jsonrpc: '2.0',
-      id: 'listen-1',
-      method: 'subscriptions/listen',
-      params: {
-        notifications: { taskIds },
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-        },
-      },
-    },
-    { authorization: `Bearer ${token}` },
-  );
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const queue: Message[] = [];
-  /** The next message (undefined: the stream ended). */
-  async function next(): Promise<Message | undefined> {
-    reader ??= response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
-    while (queue.length === 0) {
-      const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
-      if (done) return undefined;
-      buffer += decoder.decode(value, { stream: true });
-      let end = buffer.indexOf('\n\n');
-      while (end >= 0) {
-        const data = buffer
-          .slice(0, end)
-          .split('\n')
-          .filter((l) => l.startsWith('data: '))
-          .map((l) => l.slice(6))
-          .join('\n');
-        if (data) queue.push(JSON.parse(data) as Message);
-        buffer = buffer.slice(end + 2);
-        end = buffer.indexOf('\n\n');
-      }
-    }
-    return queue.shift();
-  }
-  /** Reads until a message `match`es it (at most 1,000 messages); that message. */
-  async function until(match: (m: Message) => boolean): Promise<Message> {
-    for (let i = 0; i < 1000; i++) {
-      const m = await next();
-      if (!m) throw new Error('the listen ended first');
-      if (match(m)) return m;
-    }
-    throw new Error('no such message');
-  }
-  return { status: response.status, response, next, until, close: () => reader?.cancel() };
-}
+const listen = taskListen;
 
 describe('2026 task status notifications (subscriptions/listen, notifications/tasks)', () => {
   it('a task the gateway runs: acknowledged for its own principal only; input_required, then completed, each whole', {

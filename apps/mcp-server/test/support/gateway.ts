@@ -250,3 +250,75 @@ export async function modernRpc(
     : JSON.parse(text);
   return { status: response.status, ...body };
 }
+
+/** A message of a 2026 listen's stream. */
+export interface ListenMessage {
+  id?: unknown;
+  method?: string;
+  params?: Record<string, unknown>;
+  result?: unknown;
+  error?: { code: number };
+}
+
+/**
+ * A 2026-07-28 `subscriptions/listen` for `taskIds` over raw HTTP as `token`'s principal, with
+ * `capabilities` as the client's: its status, and its messages as they come (`next`; `until` reads
+ * at most 1,000 for one that matches).
+ */
+export async function taskListen(
+  url: string,
+  token: string,
+  taskIds: string[],
+  capabilities: Record<string, unknown>,
+) {
+  const response = await modernPost(
+    url,
+    {
+      jsonrpc: '2.0',
+      id: 'listen-1',
+      method: 'subscriptions/listen',
+      params: {
+        notifications: { taskIds },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientCapabilities': capabilities,
+        },
+      },
+    },
+    { authorization: `Bearer ${token}` },
+  );
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const queue: ListenMessage[] = [];
+  /** The next message (undefined: the stream ended). */
+  async function next(): Promise<ListenMessage | undefined> {
+    reader ??= response.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
+    while (queue.length === 0) {
+      const { done, value } = (await reader?.read()) ?? { done: true, value: undefined };
+      if (done) return undefined;
+      buffer += decoder.decode(value, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .filter((l) => l.startsWith('data: '))
+          .map((l) => l.slice(6))
+          .join('\n');
+        if (data) queue.push(JSON.parse(data) as ListenMessage);
+        buffer = buffer.slice(end + 2);
+      }
+    }
+    return queue.shift();
+  }
+  /** Reads until a message `match`es (at most 1,000 messages); that message. */
+  async function until(match: (m: ListenMessage) => boolean): Promise<ListenMessage> {
+    for (let i = 0; i < 1000; i++) {
+      const m = await next();
+      if (!m) throw new Error('the listen ended first');
+      if (match(m)) return m;
+    }
+    throw new Error('no such message');
+  }
+  return { status: response.status, response, next, until, close: () => reader?.cancel() };
+}
