@@ -81,11 +81,9 @@ describe('remote backends', () => {
       const { total, spare } = m.manager.stats().backends.far!.workers;
       return total - spare;
     };
-    await until(() => bound() === 0, 'b’s connection closed').catch(
-      (error: Error) => {
-        throw new Error(`${error.message}: ${JSON.stringify(m.manager.stats().backends.far)}`);
-      },
-    );
+    await until(() => bound() === 0, 'b’s connection closed').catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(m.manager.stats().backends.far)}`);
+    });
   });
 
   it('a server that is not there fails the backend with why (and a retry later), like a command that will not start', async () => {
