@@ -3,6 +3,9 @@
  * one tool `echo {text}`:
  *
  * - `floor`: a bare `Bun.serve` that parses the JSON-RPC body and answers (servers/floor.ts);
+ * - `floor + thread`: the same, with the echo run on a worker thread (calls of a tick posted to it
+ *   together): what one thread hop costs by itself, the least a module tool's path can cost
+ *   (servers/floor-thread.ts);
  * - `sdk`: the official SDK v1 `McpServer`, stateless Streamable HTTP with JSON responses, on its
  *   web-standard transport under `Bun.serve` (servers/sdk.ts);
  * - `switchyard builtin`: the gateway's embedded default (the builtin module on worker threads);
@@ -290,6 +293,13 @@ export const SETUPS: Setup[] = [
     session: false,
     c1: true,
     start: () => urlOnFirstLine('floor', [bunPath(), join(here, 'servers', 'floor.ts')]),
+  },
+  {
+    name: 'floor + thread',
+    tool: 'echo',
+    session: false,
+    c1: true,
+    start: () => urlOnFirstLine('floor + thread', [bunPath(), join(here, 'servers', 'floor-thread.ts')]),
   },
   {
     name: 'sdk',
