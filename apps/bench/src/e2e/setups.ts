@@ -6,6 +6,9 @@
  * - `floor + thread`: the same, with the echo run on a worker thread (calls of a tick posted to it
  *   together): what one thread hop costs by itself, the least a module tool's path can cost
  *   (servers/floor-thread.ts);
+ * - `floor + pipe everything`: the floor forwarding each call to one server-everything process over
+ *   its stdio pipe (fresh id per call, no session, no journal): the least an HTTP front in front of
+ *   that process can cost (servers/floor-pipe.ts);
  * - `sdk`: the official SDK v1 `McpServer`, stateless Streamable HTTP with JSON responses, on its
  *   web-standard transport under `Bun.serve` (servers/sdk.ts);
  * - `switchyard builtin`: the gateway's embedded default (the builtin module on worker threads);
@@ -335,6 +338,19 @@ export const SETUPS: Setup[] = [
     backend: EVERYTHING_BACKEND,
     modern: true,
   }),
+  {
+    name: 'floor + pipe everything',
+    tool: 'echo',
+    session: false,
+    ...EVERYTHING_ECHO,
+    backend: EVERYTHING_BACKEND,
+    start: () =>
+      urlOnFirstLine('floor + pipe everything', [
+        bunPath(),
+        join(here, 'servers', 'floor-pipe.ts'),
+        JSON.stringify({ command: EVERYTHING_BACKEND.command[0], args: EVERYTHING_BACKEND.command.slice(1) }),
+      ]),
+  },
   supergateway(
     'supergateway everything',
     [everythingCommand().command, ...everythingCommand().args],
