@@ -84,8 +84,11 @@ export class AuditTrail {
     if (!write) return;
     // The messages go to the journal only (not to onAudit's listeners, which keep entries in memory).
     const limit = this.options.payloadChars ?? 0;
-    const payloads =
-      limit > 0 ? { request: auditPayload(request, limit), response: auditPayload(response, limit) } : {};
-    write({ ...entry, ...payloads });
+    // Without the messages' text the entry goes as it is (the journal copies what it keeps).
+    write(
+      limit > 0
+        ? { ...entry, request: auditPayload(request, limit), response: auditPayload(response, limit) }
+        : entry,
+    );
   }
 }

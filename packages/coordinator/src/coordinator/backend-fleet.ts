@@ -21,7 +21,7 @@ import type { ResourceTable } from '../naming/resource-uris.ts';
 import { BackendWorker } from './backend-worker.ts';
 import { backendHandshake } from './handshake.ts';
 import { MergeMemo } from './merge-memo.ts';
-import type { BackendHandshake, TierPort, WorkerLease } from './port.ts';
+import type { AcquireOptions, BackendHandshake, TierPort, WorkerLease } from './port.ts';
 
 export interface ListSpec {
   kind: ListKind;
@@ -90,6 +90,8 @@ export class BackendFleet {
   private readonly waitMs: number;
   /** Each backend's capabilities and instructions from its latest handshake (a new session asks no worker). */
   private readonly infos = new Map<string, BackendInitializeInfo>();
+  /** The same, read from each worker's handshake once it is done. */
+  private readonly workerInfos = new WeakMap<BackendWorker, BackendInitializeInfo>();
   /** Backends an answer stopped waiting for, while that work still runs: later answers do not wait. */
   private readonly starting = new Map<string, Promise<unknown>>();
   /** Per-session backends: the sessions a worker is bound to (by a call, not by a list). */
@@ -150,12 +152,13 @@ export class BackendFleet {
 
   /** A lease on a ready worker of `backend` for `who`, with its handshake done. */
   async acquire(backend: string, who: Requester): Promise<{ lease: WorkerLease; worker: BackendWorker }> {
-    const lease = await this.options.tiers.acquire(backend, {
+    const options: AcquireOptions = {
       session: who.id,
       principal: who.principal ?? '',
       timeoutMs: this.timeoutMs,
-      ...(this.loose.has(who.id) && { sticky: false }),
-    });
+    };
+    if (this.loose.has(who.id)) options.sticky = false;
+    const lease = await this.options.tiers.acquire(backend, options);
     try {
       const worker = this.workerOf(backend, lease);
       worker.use(who.id, who.principal);
@@ -168,7 +171,13 @@ export class BackendFleet {
         }
         sessions.add(who.id);
       }
-      this.infos.set(backend, infoOf(await worker.handshake!));
+      // A worker's handshake is made once: what it says is read once too (no await per call after).
+      let info = this.workerInfos.get(worker);
+      if (!info) {
+        info = infoOf(await worker.handshake!);
+        this.workerInfos.set(worker, info);
+      }
+      this.infos.set(backend, info);
       return { lease, worker };
     } catch (e) {
       lease.release();
@@ -290,6 +299,22 @@ export class BackendFleet {
     const merged = this.merge(spec, outcomes);
     if (allOk) this.memo.set(key, this.naming, inputs, merged);
     return merged;
+  }
+
+  /**
+   * What `merged(who, spec, backends, { wait: false })` gives, when it can be had without waiting:
+   * every backend's list is in the cache and their last merge still stands (the same arrays under
+   * the same naming). Undefined otherwise — then ask `merged`. Routing a steady stream of calls
+   * takes this path: no promise, no merge.
+   */
+  mergedNow(who: Requester, spec: ListSpec, backends: readonly string[]): Merged | undefined {
+    const inputs: (readonly unknown[])[] = [];
+    for (const b of backends) {
+      const cached = this.cache.get(this.scopeOf(b, who), spec.kind);
+      if (!cached) return undefined;
+      inputs.push(cached);
+    }
+    return this.memo.get(`${spec.kind}\u0000${backends.join('\u0000')}`, this.naming, inputs);
   }
 
   private merge(spec: ListSpec, outcomes: BackendOutcome<readonly unknown[]>[]): Merged {

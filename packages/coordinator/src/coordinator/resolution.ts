@@ -27,6 +27,9 @@ export type NameRoute =
   | { kind: 'unknown' };
 
 export class NameResolver {
+  /** The owned routes already read from each merged list, by front name. */
+  private readonly owned = new WeakMap<object, Map<string, NameRoute>>();
+
   /** `naming`: the names in force (they change on a configuration reload). */
   constructor(
     private readonly fleet: BackendFleet,
@@ -36,14 +39,28 @@ export class NameResolver {
   /** The owner of a front tool (`tools/list`) or prompt (`prompts/list`) name. */
   async named(session: Requester, spec: ListSpec, frontName: string): Promise<NameRoute> {
     const naming = this.naming();
-    const merged = await this.fleet.merged(session, spec, naming.candidates(frontName), { wait: false });
+    const candidates = naming.candidates(frontName);
+    const merged =
+      this.fleet.mergedNow(session, spec, candidates) ??
+      (await this.fleet.merged(session, spec, candidates, { wait: false }));
+    // A merged list is never changed once made: the routes to its names are kept with it.
+    let routes = this.owned.get(merged);
+    const known = routes?.get(frontName);
+    if (known) return known;
     const owner = merged.names?.resolve(frontName);
     if (!owner) {
       const down = unavailableOwner(naming, frontName, merged.result);
       return down ? { kind: 'down', ...down } : { kind: 'unknown' };
     }
     const listed = (merged.result[spec.field] as ListedItem[] | undefined)?.find((t) => t.name === frontName);
-    return { kind: 'owned', backend: owner.backend, name: owner.name, listed };
+    const route: NameRoute = { kind: 'owned', backend: owner.backend, name: owner.name, listed };
+    // Only names the list holds are kept, so the map is no bigger than the list.
+    if (!routes) {
+      routes = new Map();
+      this.owned.set(merged, routes);
+    }
+    routes.set(frontName, route);
+    return route;
   }
 
   /**

@@ -280,12 +280,26 @@ export class SqliteStore implements JournalStore {
 
   async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
     this.#open('audit', true);
-    const { request, response, ...record } = entry;
+    // Named fields, not a rest copy: this runs once per audited request.
     const op: AuditOp = {
       kind: 'audit',
-      record,
-      request,
-      response,
+      record: {
+        time: entry.time,
+        sessionId: entry.sessionId,
+        principal: entry.principal,
+        backend: entry.backend,
+        worker: entry.worker,
+        method: entry.method,
+        name: entry.name,
+        durationMs: entry.durationMs,
+        outcome: entry.outcome,
+        error: entry.error,
+        clientId: entry.clientId,
+        decision: entry.decision,
+        rule: entry.rule,
+      },
+      request: entry.request,
+      response: entry.response,
     };
     await this.#committer.push(() => op, 'audit');
   }
