@@ -1,11 +1,13 @@
 /**
  * A recording span of the gateway's own tracer (`lean-tracer.ts`): the `@opentelemetry/api` `Span`
  * with its attributes kept as given (in one object), its times as milliseconds, and — at `end()` —
- * its OTLP/JSON written once, straight into the export batches (`span-batches.ts`). The SDK's span
- * (`SpanImpl`: attribute cleaning and limits, `HrTime` pairs, a `ReadableSpan` kept until the
- * batch is serialized) was most of what tracing a call cost the gateway's main thread.
+ * its record (`span-record.ts`: the facts, no JSON) handed to the sink, which ships it to the span
+ * thread that writes and exports it (`span-shipper.ts`). The SDK's span (`SpanImpl`: attribute
+ * cleaning and limits, `HrTime` pairs, a `ReadableSpan` kept until the batch is serialized) was
+ * most of what tracing a call cost the gateway's main thread.
  *
- * Its JSON is what `otlp-json.ts` writes for an SDK span: the same fields, ids, flags and times.
+ * Its JSON (`span-json.ts`) is what `otlp-json.ts` writes for an SDK span: the same fields, ids,
+ * flags and times.
  */
 import type {
   Attributes,
@@ -19,17 +21,13 @@ import type {
   TimeInput,
 } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
-import { attributesJson, flagsOf, msNanos } from './otlp-json.ts';
+import { flagsOf } from './otlp-json.ts';
+import { eventsJson, linksJson, type TimedEvent } from './span-json.ts';
+import type { SpanRecord } from './span-record.ts';
 
-/** Where ended spans go, as the JSON of one OTLP span each. */
+/** Where ended spans go, as the record of each (its OTLP JSON is written from it elsewhere). */
 export interface SpanSink {
-  add(json: string): void;
-}
-
-interface TimedEvent {
-  name: string;
-  attributes: Attributes | undefined;
-  at: number;
+  add(span: SpanRecord): void;
 }
 
 /** Now, in milliseconds since the epoch (sub-millisecond, monotonic within the process). */
@@ -129,7 +127,7 @@ export class LeanSpan implements Span {
     if (this.ended) return;
     this.ended = true;
     // An end before the start (clocks apart) is a span of no duration, as the SDK makes it.
-    this.sink.add(this.json(Math.max(this.startMs, msOf(endTime))));
+    this.sink.add(this.record(Math.max(this.startMs, msOf(endTime))));
   }
 
   isRecording(): boolean {
@@ -150,32 +148,23 @@ export class LeanSpan implements Span {
       this.addEvent('exception', attributes, time);
   }
 
-  private json(endMs: number): string {
+  private record(endMs: number): SpanRecord {
     const { context, parent, status } = this;
-    const traceState = context.traceState?.serialize();
-    let out = `{"traceId":"${context.traceId}","spanId":"${context.spanId}"`;
-    if (parent !== undefined) out += `,"parentSpanId":"${parent.spanId}"`;
-    if (traceState) out += `,"traceState":${JSON.stringify(traceState)}`;
-    out += `,"name":${JSON.stringify(this.name)},"kind":${this.kind + 1}`;
-    out += `,"startTimeUnixNano":"${msNanos(this.startMs)}","endTimeUnixNano":"${msNanos(endMs)}"`;
-    out += `,"attributes":${attributesJson(this.attributes)},"droppedAttributesCount":0,"events":[`;
-    if (this.events !== undefined)
-      for (const [i, event] of this.events.entries()) {
-        if (i > 0) out += ',';
-        out += `{"attributes":${attributesJson(event.attributes)},"name":${JSON.stringify(event.name)},"timeUnixNano":"${msNanos(event.at)}","droppedAttributesCount":0}`;
-      }
-    out += `],"droppedEventsCount":0,"status":{"code":${status.code}`;
-    if (status.message !== undefined) out += `,"message":${JSON.stringify(status.message)}`;
-    out += '},"links":[';
-    if (this.links !== undefined)
-      for (const [i, link] of this.links.entries()) {
-        if (i > 0) out += ',';
-        const state = link.context.traceState?.serialize();
-        out += `{"attributes":${attributesJson(link.attributes)},"spanId":"${link.context.spanId}","traceId":"${link.context.traceId}"`;
-        if (state) out += `,"traceState":${JSON.stringify(state)}`;
-        out += `,"droppedAttributesCount":0,"flags":${flagsOf(link.context.traceFlags, link.context.isRemote)}}`;
-      }
-    out += `],"droppedLinksCount":0,"flags":${flagsOf(context.traceFlags, parent?.isRemote)}}`;
-    return out;
+    return {
+      traceId: context.traceId,
+      spanId: context.spanId,
+      parentSpanId: parent?.spanId,
+      traceState: context.traceState?.serialize(),
+      name: this.name,
+      kind: this.kind + 1,
+      startMs: this.startMs,
+      endMs,
+      flags: flagsOf(context.traceFlags, parent?.isRemote),
+      statusCode: status.code,
+      statusMessage: status.message,
+      attributes: this.attributes,
+      events: eventsJson(this.events),
+      links: linksJson(this.links),
+    };
   }
 }

@@ -13,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { IdSource, type RandomBytes } from './ids.ts';
 import { LeanTracer } from './lean-tracer.ts';
 import { exportTraceRequestJson } from './otlp-json.ts';
+import { type Packed, packedSpansJson, packSpan } from './span-pack.ts';
+import type { SpanRecord } from './span-record.ts';
 
 /** Random bytes counting up from 1: the ids of a run are known. */
 function counting(): RandomBytes {
@@ -28,10 +30,20 @@ function countingIds(): IdGenerator {
   return { generateTraceId: () => ids.traceId(), generateSpanId: () => ids.spanId() };
 }
 
-/** A lean tracer whose ended spans' JSON is kept. */
+/**
+ * A lean tracer whose ended spans' JSON is kept: each record packed and written as the span thread
+ * gets and writes it (after the JSON round trip of its message).
+ */
 function lean(sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() })) {
   const ended: string[] = [];
-  const tracer = new LeanTracer(sampler, { add: (json) => ended.push(json) }, new IdSource(counting()));
+  const sink = {
+    add(span: SpanRecord) {
+      const packed: Packed = [];
+      packSpan(packed, span);
+      packedSpansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => ended.push(json));
+    },
+  };
+  const tracer = new LeanTracer(sampler, sink, new IdSource(counting()));
   return { tracer, spans: () => ended.map((json) => JSON.parse(json) as Record<string, unknown>) };
 }
 

@@ -70,6 +70,13 @@ function stringAttributeJson(key: string, value: string): string {
   return json;
 }
 
+/** One attribute's JSON (`{"key":…,"value":…}`). */
+export function attributeJson(key: string, value: AttributeValue): string {
+  return typeof value === 'string'
+    ? stringAttributeJson(key, value)
+    : `{"key":${JSON.stringify(key)},"value":${anyValue(value)}}`;
+}
+
 export function attributesJson(attributes: Attributes | undefined): string {
   if (attributes === undefined) return '[]';
   let out = '';
@@ -77,10 +84,7 @@ export function attributesJson(attributes: Attributes | undefined): string {
     const value = attributes[key];
     if (value === undefined || value === null) continue;
     if (out !== '') out += ',';
-    out +=
-      typeof value === 'string'
-        ? stringAttributeJson(key, value)
-        : `{"key":${JSON.stringify(key)},"value":${anyValue(value)}}`;
+    out += attributeJson(key, value);
   }
   return `[${out}]`;
 }

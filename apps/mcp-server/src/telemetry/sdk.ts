@@ -1,7 +1,8 @@
 /**
  * The OpenTelemetry SDK, started for one gateway: a tracer of our own (`lean-tracer.ts`: lean
- * spans, each written as OTLP JSON when it ends) exporting spans over OTLP/HTTP (JSON, our own
- * exporter: `span-exporter.ts`) in batches (`span-batches.ts`), sampled by ratio (following a
+ * spans, each handed as its record to the span thread when it ends: `span-shipper.ts`) exporting
+ * spans over OTLP/HTTP (JSON, our own exporter: `span-exporter.ts`) in batches
+ * (`span-batches.ts`) from that thread, sampled by ratio (following a
  * caller's decision, the SDK's samplers), and a meter provider pushing
  * metrics over OTLP/HTTP at an interval. Nothing is registered globally: the gateway hands its
  * tracer and meter to the parts that record (two gateways in one process keep apart).
@@ -17,13 +18,13 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { runtimeFile } from '../runtime-files.ts';
 import type { RandomBytes } from './ids.ts';
 import { IdSource } from './ids.ts';
 import { LeanTracer } from './lean-tracer.ts';
 import { attributesJson } from './otlp-json.ts';
 import type { TelemetrySettings } from './settings.ts';
-import { SpanBatches } from './span-batches.ts';
-import { JsonSpanExporter } from './span-exporter.ts';
+import { SpanShipper } from './span-shipper.ts';
 
 /**
  * The span queue: a gateway at a few thousand calls/s ends several thousand spans a second; 8,192
@@ -84,19 +85,13 @@ export function startSdk(
     [ATTR_SERVICE_NAME]: settings.serviceName,
     [ATTR_SERVICE_VERSION]: version,
   });
-  const exporter = new JsonSpanExporter({ url: settings.tracesUrl, headers: settings.headers });
-  const batches = new SpanBatches({
-    ...requestJson(resource, version),
-    post: (body) => exporter.post(body),
-    ...BATCHES,
+  // The spans' JSON is written and exported on a thread of its own (`span-thread.ts`).
+  const thread = new Worker(runtimeFile('telemetry/span-thread'));
+  const spans = new SpanShipper(thread, {
+    kind: 'start',
+    exporter: { url: settings.tracesUrl, headers: settings.headers },
+    batches: { ...requestJson(resource, version), ...BATCHES },
   });
-  const spans = {
-    flush: () => batches.flush(),
-    async shutdown() {
-      await batches.shutdown();
-      await exporter.shutdown();
-    },
-  };
   const meterProvider = new MeterProvider({
     resource,
     readers: [
@@ -109,7 +104,7 @@ export function startSdk(
     ],
   });
   return {
-    tracer: new LeanTracer(samplerOf(settings.sampler), batches, new IdSource(randomBytes)),
+    tracer: new LeanTracer(samplerOf(settings.sampler), spans, new IdSource(randomBytes)),
     meter: meterProvider.getMeter(SCOPE, version),
     propagator: new W3CTraceContextPropagator(),
     async flush() {
@@ -125,6 +120,7 @@ export function startSdk(
         }),
       ]);
       clearTimeout(timer);
+      thread.terminate();
     },
   };
 }

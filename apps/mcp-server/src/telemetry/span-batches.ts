@@ -1,13 +1,11 @@
 /**
- * Ended spans' JSON (`lean-span.ts`), gathered into OTLP export requests and handed to the
+ * Ended spans' JSON (`span-json.ts`, on the span thread: `span-thread.ts`), gathered into OTLP export requests and handed to the
  * exporter — the batch processor's job, over strings: a batch is sent when `maxBatch` spans wait
  * (after the current turn of the event loop, not inside the `end()` that filled it) or
  * `delayMs` after the first of them; one export at a time; at most `maxQueue` spans wait, more are
  * dropped (a collector too slow must not grow the gateway's memory). The export request is the
  * resource's and scope's JSON (`head`, `tail`, written once) around the batch's spans.
  */
-import type { SpanSink } from './lean-span.ts';
-
 export interface SpanBatchesOptions {
   /** The export request up to its spans' array, and after it. */
   head: string;
@@ -22,7 +20,7 @@ export interface SpanBatchesOptions {
   delayMs?: number;
 }
 
-export class SpanBatches implements SpanSink {
+export class SpanBatches {
   private queue: string[] = [];
   private exporting: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
