@@ -6,6 +6,7 @@
  * The thread keeps the process alive only while a commit is in flight.
  */
 import { JournalOpenError } from '../../errors.ts';
+import { packBatch } from './commit-wire.ts';
 import type { OpenOptions } from './open.ts';
 import type { Op } from './ops.ts';
 import type { WriterOptions } from './writer.ts';
@@ -95,7 +96,7 @@ export class ThreadWriter {
     const id = ++this.#seq;
     const done = new Promise<void>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
     this.#worker!.ref(); // a commit in flight keeps the process alive until it is in the file
-    const message: ToWriter = { type: 'commit', id, batch };
+    const message: ToWriter = { type: 'commit', id, batch: packBatch(batch) };
     this.#worker!.postMessage(message);
     return done;
   }

@@ -1,11 +1,12 @@
 /** The messages between `ThreadWriter` (the store's side) and `writer-thread.ts`. */
+import type { WireBatch } from './commit-wire.ts';
 import type { OpenOptions } from './open.ts';
-import type { Op } from './ops.ts';
 import type { WriterOptions } from './writer.ts';
 
 export type ToWriter =
   | { type: 'open'; path: string; open: OpenOptions; writer: WriterOptions }
-  | { type: 'commit'; id: number; batch: Op[] }
+  /** A batch, as `packBatch` made it. */
+  | { type: 'commit'; id: number; batch: WireBatch }
   | { type: 'close' };
 
 export type FromWriter =

@@ -4,6 +4,7 @@
  * of on it. Speaks `writer-protocol.ts` with `ThreadWriter`.
  */
 import type { Database } from 'bun:sqlite';
+import { unpackBatch } from './commit-wire.ts';
 import { openDatabase } from './open.ts';
 import { BatchWriter } from './writer.ts';
 import type { FromWriter, ToWriter } from './writer-protocol.ts';
@@ -37,7 +38,7 @@ self.onmessage = (event) => {
       return;
     case 'commit':
       try {
-        writer!.commit(m.batch);
+        writer!.commit(unpackBatch(m.batch));
         self.postMessage({ type: 'committed', id: m.id });
       } catch (error) {
         self.postMessage({ type: 'failed', id: m.id, error: failure(error) });
