@@ -153,6 +153,58 @@ export default {
       ]);
       pair(`journal batch of ${RECORDS} audit records`, text!, bytes!, 'bodies as Uint8Array (before)');
 
+      // Audit records without bodies (the default), as the store hands them to its writer thread:
+      // packed (journal's commit-wire: one JSON text of flat rows, bodies beside it) vs objects.
+      const records = Array.from({ length: RECORDS }, (_, i) => record(i));
+      const [packed, cloned] = await contest(ctx, [
+        () => {
+          const rows: unknown[] = [];
+          const bodies: (string | null)[] = [];
+          const ops: null[] = [];
+          for (const r of records) {
+            ops.push(null);
+            rows.push([
+              r.time,
+              r.sessionId,
+              r.principal,
+              r.backend,
+              r.worker,
+              r.method,
+              r.name,
+              r.durationMs,
+              r.outcome,
+              r.error,
+              r.clientId,
+              r.decision,
+              r.rule,
+            ]);
+            bodies.push(null, null);
+          }
+          worker.postMessage({ type: 'commit', id: 1, batch: { ops, audits: JSON.stringify(rows), bodies } });
+        },
+        () =>
+          worker.postMessage({
+            type: 'commit',
+            id: 1,
+            batch: records.map((r) => ({ kind: 'audit', record: { ...r }, request: null, response: null })),
+          }),
+      ]);
+      figures.push({
+        name: `journal batch of ${RECORDS} audit records, no bodies switchyard (packed rows)`,
+        value: packed!,
+        unit: 'µs/batch',
+        baseline: 'objects (before)',
+        ratio: cloned! / packed!,
+      });
+      figures.push({
+        name: `journal batch of ${RECORDS} audit records, no bodies objects (before)`,
+        value: cloned!,
+        unit: 'µs/batch',
+      });
+      ctx.log(
+        `journal batch of ${RECORDS} audit records, no bodies: packed rows ${packed!.toFixed(1)} µs vs objects ${cloned!.toFixed(1)} µs (${(cloned! / packed!).toFixed(2)}×)`,
+      );
+
       const taskTexts = Array.from({ length: TASKS }, (_, i) => JSON.stringify(REQUEST(i)));
       const taskObjects = Array.from({ length: TASKS }, (_, i) => REQUEST(i));
       const taskBatch = (payloads: unknown[]) => () => {
