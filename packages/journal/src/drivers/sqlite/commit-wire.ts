@@ -39,7 +39,7 @@ type AuditRow = [
 
 export function packBatch(batch: readonly Op[]): WireBatch {
   const ops: (Op | null)[] = new Array(batch.length);
-  let rows: AuditRow[] | undefined;
+  const rows: AuditRow[] = [];
   const bodies: (string | null)[] = [];
   for (let i = 0; i < batch.length; i++) {
     const op = batch[i]!;
@@ -49,7 +49,7 @@ export function packBatch(batch: readonly Op[]): WireBatch {
     }
     ops[i] = null;
     const r = op.record;
-    (rows ??= []).push([
+    rows.push([
       r.time,
       r.sessionId,
       r.principal,
@@ -66,7 +66,7 @@ export function packBatch(batch: readonly Op[]): WireBatch {
     ]);
     bodies.push(op.request, op.response);
   }
-  return { ops, audits: rows ? JSON.stringify(rows) : '', bodies };
+  return { ops, audits: rows.length > 0 ? JSON.stringify(rows) : '', bodies };
 }
 
 export function unpackBatch(wire: WireBatch): Op[] {
