@@ -194,6 +194,7 @@ export {
 } from './ids/id-remapper.ts';
 export { type ReadableIssue, readableIssues } from './issues.ts';
 export * from './jsonrpc/codes.ts';
+export { jsonBytesAtMost } from './jsonrpc/json-size-bound.ts';
 export { type ParamsCarrier, type ParamsCheck, validateParams } from './jsonrpc/params.ts';
 export {
   DEFAULT_MAX_BATCH_LENGTH,

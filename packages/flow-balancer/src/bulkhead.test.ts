@@ -42,6 +42,27 @@ describe('Bulkhead', () => {
     expect(bulkhead.queued).toBe(0);
   });
 
+  it('tryAcquire gives a permit only while one is free and nobody waits, and queues nothing', async () => {
+    const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), clock: new FakeClock() });
+    const a = bulkhead.tryAcquire();
+    expect(a).toBeDefined();
+    expect(bulkhead.tryAcquire()).toBeUndefined();
+    expect([bulkhead.inFlight, bulkhead.queued]).toEqual([1, 0]);
+    const w = track(bulkhead.acquire());
+    a!.release(ok);
+    // The freed permit is the waiter's: a tryAcquire meanwhile does not take it.
+    expect(bulkhead.tryAcquire()).toBeUndefined();
+    await tick();
+    expect(w.settled).toBe(true);
+    expect(bulkhead.tryAcquire()).toBeUndefined();
+    (w.value as Permit).release(ok);
+    const b = bulkhead.tryAcquire();
+    expect(b).toBeDefined();
+    b!.release(ok);
+    b!.release(ok);
+    expect(bulkhead.inFlight).toBe(0);
+  });
+
   it('a newcomer does not jump the queue when the limit grows between releases', async () => {
     const inner = new FixedLimiter({ limit: 10 });
     let limit = 1;

@@ -113,6 +113,18 @@ export class Bulkhead {
   }
 
   /**
+   * A permit at once when one is free and nobody waits; otherwise undefined (nothing is queued or
+   * refused: `acquire` is the way to wait). Lets a caller on a hot path skip a promise when there
+   * is room.
+   */
+  tryAcquire(): Permit | undefined {
+    const queue = this.#queue;
+    if (queue !== undefined && queue.length > 0) return undefined;
+    const permit = this.#limiter.tryAcquire();
+    return permit === undefined ? undefined : new BulkheadPermit(this, permit);
+  }
+
+  /**
    * Runs `fn` under a permit and releases it with the time `fn` took: outcome `success` when it
    * resolves, `dropped` when it throws one of this package's overload errors (deadline, abort,
    * shed, open circuit, full queue), `failure` otherwise.

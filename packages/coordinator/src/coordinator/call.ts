@@ -195,7 +195,7 @@ export class Call implements InFlight {
     this.spec.session.inflight.set(this.spec.request.id, this);
     this.timer = setTimeout(() => this.expire(), this.spec.timeoutMs);
     this.current = ADMITTING;
-    void this.admit();
+    this.admit();
   }
 
   /**
@@ -302,27 +302,27 @@ export class Call implements InFlight {
     this.missing.add(capability);
   }
 
-  private async admit(): Promise<void> {
+  private admit(): void {
     const bulkhead = this.spec.admission;
-    if (!bulkhead) {
-      this.admitted(undefined);
+    // Room now (the usual case): admitted at once, without a promise.
+    const now = bulkhead?.tryAcquire();
+    if (!bulkhead || now) {
+      this.admitted(now);
       return;
     }
-    let permit: Permit;
-    try {
-      permit = await bulkhead.acquire();
-    } catch (e) {
-      if (isEnded(this.current)) return;
-      this.expect('admitting', 'refused');
-      this.end(
-        'refused',
-        overloaded(this.spec.request.id, this.spec.backend, reasonOf(e)),
-        'rejected',
-        reasonOf(e),
-      );
-      return;
-    }
-    this.admitted(permit);
+    bulkhead.acquire().then(
+      (permit) => this.admitted(permit),
+      (e: unknown) => {
+        if (isEnded(this.current)) return;
+        this.expect('admitting', 'refused');
+        this.end(
+          'refused',
+          overloaded(this.spec.request.id, this.spec.backend, reasonOf(e)),
+          'rejected',
+          reasonOf(e),
+        );
+      },
+    );
   }
 
   private async lease(): Promise<void> {

@@ -22,6 +22,7 @@
 import { z } from 'zod';
 import { InvalidConfigError } from '../errors.ts';
 import { describeIssues, readableIssues } from '../issues.ts';
+import { jsonBytesAtMost } from './json-size-bound.ts';
 import { errorResponse, invalidParams, invalidRequest, parseError } from './responses.ts';
 import {
   isJsonObject,
@@ -228,7 +229,12 @@ export class MessageParser {
           true,
         );
       }
-      if (measureParams && Number.isFinite(this.maxParamsBytes)) {
+      // Exactly measured (a serialization) only when a cheap bound cannot tell it is within the limit.
+      if (
+        measureParams &&
+        Number.isFinite(this.maxParamsBytes) &&
+        jsonBytesAtMost(params, this.maxParamsBytes) > this.maxParamsBytes
+      ) {
         const size = utf8ByteLength(JSON.stringify(params));
         if (size > this.maxParamsBytes) {
           return invalid(
