@@ -19,11 +19,14 @@
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import {
   CursorCodec,
+  DEFAULT_MAX_PARAMS_BYTES,
   IdRemapper,
   type JsonRpcRequest,
+  jsonBytesAtMost,
   MessageParser,
   NameTable,
   Naming,
+  utf8ByteLength,
 } from '@switchyard/coordinator';
 import { do_not_optimize, measure } from 'mitata';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
@@ -78,6 +81,19 @@ export default {
       () => do_not_optimize(JSONRPCMessageSchema.safeParse(CALL)),
     ]);
     pair('message check', parse!, sdk!, 'SDK zod schema');
+
+    // The params size check of every request: a bound walk (serializes only when it cannot tell)
+    // vs JSON.stringify + UTF-8 length (before).
+    const limit = DEFAULT_MAX_PARAMS_BYTES;
+    const [bound, exact] = await contest(ctx, [
+      () =>
+        do_not_optimize(
+          jsonBytesAtMost(CALL.params, limit) <= limit ||
+            utf8ByteLength(JSON.stringify(CALL.params)) <= limit,
+        ),
+      () => do_not_optimize(utf8ByteLength(JSON.stringify(CALL.params)) <= limit),
+    ]);
+    pair('params size check', bound!, exact!, 'JSON.stringify (before)');
 
     const remapper = new IdRemapper();
     const floor = new Map<number, { session: string; id: unknown }>();

@@ -152,6 +152,22 @@ export default {
 
     const pair = await time(ctx, async () => (await bulkhead.acquire()).release(OK));
     report(figure('Bulkhead acquire+release (await)', pair));
+    // A routed call's admission when there is room: tryAcquire (no promise) vs await acquire (before).
+    const [tried, awaited] = (await contest(ctx, [
+      () => {
+        const now = bulkhead.tryAcquire();
+        if (now) now.release(OK);
+        else return bulkhead.acquire().then((p) => p.release(OK));
+      },
+      async () => (await bulkhead.acquire()).release(OK),
+    ])) as [Measured, Measured];
+    report(
+      figure('Bulkhead admit with room: tryAcquire', tried, {
+        baseline: 'await acquire (before)',
+        ratio: awaited.ns / tried.ns,
+      }),
+    );
+    report(figure('Bulkhead admit with room: await acquire (before)', awaited));
 
     const [oursOne, pLimitOne, pQueueOne] = (await contest(ctx, [
       () => bulkhead.run(noop),
