@@ -30,17 +30,19 @@ export interface SpanSink {
   add(span: SpanRecord): void;
 }
 
+/** The process's time origin, ms since the epoch (read once: it is a getter on `performance`). */
+const TIME_ORIGIN = performance.timeOrigin;
+
 /** Now, in milliseconds since the epoch (sub-millisecond, monotonic within the process). */
 export function nowMs(): number {
-  return performance.timeOrigin + performance.now();
+  return TIME_ORIGIN + performance.now();
 }
 
 /** A `TimeInput` in milliseconds since the epoch, as the SDK reads it. */
 export function msOf(time: TimeInput | undefined): number {
   if (time === undefined) return nowMs();
   // As the SDK: a number below half the time origin is a `performance.now()` reading.
-  if (typeof time === 'number')
-    return time < performance.timeOrigin / 2 ? performance.timeOrigin + time : time;
+  if (typeof time === 'number') return time < TIME_ORIGIN / 2 ? TIME_ORIGIN + time : time;
   if (time instanceof Date) return time.getTime();
   return time[0] * 1000 + time[1] / 1e6;
 }

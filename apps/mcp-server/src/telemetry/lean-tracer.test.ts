@@ -6,12 +6,13 @@ import {
   type IdGenerator,
   ParentBasedSampler,
   type ReadableSpan,
+  type Sampler,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { IdSource, type RandomBytes } from './ids.ts';
-import { LeanTracer } from './lean-tracer.ts';
+import { LeanTracer, type LeanTracerOptions } from './lean-tracer.ts';
 import { exportTraceRequestJson } from './otlp-json.ts';
 import { type Packed, packedSpansJson, packSpan } from './span-pack.ts';
 import type { SpanRecord } from './span-record.ts';
@@ -34,7 +35,10 @@ function countingIds(): IdGenerator {
  * A lean tracer whose ended spans' JSON is kept: each record packed and written as the span thread
  * gets and writes it (after the JSON round trip of its message).
  */
-function lean(sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() })) {
+function lean(
+  sampler: Sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() }),
+  options: LeanTracerOptions = {},
+) {
   const ended: string[] = [];
   const sink = {
     add(span: SpanRecord) {
@@ -43,7 +47,7 @@ function lean(sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() }))
       packedSpansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => ended.push(json));
     },
   };
-  const tracer = new LeanTracer(sampler, sink, new IdSource(counting()));
+  const tracer = new LeanTracer(sampler, sink, new IdSource(counting()), options);
   return { tracer, spans: () => ended.map((json) => JSON.parse(json) as Record<string, unknown>) };
 }
 
@@ -146,6 +150,31 @@ describe('LeanTracer', () => {
     const own = tracer.startSpan('c', { root: true }, unsampledCaller);
     expect(own.isRecording()).toBe(true);
     expect(own.spanContext().traceId).not.toBe('0af7651916cd43dd8448eb211c80319c');
+  });
+
+  it('recordsChildrenOfRecorded: the same spans as asking the sampler for each child', () => {
+    for (const sampler of [
+      new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(1) }),
+      new TraceIdRatioBasedSampler(1),
+    ]) {
+      const asked = lean(sampler);
+      const skipped = lean(sampler, { recordsChildrenOfRecorded: true });
+      traceOnce(asked.tracer);
+      traceOnce(skipped.tracer);
+      const root = skipped.tracer.startSpan('root', {}, ROOT_CONTEXT);
+      skipped.tracer
+        .startSpan('child', { startTime: 1_700_000_000_000 }, trace.setSpan(ROOT_CONTEXT, root))
+        .end(1_700_000_000_001);
+      const alsoRoot = asked.tracer.startSpan('root', {}, ROOT_CONTEXT);
+      asked.tracer
+        .startSpan('child', { startTime: 1_700_000_000_000 }, trace.setSpan(ROOT_CONTEXT, alsoRoot))
+        .end(1_700_000_000_001);
+      // The exception's stack differs by the line it was made on; the rest is the same.
+      const stackless = (list: Record<string, unknown>[]) =>
+        JSON.stringify(list).replace(/"stringValue":"TypeError: boom[^"]*"/g, '"stringValue":"stack"');
+      expect(stackless(skipped.spans())).toEqual(stackless(asked.spans()));
+      expect(skipped.spans()).toHaveLength(3);
+    }
   });
 
   it('startActiveSpan hands the span to the function and returns what it returns', () => {

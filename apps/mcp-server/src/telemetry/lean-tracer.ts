@@ -23,21 +23,46 @@ import { LeanSpan, msOf, type SpanSink } from './lean-span.ts';
 
 const NO_LINKS: never[] = [];
 
+export interface LeanTracerOptions {
+  /**
+   * The sampler records every child of a span it recorded (parent-based, or by trace id ratio: the
+   * child has its parent's trace id), so a child of this tracer's recording span is recorded without
+   * asking it. Default false: the sampler is asked for every span.
+   */
+  recordsChildrenOfRecorded?: boolean;
+}
+
 export class LeanTracer implements Tracer {
   constructor(
     private readonly sampler: Sampler,
     private readonly sink: SpanSink,
     private readonly ids: IdSource = new IdSource(),
+    private readonly options: LeanTracerOptions = {},
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, context: Context = contextApi.active()): Span {
     if (options.root) context = trace.deleteSpan(context);
-    const found = trace.getSpanContext(context);
-    const parent = found !== undefined && trace.isSpanContextValid(found) ? found : undefined;
+    // A span of this tracer's carries ids it made (valid); another's context is checked, as the SDK does.
+    const found = trace.getSpan(context);
+    const foundContext = found?.spanContext();
+    const parent =
+      foundContext !== undefined && (found instanceof LeanSpan || trace.isSpanContextValid(foundContext))
+        ? foundContext
+        : undefined;
     const traceId = parent?.traceId ?? this.ids.traceId();
     const spanId = this.ids.spanId();
     const kind = options.kind ?? SpanKind.INTERNAL;
     const links = options.links ?? NO_LINKS;
+    if (
+      this.options.recordsChildrenOfRecorded &&
+      found instanceof LeanSpan &&
+      parent !== undefined &&
+      (parent.traceFlags & TraceFlags.SAMPLED) !== 0
+    ) {
+      const context = { traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState: parent.traceState };
+      const start = msOf(options.startTime);
+      return new LeanSpan(this.sink, context, parent, name, kind, start, options.attributes, links);
+    }
     const sampled = this.sampler.shouldSample(context, traceId, name, kind, options.attributes ?? {}, links);
     const spanContext = {
       traceId,

@@ -104,7 +104,10 @@ export function startSdk(
     ],
   });
   return {
-    tracer: new LeanTracer(samplerOf(settings.sampler), spans, new IdSource(randomBytes)),
+    // Both samplers record a recorded span's children (parent-based, or by its trace id's ratio).
+    tracer: new LeanTracer(samplerOf(settings.sampler), spans, new IdSource(randomBytes), {
+      recordsChildrenOfRecorded: true,
+    }),
     meter: meterProvider.getMeter(SCOPE, version),
     propagator: new W3CTraceContextPropagator(),
     async flush() {

@@ -9,8 +9,10 @@ import type { JsonObject } from '@switchyard/coordinator';
 
 export function traceMeta(span: SpanContext | undefined): JsonObject {
   if (span === undefined) return {};
-  const flags = Number(span.traceFlags || TraceFlags.NONE).toString(16);
-  const meta: JsonObject = { traceparent: `00-${span.traceId}-${span.spanId}-0${flags}` };
+  // As the propagator writes them; the two flags the gateway's spans carry are made once.
+  const flags = span.traceFlags;
+  const tail = flags === TraceFlags.SAMPLED ? '-01' : !flags ? '-00' : `-0${Number(flags).toString(16)}`;
+  const meta: JsonObject = { traceparent: `00-${span.traceId}-${span.spanId}${tail}` };
   const state = span.traceState?.serialize();
   if (state) meta.tracestate = state;
   return meta;
