@@ -69,7 +69,8 @@ export class FrontAuth {
    */
   authenticate(
     authorization: string | null,
-    fromLoopback: boolean,
+    /** Whether the caller connects from loopback, or how to find out (asked only when it matters). */
+    fromLoopback: boolean | (() => boolean),
   ): FrontAuthResult | Promise<FrontAuthResult> {
     const known = this.statics.authenticate(authorization, fromLoopback);
     if (known.ok) return known;

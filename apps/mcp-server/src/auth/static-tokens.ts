@@ -37,9 +37,13 @@ export class Authenticator {
     }));
   }
 
-  authenticate(authorization: string | null, fromLoopback: boolean): AuthResult {
+  /** `fromLoopback`: whether the caller connects from loopback, or how to find out (asked only when it matters). */
+  authenticate(authorization: string | null, fromLoopback: boolean | (() => boolean)): AuthResult {
     if (authorization === null) {
-      if (fromLoopback && this.settings.allowUnauthenticatedLoopback)
+      if (
+        this.settings.allowUnauthenticatedLoopback &&
+        (typeof fromLoopback === 'function' ? fromLoopback() : fromLoopback)
+      )
         return { ok: true, principal: LOCAL_PRINCIPAL };
       return { ok: false, error: 'missing', reason: 'a bearer token is required' };
     }

@@ -12,7 +12,7 @@
  */
 
 import { type RequestFacts, requestFacts } from '../http/request-facts.ts';
-import { type HttpHandler, pathOf } from '../http/router.ts';
+import { type ClientAddress, type HttpHandler, pathOf } from '../http/router.ts';
 
 const SESSION_PREFIX = 8;
 
@@ -30,7 +30,7 @@ interface AccessLog {
  */
 export function withAccessLog(handler: HttpHandler, log: AccessLog): HttpHandler {
   if (log.isLevelEnabled?.('info') === false) return handler;
-  const served = async (request: Request, clientAddress: string | null, seen: RequestFacts) => {
+  const served = async (request: Request, clientAddress: ClientAddress, seen: RequestFacts) => {
     const started = performance.now();
     let status = 500;
     let response: Response | undefined;

@@ -119,11 +119,11 @@ export async function serve(args: string[], io: CliIo, version: string): Promise
         return faultAnswer();
       },
       fetch: (request, srv) => {
-        if (!handingOver) return served(request, srv.requestIP(request)?.address ?? null);
+        // The caller's address is asked for only by a request that needs it (see ClientAddress).
+        const address = () => srv.requestIP(request)?.address ?? null;
+        if (!handingOver) return served(request, address);
         lastRequestAt = Date.now();
-        return Promise.resolve(served(request, srv.requestIP(request)?.address ?? null)).then(
-          closingConnection,
-        );
+        return Promise.resolve(served(request, address)).then(closingConnection);
       },
     });
   } catch (error) {

@@ -149,7 +149,14 @@ export class FrontAdmission {
       : this.settings.concurrencyPerPrincipal;
   }
 
-  async admit(principal: string, request: AdmitRequest = {}): Promise<AdmissionResult> {
+  admit(principal: string, request: AdmitRequest = {}): Promise<AdmissionResult> {
+    // No rate limit: straight to the slots, without an async step of its own.
+    if (!this.rate)
+      return request.stream ? Promise.resolve(this.openStream(principal)) : this.call(principal);
+    return this.limited(principal, request);
+  }
+
+  private async limited(principal: string, request: AdmitRequest): Promise<AdmissionResult> {
     const messages = Math.max(1, request.messages ?? 1);
     if (this.rate) {
       // A batch larger than the bucket could never pass: refused with the bucket's size named.

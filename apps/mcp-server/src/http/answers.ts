@@ -6,7 +6,14 @@ import { INTERNAL_ERROR, type JsonRpcMessage, type RequestId } from '@switchyard
 
 export type Headers = Record<string, string>;
 
-export function json(status: number, body: unknown, headers: Headers = {}): Response {
+/**
+ * The headers of a plain JSON answer, built once: a `Response` copies a `Headers` it is given
+ * natively, where a plain object would be read key by key on every answer.
+ */
+const JSON_HEADERS = new globalThis.Headers({ 'content-type': 'application/json' });
+
+export function json(status: number, body: unknown, headers?: Headers): Response {
+  if (headers === undefined) return new Response(JSON.stringify(body), { status, headers: JSON_HEADERS });
   return new Response(JSON.stringify(body), {
     status,
     headers: { 'content-type': 'application/json', ...headers },
@@ -29,7 +36,7 @@ export function accepted(headers: Headers = {}): Response {
   return new Response(null, { status: 202, headers });
 }
 
-export function messagesJson(messages: JsonRpcMessage | JsonRpcMessage[], headers: Headers = {}): Response {
+export function messagesJson(messages: JsonRpcMessage | JsonRpcMessage[], headers?: Headers): Response {
   return json(200, messages, headers);
 }
 

@@ -48,13 +48,15 @@ import {
   SESSION_STORE_UNAVAILABLE,
   validateStandardHeaders,
 } from '@switchyard/coordinator';
+import type { Clock } from '@switchyard/flow-balancer';
 import type { RefusalReason } from '../metrics/metrics.ts';
 import type { FrontTracing } from '../telemetry/front.ts';
 import type { AdmissionResult, FrontAdmission } from './admission.ts';
 import { accepted, json, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
-import { accepts, isJsonContentType } from './media.ts';
+import { accepts, acceptsJsonAndSse, isJsonContentType } from './media.ts';
+import { ReadDeadlines } from './read-deadlines.ts';
 import { noteMessage } from './request-facts.ts';
 import { type ResumableStreams, sendsPriming } from './resumable.ts';
 import { sseResponse, withoutIds } from './sse.ts';
@@ -80,6 +82,8 @@ export interface McpFrontOptions {
   maxBodyBytes: number;
   /** Longest a request body may take to arrive, ms; then 408. Default: no limit. */
   bodyTimeoutMs?: number;
+  /** The clock of the body deadlines. Default: the system's. */
+  clock?: Clock;
   /** Most messages in one batch; more get 413. Default: no limit. */
   maxBatchSize?: number;
   keepAliveMs: number;
@@ -128,7 +132,15 @@ function isResponse(message: JsonRpcMessage): message is JsonRpcResponse {
 }
 
 export class McpFront {
-  constructor(private readonly options: McpFrontOptions) {}
+  /** The body deadlines, on one shared timer (none without `bodyTimeoutMs`). */
+  private readonly bodyDeadlines: ReadDeadlines | undefined;
+
+  constructor(private readonly options: McpFrontOptions) {
+    this.bodyDeadlines =
+      options.bodyTimeoutMs === undefined
+        ? undefined
+        : new ReadDeadlines(options.bodyTimeoutMs, options.clock);
+  }
 
   handle(request: Request, caller: Caller): Promise<Response> | Response {
     if (request.method !== 'POST' && isModernProtocolVersion(request.headers.get(PROTOCOL_VERSION_HEADER))) {
@@ -151,8 +163,8 @@ export class McpFront {
     }
   }
 
-  private versionProblem(request: Request): Response | undefined {
-    const version = request.headers.get(PROTOCOL_VERSION_HEADER);
+  /** `version`: the request's `MCP-Protocol-Version` header. */
+  private versionProblem(version: string | null): Response | undefined {
     if (version === null || isLegacyProtocolVersion(version)) return undefined;
     return rpcError(400, INVALID_REQUEST, `Unsupported MCP-Protocol-Version: ${version}`, {
       data: { supported: [...LEGACY_PROTOCOL_VERSIONS] },
@@ -160,14 +172,14 @@ export class McpFront {
   }
 
   private async post(request: Request, caller: Caller): Promise<Response> {
-    if (!isJsonContentType(request.headers.get('content-type'))) {
+    const headers = request.headers;
+    if (!isJsonContentType(headers.get('content-type'))) {
       return rpcError(415, INVALID_REQUEST, 'Content-Type must be application/json');
     }
-    const accept = request.headers.get('accept');
-    if (!accepts(accept, 'application/json') || !accepts(accept, 'text/event-stream')) {
+    if (!acceptsJsonAndSse(headers.get('accept'))) {
       return rpcError(406, INVALID_REQUEST, 'Accept must include application/json and text/event-stream');
     }
-    const body = await readBody(request, this.options.maxBodyBytes, this.options.bodyTimeoutMs);
+    const body = await readBody(request, this.options.maxBodyBytes, this.bodyDeadlines);
     if (!body.ok) {
       if (body.status === 408) {
         this.options.onRefusal?.('body-timeout');
@@ -199,9 +211,13 @@ export class McpFront {
         { data: { limit: 'maxBatchSize', max: maxBatch } },
       );
     }
-    const owned = await this.options.cluster?.route(request, caller, body.text);
-    if (owned) return owned;
-    const admitted = await this.options.admission?.admit(caller.principal ?? '', {
+    const { cluster, admission } = this.options;
+    if (cluster) {
+      const owned = await cluster.route(request, caller, body.text);
+      if (owned) return owned;
+    }
+    if (admission === undefined) return this.dispatch(request, parsed, caller);
+    const admitted = await admission.admit(caller.principal ?? '', {
       messages: Array.isArray(parsed) ? parsed.length : 1,
       stream: isJsonObject(parsed) && parsed.method === 'subscriptions/listen',
     });
@@ -209,40 +225,37 @@ export class McpFront {
   }
 
   /** `work`'s answer, with the permit (if any) held until it has been sent; a refusal as it is. */
-  private async underPermit(
+  private underPermit(
     admitted: AdmissionResult | undefined,
     work: () => Promise<Response>,
   ): Promise<Response> {
     if (admitted === undefined) return work();
     if (!admitted.ok) {
       this.options.onRefusal?.(admitted.reason);
-      return admitted.response;
+      return Promise.resolve(admitted.response);
     }
-    let response: Response;
-    try {
-      response = await work();
-    } catch (error) {
+    return work().then(admitted.release, (error: unknown) => {
       admitted.release(new Response(null, { status: 500 }));
       throw error;
-    }
-    return admitted.release(response);
+    });
   }
 
   /** A parsed POST body, admitted: to the coordinator. */
   private async dispatch(request: Request, parsed: unknown, caller: Caller): Promise<Response> {
     const inherited = inheritedMethodAnswer(parsed);
     if (inherited) return inherited.kind === 'response' ? messagesJson(inherited.message) : accepted();
+    // Read once: the header is looked at by every step below.
+    const header = request.headers.get(PROTOCOL_VERSION_HEADER);
     if (isJsonObject(parsed) && typeof parsed.method === 'string') {
       const era = detectEra({
         id: isRequestId(parsed.id) ? parsed.id : undefined,
-        protocolVersionHeader: request.headers.get(PROTOCOL_VERSION_HEADER),
+        protocolVersionHeader: header,
         method: parsed.method,
         meta: requestMeta(parsed.params),
       });
       if (era.era === 'rejected') return json(era.rejection.httpStatus, era.rejection.response);
       if (era.era === 'modern') return this.modern(request, parsed, caller);
     }
-    const header = request.headers.get(PROTOCOL_VERSION_HEADER);
     if (Array.isArray(parsed) && header !== null && isModernEraVersion(header)) {
       return rpcError(
         400,
@@ -250,7 +263,7 @@ export class McpFront {
         `Batches are not part of MCP ${header}; send one message per POST`,
       );
     }
-    const versionProblem = this.versionProblem(request);
+    const versionProblem = this.versionProblem(header);
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER) ?? undefined;
     const context = {
@@ -261,7 +274,7 @@ export class McpFront {
     noteMessage(parsed);
 
     if (Array.isArray(parsed)) {
-      const version = request.headers.get(PROTOCOL_VERSION_HEADER) ?? ASSUMED_VERSION;
+      const version = header ?? ASSUMED_VERSION;
       if (version !== '2025-03-26') {
         return rpcError(
           400,
@@ -285,9 +298,9 @@ export class McpFront {
     if (resumeIn !== undefined && this.options.cluster) await this.options.cluster.served(resumeIn);
     // Until its first message, an answer has no event id to resume from: a client gone by then
     // cancels the request (a 2025 SSE answer, once open, outlives its connection up to resumeGraceMs).
-    const priming = sendsPriming(request.headers.get(PROTOCOL_VERSION_HEADER));
+    const priming = sendsPriming(header);
     const requestId = requestIdIn(parsed);
-    const response = await this.answer(
+    return this.answer(
       outcome,
       sessionId !== undefined,
       resumeIn,
@@ -295,8 +308,8 @@ export class McpFront {
       request.signal,
       priming,
       requestId,
+      sessionId,
     );
-    return sessionId === undefined ? response : echoSession(response, sessionId);
   }
 
   /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
@@ -332,32 +345,37 @@ export class McpFront {
     priming = false,
     /** The id of the request answered: a resumable SSE answer's stream is named after it. */
     requestId?: RequestId,
+    /** The 2025 session the request named: the answer carries its id (see `echoSession`). */
+    echoed?: string,
   ): Promise<Response> {
     switch (outcome.kind) {
       case 'accepted':
-        return accepted();
+        return echoSession(accepted(), echoed);
       case 'session-not-found':
         // A request without a session id is malformed (400); one whose session is gone is 404,
         // which tells a 2025 client to initialize again.
         return json(hadSession ? 404 : 400, outcome.message);
       case 'response': {
-        const headers: Record<string, string> = {};
-        if (outcome.sessionId !== undefined) headers[SESSION_HEADER] = outcome.sessionId;
+        const status = outcome.httpStatus ?? 200;
         const reason = limitReason(outcome.message);
         if (reason) this.options.onRefusal?.(reason);
-        const status = outcome.httpStatus ?? 200;
+        // The request's own session id wins, as `echoSession` would have set it over the outcome's.
+        const session = echoed !== undefined && status !== 404 && status !== 400 ? echoed : outcome.sessionId;
+        if (session === undefined && status !== 429 && status !== 503) return json(status, outcome.message);
+        const headers: Record<string, string> = {};
+        if (session !== undefined) headers[SESSION_HEADER] = session;
         if (status === 429 || status === 503) headers['retry-after'] = RETRY_AFTER_SECONDS;
         return json(status, outcome.message, headers);
       }
       case 'stream': {
         const iterator = outcome.messages[Symbol.asyncIterator]();
         const first = await firstOrAbort(iterator, modernSignal ?? legacySignal);
-        if (first.done) return accepted();
+        if (first.done) return echoSession(accepted(), echoed);
         if (isResponse(first.value)) {
           await iterator.return?.();
           if (isOverloaded(first.value)) {
             this.options.onRefusal?.('overload');
-            return json(503, first.value, { 'retry-after': RETRY_AFTER_SECONDS });
+            return json(503, first.value, sessionHeaders(echoed, { 'retry-after': RETRY_AFTER_SECONDS }));
           }
           // 2026-07-28 names 400 for -32020 / -32021 / -32022, wherever in the routing they arise.
           const status =
@@ -365,7 +383,7 @@ export class McpFront {
               ? HTTP_STATUS_OF_CODE.get(first.value.error.code)
               : undefined;
           if (status === 400) return json(400, first.value);
-          return messagesJson(first.value);
+          return messagesJson(first.value, sessionHeaders(echoed));
         }
         if (resumeIn === undefined) {
           // 2026-07-28: closing the stream cancels the request; nothing to resume.
@@ -383,7 +401,7 @@ export class McpFront {
           priming,
           ...(requestId !== undefined && { requestId }),
         });
-        return sseResponse(items, { keepAliveMs: this.options.keepAliveMs });
+        return echoSession(sseResponse(items, { keepAliveMs: this.options.keepAliveMs }), echoed);
       }
     }
   }
@@ -407,7 +425,7 @@ export class McpFront {
     if (!accepts(request.headers.get('accept'), 'text/event-stream')) {
       return rpcError(406, INVALID_REQUEST, 'Accept must include text/event-stream');
     }
-    const versionProblem = this.versionProblem(request);
+    const versionProblem = this.versionProblem(request.headers.get(PROTOCOL_VERSION_HEADER));
     if (versionProblem) return versionProblem;
     const sessionId = request.headers.get(SESSION_HEADER);
     if (sessionId === null) return rpcError(400, INVALID_REQUEST, 'Mcp-Session-Id header is required');
@@ -471,9 +489,19 @@ export class McpFront {
  * sticky load balancer learns the node that served it — again after a node died and another took the
  * session over — from any answer, not only the one to initialize.
  */
-function echoSession(response: Response, sessionId: string): Response {
-  if (response.status !== 404 && response.status !== 400) response.headers.set(SESSION_HEADER, sessionId);
+function echoSession(response: Response, sessionId: string | undefined): Response {
+  if (sessionId !== undefined && response.status !== 404 && response.status !== 400)
+    response.headers.set(SESSION_HEADER, sessionId);
   return response;
+}
+
+/** `extra`, with the session's id when there is one (a JSON answer is made with it, not given it after). */
+function sessionHeaders(
+  sessionId: string | undefined,
+  extra?: Record<string, string>,
+): Record<string, string> | undefined {
+  if (sessionId === undefined) return extra;
+  return { ...extra, [SESSION_HEADER]: sessionId };
 }
 
 /**
@@ -505,19 +533,28 @@ async function firstOrAbort(
     await iterator.return?.();
     return { done: true, value: undefined };
   }
-  let onAbort: () => void = () => {};
-  const aborted = new Promise<IteratorResult<JsonRpcMessage>>((resolve) => {
-    onAbort = () => {
+  // One promise settled by whichever comes first (no race of two). The listener is not removed
+  // (the request's signal goes with the request; removing costs more than leaving it): once the
+  // first message is there, an abort does nothing here.
+  let first = false;
+  return new Promise<IteratorResult<JsonRpcMessage>>((resolve, reject) => {
+    signal.addEventListener('abort', () => {
+      if (first) return;
+      first = true;
       void iterator.return?.();
       resolve({ done: true, value: undefined });
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
+    iterator.next().then(
+      (next) => {
+        first = true;
+        resolve(next);
+      },
+      (error: unknown) => {
+        first = true;
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([iterator.next(), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }
 
 /** The id of a JSON-RPC request (not a notification or a response), if `message` is one. */

@@ -65,5 +65,22 @@ function admits(accept: string, mediaType: string): boolean {
 /** True when the `Content-Type` is JSON (`application/json`, any parameters). */
 export function isJsonContentType(contentType: string | null): boolean {
   if (contentType === null) return false;
+  if (contentType === 'application/json') return true;
   return contentType.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
+/** The `Accept` of the last POST answered, and whether it admitted both JSON and SSE. */
+let lastPostAccept: string | null | undefined;
+let lastPostAdmits = false;
+
+/**
+ * Whether a POST's `Accept` admits both `application/json` and `text/event-stream` (what a POST's
+ * answer may be). A client sends the same value every time: the last one is remembered.
+ */
+export function acceptsJsonAndSse(accept: string | null): boolean {
+  if (accept === lastPostAccept) return lastPostAdmits;
+  const answer = accepts(accept, 'application/json') && accepts(accept, 'text/event-stream');
+  lastPostAccept = accept;
+  lastPostAdmits = answer;
+  return answer;
 }

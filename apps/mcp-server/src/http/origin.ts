@@ -93,6 +93,23 @@ export function checkHost(host: string | null, policy: HostPolicy): HostCheck {
   };
 }
 
+/** Host values whose verdict is remembered; emptied when full (a client sends the same one each time). */
+const HOST_VERDICTS_MAX = 256;
+
+/** `checkHost` against `policy`, each distinct `Host` value judged once (bounded). */
+export function hostChecker(policy: HostPolicy): (host: string | null) => HostCheck {
+  const verdicts = new Map<string, HostCheck>();
+  return (host) => {
+    if (host === null) return checkHost(host, policy);
+    const known = verdicts.get(host);
+    if (known !== undefined) return known;
+    const verdict = checkHost(host, policy);
+    if (verdicts.size >= HOST_VERDICTS_MAX) verdicts.clear();
+    verdicts.set(host, verdict);
+    return verdict;
+  };
+}
+
 export interface OriginPolicy {
   /** Origins allowed besides loopback ones; `*` allows every origin. */
   allow: readonly string[];

@@ -14,7 +14,7 @@
  * the fault itself, with its stack, goes to `onFault`.
  */
 import { INVALID_REQUEST } from '@switchyard/coordinator';
-import { FrontAuth } from '../auth/front-auth.ts';
+import { FrontAuth, type FrontAuthResult } from '../auth/front-auth.ts';
 import { isLoopbackAddress } from '../auth/static-tokens.ts';
 import { snapshotStream } from '../dashboard/events.ts';
 import { dashboardResponse } from '../dashboard/page.ts';
@@ -27,7 +27,7 @@ import { FrontAdmission } from './admission.ts';
 import { faultAnswer, json, rpcError } from './answers.ts';
 import { clusterOf, clusterRateOf } from './cluster.ts';
 import { McpFront } from './mcp-front.ts';
-import { checkHost, hostPolicy, originProblem } from './origin.ts';
+import { hostChecker, hostPolicy, originProblem } from './origin.ts';
 import { noteClient, notePrincipal } from './request-facts.ts';
 import { ResumableStreams } from './resumable.ts';
 
@@ -54,8 +54,20 @@ const ADMIN_PATHS = new Set(['/dashboard', '/dashboard/events', '/metrics']);
 /** Answered whatever the Host (a load balancer's HTTP/1.0 check sends none). */
 const HEALTH_PATHS = new Set(['/healthz', '/readyz']);
 
+/** A path the URL parser gives back as it is: `/` and plain name characters, no `.` or `%`. */
+const PLAIN_PATH = /^\/[A-Za-z0-9_\-/]*$/;
+
 /** The path of a request; a Host-less request's URL is its bare request target. */
 export function pathOf(url: string): string {
+  // `http://host[:port]/plain/path[?query]`: the path is its own pathname, without parsing the URL.
+  if (url.startsWith('http://') || url.startsWith('https://')) {
+    const start = url.indexOf('/', url.indexOf('//') + 2);
+    if (start !== -1) {
+      const query = url.indexOf('?', start);
+      const path = query === -1 ? url.slice(start) : url.slice(start, query);
+      if (!path.includes('#') && PLAIN_PATH.test(path)) return path;
+    }
+  }
   return (URL.parse(url) ?? URL.parse(url, 'http://host.invalid'))?.pathname ?? '/';
 }
 
@@ -101,7 +113,13 @@ function affinityKeyOf(
   return (request) => request.headers.get(key.header);
 }
 
-export type HttpHandler = (request: Request, clientAddress: string | null) => Promise<Response>;
+/**
+ * The caller's address, or how to learn it: the server asks for it (`requestIP`) only when a
+ * request needs it (a loopback caller let in without credentials, the admin surface).
+ */
+export type ClientAddress = string | null | (() => string | null);
+
+export type HttpHandler = (request: Request, clientAddress: ClientAddress) => Response | Promise<Response>;
 
 export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpHandler {
   const { settings } = gateway.config;
@@ -149,20 +167,22 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
   });
   const dashboard = dashboardSource(gateway, undefined, cluster && (() => cluster.members.view()));
   const originPolicy = { allow: settings.origins.allow };
-  const hosts = hostPolicy(options.host, settings.listen.publicNames, settings.origins.allow);
+  const checkHost = hostChecker(
+    hostPolicy(options.host, settings.listen.publicNames, settings.origins.allow),
+  );
   const admins = new Set(settings.admin.principals);
   const noTokens = settings.auth.tokens.length === 0 && settings.auth.oauth === undefined;
   const onFault = options.onFault ?? defaultFault;
 
-  const route = async (
+  const route = (
     request: Request,
     pathname: string,
-    clientAddress: string | null,
-  ): Promise<Response> => {
+    clientAddress: ClientAddress,
+  ): Response | Promise<Response> => {
     if (pathname === '/healthz') return json(200, { status: 'ok' });
 
     if (!HEALTH_PATHS.has(pathname)) {
-      const host = checkHost(request.headers.get('host'), hosts);
+      const host = checkHost(request.headers.get('host'));
       if (!host.ok) {
         metrics.observeRefusal('origin');
         return rpcError(
@@ -204,9 +224,26 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
         return front.handle(request, verdict.forwarded.caller);
       }
     }
-    const fromLoopback = isLoopbackAddress(clientAddress);
-    const judged = auth.authenticate(request.headers.get('authorization'), fromLoopback);
-    const who = judged instanceof Promise ? await judged : judged;
+    let fromLoopback: boolean | undefined;
+    const loopback = () => {
+      fromLoopback ??= isLoopbackAddress(
+        typeof clientAddress === 'function' ? clientAddress() : clientAddress,
+      );
+      return fromLoopback;
+    };
+    const judged = auth.authenticate(request.headers.get('authorization'), loopback);
+    // A static token (or none) is judged at once: no promise on the hot path.
+    if (judged instanceof Promise) return judged.then((who) => authorized(request, pathname, who, loopback));
+    return authorized(request, pathname, judged, loopback);
+  };
+
+  /** The rest of `route`, once the caller is judged. */
+  const authorized = (
+    request: Request,
+    pathname: string,
+    who: FrontAuthResult,
+    loopback: () => boolean,
+  ): Response | Promise<Response> => {
     if (who.ok) {
       notePrincipal(who.principal);
       if (who.clientId !== undefined) noteClient(who.clientId);
@@ -222,7 +259,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
         headers: who.headers,
       });
     }
-    if (ADMIN_PATHS.has(pathname) && !admins.has(who.principal) && !(noTokens && fromLoopback)) {
+    if (ADMIN_PATHS.has(pathname) && !admins.has(who.principal) && !(noTokens && loopback())) {
       metrics.observeRefusal('auth');
       return rpcError(
         403,
@@ -273,17 +310,26 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
     }
   };
 
-  return async (request, clientAddress) => {
+  return (request, clientAddress) => {
     const pathname = pathOf(request.url);
-    let response: Response;
-    try {
-      response = await route(request, pathname, clientAddress);
-    } catch (error) {
+    const fault = (error: unknown): Response => {
       onFault(error, { method: request.method, path: pathname });
-      response = faultAnswer();
+      return faultAnswer();
+    };
+    const counted = (response: Response): Response => {
+      metrics.observeHttp(routeOf(pathname), response.status);
+      return response;
+    };
+    let answer: Response | Promise<Response>;
+    try {
+      answer = route(request, pathname, clientAddress);
+    } catch (error) {
+      return counted(fault(error));
     }
-    metrics.observeHttp(routeOf(pathname), response.status);
-    return response;
+    // Most answers are a promise (the body is read first); a refusal is often not.
+    return answer instanceof Promise
+      ? answer.then(counted, (error) => counted(fault(error)))
+      : counted(answer);
   };
 }
 

@@ -31,7 +31,15 @@ import type { Gateway } from '../gateway/gateway.ts';
 import { useOperationDurations } from '../telemetry/operation-durations.ts';
 import { SESSION_DURATION_BUCKETS, sessionLabels, sessionSeconds } from '../telemetry/session-labels.ts';
 import { KNOWN_METHODS } from './methods.ts';
-import { CounterSet, HistogramSet, type PromMetric, promCounter, promHistogram } from './series.ts';
+import {
+  type CounterSeries,
+  CounterSet,
+  type HistogramSeries,
+  HistogramSet,
+  type PromMetric,
+  promCounter,
+  promHistogram,
+} from './series.ts';
 
 function registerAll(registry: Registry, metrics: PromMetric[]): void {
   for (const metric of metrics)
@@ -166,16 +174,45 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
       (set) => set.prom,
     ),
   ]);
+  // The series of each (method, backend) pair, kept: a call finds them by two map lookups, with no
+  // key string built.
+  interface PairSeries {
+    duration: HistogramSeries<{ method: string; backend: string }>;
+    byOutcome: Map<string, CounterSeries<{ method: string; backend: string; outcome: string }>>;
+  }
+  const pairs = new Map<string, Map<string, PairSeries>>();
+  const pairOf = (method: string, backend: string): PairSeries => {
+    let byBackend = pairs.get(method);
+    if (byBackend === undefined) {
+      byBackend = new Map();
+      pairs.set(method, byBackend);
+    }
+    let pair = byBackend.get(backend);
+    if (pair === undefined) {
+      pair = {
+        duration: duration.series(`${method}\u0000${backend}`, () => ({ method, backend })),
+        byOutcome: new Map(),
+      };
+      byBackend.set(backend, pair);
+    }
+    return pair;
+  };
   const onCall = (call: RecentCall): void => {
     const method = methodLabel(call.method);
     const backend = call.backend ?? '';
     const { outcome } = call;
-    const pair = `${method}\u0000${backend}`;
-    requests.add(`${pair}\u0000${outcome}`, () => ({ method, backend, outcome }));
-    duration.observe(
-      duration.series(pair, () => ({ method, backend })),
-      Math.max(0, call.durationMs) / 1000,
-    );
+    const pair = pairOf(method, backend);
+    let counted = pair.byOutcome.get(outcome);
+    if (counted === undefined) {
+      counted = requests.series(`${method}\u0000${backend}\u0000${outcome}`, () => ({
+        method,
+        backend,
+        outcome,
+      }));
+      pair.byOutcome.set(outcome, counted);
+    }
+    counted.value += 1;
+    duration.observe(pair.duration, Math.max(0, call.durationMs) / 1000);
   };
   const sessionDuration = new Histogram({
     name: 'mcp_server_session_duration_seconds',
@@ -203,6 +240,8 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
   // ── front door ───────────────────────────────────────────────────────────────────────────
   // Once per HTTP request: aggregated like the per-request figures above.
   const http = new CounterSet<{ route: string; status: string }>();
+  /** `http`'s series by route and status, kept (no key string per request). */
+  const httpSeries = new Map<HttpRoute, Map<number, CounterSeries<{ route: string; status: string }>>>();
   registerAll(registry, [
     promCounter(
       'switchyard_http_requests_total',
@@ -492,7 +531,17 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     registry,
     observeHttp(route, status) {
       const known = HTTP_ROUTES.includes(route) ? route : 'other';
-      http.add(`${known} ${status}`, () => ({ route: known, status: String(status) }));
+      let byStatus = httpSeries.get(known);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        httpSeries.set(known, byStatus);
+      }
+      let series = byStatus.get(status);
+      if (series === undefined) {
+        series = http.series(`${known} ${status}`, () => ({ route: known, status: String(status) }));
+        byStatus.set(status, series);
+      }
+      series.value += 1;
     },
     observeRefusal(reason) {
       if (REFUSAL_REASONS.includes(reason)) refused.inc({ reason });

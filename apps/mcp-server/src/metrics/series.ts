@@ -74,6 +74,16 @@ export class CounterSet<L> {
     else this.byKey.set(key, { labels: labels(), value: by });
   }
 
+  /** The series `key` names (made with `labels` the first time), for a caller to keep and add to. */
+  series(key: string, labels: () => L): CounterSeries<L> {
+    let series = this.byKey.get(key);
+    if (series === undefined) {
+      series = { labels: labels(), value: 0 };
+      this.byKey.set(key, series);
+    }
+    return series;
+  }
+
   all(): IterableIterator<CounterSeries<L>> {
     return this.byKey.values();
   }
