@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { IdSource, type RandomBytes } from './ids.ts';
 import { LeanTracer, type LeanTracerOptions } from './lean-tracer.ts';
 import { exportTraceRequestJson } from './otlp-json.ts';
-import { type Packed, packedSpansJson, packSpan } from './span-pack.ts';
+import { type Packed, SpanPacker, SpanUnpacker } from './span-pack.ts';
 import type { SpanRecord } from './span-record.ts';
 
 /** Random bytes counting up from 1: the ids of a run are known. */
@@ -40,11 +40,13 @@ function lean(
   options: LeanTracerOptions = {},
 ) {
   const ended: string[] = [];
+  const packer = new SpanPacker();
+  const unpacker = new SpanUnpacker();
   const sink = {
     add(span: SpanRecord) {
       const packed: Packed = [];
-      packSpan(packed, span);
-      packedSpansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => ended.push(json));
+      packer.pack(packed, span);
+      unpacker.spansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => ended.push(json));
     },
   };
   const tracer = new LeanTracer(sampler, sink, new IdSource(counting()), options);

@@ -8,6 +8,11 @@
  * kind, start, end, flags, status code, status message (or null), events' JSON, links' JSON, the
  * number of attributes — then a key and a value per attribute. A value that JSON would not carry
  * as itself (an array, a number not finite) travels as its attribute's JSON, `{"j": …}`.
+ *
+ * Attribute keys are few and repeat in every span (most of a span's bytes were its keys): the
+ * packer numbers each key the first time it sends it (as a string; the first `MAX_KEYS` keys) and
+ * sends the number after that; the unpacker numbers the keys it receives the same way. So a
+ * packer and its unpacker must see the same batches in the same order (one span thread each).
  */
 import { attributeJson } from './otlp-json.ts';
 import { spanRecordJson } from './span-json.ts';
@@ -17,41 +22,56 @@ export type Packed = (string | number | boolean | null | { j: string })[];
 
 const HEAD = 14;
 
-/** Appends `span` to `out`. */
-export function packSpan(out: Packed, span: SpanRecord): void {
-  const at = out.length + HEAD - 1;
-  out.push(
-    span.traceId,
-    span.spanId,
-    span.parentSpanId ?? null,
-    span.traceState || null,
-    span.name,
-    span.kind,
-    span.startMs,
-    span.endMs,
-    span.flags,
-    span.statusCode,
-    span.statusMessage ?? null,
-    span.events,
-    span.links,
-    0,
-  );
-  let count = 0;
-  const { attributes } = span;
-  for (const key in attributes) {
-    const value = attributes[key];
-    if (value === undefined || value === null) continue;
-    count++;
-    if (typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value))
-      out.push(key, value as string | number | boolean);
-    else out.push(key, { j: attributeJson(key, value) });
+/** Keys numbered at most (either side); a key past these always travels as its string. */
+const MAX_KEYS = 1_024;
+
+/** The main thread's side: packs spans, numbering their attribute keys. */
+export class SpanPacker {
+  private readonly keys = new Map<string, number>();
+
+  /** Appends `span` to `out`. */
+  pack(out: Packed, span: SpanRecord): void {
+    const at = out.length + HEAD - 1;
+    out.push(
+      span.traceId,
+      span.spanId,
+      span.parentSpanId ?? null,
+      span.traceState || null,
+      span.name,
+      span.kind,
+      span.startMs,
+      span.endMs,
+      span.flags,
+      span.statusCode,
+      span.statusMessage ?? null,
+      span.events,
+      span.links,
+      0,
+    );
+    let count = 0;
+    const { attributes } = span;
+    const { keys } = this;
+    for (const key in attributes) {
+      const value = attributes[key];
+      if (value === undefined || value === null) continue;
+      count++;
+      let slot: string | number | undefined = keys.get(key);
+      if (slot === undefined) {
+        slot = key;
+        if (keys.size < MAX_KEYS) keys.set(key, keys.size);
+      }
+      if (typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value))
+        out.push(slot, value as string | number | boolean);
+      else out.push(slot, { j: attributeJson(key, value) });
+    }
+    out[at] = count;
   }
-  out[at] = count;
 }
 
-/** The OTLP JSON of each span in `packed` (as `packSpan` wrote them, after a JSON round trip). */
-export function packedSpansJson(packed: Packed, each: (json: string) => void): void {
-  const span: SpanRecord = {
+/** The span thread's side: the OTLP JSON of packed spans, with the keys numbered as the packer did. */
+export class SpanUnpacker {
+  private readonly keys: string[] = [];
+  private readonly span: SpanRecord = {
     traceId: '',
     spanId: '',
     parentSpanId: undefined,
@@ -67,29 +87,40 @@ export function packedSpansJson(packed: Packed, each: (json: string) => void): v
     events: '',
     links: '',
   };
-  for (let at = 0; at < packed.length; ) {
-    span.traceId = packed[at] as string;
-    span.spanId = packed[at + 1] as string;
-    span.parentSpanId = (packed[at + 2] as string | null) ?? undefined;
-    span.traceState = (packed[at + 3] as string | null) ?? undefined;
-    span.name = packed[at + 4] as string;
-    span.kind = packed[at + 5] as number;
-    span.startMs = packed[at + 6] as number;
-    span.endMs = packed[at + 7] as number;
-    span.flags = packed[at + 8] as number;
-    span.statusCode = packed[at + 9] as number;
-    span.statusMessage = (packed[at + 10] as string | null) ?? undefined;
-    span.events = packed[at + 11] as string;
-    span.links = packed[at + 12] as string;
-    const count = packed[at + 13] as number;
-    at += HEAD;
-    let attributes = '';
-    for (let i = 0; i < count; i++, at += 2) {
-      const key = packed[at] as string;
-      const value = packed[at + 1] as string | number | boolean | { j: string };
-      if (i > 0) attributes += ',';
-      attributes += typeof value === 'object' ? value.j : attributeJson(key, value);
+
+  /** The OTLP JSON of each span in `packed` (as `SpanPacker` wrote them, after a JSON round trip). */
+  spansJson(packed: Packed, each: (json: string) => void): void {
+    const { span, keys } = this;
+    for (let at = 0; at < packed.length; ) {
+      span.traceId = packed[at] as string;
+      span.spanId = packed[at + 1] as string;
+      span.parentSpanId = (packed[at + 2] as string | null) ?? undefined;
+      span.traceState = (packed[at + 3] as string | null) ?? undefined;
+      span.name = packed[at + 4] as string;
+      span.kind = packed[at + 5] as number;
+      span.startMs = packed[at + 6] as number;
+      span.endMs = packed[at + 7] as number;
+      span.flags = packed[at + 8] as number;
+      span.statusCode = packed[at + 9] as number;
+      span.statusMessage = (packed[at + 10] as string | null) ?? undefined;
+      span.events = packed[at + 11] as string;
+      span.links = packed[at + 12] as string;
+      const count = packed[at + 13] as number;
+      at += HEAD;
+      let attributes = '';
+      for (let i = 0; i < count; i++, at += 2) {
+        const slot = packed[at] as string | number;
+        let key: string;
+        if (typeof slot === 'number') key = keys[slot] as string;
+        else {
+          key = slot;
+          if (keys.length < MAX_KEYS) keys.push(key);
+        }
+        const value = packed[at + 1] as string | number | boolean | { j: string };
+        if (i > 0) attributes += ',';
+        attributes += typeof value === 'object' ? value.j : attributeJson(key, value);
+      }
+      each(spanRecordJson(span, `[${attributes}]`));
     }
-    each(spanRecordJson(span, `[${attributes}]`));
   }
 }

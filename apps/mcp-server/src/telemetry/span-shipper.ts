@@ -9,7 +9,7 @@
  */
 import type { SpanSink } from './lean-span.ts';
 import type { FromSpanThread, ToSpanThread } from './span-messages.ts';
-import { type Packed, packSpan } from './span-pack.ts';
+import { type Packed, SpanPacker } from './span-pack.ts';
 import type { SpanRecord } from './span-record.ts';
 
 export interface SpanShipperOptions {
@@ -20,6 +20,7 @@ export interface SpanShipperOptions {
 }
 
 export class SpanShipper implements SpanSink {
+  private readonly packer = new SpanPacker();
   private packed: Packed = [];
   private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,7 +56,7 @@ export class SpanShipper implements SpanSink {
 
   add(span: SpanRecord): void {
     if (this.stopped) return;
-    packSpan(this.packed, span);
+    this.packer.pack(this.packed, span);
     if (++this.count >= (this.options.maxSpans ?? 512)) this.ship();
     else if (this.timer === undefined) {
       this.timer = setTimeout(this.shipDue, this.options.everyMs ?? 200);

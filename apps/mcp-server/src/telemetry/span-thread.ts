@@ -8,12 +8,13 @@
 import { SpanBatches } from './span-batches.ts';
 import { JsonSpanExporter } from './span-exporter.ts';
 import type { FromSpanThread, ToSpanThread } from './span-messages.ts';
-import { type Packed, packedSpansJson } from './span-pack.ts';
+import { type Packed, SpanUnpacker } from './span-pack.ts';
 
 declare const self: Worker;
 
 let exporter: JsonSpanExporter | undefined;
 let batches: SpanBatches | undefined;
+const unpacker = new SpanUnpacker();
 
 function done(id: number): void {
   const message: FromSpanThread = { kind: 'done', id, dropped: batches?.dropped ?? 0 };
@@ -24,7 +25,7 @@ self.onmessage = (event: MessageEvent<string | ToSpanThread>) => {
   const { data } = event;
   if (typeof data === 'string') {
     const into = batches;
-    if (into !== undefined) packedSpansJson(JSON.parse(data) as Packed, (json) => into.add(json));
+    if (into !== undefined) unpacker.spansJson(JSON.parse(data) as Packed, (json) => into.add(json));
     return;
   }
   switch (data.kind) {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { spanRecordJson } from './span-json.ts';
+import { type Packed, SpanPacker, SpanUnpacker } from './span-pack.ts';
+import type { SpanRecord } from './span-record.ts';
+
+function record(i: number): SpanRecord {
+  return {
+    traceId: '0af7651916cd43dd8448eb211c80319c',
+    spanId: 'b7ad6b7169203331',
+    parentSpanId: undefined,
+    traceState: undefined,
+    name: `span ${i}`,
+    kind: 1,
+    startMs: 1_700_000_000_000.25 + i,
+    endMs: 1_700_000_000_001.5 + i,
+    flags: 0x101,
+    statusCode: 0,
+    statusMessage: undefined,
+    // A key of its own per span (past the numbered keys after 1,024), and shared ones.
+    attributes: { [`own.${i}`]: i, shared: 'x', list: [i], gone: undefined as never },
+    events: '',
+    links: '',
+  };
+}
+
+describe('SpanPacker / SpanUnpacker', () => {
+  it('carry spans through JSON as their OTLP JSON, keys numbered alike past the table’s bound', () => {
+    const packer = new SpanPacker();
+    const unpacker = new SpanUnpacker();
+    const records = Array.from({ length: 1_100 }, (_, i) => record(i));
+    const got: string[] = [];
+    // In batches of 7, each through a JSON round trip, as the span thread gets them.
+    for (let i = 0; i < records.length; i += 7) {
+      const packed: Packed = [];
+      for (const r of records.slice(i, i + 7)) packer.pack(packed, r);
+      unpacker.spansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => got.push(json));
+    }
+    expect(got).toEqual(records.map((r) => spanRecordJson(r)));
+  });
+});
