@@ -34,7 +34,8 @@ export class Lease implements Disposable {
   readonly #pinned: RunOptions;
   readonly #onRelease: (lease: Lease) => void;
   readonly #outcomes: OutcomeSink | undefined;
-  readonly #unsubscribe: (() => void)[] = [];
+  /** Made on the first `on()`: most leases (one per call) never subscribe. */
+  #unsubscribe: (() => void)[] | undefined;
   #released = false;
   /** The backend's name. */
   readonly backend: string;
@@ -118,6 +119,7 @@ export class Lease implements Disposable {
     const off = this.#pool.on('worker-message', (e) => {
       if (e.workerId === id) listener(e.message);
     });
+    this.#unsubscribe ??= [];
     this.#unsubscribe.push(off);
     return off;
   }
@@ -136,7 +138,9 @@ export class Lease implements Disposable {
   release(): void {
     if (this.#released) return;
     this.#released = true;
-    for (const off of this.#unsubscribe.splice(0)) off();
+    const offs = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    if (offs) for (const off of offs) off();
     this.#onRelease(this);
   }
 

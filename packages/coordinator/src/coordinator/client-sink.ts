@@ -11,7 +11,8 @@ import { MessageStream } from './message-stream.ts';
 
 export class ClientSink {
   private out: MessageStream<JsonRpcMessage> | undefined;
-  private readonly held: JsonRpcMessage[] = [];
+  /** What came while parked (made on the first such message). */
+  private held: JsonRpcMessage[] | undefined;
   private ended = false;
   /** The requestState of the park in force, if any. */
   parkedAs: string | undefined;
@@ -42,7 +43,10 @@ export class ClientSink {
   push(message: JsonRpcMessage): void {
     const m = 'method' in message ? message : { ...message, id: this.frontId };
     if (this.out) this.out.push(m);
-    else this.held.push(m);
+    else {
+      this.held ??= [];
+      this.held.push(m);
+    }
   }
 
   end(): void {
@@ -64,7 +68,9 @@ export class ClientSink {
     this.frontId = id;
     const out = new MessageStream<JsonRpcMessage>(this.onAbandon);
     this.out = out;
-    for (const m of this.held.splice(0)) out.push('method' in m ? m : { ...m, id });
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const m of held) out.push('method' in m ? m : { ...m, id });
     if (this.ended) out.end();
     return out;
   }

@@ -11,8 +11,9 @@
 export class MessageStream<T> implements AsyncIterable<T> {
   private readonly buffered: T[] = [];
   /** Keys of unread `pushOnce` items, by item. */
-  private readonly keyed = new Map<T, string>();
-  private readonly unreadKeys = new Set<string>();
+  /** Keys of unread `pushOnce` items: made on the first one (most streams never have any). */
+  private keyed: Map<T, string> | undefined;
+  private unreadKeys: Set<string> | undefined;
   private waiting: ((r: IteratorResult<T>) => void) | undefined;
   private ended = false;
   /** Items dropped unread because more than `maxBuffered` were waiting. */
@@ -53,8 +54,10 @@ export class MessageStream<T> implements AsyncIterable<T> {
 
   /** `push`, unless an item of the same `key` is still unread. */
   pushOnce(item: T, key: string): void {
-    if (this.ended || this.unreadKeys.has(key)) return;
+    if (this.ended || this.unreadKeys?.has(key)) return;
     if (!this.waiting) {
+      this.keyed ??= new Map();
+      this.unreadKeys ??= new Set();
       this.keyed.set(item, key);
       this.unreadKeys.add(key);
     }
@@ -62,10 +65,10 @@ export class MessageStream<T> implements AsyncIterable<T> {
   }
 
   private forget(item: T): void {
-    const key = this.keyed.get(item);
+    const key = this.keyed?.get(item);
     if (key === undefined) return;
-    this.keyed.delete(item);
-    this.unreadKeys.delete(key);
+    this.keyed!.delete(item);
+    this.unreadKeys!.delete(key);
   }
 
   end(): void {
@@ -93,8 +96,8 @@ export class MessageStream<T> implements AsyncIterable<T> {
         const abandoned = !this.ended;
         this.end();
         this.buffered.length = 0;
-        this.keyed.clear();
-        this.unreadKeys.clear();
+        this.keyed?.clear();
+        this.unreadKeys?.clear();
         if (abandoned) this.onAbandon?.();
         return Promise.resolve({ value: undefined, done: true });
       },

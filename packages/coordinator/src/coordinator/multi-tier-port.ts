@@ -73,15 +73,10 @@ async function moduleCall(
   return JSON.parse(text) as JsonRpcResponse;
 }
 
-type Forward = (request: JsonRpcRequest, signal: CancelSignal) => Promise<JsonRpcResponse>;
-
 /** How a request reaches a worker: forwarded on a process's wire, or handed to a thread's handler. */
-function forwarderOf(lease: Lease): Forward {
-  if (lease.worker.kind === 'thread') {
-    return (request, signal) => moduleCall(lease, request, signal);
-  }
-  return (request, signal) =>
-    lease.forward(request as Parameters<Lease['forward']>[0], { signal }) as Promise<JsonRpcResponse>;
+function forward(lease: Lease, request: JsonRpcRequest, signal: CancelSignal): Promise<JsonRpcResponse> {
+  if (lease.worker.kind === 'thread') return moduleCall(lease, request, signal);
+  return lease.forward(request as Parameters<Lease['forward']>[0], { signal }) as Promise<JsonRpcResponse>;
 }
 
 /** The handshake's two moves on a worker of either kind. */
@@ -107,6 +102,12 @@ function handshakeTransportOf(worker: ReadyWorker): HandshakeTransport {
     request: (method, params, options) => worker.request(method, params, options),
     notify: (method) => worker.post({ jsonrpc: JSONRPC_VERSION, method }),
   };
+}
+
+/** A worker's channel and the face the coordinator sees (bridged to its era). */
+interface Channel {
+  readonly leased: LeasedChannel;
+  readonly facade: WorkerChannel;
 }
 
 class LeasedChannel implements WorkerChannel {
@@ -141,7 +142,7 @@ class LeasedChannel implements WorkerChannel {
       const request = message;
       const abort = new Cancellation();
       this.forwards.set(request.id, abort);
-      forwarderOf(lease)(request, abort.signal).then(
+      forward(lease, request, abort.signal).then(
         (response) => {
           this.forwards.delete(request.id);
           lease.report(outcomeOf(response));
@@ -216,7 +217,9 @@ export interface ReadyOptions {
 export class MultiTierPort implements TierPort {
   private manager: Manager | undefined;
   private readonly handshakes = new Map<string, BackendHandshake>();
-  private readonly channels = new Map<string, { leased: LeasedChannel; facade: WorkerChannel }>();
+  private readonly channels = new Map<string, Channel>();
+  /** The same channels by the pool's worker object, for the lease path. */
+  private readonly byWorker = new WeakMap<object, Channel>();
   /** The era each backend was found to speak (by its first worker's handshake). */
   private readonly eras = new Map<string, 'legacy' | 'modern'>();
 
@@ -298,6 +301,22 @@ export class MultiTierPort implements TierPort {
     if (options.signal) acquireOptions.signal = options.signal;
     if (options.timeoutMs !== undefined) acquireOptions.timeoutMs = options.timeoutMs;
     const lease = await this.manager.acquire(backend, acquireOptions);
+    // The worker's channel by the worker itself (no key string made per call), else by its key.
+    let channel = this.byWorker.get(lease.worker);
+    if (!channel || channel.leased.isClosed) channel = this.channelOf(backend, lease);
+    const held = channel;
+    held.leased.add(lease);
+    return {
+      worker: held.facade,
+      release: () => {
+        held.leased.remove(lease);
+        lease.release();
+      },
+    };
+  }
+
+  /** The live channel of the lease's worker, made on its first lease (or after it closed). */
+  private channelOf(backend: string, lease: Lease): Channel {
     const id = key(backend, lease.workerId);
     let channel = this.channels.get(id);
     if (!channel || channel.leased.isClosed) {
@@ -311,15 +330,8 @@ export class MultiTierPort implements TierPort {
         this.handshakes.delete(id);
       });
     }
-    const held = channel;
-    held.leased.add(lease);
-    return {
-      worker: held.facade,
-      release: () => {
-        held.leased.remove(lease);
-        lease.release();
-      },
-    };
+    this.byWorker.set(lease.worker, channel);
+    return channel;
   }
 
   async endSession(session: string): Promise<void> {
