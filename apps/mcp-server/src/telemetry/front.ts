@@ -16,7 +16,6 @@ import {
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
-  trace,
 } from '@opentelemetry/api';
 import {
   isJsonObject,
@@ -43,6 +42,7 @@ import {
 import { runTraced } from './context.ts';
 import { markRpcError } from './rpc-error.ts';
 import type { TelemetrySdk } from './sdk.ts';
+import { withSpan } from './span-in-context.ts';
 
 /** What the front door knows of the request a message came in. */
 export interface FrontFacts {
@@ -118,7 +118,7 @@ export class FrontTracing {
       { kind: SpanKind.SERVER },
       parent,
     );
-    const context: Context = trace.setSpan(parent, span);
+    const context: Context = withSpan(parent, span);
     // A span not sampled records nothing, and its end does nothing: the handling only needs its
     // context (for the backend's traceparent), not a frame awaiting the outcome or a watched stream.
     if (!span.isRecording()) return runTraced(context, handle);
@@ -152,7 +152,7 @@ export class FrontTracing {
         finish(span, undefined);
         return outcome;
       case 'stream':
-        return { kind: 'stream', messages: watched(outcome.messages, (last) => finish(span, last)) };
+        return { kind: 'stream', messages: new Watched(outcome.messages, span) };
     }
   }
 }
@@ -196,39 +196,50 @@ function finish(span: Span, response: JsonRpcResponse | undefined): void {
 }
 
 /**
- * `source`, telling `done` once: at its response (the request is answered), or when it ends or is
- * closed without one.
+ * `source`, ending the server span once: at its response (the request is answered), or when it
+ * ends or is closed without one. One object per stream — the iterable is its own iterator (a
+ * stream is read once) — and its two callbacks, instead of an object and a closure per step: it
+ * wraps every traced request's answer.
  */
-function watched(
-  source: AsyncIterable<JsonRpcMessage>,
-  done: (response: JsonRpcResponse | undefined) => void,
-): AsyncIterable<JsonRpcMessage> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
-      const inner = source[Symbol.asyncIterator]();
-      let told = false;
-      const tell = (response: JsonRpcResponse | undefined) => {
-        if (told) return;
-        told = true;
-        done(response);
-      };
-      // Plain promise chains, not async functions: one frame less per message of every stream.
-      const seen = (step: IteratorResult<JsonRpcMessage>): IteratorResult<JsonRpcMessage> => {
-        if (step.done) tell(undefined);
-        else if (!('method' in step.value)) tell(step.value);
-        return step;
-      };
-      const failed = (error: unknown): never => {
-        tell(undefined);
-        throw error;
-      };
-      return {
-        next: () => inner.next().then(seen, failed),
-        async return(value?: unknown) {
-          tell(undefined);
-          return inner.return ? inner.return(value) : { done: true, value: undefined };
-        },
-      };
-    },
+class Watched implements AsyncIterable<JsonRpcMessage>, AsyncIterator<JsonRpcMessage> {
+  private inner: AsyncIterator<JsonRpcMessage> | undefined;
+  private told = false;
+
+  constructor(
+    private readonly source: AsyncIterable<JsonRpcMessage>,
+    private readonly span: Span,
+  ) {}
+
+  [Symbol.asyncIterator](): AsyncIterator<JsonRpcMessage> {
+    this.inner ??= this.source[Symbol.asyncIterator]();
+    return this;
+  }
+
+  next(): Promise<IteratorResult<JsonRpcMessage>> {
+    this.inner ??= this.source[Symbol.asyncIterator]();
+    return this.inner.next().then(this.seen, this.failed);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<JsonRpcMessage>> {
+    this.tell(undefined);
+    const inner = this.inner;
+    return inner?.return ? inner.return(value) : Promise.resolve({ done: true, value: undefined });
+  }
+
+  private tell(response: JsonRpcResponse | undefined): void {
+    if (this.told) return;
+    this.told = true;
+    finish(this.span, response);
+  }
+
+  private readonly seen = (step: IteratorResult<JsonRpcMessage>): IteratorResult<JsonRpcMessage> => {
+    if (step.done) this.tell(undefined);
+    else if (!('method' in step.value)) this.tell(step.value);
+    return step;
+  };
+
+  private readonly failed = (error: unknown): never => {
+    this.tell(undefined);
+    throw error;
   };
 }
