@@ -145,6 +145,25 @@ describe('KeyedBulkhead', () => {
     expect(sized.stats()).toEqual({ keys: 1, inFlight: 1, queued: 3 });
   });
 
+  it('tryAcquire: a permit at once while the key has room and none of its own wait, else undefined (nothing queued)', async () => {
+    const keyed = new KeyedBulkhead({ limit: 1, clock: new FakeClock() });
+    const a = keyed.tryAcquire('a');
+    expect(a).toBeDefined();
+    expect(keyed.tryAcquire('a')).toBeUndefined();
+    expect(keyed.statsOf('a')).toMatchObject({ inFlight: 1, queued: 0 });
+    const waiter = track(keyed.acquire('a'));
+    a!.release(ok);
+    await tick();
+    expect(waiter.settled).toBe(true);
+    // The waiter holds the slot: no room.
+    expect(keyed.tryAcquire('a')).toBeUndefined();
+    (waiter.value as Permit).release(ok);
+    expect(keyed.size).toBe(0);
+    const b = keyed.tryAcquire('b');
+    b!.release(ok);
+    expect(keyed.size).toBe(0);
+  });
+
   it('run releases the key’s permit when fn settles and forgets the idle key', async () => {
     const keyed = new KeyedBulkhead({ limit: 1, clock: new FakeClock() });
     await expect(keyed.run('a', () => 'v')).resolves.toBe('v');

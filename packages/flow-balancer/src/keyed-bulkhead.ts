@@ -125,6 +125,20 @@ export class KeyedBulkhead<K = string> {
     }
   }
 
+  /**
+   * A permit of `key`'s share at once when it has room and nobody of its own waits; otherwise
+   * undefined (nothing queued or refused: `acquire` is the way to wait). See `Bulkhead.tryAcquire`.
+   */
+  tryAcquire(key: K): Permit | undefined {
+    const bulkhead = this.#bulkheadOf(key);
+    const permit = bulkhead.tryAcquire();
+    if (permit === undefined) {
+      this.forgetIfIdle(key, bulkhead);
+      return undefined;
+    }
+    return new KeyedPermit(this, key, bulkhead, permit);
+  }
+
   /** A permit of `key`'s share now, or once one of its permits is released; see `Bulkhead.acquire`. */
   acquire(key: K, options?: AcquireOptions): Promise<Permit> {
     let bulkhead: Bulkhead;
