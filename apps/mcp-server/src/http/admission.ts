@@ -149,10 +149,9 @@ export class FrontAdmission {
       : this.settings.concurrencyPerPrincipal;
   }
 
-  admit(principal: string, request: AdmitRequest = {}): Promise<AdmissionResult> {
-    // No rate limit: straight to the slots, without an async step of its own.
-    if (!this.rate)
-      return request.stream ? Promise.resolve(this.openStream(principal)) : this.call(principal);
+  /** Synchronous while there is room and no rate limit to ask (the common case on the hot path). */
+  admit(principal: string, request: AdmitRequest = {}): AdmissionResult | Promise<AdmissionResult> {
+    if (!this.rate) return request.stream ? this.openStream(principal) : this.call(principal);
     return this.limited(principal, request);
   }
 
@@ -211,12 +210,21 @@ export class FrontAdmission {
     return { ok: true, release: (response) => onBodyEnd(response, close) };
   }
 
-  private async call(principal: string): Promise<AdmissionResult> {
+  /** A call slot: the principal's share, then the gateway's; at once when both have room. */
+  private call(principal: string): AdmissionResult | Promise<AdmissionResult> {
     const started = this.clock.now();
-    const deadline = started + this.settings.queueTimeoutMs;
+    const own = this.shares.tryAcquire(principal);
+    if (own === undefined) return this.waitForShare(principal, started);
+    const permit = this.bulkhead.tryAcquire();
+    if (permit === undefined) return this.waitForSlot(started, own);
+    return this.granted(started, own, permit);
+  }
+
+  /** The principal's share is full (or others of it wait): wait up to `queueTimeoutMs`, or 429. */
+  private async waitForShare(principal: string, started: number): Promise<AdmissionResult> {
     let own: Permit;
     try {
-      own = await this.shares.acquire(principal, { deadline });
+      own = await this.shares.acquire(principal, { deadline: started + this.settings.queueTimeoutMs });
     } catch (error) {
       const max = this.shareOf(principal);
       return {
@@ -230,18 +238,16 @@ export class FrontAdmission {
         ),
       };
     }
-    // Released, the principal's share is forgotten once it holds no other call.
-    const releaseOwn = (ok: boolean) => {
-      own.release({
-        latencyMs: Math.max(0, this.clock.now() - started),
-        outcome: ok ? 'success' : 'failure',
-      });
-    };
+    return this.waitForSlot(started, own);
+  }
+
+  /** With the principal's share held: a gateway slot, waited for up to the same deadline, or 503. */
+  private async waitForSlot(started: number, own: Permit): Promise<AdmissionResult> {
     let permit: Permit;
     try {
-      permit = await this.bulkhead.acquire({ deadline });
+      permit = await this.bulkhead.acquire({ deadline: started + this.settings.queueTimeoutMs });
     } catch (error) {
-      releaseOwn(false);
+      this.releaseShare(own, started, false);
       return {
         ok: false,
         reason: 'overload',
@@ -250,6 +256,19 @@ export class FrontAdmission {
         }),
       };
     }
+    return this.granted(started, own, permit);
+  }
+
+  /** Released, the principal's share is forgotten once it holds no other call. */
+  private releaseShare(own: Permit, started: number, ok: boolean): void {
+    own.release({
+      latencyMs: Math.max(0, this.clock.now() - started),
+      outcome: ok ? 'success' : 'failure',
+    });
+  }
+
+  /** Both held: released once the answer has been sent. */
+  private granted(started: number, own: Permit, permit: Permit): AdmissionResult {
     return {
       ok: true,
       release: (response) =>
@@ -259,7 +278,7 @@ export class FrontAdmission {
             latencyMs: Math.max(0, this.clock.now() - started),
             outcome: ok ? 'success' : 'failure',
           });
-          releaseOwn(ok);
+          this.releaseShare(own, started, ok);
         }),
     };
   }

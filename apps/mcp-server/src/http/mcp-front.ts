@@ -217,10 +217,11 @@ export class McpFront {
       if (owned) return owned;
     }
     if (admission === undefined) return this.dispatch(request, parsed, caller);
-    const admitted = await admission.admit(caller.principal ?? '', {
+    const admitting = admission.admit(caller.principal ?? '', {
       messages: Array.isArray(parsed) ? parsed.length : 1,
       stream: isJsonObject(parsed) && parsed.method === 'subscriptions/listen',
     });
+    const admitted = admitting instanceof Promise ? await admitting : admitting;
     return this.underPermit(admitted, () => this.dispatch(request, parsed, caller));
   }
 
@@ -524,14 +525,13 @@ function inheritedMethodAnswer(
  * The stream's first message; when `signal` aborts first (the client closed the connection before
  * anything was sent), the stream is closed, which cancels the request, and it counts as ended.
  */
-async function firstOrAbort(
+function firstOrAbort(
   iterator: AsyncIterator<JsonRpcMessage>,
   signal: AbortSignal | undefined,
 ): Promise<IteratorResult<JsonRpcMessage>> {
   if (!signal) return iterator.next();
   if (signal.aborted) {
-    await iterator.return?.();
-    return { done: true, value: undefined };
+    return Promise.resolve(iterator.return?.()).then(() => ({ done: true, value: undefined }));
   }
   // One promise settled by whichever comes first (no race of two). The listener is not removed
   // (the request's signal goes with the request; removing costs more than leaving it): once the
