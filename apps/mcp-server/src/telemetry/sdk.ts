@@ -16,13 +16,14 @@ import {
   type MetricProducer,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { ParentBasedSampler, type Sampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
+import { ParentBasedSampler, type Sampler } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { runtimeFile } from '../runtime-files.ts';
 import type { RandomBytes } from './ids.ts';
 import { IdSource } from './ids.ts';
 import { LeanTracer } from './lean-tracer.ts';
 import { attributesJson } from './otlp-json.ts';
+import { CheckedIdsRatioSampler } from './ratio-sampler.ts';
 import type { TelemetrySettings } from './settings.ts';
 import { SpanShipper } from './span-shipper.ts';
 
@@ -50,7 +51,8 @@ export interface TelemetrySdk {
 }
 
 function samplerOf({ ratio, parentBased }: TelemetrySettings['sampler']): Sampler {
-  const root = new TraceIdRatioBasedSampler(ratio);
+  // The SDK's ratio sampler, less its second check of ids the lean tracer has made or checked.
+  const root = new CheckedIdsRatioSampler(ratio);
   return parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
