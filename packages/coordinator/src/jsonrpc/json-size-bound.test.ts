@@ -12,7 +12,7 @@ describe('jsonBytesAtMost', () => {
     { a: [1, -2.5e-300, true, false, null, 'x'], b: { c: { d: [] } } },
     { text: '\u0000\u0001\u001f"\\\n\t' },
     { 'kéy\u2028': 'héllo wörld ✓ 😀', more: '\ud800 lone' },
-    { n: Number.MAX_VALUE, m: -Number.MIN_VALUE, big: 1.2345678901234567e25 },
+    { n: Number.MAX_VALUE, m: -Number.MIN_VALUE, big: 1.5e25 },
     Array.from({ length: 50 }, (_, i) => ({ i, s: 'x'.repeat(i) })),
   ];
 
