@@ -13,7 +13,7 @@
  * `switchyard.admin.principals`, or with no tokens configured a loopback caller (403). A fault no route answers becomes a JSON-RPC internal error (500) with no detail;
  * the fault itself, with its stack, goes to `onFault`.
  */
-import { INVALID_REQUEST } from '@switchyard/coordinator';
+import { type CallerClaims, INVALID_REQUEST } from '@switchyard/coordinator';
 import { FrontAuth, type FrontAuthResult } from '../auth/front-auth.ts';
 import { isLoopbackAddress } from '../auth/static-tokens.ts';
 import { snapshotStream } from '../dashboard/events.ts';
@@ -273,7 +273,7 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
         return front.handle(request, {
           principal: who.principal,
           // The configuration in force: a reload may change the policy.
-          claims: callerClaims(who, gateway.config.settings.policy.groupsClaim),
+          claims: claimsOf(who, gateway.config.settings.policy.groupsClaim),
         });
       case '/dashboard':
         return dashboardResponse({ eventsPath: '/dashboard/events' });
@@ -331,6 +331,21 @@ export function createHttpHandler(gateway: Gateway, options: HttpOptions): HttpH
       ? answer.then(counted, (error) => counted(fault(error)))
       : counted(answer);
   };
+}
+
+/** The claims of a caller let in with none (no client, groups, scopes or token claims): one object for all. */
+const NO_CLAIMS: CallerClaims = Object.freeze({});
+
+/** `callerClaims`, without a new empty object per request for a caller that has none. */
+function claimsOf(who: Extract<FrontAuthResult, { ok: true }>, groupsClaim: string): CallerClaims {
+  if (
+    who.clientId === undefined &&
+    who.groups === undefined &&
+    who.scopes === undefined &&
+    who.claims === undefined
+  )
+    return NO_CLAIMS;
+  return callerClaims(who, groupsClaim);
 }
 
 function routeOf(pathname: string): HttpRoute {
