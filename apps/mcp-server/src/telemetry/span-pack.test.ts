@@ -5,11 +5,12 @@ import type { SpanRecord } from './span-record.ts';
 
 function record(i: number): SpanRecord {
   return {
-    traceId: '0af7651916cd43dd8448eb211c80319c',
+    // Runs of the same trace id and name, values repeated and changed, a key's value's type changed.
+    traceId: i % 5 < 2 ? '0af7651916cd43dd8448eb211c80319c' : '4bf92f3577b34da6a3ce929d0e0e4736',
     spanId: 'b7ad6b7169203331',
     parentSpanId: undefined,
     traceState: undefined,
-    name: `span ${i}`,
+    name: i % 4 === 0 ? `span ${i}` : 'span',
     kind: 1,
     startMs: 1_700_000_000_000.25 + i,
     endMs: 1_700_000_000_001.5 + i,
@@ -17,7 +18,14 @@ function record(i: number): SpanRecord {
     statusCode: 0,
     statusMessage: undefined,
     // A key of its own per span (past the numbered keys after 1,024), and shared ones.
-    attributes: { [`own.${i}`]: i, shared: 'x', list: [i], gone: undefined as never },
+    attributes: {
+      [`own.${i}`]: i,
+      shared: 'x',
+      some: i % 3 === 0 ? 'x' : 'y',
+      flip: i % 7 === 0 ? 5 : 'a',
+      list: [i],
+      gone: undefined as never,
+    },
     events: '',
     links: '',
   };

@@ -11,8 +11,12 @@
  *
  * Attribute keys are few and repeat in every span (most of a span's bytes were its keys): the
  * packer numbers each key the first time it sends it (as a string; the first `MAX_KEYS` keys) and
- * sends the number after that; the unpacker numbers the keys it receives the same way. So a
- * packer and its unpacker must see the same batches in the same order (one span thread each).
+ * sends the number after that; the unpacker numbers the keys it receives the same way. Most
+ * values repeat too (method, tool, backend, worker, transport, version, session): a numbered key
+ * whose string value is the one it had last is one slot, `-(key + 1)`, with no value; and a span
+ * whose trace id or name is the previous span's sends 0 in its place (a call's client span and
+ * server span share both). So a packer and its unpacker must see the same batches in the same
+ * order (one span thread each).
  */
 import { attributeJson } from './otlp-json.ts';
 import { spanRecordJson } from './span-json.ts';
@@ -28,16 +32,25 @@ const MAX_KEYS = 1_024;
 /** The main thread's side: packs spans, numbering their attribute keys. */
 export class SpanPacker {
   private readonly keys = new Map<string, number>();
+  /** The string value each numbered key had last. */
+  private readonly last: (string | undefined)[] = [];
+  private lastTraceId = '';
+  private lastName = '';
 
   /** Appends `span` to `out`. */
   pack(out: Packed, span: SpanRecord): void {
     const at = out.length + HEAD - 1;
+    const { traceId, name } = span;
+    const sameTrace = traceId === this.lastTraceId;
+    const sameName = name === this.lastName;
+    this.lastTraceId = traceId;
+    this.lastName = name;
     out.push(
-      span.traceId,
+      sameTrace ? 0 : traceId,
       span.spanId,
       span.parentSpanId ?? null,
       span.traceState || null,
-      span.name,
+      sameName ? 0 : name,
       span.kind,
       span.startMs,
       span.endMs,
@@ -50,18 +63,28 @@ export class SpanPacker {
     );
     let count = 0;
     const { attributes } = span;
-    const { keys } = this;
+    const { keys, last } = this;
     for (const key in attributes) {
       const value = attributes[key];
       if (value === undefined || value === null) continue;
       count++;
       let slot: string | number | undefined = keys.get(key);
+      let numbered = slot;
       if (slot === undefined) {
         slot = key;
-        if (keys.size < MAX_KEYS) keys.set(key, keys.size);
+        if (keys.size < MAX_KEYS) {
+          numbered = keys.size;
+          keys.set(key, numbered);
+        }
+      } else if (value === last[slot]) {
+        out.push(-slot - 1);
+        continue;
       }
-      if (typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value))
-        out.push(slot, value as string | number | boolean);
+      if (typeof value === 'string') {
+        if (numbered !== undefined) last[numbered] = value;
+        out.push(slot, value);
+      } else if (typeof value === 'boolean' || Number.isFinite(value))
+        out.push(slot, value as number | boolean);
       else out.push(slot, { j: attributeJson(key, value) });
     }
     out[at] = count;
@@ -71,6 +94,8 @@ export class SpanPacker {
 /** The span thread's side: the OTLP JSON of packed spans, with the keys numbered as the packer did. */
 export class SpanUnpacker {
   private readonly keys: string[] = [];
+  /** The string value each numbered key had last. */
+  private readonly last: string[] = [];
   private readonly span: SpanRecord = {
     traceId: '',
     spanId: '',
@@ -90,13 +115,14 @@ export class SpanUnpacker {
 
   /** The OTLP JSON of each span in `packed` (as `SpanPacker` wrote them, after a JSON round trip). */
   spansJson(packed: Packed, each: (json: string) => void): void {
-    const { span, keys } = this;
+    const { span, keys, last } = this;
     for (let at = 0; at < packed.length; ) {
-      span.traceId = packed[at] as string;
+      // 0: the previous span's trace id, name.
+      if (packed[at] !== 0) span.traceId = packed[at] as string;
       span.spanId = packed[at + 1] as string;
       span.parentSpanId = (packed[at + 2] as string | null) ?? undefined;
       span.traceState = (packed[at + 3] as string | null) ?? undefined;
-      span.name = packed[at + 4] as string;
+      if (packed[at + 4] !== 0) span.name = packed[at + 4] as string;
       span.kind = packed[at + 5] as number;
       span.startMs = packed[at + 6] as number;
       span.endMs = packed[at + 7] as number;
@@ -108,17 +134,29 @@ export class SpanUnpacker {
       const count = packed[at + 13] as number;
       at += HEAD;
       let attributes = '';
-      for (let i = 0; i < count; i++, at += 2) {
+      for (let i = 0; i < count; i++) {
+        if (i > 0) attributes += ',';
         const slot = packed[at] as string | number;
+        if (typeof slot === 'number' && slot < 0) {
+          // A numbered key with the string value it had last.
+          const numbered = -slot - 1;
+          attributes += attributeJson(keys[numbered] as string, last[numbered] as string);
+          at += 1;
+          continue;
+        }
         let key: string;
-        if (typeof slot === 'number') key = keys[slot] as string;
-        else {
+        let numbered: number | undefined;
+        if (typeof slot === 'number') {
+          key = keys[slot] as string;
+          numbered = slot;
+        } else {
           key = slot;
-          if (keys.length < MAX_KEYS) keys.push(key);
+          if (keys.length < MAX_KEYS) numbered = keys.push(key) - 1;
         }
         const value = packed[at + 1] as string | number | boolean | { j: string };
-        if (i > 0) attributes += ',';
+        if (typeof value === 'string' && numbered !== undefined) last[numbered] = value;
         attributes += typeof value === 'object' ? value.j : attributeJson(key, value);
+        at += 2;
       }
       each(spanRecordJson(span, `[${attributes}]`));
     }
