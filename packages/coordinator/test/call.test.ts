@@ -178,6 +178,36 @@ describe('Call — the way through', () => {
     expect(r.leases).toEqual({ granted: 1, released: 1 });
   });
 
+  it('a worker handed at once (no promise) is dispatched within run(), and the call goes on as usual', async () => {
+    const r = setup();
+    const warm = makeCall(r, toolCall('echo', { text: 'warm' }));
+    warm.run();
+    await drain(warm);
+    // The fleet without a tier that leases at once gives a promise; a worker in hand goes at once.
+    expect(r.fleet.acquireNow('a', r.session)).toBeInstanceOf(Promise);
+    const held = await r.fleet.acquire('a', r.session);
+    const inHand = { ...r.hooks, acquire: () => held };
+    const call = new Call(
+      {
+        session: r.session,
+        request: toolCall('echo', { text: 'now' }),
+        backend: 'a',
+        params: { name: 'echo', arguments: { text: 'now' } },
+        started: Date.now(),
+        retrySafe: false,
+        timeoutMs: 10_000,
+        admission: new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }) }),
+      },
+      inHand,
+    );
+    r.calls.push(call);
+    call.run();
+    expect(call.state.kind).toBe('dispatched');
+    const [answer] = responsesOf(await drain(call));
+    expect(answer && 'result' in answer && answer.result.content).toEqual([{ type: 'text', text: 'now' }]);
+    expect(call.state).toEqual({ kind: 'answered', outcome: 'ok' });
+  });
+
   it('refused by admission with no room: refused at once, overloaded, never leased', async () => {
     const r = setup();
     const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), queueCapacity: 0 });

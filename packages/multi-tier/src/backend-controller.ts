@@ -273,6 +273,16 @@ export class BackendController {
   // ── acquire / release ─────────────────────────────────────────────────────────────────────
 
   acquire(options: AcquireOptions = {}): Promise<Lease> {
+    const got = this.acquireNow(options);
+    return got instanceof Lease ? Promise.resolve(got) : got;
+  }
+
+  /**
+   * `acquire`, except that a lease to be had at once — a ready worker of a shared backend whose
+   * breaker is closed — is returned as it is rather than in a promise (a hot path pays no promise
+   * for it). Everything else — waits, refusals — comes as `acquire` gives it.
+   */
+  acquireNow(options: AcquireOptions = {}): Lease | Promise<Lease> {
     if (this.#closed) return Promise.reject(new ManagerClosedError());
     this.open();
     const clock = this.#deps.clock;
@@ -300,7 +310,7 @@ export class BackendController {
     let deadline = options.deadline;
     if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
     const wait: WaitOptions = { signal: options.signal, deadline };
-    let leased: Promise<Lease>;
+    let leased: Lease | Promise<Lease>;
     try {
       switch (this.spec.isolation) {
         case 'shared':
@@ -323,10 +333,11 @@ export class BackendController {
     } catch (e) {
       leased = Promise.reject(e);
     }
-    return probe === undefined ? leased : this.#resilience.probing(probe, leased);
+    if (probe === undefined) return leased;
+    return this.#resilience.probing(probe, leased instanceof Lease ? Promise.resolve(leased) : leased);
   }
 
-  #acquireShared(session: string | undefined, wait: WaitOptions): Promise<Lease> {
+  #acquireShared(session: string | undefined, wait: WaitOptions): Lease | Promise<Lease> {
     let r = session === undefined ? undefined : this.#affinity.get(session);
     // An ejected worker is left out while another ready one serves: the session moves (a shared
     // backend's workers hold no session state).
@@ -366,7 +377,7 @@ export class BackendController {
       this.#affinity.set(session, r);
       r.affine++;
     }
-    return this.#leaseOrWait(r, session, session, wait);
+    return this.#leaseNowOrWait(r, session, session, wait);
   }
 
   /** Another ready worker than `r`, not ejected at `now`. */
@@ -496,7 +507,18 @@ export class BackendController {
     session: string | undefined,
     wait: WaitOptions,
   ): Promise<Lease> {
-    if (r.state === 'ready') return Promise.resolve(this.#lease(r, key, session, true));
+    const got = this.#leaseNowOrWait(r, key, session, wait);
+    return got instanceof Lease ? Promise.resolve(got) : got;
+  }
+
+  /** A lease on `r` at once when it is ready; else once it is (or the wait ends). */
+  #leaseNowOrWait(
+    r: Replica,
+    key: string | undefined,
+    session: string | undefined,
+    wait: WaitOptions,
+  ): Lease | Promise<Lease> {
+    if (r.state === 'ready') return this.#lease(r, key, session, true);
     return waitForReady(
       r,
       this.#deps.clock,

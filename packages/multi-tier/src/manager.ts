@@ -145,6 +145,16 @@ export class MultiTierPoolManager implements AsyncDisposable {
    * BackendAtCapacityError, ManagerClosedError; AcquireTimeoutError / AcquireAbortedError.
    */
   acquire(backend: string, options: AcquireOptions = {}): Promise<Lease> {
+    const got = this.acquireNow(backend, options);
+    return got instanceof Promise ? got : Promise.resolve(got);
+  }
+
+  /**
+   * `acquire`, except that a lease to be had at once (a ready worker of a shared backend, its
+   * breaker closed) is returned as it is, not in a promise: for a caller on a hot path. Waits and
+   * refusals come as promises, as from `acquire`.
+   */
+  acquireNow(backend: string, options: AcquireOptions = {}): Lease | Promise<Lease> {
     const c = this.#controllers.get(backend);
     if (!c) {
       const error = this.#removing.has(backend) ? BackendRemovedError : UnknownBackendError;
@@ -152,7 +162,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
     }
     if (this.#closed) return Promise.reject(new ManagerClosedError());
     this.#open();
-    return c.acquire(options);
+    return c.acquireNow(options);
   }
 
   /**

@@ -50,6 +50,36 @@ describe('hot', () => {
   });
 });
 
+describe('acquireNow', () => {
+  it('hands a ready shared worker at once (no promise), a cold start or a per-session worker in a promise', async () => {
+    const m = make({
+      backends: {
+        h: fixture([], { tier: 'hot' }),
+        c: fixture([], { tier: 'cold' }),
+        s: fixture([], { tier: 'hot', isolation: 'per-session' }),
+      },
+    });
+    await m.manager.start();
+    const now = m.manager.acquireNow('h', { session: 'a' });
+    expect(now).not.toBeInstanceOf(Promise);
+    const lease = now as Exclude<typeof now, Promise<unknown>>;
+    expect(lease.warmHit).toBe(true);
+    expect(await tool(lease, 'echo', { text: 'now' })).toBe('now');
+    lease.release();
+    const cold = m.manager.acquireNow('c');
+    expect(cold).toBeInstanceOf(Promise);
+    const started = await cold;
+    expect(await tool(started, 'echo', { text: 'cold' })).toBe('cold');
+    started.release();
+    const bound = m.manager.acquireNow('s', { session: 'a' });
+    expect(bound).toBeInstanceOf(Promise);
+    (await bound).release();
+    const unknown = m.manager.acquireNow('nope');
+    expect(unknown).toBeInstanceOf(Promise);
+    await expect(unknown).rejects.toThrow(/nope/);
+  });
+});
+
 describe('leases', () => {
   it('send requests to their worker, forward callers’ requests, and deliver the worker’s own messages', async () => {
     const m = make({ backends: { h: fixture([], { tier: 'hot' }) } });

@@ -72,6 +72,12 @@ export interface Requester {
   readonly principal: string | null;
 }
 
+/** A lease on a worker of a backend, with the worker's state. */
+export interface FleetLease {
+  lease: WorkerLease;
+  worker: BackendWorker;
+}
+
 /** A merged list, with the tables that route its names (or URIs) back to their backends. */
 export interface Merged {
   result: JsonObject;
@@ -151,14 +157,29 @@ export class BackendFleet {
   }
 
   /** A lease on a ready worker of `backend` for `who`, with its handshake done. */
-  async acquire(backend: string, who: Requester): Promise<{ lease: WorkerLease; worker: BackendWorker }> {
+  async acquire(backend: string, who: Requester): Promise<FleetLease> {
+    return this.acquireNow(backend, who);
+  }
+
+  /**
+   * `acquire`, at once — no promise — when a worker is ready now (the tier port hands it so) and
+   * its handshake is known: a routed call's usual case.
+   */
+  acquireNow(backend: string, who: Requester): FleetLease | Promise<FleetLease> {
     const options: AcquireOptions = {
       session: who.id,
       principal: who.principal ?? '',
       timeoutMs: this.timeoutMs,
     };
     if (this.loose.has(who.id)) options.sticky = false;
-    const lease = await this.options.tiers.acquire(backend, options);
+    const tiers = this.options.tiers;
+    const got = tiers.acquireNow ? tiers.acquireNow(backend, options) : tiers.acquire(backend, options);
+    if (isPromiseLike(got)) return Promise.resolve(got).then((lease) => this.leased(backend, who, lease));
+    return this.leased(backend, who, got);
+  }
+
+  /** The worker of a lease just granted, once its handshake is done; the lease goes back if that fails. */
+  private leased(backend: string, who: Requester, lease: WorkerLease): FleetLease | Promise<FleetLease> {
     try {
       const worker = this.workerOf(backend, lease);
       worker.use(who.id, who.principal);
@@ -171,17 +192,26 @@ export class BackendFleet {
         }
         sessions.add(who.id);
       }
-      // A worker's handshake is made once: what it says is read once too (no await per call after).
-      let info = this.workerInfos.get(worker);
-      if (!info) {
-        info = infoOf(await worker.handshake!);
-        this.workerInfos.set(worker, info);
+      // A worker's handshake is made once: what it says is read once too (no wait per call after).
+      const info = this.workerInfos.get(worker);
+      if (info) {
+        this.infos.set(backend, info);
+        return { lease, worker };
       }
-      this.infos.set(backend, info);
-      return { lease, worker };
+      return worker
+        .handshake!.then((handshake) => {
+          const made = infoOf(handshake);
+          this.workerInfos.set(worker, made);
+          this.infos.set(backend, made);
+          return { lease, worker };
+        })
+        .catch((e: unknown) => {
+          lease.release();
+          throw e;
+        });
     } catch (e) {
       lease.release();
-      throw e;
+      return Promise.reject(e);
     }
   }
 
@@ -502,4 +532,9 @@ function scopedKey(backend: string, scope: string): string {
 export function reasonOf(e: unknown): string {
   if (e instanceof Error) return e.message.replace(/^backend "[^"]*": /, '');
   return String(e);
+}
+
+/** A promise (or any thenable) rather than a value in hand. */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

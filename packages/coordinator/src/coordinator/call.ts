@@ -41,7 +41,7 @@ import {
   permitOutcome,
   retryAfterOf,
 } from './answers.ts';
-import { reasonOf } from './backend-fleet.ts';
+import { isPromiseLike, reasonOf } from './backend-fleet.ts';
 import type { BackendWorker, CallSink } from './backend-worker.ts';
 import { ClientSink } from './client-sink.ts';
 import { capabilitiesOf } from './modern.ts';
@@ -108,8 +108,11 @@ export interface CallSpec {
 /** What the coordinator lends every call (one object for all of them). */
 export interface CallHooks {
   now(): number;
-  /** A ready worker of `backend` for `session` (the fleet's `acquire`); rejects with why there is none. */
-  acquire(backend: string, session: FrontSession): Promise<Leased>;
+  /**
+   * A ready worker of `backend` for `session` (the fleet's `acquireNow`): at once when one is ready
+   * now, else in a promise that rejects with why there is none.
+   */
+  acquire(backend: string, session: FrontSession): Leased | Promise<Leased>;
   /** A request of the worker's own (sampling, elicitation, roots) while the call runs on it. */
   serverRequest(call: Call, worker: BackendWorker, message: JsonRpcRequest): void;
   /** The call ended (exactly once): its stream is ended, its permit and lease given back. */
@@ -210,7 +213,7 @@ export class Call implements InFlight {
     this.expect('admitting', 'admitted');
     this.spec.trace?.admitted();
     this.current = { kind: 'leasing', permit, attempt: 1, held: undefined };
-    void this.lease();
+    this.lease();
     return true;
   }
 
@@ -273,7 +276,7 @@ export class Call implements InFlight {
     const { retrySafe, request, backend } = this.spec;
     if (retrySafe && dispatched.attempt === 1) {
       this.current = { kind: 'leasing', permit: dispatched.permit, attempt: 2, held: dispatched.leased };
-      void this.lease();
+      this.lease();
       return true;
     }
     const words = retrySafe
@@ -325,15 +328,23 @@ export class Call implements InFlight {
     );
   }
 
-  private async lease(): Promise<void> {
-    let leased: Leased;
+  private lease(): void {
+    let got: Leased | Promise<Leased>;
     try {
-      leased = await this.hooks.acquire(this.spec.backend, this.spec.session);
+      got = this.hooks.acquire(this.spec.backend, this.spec.session);
     } catch (e) {
       this.unavailable(e);
       return;
     }
-    this.leased(leased);
+    // A worker ready now is leased at once (no promise on the call's path).
+    if (isPromiseLike(got)) {
+      got.then(
+        (leased) => this.leased(leased),
+        (e: unknown) => this.unavailable(e),
+      );
+    } else {
+      this.leased(got);
+    }
   }
 
   /** No worker could be had, or the worker would not take the request. */

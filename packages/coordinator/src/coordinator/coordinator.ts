@@ -287,11 +287,11 @@ export class MCPCoordinator {
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
     acquire: (backend, session) => {
-      const leased = this.fleet.acquire(backend, session);
+      const leased = this.fleet.acquireNow(backend, session);
       // A shared backend, or one already recorded: nothing more on the call's path.
       if (session.era !== 'legacy' || session.isolatedUsed.has(backend) || !this.fleet.isIsolated(backend))
         return leased;
-      return leased.then((l) => {
+      return Promise.resolve(leased).then((l) => {
         // Recorded once: a restored session learns which of its backends' state it lost.
         session.isolatedUsed.add(backend);
         void this.journal((j) => j.bindSession(session.id, backend, BOUND));
@@ -324,7 +324,12 @@ export class MCPCoordinator {
     this.trail = new AuditTrail({
       now: () => this.now(),
       ...(options.onAudit !== undefined && { onAudit: options.onAudit }),
-      ...(options.journal !== undefined && { write: (entry) => void this.journal((j) => j.audit(entry)) }),
+      // Straight to the journal (no async wrapper per entry); a failed write goes to onError.
+      ...(options.journal !== undefined && {
+        write: (entry) => {
+          this.options.journal?.audit(entry).catch((e: unknown) => this.options.onError?.(e));
+        },
+      }),
       ...(options.auditPayloadChars !== undefined && { payloadChars: options.auditPayloadChars }),
     });
     this.policy = new PolicyGate(options.policy, this.trail);

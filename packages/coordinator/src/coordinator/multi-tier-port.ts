@@ -42,7 +42,8 @@ import { type BackendEraSetting, backendHandshake, type HandshakeTransport } fro
 import type { AcquireOptions, BackendHandshake, TierPort, WorkerChannel, WorkerLease } from './port.ts';
 
 type ReadyWorker = Parameters<ReadyHook>[0];
-type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession' | 'endPrincipal' | 'on'>;
+type Manager = Pick<MultiTierPoolManager, 'acquire' | 'endSession' | 'endPrincipal' | 'on'> &
+  Partial<Pick<MultiTierPoolManager, 'acquireNow'>>;
 
 const WORKER_GONE = /WorkerCrashed|PoolClosed|PoolFailed|ManagerClosed/;
 
@@ -293,14 +294,34 @@ export class MultiTierPort implements TierPort {
     return this;
   }
 
-  async acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
-    if (!this.manager) throw new Error('MultiTierPort: call use(manager) first');
+  acquire(backend: string, options: AcquireOptions): Promise<WorkerLease> {
+    const got = this.acquireNow(backend, options);
+    return got instanceof Promise ? got : Promise.resolve(got);
+  }
+
+  /** A lease on a worker ready now comes at once; otherwise (a wait, a refusal) in a promise. */
+  acquireNow(backend: string, options: AcquireOptions): WorkerLease | Promise<WorkerLease> {
+    const manager = this.manager;
+    if (!manager) return Promise.reject(new Error('MultiTierPort: call use(manager) first'));
     const acquireOptions: Parameters<Manager['acquire']>[1] = { session: options.session };
     if (options.sticky === false) acquireOptions.sticky = false;
     if (options.principal !== undefined) acquireOptions.principal = options.principal;
     if (options.signal) acquireOptions.signal = options.signal;
     if (options.timeoutMs !== undefined) acquireOptions.timeoutMs = options.timeoutMs;
-    const lease = await this.manager.acquire(backend, acquireOptions);
+    const got = manager.acquireNow
+      ? manager.acquireNow(backend, acquireOptions)
+      : manager.acquire(backend, acquireOptions);
+    if (got instanceof Promise) return got.then((lease) => this.held(backend, lease));
+    try {
+      return this.held(backend, got);
+    } catch (e) {
+      got.release();
+      return Promise.reject(e);
+    }
+  }
+
+  /** The coordinator's lease on `lease`'s worker: its channel, and the release of both. */
+  private held(backend: string, lease: Lease): WorkerLease {
     // The worker's channel by the worker itself (no key string made per call), else by its key.
     let channel = this.byWorker.get(lease.worker);
     if (!channel || channel.leased.isClosed) channel = this.channelOf(backend, lease);

@@ -76,6 +76,11 @@ export interface AcquireOptions {
 export interface TierPort {
   /** A ready worker of `backend`; rejects with an `Error` whose message says why there is none. */
   acquire(backend: string, options: AcquireOptions): Promise<WorkerLease>;
+  /**
+   * `acquire`, except that a worker to be had at once may come as it is rather than in a promise
+   * (a call's hot path then pays no promise for it). Optional: without it, `acquire` is used.
+   */
+  acquireNow?(backend: string, options: AcquireOptions): WorkerLease | Promise<WorkerLease>;
   /** The front session ended: its dedicated workers may go. */
   endSession(session: string): Promise<void>;
   /** The principal's last session ended: its per-principal workers may go. */
