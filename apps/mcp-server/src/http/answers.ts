@@ -20,6 +20,24 @@ export function json(status: number, body: unknown, headers?: Headers): Response
   });
 }
 
+/** The headers of JSON answers within a 2025 session, by session id; emptied when full. */
+const sessionJsonHeaders = new Map<string, globalThis.Headers>();
+const SESSION_JSON_HEADERS_MAX = 1_024;
+
+/**
+ * A JSON answer carrying a session's id in `header` (`Mcp-Session-Id`): a session's client sends
+ * call after call, so its answers' headers are built once per session (bounded).
+ */
+export function jsonInSession(status: number, body: unknown, header: string, sessionId: string): Response {
+  let headers = sessionJsonHeaders.get(sessionId);
+  if (headers === undefined) {
+    headers = new globalThis.Headers({ 'content-type': 'application/json', [header]: sessionId });
+    if (sessionJsonHeaders.size >= SESSION_JSON_HEADERS_MAX) sessionJsonHeaders.clear();
+    sessionJsonHeaders.set(sessionId, headers);
+  }
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
 /** A JSON-RPC error answer (id null unless known) with an HTTP status. */
 export function rpcError(
   status: number,

@@ -52,7 +52,7 @@ import type { Clock } from '@switchyard/flow-balancer';
 import type { RefusalReason } from '../metrics/metrics.ts';
 import type { FrontTracing } from '../telemetry/front.ts';
 import type { AdmissionResult, FrontAdmission } from './admission.ts';
-import { accepted, json, messagesJson, rpcError } from './answers.ts';
+import { accepted, json, jsonInSession, messagesJson, rpcError } from './answers.ts';
 import { readBody } from './body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { accepts, acceptsJsonAndSse, isJsonContentType } from './media.ts';
@@ -362,11 +362,13 @@ export class McpFront {
         if (reason) this.options.onRefusal?.(reason);
         // The request's own session id wins, as `echoSession` would have set it over the outcome's.
         const session = echoed !== undefined && status !== 404 && status !== 400 ? echoed : outcome.sessionId;
-        if (session === undefined && status !== 429 && status !== 503) return json(status, outcome.message);
-        const headers: Record<string, string> = {};
-        if (session !== undefined) headers[SESSION_HEADER] = session;
-        if (status === 429 || status === 503) headers['retry-after'] = RETRY_AFTER_SECONDS;
-        return json(status, outcome.message, headers);
+        if (status !== 429 && status !== 503) {
+          return session === undefined
+            ? json(status, outcome.message)
+            : jsonInSession(status, outcome.message, SESSION_HEADER, session);
+        }
+        // 429 / 503: when to come back.
+        return json(status, outcome.message, sessionHeaders(session, { 'retry-after': RETRY_AFTER_SECONDS }));
       }
       case 'stream': {
         const iterator = outcome.messages[Symbol.asyncIterator]();
@@ -384,7 +386,9 @@ export class McpFront {
               ? HTTP_STATUS_OF_CODE.get(first.value.error.code)
               : undefined;
           if (status === 400) return json(400, first.value);
-          return messagesJson(first.value, sessionHeaders(echoed));
+          return echoed === undefined
+            ? messagesJson(first.value)
+            : jsonInSession(200, first.value, SESSION_HEADER, echoed);
         }
         if (resumeIn === undefined) {
           // 2026-07-28: closing the stream cancels the request; nothing to resume.
