@@ -83,6 +83,8 @@ export interface BackendNaming {
 export class Naming {
   readonly separator: string;
   private readonly byName = new Map<string, BackendNaming>();
+  /** Each backend's name and what its front names start with (`false`: shown without a prefix). */
+  private readonly heads: { readonly name: string; readonly head: string | false }[] = [];
 
   constructor(options: NamingOptions) {
     const checked = NamingOptionsSchema.safeParse(options);
@@ -99,6 +101,9 @@ export class Naming {
         isolation: b.isolation ?? 'shared',
       });
     });
+    for (const b of this.byName.values()) {
+      this.heads.push({ name: b.name, head: b.prefix === false ? false : `${b.prefix}${this.separator}` });
+    }
   }
 
   /** The backends, in configuration order. */
@@ -124,8 +129,8 @@ export class Naming {
    */
   candidates(frontName: string): string[] {
     const out: string[] = [];
-    for (const b of this.byName.values()) {
-      if (b.prefix === false || frontName.startsWith(`${b.prefix}${this.separator}`)) out.push(b.name);
+    for (const { name, head } of this.heads) {
+      if (head === false || frontName.startsWith(head)) out.push(name);
     }
     return out;
   }
