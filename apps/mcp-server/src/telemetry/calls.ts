@@ -229,10 +229,10 @@ class OtelCallTrace implements CallTrace {
 
   ended(outcome: AuditOutcome, message: JsonRpcResponse | undefined, error: string | undefined): void {
     this.owner.endedTraceId = trace.getSpanContext(this.parent)?.traceId;
-    const now = this.owner.now();
     // Ended while still waiting (refused, timed out, cancelled): the wait is a span, marked.
     const waiting = this.acquireSince ?? (this.client === undefined ? this.since : undefined);
     if (waiting !== undefined) {
+      const now = this.owner.now();
       const span = this.owner.tracer.startSpan(
         this.acquireSince !== undefined ? 'switchyard.backend.acquire' : 'switchyard.admission',
         {

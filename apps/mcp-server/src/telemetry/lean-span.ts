@@ -79,7 +79,11 @@ export class LeanSpan implements Span {
 
   setAttributes(attributes: Attributes): this {
     if (this.ended) return this;
-    for (const key in attributes) this.setAttribute(key, attributes[key] as AttributeValue);
+    const own = this.attributes;
+    for (const key in attributes) {
+      const value = attributes[key];
+      if (value !== undefined && value !== null) own[key] = value;
+    }
     return this;
   }
 
