@@ -280,27 +280,9 @@ export class SqliteStore implements JournalStore {
 
   async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
     this.#open('audit', true);
-    // Named fields, not a rest copy: this runs once per audited request.
-    const op: AuditOp = {
-      kind: 'audit',
-      record: {
-        time: entry.time,
-        sessionId: entry.sessionId,
-        principal: entry.principal,
-        backend: entry.backend,
-        worker: entry.worker,
-        method: entry.method,
-        name: entry.name,
-        durationMs: entry.durationMs,
-        outcome: entry.outcome,
-        error: entry.error,
-        clientId: entry.clientId,
-        decision: entry.decision,
-        rule: entry.rule,
-      },
-      request: entry.request,
-      response: entry.response,
-    };
+    // The entry itself is the record (no copy per audited request): the writers read only the
+    // record's named fields, and its text from `request` / `response`.
+    const op: AuditOp = { kind: 'audit', record: entry, request: entry.request, response: entry.response };
     await this.#committer.push(() => op, 'audit');
   }
 
