@@ -7,11 +7,8 @@
  * `bun floor-pipe.ts '<json {command, args}>'`; listens on 127.0.0.1, a free port; the first stdout
  * line is its URL (after the server is initialized). SIGTERM stops it and the server.
  */
-interface Call {
-  id?: string | number | null;
-  method?: string;
-  params?: unknown;
-}
+import { type FloorAnswer, serveFloor } from './floor-serve.ts';
+
 type Answer = { id?: number; result?: unknown; error?: unknown };
 
 const { command, args } = JSON.parse(process.argv[2] ?? '{}') as { command: string; args: string[] };
@@ -65,36 +62,11 @@ await call('initialize', {
 });
 send({ jsonrpc: '2.0', method: 'notifications/initialized' });
 
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-const server = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  async fetch(req) {
-    if (req.method !== 'POST') return new Response('method not allowed', { status: 405 });
-    let msg: Call;
-    try {
-      msg = (await req.json()) as Call;
-    } catch {
-      return json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, 400);
-    }
-    const id = msg.id ?? null;
-    if (msg.method !== 'tools/call') {
-      return json({ jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } });
-    }
-    const answer = await call('tools/call', msg.params);
-    return json(
-      answer.error === undefined
-        ? { jsonrpc: '2.0', id, result: answer.result }
-        : { jsonrpc: '2.0', id, error: answer.error },
-    );
-  },
-});
-
-process.stdout.write(`http://127.0.0.1:${server.port}/mcp\n`);
-process.on('SIGTERM', () => {
-  server.stop(true);
-  proc.kill();
-  process.exit(0);
-});
+serveFloor(
+  (msg) =>
+    call('tools/call', msg.params).then(
+      (answer): FloorAnswer =>
+        answer.error === undefined ? { result: answer.result } : { error: answer.error },
+    ),
+  () => proc.kill(),
+);

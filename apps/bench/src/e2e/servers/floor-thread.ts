@@ -5,14 +5,7 @@
  * hop can cost. It measures what moving tools off the main thread costs by itself, before anything
  * of a gateway. Listens on 127.0.0.1, a free port; the first stdout line is its URL. SIGTERM stops it.
  */
-interface Call {
-  id?: string | number | null;
-  method?: string;
-  params?: { name?: string; arguments?: { text?: unknown } };
-}
-
-const json = (body: unknown, status = 200): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+import { serveFloor } from './floor-serve.ts';
 
 const THREAD = `
 self.onmessage = (event) => {
@@ -43,29 +36,10 @@ const onThread = (text: string): Promise<unknown> =>
     if (batch.push([n, text]) === 1) queueMicrotask(flush);
   });
 
-const server = Bun.serve({
-  hostname: '127.0.0.1',
-  port: 0,
-  async fetch(req) {
-    if (req.method !== 'POST') return new Response('method not allowed', { status: 405 });
-    let msg: Call;
-    try {
-      msg = (await req.json()) as Call;
-    } catch {
-      return json({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } }, 400);
-    }
-    const id = msg.id ?? null;
-    if (msg.method !== 'tools/call' || msg.params?.name !== 'echo') {
-      return json({ jsonrpc: '2.0', id, error: { code: -32601, message: 'Method not found' } });
-    }
-    const result = await onThread(String(msg.params.arguments?.text ?? ''));
-    return json({ jsonrpc: '2.0', id, result });
-  },
-});
-
-process.stdout.write(`http://127.0.0.1:${server.port}/mcp\n`);
-process.on('SIGTERM', () => {
-  server.stop(true);
-  worker.terminate();
-  process.exit(0);
-});
+serveFloor(
+  (call) =>
+    call.params?.name === 'echo'
+      ? onThread(String(call.params.arguments?.text ?? '')).then((result) => ({ result }))
+      : undefined,
+  () => worker.terminate(),
+);
