@@ -637,7 +637,7 @@ export class MCPCoordinator {
       typeof requestState === 'string' && MRTR_METHODS.has(request.method)
         ? ((await this.tasks.resumeModern(session, routed, requestState)) ??
           this.resumeWithInput(session, routed, requestState))
-        : await this.request(session, routed, context.claims);
+        : await this.request(session, routed, context.claims, true);
     return modernOutcome(outcome, request.method, serverInfo, request.id, (result) =>
       this.decorateList(request.method, result, session),
     );
@@ -863,10 +863,12 @@ export class MCPCoordinator {
     // notifications/roots/list_changed and others: nothing to do yet.
   }
 
+  /** `shapeChecked`: the 2026 front has refused a malformed field already (with HTTP 400). */
   private async request(
     session: FrontSession,
     request: JsonRpcRequest,
     claims?: CallerClaims,
+    shapeChecked = false,
   ): Promise<Outcome> {
     const started = this.now();
     const subject = this.policy.subjectOf(session.principal, request, claims);
@@ -883,7 +885,7 @@ export class MCPCoordinator {
       });
       return { kind: 'response', message };
     };
-    const malformed = malformedField(request, this.limits.argumentDepth);
+    const malformed = shapeChecked ? undefined : malformedField(request, this.limits.argumentDepth);
     if (malformed) return respond(malformed);
     try {
       switch (request.method) {

@@ -40,15 +40,38 @@ export function malformedField(request: JsonRpcRequest, maxArgumentDepth = 64): 
   return undefined;
 }
 
-/** Whether `value` has objects or arrays nested more than `limit` deep (iterative: no stack to blow). */
+/**
+ * Whether `value` has objects or arrays nested more than `limit` deep (an object or array is one
+ * level). Iterative, so no stack to blow; runs per routed request, so it allocates nothing for
+ * flat arguments and no record per level (two parallel stacks, own keys walked with `for…in`).
+ */
 export function nestsDeeper(value: unknown, limit: number): boolean {
-  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth + 1 > limit) return true;
-    const children = Array.isArray(v) ? v : Object.values(v);
-    for (const c of children) if (c !== null && typeof c === 'object') stack.push({ v: c, depth: depth + 1 });
+  if (value === null || typeof value !== 'object') return false;
+  if (limit < 1) return true;
+  const values: object[] = [];
+  const depths: number[] = [];
+  let v: object | undefined = value;
+  let depth = 1;
+  while (v !== undefined) {
+    if (Array.isArray(v)) {
+      for (const c of v) {
+        if (c === null || typeof c !== 'object') continue;
+        if (depth + 1 > limit) return true;
+        values.push(c);
+        depths.push(depth + 1);
+      }
+    } else {
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        const c = (v as Record<string, unknown>)[k];
+        if (c === null || typeof c !== 'object') continue;
+        if (depth + 1 > limit) return true;
+        values.push(c);
+        depths.push(depth + 1);
+      }
+    }
+    v = values.pop();
+    depth = depths.pop() ?? 0;
   }
   return false;
 }
