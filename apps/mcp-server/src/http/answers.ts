@@ -2,7 +2,9 @@
  * The HTTP answers of the front door: a JSON-RPC error in a JSON body with a precise status, plain
  * JSON, and the 202 for messages that need no reply.
  */
+
 import { INTERNAL_ERROR, type JsonRpcMessage, type RequestId } from '@switchyard/coordinator';
+import { BoundedMemo } from './bounded-memo.ts';
 
 export type Headers = Record<string, string>;
 
@@ -21,20 +23,19 @@ export function json(status: number, body: unknown, headers?: Headers): Response
 }
 
 /** The headers of JSON answers within a 2025 session, by session id; emptied when full. */
-const sessionJsonHeaders = new Map<string, globalThis.Headers>();
-const SESSION_JSON_HEADERS_MAX = 1_024;
+const sessionJsonHeaders = new BoundedMemo<globalThis.Headers>(1_024);
 
 /**
  * A JSON answer carrying a session's id in `header` (`Mcp-Session-Id`): a session's client sends
  * call after call, so its answers' headers are built once per session (bounded).
  */
 export function jsonInSession(status: number, body: unknown, header: string, sessionId: string): Response {
-  let headers = sessionJsonHeaders.get(sessionId);
-  if (headers === undefined) {
-    headers = new globalThis.Headers({ 'content-type': 'application/json', [header]: sessionId });
-    if (sessionJsonHeaders.size >= SESSION_JSON_HEADERS_MAX) sessionJsonHeaders.clear();
-    sessionJsonHeaders.set(sessionId, headers);
-  }
+  const headers =
+    sessionJsonHeaders.get(sessionId) ??
+    sessionJsonHeaders.set(
+      sessionId,
+      new globalThis.Headers({ 'content-type': 'application/json', [header]: sessionId }),
+    );
   return new Response(JSON.stringify(body), { status, headers });
 }
 

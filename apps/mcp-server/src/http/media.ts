@@ -4,6 +4,7 @@
  * a GET's covers `text/event-stream`. Media ranges (`*\/*`, `text/*`) and parameters are honoured;
  * a range with `q=0` refuses the type.
  */
+import { BoundedMemo } from './bounded-memo.ts';
 
 interface MediaRange {
   type: string;
@@ -28,19 +29,13 @@ function parseAccept(header: string): MediaRange[] {
  * Answers for the `Accept` values seen lately: a client sends the same one with every request, so
  * each is parsed once. Bounded: emptied when full.
  */
-const answered = new Map<string, boolean>();
-const ANSWERED_MAX = 256;
+const answered = new BoundedMemo<boolean>(256);
 
 /** True when `accept` (absent: anything) admits `mediaType` such as `text/event-stream`. */
 export function accepts(accept: string | null, mediaType: string): boolean {
   if (accept === null) return true;
   const key = `${mediaType}\u0000${accept}`;
-  const known = answered.get(key);
-  if (known !== undefined) return known;
-  const answer = admits(accept, mediaType);
-  if (answered.size >= ANSWERED_MAX) answered.clear();
-  answered.set(key, answer);
-  return answer;
+  return answered.get(key) ?? answered.set(key, admits(accept, mediaType));
 }
 
 function admits(accept: string, mediaType: string): boolean {

@@ -12,6 +12,7 @@
  *
  * A request with no `Host` at all (HTTP/1.0) is refused with 400, except on the health checks.
  */
+import { BoundedMemo } from './bounded-memo.ts';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -93,20 +94,15 @@ export function checkHost(host: string | null, policy: HostPolicy): HostCheck {
   };
 }
 
-/** Host values whose verdict is remembered; emptied when full (a client sends the same one each time). */
+/** Host values whose verdict is remembered (a client sends the same one each time). */
 const HOST_VERDICTS_MAX = 256;
 
 /** `checkHost` against `policy`, each distinct `Host` value judged once (bounded). */
 export function hostChecker(policy: HostPolicy): (host: string | null) => HostCheck {
-  const verdicts = new Map<string, HostCheck>();
+  const verdicts = new BoundedMemo<HostCheck>(HOST_VERDICTS_MAX);
   return (host) => {
     if (host === null) return checkHost(host, policy);
-    const known = verdicts.get(host);
-    if (known !== undefined) return known;
-    const verdict = checkHost(host, policy);
-    if (verdicts.size >= HOST_VERDICTS_MAX) verdicts.clear();
-    verdicts.set(host, verdict);
-    return verdict;
+    return verdicts.get(host) ?? verdicts.set(host, checkHost(host, policy));
   };
 }
 
