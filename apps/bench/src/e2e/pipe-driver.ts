@@ -15,6 +15,7 @@
  * warmupSeconds, durationSeconds }.
  */
 import { readFileSync } from 'node:fs';
+import { type StdioAnswer, startStdioPeer } from './stdio-peer.ts';
 
 interface Options {
   command: string;
@@ -28,57 +29,15 @@ interface Options {
 }
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as Options;
-const proc = Bun.spawn([opts.command, ...opts.args], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
-
-type Answer = { id?: number; result?: { content?: { text?: string }[] }; error?: unknown };
-const pending = new Map<number, (msg: Answer) => void>();
-
-void (async () => {
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of proc.stdout) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl = buf.indexOf('\n');
-    while (nl !== -1) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf('\n');
-      if (!line.trim()) continue;
-      const msg = JSON.parse(line) as Answer;
-      if (typeof msg.id !== 'number') continue; // a notification or a request to the client
-      const done = pending.get(msg.id);
-      if (done) {
-        pending.delete(msg.id);
-        done(msg);
-      }
-    }
-  }
-  if (pending.size) {
-    process.stderr.write(`pipe driver: the server closed its stdout (exit ${proc.exitCode})\n`);
-    process.exit(1);
-  }
-})();
-
-let flushQueued = false;
-function send(msg: unknown): void {
-  proc.stdin.write(`${JSON.stringify(msg)}\n`);
-  if (!flushQueued) {
-    flushQueued = true;
-    queueMicrotask(() => {
-      flushQueued = false;
-      void proc.stdin.flush();
-    });
-  }
-}
-
-let nextId = 0;
-function call(method: string, params: unknown): Promise<Answer> {
-  const id = ++nextId;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    send({ jsonrpc: '2.0', id, method, params });
-  });
-}
+type Answer = StdioAnswer & { result?: { content?: { text?: string }[] } };
+const peer = startStdioPeer(opts.command, opts.args, ({ waiting }) => {
+  if (waiting === 0) return;
+  process.stderr.write(`pipe driver: the server closed its stdout (exit ${proc.exitCode})\n`);
+  process.exit(1);
+});
+const { proc, send } = peer;
+const call = (method: string, params: unknown): Promise<Answer> =>
+  peer.call(method, params) as Promise<Answer>;
 
 const init = await Promise.race([
   call('initialize', {

@@ -7,53 +7,11 @@
  * `bun floor-pipe.ts '<json {command, args}>'`; listens on 127.0.0.1, a free port; the first stdout
  * line is its URL (after the server is initialized). SIGTERM stops it and the server.
  */
+import { startStdioPeer } from '../stdio-peer.ts';
 import { type FloorAnswer, serveFloor } from './floor-serve.ts';
 
-type Answer = { id?: number; result?: unknown; error?: unknown };
-
 const { command, args } = JSON.parse(process.argv[2] ?? '{}') as { command: string; args: string[] };
-const proc = Bun.spawn([command, ...args], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
-const pending = new Map<number, (msg: Answer) => void>();
-
-void (async () => {
-  const decoder = new TextDecoder();
-  let buf = '';
-  for await (const chunk of proc.stdout) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl = buf.indexOf('\n');
-    while (nl !== -1) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      nl = buf.indexOf('\n');
-      if (!line.trim()) continue;
-      const msg = JSON.parse(line) as Answer;
-      if (typeof msg.id !== 'number') continue;
-      const done = pending.get(msg.id);
-      pending.delete(msg.id);
-      done?.(msg);
-    }
-  }
-})();
-
-let flushQueued = false;
-function send(msg: unknown): void {
-  proc.stdin.write(`${JSON.stringify(msg)}\n`);
-  if (!flushQueued) {
-    flushQueued = true;
-    queueMicrotask(() => {
-      flushQueued = false;
-      void proc.stdin.flush();
-    });
-  }
-}
-let nextId = 0;
-function call(method: string, params: unknown): Promise<Answer> {
-  const id = ++nextId;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    send({ jsonrpc: '2.0', id, method, params });
-  });
-}
+const { proc, send, call } = startStdioPeer(command, args);
 
 await call('initialize', {
   protocolVersion: '2025-11-25',
