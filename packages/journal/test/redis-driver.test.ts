@@ -162,6 +162,59 @@ describe('redis driver: keys and expiry', () => {
     }
   });
 
+  it('filters audit entries in Redis, across script calls, and reads entries written before the filter fields', async () => {
+    const keyPrefix = freshPrefix();
+    const clock = new ManualClock();
+    const journal = await node({ keyPrefix }, clock);
+    try {
+      // An entry in the old layout (no t / s fields): the script decodes its JSON to filter it.
+      const old = { time: 5, sessionId: 'needle', method: 'tools/list', durationMs: 1, outcome: 'ok' };
+      await redis.client.send('INCR', [`${keyPrefix}audit-seq`]);
+      await redis.client.send('XADD', [`${keyPrefix}audit`, '1-0', 'j', JSON.stringify(old), 'n', '0']);
+      // More entries than one script call reads (2,000), the matches near the end.
+      for (let i = 0; i < 2_400; i += 400) {
+        await Promise.all(
+          Array.from({ length: 400 }, (_, k) =>
+            journal.audit({
+              sessionId: 'hay',
+              method: 'tools/call',
+              durationMs: 1,
+              outcome: 'ok',
+              time: 10 + i + k,
+            }),
+          ),
+        );
+      }
+      await journal.audit({
+        sessionId: 'needle',
+        method: 'tools/call',
+        durationMs: 1,
+        outcome: 'ok',
+        time: 5_000,
+      });
+      await journal.audit({ method: 'ping', durationMs: 1, outcome: 'ok', time: 5_001 });
+      const needles = await journal.queryAudit({ sessionId: 'needle' });
+      expect(needles.map((r) => [r.id, r.method, r.time])).toEqual([
+        [1, 'tools/list', 5],
+        [2_402, 'tools/call', 5_000],
+      ]);
+      expect(needles[0]).toMatchObject({ clientId: null, decision: null, rule: null });
+      expect((await journal.queryAudit({ since: 2_410 })).map((r) => r.method)).toEqual([
+        'tools/call',
+        'ping',
+      ]);
+      expect((await journal.queryAudit({ until: 11 })).map((r) => r.time)).toEqual([5, 10]);
+      expect(await journal.queryAudit({ sessionId: 'needle', afterId: 1, limit: 1 })).toHaveLength(1);
+      expect(await journal.queryAudit({ sessionId: 'nobody' })).toEqual([]);
+      // A session's export goes through the same filter.
+      const exported: string[] = [];
+      for await (const line of journal.export({ sessionId: 'needle' })) exported.push(line);
+      expect(exported.map((l) => JSON.parse(l).type)).toEqual(['audit', 'audit']);
+    } finally {
+      await journal.close();
+    }
+  });
+
   it('loads its scripts again after Redis forgot them (SCRIPT FLUSH, a restarted server)', async () => {
     const journal = await node({ keyPrefix: freshPrefix() });
     try {

@@ -14,7 +14,9 @@
  *   P stream-meta:<id>        hash: last (highest seq issued), session, updated (time), bytes
  *   P stream-updated          zset: stream id by time of its last append (idle streams)
  *   P event-times             zset: `<streamId> <seq, 15 digits>` by time (age / size retention, export)
- *   P audit                   stream: audit entries, entry id `<id>-0`, fields j (JSON) and n (bytes)
+ *   P audit                   stream: audit entries, entry id `<id>-0`, fields j (JSON), n (bytes),
+ *                             t (time) and, for a session's entry, s (its id) — what queryAudit filters
+ *                             on without decoding j (entries written before t existed are decoded)
  *   P audit-seq               counter: the last audit id
  *   P audit-times             zset: audit id (15 digits) by time
  *   P bytes                   counter: payload bytes held (event data, audit request + response)
@@ -245,13 +247,57 @@ end
 return out
 `;
 
-/** ARGV: P, time, JSON, payload bytes → the entry's id. */
+/** ARGV: P, time, JSON, payload bytes, session id | '' → the entry's id. */
 const appendAudit = `
 local id = redis.call('INCR', P .. 'audit-seq')
-redis.call('XADD', P .. 'audit', id .. '-0', 'j', ARGV[3], 'n', ARGV[4])
+if ARGV[5] ~= '' then
+  redis.call('XADD', P .. 'audit', id .. '-0', 'j', ARGV[3], 'n', ARGV[4], 't', ARGV[2], 's', ARGV[5])
+else
+  redis.call('XADD', P .. 'audit', id .. '-0', 'j', ARGV[3], 'n', ARGV[4], 't', ARGV[2])
+end
 redis.call('ZADD', P .. 'audit-times', ARGV[2], string.format('%015d', id))
 redis.call('INCRBY', P .. 'bytes', tonumber(ARGV[4]))
 return id
+`;
+
+/**
+ * ARGV: P, afterId, limit, scan, sessionId | '', since | '', until | '' → { last id read, more (0/1),
+ * id, j, id, j, … }: the entries after afterId that match, at most limit, reading at most scan
+ * entries (so one call never holds Redis long; the caller goes on from the last id read).
+ */
+const queryAudit = `
+local last = tonumber(ARGV[2])
+local limit, scan = tonumber(ARGV[3]), tonumber(ARGV[4])
+local sid = ARGV[5]
+local since = ARGV[6] ~= '' and tonumber(ARGV[6]) or nil
+local till = ARGV[7] ~= '' and tonumber(ARGV[7]) or nil
+local out = { 0, 1 }
+local found, read = 0, 0
+while read < scan and found < limit do
+  local entries = redis.call('XRANGE', P .. 'audit', '(' .. last .. '-0', '+', 'COUNT', math.min(100, scan - read))
+  if #entries == 0 then out[2] = 0 break end
+  for _, e in ipairs(entries) do
+    read = read + 1
+    last = tonumber(string.match(e[1], '^(%d+)'))
+    local f = e[2]
+    local j = field(f, 'j')
+    local t, s = field(f, 't'), field(f, 's')
+    if t == nil then
+      local r = cjson.decode(j)
+      t = r.time
+      s = type(r.sessionId) == 'string' and r.sessionId or nil
+    end
+    t = tonumber(t)
+    if (sid == '' or s == sid) and (since == nil or t >= since) and (till == nil or t < till) then
+      out[#out + 1] = last
+      out[#out + 1] = j
+      found = found + 1
+      if found >= limit then break end
+    end
+  end
+end
+out[1] = last
+return out
 `;
 
 /** ARGV: P, cutoff, batch → { events, audit, more (0/1) }: what is older than cutoff, a batch at a time. */
@@ -385,6 +431,7 @@ export const SCRIPTS = {
   readEvents,
   fetchEvents,
   appendAudit,
+  queryAudit,
   retainAge,
   retainIdleStreams,
   retainBytes,

@@ -24,7 +24,6 @@ import type {
   StreamEvent,
 } from '../../types.ts';
 import { utf8Length } from '../../validate.ts';
-import { auditMatches } from '../audit-filter.ts';
 import { type RedisConnection, ScriptRunner } from './connection.ts';
 import { RedisLeases } from './leases.ts';
 import { decodeSession, patchOps, sessionFields } from './session-hash.ts';
@@ -39,6 +38,8 @@ export interface RedisStoreOptions {
 const NO_POLICY_FIELDS = { clientId: null, decision: null, rule: null } as const;
 /** Rows handled per script call or read: long enough to be cheap, short enough not to hold Redis up. */
 const BATCH = 500;
+/** Most audit entries one `queryAudit` script call reads (Redis runs nothing else meanwhile). */
+const AUDIT_SCAN = 2_000;
 
 type Entry = [string, string[]];
 
@@ -178,16 +179,35 @@ export class RedisStore implements JournalStore {
   async appendAudit(entry: Omit<AuditRecord, 'id'>): Promise<void> {
     this.#open('audit');
     const bytes = utf8Length(entry.request ?? '') + utf8Length(entry.response ?? '');
-    await this.#run('appendAudit', [String(entry.time), JSON.stringify(entry), String(bytes)]);
+    await this.#run('appendAudit', [
+      String(entry.time),
+      JSON.stringify(entry),
+      String(bytes),
+      entry.sessionId ?? '',
+    ]);
   }
 
   async queryAudit(query: AuditQuery & { limit: number }): Promise<AuditRecord[]> {
     this.#open('queryAudit');
     const out: AuditRecord[] = [];
-    for await (const record of this.#audit(query.afterId ?? 0)) {
-      if (!auditMatches(record, query)) continue;
-      out.push(record);
-      if (out.length >= query.limit) break;
+    // Redis filters (a script reads at most AUDIT_SCAN entries a call); only matches come back.
+    for (let after = query.afterId ?? 0; out.length < query.limit; ) {
+      this.#open('queryAudit');
+      const reply = (await this.#run('queryAudit', [
+        String(after),
+        String(query.limit - out.length),
+        String(AUDIT_SCAN),
+        query.sessionId ?? '',
+        query.since === undefined ? '' : String(query.since),
+        query.until === undefined ? '' : String(query.until),
+      ])) as (string | number)[];
+      for (let i = 2; i < reply.length; i += 2) {
+        const record = JSON.parse(String(reply[i + 1])) as Omit<AuditRecord, 'id'>;
+        // Entries written before the policy fields existed read them as null.
+        out.push({ id: Number(reply[i]), ...NO_POLICY_FIELDS, ...record });
+      }
+      if (Number(reply[1]) !== 1) break;
+      after = Number(reply[0]);
     }
     return out;
   }
@@ -258,9 +278,7 @@ export class RedisStore implements JournalStore {
           after = stored.events.at(-1)!.seq;
         }
       }
-      for await (const record of this.#audit(0)) {
-        if (record.sessionId === id) yield { type: 'audit', ...record };
-      }
+      for await (const record of this.#auditPages({ sessionId: id })) yield { type: 'audit', ...record };
       return;
     }
     const { since, until } = selector;
@@ -301,9 +319,7 @@ export class RedisStore implements JournalStore {
       }
       if (members.length < BATCH) break;
     }
-    for await (const record of this.#audit(0)) {
-      if (record.time >= since && record.time < until) yield { type: 'audit', ...record };
-    }
+    for await (const record of this.#auditPages({ since, until })) yield { type: 'audit', ...record };
   }
 
   async flush(): Promise<void> {
@@ -317,23 +333,13 @@ export class RedisStore implements JournalStore {
     this.release?.();
   }
 
-  /** Audit entries in id order, after `afterId`, read a page at a time. */
-  async *#audit(afterId: number): AsyncIterable<AuditRecord> {
-    for (let after = afterId; ; ) {
-      const entries = (await this.#send('XRANGE', [
-        this.#key('audit'),
-        `(${after}-0`,
-        '+',
-        'COUNT',
-        String(BATCH),
-      ])) as Entry[];
-      for (const [entryId, fields] of entries) {
-        after = seqOf(entryId);
-        const record = JSON.parse(fieldOf(fields, 'j') ?? '{}') as Omit<AuditRecord, 'id'>;
-        // Entries written before the policy fields existed read them as null.
-        yield { id: after, ...NO_POLICY_FIELDS, ...record };
-      }
-      if (entries.length < BATCH) return;
+  /** The audit entries `query` selects, in id order, a page at a time. */
+  async *#auditPages(query: AuditQuery): AsyncIterable<AuditRecord> {
+    for (let afterId = 0; ; ) {
+      const page = await this.queryAudit({ ...query, afterId, limit: BATCH });
+      yield* page;
+      if (page.length < BATCH) return;
+      afterId = page.at(-1)!.id;
     }
   }
 
