@@ -198,6 +198,27 @@ export class BackendAtCapacityError extends MultiTierError {
 }
 export const isBackendAtCapacityError = brand(BackendAtCapacityError, 'BackendAtCapacityError');
 
+/**
+ * A call (`acquire` with `admit`) found the backend's admission full: `limit` calls in flight
+ * (`concurrency` × `replicas.max`) and `queue` waiting. Refused at once; worth trying again shortly.
+ */
+export class BackendOverloadedError extends MultiTierError {
+  /** When to come back, ms. */
+  readonly retryAfterMs = 1000;
+  constructor(
+    readonly backend: string,
+    readonly limit: number,
+    readonly queue: number,
+  ) {
+    super(
+      queue === 0
+        ? `all ${limit} places of "${backend}" are taken (limits.concurrency × replicas.max) and it queues none`
+        : `all ${limit} places of "${backend}" are taken and its queue of ${queue} is full (limits.queue)`,
+    );
+  }
+}
+export const isBackendOverloadedError = brand(BackendOverloadedError, 'BackendOverloadedError');
+
 /** The acquire's deadline passed before a ready worker was found. */
 export class AcquireTimeoutError extends MultiTierError {
   constructor(

@@ -11,6 +11,7 @@ export {
   type TierDecision,
 } from './auto-policy.ts';
 export type { AcquireOptions } from './backend-controller.ts';
+export type { AdmitOptions, BackendAdmission } from './backend-gate.ts';
 export { type BudgetUse, chooseEvictions, type EvictionCandidate, evictionOrder, fits } from './budget.ts';
 export { Demand, type DemandFigures } from './demand.ts';
 export {
@@ -20,6 +21,7 @@ export {
   BackendCircuitOpenError,
   BackendExistsError,
   BackendFailedError,
+  BackendOverloadedError,
   BackendRemovedError,
   BindingRefusedError,
   BudgetExceededError,
@@ -30,6 +32,7 @@ export {
   isBackendCircuitOpenError,
   isBackendExistsError,
   isBackendFailedError,
+  isBackendOverloadedError,
   isBackendRemovedError,
   isBindingRefusedError,
   isBudgetExceededError,

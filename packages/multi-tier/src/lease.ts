@@ -12,6 +12,7 @@ import type {
   RunOptions,
   WorkerPoolManager,
 } from '@switchyard/worker-pool';
+import type { BackendGate } from './backend-gate.ts';
 import type { Replica } from './replica.ts';
 
 /**
@@ -37,6 +38,8 @@ export class Lease implements Disposable {
   /** Made on the first `on()`: most leases (one per call) never subscribe. */
   #unsubscribe: (() => void)[] | undefined;
   #released = false;
+  /** The backend's admission place this lease holds (a call's), given back at release. */
+  #place: BackendGate | undefined;
   /** The backend's name. */
   readonly backend: string;
   /** The session it was acquired for, if any. */
@@ -134,7 +137,23 @@ export class Lease implements Disposable {
     this.#outcomes?.report(this.#replica, this, outcome);
   }
 
-  /** Give the worker back. Idempotent. */
+  /** @internal — the manager: this lease holds a place of its backend's admission. */
+  hold(place: BackendGate): void {
+    if (this.#released) place.leave();
+    else this.#place = place;
+  }
+
+  /**
+   * @internal — the manager, for a call going on on another worker: the place this lease holds, now
+   * the new lease's (this one's release no longer gives it back).
+   */
+  takePlace(): BackendGate | undefined {
+    const place = this.#place;
+    this.#place = undefined;
+    return place;
+  }
+
+  /** Give the worker back (and the call's admission place, after it: the next call sees the worker free). Idempotent. */
   release(): void {
     if (this.#released) return;
     this.#released = true;
@@ -142,6 +161,11 @@ export class Lease implements Disposable {
     this.#unsubscribe = undefined;
     if (offs) for (const off of offs) off();
     this.#onRelease(this);
+    const place = this.#place;
+    if (place !== undefined) {
+      this.#place = undefined;
+      place.leave();
+    }
   }
 
   [Symbol.dispose](): void {

@@ -4,12 +4,16 @@
  * here on a timer of the injected clock), the events and the stats. It hands out leases on ready
  * workers; it knows nothing of MCP — the `ready` hook of each backend does the handshake.
  *
+ * A call (`acquire` with `admit`) first takes a place in its backend's admission (`backend-gate.ts`):
+ * the one backend-level gate, beside the backend's pool, held by the call's lease.
+ *
  * The budget counts what process workers hold: each is measured (VmRSS) as it becomes ready and on
  * a timer of the injected clock (`budget.sampleIntervalMs`), and counts its last measure.
  */
 import { type Clock, defaultRandom, systemClock } from '@switchyard/flow-balancer';
 import { type AutoCandidate, AutoTierPolicy } from './auto-policy.ts';
 import { type AcquireOptions, BackendController, type ControllerDeps } from './backend-controller.ts';
+import { type AdmitOptions, type BackendAdmission, BackendGate } from './backend-gate.ts';
 import { type BudgetUse, chooseEvictions, fits } from './budget.ts';
 import {
   BackendExistsError,
@@ -68,6 +72,8 @@ export class MultiTierPoolManager implements AsyncDisposable {
   readonly #clock: Clock;
   readonly #events = new EventHub();
   readonly #controllers = new Map<string, BackendController>();
+  /** Each backend's admission (calls in flight and waiting), beside its controller. */
+  readonly #gates = new Map<string, BackendGate>();
   /** Backends `removeBackend()` is removing, until their last worker has exited. */
   readonly #removing = new Map<string, { controller: BackendController; done: Promise<void> }>();
   readonly #deps: ControllerDeps;
@@ -92,8 +98,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
       measureMemory: this.#o.budget.sampleIntervalMs > 0,
       admit: (c, evict) => this.#admit(c, evict),
     };
-    for (const spec of this.#o.backends)
-      this.#controllers.set(spec.name, new BackendController(spec, this.#deps));
+    for (const spec of this.#o.backends) this.#add(spec);
     // A worker gone frees room in the budget: starts held back elsewhere (hot replacements,
     // spares) may go ahead now.
     if (Number.isFinite(this.#o.budget.maxWorkers) || Number.isFinite(this.#o.budget.maxMemoryMb)) {
@@ -144,17 +149,19 @@ export class MultiTierPoolManager implements AsyncDisposable {
    * errors: UnknownBackendError, BackendFailedError, SessionWorkerLostError, BudgetExceededError,
    * BackendAtCapacityError, ManagerClosedError; AcquireTimeoutError / AcquireAbortedError.
    */
-  acquire(backend: string, options: AcquireOptions = {}): Promise<Lease> {
+  acquire(backend: string, options: AcquireOptions & AdmitOptions = {}): Promise<Lease> {
     const got = this.acquireNow(backend, options);
     return got instanceof Promise ? got : Promise.resolve(got);
   }
 
   /**
    * `acquire`, except that a lease to be had at once (a ready worker of a shared backend, its
-   * breaker closed) is returned as it is, not in a promise: for a caller on a hot path. Waits and
-   * refusals come as promises, as from `acquire`.
+   * breaker closed, a place free for a call) is returned as it is, not in a promise: for a caller on
+   * a hot path. Waits and refusals come as promises, as from `acquire`. With `admit` (a call), a
+   * place in the backend's admission first: BackendOverloadedError when none is free and its queue
+   * is full; the wait for one is bounded by `signal` and `deadline`/`timeoutMs` like the rest.
    */
-  acquireNow(backend: string, options: AcquireOptions = {}): Lease | Promise<Lease> {
+  acquireNow(backend: string, options: AcquireOptions & AdmitOptions = {}): Lease | Promise<Lease> {
     const c = this.#controllers.get(backend);
     if (!c) {
       const error = this.#removing.has(backend) ? BackendRemovedError : UnknownBackendError;
@@ -162,7 +169,47 @@ export class MultiTierPoolManager implements AsyncDisposable {
     }
     if (this.#closed) return Promise.reject(new ManagerClosedError());
     this.#open();
-    return c.acquireNow(options);
+    if (options.admit !== true) return c.acquireNow(options);
+    const taken = options.continues?.takePlace();
+    if (taken !== undefined) return this.#placed(c.acquireNow(options), taken);
+    const gate = this.#gates.get(backend)!;
+    if (gate.tryEnter()) return this.#placed(c.acquireNow(options), gate);
+    let deadline = options.deadline;
+    if (options.timeoutMs !== undefined) {
+      deadline = Math.min(deadline ?? Infinity, this.#clock.now() + options.timeoutMs);
+    }
+    // The wait for a place is the acquire's: what remains of its time bounds the wait for a worker.
+    return gate.enter(options.signal, deadline).then(() => {
+      if (this.#controllers.get(backend) !== c || this.#closed) {
+        gate.leave();
+        throw this.#closed ? new ManagerClosedError() : new BackendRemovedError(backend, this.backends);
+      }
+      const { timeoutMs: _, ...rest } = options;
+      return this.#placed(c.acquireNow(deadline === undefined ? rest : { ...rest, deadline }), gate);
+    });
+  }
+
+  /** Each backend's admission figures (limit, calls in flight, calls waiting); undefined for an unknown one. */
+  admission(backend: string): BackendAdmission | undefined {
+    return this.#gates.get(backend);
+  }
+
+  /** `got`'s lease holds `place`; an acquire that fails gives it back. */
+  #placed(got: Lease | Promise<Lease>, place: BackendGate): Lease | Promise<Lease> {
+    if (!(got instanceof Promise)) {
+      got.hold(place);
+      return got;
+    }
+    return got.then(
+      (lease) => {
+        lease.hold(place);
+        return lease;
+      },
+      (e: unknown) => {
+        place.leave();
+        throw e;
+      },
+    );
   }
 
   /**
@@ -184,8 +231,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
     }
     const resolved = resolveBackend(name, spec, this.#o.retry);
     checkHotFits([...this.#specs(), resolved], this.#o.budget, name);
-    const c = new BackendController(resolved, this.#deps);
-    this.#controllers.set(name, c);
+    const c = this.#add(resolved);
     this.#events.emit({
       type: 'backend-added',
       backend: name,
@@ -221,6 +267,8 @@ export class MultiTierPoolManager implements AsyncDisposable {
       return Promise.reject(new RangeError(`timeoutMs must be a number ≥ 0, got ${String(timeoutMs)}`));
     }
     this.#controllers.delete(name);
+    this.#gates.get(name)?.close(() => new BackendRemovedError(name, this.backends));
+    this.#gates.delete(name);
     this.#events.emit({ type: 'backend-removing', backend: name, leases: c.leasesOut, timeoutMs });
     const closed = c.close(timeoutMs, {
       reason: 'backend-removed',
@@ -284,6 +332,18 @@ export class MultiTierPoolManager implements AsyncDisposable {
 
   // ── wiring ────────────────────────────────────────────────────────────────────────────────
 
+  /** A backend's controller and its admission: `concurrency` per worker × `replicas.max` places. */
+  #add(spec: ResolvedBackend): BackendController {
+    const c = new BackendController(spec, this.#deps);
+    this.#controllers.set(spec.name, c);
+    const perWorker = spec.concurrency ?? (spec.source.kind === 'thread' ? 4 : 16);
+    this.#gates.set(
+      spec.name,
+      new BackendGate(spec.name, perWorker * Math.max(1, spec.max), spec.queue, this.#clock),
+    );
+    return c;
+  }
+
   get #closed(): boolean {
     return this.#state === 'stopping' || this.#state === 'stopped';
   }
@@ -312,6 +372,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
     if (this.#autoTimer !== undefined) this.#clock.clearTimeout(this.#autoTimer);
     if (this.#sampleTimer !== undefined) this.#clock.clearTimeout(this.#sampleTimer);
     this.#autoTimer = this.#sampleTimer = undefined;
+    for (const gate of this.#gates.values()) gate.close(() => new ManagerClosedError());
     // Removals under way end their drains within this stop's.
     await Promise.all(this.#allControllers().map((c) => c.close(drainMs)));
     await Promise.all([...this.#removing.values()].map((r) => r.done));

@@ -110,6 +110,11 @@ interface CommonBackendSpec {
   readyTimeoutMs?: number;
   /** Requests in flight on one worker (worker-pool's `concurrency`). */
   concurrency?: number;
+  /**
+   * Calls (acquires with `admit`) waiting for a place when `concurrency` × `replicas.max` are in
+   * flight; more are refused at once with BackendOverloadedError. Default 256.
+   */
+  queue?: number;
   /** Health checks of each worker (worker-pool's `health`). */
   health?: HealthOptions;
   /** Retry of a failed backend; defaults from the manager's `retry`. */
@@ -288,6 +293,7 @@ export interface ResolvedBackend {
   authorize: AuthorizeHook | undefined;
   readyTimeoutMs: number;
   concurrency: number | undefined;
+  queue: number;
   health: HealthOptions | undefined;
   retry: ResolvedRetry;
   stopGraceMs: number;
@@ -466,6 +472,7 @@ export function resolveBackend(name: string, spec: unknown, retry: ResolvedRetry
     readyTimeoutMs: number(`${path}.readyTimeoutMs`, s.readyTimeoutMs, 30_000, 1),
     concurrency:
       s.concurrency === undefined ? undefined : integer(`${path}.concurrency`, s.concurrency, 1, 1),
+    queue: integer(`${path}.queue`, s.queue, 256, 0),
     health: s.health === undefined ? undefined : (objectAt(`${path}.health`, s.health) as HealthOptions),
     retry: resolveRetry(`${path}.retry`, s.retry, retry),
     stopGraceMs: number(`${path}.stopGraceMs`, s.stopGraceMs, 2000, 0),
