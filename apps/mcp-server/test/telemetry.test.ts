@@ -1,6 +1,6 @@
 /**
- * OpenTelemetry through a real gateway: spans and metrics exported over OTLP/HTTP (JSON) to a
- * receiver the test runs, a real stdio backend (`fixtures/trace-server.ts`) that reports the
+ * OpenTelemetry through a real gateway: spans (OTLP/HTTP protobuf, or JSON when configured) and
+ * metrics (JSON) exported to a receiver the test runs, a real stdio backend (`fixtures/trace-server.ts`) that reports the
  * `traceparent` it found in `_meta`, SDK clients of both eras. The span tree of a `tools/call` is
  * server span → client span (and the waits that lasted), and the backend's parent is the client span;
  * a caller's own trace (in `_meta` or the HTTP header) is continued; with telemetry off nothing is
@@ -133,6 +133,17 @@ describe('telemetry on: traces', () => {
     expect(receiver.services()).toContain('switchyard-test');
     // The configured headers reach the collector.
     expect(receiver.headers().every((h) => h.get('x-collector-key') === 'k-123')).toBe(true);
+    // OTLP/HTTP protobuf, the OpenTelemetry default.
+    expect(new Set(receiver.traceTypes())).toEqual(new Set(['application/x-protobuf']));
+  });
+
+  it('protocol http/json: the same tree, sent as OTLP JSON', { timeout: 30_000 }, async () => {
+    const receiver = startOtlpReceiver();
+    const { url, gateway } = await tracedGateway(receiver, { protocol: 'http/json' });
+    const client = await connectClient(url);
+    const result = await client.callTool({ name: TOOL, arguments: {} });
+    await assertCallTree(gateway, receiver, seen(result).traceparent);
+    expect(new Set(receiver.traceTypes())).toEqual(new Set(['application/json']));
   });
 
   it('a 2026-07-28 client (SDK v2, pinned): the same tree, mcp.protocol.version 2026-07-28', {

@@ -908,6 +908,12 @@ const SwitchyardSchema = z
         metricsIntervalMs: int(1_000, 3_600_000)
           .default(60_000)
           .describe('How often metrics are pushed to the collector, ms.'),
+        protocol: z
+          .enum(['http/protobuf', 'http/json'], { error: 'one of http/protobuf, http/json' })
+          .optional()
+          .describe(
+            'How spans are sent to <endpoint>/v1/traces: OTLP/HTTP protobuf (application/x-protobuf) or JSON. Metrics are sent as JSON either way. Default: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf (the OpenTelemetry default).',
+          ),
       })
       .prefault({})
       .describe(

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { IdSource, type RandomBytes } from './ids.ts';
 import { LeanTracer, type LeanTracerOptions } from './lean-tracer.ts';
 import { exportTraceRequestJson } from './otlp-json.ts';
+import { unpackedSpanJson } from './span-json.ts';
 import { type Packed, SpanPacker, SpanUnpacker } from './span-pack.ts';
 import type { SpanRecord } from './span-record.ts';
 
@@ -46,7 +47,9 @@ function lean(
     add(span: SpanRecord) {
       const packed: Packed = [];
       packer.pack(packed, span);
-      unpacker.spansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => ended.push(json));
+      unpacker.unpack(JSON.parse(JSON.stringify(packed)) as Packed, (span) =>
+        ended.push(unpackedSpanJson(span)),
+      );
     },
   };
   const tracer = new LeanTracer(sampler, sink, new IdSource(counting()), options);

@@ -1,10 +1,10 @@
 /**
  * The OpenTelemetry SDK, started for one gateway: a tracer of our own (`lean-tracer.ts`: lean
  * spans, each handed as its record to the span thread when it ends: `span-shipper.ts`) exporting
- * spans over OTLP/HTTP (JSON, our own exporter: `span-exporter.ts`) in batches
+ * spans over OTLP/HTTP (protobuf by default, or JSON; our own exporter: `span-exporter.ts`) in batches
  * (`span-batches.ts`) from that thread, sampled by ratio (following a
  * caller's decision, the SDK's samplers), and a meter provider pushing
- * metrics over OTLP/HTTP at an interval. Nothing is registered globally: the gateway hands its
+ * metrics over OTLP/HTTP (JSON, the SDK's exporter) at an interval. Nothing is registered globally: the gateway hands its
  * tracer and meter to the parts that record (two gateways in one process keep apart).
  */
 import type { Meter, Tracer } from '@opentelemetry/api';
@@ -22,15 +22,15 @@ import { runtimeFile } from '../runtime-files.ts';
 import type { RandomBytes } from './ids.ts';
 import { IdSource } from './ids.ts';
 import { LeanTracer } from './lean-tracer.ts';
-import { attributesJson } from './otlp-json.ts';
 import { CheckedIdsRatioSampler } from './ratio-sampler.ts';
+import type { RequestEnvelope } from './request-envelope.ts';
 import type { TelemetrySettings } from './settings.ts';
 import { SpanShipper } from './span-shipper.ts';
 
 /**
  * The span queue: a gateway at a few thousand calls/s ends several thousand spans a second; 8,192
  * (the SDK's default is 2,048) ride out a slow collector for a second or two before spans are
- * dropped. Batches stay at 512 (~0.45 MB of OTLP JSON): larger ones measured no cheaper.
+ * dropped. Batches stay at 512 (~0.45 MB of OTLP JSON, less as protobuf): larger ones measured no cheaper.
  */
 const BATCHES = { maxQueue: 8_192, maxBatch: 512 } as const;
 
@@ -56,21 +56,21 @@ function samplerOf({ ratio, parentBased }: TelemetrySettings['sampler']): Sample
   return parentBased ? new ParentBasedSampler({ root }) : root;
 }
 
-/**
- * `producers`: metrics aggregated outside the SDK (see `operation-producer.ts`), each made for the
- * resource and scope of the gateway's, read at each export beside the SDK's own.
- */
-/** The OTLP export request of one resource and scope, up to its spans' array and after it. */
-function requestJson(resource: Resource, version: string): { head: string; tail: string } {
-  const scope = `{"name":${JSON.stringify(SCOPE)},"version":${JSON.stringify(version)}}`;
-  const schema = resource.schemaUrl ? `,"schemaUrl":${JSON.stringify(resource.schemaUrl)}` : '';
+/** What surrounds the spans of each export request: the gateway's resource and scope. */
+function envelopeOf(resource: Resource, version: string): RequestEnvelope {
+  const attributes: RequestEnvelope['resource']['attributes'] = {};
+  for (const [key, value] of Object.entries(resource.attributes))
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      attributes[key] = value;
   return {
-    head: `{"resourceSpans":[{"resource":{"attributes":${attributesJson(resource.attributes)},"droppedAttributesCount":0}${schema},"scopeSpans":[{"scope":${scope},"spans":[`,
-    tail: ']}]}]}',
+    resource: { attributes, ...(resource.schemaUrl && { schemaUrl: resource.schemaUrl }) },
+    scope: { name: SCOPE, version },
   };
 }
 
 /**
+ * `producers`: metrics aggregated outside the SDK (see `operation-producer.ts`), each made for the
+ * resource and scope of the gateway's, read at each export beside the SDK's own.
  * `randomBytes`: the source of trace and span ids (default: `crypto.getRandomValues`).
  */
 export function startSdk(
@@ -87,12 +87,13 @@ export function startSdk(
     [ATTR_SERVICE_NAME]: settings.serviceName,
     [ATTR_SERVICE_VERSION]: version,
   });
-  // The spans' JSON is written and exported on a thread of its own (`span-thread.ts`).
-  const thread = new Worker(runtimeFile('telemetry/span-thread'));
-  const spans = new SpanShipper(thread, {
+  // The spans' export requests are written and sent on a thread of its own (`span-thread.ts`).
+  const spans = new SpanShipper(() => new Worker(runtimeFile('telemetry/span-thread')), {
     kind: 'start',
+    protocol: settings.protocol,
     exporter: { url: settings.tracesUrl, headers: settings.headers },
-    batches: { ...requestJson(resource, version), ...BATCHES },
+    envelope: envelopeOf(resource, version),
+    batches: BATCHES,
   });
   const meterProvider = new MeterProvider({
     resource,
@@ -125,7 +126,7 @@ export function startSdk(
         }),
       ]);
       clearTimeout(timer);
-      thread.terminate();
+      spans.close();
     },
   };
 }

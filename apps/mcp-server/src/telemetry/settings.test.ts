@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isConfigError } from '../config/errors.ts';
 import { parseKeyValueList, resolveTelemetry, samplerFromEnv } from './settings.ts';
 
 const OFF_BY_DEFAULT = { metricsIntervalMs: 60_000 };
@@ -26,7 +27,43 @@ describe('resolveTelemetry', () => {
       serviceName: 'edge-gw',
       resourceAttributes: { 'deployment.environment.name': 'prod', 'service.namespace': 'mcp' },
       metricsIntervalMs: 60_000,
+      protocol: 'http/protobuf',
     });
+  });
+
+  it('sends http/protobuf by default; the file, then OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, then OTEL_EXPORTER_OTLP_PROTOCOL say otherwise', () => {
+    const on = { ...OFF_BY_DEFAULT, enabled: true };
+    expect(resolveTelemetry(on, {})?.protocol).toBe('http/protobuf');
+    expect(resolveTelemetry(on, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })?.protocol).toBe('http/json');
+    expect(
+      resolveTelemetry(on, {
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf',
+      })?.protocol,
+    ).toBe('http/protobuf');
+    expect(
+      resolveTelemetry({ ...on, protocol: 'http/json' }, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' })
+        ?.protocol,
+    ).toBe('http/json');
+  });
+
+  it('refuses a protocol it does not speak, naming the variable and the values it takes', () => {
+    const on = { ...OFF_BY_DEFAULT, enabled: true };
+    const refused = (env: Record<string, string>) => {
+      try {
+        resolveTelemetry(on, env);
+      } catch (error) {
+        expect(isConfigError(error)).toBe(true);
+        return (error as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    expect(refused({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toContain(
+      'OTEL_EXPORTER_OTLP_PROTOCOL: expected one of http/protobuf, http/json; found "grpc"',
+    );
+    expect(refused({ OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/proto' })).toContain(
+      'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected one of http/protobuf, http/json; found "http/proto"',
+    );
   });
 
   it('takes the signal-specific endpoints as whole URLs', () => {

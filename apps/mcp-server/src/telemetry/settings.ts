@@ -7,7 +7,9 @@
  * and are never put in an error or a log line.
  */
 import type { Environment } from '../config/env.ts';
+import { ConfigError } from '../config/errors.ts';
 import type { SwitchyardSettings } from '../config/schema.ts';
+import { OTLP_PROTOCOLS, type OtlpProtocol } from './span-messages.ts';
 
 /** Telemetry switched on: everything the SDK wiring needs. */
 export interface TelemetrySettings {
@@ -23,6 +25,8 @@ export interface TelemetrySettings {
   serviceName: string;
   resourceAttributes: Record<string, string>;
   metricsIntervalMs: number;
+  /** How spans are sent: OTLP/HTTP protobuf (the OTel spec's default) or JSON. Metrics go as JSON. */
+  protocol: OtlpProtocol;
 }
 
 const DEFAULT_ENDPOINT = 'http://localhost:4318';
@@ -71,6 +75,22 @@ export function samplerFromEnv(env: Environment): { ratio: number; parentBased: 
   }
 }
 
+/**
+ * OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL; `undefined` when neither
+ * is set. A value we do not speak (`grpc`, a typo) is a `ConfigError` naming the variable.
+ */
+export function protocolFromEnv(env: Environment): OtlpProtocol | undefined {
+  for (const key of ['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', 'OTEL_EXPORTER_OTLP_PROTOCOL'] as const) {
+    const value = env[key]?.trim();
+    if (!value) continue;
+    if ((OTLP_PROTOCOLS as readonly string[]).includes(value)) return value as OtlpProtocol;
+    throw new ConfigError('the environment', [
+      { path: key, expected: `one of ${OTLP_PROTOCOLS.join(', ')}`, found: JSON.stringify(value) },
+    ]);
+  }
+  return undefined;
+}
+
 function withoutSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
 }
@@ -108,5 +128,6 @@ export function resolveTelemetry(
       ...config.resourceAttributes,
     },
     metricsIntervalMs: config.metricsIntervalMs,
+    protocol: config.protocol ?? protocolFromEnv(env) ?? 'http/protobuf',
   };
 }

@@ -1,14 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { SpanBatches } from './span-batches.ts';
+import { type RequestWriter, SpanBatches } from './span-batches.ts';
 
-/** Batches whose export requests are kept (as the span ids they carry). */
+/** Export requests as the span ids they carry. */
+function idsWriter(): RequestWriter<string, string[]> {
+  let ids: string[] = [];
+  return {
+    get spans() {
+      return ids.length;
+    },
+    add: (id) => ids.push(id),
+    take() {
+      const taken = ids;
+      ids = [];
+      return taken;
+    },
+  };
+}
+
+/** Batches whose export requests are kept. */
 function batches(options: { maxQueue?: number; maxBatch?: number; failing?: boolean } = {}) {
   const sent: string[][] = [];
   const out = new SpanBatches({
-    head: '{"spans":[',
-    tail: ']}',
+    writer: idsWriter(),
     post: async (body) => {
-      sent.push((JSON.parse(body) as { spans: { id: string }[] }).spans.map((s) => s.id));
+      sent.push(body);
       if (options.failing) throw new Error('the collector is down');
     },
     ...options,
@@ -16,12 +31,10 @@ function batches(options: { maxQueue?: number; maxBatch?: number; failing?: bool
   return { out, sent };
 }
 
-const span = (id: string) => JSON.stringify({ id });
-
 describe('SpanBatches', () => {
   it('sends a full batch after the turn of the event loop that filled it, the rest at flush', async () => {
     const { out, sent } = batches({ maxBatch: 2 });
-    for (const id of ['a', 'b', 'c']) out.add(span(id));
+    for (const id of ['a', 'b', 'c']) out.add(id);
     expect(sent).toEqual([]);
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent).toEqual([['a', 'b']]);
@@ -29,15 +42,30 @@ describe('SpanBatches', () => {
     expect(sent).toEqual([['a', 'b'], ['c']]);
   });
 
+  it('keeps full requests waiting while one is sent, one at a time, in order', async () => {
+    const { out, sent } = batches({ maxBatch: 2 });
+    for (const id of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) out.add(id);
+    await out.flush();
+    expect(sent).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f'], ['g']]);
+  });
+
   it('drops spans beyond the queue bound, and after shutdown; a failed export is dropped', async () => {
     const { out, sent } = batches({ maxQueue: 2, maxBatch: 10, failing: true });
-    for (const id of ['a', 'b', 'c']) out.add(span(id));
+    for (const id of ['a', 'b', 'c']) out.add(id);
     expect(out.dropped).toBe(1);
     await out.shutdown();
     expect(sent).toEqual([['a', 'b']]);
-    out.add(span('d'));
+    out.add('d');
     expect(out.dropped).toBe(2);
     await out.flush();
     expect(sent).toHaveLength(1);
+    // The queue's room is back once a request was taken to be sent.
+    const full = batches({ maxQueue: 2, maxBatch: 2 });
+    for (const id of ['a', 'b', 'c']) full.out.add(id);
+    expect(full.out.dropped).toBe(1);
+    await full.out.flush();
+    full.out.add('d');
+    await full.out.flush();
+    expect(full.sent).toEqual([['a', 'b'], ['d']]);
   });
 });

@@ -1,17 +1,26 @@
 /**
- * Ended spans' JSON (`span-json.ts`, on the span thread: `span-thread.ts`), gathered into OTLP export requests and handed to the
- * exporter — the batch processor's job, over strings: a batch is sent when `maxBatch` spans wait
- * (after the current turn of the event loop, not inside the `end()` that filled it) or
- * `delayMs` after the first of them; one export at a time; at most `maxQueue` spans wait, more are
- * dropped (a collector too slow must not grow the gateway's memory). The export request is the
- * resource's and scope's JSON (`head`, `tail`, written once) around the batch's spans.
+ * Spans the span thread read back (`span-thread.ts`), written into OTLP export requests as they
+ * come (`RequestWriter`: `request-json.ts`, `request-protobuf.ts`) and handed to the exporter —
+ * the batch processor's job: a request is sent when `maxBatch` spans are in it (after the current
+ * turn of the event loop, not inside the `add()` that filled it) or `delayMs` after its first
+ * span; one export at a time; at most `maxQueue` spans wait (in requests written, or in the one
+ * being written), more are dropped — a collector too slow must not grow the gateway's memory.
  */
-export interface SpanBatchesOptions {
-  /** The export request up to its spans' array, and after it. */
-  head: string;
-  tail: string;
+
+/** One encoding of export requests, written span by span. */
+export interface RequestWriter<Span, Body> {
+  /** Spans in the request being written. */
+  readonly spans: number;
+  /** Writes `span` into the request being written (`span` is not kept). */
+  add(span: Span): void;
+  /** The request written, whole; the next one starts empty. */
+  take(): Body;
+}
+
+export interface SpanBatchesOptions<Span, Body> {
+  writer: RequestWriter<Span, Body>;
   /** Sends one export request; rejects when it could not be sent (the batch is dropped). */
-  post(body: string): Promise<void>;
+  post(body: Body): Promise<void>;
   /** Spans waiting at most. Default 8,192. */
   maxQueue?: number;
   /** Spans per export request. Default 512. */
@@ -20,8 +29,10 @@ export interface SpanBatchesOptions {
   delayMs?: number;
 }
 
-export class SpanBatches {
-  private queue: string[] = [];
+export class SpanBatches<Span, Body> {
+  /** Requests written, waiting to be sent, and the spans in each. */
+  private readonly written: { body: Body; spans: number }[] = [];
+  private waiting = 0;
   private exporting: Promise<void> | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private soon = false;
@@ -29,16 +40,18 @@ export class SpanBatches {
   /** Spans dropped because the queue was full (or the exporter stopped). */
   dropped = 0;
 
-  constructor(private readonly options: SpanBatchesOptions) {}
+  constructor(private readonly options: SpanBatchesOptions<Span, Body>) {}
 
-  add(json: string): void {
-    const { maxQueue = 8_192, maxBatch = 512, delayMs = 5_000 } = this.options;
-    if (this.stopped || this.queue.length >= maxQueue) {
+  add(span: Span): void {
+    const { writer, maxQueue = 8_192, maxBatch = 512, delayMs = 5_000 } = this.options;
+    if (this.stopped || this.waiting >= maxQueue) {
       this.dropped++;
       return;
     }
-    this.queue.push(json);
-    if (this.queue.length >= maxBatch) {
+    writer.add(span);
+    this.waiting++;
+    if (writer.spans >= maxBatch) {
+      this.seal();
       if (!this.soon) {
         this.soon = true;
         setImmediate(this.sendFull);
@@ -47,6 +60,13 @@ export class SpanBatches {
       this.timer = setTimeout(this.sendDue, delayMs);
       this.timer.unref?.();
     }
+  }
+
+  /** The request being written joins those waiting to be sent. */
+  private seal(): void {
+    const { writer } = this.options;
+    const spans = writer.spans;
+    if (spans > 0) this.written.push({ body: writer.take(), spans });
   }
 
   private readonly sendFull = (): void => {
@@ -59,22 +79,24 @@ export class SpanBatches {
     this.send();
   };
 
-  /** Sends the next batch, unless one is being sent (it sends the next when done). */
+  /** Sends the next request, unless one is being sent (it sends the next when done). */
   private send(): void {
-    if (this.exporting !== undefined || this.queue.length === 0) return;
-    const { head, tail, post, maxBatch = 512 } = this.options;
+    if (this.exporting !== undefined) return;
+    if (this.written.length === 0) this.seal();
+    const next = this.written.shift();
+    if (next === undefined) return;
     if (this.timer !== undefined) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const batch = this.queue.length <= maxBatch ? this.queue : this.queue.slice(0, maxBatch);
-    this.queue = batch === this.queue ? [] : this.queue.slice(maxBatch);
-    const sending = post(`${head}${batch.join(',')}${tail}`)
+    this.waiting -= next.spans;
+    const sending = this.options
+      .post(next.body)
       .catch(() => undefined)
       .finally(() => {
         this.exporting = undefined;
-        if (this.queue.length >= maxBatch || this.stopped) this.send();
-        else if (this.queue.length > 0 && this.timer === undefined) {
+        if (this.written.length > 0 || this.stopped) this.send();
+        else if (this.waiting > 0 && this.timer === undefined) {
           this.timer = setTimeout(this.sendDue, this.options.delayMs ?? 5_000);
           this.timer.unref?.();
         }
@@ -84,7 +106,7 @@ export class SpanBatches {
 
   /** Sends every span waiting now; resolves when they are sent (or dropped). */
   async flush(): Promise<void> {
-    while (this.exporting !== undefined || this.queue.length > 0) {
+    while (this.exporting !== undefined || this.waiting > 0) {
       if (this.exporting === undefined) this.send();
       await this.exporting;
     }

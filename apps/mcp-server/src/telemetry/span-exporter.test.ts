@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nanos } from './otlp-json.ts';
-import { JsonSpanExporter } from './span-exporter.ts';
+import { OtlpSpanExporter } from './span-exporter.ts';
 
 interface Received {
   status: number;
@@ -69,10 +69,10 @@ function spans(): ReadableSpan[] {
   return ended;
 }
 
-describe('JsonSpanExporter', () => {
+describe('OtlpSpanExporter', () => {
   it('posts the OTLP JSON export request of a batch, with the configured headers', async () => {
     const { url, received } = collector();
-    const exporter = new JsonSpanExporter({ url, headers: { authorization: 'Bearer t' } });
+    const exporter = new OtlpSpanExporter({ url, headers: { authorization: 'Bearer t' } });
     const batch = spans();
     const result = await new Promise((resolve) => exporter.export(batch, resolve));
     expect(result).toEqual({ code: ExportResultCode.SUCCESS });
@@ -123,14 +123,14 @@ describe('JsonSpanExporter', () => {
 
   it('retries a batch the collector answered 503, and gives up on a 400', async () => {
     const busy = collector([503]);
-    const exporter = new JsonSpanExporter({ url: busy.url, backoffMs: 1 });
+    const exporter = new OtlpSpanExporter({ url: busy.url, backoffMs: 1 });
     expect(await new Promise((resolve) => exporter.export(spans(), resolve))).toEqual({
       code: ExportResultCode.SUCCESS,
     });
     expect(busy.received.map((r) => r.status)).toEqual([503, 200]);
 
     const refusing = collector([400]);
-    const other = new JsonSpanExporter({ url: refusing.url, backoffMs: 1 });
+    const other = new OtlpSpanExporter({ url: refusing.url, backoffMs: 1 });
     const result = (await new Promise((resolve) => other.export(spans(), resolve))) as { code: number };
     expect(result.code).toBe(ExportResultCode.FAILED);
     expect(refusing.received).toHaveLength(1);

@@ -1,6 +1,7 @@
 /**
- * The gateway's OTLP/HTTP (JSON) span exporter: each batch written as one string (`otlp-json.ts`)
- * and POSTed with the runtime's `fetch`. `@opentelemetry/exporter-trace-otlp-http` built a tree of
+ * The gateway's OTLP/HTTP span exporter: each export request written whole (on the span thread:
+ * `request-json.ts`, `request-protobuf.ts`; the SDK's spans as JSON: `otlp-json.ts`) and POSTed
+ * with the runtime's `fetch`. `@opentelemetry/exporter-trace-otlp-http` built a tree of
  * objects per span, stringified it and sent it through `node:http`, which on Bun cost the gateway
  * about a sixth of its CPU with every call traced (measured with the telemetry bench). Like it: the
  * configured headers, a deadline per request, a few retries with backoff when the collector
@@ -21,19 +22,22 @@ export interface SpanExporterOptions {
   attempts?: number;
   /** The first retry's delay, ms; doubled for each next one. Default 500. */
   backoffMs?: number;
+  /** The bodies' `content-type`: `application/json` (default) or `application/x-protobuf`. */
+  contentType?: string;
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
 
-export class JsonSpanExporter implements SpanExporter {
+export class OtlpSpanExporter implements SpanExporter {
   private readonly pending = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: SpanExporterOptions) {
-    this.headers = { ...options.headers, 'content-type': 'application/json' };
+    this.headers = { ...options.headers, 'content-type': options.contentType ?? 'application/json' };
   }
 
+  /** The SDK's spans, as OTLP JSON (for an exporter whose `contentType` is JSON's). */
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (this.stopping.signal.aborted) {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('the exporter is shut down') });
@@ -53,7 +57,7 @@ export class JsonSpanExporter implements SpanExporter {
    * POSTs one export request already written (`span-batches.ts`); rejects when it could not be
    * sent, after the retries, or once the exporter is shut down.
    */
-  post(body: string): Promise<void> {
+  post(body: string | Uint8Array): Promise<void> {
     if (this.stopping.signal.aborted) return Promise.reject(new Error('the exporter is shut down'));
     const sent = this.send(body);
     const settled = sent.catch(() => undefined);
@@ -62,7 +66,7 @@ export class JsonSpanExporter implements SpanExporter {
     return sent;
   }
 
-  private async send(body: string): Promise<void> {
+  private async send(body: string | Uint8Array): Promise<void> {
     const { url, timeoutMs = 10_000, attempts = 3, backoffMs = 500 } = this.options;
     for (let attempt = 1; ; attempt++) {
       let retryable: boolean;

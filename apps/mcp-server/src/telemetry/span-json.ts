@@ -4,8 +4,8 @@
  * span (`otlp-json.ts` holds the pieces both use).
  */
 import type { Attributes, Link } from '@opentelemetry/api';
-import { attributesJson, flagsOf, msNanos } from './otlp-json.ts';
-import type { SpanRecord } from './span-record.ts';
+import { attributeJson, attributesJson, flagsOf, msNanos } from './otlp-json.ts';
+import type { SpanRecord, UnpackedSpan } from './span-record.ts';
 
 export interface TimedEvent {
   name: string;
@@ -39,8 +39,13 @@ export function linksJson(links: readonly Link[] | undefined): string {
   return out;
 }
 
-/** `span`'s JSON; `attributes`: its attributes' JSON array, when already written. */
-export function spanRecordJson(span: SpanRecord, attributes = attributesJson(span.attributes)): string {
+/** `span`'s JSON. */
+export function spanRecordJson(span: SpanRecord): string {
+  return spanJson(span, attributesJson(span.attributes));
+}
+
+/** `span`'s JSON, its attributes' JSON array written already. */
+function spanJson(span: Omit<SpanRecord, 'attributes'>, attributes: string): string {
   let out = `{"traceId":"${span.traceId}","spanId":"${span.spanId}"`;
   if (span.parentSpanId !== undefined) out += `,"parentSpanId":"${span.parentSpanId}"`;
   if (span.traceState) out += `,"traceState":${JSON.stringify(span.traceState)}`;
@@ -51,4 +56,16 @@ export function spanRecordJson(span: SpanRecord, attributes = attributesJson(spa
   if (span.statusMessage !== undefined) out += `,"message":${JSON.stringify(span.statusMessage)}`;
   out += `},"links":[${span.links}],"droppedLinksCount":0,"flags":${span.flags}}`;
   return out;
+}
+
+/** The JSON of a span the span thread read back (`span-pack.ts`). */
+export function unpackedSpanJson(span: UnpackedSpan): string {
+  const { count, keys, values } = span;
+  let attributes = '[';
+  for (let i = 0; i < count; i++) {
+    if (i > 0) attributes += ',';
+    const value = values[i]!;
+    attributes += typeof value === 'object' ? value.j : attributeJson(keys[i]!, value);
+  }
+  return spanJson(span, `${attributes}]`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spanRecordJson } from './span-json.ts';
+import { spanRecordJson, unpackedSpanJson } from './span-json.ts';
 import { type Packed, SpanPacker, SpanUnpacker } from './span-pack.ts';
 import type { SpanRecord } from './span-record.ts';
 
@@ -41,7 +41,9 @@ describe('SpanPacker / SpanUnpacker', () => {
     for (let i = 0; i < records.length; i += 7) {
       const packed: Packed = [];
       for (const r of records.slice(i, i + 7)) packer.pack(packed, r);
-      unpacker.spansJson(JSON.parse(JSON.stringify(packed)) as Packed, (json) => got.push(json));
+      unpacker.unpack(JSON.parse(JSON.stringify(packed)) as Packed, (span) =>
+        got.push(unpackedSpanJson(span)),
+      );
     }
     expect(got).toEqual(records.map((r) => spanRecordJson(r)));
   });

@@ -7,7 +7,8 @@
  * A span is 14 slots — trace id, span id, parent span id (or null), trace state (or null), name,
  * kind, start, end, flags, status code, status message (or null), events' JSON, links' JSON, the
  * number of attributes — then a key and a value per attribute. A value that JSON would not carry
- * as itself (an array, a number not finite) travels as its attribute's JSON, `{"j": …}`.
+ * as itself (an array, a number not finite) travels as its attribute's JSON, `{"j": …}` (a number
+ * not finite also as its name, `"n"`, for the protobuf writer: `span-record.ts`'s `PackedValue`).
  *
  * Attribute keys are few and repeat in every span (most of a span's bytes were its keys): the
  * packer numbers each key the first time it sends it (as a string; the first `MAX_KEYS` keys) and
@@ -19,10 +20,9 @@
  * order (one span thread each).
  */
 import { attributeJson } from './otlp-json.ts';
-import { spanRecordJson } from './span-json.ts';
-import type { SpanRecord } from './span-record.ts';
+import type { PackedValue, SpanRecord, UnpackedSpan } from './span-record.ts';
 
-export type Packed = (string | number | boolean | null | { j: string })[];
+export type Packed = (string | number | boolean | null | { j: string; n?: string })[];
 
 const HEAD = 14;
 
@@ -85,18 +85,19 @@ export class SpanPacker {
         out.push(slot, value);
       } else if (typeof value === 'boolean' || Number.isFinite(value))
         out.push(slot, value as number | boolean);
+      else if (typeof value === 'number') out.push(slot, { j: attributeJson(key, value), n: String(value) });
       else out.push(slot, { j: attributeJson(key, value) });
     }
     out[at] = count;
   }
 }
 
-/** The span thread's side: the OTLP JSON of packed spans, with the keys numbered as the packer did. */
+/** The span thread's side: reads packed spans back, with the keys numbered as the packer did. */
 export class SpanUnpacker {
-  private readonly keys: string[] = [];
+  private readonly numbered: string[] = [];
   /** The string value each numbered key had last. */
   private readonly last: string[] = [];
-  private readonly span: SpanRecord = {
+  private readonly span: UnpackedSpan = {
     traceId: '',
     spanId: '',
     parentSpanId: undefined,
@@ -108,14 +109,20 @@ export class SpanUnpacker {
     flags: 0,
     statusCode: 0,
     statusMessage: undefined,
-    attributes: {},
     events: '',
     links: '',
+    count: 0,
+    keys: [],
+    values: [],
   };
 
-  /** The OTLP JSON of each span in `packed` (as `SpanPacker` wrote them, after a JSON round trip). */
-  spansJson(packed: Packed, each: (json: string) => void): void {
-    const { span, keys, last } = this;
+  /**
+   * Each span in `packed` (as `SpanPacker` wrote them, after a JSON round trip), handed to `each`
+   * as one object overwritten span after span: `each` must not keep it.
+   */
+  unpack(packed: Packed, each: (span: UnpackedSpan) => void): void {
+    const { span, numbered: table, last } = this;
+    const { keys, values } = span;
     for (let at = 0; at < packed.length; ) {
       // 0: the previous span's trace id, name.
       if (packed[at] !== 0) span.traceId = packed[at] as string;
@@ -132,33 +139,32 @@ export class SpanUnpacker {
       span.events = packed[at + 11] as string;
       span.links = packed[at + 12] as string;
       const count = packed[at + 13] as number;
+      span.count = count;
       at += HEAD;
-      let attributes = '';
       for (let i = 0; i < count; i++) {
-        if (i > 0) attributes += ',';
         const slot = packed[at] as string | number;
         if (typeof slot === 'number' && slot < 0) {
           // A numbered key with the string value it had last.
-          const numbered = -slot - 1;
-          attributes += attributeJson(keys[numbered] as string, last[numbered] as string);
+          const n = -slot - 1;
+          keys[i] = table[n] as string;
+          values[i] = last[n] as string;
           at += 1;
           continue;
         }
-        let key: string;
-        let numbered: number | undefined;
+        let n: number | undefined;
         if (typeof slot === 'number') {
-          key = keys[slot] as string;
-          numbered = slot;
+          keys[i] = table[slot] as string;
+          n = slot;
         } else {
-          key = slot;
-          if (keys.length < MAX_KEYS) numbered = keys.push(key) - 1;
+          keys[i] = slot;
+          if (table.length < MAX_KEYS) n = table.push(slot) - 1;
         }
-        const value = packed[at + 1] as string | number | boolean | { j: string };
-        if (typeof value === 'string' && numbered !== undefined) last[numbered] = value;
-        attributes += typeof value === 'object' ? value.j : attributeJson(key, value);
+        const value = packed[at + 1] as PackedValue;
+        if (typeof value === 'string' && n !== undefined) last[n] = value;
+        values[i] = value;
         at += 2;
       }
-      each(spanRecordJson(span, `[${attributes}]`));
+      each(span);
     }
   }
 }

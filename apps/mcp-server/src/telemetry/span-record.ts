@@ -28,3 +28,22 @@ export interface SpanRecord {
   events: string;
   links: string;
 }
+
+/**
+ * An attribute's value as it travels from the main thread to the span thread (`span-pack.ts`): a
+ * string, a finite number, a boolean as themselves; anything else as its attribute's OTLP JSON
+ * (`j`), with a number not finite also as its name (`n`: `NaN`, `Infinity`, `-Infinity`), which
+ * JSON cannot hold.
+ */
+export type PackedValue = string | number | boolean | { j: string; n?: string };
+
+/**
+ * A span as the span thread reads it from a batch (`span-pack.ts`) and writes it into an export
+ * request (`request-json.ts`, `request-protobuf.ts`): its record, but for its attributes — the
+ * first `count` of `keys` and `values`. One object, overwritten span after span.
+ */
+export interface UnpackedSpan extends Omit<SpanRecord, 'attributes'> {
+  count: number;
+  keys: string[];
+  values: PackedValue[];
+}

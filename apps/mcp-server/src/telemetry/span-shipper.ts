@@ -2,8 +2,17 @@
  * The main thread's side of span export: ended spans' records (`lean-span.ts`) packed into one
  * flat array (`span-pack.ts`) and shipped to the span thread (`span-thread.ts`) as one JSON string
  * per batch — when `maxSpans` wait, or `everyMs` after the first of them — never one message per
- * span. The span thread writes their OTLP JSON, batches and exports them; the main thread's share
- * of a span is its record and a few hundred nanoseconds of packing.
+ * span. The span thread writes their OTLP export requests, batches and exports them; the main
+ * thread's share of a span is its record and a few hundred nanoseconds of packing.
+ *
+ * Bounded: the span thread acknowledges each batch once read; with `maxUnread` batches sent and not
+ * yet acknowledged (a span thread that falls behind), spans are dropped here, before they are
+ * packed, and counted (`droppedBehind`) — the thread's inbox never grows past that bound.
+ *
+ * Restarted: a span thread that dies (or is terminated) is started again after a backoff
+ * (`restartMs`, doubled per restart in a row up to `maxRestartMs`, back to the first once a new
+ * thread has read a batch); spans ended meanwhile are dropped and counted. The batches it had not
+ * exported are lost with it.
  *
  * `flush()` and `shutdown()` ask the span thread and resolve when it answers (or is gone).
  */
@@ -17,45 +26,112 @@ export interface SpanShipperOptions {
   maxSpans?: number;
   /** Longest an ended span waits on the main thread, ms. Default 200. */
   everyMs?: number;
+  /** Batches sent to the span thread and not yet read, at most. Default 4. */
+  maxUnread?: number;
+  /** The first restart's delay after the span thread died, ms. Default 100. */
+  restartMs?: number;
+  /** The longest delay between restarts in a row, ms. Default 10,000. */
+  maxRestartMs?: number;
 }
 
+type Start = Extract<ToSpanThread, { kind: 'start' }>;
+
 export class SpanShipper implements SpanSink {
-  private readonly packer = new SpanPacker();
+  private packer = new SpanPacker();
   private packed: Packed = [];
   private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private restartTimer: ReturnType<typeof setTimeout> | undefined;
+  private thread: Worker | undefined;
+  /** Batches sent to the current thread and not yet acknowledged. */
+  private unread = 0;
   private stopped = false;
-  private gone = false;
   private nextId = 1;
   private readonly waiting = new Map<number, () => void>();
-  /** Spans the span thread dropped (its queue was full), as it last said. */
-  dropped = 0;
+  /** Restarts in a row without a batch read since. */
+  private failures = 0;
+  /** Spans the span threads dropped (their export queue was full), as they last said. */
+  private queueDroppedBefore = 0;
+  private queueDropped = 0;
+  /** Spans dropped here: the span thread was behind (`maxUnread` batches unread) or gone. */
+  droppedBehind = 0;
+  /** Span threads started again after one died. */
+  restarts = 0;
 
+  /** `spawn`: starts a span thread (again, after one died). */
   constructor(
-    private readonly thread: Worker,
-    start: Extract<ToSpanThread, { kind: 'start' }>,
+    private readonly spawn: () => Worker,
+    private readonly start: Start,
     private readonly options: SpanShipperOptions = {},
   ) {
+    this.open();
+  }
+
+  /** Spans dropped, here or on the span thread. */
+  get dropped(): number {
+    return this.queueDroppedBefore + this.queueDropped + this.droppedBehind;
+  }
+
+  private open(): void {
+    const thread = this.spawn();
+    this.thread = thread;
+    this.unread = 0;
+    this.queueDroppedBefore += this.queueDropped;
+    this.queueDropped = 0;
     thread.addEventListener('message', (event: MessageEvent<FromSpanThread>) => {
-      const { id, dropped } = event.data;
-      this.dropped = dropped;
-      this.waiting.get(id)?.();
-      this.waiting.delete(id);
+      if (thread !== this.thread) return;
+      const message = event.data;
+      this.queueDropped = message.dropped;
+      if (message.kind === 'took') {
+        this.unread--;
+        this.failures = 0;
+        return;
+      }
+      this.waiting.get(message.id)?.();
+      this.waiting.delete(message.id);
     });
     const lost = () => {
-      this.gone = true;
-      for (const resolve of this.waiting.values()) resolve();
-      this.waiting.clear();
+      if (thread !== this.thread) return;
+      this.lost();
     };
     thread.addEventListener('error', lost);
     thread.addEventListener('close', lost);
-    thread.postMessage(start);
+    thread.postMessage(this.start);
     // The span thread does not keep the gateway's process alive.
     thread.unref();
   }
 
+  /** The span thread died: what waited on it is answered, and a new one is started later. */
+  private lost(): void {
+    this.thread?.terminate();
+    this.thread = undefined;
+    for (const resolve of this.waiting.values()) resolve();
+    this.waiting.clear();
+    // What was packed for the dead thread is lost with it; the next thread numbers keys anew.
+    this.droppedBehind += this.count;
+    this.packed = [];
+    this.count = 0;
+    this.packer = new SpanPacker();
+    if (this.stopped) return;
+    const { restartMs = 100, maxRestartMs = 10_000 } = this.options;
+    const delay = Math.min(maxRestartMs, restartMs * 2 ** Math.min(this.failures, 30));
+    this.failures++;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.restarts++;
+      this.open();
+    }, delay);
+    this.restartTimer.unref?.();
+  }
+
   add(span: SpanRecord): void {
     if (this.stopped) return;
+    // Behind or gone: dropped before packing, so the packer and the thread's unpacker stay alike.
+    if (this.thread === undefined || this.unread >= (this.options.maxUnread ?? 4)) {
+      this.droppedBehind++;
+      return;
+    }
     this.packer.pack(this.packed, span);
     if (++this.count >= (this.options.maxSpans ?? 512)) this.ship();
     else if (this.timer === undefined) {
@@ -74,21 +150,23 @@ export class SpanShipper implements SpanSink {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.count === 0) return;
+    if (this.count === 0 || this.thread === undefined) return;
     const batch = JSON.stringify(this.packed);
     this.packed = [];
     this.count = 0;
-    if (!this.gone) this.thread.postMessage(batch);
+    this.unread++;
+    this.thread.postMessage(batch);
   }
 
   private ask(kind: 'flush' | 'stop'): Promise<void> {
     this.ship();
-    if (this.gone) return Promise.resolve();
+    const { thread } = this;
+    if (thread === undefined) return Promise.resolve();
     const id = this.nextId++;
     return new Promise<void>((resolve) => {
       this.waiting.set(id, resolve);
       const message: ToSpanThread = { kind, id };
-      this.thread.postMessage(message);
+      thread.postMessage(message);
     });
   }
 
@@ -102,7 +180,19 @@ export class SpanShipper implements SpanSink {
     if (this.stopped) return;
     const stopping = this.ask('stop');
     this.stopped = true;
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     await stopping;
-    this.thread.terminate();
+    this.close();
+  }
+
+  /** Ends the span thread now (whatever it has not exported is lost) and starts no other. */
+  close(): void {
+    this.stopped = true;
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    const { thread } = this;
+    this.thread = undefined;
+    thread?.terminate();
   }
 }

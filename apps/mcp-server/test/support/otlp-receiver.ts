@@ -1,10 +1,12 @@
 /**
- * Test support: an OTLP/HTTP receiver on 127.0.0.1 (an ephemeral port) taking what the JSON
- * exporters send to `/v1/traces` and `/v1/metrics`, and keeping it for the test to read. Stopped
+ * Test support: an OTLP/HTTP receiver on 127.0.0.1 (an ephemeral port) taking what the exporters
+ * send to `/v1/traces` (protobuf, read by `otlp-protobuf.ts`, or JSON) and `/v1/metrics` (JSON),
+ * and keeping it for the test to read. Stopped
  * after the file's tests (after the gateways stopped after each test, whose last export it takes:
  * stopped first, it would leave them retrying).
  */
 import { afterAll } from 'vitest';
+import { decodeTraceRequest } from './otlp-protobuf.ts';
 
 export interface OtlpSpan {
   traceId: string;
@@ -41,6 +43,8 @@ export interface OtlpReceiver {
   services(): string[];
   /** The headers of each export request. */
   headers(): Headers[];
+  /** The `content-type` of each span export request. */
+  traceTypes(): string[];
   stop(): void;
 }
 
@@ -61,17 +65,26 @@ export function startOtlpReceiver(): OtlpReceiver {
   const metrics: OtlpMetric[] = [];
   const services: string[] = [];
   const headers: Headers[] = [];
+  const traceTypes: string[] = [];
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     async fetch(request) {
       const path = new URL(request.url).pathname;
       if (request.method !== 'POST') return new Response(null, { status: 405 });
-      if (!(request.headers.get('content-type') ?? '').includes('json'))
-        return new Response('JSON only', { status: 415 });
+      const type = request.headers.get('content-type') ?? '';
+      const protobuf = type === 'application/x-protobuf' && path === '/v1/traces';
+      if (!protobuf && !type.includes('json'))
+        return new Response('JSON or (for traces) protobuf only', { status: 415 });
       headers.push(request.headers);
-      const body = (await request.json()) as Record<string, unknown>;
+      const body = protobuf
+        ? (decodeTraceRequest(new Uint8Array(await request.arrayBuffer())) as unknown as Record<
+            string,
+            unknown
+          >)
+        : ((await request.json()) as Record<string, unknown>);
       if (path === '/v1/traces') {
+        traceTypes.push(type);
         for (const rs of (body.resourceSpans ?? []) as {
           resource?: { attributes?: OtlpAttribute[] };
           scopeSpans?: { spans?: OtlpSpan[] }[];
@@ -92,6 +105,7 @@ export function startOtlpReceiver(): OtlpReceiver {
     metrics: () => metrics,
     services: () => services,
     headers: () => headers,
+    traceTypes: () => traceTypes,
     stop: () => server.stop(true),
   };
   receivers.push(receiver);
