@@ -237,6 +237,64 @@ describe('gateway over Streamable HTTP (2025 revisions)', () => {
     expect((await first).status).toBe(200);
   });
 
+  it('enforces a backend’s limit and queue once (limit 1, queue 1): the second call runs after the first, the third gets 503 at once and holds no front slot', async () => {
+    const { url, origin, gateway } = await startInProcess({
+      mcpServers: {
+        slow: fixtureEntry('slow', { tier: 'hot', limits: { concurrency: 1, queue: 1 }, replicas: 1 }),
+        other: fixtureEntry('other', { tier: 'hot' }),
+      },
+      // Three front slots and no front queue: a slot kept by the refused call would refuse the fourth.
+      switchyard: { admission: { concurrency: 3, queue: 0 } },
+    });
+    const session = await rawSession(url);
+    const callOf = (id: number, name: string, args: Record<string, unknown>) =>
+      post(
+        url,
+        { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } },
+        {
+          'mcp-session-id': session,
+        },
+      );
+    const first = callOf(1, 'slow__sleep', { ms: 600 });
+    await expect.poll(() => gateway.admission.slow?.inFlight, { timeout: 10_000 }).toBe(1);
+    const second = callOf(2, 'slow__echo', { text: 'after the first' });
+    await expect.poll(() => gateway.admission.slow?.queued, { timeout: 10_000 }).toBe(1);
+    // /metrics reads the backend's gate.
+    const metrics = await (await fetch(`${origin}/metrics`)).text();
+    expect(metrics).toMatch(/^switchyard_admission_queued\{backend="slow"\} 1$/m);
+    expect(metrics).toMatch(/^switchyard_admission_limit\{backend="slow"\} 1$/m);
+
+    const third = await callOf(3, 'slow__echo', { text: 'no room' });
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('1');
+    expect(await third.json()).toEqual({
+      jsonrpc: '2.0',
+      id: 3,
+      error: {
+        code: -32603,
+        message:
+          'Backend "slow" is overloaded: all 1 places of "slow" are taken and its queue of 1 is full (limits.queue)',
+        data: {
+          backend: 'slow',
+          reason: 'all 1 places of "slow" are taken and its queue of 1 is full (limits.queue)',
+          overloaded: true,
+        },
+      },
+    });
+    // The refused call gave its front slot back: another backend's call is served meanwhile.
+    const elsewhere = await callOf(4, 'other__echo', { text: 'front slot free' });
+    expect(elsewhere.status).toBe(200);
+    expect(gateway.admission.slow).toMatchObject({ inFlight: 1, queued: 1 });
+
+    // The first answers, then the second runs on the place it gave back.
+    const [one, two] = await Promise.all([first, second]);
+    expect(one.status).toBe(200);
+    expect(two.status).toBe(200);
+    const answer = CallToolResultSchema.parse(((await two.json()) as { result: unknown }).result);
+    expect(answer.content).toEqual([{ type: 'text', text: 'after the first' }]);
+    expect(gateway.admission.slow).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+
   it('answers initialize with a session id and negotiates an older revision', async () => {
     const { url } = await startInProcess(BUILTIN_AND_FIXTURE);
     const response = await post(url, {

@@ -1,12 +1,13 @@
 /**
  * The call life cycle (`Call`), driven directly over real pieces: the fixture server's processes
- * (`StdioTier`), the fleet that leases them and makes their handshakes, flow-balancer's
- * `Bulkhead`. Each test watches the states a call passes and what it gives back.
+ * (`StdioTier`), the fleet that leases them and makes their handshakes. Each test watches the
+ * states a call passes and what it gives back. (The backend's admission is the tier manager's, in
+ * the acquire: its gate has its own tests in multi-tier, and the gateway's run it end to end.)
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bulkhead, FixedLimiter, type Permit } from '@switchyard/flow-balancer';
+import { BackendOverloadedError } from '@switchyard/multi-tier';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendFleet } from '../src/coordinator/backend-fleet.ts';
 import {
@@ -32,6 +33,10 @@ interface Rig {
   /** Leases handed to calls, and how many of them were given back. */
   leases: { granted: number; released: number };
   calls: Call[];
+  /** While set, every acquire waits for it first (a call held in `leasing`). */
+  hold: Promise<void> | undefined;
+  /** What each acquire was given: the call's time left, and the lease it continues. */
+  asked: { timeoutMs: number; continues: boolean }[];
 }
 
 let rig: Rig | undefined;
@@ -67,7 +72,9 @@ function setup(args: readonly string[] = ['--name', 'a']): Rig {
   const leases = { granted: 0, released: 0 };
   const hooks: CallHooks = {
     now: Date.now,
-    acquire: async (backend, who): Promise<Leased> => {
+    acquire: async (backend, who, timeoutMs, continues): Promise<Leased> => {
+      rig?.asked.push({ timeoutMs, continues: continues !== undefined });
+      if (rig?.hold) await rig.hold;
       const { lease, worker } = await fleet.acquire(backend, who);
       leases.granted++;
       return {
@@ -84,7 +91,7 @@ function setup(args: readonly string[] = ['--name', 'a']): Rig {
     serverRequest: () => {},
     ended: (_call, ending) => ends.push(ending),
   };
-  rig = { tier, fleet, session, hooks, ends, leases, calls: [] };
+  rig = { tier, fleet, session, hooks, ends, leases, calls: [], hold: undefined, asked: [] };
   return rig;
 }
 
@@ -97,7 +104,7 @@ function toolCall(name: string, args: Record<string, unknown>, progressToken?: s
 function makeCall(
   r: Rig,
   request: JsonRpcRequest,
-  extra: { retrySafe?: boolean; timeoutMs?: number; admission?: Bulkhead } = {},
+  extra: { retrySafe?: boolean; timeoutMs?: number } = {},
 ): Call {
   const call = new Call(
     {
@@ -108,7 +115,6 @@ function makeCall(
       started: Date.now(),
       retrySafe: extra.retrySafe ?? false,
       timeoutMs: extra.timeoutMs ?? 10_000,
-      admission: extra.admission,
     },
     r.hooks,
   );
@@ -126,17 +132,21 @@ const responsesOf = (messages: readonly JsonRpcMessage[]) =>
   messages.filter((m): m is JsonRpcResponse => !('method' in m));
 
 describe('Call — the way through', () => {
-  it('waits for a permit, then a worker, answers once under the client id, and gives back permit and lease', async () => {
+  it('waits for a place and a worker in one acquire, within its time, answers once under the client id, and gives back the lease', async () => {
     const r = setup();
-    const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), queueCapacity: 1 });
-    const blocker = await bulkhead.acquire();
+    let open = () => {};
+    r.hold = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const request = toolCall('sleep', { ms: 200 });
-    const call = makeCall(r, request, { admission: bulkhead });
+    const call = makeCall(r, request, { timeoutMs: 7000 });
     expect(call.state.kind).toBe('new');
     call.run();
-    expect(call.state.kind).toBe('admitting');
+    expect(call.state).toEqual({ kind: 'leasing', attempt: 1, held: undefined });
     expect(r.session.inflight.get(request.id)).toBe(call);
-    blocker.release({ latencyMs: 0, outcome: 'success' });
+    // The acquire is the call's: its whole time bounds the wait.
+    expect(r.asked).toEqual([{ timeoutMs: 7000, continues: false }]);
+    open();
     await expect.poll(() => call.state.kind, { timeout: 5000 }).toBe('dispatched');
     const messages = await drain(call);
     const [answer, ...more] = responsesOf(messages);
@@ -148,7 +158,6 @@ describe('Call — the way through', () => {
     expect(call.state).toEqual({ kind: 'answered', outcome: 'ok' });
     expect(r.ends).toHaveLength(1);
     expect(r.ends[0]).toMatchObject({ outcome: 'ok', worker: r.tier.worker('a').id });
-    expect(bulkhead.inFlight).toBe(0);
     expect(r.leases).toEqual({ granted: 1, released: 1 });
     expect(r.session.inflight.size).toBe(0);
   });
@@ -165,6 +174,9 @@ describe('Call — the way through', () => {
     // The second worker answered; the first one's lease was given back when the second was granted.
     expect(r.ends[0]?.worker).toBe(r.tier.workers[1]?.id);
     expect(r.leases).toEqual({ granted: 2, released: 2 });
+    // The second acquire continued the first lease (its admission place goes on), within the time left.
+    expect(r.asked.map((a) => a.continues)).toEqual([false, true]);
+    expect(r.asked[1]!.timeoutMs).toBeLessThanOrEqual(10_000);
   });
 
   it('a call not marked retry-safe ends failed when its worker dies, and says it was not retried', async () => {
@@ -196,7 +208,6 @@ describe('Call — the way through', () => {
         started: Date.now(),
         retrySafe: false,
         timeoutMs: 10_000,
-        admission: new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }) }),
       },
       inHand,
     );
@@ -208,21 +219,33 @@ describe('Call — the way through', () => {
     expect(call.state).toEqual({ kind: 'answered', outcome: 'ok' });
   });
 
-  it('refused by admission with no room: refused at once, overloaded, never leased', async () => {
+  it('refused by the backend for want of room (BackendOverloadedError): refused at once, overloaded, never leased', async () => {
     const r = setup();
-    const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), queueCapacity: 0 });
-    const blocker = await bulkhead.acquire();
-    const call = makeCall(r, toolCall('echo', { text: 'x' }), { admission: bulkhead });
+    const full = { ...r.hooks, acquire: () => Promise.reject(new BackendOverloadedError('a', 1, 0)) };
+    const request = toolCall('echo', { text: 'x' });
+    const call = new Call(
+      {
+        session: r.session,
+        request,
+        backend: 'a',
+        params: request.params ?? {},
+        started: Date.now(),
+        retrySafe: false,
+        timeoutMs: 10_000,
+      },
+      full,
+    );
+    r.calls.push(call);
     call.run();
     const [answer] = responsesOf(await drain(call));
-    expect(answer && 'error' in answer && answer.error.data).toMatchObject({
-      backend: 'a',
-      overloaded: true,
+    expect(answer && 'error' in answer && answer.error).toMatchObject({
+      code: -32603,
+      message: `Backend "a" is overloaded: ${new BackendOverloadedError('a', 1, 0).message}`,
+      data: { backend: 'a', overloaded: true },
     });
     expect(call.state).toEqual({ kind: 'refused', outcome: 'rejected' });
+    expect(r.ends[0]).toMatchObject({ outcome: 'rejected' });
     expect(r.leases.granted).toBe(0);
-    blocker.release({ latencyMs: 0, outcome: 'success' });
-    expect(bulkhead.inFlight).toBe(0);
   });
 });
 
@@ -276,23 +299,6 @@ describe('Call — endings are final', () => {
     expect(cancel.params.requestId).toBe(wire.id);
   });
 
-  it('a permit granted after the call was cancelled is given back as dropped', async () => {
-    const r = setup();
-    const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), queueCapacity: 1 });
-    const blocker = await bulkhead.acquire();
-    const call = makeCall(r, toolCall('echo', { text: 'x' }), { admission: bulkhead });
-    call.run();
-    expect(call.state.kind).toBe('admitting');
-    expect(call.abandon('cancelled', 'never mind')).toBe(true);
-    expect(responsesOf(await drain(call))).toEqual([]);
-    blocker.release({ latencyMs: 0, outcome: 'success' });
-    // The queued acquire is granted now; the ended call must hand the permit straight back.
-    await expect.poll(() => bulkhead.queued, { timeout: 2000 }).toBe(0);
-    await expect.poll(() => bulkhead.inFlight, { timeout: 2000 }).toBe(0);
-    expect(r.leases.granted).toBe(0);
-    expect(call.state.kind).toBe('cancelled');
-  });
-
   it('a lease granted after the call was cancelled is given back, and the worker never sees the call', async () => {
     const r = setup();
     const call = makeCall(r, toolCall('echo', { text: 'x' }));
@@ -309,10 +315,12 @@ describe('Call — endings are final', () => {
 describe('Call — illegal transitions', () => {
   it('throw IllegalCallTransitionError, naming the state and the transition, and change nothing', async () => {
     const r = setup();
-    const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), queueCapacity: 1 });
-    const blocker: Permit = await bulkhead.acquire();
+    let open = () => {};
+    r.hold = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     const request = toolCall('echo', { text: 'x' });
-    const call = makeCall(r, request, { admission: bulkhead });
+    const call = makeCall(r, request);
     const reply: JsonRpcResponse = { jsonrpc: '2.0', id: request.id, result: { content: [] } };
 
     const early = thrownBy(() => call.answer(reply), isIllegalCallTransitionError);
@@ -322,15 +330,15 @@ describe('Call — illegal transitions', () => {
 
     call.run();
     const twice = thrownBy(() => call.run(), isIllegalCallTransitionError);
-    expect([twice.state, twice.transition]).toEqual(['admitting', 'run']);
+    expect([twice.state, twice.transition]).toEqual(['leasing', 'run']);
     const unsent = thrownBy(() => call.answer(reply), isIllegalCallTransitionError);
-    expect(unsent.state).toBe('admitting');
+    expect(unsent.state).toBe('leasing');
     thrownBy(() => call.workerClosed('gone'), isIllegalCallTransitionError);
-    expect(call.state.kind).toBe('admitting');
+    expect(call.state.kind).toBe('leasing');
     expect(r.ends).toEqual([]);
 
-    // The call still goes its way once admitted.
-    blocker.release({ latencyMs: 0, outcome: 'success' });
+    // The call still goes its way once it has its worker.
+    open();
     const [answer] = responsesOf(await drain(call));
     expect(answer && 'result' in answer).toBe(true);
     expect(call.state.kind).toBe('answered');

@@ -15,7 +15,6 @@ import {
   ProgressNotificationSchema,
   ReadResourceResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
-import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import { createJournal, type Journal, memoryDriver } from '@switchyard/journal';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -642,27 +641,6 @@ describe('MCPCoordinator — server-to-client requests', () => {
 });
 
 describe('MCPCoordinator — admission and abandoned streams', () => {
-  it("refuses at once what the backend's bulkhead has no room for, and admits again after", async () => {
-    const bulkhead = new Bulkhead({ limiter: new FixedLimiter({ limit: 1 }), queueCapacity: 0 });
-    const { coordinator } = await setup({ a: ['--name', 'a'] }, { admission: { a: bulkhead } });
-    const { sessionId } = await open(coordinator);
-    const slow = ask(coordinator, sessionId, req('tools/call', { name: 'a__sleep', arguments: { ms: 200 } }));
-    await expect.poll(() => bulkhead.inFlight).toBe(1);
-    const refused = errorOf(
-      await ask(coordinator, sessionId, req('tools/call', { name: 'a__echo', arguments: { text: 'x' } })),
-    );
-    expect(refused.message).toContain('Backend "a" is overloaded');
-    expect(refused.data).toMatchObject({ backend: 'a', overloaded: true });
-    CallToolResultSchema.parse(resultOf(await slow));
-    expect(bulkhead.inFlight).toBe(0);
-    const later = await ask(
-      coordinator,
-      sessionId,
-      req('tools/call', { name: 'a__echo', arguments: { text: 'y' } }),
-    );
-    expect(CallToolResultSchema.parse(resultOf(later)).content).toEqual([{ type: 'text', text: 'y' }]);
-  });
-
   it('cancels a call on the worker when the client stops reading its stream', async () => {
     const { coordinator, tier } = await setup({ a: ['--name', 'a'] });
     const { sessionId } = await open(coordinator);

@@ -17,7 +17,7 @@ import {
   MCPCoordinator,
   MultiTierPort,
 } from '../src/index.ts';
-import { open, req, resultOf } from './support/protocol.ts';
+import { ask, errorOf, open, req, resultOf } from './support/protocol.ts';
 import { FIXTURE } from './support/stdio-tier.ts';
 
 let stopAll: (() => Promise<void>) | undefined;
@@ -103,6 +103,39 @@ describe('MCPCoordinator over MultiTierPoolManager', () => {
     expect(progress.length).toBeGreaterThan(0);
     for (const p of progress) expect(ProgressNotificationSchema.parse(p).params.progressToken).toBe('tk');
     expect((messages.at(-1) as JsonRpcResponse).id).toBe(9);
+  });
+
+  it("refuses at once what the backend's admission has no room for (one place, no queue), and admits again after", async () => {
+    const { coordinator, manager } = setup({ a: [] }, { concurrency: 1, queue: 0, replicas: { max: 1 } });
+    const { sessionId } = await openAs(coordinator, '2025-11-25');
+    const slow = ask(
+      coordinator,
+      sessionId,
+      req('tools/call', { name: 'a__sleep', arguments: { ms: 300 } }),
+      'p',
+    );
+    await expect.poll(() => manager.admission('a')?.inFlight, { timeout: 10_000 }).toBe(1);
+    const refused = errorOf(
+      await ask(
+        coordinator,
+        sessionId,
+        req('tools/call', { name: 'a__echo', arguments: { text: 'x' } }),
+        'p',
+      ),
+    );
+    expect(refused.message).toContain('Backend "a" is overloaded');
+    expect(refused.data).toMatchObject({ backend: 'a', overloaded: true });
+    CallToolResultSchema.parse(resultOf(await slow));
+    expect(manager.admission('a')).toMatchObject({ limit: 1, inFlight: 0, queued: 0 });
+    const later = await ask(
+      coordinator,
+      sessionId,
+      req('tools/call', { name: 'a__echo', arguments: { text: 'y' } }),
+      'p',
+    );
+    expect(CallToolResultSchema.parse(resultOf(later)).content).toEqual([{ type: 'text', text: 'y' }]);
+    // Lists and the handshake take no place: only calls do.
+    expect(manager.admission('a')?.inFlight).toBe(0);
   });
 
   it('ends a cancelled call at once and keeps serving the session', async () => {

@@ -69,6 +69,7 @@ export function backendSpec(
     readyTimeoutMs: backend.timeouts.startMs,
     idleTtlMs: backend.timeouts.idleMs,
     concurrency: backend.limits.concurrency,
+    queue: backend.limits.queue,
     outlier: backend.resilience.outlier,
     breaker: backend.resilience.breaker,
   };

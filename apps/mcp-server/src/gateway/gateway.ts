@@ -13,7 +13,6 @@ import {
   MultiTierPort,
   Naming,
 } from '@switchyard/coordinator';
-import { Bulkhead, FixedLimiter } from '@switchyard/flow-balancer';
 import type { Journal } from '@switchyard/journal';
 import {
   type CommitInfo,
@@ -24,7 +23,12 @@ import {
   splitDriver,
   sqliteDriver,
 } from '@switchyard/journal';
-import { type BackendSpec, MultiTierPoolManager, type StartReport } from '@switchyard/multi-tier';
+import {
+  type BackendAdmission,
+  type BackendSpec,
+  MultiTierPoolManager,
+  type StartReport,
+} from '@switchyard/multi-tier';
 import { SubjectTokens } from '../auth/subject-tokens.ts';
 import { TokenExchanger } from '../auth/token-exchange.ts';
 import { ConfigError } from '../config/errors.ts';
@@ -79,8 +83,11 @@ export interface Gateway {
   /** OpenTelemetry traces and metrics, when `switchyard.telemetry` (or `OTEL_*`) turns them on. */
   readonly telemetry: GatewayTelemetry | undefined;
   readonly backends: readonly BackendStatus[];
-  /** Admission of each served backend: its requests running and queued. */
-  readonly admission: Readonly<Record<string, Bulkhead>>;
+  /**
+   * Admission of each served backend — its calls in flight and queued, and its limit
+   * (`limits.concurrency` × `replicas.max`) — as the tier manager keeps it, beside the backend's pool.
+   */
+  readonly admission: Readonly<Record<string, BackendAdmission>>;
   /** The hot backends' start: which are ready and which failed. */
   readonly started: StartReport;
   /** `serverInfo.version`. */
@@ -137,15 +144,6 @@ function redisSecrets(url: string | undefined): { token: string }[] {
     }
   }
   return secrets;
-}
-
-function admissionOf(backends: readonly BackendConfig[]): Record<string, Bulkhead> {
-  const admission: Record<string, Bulkhead> = {};
-  for (const b of backends) {
-    const limit = b.limits.concurrency * Math.max(1, b.replicas.max);
-    admission[b.name] = new Bulkhead({ limiter: new FixedLimiter({ limit }), queueCapacity: b.limits.queue });
-  }
-  return admission;
 }
 
 /**
@@ -339,7 +337,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
         activity,
       })
     : undefined;
-  const admission = admissionOf(served);
+  // Each backend's admission is the tier manager's (its spec's `concurrency` and `queue`): a view by name.
+  const admission: Record<string, BackendAdmission> = {};
+  for (const b of served) {
+    const figures = manager.admission(b.name);
+    if (figures) admission[b.name] = figures;
+  }
   const closing = new AbortController();
   const coordinator = new MCPCoordinator({
     tiers: port,
@@ -347,7 +350,6 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     separator: settings.namespacing.separator,
     serverInfo,
     journal,
-    admission,
     requestTimeoutMs: (backend, name) => {
       const timeouts = current.backends.find((b) => b.name === backend)?.timeouts;
       return (name === null ? undefined : timeouts?.tools[name]) ?? timeouts?.callMs ?? 60_000;
@@ -396,10 +398,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
   let current = config;
   let reloading: Promise<ReloadReport> = Promise.resolve(reportOf(planReload(config, config)));
 
-  /** Starts serving `backend` (its tier manager entry and its admission). */
+  /** Starts serving `backend` (its tier manager entry, which holds its admission). */
   const serve = async (backend: BackendConfig) => {
-    admission[backend.name] = admissionOf([backend])[backend.name]!;
-    await manager.addBackend(backend.name, specOf(backend));
+    const adding = manager.addBackend(backend.name, specOf(backend));
+    const figures = manager.admission(backend.name);
+    if (figures) admission[backend.name] = figures;
+    await adding;
   };
   const unserve = async (name: string, drainMs: number) => {
     if (manager.backends.includes(name)) await manager.removeBackend(name, { timeoutMs: drainMs });

@@ -1,7 +1,7 @@
 /**
  * The gateway's own answers to a routed request — the backend cannot take it, admission refused
  * it, the backend needed a capability the client did not declare — and how an answer reads in the
- * audit trail and to an adaptive limiter. Pure functions: the call life cycle (`call.ts`) and the
+ * audit trail. Pure functions: the call life cycle (`call.ts`) and the
  * name resolution before it both answer with them.
  */
 import type { AuditOutcome } from '@switchyard/journal';
@@ -38,7 +38,12 @@ export function retryAfterOf(e: unknown): { retryAfterMs: number; state: string 
   return typeof retryAfterMs === 'number' && typeof state === 'string' ? { retryAfterMs, state } : undefined;
 }
 
-/** The fast answer when admission refuses a request (the front door may map it to 503 / 429). */
+/** A refusal for want of room in the backend (multi-tier's `BackendOverloadedError`). */
+export function overloadOf(e: unknown): boolean {
+  return e instanceof Error && e.name === 'BackendOverloadedError';
+}
+
+/** The fast answer when admission refuses a request (the front door maps it to 503 + `Retry-After`). */
 export function overloaded(id: RequestId, backend: string, reason: string): JsonRpcErrorResponse {
   return errorResponse(id, {
     code: INTERNAL_ERROR,
@@ -68,10 +73,4 @@ export function missingCapability(message: JsonRpcResponse, missing: ReadonlySet
 export function outcomeOf(message: JsonRpcResponse): AuditOutcome {
   if (isJsonRpcErrorResponse(message)) return 'error';
   return message.result.isError === true ? 'error' : 'ok';
-}
-
-/** How a finished request teaches an adaptive limiter. */
-export function permitOutcome(outcome: AuditOutcome): 'success' | 'failure' | 'dropped' {
-  if (outcome === 'ok') return 'success';
-  return outcome === 'timeout' || outcome === 'rejected' ? 'dropped' : 'failure';
 }

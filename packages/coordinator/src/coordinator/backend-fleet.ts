@@ -163,14 +163,25 @@ export class BackendFleet {
 
   /**
    * `acquire`, at once — no promise — when a worker is ready now (the tier port hands it so) and
-   * its handshake is known: a routed call's usual case.
+   * its handshake is known: a routed call's usual case. For a routed call (`callTimeoutMs`, what
+   * is left of its time, and the lease of its first attempt if it `continues`): a place in the
+   * backend's admission first, all within the call's time (not the fleet's own wait).
    */
-  acquireNow(backend: string, who: Requester): FleetLease | Promise<FleetLease> {
+  acquireNow(
+    backend: string,
+    who: Requester,
+    callTimeoutMs?: number,
+    continues?: WorkerLease,
+  ): FleetLease | Promise<FleetLease> {
     const options: AcquireOptions = {
       session: who.id,
       principal: who.principal ?? '',
-      timeoutMs: this.timeoutMs,
+      timeoutMs: callTimeoutMs ?? this.timeoutMs,
     };
+    if (callTimeoutMs !== undefined) {
+      options.admit = true;
+      if (continues !== undefined) options.continues = continues;
+    }
     if (this.loose.has(who.id)) options.sticky = false;
     const tiers = this.options.tiers;
     const got = tiers.acquireNow ? tiers.acquireNow(backend, options) : tiers.acquire(backend, options);

@@ -3,17 +3,24 @@
  * `completion/complete`) from the moment its backend is known to its end, as a small state
  * machine:
  *
- *     new ─run─▶ admitting ─admitted─▶ leasing ─leased─▶ dispatched ─answer─▶ answered
- *                   │                   │  ▲                │
- *                   │ no room           │  └── worker died ─┤ (retry-safe, first attempt)
- *                   ▼                   ▼                   ▼ worker died (otherwise)
- *                refused     failed, or refused (circuit)   failed
+ *     new ─run─▶ leasing ─leased─▶ dispatched ─answer─▶ answered
+ *                  │  ▲                │
+ *                  │  └── worker died ─┤ (retry-safe, first attempt)
+ *                  ▼                   ▼ worker died (otherwise)
+ *     failed, or refused (no room,     failed
+ *     circuit open)
  *
  *     every live state ─abandon─▶ cancelled  (the client cancelled, its session closed, it stopped reading)
  *                             └─▶ timed-out  (the deadline passed, a parked call's client never came back)
  *
- * Each state carries what it holds — the admission permit, the worker lease — so an ending gives
- * back exactly what its state says it holds, once. Endings are final: whatever the world still
+ * Leasing is the call's one backend-level step: the tier manager gives the call a place in the
+ * backend's admission (its concurrency limit and queue, waited for within the call's time) and a
+ * worker, in one acquire; the lease holds both, and its release gives both back. A backend with
+ * no place and a full queue refuses it (`BackendOverloadedError`): the call ends `refused` with an
+ * answer marked `overloaded`, which the front door turns into 503 + `Retry-After`.
+ *
+ * Each state carries what it holds — the worker lease — so an ending gives back exactly what its
+ * state says it holds, once. Endings are final: whatever the world still
  * reports for an ended call (the backend's late reply, a permit or lease granted after a cancel, a
  * second cancel) is dropped — and given back if it is a permit or a lease — never delivered
  * twice. A transition asked of a live state that cannot take it is a bug of the gateway's and
@@ -22,7 +29,6 @@
  * A 2026 call parked for its client's input is not a state of its own: it stays dispatched on its
  * worker, and only its client stream is parked (`ClientSink`, `InputParking`).
  */
-import type { Bulkhead, Permit } from '@switchyard/flow-balancer';
 import type { AuditOutcome } from '@switchyard/journal';
 import { CoordinatorError, isDuplicateRequestIdError } from '../errors.ts';
 import { REQUEST_TIMEOUT } from '../jsonrpc/codes.ts';
@@ -38,7 +44,7 @@ import {
   missingCapability,
   outcomeOf,
   overloaded,
-  permitOutcome,
+  overloadOf,
   retryAfterOf,
 } from './answers.ts';
 import { isPromiseLike, reasonOf } from './backend-fleet.ts';
@@ -60,22 +66,19 @@ export type CallEnd = 'answered' | 'failed' | 'refused' | 'cancelled' | 'timed-o
 
 export type CallState =
   | { readonly kind: 'new' }
-  /** Waiting for the backend's admission permit (only where the backend has a bulkhead). */
-  | { readonly kind: 'admitting' }
   /**
-   * Waiting for a worker. `held`: on the second attempt, the lease of the worker that died, kept
-   * until the next one is granted (and the worker a cancel is addressed to meanwhile).
+   * Waiting for a place in the backend's admission and a worker. `held`: on the second attempt,
+   * the lease of the worker that died (its place goes on with the call), kept until the next one
+   * is granted (and the worker a cancel is addressed to meanwhile).
    */
   | {
       readonly kind: 'leasing';
-      readonly permit: Permit | undefined;
       readonly attempt: 1 | 2;
       readonly held: Leased | undefined;
     }
   /** On a worker: its progress, and its requests to the client, go to the client meanwhile. */
   | {
       readonly kind: 'dispatched';
-      readonly permit: Permit | undefined;
       readonly attempt: 1 | 2;
       readonly leased: Leased;
     }
@@ -93,14 +96,12 @@ export interface CallSpec {
   readonly backend: string;
   /** The params sent to the backend: with its own name or URI. */
   readonly params: JsonObject;
-  /** When the request came in (coordinator's clock, ms): audit time and permit latency. */
+  /** When the request came in (coordinator's clock, ms): audit time, and where the call's time runs from. */
   readonly started: number;
   /** A tool marked read-only or idempotent: tried once more on another worker when the first died. */
   readonly retrySafe: boolean;
   /** The deadline, ms from `run`: then `timed-out` with -32001, and a cancel to the worker. */
   readonly timeoutMs: number;
-  /** The backend's admission, if it has one. */
-  readonly admission: Bulkhead | undefined;
   /** Where the call reports its steps when it is traced. */
   readonly trace?: CallTrace | undefined;
 }
@@ -109,10 +110,17 @@ export interface CallSpec {
 export interface CallHooks {
   now(): number;
   /**
-   * A ready worker of `backend` for `session` (the fleet's `acquireNow`): at once when one is ready
-   * now, else in a promise that rejects with why there is none.
+   * A place in `backend`'s admission and a ready worker of it for `session` (the fleet's
+   * `acquireNow` for a call): at once when both are free now, else in a promise that rejects with
+   * why there is none — within `timeoutMs` (what is left of the call's time). `continues`: the
+   * lease of the call's first attempt, whose place the new lease takes over.
    */
-  acquire(backend: string, session: FrontSession): Leased | Promise<Leased>;
+  acquire(
+    backend: string,
+    session: FrontSession,
+    timeoutMs: number,
+    continues: WorkerLease | undefined,
+  ): Leased | Promise<Leased>;
   /** A request of the worker's own (sampling, elicitation, roots) while the call runs on it. */
   serverRequest(call: Call, worker: BackendWorker, message: JsonRpcRequest): void;
   /** The call ended (exactly once): its stream is ended, its permit and lease given back. */
@@ -148,7 +156,7 @@ export function isIllegalCallTransitionError(value: unknown): value is IllegalCa
 }
 
 const NEW: CallState = { kind: 'new' };
-const ADMITTING: CallState = { kind: 'admitting' };
+const LEASING: CallState = { kind: 'leasing', attempt: 1, held: undefined };
 
 function isEnded(state: CallState): state is Ended {
   return 'outcome' in state;
@@ -191,30 +199,17 @@ export class Call implements InFlight {
 
   /**
    * Starts the call: it becomes its session's request in flight under the client's id, its
-   * deadline runs, and it waits for admission and a worker. The messages come on `sink.stream`.
+   * deadline runs, and it waits for a place in its backend and a worker. The messages come on
+   * `sink.stream`.
    */
   run(): void {
     if (this.current.kind !== 'new') throw new IllegalCallTransitionError(this.current.kind, 'run');
     this.spec.session.inflight.set(this.spec.request.id, this);
     this.timer = setTimeout(() => this.expire(), this.spec.timeoutMs);
-    this.current = ADMITTING;
-    this.admit();
-  }
-
-  /**
-   * The backend's admission let the call in (`permit`; none where the backend has no bulkhead):
-   * it waits for a worker. A permit granted after the call ended is given back as dropped.
-   */
-  admitted(permit: Permit | undefined): boolean {
-    if (isEnded(this.current)) {
-      permit?.release({ latencyMs: 0, outcome: 'dropped' });
-      return false;
-    }
-    this.expect('admitting', 'admitted');
+    // Admission and the lease are one step now: the trace's admission wait is nil, the wait is the lease's.
     this.spec.trace?.admitted();
-    this.current = { kind: 'leasing', permit, attempt: 1, held: undefined };
+    this.current = LEASING;
     this.lease();
-    return true;
   }
 
   /**
@@ -229,12 +224,7 @@ export class Call implements InFlight {
     }
     const leasing = this.expect('leasing', 'leased');
     leasing.held?.lease.release();
-    const dispatched: CallState = {
-      kind: 'dispatched',
-      permit: leasing.permit,
-      attempt: leasing.attempt,
-      leased,
-    };
+    const dispatched: CallState = { kind: 'dispatched', attempt: leasing.attempt, leased };
     this.current = dispatched;
     const { session, request, params, trace } = this.spec;
     // A traced call carries its trace context to the backend in `_meta` (SEP-414).
@@ -275,7 +265,7 @@ export class Call implements InFlight {
     const dispatched = this.expect('dispatched', 'workerClosed');
     const { retrySafe, request, backend } = this.spec;
     if (retrySafe && dispatched.attempt === 1) {
-      this.current = { kind: 'leasing', permit: dispatched.permit, attempt: 2, held: dispatched.leased };
+      this.current = { kind: 'leasing', attempt: 2, held: dispatched.leased };
       this.lease();
       return true;
     }
@@ -305,33 +295,21 @@ export class Call implements InFlight {
     this.missing.add(capability);
   }
 
-  private admit(): void {
-    const bulkhead = this.spec.admission;
-    // Room now (the usual case): admitted at once, without a promise.
-    const now = bulkhead?.tryAcquire();
-    if (!bulkhead || now) {
-      this.admitted(now);
-      return;
-    }
-    bulkhead.acquire().then(
-      (permit) => this.admitted(permit),
-      (e: unknown) => {
-        if (isEnded(this.current)) return;
-        this.expect('admitting', 'refused');
-        this.end(
-          'refused',
-          overloaded(this.spec.request.id, this.spec.backend, reasonOf(e)),
-          'rejected',
-          reasonOf(e),
-        );
-      },
-    );
-  }
-
   private lease(): void {
+    const { backend, session, timeoutMs, started } = this.spec;
+    const held = this.current.kind === 'leasing' ? this.current.held : undefined;
     let got: Leased | Promise<Leased>;
     try {
-      got = this.hooks.acquire(this.spec.backend, this.spec.session);
+      // The first attempt has the call's whole time; a retry what is left of it.
+      got =
+        held === undefined
+          ? this.hooks.acquire(backend, session, timeoutMs, undefined)
+          : this.hooks.acquire(
+              backend,
+              session,
+              Math.max(1, timeoutMs - (this.hooks.now() - started)),
+              held.lease,
+            );
     } catch (e) {
       this.unavailable(e);
       return;
@@ -352,6 +330,11 @@ export class Call implements InFlight {
     if (isEnded(this.current)) return;
     const { request, backend } = this.spec;
     const reason = isDuplicateRequestIdError(e) ? 'duplicate request id' : reasonOf(e);
+    // No place in the backend and its queue full: refused at once, marked overloaded.
+    if (overloadOf(e)) {
+      this.end('refused', overloaded(request.id, backend, reason), 'rejected', reason);
+      return;
+    }
     const retry = retryAfterOf(e);
     // A circuit breaker open: refused at once, with when to come back.
     if (retry !== undefined)
@@ -403,11 +386,6 @@ export class Call implements InFlight {
     const was = this.current;
     this.current = { kind, outcome };
     clearTimeout(this.timer);
-    const permit = was.kind === 'leasing' || was.kind === 'dispatched' ? was.permit : undefined;
-    permit?.release({
-      latencyMs: Math.max(0, this.hooks.now() - this.spec.started),
-      outcome: permitOutcome(outcome),
-    });
     if (message) this.sink.push(message);
     this.sink.end();
     this.spec.session.inflight.delete(this.spec.request.id);

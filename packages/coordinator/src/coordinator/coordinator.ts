@@ -7,7 +7,6 @@
  * worker's `IdRemapper`, so sessions share workers freely. No runtime API here: ids come from an
  * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
  */
-import type { Bulkhead } from '@switchyard/flow-balancer';
 import type { AuditInput, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import { mergeInitializeResult } from '../aggregate/initialize.ts';
@@ -115,12 +114,6 @@ export interface MCPCoordinatorOptions {
   now?: () => number;
   /** Longest wait for the handshake and list fetches of one backend, ms. Default 30 000. */
   backendTimeoutMs?: number;
-  /**
-   * Admission per backend (flow-balancer's `Bulkhead`: a concurrency limiter and a bounded queue):
-   * a routed request waits for a permit; a refusal is answered at once with an error whose
-   * `data.overloaded` is true. Backends without one are not limited here.
-   */
-  admission?: Readonly<Record<string, Bulkhead>>;
   /** Longest a routed request (tools/call, prompts/get, resources/read) may take, ms; then -32001 and a cancel. Default 60 000. */
   requestTimeoutMs?: number | ((backend: string, name: string | null) => number);
   /** `one`: each list in one page (default). `per-backend`: one page per backend, with cursors. */
@@ -166,7 +159,7 @@ export interface MCPCoordinatorOptions {
   sessionStateLost?: 'error' | 'end-session';
   /** Told of each session restored from the journal, with the backends whose state it lost. */
   onRestore?: (sessionId: string, stateLost: readonly string[]) => void;
-  /** Traces each routed call's steps (admission, lease, backend, end); none: calls are not traced. */
+  /** Traces each routed call's steps (its place and worker, backend, end); none: calls are not traced. */
   tracing?: CallTracing;
   /** Told of each session this process lets go (ended, expired, shut down, handed on), for its duration. */
   onSessionEnd?: (end: SessionEnd) => void;
@@ -286,8 +279,8 @@ export class MCPCoordinator {
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
-    acquire: (backend, session) => {
-      const leased = this.fleet.acquireNow(backend, session);
+    acquire: (backend, session, timeoutMs, continues) => {
+      const leased = this.fleet.acquireNow(backend, session, timeoutMs, continues);
       // A shared backend, or one already recorded: nothing more on the call's path.
       if (session.era !== 'legacy' || session.isolatedUsed.has(backend) || !this.fleet.isIsolated(backend))
         return leased;
@@ -993,7 +986,6 @@ export class MCPCoordinator {
         started,
         retrySafe,
         timeoutMs: typeof setting === 'number' ? setting : setting(backend, ownName),
-        admission: this.options.admission?.[backend],
         trace: this.options.tracing?.start({
           method: request.method,
           backend,

@@ -215,6 +215,23 @@ export interface ReadyOptions {
   warmup?: { tool: string; arguments?: Record<string, unknown> };
 }
 
+/** The coordinator's lease: the worker's channel, and the manager's lease (a retried call's place goes on with it). */
+class HeldLease implements WorkerLease {
+  constructor(
+    private readonly channel: Channel,
+    readonly lease: Lease,
+  ) {}
+
+  get worker(): WorkerChannel {
+    return this.channel.facade;
+  }
+
+  release(): void {
+    this.channel.leased.remove(this.lease);
+    this.lease.release();
+  }
+}
+
 export class MultiTierPort implements TierPort {
   private manager: Manager | undefined;
   private readonly handshakes = new Map<string, BackendHandshake>();
@@ -308,6 +325,10 @@ export class MultiTierPort implements TierPort {
     if (options.principal !== undefined) acquireOptions.principal = options.principal;
     if (options.signal) acquireOptions.signal = options.signal;
     if (options.timeoutMs !== undefined) acquireOptions.timeoutMs = options.timeoutMs;
+    if (options.admit === true) {
+      acquireOptions.admit = true;
+      if (options.continues instanceof HeldLease) acquireOptions.continues = options.continues.lease;
+    }
     const got = manager.acquireNow
       ? manager.acquireNow(backend, acquireOptions)
       : manager.acquire(backend, acquireOptions);
@@ -325,15 +346,8 @@ export class MultiTierPort implements TierPort {
     // The worker's channel by the worker itself (no key string made per call), else by its key.
     let channel = this.byWorker.get(lease.worker);
     if (!channel || channel.leased.isClosed) channel = this.channelOf(backend, lease);
-    const held = channel;
-    held.leased.add(lease);
-    return {
-      worker: held.facade,
-      release: () => {
-        held.leased.remove(lease);
-        lease.release();
-      },
-    };
+    channel.leased.add(lease);
+    return new HeldLease(channel, lease);
   }
 
   /** The live channel of the lease's worker, made on its first lease (or after it closed). */

@@ -70,6 +70,14 @@ export interface AcquireOptions {
   signal?: AbortSignal;
   /** How long a worker may take to be ready, ms (relative: the port and the manager need not share a clock). */
   timeoutMs?: number;
+  /**
+   * A routed call: it takes a place in the backend's admission (its concurrency limit and queue)
+   * before a worker, held by the lease; a refusal rejects with an error named
+   * `BackendOverloadedError`. The wait for a place counts against `timeoutMs`.
+   */
+  admit?: boolean;
+  /** A call going on on another worker: the lease it held, whose admission place the new one takes over. */
+  continues?: WorkerLease;
 }
 
 /** The tier manager, as the coordinator sees it. */
