@@ -64,6 +64,7 @@ export type {
   WorkerPoolOptions,
 } from './options.ts';
 export {
+  type IdleWorkersOptions,
   type ReserveOptions,
   type ResizeOptions,
   type StartWorkerOptions,

@@ -49,8 +49,22 @@ interface CommonOptions {
   maxQueue?: number;
   /** Default per-task time budget (queue wait + run), ms. Default none. */
   taskTimeoutMs?: number;
-  /** A worker idle this long is stopped while the pool has more than `min`. Default 30 000. */
+  /**
+   * A worker idle this long (no task, no pinned wait, no hold: `hold()`) is stopped while the pool
+   * has more unreserved workers than `min`, the longest idle first; 0: at once, as it becomes idle
+   * (at its last release). Reserved workers are never stopped for idleness. Default 30 000.
+   */
   idleTimeoutMs?: number;
+  /**
+   * `min` is kept only while the pool has had demand (`demand()`) within `idleTimeoutMs`; after
+   * that it keeps none (a tier's spares, kept while used). Default false.
+   */
+  minHeldByDemand?: boolean;
+  /**
+   * The clock of idle time: when a worker was last used and when the idle sweep stops it. Default:
+   * `clock`. A tier manager passes its own, so idle TTLs run on the clock its demand and budget read.
+   */
+  idleClock?: Clock;
   /** Retire a worker after it has been given this many tasks. Default none. */
   maxTasksPerWorker?: number;
   /** Retire a worker this old. Default none. */
@@ -139,6 +153,7 @@ export interface ResolvedOptions {
   maxQueue: number;
   taskTimeoutMs: number | undefined;
   idleTimeoutMs: number;
+  minHeldByDemand: boolean;
   maxTasksPerWorker: number;
   maxAgeMs: number;
   readyTimeoutMs: number;
@@ -234,7 +249,8 @@ export function resolveOptions(o: WorkerPoolOptions): ResolvedOptions {
     concurrency: int('concurrency', o.concurrency, isThread ? 4 : 16, 1),
     maxQueue: int('maxQueue', o.maxQueue, 10_000, 0),
     taskTimeoutMs: o.taskTimeoutMs === undefined ? undefined : ms('taskTimeoutMs', o.taskTimeoutMs, 0, 1),
-    idleTimeoutMs: ms('idleTimeoutMs', o.idleTimeoutMs, 30_000, 1),
+    idleTimeoutMs: ms('idleTimeoutMs', o.idleTimeoutMs, 30_000),
+    minHeldByDemand: o.minHeldByDemand === true,
     maxTasksPerWorker: int('maxTasksPerWorker', o.maxTasksPerWorker, Number.POSITIVE_INFINITY, 1),
     maxAgeMs: ms('maxAgeMs', o.maxAgeMs, Number.POSITIVE_INFINITY, 1),
     readyTimeoutMs: ms('readyTimeoutMs', o.readyTimeoutMs, 30_000, 1),

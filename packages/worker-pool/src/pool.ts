@@ -39,7 +39,7 @@ import { RemoteWorker } from './runtime/remote-worker.ts';
 import { ThreadWorker } from './runtime/thread-worker.ts';
 import type { ExitInfo } from './runtime/types.ts';
 import { type Outcome, TaskLedger } from './settle.ts';
-import { idleToStop, workersToStart } from './sizing.ts';
+import { idleSweep, workersToStart } from './sizing.ts';
 import { type PoolCounters, type PoolStats, statsOf, workerInfo } from './stats.ts';
 import { DONE, QUEUED, RUNNING, Task } from './task.ts';
 import { type DropReason, TaskQueue } from './task-queue.ts';
@@ -61,6 +61,17 @@ export interface ResizeOptions {
   min?: number;
   /** Most workers at once (reserved ones included). Lowering it stops none: the excess goes as it idles. */
   max?: number;
+  /** How long an unreserved worker above `min` may stay idle (0: it goes as it becomes idle). */
+  idleTimeoutMs?: number;
+  /** `min` is kept only while there was demand (`demand()`) within `idleTimeoutMs`. */
+  minHeldByDemand?: boolean;
+}
+
+export interface IdleWorkersOptions {
+  /** Only the idle ones above `min` (what the pool could lose and still keep its `min`). */
+  beyondMin?: boolean;
+  /** The reserved workers that are idle instead of the unreserved ones. */
+  reserved?: boolean;
 }
 
 export interface ReserveOptions {
@@ -76,6 +87,8 @@ export interface UnreserveOptions {
 export class WorkerPoolManager implements SlotOwner {
   readonly #o: ResolvedOptions;
   readonly #clock: Clock;
+  /** The clock of idle time (`idleClock`): idle since, the idle sweep's timer, demand. */
+  readonly #idleClock: Clock;
   readonly #events = new EventHub();
   readonly #queue: TaskQueue;
   readonly #chooser: WorkerChooser;
@@ -94,6 +107,12 @@ export class WorkerPoolManager implements SlotOwner {
   #owedRestarts = 0;
   #restartTimer: unknown;
   #sweepTimer: unknown;
+  /** The idle sweep's next look (on the idle clock). */
+  #idleTimer: unknown;
+  /** More unreserved workers live than `min` (as of the last idle sweep): a release may make one go. */
+  #surplus = false;
+  /** The last demand on the spares (`demand()`), on the idle clock. */
+  #demandAt = Number.NEGATIVE_INFINITY;
   #lastMemoryCheck = 0;
   #lastStderr: string[] = [];
   #lastError: string | undefined;
@@ -105,6 +124,7 @@ export class WorkerPoolManager implements SlotOwner {
     const o = resolveOptions(options);
     this.#o = o;
     this.#clock = options.clock ?? systemClock;
+    this.#idleClock = options.idleClock ?? this.#clock;
     this.#ledger = new TaskLedger(this.#clock, this.#events);
     this.#counters = this.#ledger.counters;
     this.#queue = new TaskQueue(o.maxQueue, this.#clock, (task, reason) => this.#dropped(task, reason));
@@ -153,7 +173,7 @@ export class WorkerPoolManager implements SlotOwner {
     if (this.#state === 'created') this.#begin();
     if (this.#state === 'failed') return Promise.reject(this.#failure);
     if (this.#state !== 'running') return Promise.reject(new PoolClosedError());
-    if (this.#readyCount() >= this.#o.min) return Promise.resolve();
+    if (this.#readyCount() >= this.#minAt(this.#idleClock.now())) return Promise.resolve();
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
@@ -242,6 +262,7 @@ export class WorkerPoolManager implements SlotOwner {
     this.#reserved.set(key, slot);
     this.#chooser.remove(slot);
     this.#ensureWorkers(); // the spares kept unreserved (`min`)
+    this.#sweepIdle();
     return slot;
   }
 
@@ -267,6 +288,7 @@ export class WorkerPoolManager implements SlotOwner {
       this.#chooser.add(slot);
       this.#slotFreed(slot);
     }
+    this.#sweepIdle();
     return true;
   }
 
@@ -281,7 +303,60 @@ export class WorkerPoolManager implements SlotOwner {
     if (!slot) return Promise.resolve();
     if (slot.key !== undefined && this.#reserved.get(slot.key) === slot) this.#reserved.delete(slot.key);
     this.#drainSlot(slot, options.timeoutMs ?? 0);
+    this.#sweepIdle();
     return slot.exited;
+  }
+
+  /**
+   * A caller has worker `workerId` in hand (a tier manager's lease, or a worker it is about to hand
+   * out): until as many `unhold()`s, it is busy for the idle sweep, whatever its tasks. False when
+   * no such worker is live.
+   */
+  hold(workerId: number): boolean {
+    const slot = this.#slots.get(workerId);
+    if (!slot) return false;
+    slot.holds++;
+    return true;
+  }
+
+  /**
+   * One hold on `workerId` ends: at the last, its idle time starts now — and an unreserved worker
+   * above `min` goes at once when `idleTimeoutMs` is 0.
+   */
+  unhold(workerId: number): void {
+    const slot = this.#slots.get(workerId);
+    if (!slot || slot.holds === 0) return;
+    if (--slot.holds > 0) return;
+    if (slot.inflight.size === 0 && slot.waiting.length === 0) slot.idleSince = this.#idleClock.now();
+    if (slot.key === undefined) this.#idleNow();
+  }
+
+  /**
+   * Demand on the spares now: each unreserved worker's idle time counts from now at the earliest,
+   * and a `min` held by demand (`minHeldByDemand`) holds for `idleTimeoutMs` from now.
+   */
+  demand(): void {
+    this.#demandAt = this.#idleClock.now();
+    if (this.#o.minHeldByDemand && this.#idleTimer === undefined) this.#sweepIdle();
+  }
+
+  /**
+   * The idle workers — ready, nothing in hand (no task, no pinned wait, no hold) — longest idle
+   * first: unreserved ones (what a budget across pools may take), or with `reserved` the reserved
+   * ones; with `beyondMin`, only as many unreserved as live above `min`.
+   */
+  idleWorkers(options: IdleWorkersOptions = {}): PoolWorker[] {
+    const reserved = options.reserved === true;
+    const idle: WorkerSlot[] = [];
+    let live = 0;
+    for (const s of this.#slots.values()) {
+      if ((s.key !== undefined) !== reserved) continue;
+      if (s.state === 'starting' || s.state === 'ready') live++;
+      if (isIdle(s)) idle.push(s);
+    }
+    idle.sort((a, b) => a.idleSince - b.idleSince);
+    if (reserved || options.beyondMin !== true) return idle;
+    return idle.slice(0, Math.max(0, live - this.#minAt(this.#idleClock.now())));
   }
 
   /** Each live worker's record: state, key, load, start-up time, resident memory. */
@@ -314,13 +389,20 @@ export class WorkerPoolManager implements SlotOwner {
   resize(options: ResizeOptions): void {
     const min = options.min ?? this.#o.min;
     const max = options.max ?? this.#o.max;
+    const idleTimeoutMs = options.idleTimeoutMs ?? this.#o.idleTimeoutMs;
     if (!Number.isInteger(min) || min < 0) throw new RangeError(`min must be an integer ≥ 0 (got ${min})`);
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be an integer ≥ 1 (got ${max})`);
     if (max < min) throw new RangeError(`max (${max}) must be ≥ min (${min})`);
+    if (typeof idleTimeoutMs !== 'number' || !(idleTimeoutMs >= 0)) {
+      throw new RangeError(`idleTimeoutMs must be ≥ 0 (got ${idleTimeoutMs})`);
+    }
     this.#o.min = min;
     this.#o.max = max;
+    this.#o.idleTimeoutMs = idleTimeoutMs;
+    if (options.minHeldByDemand !== undefined) this.#o.minHeldByDemand = options.minHeldByDemand;
     if (this.#state === 'created') this.#begin();
     else this.#ensureWorkers();
+    this.#sweepIdle();
   }
 
   /** Start what sizing asks for now: after `canStart` held a start back and room came free. */
@@ -337,6 +419,7 @@ export class WorkerPoolManager implements SlotOwner {
     this.#health?.start();
     this.#scheduleSweep();
     this.#ensureWorkers();
+    this.#sweepIdle();
     return this.start();
   }
 
@@ -585,8 +668,9 @@ export class WorkerPoolManager implements SlotOwner {
       }
     }
     if (slot.inflight.size === 0 && waiting.length === 0) {
-      slot.idleSince = this.#clock.now();
+      slot.idleSince = this.#idleClock.now();
       if (slot.state === 'retiring') this.#stopSlot(slot);
+      else if (slot.holds === 0 && slot.key === undefined) this.#idleNow();
     }
     if (this.#idleWaiters.length > 0) this.#checkIdle();
   }
@@ -652,6 +736,7 @@ export class WorkerPoolManager implements SlotOwner {
     slot.markExited();
     if (crashed) this.#crashed(detail);
     this.#ensureWorkers();
+    this.#sweepIdle();
     this.#checkIdle();
   }
 
@@ -718,7 +803,7 @@ export class WorkerPoolManager implements SlotOwner {
       freeSlots,
       queued: this.#queue.length,
       concurrency: this.#o.concurrency,
-      min: state === 'running' ? this.#o.min : 0,
+      min: state === 'running' ? this.#minAt(this.#idleClock.now()) : 0,
       max: Math.max(0, this.#o.max - reservedLive),
     });
     if (n <= 0) return;
@@ -740,6 +825,7 @@ export class WorkerPoolManager implements SlotOwner {
   #startWorker(key: string | undefined): WorkerSlot {
     const o = this.#o;
     const slot = new WorkerSlot(this.#nextWorkerId++, o.kind, this.#clock.now(), this);
+    slot.idleSince = this.#idleClock.now();
     this.#slots.set(slot.id, slot);
     if (key !== undefined) {
       slot.key = key;
@@ -766,6 +852,8 @@ export class WorkerPoolManager implements SlotOwner {
       if (slot.state === 'starting') this.#kill(slot, 'startup', `not ready within ${o.readyTimeoutMs} ms`);
     }, o.readyTimeoutMs);
     this.#emit({ type: 'worker-started', workerId: slot.id, kind: o.kind, pid: slot.pid });
+    // A new live worker may put the pool above `min`: its releases then look for idle ones.
+    if (key === undefined) this.#sweepIdle();
     return slot;
   }
 
@@ -776,7 +864,7 @@ export class WorkerPoolManager implements SlotOwner {
     const now = this.#clock.now();
     slot.state = 'ready';
     slot.readyAt = now;
-    slot.idleSince = now;
+    slot.idleSince = this.#idleClock.now();
     const key = slot.key;
     if (key === undefined) this.#chooser.add(slot);
     this.#emit({
@@ -790,7 +878,8 @@ export class WorkerPoolManager implements SlotOwner {
       return;
     }
     this.#slotFreed(slot);
-    if (this.#readyWaiters.length > 0 && this.#readyCount() >= this.#o.min) {
+    if (key === undefined) this.#sweepIdle();
+    if (this.#readyWaiters.length > 0 && this.#readyCount() >= this.#minAt(this.#idleClock.now())) {
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
     }
   }
@@ -876,10 +965,70 @@ export class WorkerPoolManager implements SlotOwner {
 
   // ── sweeps: idle scale-down, age, memory ──────────────────────────────────────────────────
 
+  /** `min` at `now`: none once a `min` held by demand has had none for `idleTimeoutMs`. */
+  #minAt(now: number): number {
+    const o = this.#o;
+    return o.minHeldByDemand && now >= this.#demandAt + o.idleTimeoutMs ? 0 : o.min;
+  }
+
+  /** An unreserved worker became idle: look now if it may go now (no look pending, or timeout 0). */
+  #idleNow(): void {
+    if (this.#surplus && (this.#idleTimer === undefined || this.#o.idleTimeoutMs === 0)) this.#sweepIdle();
+  }
+
+  /**
+   * The idle rule (`sizing.ts` `idleSweep`), on the idle clock: stop the unreserved workers idle
+   * past `idleTimeoutMs` while more live than `min`, longest idle first, and set the timer for the
+   * next look. Reserved workers are never stopped here: their key decides when they go.
+   */
+  #sweepIdle(): void {
+    const clock = this.#idleClock;
+    if (this.#idleTimer !== undefined) clock.clearTimeout(this.#idleTimer as never);
+    this.#idleTimer = undefined;
+    const state = this.#state;
+    if (state !== 'running' && state !== 'draining') {
+      this.#surplus = false;
+      return;
+    }
+    const o = this.#o;
+    const now = clock.now();
+    const idle: WorkerSlot[] = [];
+    let live = 0;
+    for (const s of this.#slots.values()) {
+      if (s.key !== undefined) continue;
+      if (s.state === 'starting') live++;
+      else if (s.state === 'ready') {
+        live++;
+        if (isIdle(s)) idle.push(s);
+      }
+    }
+    const keep = this.#minAt(now);
+    const plan = idleSweep({
+      idle,
+      live,
+      keep,
+      now,
+      idleTimeoutMs: o.idleTimeoutMs,
+      idleFloor: this.#demandAt,
+      keepUntil: o.minHeldByDemand && keep > 0 ? this.#demandAt + o.idleTimeoutMs : Number.POSITIVE_INFINITY,
+    });
+    const stop = this.#queue.length > 0 ? [] : plan.stop;
+    this.#surplus = live - stop.length > keep;
+    for (const slot of stop) this.#retire(slot, 'idle');
+    if (plan.next !== Number.POSITIVE_INFINITY) {
+      this.#idleTimer = unref(
+        clock.setTimeout(() => {
+          this.#idleTimer = undefined;
+          this.#sweepIdle();
+        }, plan.next - now),
+      );
+    }
+  }
+
   #scheduleSweep(): void {
     if (this.#sweepTimer !== undefined) return;
     const o = this.#o;
-    const every = Math.max(5, Math.min(1000, o.idleTimeoutMs / 2, o.maxAgeMs / 2, o.memoryCheckIntervalMs));
+    const every = Math.max(5, Math.min(1000, o.maxAgeMs / 2, o.memoryCheckIntervalMs));
     this.#sweepTimer = unref(
       this.#clock.setTimeout(() => {
         this.#sweepTimer = undefined;
@@ -896,10 +1045,7 @@ export class WorkerPoolManager implements SlotOwner {
     const checkMemory =
       o.maxRssBytes !== Number.POSITIVE_INFINITY && now - this.#lastMemoryCheck >= o.memoryCheckIntervalMs;
     if (checkMemory) this.#lastMemoryCheck = now;
-    const ready: WorkerSlot[] = [];
-    let live = 0;
     for (const slot of this.#slots.values()) {
-      if (slot.state === 'starting' && slot.key === undefined) live++;
       if (slot.state !== 'ready') continue;
       if (slot.key === undefined && now - slot.startedAt >= o.maxAgeMs) {
         this.#retire(slot, 'max-age');
@@ -909,15 +1055,9 @@ export class WorkerPoolManager implements SlotOwner {
         const rss = slot.runtime.rssBytes();
         if (rss !== undefined && rss > o.maxRssBytes) {
           this.#retire(slot, 'memory', `RSS ${rss} bytes > ${o.maxRssBytes}`);
-          continue;
         }
       }
-      if (slot.key !== undefined) continue; // reserved: its key decides when it goes
-      live++;
-      ready.push(slot);
     }
-    if (this.#queue.length > 0) return;
-    for (const slot of idleToStop(ready, live, o.min, now, o.idleTimeoutMs)) this.#retire(slot, 'idle');
   }
 
   // ── stop ──────────────────────────────────────────────────────────────────────────────────
@@ -972,8 +1112,11 @@ export class WorkerPoolManager implements SlotOwner {
   #clearTimers(): void {
     if (this.#restartTimer !== undefined) this.#clock.clearTimeout(this.#restartTimer as never);
     if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer as never);
+    if (this.#idleTimer !== undefined) this.#idleClock.clearTimeout(this.#idleTimer as never);
     this.#restartTimer = undefined;
     this.#sweepTimer = undefined;
+    this.#idleTimer = undefined;
+    this.#surplus = false;
   }
 
   #setState(to: PoolState, error?: Error): void {
@@ -986,6 +1129,11 @@ export class WorkerPoolManager implements SlotOwner {
   #emit(event: PoolEvent): void {
     this.#events.emit(event);
   }
+}
+
+/** Ready with nothing in hand: no task given it, no pinned task waiting, no hold. */
+function isIdle(s: WorkerSlot): boolean {
+  return s.state === 'ready' && s.outstanding === 0 && s.waiting.length === 0 && s.holds === 0;
 }
 
 /** The runtime of a worker whose runtime could not be created: it is already gone. */

@@ -37,7 +37,10 @@ export class WorkerSlot implements RuntimeSink, PoolWorker {
   /** A drain deadline set by `stopWorker()`. */
   drainTimer: unknown;
   readyAt = 0;
+  /** When it last had nothing in hand, on the pool's idle clock. */
   idleSince: number;
+  /** Callers holding it (`hold()`): busy for the idle sweep while any. */
+  holds = 0;
   /** Set when the pool stopped or killed it (an exit without it is a crash). */
   expectedExit = false;
   /** Killed as a failure (unhealthy, did not start): counted as a crash when killed. */
