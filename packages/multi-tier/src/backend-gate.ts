@@ -10,7 +10,6 @@
  */
 import { type CancelSignal, type Clock, DeadlineQueue, isAbortedError } from '@switchyard/flow-balancer';
 import { AcquireAbortedError, AcquireTimeoutError, BackendOverloadedError } from './errors.ts';
-import type { Lease } from './lease.ts';
 
 /** What `acquire` adds for a call (see `MultiTierPoolManager.acquireNow`). */
 export interface AdmitOptions {
@@ -24,7 +23,12 @@ export interface AdmitOptions {
    * A call admitted on `continues` (its worker died; it goes on on another): the new lease takes
    * over that lease's place instead of asking for one.
    */
-  continues?: Lease;
+  continues?: HoldsPlace;
+}
+
+/** What holds a call's place (a `Lease`): it can hand the place on. */
+export interface HoldsPlace {
+  takePlace(): BackendGate | undefined;
 }
 
 /** A backend's admission figures (metrics, the dashboard). */
