@@ -1,10 +1,11 @@
 /**
  * One backend's workers, all in the backend's one pool (`backend-pool.ts`): hands out leases
  * (shared with session affinity, or one worker per session or principal — a reservation in the
- * pool), starts workers for demand, sets the pool's `min` to what its tier keeps ready
- * (`tier-rules.ts`, spares from `spares.ts`) — the pool starts those and replaces the dead — stops
- * the idle ones when their tier says so, and marks the backend failed — with retry and backoff
- * (`backend-health.ts`; the pool keeps none meanwhile) — when it cannot start. Outlier
+ * pool), starts workers for demand, sets the pool's knobs to its tier (`tier-rules.ts`
+ * `poolKnobs`: `min`, the idle timeout, spares held by demand) — the pool starts what is kept,
+ * replaces the dead and stops the idle (a lease holds its worker; the controller names each idle
+ * stop as its tier does) — and marks the backend failed — with retry and backoff
+ * (`backend-health.ts`; the pool starts none meanwhile) — when it cannot start. Outlier
  * ejection of its workers and its circuit breaker are `backend-resilience.ts`'s: the controller
  * asks it before each acquire and when it chooses a worker. The budget across backends is the
  * manager's: the controller asks it before each start, and tells it what its workers hold
@@ -32,7 +33,7 @@ import { Replica, type ReplicaHooks, type StartFailure } from './replica.ts';
 import { unbound } from './spares.ts';
 import type { AuthorizeHook, ResolvedAuto, ResolvedBackend, Tier } from './spec.ts';
 import { type BackendCounters, type BackendStats, backendStatsOf } from './stats.ts';
-import { idleExpiry, keepReady } from './tier-rules.ts';
+import { keepReady, poolKnobs } from './tier-rules.ts';
 import { type WaitOptions, waitForReady, within } from './wait.ts';
 
 export interface AcquireOptions {
@@ -140,8 +141,7 @@ export class BackendController {
   #lastDemandAt = Number.NEGATIVE_INFINITY;
   /** Per-session: spares taken are not replaced before this (`spareRefillDelayMs`). */
   #refillAt = Number.NEGATIVE_INFINITY;
-  /** More workers live than the tier keeps (as of the last reconcile): releases may make one idle. */
-  #surplus = false;
+  /** The end of a spare refill delay (`#reconcile` looks again then). */
   #timer: unknown;
   #retryTimer: unknown;
   #open = false;
@@ -157,6 +157,7 @@ export class BackendController {
     onReady: (r, startMs) => this.#onReady(r, startMs),
     onStartFailed: (r, f) => this.#onStartFailed(r, f),
     onDied: (r, f) => this.#onDied(r, f),
+    onIdle: (r) => this.#onIdle(r),
     onMessage: (r, message) =>
       this.#deps.events.emit({ type: 'worker-message', backend: this.spec.name, workerId: r.id, message }),
   };
@@ -168,7 +169,9 @@ export class BackendController {
     this.#health = new BackendHealth(spec.retry, deps.random);
     this.#pool = new BackendPool<Replica>(spec, {
       adopt: (worker) => this.#adopt(worker),
-      canStart: () => !this.#closed && this.#deps.admit(this, false),
+      // None while the backend is failed: its retry starts them again (`#reconcile`).
+      canStart: () => !this.#closed && !this.#health.failed && this.#deps.admit(this, false),
+      clock: deps.clock,
     });
     this.#tier = spec.tier === 'auto' ? deps.auto.initialTier : spec.tier;
     this.#tierSince = deps.clock.now();
@@ -289,6 +292,7 @@ export class BackendController {
     const now = clock.now();
     this.demand.arrival(now);
     this.#lastDemandAt = now;
+    if (this.spec.isolation !== 'shared') this.#pool.demand(); // the spares count as used now
     const h = this.#health.current;
     if (h.state === 'failed') {
       if (now < h.retryAt) {
@@ -421,12 +425,10 @@ export class BackendController {
    */
   #makeRoom(): void {
     if (this.spec.isolation !== 'per-principal') return;
-    let lru: Replica | undefined;
-    for (const r of this.#replicas) {
-      if (r.state !== 'ready' || r.leases > 0 || r.waiters.size > 0) continue;
-      if (principalOf(r.session) === undefined || r.sessionEnded) continue;
-      if (!lru || r.lastUsedAt < lru.lastUsedAt) lru = r;
-    }
+    // The pool's idle reserved workers, longest idle (least recently served) first.
+    const lru = this.#pool
+      .idle({ reserved: true })
+      .find((r) => this.#replicas.has(r) && principalOf(r.session) !== undefined && !r.sessionEnded);
     if (!lru) return;
     this.#sessions.delete(lru.session!);
     this.#stopReplica(lru, 'made-room');
@@ -455,8 +457,9 @@ export class BackendController {
       return this.#leaseOrWait(bound.replica, key, session, wait);
     }
     // A spare, reserved in the pool for this key (the pool chooses which); else a new worker.
-    // The spare taken is replaced after `spareRefillDelayMs` (by `#reconcile`), not at once.
-    this.#pool.keep(0);
+    // The spare taken is replaced after `spareRefillDelayMs` (by `#reconcile`), not at once: until
+    // then the pool keeps the spares left (and stops none of them for it).
+    this.#pool.tune({ min: Math.max(0, unbound(this.#replicas).length - 1) });
     let r = this.#pool.reserveSpare(key);
     const spare = r !== undefined;
     if (!r) {
@@ -530,6 +533,7 @@ export class BackendController {
 
   #lease(r: Replica, key: string | undefined, session: string | undefined, warmHit: boolean): Lease {
     r.leases++;
+    r.hold(); // busy for the pool's idle sweep until released
     this.#counters.leases++;
     return new Lease(r, session, warmHit, (lease) => this.#release(r, key, lease), this.#outcomes);
   }
@@ -538,6 +542,9 @@ export class BackendController {
     r.leases--;
     this.#resilience.released(lease);
     r.lastUsedAt = this.#deps.clock.now();
+    // Its last release starts its idle time; an idle worker the tier does not keep is the pool's
+    // to stop (a cold one at once, here).
+    r.unhold();
     if (this.#closed) {
       // Draining for a removal: a worker goes at its last release.
       if (r.leases === 0 && this.#replicas.has(r)) this.#stopReplica(r, this.#closeReason);
@@ -551,13 +558,7 @@ export class BackendController {
     if (r.sessionEnded && r.leases === 0 && r.live) {
       this.#stopReplica(r, 'session-end');
       this.#reconcile();
-      return;
     }
-    // A release changes only when an idle worker may go, and only where more workers live than the
-    // tier keeps: at once for cold; otherwise a pending expiry timer (which finds the later last use
-    // and sets itself again) already covers it. So the steady stream of releases under load costs
-    // no reconcile each.
-    if (this.#surplus && (this.#tier === 'cold' || this.#timer === undefined)) this.#reconcile();
   }
 
   /**
@@ -622,6 +623,9 @@ export class BackendController {
     const now = this.#deps.clock.now();
     const id = this.#deps.nextWorkerId();
     const r = new Replica(id, this.spec, this.#tier, now, this.#hooks, this.#pool, key, adopted);
+    // Held until it is ready and its waiters have their leases (`#onReady`): the pool must not
+    // find it idle before.
+    r.hold();
     this.#replicas.add(r);
     this.#counters.starts[this.#tier]++;
     this.#deps.events.emit({
@@ -664,8 +668,16 @@ export class BackendController {
     this.#resilience.workerReady(r.id); // counts toward maxEjectionPercent
     for (const w of [...r.waiters]) w.ready(r);
     if (r.sessionEnded && r.leases === 0) this.#stopReplica(r, 'session-end');
+    r.unhold(); // its birth hold: from now the pool may find it idle
     this.#reconcile();
     this.#notifySettled();
+  }
+
+  /** The pool stopped an idle worker by the tier's knobs: told as the tier names it. */
+  #onIdle(r: Replica): void {
+    if (!this.#replicas.has(r) || this.#closed) return;
+    const shared = this.spec.isolation === 'shared';
+    this.#stopReplica(r, this.#tier !== 'cold' ? 'idle-ttl' : shared ? 'released' : 'unclaimed');
   }
 
   #onStartFailed(r: Replica, f: StartFailure): void {
@@ -808,9 +820,11 @@ export class BackendController {
   }
 
   /**
-   * Bring the workers in line with the tier: start what it keeps ready (unless failed; never past
-   * `replicas.max`; only where the budget has room), stop idle workers past their expiry (never
-   * below what is kept), and set a timer for the next expiry.
+   * Set the pool's knobs to the tier (`poolKnobs`): what it keeps ready — started by the pool,
+   * never past `replicas.max`, only where the budget has room, none while failed (`canStart`) — and
+   * when it stops an idle worker above that (`idle-ttl`; cold: at its last release). Spares taken
+   * are replaced only after the refill delay: until then `min` is the spares left, and a timer
+   * looks again.
    */
   #reconcile(): void {
     if (!this.#open || this.#closed) return;
@@ -819,50 +833,21 @@ export class BackendController {
     this.#timer = undefined;
     const now = clock.now();
     const s = this.spec;
-    const shared = s.isolation === 'shared';
-    const keep = this.#keep();
-    const kept = (): Replica[] =>
-      shared ? [...this.#replicas].filter((r) => r.live) : unbound(this.#replicas);
-    let pool = kept();
-    let next = Number.POSITIVE_INFINITY;
-    const holdRefill = !shared && now < this.#refillAt && pool.length < keep;
-    if (holdRefill) next = this.#refillAt;
-    // The tier is the pool's `min`: it starts what is missing (each start asked of the budget) and
-    // replaces the dead; none while the backend is failed, and spares taken only after the refill delay.
-    this.#pool.keep(this.#health.failed ? 0 : holdRefill ? pool.length : Math.min(keep, s.max));
-    pool = kept();
-    let surplus = pool.length - keep;
-    this.#surplus = surplus > 0;
-    if (!shared && this.#tier === 'warm' && now < this.#lastDemandAt + s.idleTtlMs) {
-      next = Math.min(next, this.#lastDemandAt + s.idleTtlMs); // the spares are kept until then
-    }
-    const idle = pool
-      .filter((r) => r.state === 'ready' && r.leases === 0 && r.waiters.size === 0)
-      .sort((a, b) => a.lastUsedAt - b.lastUsedAt);
-    // A busy worker in surplus cannot expire before a whole TTL from now: look again then, so
-    // that its releases need not.
-    if (surplus > 0 && this.#tier !== 'cold' && idle.length < pool.length) {
-      next = Math.min(next, idleExpiry(this.#tier, s.idleTtlMs, now));
-    }
-    for (const r of idle) {
-      if (surplus <= 0) break;
-      const lastUse = shared ? r.lastUsedAt : Math.max(r.lastUsedAt, this.#lastDemandAt);
-      const at = idleExpiry(this.#tier, s.idleTtlMs, lastUse);
-      if (at <= now) {
-        this.#stopReplica(r, this.#tier !== 'cold' ? 'idle-ttl' : shared ? 'released' : 'unclaimed');
-        surplus--;
-      } else {
-        next = Math.min(next, at);
+    const knobs = poolKnobs(this.#tier, s);
+    let min = Math.min(knobs.min, s.max);
+    if (s.isolation !== 'shared' && now < this.#refillAt) {
+      const spares = unbound(this.#replicas).length;
+      if (spares < this.#keep()) {
+        min = spares;
+        this.#timer = unref(
+          clock.setTimeout(() => {
+            this.#timer = undefined;
+            this.#reconcile();
+          }, this.#refillAt - now),
+        );
       }
     }
-    if (next !== Number.POSITIVE_INFINITY) {
-      this.#timer = unref(
-        clock.setTimeout(() => {
-          this.#timer = undefined;
-          this.#reconcile();
-        }, next - now),
-      );
-    }
+    this.#pool.tune({ ...knobs, min });
   }
 
   // ── what the manager asks ─────────────────────────────────────────────────────────────────
@@ -882,16 +867,13 @@ export class BackendController {
     this.#reconcile();
   }
 
-  /** Idle ready workers the budget may take, with when each was last used. */
+  /**
+   * Idle ready workers the budget may take — the pool's idle unreserved ones, longest idle first —
+   * with when each was last used. A configured hot backend keeps its resident workers: only the
+   * pool's idle ones above its `min` may go.
+   */
   evictable(): Replica[] {
-    const shared = this.spec.isolation === 'shared';
-    const idle = (shared ? [...this.#replicas] : unbound(this.#replicas)).filter(
-      (r) => r.state === 'ready' && r.leases === 0 && r.waiters.size === 0,
-    );
-    if (this.spec.tier !== 'hot') return idle;
-    // A configured hot backend keeps its resident workers; only extras may go.
-    const live = shared ? this.live : unbound(this.#replicas).length;
-    return idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt).slice(0, Math.max(0, live - this.#keep()));
+    return this.#pool.idle({ beyondMin: this.spec.tier === 'hot' }).filter((r) => this.#replicas.has(r));
   }
 
   /** Stop an idle worker for the budget. */
@@ -912,7 +894,8 @@ export class BackendController {
       return this.#closing;
     }
     this.#closed = true;
-    this.#pool.keep(0);
+    // The controller stops what is left: the pool keeps none, and stops none for idleness.
+    this.#pool.tune({ min: 0, idleTimeoutMs: Number.POSITIVE_INFINITY });
     this.#closeReason = how.reason;
     const clock = this.#deps.clock;
     if (this.#timer !== undefined) clock.clearTimeout(this.#timer);

@@ -5,12 +5,16 @@
  * workers its tier keeps ready (shared) or the spares it keeps (per-session, per-principal — `min`
  * counts unreserved workers) are started by the pool, and replaced by it when one dies, each start
  * asked of the budget (`canStart`); a worker for demand is started on request (`startWorker()`).
- * Idle workers are stopped by the tier manager (`stopWorker()`), which knows leases and demand, so
- * the pool reaps none; nor does it fail as a whole (a crash loop is the backend's health to judge,
+ * Idle workers are stopped by the pool too, by the knobs the tier sets (`tune()`: `min`, the idle
+ * timeout — 0 for cold, stop at release — and a `min` held by demand for warm spares), on the tier
+ * manager's clock; a lease is a hold on its worker (`hold()`), so a leased worker is never idle.
+ * The pool does not fail as a whole (a crash loop is the backend's health to judge,
  * `backend-health.ts`, with its one backoff). This file routes the pool's per-worker events to the
  * worker they are about (a `Replica`), and hands the workers the pool started to the tier manager.
  */
+import type { Clock } from '@switchyard/flow-balancer';
 import {
+  type IdleWorkersOptions,
   type JsonRpcMessage,
   type PoolEventOf,
   type PoolWorker,
@@ -32,7 +36,19 @@ export interface PoolMember {
    */
   onPoolFailed(event: PoolEventOf<'worker-failed'>, refused?: BindingRefusedError): void;
   onPoolExit(event: PoolEventOf<'worker-exited'>, refused?: BindingRefusedError): void;
+  /** The pool stopped it for idleness (its exit follows). */
+  onPoolIdle(): void;
   onPoolMessage(message: JsonRpcMessage): void;
+}
+
+/** What the tier sets of its pool: what it keeps, and when an idle worker goes. */
+export interface PoolKnobs {
+  /** Unreserved workers kept ready (shared: the workers; per-session, per-principal: the spares). */
+  min: number;
+  /** How long an unreserved worker above `min` may stay idle; 0: it goes at its last release. */
+  idleTimeoutMs?: number;
+  /** `min` is kept only while there was demand (`demand()`) within the idle timeout. */
+  minHeldByDemand?: boolean;
 }
 
 /** What the pool asks of the tier manager. */
@@ -41,6 +57,8 @@ export interface PoolOwner<M extends PoolMember> {
   adopt(worker: PoolWorker): M;
   /** Room in the budget for one more worker. */
   canStart(): boolean;
+  /** The tier manager's clock: idle time and the idle sweep run on it. */
+  readonly clock: Clock;
 }
 
 const NEVER_MS = 2 ** 31 - 1;
@@ -125,7 +143,10 @@ export class BackendPool<M extends PoolMember = PoolMember> {
     try {
       const idOf = (w: PoolWorker) => this.#members.get(w.id)?.id ?? w.id;
       const refused = (workerId: number, e: BindingRefusedError) => this.#refused.set(workerId, e);
-      pool = new WorkerPoolManager(poolOptions(spec, idOf, () => owner.canStart(), refused));
+      pool = new WorkerPoolManager({
+        ...poolOptions(spec, idOf, () => owner.canStart(), refused),
+        idleClock: owner.clock,
+      });
     } catch (e) {
       error = e;
     }
@@ -152,6 +173,9 @@ export class BackendPool<M extends PoolMember = PoolMember> {
       this.#refused.delete(e.workerId);
       member?.onPoolExit(e, refused);
     });
+    pool.on('worker-recycled', (e) => {
+      if (e.reason === 'idle') this.#members.get(e.workerId)?.onPoolIdle();
+    });
     pool.on('worker-message', (e) => this.#members.get(e.workerId)?.onPoolMessage(e.message));
   }
 
@@ -170,13 +194,29 @@ export class BackendPool<M extends PoolMember = PoolMember> {
   }
 
   /**
-   * Keep `n` unreserved workers (the pool starts the missing ones, each asked of the budget); a
-   * lower `n` stops none — the tier manager stops idle workers. Nothing once the pool is stopping.
+   * Set the tier's knobs: keep `min` unreserved workers (the pool starts the missing ones, each
+   * asked of the budget) and stop idle ones above it by the idle timeout. Nothing once the pool is
+   * stopping.
    */
-  keep(n: number): void {
+  tune(knobs: PoolKnobs): void {
     const pool = this.pool;
     if (!pool || (pool.state !== 'running' && pool.state !== 'created')) return;
-    pool.resize({ min: n });
+    pool.resize(knobs);
+  }
+
+  /** Demand on the spares now (per-session, per-principal backends): see `WorkerPoolManager.demand`. */
+  demand(): void {
+    this.pool?.demand();
+  }
+
+  /** The idle workers, longest idle first (`WorkerPoolManager.idleWorkers`), as members. */
+  idle(options?: IdleWorkersOptions): M[] {
+    const out: M[] = [];
+    for (const w of this.pool?.idleWorkers(options) ?? []) {
+      const m = this.#members.get(w.id);
+      if (m) out.push(m);
+    }
+    return out;
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * One worker of a backend, as the tier manager sees it: a worker of the backend's one pool
- * (`backend-pool.ts`), started and stopped by the tier manager — which session owns it, when it
- * stops, what replaces it — while worker-pool runs it (spawn, ready hook, ready timeout, JSON-RPC,
- * health, stop escalation).
+ * (`backend-pool.ts`), started by the tier manager — which session owns it, what replaces it — and
+ * stopped by it (session end, budget, removal) or, when idle, by the pool, while worker-pool runs
+ * it (spawn, ready hook, ready timeout, JSON-RPC, health, stop escalation, idle sweep).
  */
 import type { JsonRpcMessage, PoolEventOf, PoolWorker, WorkerPoolManager } from '@switchyard/worker-pool';
 import type { BackendPool, PoolMember } from './backend-pool.ts';
@@ -27,6 +27,8 @@ export interface ReplicaHooks {
   onStartFailed(replica: Replica, failure: StartFailure): void;
   /** It died after being ready (crash, failed health check). */
   onDied(replica: Replica, failure: StartFailure): void;
+  /** The pool stopped it for idleness, by the tier's knobs (its exit follows). */
+  onIdle(replica: Replica): void;
   /** A process worker sent a message of its own (a notification, a request to the client). */
   onMessage(replica: Replica, message: JsonRpcMessage): void;
 }
@@ -143,6 +145,15 @@ export class Replica implements PoolMember {
     else this.#hooks.onDied(this, failure);
   }
 
+  onPoolIdle(): void {
+    if (this.#state !== 'ready' && this.#state !== 'starting') return;
+    this.#state = 'stopping';
+    this.#exited ??= new Promise((resolve) => {
+      this.#markExited = resolve;
+    });
+    this.#hooks.onIdle(this);
+  }
+
   onPoolMessage(message: JsonRpcMessage): void {
     this.#hooks.onMessage(this, message);
   }
@@ -186,6 +197,18 @@ export class Replica implements PoolMember {
     if (bytes === undefined) return undefined;
     this.measuredMb = Math.ceil(bytes / MIB);
     return this.measuredMb;
+  }
+
+  /**
+   * Hold it in the pool (a lease, or a start not yet handed out): busy for the pool's idle sweep
+   * until as many `unhold()`s.
+   */
+  hold(): void {
+    if (this.#worker) this.#pool?.hold(this.#worker.id);
+  }
+
+  unhold(): void {
+    if (this.#worker) this.#pool?.unhold(this.#worker.id);
   }
 
   /** Stop it (drain for up to `drainMs`); resolves when its process or thread has exited. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idleExpiry, keepReady, residentWhenHot } from './tier-rules.ts';
+import { keepReady, poolKnobs, residentWhenHot } from './tier-rules.ts';
 
 const base = { min: 2, spares: 3, idleTtlMs: 1000, now: 5000, lastDemandAt: 4500 };
 
@@ -20,9 +20,30 @@ describe('tier rules', () => {
 
   it('cold keeps nothing and lets an idle worker go at once; others after the TTL', () => {
     expect(keepReady('cold', { ...base, isolation: 'per-session' })).toBe(0);
-    expect(idleExpiry('cold', 1000, 42)).toBe(42);
-    expect(idleExpiry('warm', 1000, 42)).toBe(1042);
-    expect(idleExpiry('hot', 1000, 42)).toBe(1042);
+    expect(poolKnobs('cold', { ...base, isolation: 'shared' })).toEqual({
+      min: 0,
+      idleTimeoutMs: 0,
+      minHeldByDemand: false,
+    });
+    expect(poolKnobs('warm', { ...base, isolation: 'shared' }).idleTimeoutMs).toBe(1000);
+    expect(poolKnobs('hot', { ...base, isolation: 'shared' }).idleTimeoutMs).toBe(1000);
     expect(residentWhenHot('per-session', 0, 2)).toBe(2);
+  });
+
+  it('the pool keeps what the tier keeps: hot its residents, warm its spares while in demand', () => {
+    expect(poolKnobs('hot', { ...base, isolation: 'shared' })).toMatchObject({
+      min: 2,
+      minHeldByDemand: false,
+    });
+    expect(poolKnobs('hot', { ...base, isolation: 'per-session' })).toMatchObject({ min: 3 });
+    expect(poolKnobs('warm', { ...base, isolation: 'shared' })).toMatchObject({
+      min: 0,
+      minHeldByDemand: false,
+    });
+    expect(poolKnobs('warm', { ...base, isolation: 'per-principal' })).toEqual({
+      min: 3,
+      idleTimeoutMs: 1000,
+      minHeldByDemand: true,
+    });
   });
 });

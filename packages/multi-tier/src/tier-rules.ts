@@ -1,7 +1,8 @@
 /**
  * What each tier keeps. Pure: the controller asks, for its backend's tier, how many workers to keep
- * ready now — the backend pool's `min`, which starts them and replaces the dead (unreserved workers:
- * for per-session backends, the spares) — and when an idle one may go.
+ * ready now, and the knobs of its pool (`poolKnobs`): `min` — which the pool starts and replaces
+ * when one dies (unreserved workers: for per-session backends, the spares) — and when the pool
+ * stops an idle one (its idle timeout; a `min` held by demand).
  *
  * | tier | shared: kept ready            | per-session: spares kept              | an idle worker goes             |
  * | ---- | ----------------------------- | ------------------------------------- | ------------------------------- |
@@ -32,9 +33,32 @@ export function keepReady(tier: Tier, k: KeepInput): number {
   return 0;
 }
 
-/** When an idle worker last used at `lastUsedAt` may be stopped (if more than the kept are live). */
-export function idleExpiry(tier: Tier, idleTtlMs: number, lastUsedAt: number): number {
-  return tier === 'cold' ? lastUsedAt : lastUsedAt + idleTtlMs;
+/** The pool's knobs for a tier: what it keeps, and when it stops an idle worker above that. */
+export interface TierKnobs {
+  /** Unreserved workers the pool keeps (before `replicas.max` and the refill delay). */
+  min: number;
+  /** An idle worker above `min` goes this long after its last use (0: at its last release). */
+  idleTimeoutMs: number;
+  /** `min` holds only while the backend had demand within `idleTimeoutMs` (warm spares). */
+  minHeldByDemand: boolean;
+}
+
+export function poolKnobs(
+  tier: Tier,
+  k: Pick<KeepInput, 'isolation' | 'min' | 'spares' | 'idleTtlMs'>,
+): TierKnobs {
+  if (tier === 'hot') {
+    return {
+      min: residentWhenHot(k.isolation, k.min, k.spares),
+      idleTimeoutMs: k.idleTtlMs,
+      minHeldByDemand: false,
+    };
+  }
+  if (tier === 'warm') {
+    const spares = k.isolation !== 'shared';
+    return { min: spares ? k.spares : 0, idleTimeoutMs: k.idleTtlMs, minHeldByDemand: spares };
+  }
+  return { min: 0, idleTimeoutMs: 0, minHeldByDemand: false };
 }
 
 /** The workers a backend keeps resident when it is hot (what the auto policy budgets for). */
