@@ -15,15 +15,27 @@ export const I64 = 1;
 export const LEN = 2;
 export const I32 = 5;
 
-function varintSize(value: number): number {
-  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
+/** Each character code's value as a hex digit (0-9, a-f, A-F); anything else counts as 0 (ids are checked where they come in). */
+const NIBBLE = new Uint8Array(256);
+for (let i = 0; i < 10; i++) NIBBLE[0x30 + i] = i;
+for (let i = 0; i < 6; i++) {
+  NIBBLE[0x61 + i] = 10 + i;
+  NIBBLE[0x41 + i] = 10 + i;
 }
 
-function hexDigit(code: number): number {
-  // 0-9, a-f, A-F; anything else counts as 0 (ids are checked where they come in).
-  if (code <= 0x39) return code >= 0x30 ? code - 0x30 : 0;
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : 0;
+/** Writes `value` (below 2^32) as a varint into `bytes` at `at`; returns the offset after it. */
+export function putVarint(bytes: Uint8Array, at: number, value: number): number {
+  let v = value >>> 0;
+  while (v > 0x7f) {
+    bytes[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  bytes[at++] = v;
+  return at;
+}
+
+export function varintSize(value: number): number {
+  return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
 }
 
 export class ProtoWriter {
@@ -148,8 +160,10 @@ export class ProtoWriter {
     this.ensure(size + 1);
     const { buffer } = this;
     buffer[this.pos++] = size;
+    let at = this.pos;
     for (let i = 0; i < size; i++)
-      buffer[this.pos++] = (hexDigit(hex.charCodeAt(2 * i)) << 4) | hexDigit(hex.charCodeAt(2 * i + 1));
+      buffer[at++] = (NIBBLE[hex.charCodeAt(2 * i) & 0xff]! << 4) | NIBBLE[hex.charCodeAt(2 * i + 1) & 0xff]!;
+    this.pos = at;
   }
 
   /** Copies `bytes` as they are (a message written before). */

@@ -173,7 +173,7 @@ describe('ProtobufRequestWriter', () => {
     expect(internal!.endTimeUnixNano).toBe('1700000000017125000');
   });
 
-  it('starts each request empty, the buffer reused', () => {
+  it('starts each request empty; a buffer is written into again only once its request was released', () => {
     const envelope: RequestEnvelope = {
       resource: { attributes: { 'service.name': 'a' } },
       scope: { name: 's', version: '1' },
@@ -199,12 +199,30 @@ describe('ProtobufRequestWriter', () => {
         events: '',
         links: '',
       });
-    unpacker.unpack(JSON.parse(JSON.stringify(packed)) as Packed, (s) => writer.add(s));
-    const first = decodeTraceRequest(writer.take());
+    const batch = JSON.stringify(packed);
+    unpacker.unpack(JSON.parse(batch) as Packed, (s) => writer.add(s));
+    const body = writer.take();
+    const first = decodeTraceRequest(body);
     expect(first.resourceSpans[0]!.scopeSpans[0]!.spans).toHaveLength(600);
     expect(first.resourceSpans[0]!.scopeSpans[0]!.spans[599]).toMatchObject({ name: 'span 599' });
     expect(writer.spans).toBe(0);
-    const empty = decodeTraceRequest(writer.take());
-    expect(empty.resourceSpans[0]!.scopeSpans[0]!.spans).toEqual([]);
+    const empty = writer.take();
+    expect(decodeTraceRequest(empty).resourceSpans[0]!.scopeSpans[0]!.spans).toEqual([]);
+    // A body not released yet is not written into; released, its memory is, for a later request.
+    const again = new SpanUnpacker();
+    again.unpack(JSON.parse(batch) as Packed, (s) => writer.add(s));
+    const second = writer.take();
+    expect(decodeTraceRequest(body)).toEqual(first);
+    expect(decodeTraceRequest(second)).toEqual(first);
+    writer.release(body);
+    writer.release(empty);
+    for (let round = 0; round < 3; round++) {
+      const next = new SpanUnpacker();
+      next.unpack(JSON.parse(batch) as Packed, (s) => writer.add(s));
+      const taken = writer.take();
+      expect(decodeTraceRequest(taken)).toEqual(first);
+      expect(decodeTraceRequest(second)).toEqual(first);
+      writer.release(taken);
+    }
   });
 });

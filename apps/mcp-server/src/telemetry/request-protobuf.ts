@@ -1,8 +1,9 @@
 /**
  * OTLP/HTTP protobuf export requests (`http/protobuf`, the OTel spec's default): each span read
  * back on the span thread (`span-pack.ts`) written straight into one reused, growable buffer
- * (`proto-writer.ts`) as a `ScopeSpans.spans` entry; the request taken is the resource's and
- * scope's bytes (written once) around them, copied out in one go. No object per span, no JSON.
+ * (`proto-writer.ts`) as a `ScopeSpans.spans` entry, after room left for the request's head (the
+ * resource's and scope's bytes, written once, and the lengths), filled in when the request is
+ * taken; the buffer is written into again once its request was sent. No object per span, no JSON.
  * Field for field what `@opentelemetry/otlp-transformer`'s `ProtobufTraceSerializer` writes for the
  * same spans (checked by `request-protobuf.test.ts`).
  *
@@ -17,7 +18,7 @@ import {
   writeMsTime,
   writeNanosText,
 } from './otlp-protobuf.ts';
-import { I32, I64, LEN, ProtoWriter, VARINT } from './proto-writer.ts';
+import { I32, I64, LEN, ProtoWriter, putVarint, VARINT, varintSize } from './proto-writer.ts';
 import type { RequestEnvelope } from './request-envelope.ts';
 import type { RequestWriter } from './span-batches.ts';
 import type { UnpackedSpan } from './span-record.ts';
@@ -38,20 +39,27 @@ interface JsonLink {
   flags?: number;
 }
 
-function varintBytes(value: number): Uint8Array {
-  const w = new ProtoWriter(8);
-  w.varint(value);
-  return w.bytes();
-}
+/** String attributes' bytes kept: keys at most, values per key at most (as `otlp-json.ts` keeps their JSON). */
+const MAX_KEYS = 256;
+const MAX_VALUES_PER_KEY = 128;
 
 export class ProtobufRequestWriter implements RequestWriter<UnpackedSpan, Uint8Array> {
-  /** The spans of the request being written, each a `ScopeSpans.spans` field. */
-  private readonly out = new ProtoWriter();
+  /**
+   * The request being written: room for its head (`headroom` bytes), then its spans, each a
+   * `ScopeSpans.spans` field. Taken, its bytes are the request's until released (sent); then it
+   * is written into again (`free`): fresh buffers of a few hundred KB cost page faults.
+   */
+  private out = new ProtoWriter();
+  private readonly headroom: number;
+  private readonly lent = new Map<Uint8Array, ProtoWriter>();
+  private readonly free: ProtoWriter[] = [];
   /** The `Resource` and `InstrumentationScope` fields, with their tags. */
   private readonly resource: Uint8Array;
   private readonly scope: Uint8Array;
   /** `ResourceSpans.schema_url`, with its tag (or nothing). */
   private readonly resourceTail: Uint8Array;
+  /** The bytes of string attributes written, by key then value (`stringAttribute`). */
+  private readonly written = new Map<string, Map<string, Uint8Array> | null>();
   spans = 0;
 
   constructor({ resource, scope }: RequestEnvelope) {
@@ -80,6 +88,9 @@ export class ProtobufRequestWriter implements RequestWriter<UnpackedSpan, Uint8A
       w.string(resource.schemaUrl);
     }
     this.resourceTail = w.bytes();
+    // The longest head: two tags, two lengths of 5 bytes at most, the resource's and scope's bytes.
+    this.headroom = 12 + this.resource.length + this.scope.length;
+    this.out.pos = this.headroom;
   }
 
   add(span: UnpackedSpan): void {
@@ -111,7 +122,8 @@ export class ProtobufRequestWriter implements RequestWriter<UnpackedSpan, Uint8A
     const { count, keys, values } = span;
     for (let i = 0; i < count; i++) {
       const value = values[i]!;
-      if (typeof value !== 'object') writeKeyValue(w, 9, keys[i]!, value);
+      if (typeof value === 'string') this.stringAttribute(keys[i]!, value);
+      else if (typeof value !== 'object') writeKeyValue(w, 9, keys[i]!, value);
       else if (value.n !== undefined) writeKeyValue(w, 9, keys[i]!, Number(value.n));
       else writeJsonAttributes(w, 9, [JSON.parse(value.j) as JsonKeyValue]);
     }
@@ -143,22 +155,59 @@ export class ProtobufRequestWriter implements RequestWriter<UnpackedSpan, Uint8A
 
   take(): Uint8Array {
     const spans = this.out;
-    const scopeSpans = this.scope.length + spans.pos;
-    const scopeSpansLength = varintBytes(scopeSpans);
-    const resourceSpans =
-      this.resource.length + 1 + scopeSpansLength.length + scopeSpans + this.resourceTail.length;
-    const w = new ProtoWriter(resourceSpans + 16);
-    w.tag(1, LEN);
-    w.varint(resourceSpans);
-    w.raw(this.resource);
-    w.tag(2, LEN);
-    w.raw(scopeSpansLength);
-    w.raw(this.scope);
-    w.raw(spans.buffer.subarray(0, spans.pos));
-    w.raw(this.resourceTail);
-    spans.reset();
+    const { resource, scope, resourceTail, headroom } = this;
+    spans.raw(resourceTail);
+    const scopeSpans = scope.length + spans.pos - headroom;
+    const resourceSpans = resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
+    // The request's head, right before the spans (in the room left for it).
+    const start =
+      headroom -
+      (1 + varintSize(resourceSpans) + resource.length + 1 + varintSize(scopeSpans) + scope.length);
+    const bytes = spans.buffer;
+    bytes[start] = (1 << 3) | LEN;
+    let at = putVarint(bytes, start + 1, resourceSpans);
+    bytes.set(resource, at);
+    at += resource.length;
+    bytes[at++] = (2 << 3) | LEN;
+    at = putVarint(bytes, at, scopeSpans);
+    bytes.set(scope, at);
+    const body = bytes.subarray(start, spans.pos);
+    this.lent.set(body, spans);
+    this.out = this.free.pop() ?? new ProtoWriter(spans.buffer.length);
+    this.out.pos = headroom;
     this.spans = 0;
-    return w.buffer.subarray(0, w.pos);
+    return body;
+  }
+
+  /** `body` (taken) was sent: its buffer is written into again. */
+  release(body: Uint8Array): void {
+    const writer = this.lent.get(body);
+    this.lent.delete(body);
+    if (writer !== undefined && this.free.length < 2) this.free.push(writer);
+  }
+
+  /**
+   * A string attribute of a span (field 9): its bytes as written before for the same key and value
+   * when there are (most values repeat: method, tool, backend, worker, transport, version); a key
+   * with more than `MAX_VALUES_PER_KEY` values (request ids, session ids) stops being kept.
+   */
+  private stringAttribute(key: string, value: string): void {
+    const w = this.out;
+    let values = this.written.get(key);
+    if (values === undefined) {
+      values = this.written.size < MAX_KEYS ? new Map() : null;
+      this.written.set(key, values);
+    }
+    const bytes = values?.get(value);
+    if (bytes !== undefined) {
+      w.raw(bytes);
+      return;
+    }
+    const start = w.pos;
+    writeKeyValue(w, 9, key, value);
+    if (values === null || values === undefined) return;
+    if (values.size < MAX_VALUES_PER_KEY) values.set(value, w.buffer.slice(start, w.pos));
+    else this.written.set(key, null);
   }
 }
 

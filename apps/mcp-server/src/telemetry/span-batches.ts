@@ -15,6 +15,8 @@ export interface RequestWriter<Span, Body> {
   add(span: Span): void;
   /** The request written, whole; the next one starts empty. */
   take(): Body;
+  /** A body taken was sent (or dropped): the writer may write into its memory again. */
+  release?(body: Body): void;
 }
 
 export interface SpanBatchesOptions<Span, Body> {
@@ -94,6 +96,7 @@ export class SpanBatches<Span, Body> {
       .post(next.body)
       .catch(() => undefined)
       .finally(() => {
+        this.options.writer.release?.(next.body);
         this.exporting = undefined;
         if (this.written.length > 0 || this.stopped) this.send();
         else if (this.waiting > 0 && this.timer === undefined) {
