@@ -6,11 +6,13 @@
  * - `off`: no `switchyard.telemetry` (the default; the baseline);
  * - `on, sampled 0%`: telemetry on, `sampling: 0` — every request still gets its (non-recording)
  *   spans and a `traceparent` for the backend, nothing is exported;
- * - `on, sampled 100%`: every request's spans (server, admission, acquire, client: four per call)
- *   exported over OTLP/HTTP, and the metrics every 5 s, to a receiver in this bench process that
- *   takes and counts them.
+ * - `on, sampled 100%`: every request's spans (server and client, and a wait's when it lasted
+ *   10 ms or more) exported over OTLP/HTTP protobuf (the default), and the metrics every 5 s, to a
+ *   receiver (`receiver.ts`, a process of its own whose CPU per call is reported) that counts them;
+ * - `on, sampled 100%, http/json`: the same, the spans sent as OTLP JSON (the span thread's cost of
+ *   either encoding, in the same run: the "other threads" column).
  *
- * In rounds of interleaved passes (off, 0%, 100%, in an order that rotates each round; each pass
+ * In rounds of interleaved passes (all four, in an order that rotates each round; each pass
  * with sessions of its own, opened before it and ended after it, untimed). On a machine shared
  * with other work a pass's rate swings with the neighbours' load, so the ratio is taken within a
  * round (passes seconds apart) and the median of the rounds' ratios is the figure (the issue asks
@@ -20,7 +22,7 @@
  * swings much less with the neighbours' load; and that CPU split by thread (`threads.ts`): the main
  * thread (the event loop, where telemetry runs), JavaScriptCore's compiler threads, the rest. Each
  * gateway is warmed for several seconds of load first (the compiler's warm-up). And the `tools/call`
- * CLIENT spans the receiver got ÷ the calls the 100% gateway served (1 expected: a check that it
+ * CLIENT spans the receiver got ÷ the calls the 100% gateways served (1 expected: a check that it
  * traced what it served; the batch processor drops spans when its queue is full, which this would
  * show).
  *
@@ -30,7 +32,7 @@
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeSession, echoInSession, openSession, waitForHttp } from '../e2e/mcp-http.ts';
-import { cpuSeconds, descendants, stop, withScratch } from '../e2e/process.ts';
+import { cpuSeconds, descendants, spawnChild, stop, withScratch } from '../e2e/process.ts';
 import { type Started, startSwitchyard } from '../e2e/setups.ts';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 import { median } from '../median.ts';
@@ -42,30 +44,24 @@ const TOOL = 'builtin__echo';
 const BUILTIN_MODULE = join(import.meta.dir, '..', '..', '..', 'mcp-server', 'src', 'builtin', 'tools.ts');
 interface Receiver {
   endpoint: string;
-  spans(): number;
-  stop(): void;
+  pid: number;
+  /** The CLIENT spans it was sent so far. */
+  spans(): Promise<number>;
+  stop(): Promise<void>;
 }
 
-/**
- * An OTLP/HTTP (JSON) receiver that counts the CLIENT spans it is sent (in this bench only the
- * `tools/call` ones are CLIENT spans) and keeps nothing. It stands in for a collector on another
- * machine, so it costs the cores it shares with the load and the gateways as little as it can: it
- * counts `"kind":3` in the raw bytes instead of parsing the JSON (which, done here, slowed the load
- * during the 100% passes and charged that to the gateway).
- */
-function startReceiver(): Receiver {
-  let spans = 0;
-  const client = Buffer.from('"kind":3,');
-  const server = Bun.serve({
-    hostname: '127.0.0.1',
-    port: 0,
-    async fetch(request) {
-      const body = Buffer.from(await request.arrayBuffer());
-      for (let at = body.indexOf(client); at !== -1; at = body.indexOf(client, at + client.length)) spans++;
-      return Response.json({});
+/** The OTLP receiver (`receiver.ts`), a process of its own: its CPU is measured and reported. */
+async function startReceiver(): Promise<Receiver> {
+  const child = spawnChild('otlp-receiver', [process.execPath, join(import.meta.dir, 'receiver.ts')]);
+  const endpoint = (await child.nextLine(20_000)).trim();
+  return {
+    endpoint,
+    pid: child.pid,
+    spans: async () => Number(await (await fetch(`${endpoint}/count`)).text()),
+    stop: async () => {
+      await stop(child, 3_000);
     },
-  });
-  return { endpoint: server.url.origin, spans: () => spans, stop: () => server.stop(true) };
+  };
 }
 
 interface Variant {
@@ -90,14 +86,17 @@ async function pass(
   url: string,
   pid: number,
   ms: number,
+  receiverPid: number,
 ): Promise<{
   rate: number;
   calls: number;
   failed: number;
   cpuUs: number | undefined;
   threadsUs: ThreadCpu | undefined;
+  receiverUs: number | undefined;
 }> {
   const sessions = await Promise.all(Array.from({ length: CONCURRENCY }, () => openSession(url)));
+  const receiver0 = cpuSeconds(receiverPid);
   const cpu0 = cpuSeconds(pid);
   const threads0 = threadCpu(pid);
   const t0 = performance.now();
@@ -119,6 +118,11 @@ async function pass(
   const rate = calls / ((performance.now() - t0) / 1000);
   const cpu1 = cpuSeconds(pid);
   const threads1 = threadCpu(pid);
+  const receiver1 = cpuSeconds(receiverPid);
+  const receiverUs =
+    receiver0 !== undefined && receiver1 !== undefined && calls > 0
+      ? ((receiver1 - receiver0) * 1e6) / calls
+      : undefined;
   const cpuUs =
     cpu0 !== undefined && cpu1 !== undefined && calls > 0 ? ((cpu1 - cpu0) * 1e6) / calls : undefined;
   let threadsUs: ThreadCpu | undefined;
@@ -131,7 +135,7 @@ async function pass(
     };
   }
   await Promise.all(sessions.map((s) => closeSession(url, s).catch(() => {})));
-  return { rate, calls, failed, cpuUs, threadsUs };
+  return { rate, calls, failed, cpuUs, threadsUs, receiverUs };
 }
 
 async function run(ctx: SuiteContext): Promise<Figure[]> {
@@ -142,7 +146,7 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
   // after 1 s, a telemetry gateway's compiler threads still took a third of its CPU per call, and
   // the CPU ratios measured warm-up, not steady cost. The compiler's share stays in the table.
   const warmMs = ctx.dry ? 500 : ctx.quick ? 6_000 : 12_000;
-  const receiver = startReceiver();
+  const receiver = await startReceiver();
   const variants: Variant[] = [
     { label: 'off', telemetry: undefined },
     {
@@ -153,6 +157,16 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
       label: 'on, sampled 100%',
       telemetry: { enabled: true, endpoint: receiver.endpoint, sampling: 1, metricsIntervalMs: 5_000 },
     },
+    {
+      label: 'on, sampled 100%, http/json',
+      telemetry: {
+        enabled: true,
+        endpoint: receiver.endpoint,
+        sampling: 1,
+        metricsIntervalMs: 5_000,
+        protocol: 'http/json',
+      },
+    },
   ];
   try {
     return await withScratch('switchyard-bench-telemetry-', async (tmp) => {
@@ -160,13 +174,14 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
       try {
         for (const v of variants)
           gateways.push(await startGateway(mkdtempSync(join(tmp, 'gw-')), v.telemetry));
-        const traced = variants.length - 1;
+        /** The variants whose every call is traced (the receiver's count is checked against their calls). */
+        const traced = new Set([2, 3]);
         let tracedCalls = 0;
         // Warm each (JIT, worker threads) before anything is timed, in passes (fresh sessions each).
         for (const [i, g] of gateways.entries()) {
           for (let left = warmMs; left > 0; left -= passMs) {
-            const r = await pass(g.url, g.child.pid, Math.min(passMs, left));
-            if (i === traced) tracedCalls += r.calls;
+            const r = await pass(g.url, g.child.pid, Math.min(passMs, left), receiver.pid);
+            if (traced.has(i)) tracedCalls += r.calls;
           }
         }
         const best = variants.map(() => 0);
@@ -178,6 +193,8 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
         /** Each round's CPU per call by thread kind (µs), per variant; and main thread ÷ off's. */
         const threadsPerCall: ThreadCpu[][] = variants.map(() => []);
         const mainRatios: number[][] = variants.map(() => []);
+        /** The receiver's CPU per call of each pass, µs, per variant. */
+        const receiverPerCall: number[][] = variants.map(() => []);
         let failures = 0;
         for (let p = 0; p < rounds; p++) {
           const rates = variants.map(() => 0);
@@ -186,12 +203,13 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
           // The order rotates, so no variant always runs after the same neighbour.
           for (let k = 0; k < gateways.length; k++) {
             const i = (p + k) % gateways.length;
-            const r = await pass(gateways[i]!.url, gateways[i]!.child.pid, passMs);
+            const r = await pass(gateways[i]!.url, gateways[i]!.child.pid, passMs, receiver.pid);
             cpus[i] = r.cpuUs;
+            if (r.receiverUs !== undefined) receiverPerCall[i]!.push(r.receiverUs);
             if (r.cpuUs !== undefined) cpuPerCall[i]!.push(r.cpuUs);
             mains[i] = r.threadsUs?.main;
             if (r.threadsUs !== undefined) threadsPerCall[i]!.push(r.threadsUs);
-            if (i === traced) tracedCalls += r.calls;
+            if (traced.has(i)) tracedCalls += r.calls;
             failures += r.failed;
             if (r.failed > 0) ctx.log(`  ${variants[i]!.label}: ${r.failed} calls failed`);
             rates[i] = r.rate;
@@ -209,7 +227,7 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
         }
         // The 100% gateway's last batch of spans is out within 5 s (the batch processor's delay).
         await Bun.sleep(6_000);
-        const exported = tracedCalls > 0 ? receiver.spans() / tracedCalls : 0;
+        const exported = tracedCalls > 0 ? (await receiver.spans()) / tracedCalls : 0;
         const off = best[0]!;
         ctx.log('');
         ctx.log('| telemetry | best calls/s | best ÷ best off | median of rounds ÷ off | rounds ÷ off |');
@@ -236,6 +254,11 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
             `| ${v.label} | ${median(t.map((x) => x.main)).toFixed(0)} | ${median(t.map((x) => x.compiler)).toFixed(0)} | ${median(t.map((x) => x.other)).toFixed(0)} | ${median(mainRatios[i]!).toFixed(3)} | ${mainRatios[i]!.map((r) => r.toFixed(2)).join(' ')} |`,
           );
         }
+        ctx.log('');
+        ctx.log('| telemetry | OTLP receiver CPU µs per call (its own process; median of passes) |');
+        ctx.log('| --- | --- |');
+        for (const [i, v] of variants.entries())
+          ctx.log(`| ${v.label} | ${median(receiverPerCall[i]!).toFixed(1)} |`);
         ctx.log(`client spans exported ÷ calls served (100%): ${exported.toFixed(3)}`);
         const figures: Figure[] = variants.map((v, i) => ({
           name: `module path calls/s, telemetry ${v.label}`,
@@ -265,6 +288,13 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
               ...(i > 0 &&
                 mainRatios[i]!.length > 0 && { baseline: 'telemetry off', ratio: median(mainRatios[i]!) }),
             });
+        for (const [i, v] of variants.entries())
+          if (receiverPerCall[i]!.length > 0)
+            figures.push({
+              name: `OTLP receiver CPU per call, telemetry ${v.label}`,
+              value: median(receiverPerCall[i]!),
+              unit: 'µs',
+            });
         figures.push({
           name: 'client spans exported ÷ calls served (100%)',
           value: exported,
@@ -277,7 +307,7 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
       }
     });
   } finally {
-    receiver.stop();
+    await receiver.stop();
   }
 }
 
