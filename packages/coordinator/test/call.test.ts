@@ -7,6 +7,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CancelSignal } from '@switchyard/flow-balancer';
 import { BackendOverloadedError } from '@switchyard/multi-tier';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendFleet } from '../src/coordinator/backend-fleet.ts';
@@ -37,6 +38,8 @@ interface Rig {
   hold: Promise<void> | undefined;
   /** What each acquire was given: the call's time left, and the lease it continues. */
   asked: { timeoutMs: number; continues: boolean }[];
+  /** The signal each acquire was given (the call itself). */
+  signals: CancelSignal[];
 }
 
 let rig: Rig | undefined;
@@ -72,8 +75,9 @@ function setup(args: readonly string[] = ['--name', 'a']): Rig {
   const leases = { granted: 0, released: 0 };
   const hooks: CallHooks = {
     now: Date.now,
-    acquire: async (backend, who, timeoutMs, continues): Promise<Leased> => {
+    acquire: async (backend, who, timeoutMs, continues, signal): Promise<Leased> => {
       rig?.asked.push({ timeoutMs, continues: continues !== undefined });
+      rig?.signals.push(signal);
       if (rig?.hold) await rig.hold;
       const { lease, worker } = await fleet.acquire(backend, who);
       leases.granted++;
@@ -91,7 +95,7 @@ function setup(args: readonly string[] = ['--name', 'a']): Rig {
     serverRequest: () => {},
     ended: (_call, ending) => ends.push(ending),
   };
-  rig = { tier, fleet, session, hooks, ends, leases, calls: [], hold: undefined, asked: [] };
+  rig = { tier, fleet, session, hooks, ends, leases, calls: [], hold: undefined, asked: [], signals: [] };
   return rig;
 }
 
@@ -297,6 +301,28 @@ describe('Call — endings are final', () => {
       params: { requestId: unknown };
     };
     expect(cancel.params.requestId).toBe(wire.id);
+  });
+
+  it('the call is its acquire’s signal: its end (here a cancel while it waits) fires it once, so a wait for a place stops', async () => {
+    const r = setup();
+    let open = () => {};
+    r.hold = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    const call = makeCall(r, toolCall('echo', { text: 'x' }));
+    call.run();
+    const [signal] = r.signals;
+    expect(signal).toBe(call);
+    expect(signal!.aborted).toBe(false);
+    let fired = 0;
+    signal!.addEventListener('abort', () => fired++);
+    expect(call.abandon('cancelled', 'never mind')).toBe(true);
+    expect([fired, signal!.aborted]).toEqual([1, true]);
+    // A listener added after the end is not kept (the wait sees `aborted` first).
+    signal!.addEventListener('abort', () => fired++);
+    open();
+    await expect.poll(() => r.leases.released, { timeout: 5000 }).toBe(1);
+    expect(fired).toBe(1);
   });
 
   it('a lease granted after the call was cancelled is given back, and the worker never sees the call', async () => {

@@ -179,7 +179,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
       deadline = Math.min(deadline ?? Infinity, this.#clock.now() + options.timeoutMs);
     }
     // The wait for a place is the acquire's: what remains of its time bounds the wait for a worker.
-    return gate.enter(options.signal, deadline).then(() => {
+    return gate.enter(options.callSignal ?? options.signal, deadline).then(() => {
       if (this.#controllers.get(backend) !== c || this.#closed) {
         gate.leave();
         throw this.#closed ? new ManagerClosedError() : new BackendRemovedError(backend, this.backends);

@@ -4,8 +4,10 @@
  * its queue, the refusal beyond it, a retried call keeping its place, and acquires that are not
  * calls passing by.
  */
+import { Cancellation } from '@switchyard/flow-balancer';
 import { describe, expect, it } from 'vitest';
 import {
+  isAcquireAbortedError,
   isAcquireTimeoutError,
   isBackendOverloadedError,
   isBackendRemovedError,
@@ -53,6 +55,20 @@ describe('backend admission', () => {
     expect(isAcquireTimeoutError(late)).toBe(true);
     expect(m.manager.admission('a')).toMatchObject({ inFlight: 4, queued: 0 });
     for (const l of held) l.release();
+    expect(m.manager.admission('a')?.inFlight).toBe(0);
+  });
+
+  it('a call that ends while it waits (its callSignal) leaves the line at once and takes no place', async () => {
+    const m = make({ backends: { a: fixture([], { tier: 'hot', concurrency: 1, queue: 1 }) } });
+    await m.manager.start();
+    const first = await m.manager.acquire('a', { admit: true });
+    const ended = new Cancellation();
+    const waiting = rejectionOf(m.manager.acquire('a', { admit: true, callSignal: ended.signal }));
+    expect(m.manager.admission('a')?.queued).toBe(1);
+    ended.abort();
+    expect(isAcquireAbortedError(await waiting)).toBe(true);
+    expect(m.manager.admission('a')).toMatchObject({ inFlight: 1, queued: 0 });
+    first.release();
     expect(m.manager.admission('a')?.inFlight).toBe(0);
   });
 

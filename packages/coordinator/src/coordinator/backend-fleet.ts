@@ -3,6 +3,7 @@
  * manager, one `BackendWorker` (and its handshake, made once) per worker, each backend's lists
  * (cached until its `list_changed`) merged across backends, failures as reasons, never throws.
  */
+import type { CancelSignal } from '@switchyard/flow-balancer';
 import type { BackendInitializeInfo, Implementation } from '../aggregate/initialize.ts';
 import { ListCache, type ListKind } from '../aggregate/list-cache.ts';
 import {
@@ -164,14 +165,15 @@ export class BackendFleet {
   /**
    * `acquire`, at once — no promise — when a worker is ready now (the tier port hands it so) and
    * its handshake is known: a routed call's usual case. For a routed call (`callTimeoutMs`, what
-   * is left of its time, and the lease of its first attempt if it `continues`): a place in the
-   * backend's admission first, all within the call's time (not the fleet's own wait).
+   * is left of its time, the lease of its first attempt if it `continues`, and its own signal): a
+   * place in the backend's admission first, all within the call's time (not the fleet's own wait).
    */
   acquireNow(
     backend: string,
     who: Requester,
     callTimeoutMs?: number,
     continues?: WorkerLease,
+    callSignal?: CancelSignal,
   ): FleetLease | Promise<FleetLease> {
     const options: AcquireOptions = {
       session: who.id,
@@ -181,6 +183,7 @@ export class BackendFleet {
     if (callTimeoutMs !== undefined) {
       options.admit = true;
       if (continues !== undefined) options.continues = continues;
+      if (callSignal !== undefined) options.callSignal = callSignal;
     }
     if (this.loose.has(who.id)) options.sticky = false;
     const tiers = this.options.tiers;

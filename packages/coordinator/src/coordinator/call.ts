@@ -29,6 +29,7 @@
  * A 2026 call parked for its client's input is not a state of its own: it stays dispatched on its
  * worker, and only its client stream is parked (`ClientSink`, `InputParking`).
  */
+import type { CancelSignal } from '@switchyard/flow-balancer';
 import type { AuditOutcome } from '@switchyard/journal';
 import { CoordinatorError, isDuplicateRequestIdError } from '../errors.ts';
 import { REQUEST_TIMEOUT } from '../jsonrpc/codes.ts';
@@ -120,6 +121,7 @@ export interface CallHooks {
     session: FrontSession,
     timeoutMs: number,
     continues: WorkerLease | undefined,
+    signal: CancelSignal,
   ): Leased | Promise<Leased>;
   /** A request of the worker's own (sampling, elicitation, roots) while the call runs on it. */
   serverRequest(call: Call, worker: BackendWorker, message: JsonRpcRequest): void;
@@ -162,7 +164,11 @@ function isEnded(state: CallState): state is Ended {
   return 'outcome' in state;
 }
 
-export class Call implements InFlight {
+/**
+ * A call is its own cancel signal (flow-balancer's `CancelSignal`): it fires when the call ends, so
+ * a wait for an admission place stops with it — with no `AbortController` per call.
+ */
+export class Call implements InFlight, CancelSignal {
   /** Where the call's messages go: the stream of the client request waiting for them. */
   readonly sink: ClientSink;
   /** What the client declared: a 2026 request's own, else its session's. */
@@ -171,6 +177,8 @@ export class Call implements InFlight {
   private readonly missing = new Set<string>();
   private current: CallState = NEW;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Who waits on the call's end (at most one wait at a time: its acquire's). */
+  private onEnd: (() => void) | undefined;
 
   constructor(
     readonly spec: CallSpec,
@@ -188,6 +196,25 @@ export class Call implements InFlight {
 
   get isEnded(): boolean {
     return isEnded(this.current);
+  }
+
+  /** `CancelSignal`: the call has ended. */
+  get aborted(): boolean {
+    return isEnded(this.current);
+  }
+
+  /** `CancelSignal`: why it ended. */
+  get reason(): unknown {
+    return this.current.kind;
+  }
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (isEnded(this.current)) return;
+    this.onEnd = listener;
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    if (this.onEnd === listener) this.onEnd = undefined;
   }
 
   /** The worker the call is on (or, between attempts, the one it was on). */
@@ -303,12 +330,13 @@ export class Call implements InFlight {
       // The first attempt has the call's whole time; a retry what is left of it.
       got =
         held === undefined
-          ? this.hooks.acquire(backend, session, timeoutMs, undefined)
+          ? this.hooks.acquire(backend, session, timeoutMs, undefined, this)
           : this.hooks.acquire(
               backend,
               session,
               Math.max(1, timeoutMs - (this.hooks.now() - started)),
               held.lease,
+              this,
             );
     } catch (e) {
       this.unavailable(e);
@@ -386,6 +414,9 @@ export class Call implements InFlight {
     const was = this.current;
     this.current = { kind, outcome };
     clearTimeout(this.timer);
+    const onEnd = this.onEnd;
+    this.onEnd = undefined;
+    onEnd?.();
     if (message) this.sink.push(message);
     this.sink.end();
     this.spec.session.inflight.delete(this.spec.request.id);

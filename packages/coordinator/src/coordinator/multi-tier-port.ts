@@ -328,6 +328,7 @@ export class MultiTierPort implements TierPort {
     if (options.admit === true) {
       acquireOptions.admit = true;
       if (options.continues instanceof HeldLease) acquireOptions.continues = options.continues.lease;
+      if (options.callSignal !== undefined) acquireOptions.callSignal = options.callSignal;
     }
     const got = manager.acquireNow
       ? manager.acquireNow(backend, acquireOptions)

@@ -8,6 +8,7 @@
  * the first time a lease on that worker is handed to it: a tier manager whose `ready` hook already
  * did it reports so through `initialized` and the coordinator does not repeat it.
  */
+import type { CancelSignal } from '@switchyard/flow-balancer';
 import type { JsonObject, JsonRpcMessage } from '../jsonrpc/types.ts';
 
 /**
@@ -78,6 +79,8 @@ export interface AcquireOptions {
   admit?: boolean;
   /** A call going on on another worker: the lease it held, whose admission place the new one takes over. */
   continues?: WorkerLease;
+  /** The call's end (cancelled, timed out): a wait for an admission place stops there. */
+  callSignal?: CancelSignal;
 }
 
 /** The tier manager, as the coordinator sees it. */
