@@ -634,7 +634,7 @@ export class WorkerPoolManager implements SlotOwner {
     const slot = task.slot!;
     slot.forget(task, 'timeout');
     this.#finish(task, 'timeout', new TaskTimeoutError(task.timeoutMs ?? 0, 'running'));
-    this.#slotFreed(slot);
+    this.#slotFreed(slot, !task.direct);
   }
 
   #abortRunning(task: SlotTask): void {
@@ -643,11 +643,15 @@ export class WorkerPoolManager implements SlotOwner {
     const reason = task.signal?.reason;
     slot.forget(task, reason instanceof Error ? reason.message : String(reason ?? 'aborted'));
     this.#finish(task, 'aborted', new TaskAbortedError('running', reason));
-    this.#slotFreed(slot);
+    this.#slotFreed(slot, !task.direct);
   }
 
-  /** A slot on `slot` came free: give it queued work, retire it if due, notice idleness. */
-  #slotFreed(slot: WorkerSlot): void {
+  /**
+   * A slot on `slot` came free: give it queued work, retire it if due, notice idleness. `used`:
+   * what ended was a task given to it — a direct request (a health probe, a ready hook's, a
+   * holder's own) is not use, so it does not restart its idle time.
+   */
+  #slotFreed(slot: WorkerSlot, used = true): void {
     const max = this.#o.concurrency;
     const waiting = slot.waiting;
     if (waiting.length > 0 && (slot.state === 'ready' || slot.state === 'retiring')) {
@@ -668,7 +672,7 @@ export class WorkerPoolManager implements SlotOwner {
       }
     }
     if (slot.inflight.size === 0 && waiting.length === 0) {
-      slot.idleSince = this.#idleClock.now();
+      if (used) slot.idleSince = this.#idleClock.now();
       if (slot.state === 'retiring') this.#stopSlot(slot);
       else if (slot.holds === 0 && slot.key === undefined) this.#idleNow();
     }
@@ -702,7 +706,7 @@ export class WorkerPoolManager implements SlotOwner {
       }
       this.#chooser.observe(slot, this.#clock.now() - task.startedAt);
     }
-    this.#slotFreed(slot);
+    this.#slotFreed(slot, !task.direct);
   }
 
   slotExited(slot: WorkerSlot, info: ExitInfo): void {

@@ -5,7 +5,7 @@
  */
 import { FakeClock } from '@switchyard/flow-balancer';
 import { describe, expect, it } from 'vitest';
-import type { PoolEvent, PoolWorker, ThreadPoolOptions } from '../src/index.ts';
+import type { PoolEvent, PoolWorker, ProcessPoolOptions, ThreadPoolOptions } from '../src/index.ts';
 import { fixture, poolMaker, record, until } from './helpers.ts';
 
 const pool = poolMaker<ThreadPoolOptions>({ kind: 'thread', module: fixture('tasks.ts'), min: 0, max: 4 });
@@ -143,5 +143,40 @@ describe('idle rules', () => {
     idleClock.advance(60_000);
     expect(idleStops(events)).toEqual([]);
     expect(p.reserved('k')?.state).toBe('ready');
+  });
+});
+
+describe('idle rules, process workers', () => {
+  const processes = poolMaker<ProcessPoolOptions>({
+    kind: 'process',
+    command: process.execPath,
+    args: [fixture('rpc-server.ts')],
+    min: 0,
+    max: 2,
+  });
+
+  it('a health probe is not use: a probed worker still goes one timeout after its last task', async () => {
+    const idleClock = new FakeClock();
+    let probes = 0;
+    const p = processes({
+      idleClock,
+      idleTimeoutMs: 1000,
+      health: {
+        probe: (w) => {
+          probes++;
+          return w.request('ping');
+        },
+        intervalMs: 20,
+        timeoutMs: 5000,
+      },
+    });
+    const events = record(p);
+    const w = p.startWorker();
+    await ready(w);
+    idleClock.advance(600);
+    const seen = probes;
+    await until(() => probes >= seen + 2, 'two probes answered at t = 600');
+    idleClock.advance(400);
+    expect(idleStops(events)).toEqual([w.id]);
   });
 });
