@@ -541,7 +541,6 @@ export class BackendController {
   #release(r: Replica, session: string | undefined, lease: Lease): void {
     r.leases--;
     this.#resilience.released(lease);
-    r.lastUsedAt = this.#deps.clock.now();
     // Its last release starts its idle time; an idle worker the tier does not keep is the pool's
     // to stop (a cold one at once, here).
     r.unhold();
@@ -656,8 +655,6 @@ export class BackendController {
   }
 
   #onReady(r: Replica, startMs: number): void {
-    const now = this.#deps.clock.now();
-    r.lastUsedAt = now;
     // Its first measure: from now on it counts what it holds, not the estimate.
     if (this.#deps.measureMemory) this.#measure(r);
     this.demand.observeStart(startMs);

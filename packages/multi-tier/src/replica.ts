@@ -70,8 +70,7 @@ export class Replica implements PoolMember {
   session: string | undefined;
   /** Its session ended: stop it once its last lease is released. */
   sessionEnded = false;
-  /** Last release (or ready time), on the manager's clock. */
-  lastUsedAt: number;
+  readonly #bornAt: number;
   /** Callers waiting for it to be ready. */
   readonly waiters = new Set<ReplicaWaiter>();
 
@@ -95,7 +94,7 @@ export class Replica implements PoolMember {
     this.backend = spec.name;
     this.startedAs = startedAs;
     this.estimateMb = spec.memoryMb;
-    this.lastUsedAt = now;
+    this.#bornAt = now;
     this.#hooks = hooks;
     this.#pool = pool.pool;
     let worker: PoolWorker | undefined = adopted;
@@ -165,6 +164,14 @@ export class Replica implements PoolMember {
   /** Starting or ready: it holds a place in the budget. */
   get live(): boolean {
     return this.#state === 'starting' || this.#state === 'ready';
+  }
+
+  /**
+   * When it was last used, on the manager's clock: its pool's idle time (its last release, or when
+   * it became ready) — the pool's idle sweep, budget eviction and per-principal room read the same.
+   */
+  get lastUsedAt(): number {
+    return this.#worker?.idleSince ?? this.#bornAt;
   }
 
   /** Its backend's pool (undefined when the pool could not even be created). */

@@ -20,6 +20,11 @@ export interface PoolWorker {
   /** Tasks from the queue in flight on it. */
   readonly outstanding: number;
   /**
+   * When it last had nothing in hand — its last task done, its last hold released (`hold()`) — on
+   * the pool's idle clock; direct requests (`request()`) do not count as use.
+   */
+  readonly idleSince: number;
+  /**
    * Send one request straight to this worker, outside the queue and its concurrency limit: a
    * JSON-RPC request to a process, a handler call on a thread. For ready hooks and health probes.
    */
