@@ -255,7 +255,7 @@ export class McpFront {
         meta: requestMeta(parsed.params),
       });
       if (era.era === 'rejected') return json(era.rejection.httpStatus, era.rejection.response);
-      if (era.era === 'modern') return this.modern(request, parsed, caller);
+      if (era.era === 'modern') return this.modern(request, parsed, caller, header);
     }
     if (Array.isArray(parsed) && header !== null && isModernEraVersion(header)) {
       return rpcError(
@@ -313,11 +313,23 @@ export class McpFront {
     );
   }
 
-  /** A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path. */
-  private async modern(request: Request, message: JsonObject, caller: Caller): Promise<Response> {
-    const header = (name: string) => request.headers.get(name);
-    const headers = validateStandardHeaders(header, message as unknown as JsonRpcRequest);
-    if (!headers.ok) return json(headers.rejection.httpStatus, headers.rejection.response);
+  /**
+   * A 2026-07-28 request: its standard headers checked, then the coordinator's stateless path.
+   * `version`: its `MCP-Protocol-Version` header, read once already.
+   */
+  private async modern(
+    request: Request,
+    message: JsonObject,
+    caller: Caller,
+    version: string | null,
+  ): Promise<Response> {
+    const headers = request.headers;
+    const header = (name: string) =>
+      name.length === PROTOCOL_VERSION_HEADER.length && name.toLowerCase() === PROTOCOL_VERSION_HEADER
+        ? version
+        : headers.get(name);
+    const checked = validateStandardHeaders(header, message as unknown as JsonRpcRequest);
+    if (!checked.ok) return json(checked.rejection.httpStatus, checked.rejection.response);
     const affinityKey = this.options.affinityKey(request, caller.principal);
     noteMessage(message);
     const { tracing, coordinator } = this.options;

@@ -61,7 +61,7 @@ import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
 import { ListenRequests } from './listen-requests.ts';
 import { Listens } from './listens.ts';
-import { MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, withCapabilities } from './modern.ts';
+import { MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, routedModern } from './modern.ts';
 import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
 import { PolicyGate } from './policy-gate.ts';
@@ -279,8 +279,8 @@ export class MCPCoordinator {
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
-    acquire: (backend, session, timeoutMs, continues, signal) => {
-      const leased = this.fleet.acquireNow(backend, session, timeoutMs, continues, signal);
+    acquire: (backend, session, timeoutMs, continues) => {
+      const leased = this.fleet.acquireNow(backend, session, timeoutMs, continues);
       // A shared backend, or one already recorded: nothing more on the call's path.
       if (session.era !== 'legacy' || session.isolatedUsed.has(backend) || !this.fleet.isIsolated(backend))
         return leased;
@@ -623,8 +623,12 @@ export class MCPCoordinator {
       return this.listenRequests.listen(session, request, context.claims);
     // Independent clients share a stand-in session and may reuse ids: inside, each request has
     // an id of its own and carries its own capabilities; its answers go out under the client's id.
-    const routed: JsonRpcRequest = { ...request, id: `modern-${++this.modernSeq}` };
-    withCapabilities(routed, meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject, context.header);
+    const routed = routedModern(
+      request,
+      `modern-${++this.modernSeq}`,
+      meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject,
+      context.header,
+    );
     const requestState = request.params?.requestState;
     const outcome =
       typeof requestState === 'string' && MRTR_METHODS.has(request.method)

@@ -48,4 +48,18 @@ describe('MessageStream', () => {
     s.pushOnce('y', 'k');
     expect(s.size).toBe(1);
   });
+
+  it('mapItems: the reader sees each item mapped, those waiting and those handed straight over; return() still abandons', async () => {
+    let abandoned = 0;
+    const s = new MessageStream<string>(() => abandoned++);
+    s.push('a');
+    s.mapItems((x) => x.toUpperCase());
+    const it = s[Symbol.asyncIterator]();
+    expect((await it.next()).value).toBe('A');
+    const next = it.next();
+    s.push('b');
+    expect((await next).value).toBe('B');
+    await it.return?.();
+    expect(abandoned).toBe(1);
+  });
 });

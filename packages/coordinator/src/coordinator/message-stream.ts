@@ -16,6 +16,8 @@ export class MessageStream<T> implements AsyncIterable<T> {
   private unreadKeys: Set<string> | undefined;
   private waiting: ((r: IteratorResult<T>) => void) | undefined;
   private ended = false;
+  /** Each item as the reader sees it (`mapItems`), applied as it is read. */
+  private map: ((item: T) => T) | undefined;
   /** Items dropped unread because more than `maxBuffered` were waiting. */
   dropped = 0;
 
@@ -37,12 +39,21 @@ export class MessageStream<T> implements AsyncIterable<T> {
     return this.buffered.length;
   }
 
+  /**
+   * The reader is to see each item as `fn` makes it: applied as items are read (those already
+   * waiting too), with no wrapper stream and no promise more per item. One reader, one mapping:
+   * a second call replaces the first.
+   */
+  mapItems(fn: (item: T) => T): void {
+    this.map = fn;
+  }
+
   push(item: T): void {
     if (this.ended) return;
     const wake = this.waiting;
     if (wake) {
       this.waiting = undefined;
-      wake({ value: item, done: false });
+      wake({ value: this.map ? this.map(item) : item, done: false });
       return;
     }
     this.buffered.push(item);
@@ -85,7 +96,7 @@ export class MessageStream<T> implements AsyncIterable<T> {
         const item = this.buffered.shift();
         if (item !== undefined) {
           this.forget(item);
-          return Promise.resolve({ value: item, done: false });
+          return Promise.resolve({ value: this.map ? this.map(item) : item, done: false });
         }
         if (this.ended) return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => {

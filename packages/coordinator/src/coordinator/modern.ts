@@ -17,6 +17,7 @@ import {
   type JsonRpcRequest,
   type RequestId,
 } from '../jsonrpc/types.ts';
+import { MessageStream } from './message-stream.ts';
 import type { Outcome } from './outcome.ts';
 
 /** A 2026 client's `resources/read` result may be cached this long (the backend said nothing). */
@@ -46,6 +47,9 @@ export const MRTR_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts
 const CAPABILITIES: unique symbol = Symbol('switchyard.clientCapabilities');
 const HEADERS: unique symbol = Symbol('switchyard.headers');
 
+/** A routed 2026 request with its tags. */
+type Tagged = JsonRpcRequest & { [CAPABILITIES]?: JsonObject; [HEADERS]?: HeaderGetter | undefined };
+
 /**
  * Tags a routed 2026 request (in-process only) with the capabilities its client declared and,
  * over HTTP, its headers (`Mcp-Param-*` are checked against the tool's schema when it is routed).
@@ -57,6 +61,25 @@ export function withCapabilities(
 ): void {
   Object.defineProperty(request, CAPABILITIES, { value: capabilities, enumerable: false });
   if (header) Object.defineProperty(request, HEADERS, { value: header, enumerable: false });
+}
+
+/**
+ * A 2026 request as it is routed: under the gateway's own `id` (independent clients share a
+ * stand-in session and may reuse ids), tagged like `withCapabilities` — in one object literal, not
+ * a copy and then two property definitions. The tags are symbol keys: JSON never sees them.
+ */
+export function routedModern(
+  request: JsonRpcRequest,
+  id: RequestId,
+  capabilities: JsonObject,
+  header: HeaderGetter | undefined,
+): JsonRpcRequest {
+  const { jsonrpc, method, params } = request;
+  const routed: Tagged =
+    params === undefined
+      ? { jsonrpc, id, method, [CAPABILITIES]: capabilities, [HEADERS]: header }
+      : { jsonrpc, id, method, params, [CAPABILITIES]: capabilities, [HEADERS]: header };
+  return routed;
 }
 
 /** The capabilities a routed 2026 request's client declared, if it is one. */
@@ -81,20 +104,21 @@ export function toModern(
     const error =
       message.error.code === RESOURCE_NOT_FOUND ? { ...message.error, code: INVALID_PARAMS } : message.error;
     if (clientId === undefined) return error === message.error ? message : { ...message, error };
-    return { ...message, id: clientId, error };
+    return { jsonrpc: JSONRPC_VERSION, id: clientId, error };
   }
-  // One copy of the result (the backend's own object is not changed), one of the message.
-  const result: JsonObject = { ...message.result };
-  if (result.resultType === undefined) result.resultType = 'complete';
+  // One copy of the result (the backend's own object is not changed: the audit trail holds it),
+  // made in one literal; the message is new, not a spread of the old one.
+  const source = message.result;
+  const meta = source._meta;
+  const serverMeta: JsonObject = isJsonObject(meta)
+    ? { ...meta, [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject }
+    : { [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject };
+  const result: JsonObject = { resultType: 'complete', ...source, _meta: serverMeta };
   if (method === 'resources/read' && result.resultType === 'complete') {
     result.ttlMs ??= MODERN_READ_TTL_MS;
     result.cacheScope ??= 'private';
   }
-  const meta = result._meta;
-  result._meta = isJsonObject(meta)
-    ? { ...meta, [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject }
-    : { [SERVER_INFO_META_KEY]: serverInfo as unknown as JsonObject };
-  return clientId === undefined ? { ...message, result } : { ...message, id: clientId, result };
+  return { jsonrpc: JSONRPC_VERSION, id: clientId ?? message.id, result };
 }
 
 /** Which list-changed notifications a `subscriptions/listen` asked for, by notification method. */
@@ -134,44 +158,40 @@ export function tagged(
 
 /**
  * A routed request's outcome as a 2026 client sees it: every message through `toModern` (answers
- * under the client's own id), and a
- * list result first through `decorateList` (its cache hint). The mapped stream passes `return()`
- * straight through, so a client that closes its stream still cancels the request.
+ * under the client's own id), and a list result first through `decorateList` (its cache hint).
+ * A call's own stream (`MessageStream`) maps each message as it is read — no wrapper, no promise
+ * more per message; any other stream is wrapped, passing `return()` straight through, so a client
+ * that closes its stream still cancels the request. Only a list answer waits (for its hint).
  */
-export async function modernOutcome(
+export function modernOutcome(
   outcome: Outcome,
   method: string,
   serverInfo: Implementation,
   clientId: RequestId,
   decorateList: (result: JsonObject) => Promise<JsonObject>,
-): Promise<Outcome> {
+): Outcome | Promise<Outcome> {
   if (outcome.kind === 'response') {
     const message = outcome.message;
     if ('result' in message && method.endsWith('/list')) {
-      return {
+      return decorateList(message.result).then((result) => ({
         ...outcome,
-        message: toModern(
-          { ...message, result: await decorateList(message.result) },
-          method,
-          serverInfo,
-          clientId,
-        ) as typeof message,
-      };
+        message: toModern({ ...message, result }, method, serverInfo, clientId) as typeof message,
+      }));
     }
     return { ...outcome, message: toModern(message, method, serverInfo, clientId) as typeof message };
   }
   if (outcome.kind !== 'stream') return outcome;
+  const map = (m: JsonRpcMessage) => toModern(m, method, serverInfo, clientId);
+  if (outcome.messages instanceof MessageStream) {
+    outcome.messages.mapItems(map);
+    return outcome;
+  }
   const source = outcome.messages[Symbol.asyncIterator]();
   const ended: IteratorResult<JsonRpcMessage> = { done: true, value: undefined };
   // Plain promise chains, not async functions: one promise per message instead of three.
   const mapped: AsyncIterable<JsonRpcMessage> = {
     [Symbol.asyncIterator]: () => ({
-      next: () =>
-        source
-          .next()
-          .then((next) =>
-            next.done ? next : { done: false, value: toModern(next.value, method, serverInfo, clientId) },
-          ),
+      next: () => source.next().then((next) => (next.done ? next : { done: false, value: map(next.value) })),
       return: () => (source.return ? source.return().then((done) => done ?? ended) : Promise.resolve(ended)),
     }),
   };
