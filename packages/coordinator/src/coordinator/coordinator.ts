@@ -279,8 +279,8 @@ export class MCPCoordinator {
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
   private readonly callHooks: CallHooks = {
     now: () => this.now(),
-    acquire: (backend, session, timeoutMs, continues) => {
-      const leased = this.fleet.acquireNow(backend, session, timeoutMs, continues);
+    acquire: (backend, session, timeoutMs, continues, signal) => {
+      const leased = this.fleet.acquireNow(backend, session, timeoutMs, continues, signal);
       // A shared backend, or one already recorded: nothing more on the call's path.
       if (session.era !== 'legacy' || session.isolatedUsed.has(backend) || !this.fleet.isIsolated(backend))
         return leased;
