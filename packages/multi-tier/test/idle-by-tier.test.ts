@@ -42,4 +42,32 @@ describe('idle eviction by the pool, per tier', () => {
     expect(m.manager.stats().backends.w!.workers.total).toBe(1);
     expect(m.of('worker-starting')).toHaveLength(2); // no spare started again without new demand
   });
+
+  it('a spare left when its backend is demoted to cold goes at once (unclaimed)', async () => {
+    const clock = new FakeClock();
+    const m = make({
+      clock,
+      auto: {
+        intervalMs: 1000,
+        rateWindowMs: 10_000,
+        hotThresholdMsPerSec: 10,
+        minDwellMs: 0,
+        initialTier: 'hot',
+      },
+      backends: {
+        a: fixture([], { tier: 'auto', isolation: 'per-session', spares: 1, idleTtlMs: 600_000 }),
+      },
+    });
+    await m.manager.start(); // hot: its spare is ready
+    const [spare] = m.of('worker-ready');
+    expect(m.manager.stats().backends.a).toMatchObject({ effectiveTier: 'hot', workers: { spare: 1 } });
+    for (let i = 0; i < 10 && m.manager.stats().backends.a!.effectiveTier !== 'cold'; i++)
+      clock.advance(1000);
+    expect(m.of('tier-changed').at(-1)).toMatchObject({ backend: 'a', to: 'cold', direction: 'demotion' });
+    // Long before its idle TTL: cold keeps no spare, and an idle one goes when the tier says so.
+    expect(m.of('worker-stopped')).toMatchObject([
+      { backend: 'a', workerId: spare!.workerId, reason: 'unclaimed' },
+    ]);
+    await until(() => !isAlive(spare!.pid!), 'the spare to exit');
+  });
 });
