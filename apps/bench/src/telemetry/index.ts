@@ -128,10 +128,13 @@ async function pass(
   let threadsUs: ThreadCpu | undefined;
   if (threads0 !== undefined && threads1 !== undefined && calls > 0) {
     const d = cpuBetween(threads0, threads1);
+    const byName: Record<string, number> = {};
+    for (const [name, seconds] of Object.entries(d.byName)) byName[name] = (seconds * 1e6) / calls;
     threadsUs = {
       main: (d.main * 1e6) / calls,
       compiler: (d.compiler * 1e6) / calls,
       other: (d.other * 1e6) / calls,
+      byName,
     };
   }
   await Promise.all(sessions.map((s) => closeSession(url, s).catch(() => {})));
@@ -254,6 +257,17 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
             `| ${v.label} | ${median(t.map((x) => x.main)).toFixed(0)} | ${median(t.map((x) => x.compiler)).toFixed(0)} | ${median(t.map((x) => x.other)).toFixed(0)} | ${median(mainRatios[i]!).toFixed(3)} | ${mainRatios[i]!.map((r) => r.toFixed(2)).join(' ')} |`,
           );
         }
+        // The other threads by name: where a variant's extra CPU off the event loop goes.
+        const names = [
+          ...new Set(threadsPerCall.flatMap((list) => list.flatMap((t) => Object.keys(t.byName)))),
+        ].sort();
+        ctx.log('');
+        ctx.log(`| telemetry | ${names.map((n) => `${n} µs/call`).join(' | ')} |`);
+        ctx.log(`| --- | ${names.map(() => '---').join(' | ')} |`);
+        for (const [i, v] of variants.entries())
+          ctx.log(
+            `| ${v.label} | ${names.map((n) => median(threadsPerCall[i]!.map((t) => t.byName[n] ?? 0)).toFixed(1)).join(' | ')} |`,
+          );
         ctx.log('');
         ctx.log('| telemetry | OTLP receiver CPU µs per call (its own process; median of passes) |');
         ctx.log('| --- | --- |');

@@ -13,11 +13,17 @@ export interface ThreadCpu {
   main: number;
   compiler: number;
   other: number;
+  /**
+   * The other threads by name (`comm`, digits dropped): `Worker` (module workers, telemetry's span
+   * thread), `HeapHelper` (the collector's helpers), `mi-scavenger` (the allocator giving memory
+   * back), `JSCWarmUp`, `HTTP` (the fetch client), `fs.watch`, …
+   */
+  byName: Record<string, number>;
 }
 
 /** Undefined once the process is gone (or off Linux). */
 export function threadCpu(pid: number): ThreadCpu | undefined {
-  const cpu: ThreadCpu = { main: 0, compiler: 0, other: 0 };
+  const cpu: ThreadCpu = { main: 0, compiler: 0, other: 0, byName: {} };
   let tids: string[];
   try {
     tids = readdirSync(`/proc/${pid}/task`);
@@ -36,12 +42,18 @@ export function threadCpu(pid: number): ThreadCpu | undefined {
     const seconds = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
     if (tid === String(pid)) cpu.main += seconds;
     else if (comm.startsWith('JITWorker')) cpu.compiler += seconds;
-    else cpu.other += seconds;
+    else {
+      cpu.other += seconds;
+      const name = comm.replace(/\d+/g, '').trim() || '?';
+      cpu.byName[name] = (cpu.byName[name] ?? 0) + seconds;
+    }
   }
   return cpu;
 }
 
-/** `b - a`, per kind. */
+/** `b - a`, per kind (and per name of the other threads). */
 export function cpuBetween(a: ThreadCpu, b: ThreadCpu): ThreadCpu {
-  return { main: b.main - a.main, compiler: b.compiler - a.compiler, other: b.other - a.other };
+  const byName: Record<string, number> = {};
+  for (const [name, seconds] of Object.entries(b.byName)) byName[name] = seconds - (a.byName[name] ?? 0);
+  return { main: b.main - a.main, compiler: b.compiler - a.compiler, other: b.other - a.other, byName };
 }
