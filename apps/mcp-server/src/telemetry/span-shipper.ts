@@ -26,7 +26,7 @@ export interface SpanShipperOptions {
   maxSpans?: number;
   /** Longest an ended span waits on the main thread, ms. Default 200. */
   everyMs?: number;
-  /** Batches sent to the span thread and not yet read, at most. Default 4. */
+  /** Batches sent to the span thread and not yet read, at most (8 × 512 spans: ~0.7 MB of strings). Default 8. */
   maxUnread?: number;
   /** The first restart's delay after the span thread died, ms. Default 100. */
   restartMs?: number;
@@ -128,7 +128,7 @@ export class SpanShipper implements SpanSink {
   add(span: SpanRecord): void {
     if (this.stopped) return;
     // Behind or gone: dropped before packing, so the packer and the thread's unpacker stay alike.
-    if (this.thread === undefined || this.unread >= (this.options.maxUnread ?? 4)) {
+    if (this.thread === undefined || this.unread >= (this.options.maxUnread ?? 8)) {
       this.droppedBehind++;
       return;
     }
