@@ -43,6 +43,13 @@ export class OtlpSpanExporter implements SpanExporter {
       resultCallback({ code: ExportResultCode.FAILED, error: new Error('the exporter is shut down') });
       return;
     }
+    if (this.headers['content-type'] !== 'application/json') {
+      resultCallback({
+        code: ExportResultCode.FAILED,
+        error: new Error('export() writes OTLP JSON: this exporter sends another content type'),
+      });
+      return;
+    }
     void this.post(exportTraceRequestJson(spans)).then(
       () => resultCallback({ code: ExportResultCode.SUCCESS }),
       (error: unknown) =>
