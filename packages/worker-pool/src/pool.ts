@@ -27,6 +27,7 @@ import {
   type WorkerInfo,
 } from './events.ts';
 import { HealthMonitor, unref } from './health.ts';
+import { IdleSweeper, type IdleWorkersOptions } from './idle-sweeper.ts';
 import type { JsonRpcMessage, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.ts';
 import { type ResolvedOptions, resolveOptions, type WorkerPoolOptions } from './options.ts';
 import { PinnedWait, spareFor } from './pinning.ts';
@@ -39,7 +40,7 @@ import { RemoteWorker } from './runtime/remote-worker.ts';
 import { ThreadWorker } from './runtime/thread-worker.ts';
 import type { ExitInfo } from './runtime/types.ts';
 import { type Outcome, TaskLedger } from './settle.ts';
-import { idleSweep, workersToStart } from './sizing.ts';
+import { workersToStart } from './sizing.ts';
 import { type PoolCounters, type PoolStats, statsOf, workerInfo } from './stats.ts';
 import { DONE, QUEUED, RUNNING, Task } from './task.ts';
 import { type DropReason, TaskQueue } from './task-queue.ts';
@@ -67,12 +68,7 @@ export interface ResizeOptions {
   minHeldByDemand?: boolean;
 }
 
-export interface IdleWorkersOptions {
-  /** Only the idle ones above `min` (what the pool could lose and still keep its `min`). */
-  beyondMin?: boolean;
-  /** The reserved workers that are idle instead of the unreserved ones. */
-  reserved?: boolean;
-}
+export type { IdleWorkersOptions } from './idle-sweeper.ts';
 
 export interface ReserveOptions {
   /** Start a new worker for the key when no spare is there (default true); false: undefined instead. */
@@ -87,8 +83,8 @@ export interface UnreserveOptions {
 export class WorkerPoolManager implements SlotOwner {
   readonly #o: ResolvedOptions;
   readonly #clock: Clock;
-  /** The clock of idle time (`idleClock`): idle since, the idle sweep's timer, demand. */
-  readonly #idleClock: Clock;
+  /** Idle workers above `min`: stopped by the idle rule, on the idle clock (`idleClock`). */
+  readonly #idle: IdleSweeper;
   readonly #events = new EventHub();
   readonly #queue: TaskQueue;
   readonly #chooser: WorkerChooser;
@@ -107,12 +103,6 @@ export class WorkerPoolManager implements SlotOwner {
   #owedRestarts = 0;
   #restartTimer: unknown;
   #sweepTimer: unknown;
-  /** The idle sweep's next look (on the idle clock). */
-  #idleTimer: unknown;
-  /** More unreserved workers live than `min` (as of the last idle sweep): a release may make one go. */
-  #surplus = false;
-  /** The last demand on the spares (`demand()`), on the idle clock. */
-  #demandAt = Number.NEGATIVE_INFINITY;
   #lastMemoryCheck = 0;
   #lastStderr: string[] = [];
   #lastError: string | undefined;
@@ -124,7 +114,13 @@ export class WorkerPoolManager implements SlotOwner {
     const o = resolveOptions(options);
     this.#o = o;
     this.#clock = options.clock ?? systemClock;
-    this.#idleClock = options.idleClock ?? this.#clock;
+    this.#idle = new IdleSweeper(options.idleClock ?? this.#clock, {
+      slots: () => this.#slots.values(),
+      options: o,
+      active: () => this.#state === 'running' || this.#state === 'draining',
+      queued: () => this.#queue.length,
+      retire: (slot) => this.#retire(slot, 'idle'),
+    });
     this.#ledger = new TaskLedger(this.#clock, this.#events);
     this.#counters = this.#ledger.counters;
     this.#queue = new TaskQueue(o.maxQueue, this.#clock, (task, reason) => this.#dropped(task, reason));
@@ -173,7 +169,7 @@ export class WorkerPoolManager implements SlotOwner {
     if (this.#state === 'created') this.#begin();
     if (this.#state === 'failed') return Promise.reject(this.#failure);
     if (this.#state !== 'running') return Promise.reject(new PoolClosedError());
-    if (this.#readyCount() >= this.#minAt(this.#idleClock.now())) return Promise.resolve();
+    if (this.#readyCount() >= this.#idle.min()) return Promise.resolve();
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
@@ -262,7 +258,7 @@ export class WorkerPoolManager implements SlotOwner {
     this.#reserved.set(key, slot);
     this.#chooser.remove(slot);
     this.#ensureWorkers(); // the spares kept unreserved (`min`)
-    this.#sweepIdle();
+    this.#idle.sweep();
     return slot;
   }
 
@@ -288,7 +284,7 @@ export class WorkerPoolManager implements SlotOwner {
       this.#chooser.add(slot);
       this.#slotFreed(slot);
     }
-    this.#sweepIdle();
+    this.#idle.sweep();
     return true;
   }
 
@@ -303,7 +299,7 @@ export class WorkerPoolManager implements SlotOwner {
     if (!slot) return Promise.resolve();
     if (slot.key !== undefined && this.#reserved.get(slot.key) === slot) this.#reserved.delete(slot.key);
     this.#drainSlot(slot, options.timeoutMs ?? 0);
-    this.#sweepIdle();
+    this.#idle.sweep();
     return slot.exited;
   }
 
@@ -327,8 +323,8 @@ export class WorkerPoolManager implements SlotOwner {
     const slot = this.#slots.get(workerId);
     if (!slot || slot.holds === 0) return;
     if (--slot.holds > 0) return;
-    if (slot.inflight.size === 0 && slot.waiting.length === 0) slot.idleSince = this.#idleClock.now();
-    if (slot.key === undefined) this.#idleNow();
+    if (slot.inflight.size === 0 && slot.waiting.length === 0) slot.idleSince = this.#idle.clock.now();
+    if (slot.key === undefined) this.#idle.freed();
   }
 
   /**
@@ -336,8 +332,7 @@ export class WorkerPoolManager implements SlotOwner {
    * and a `min` held by demand (`minHeldByDemand`) holds for `idleTimeoutMs` from now.
    */
   demand(): void {
-    this.#demandAt = this.#idleClock.now();
-    if (this.#o.minHeldByDemand && this.#idleTimer === undefined) this.#sweepIdle();
+    this.#idle.demand();
   }
 
   /**
@@ -346,17 +341,7 @@ export class WorkerPoolManager implements SlotOwner {
    * ones; with `beyondMin`, only as many unreserved as live above `min`.
    */
   idleWorkers(options: IdleWorkersOptions = {}): PoolWorker[] {
-    const reserved = options.reserved === true;
-    const idle: WorkerSlot[] = [];
-    let live = 0;
-    for (const s of this.#slots.values()) {
-      if ((s.key !== undefined) !== reserved) continue;
-      if (s.state === 'starting' || s.state === 'ready') live++;
-      if (isIdle(s)) idle.push(s);
-    }
-    idle.sort((a, b) => a.idleSince - b.idleSince);
-    if (reserved || options.beyondMin !== true) return idle;
-    return idle.slice(0, Math.max(0, live - this.#minAt(this.#idleClock.now())));
+    return this.#idle.idleWorkers(options);
   }
 
   /** Each live worker's record: state, key, load, start-up time, resident memory. */
@@ -402,7 +387,7 @@ export class WorkerPoolManager implements SlotOwner {
     if (options.minHeldByDemand !== undefined) this.#o.minHeldByDemand = options.minHeldByDemand;
     if (this.#state === 'created') this.#begin();
     else this.#ensureWorkers();
-    this.#sweepIdle();
+    this.#idle.sweep();
   }
 
   /** Start what sizing asks for now: after `canStart` held a start back and room came free. */
@@ -419,7 +404,7 @@ export class WorkerPoolManager implements SlotOwner {
     this.#health?.start();
     this.#scheduleSweep();
     this.#ensureWorkers();
-    this.#sweepIdle();
+    this.#idle.sweep();
     return this.start();
   }
 
@@ -672,9 +657,9 @@ export class WorkerPoolManager implements SlotOwner {
       }
     }
     if (slot.inflight.size === 0 && waiting.length === 0) {
-      if (used) slot.idleSince = this.#idleClock.now();
+      if (used) slot.idleSince = this.#idle.clock.now();
       if (slot.state === 'retiring') this.#stopSlot(slot);
-      else if (slot.holds === 0 && slot.key === undefined) this.#idleNow();
+      else if (slot.holds === 0 && slot.key === undefined) this.#idle.freed();
     }
     if (this.#idleWaiters.length > 0) this.#checkIdle();
   }
@@ -740,7 +725,7 @@ export class WorkerPoolManager implements SlotOwner {
     slot.markExited();
     if (crashed) this.#crashed(detail);
     this.#ensureWorkers();
-    this.#sweepIdle();
+    this.#idle.sweep();
     this.#checkIdle();
   }
 
@@ -807,7 +792,7 @@ export class WorkerPoolManager implements SlotOwner {
       freeSlots,
       queued: this.#queue.length,
       concurrency: this.#o.concurrency,
-      min: state === 'running' ? this.#minAt(this.#idleClock.now()) : 0,
+      min: state === 'running' ? this.#idle.min() : 0,
       max: Math.max(0, this.#o.max - reservedLive),
     });
     if (n <= 0) return;
@@ -829,7 +814,7 @@ export class WorkerPoolManager implements SlotOwner {
   #startWorker(key: string | undefined): WorkerSlot {
     const o = this.#o;
     const slot = new WorkerSlot(this.#nextWorkerId++, o.kind, this.#clock.now(), this);
-    slot.idleSince = this.#idleClock.now();
+    slot.idleSince = this.#idle.clock.now();
     this.#slots.set(slot.id, slot);
     if (key !== undefined) {
       slot.key = key;
@@ -857,7 +842,7 @@ export class WorkerPoolManager implements SlotOwner {
     }, o.readyTimeoutMs);
     this.#emit({ type: 'worker-started', workerId: slot.id, kind: o.kind, pid: slot.pid });
     // A new live worker may put the pool above `min`: its releases then look for idle ones.
-    if (key === undefined) this.#sweepIdle();
+    if (key === undefined) this.#idle.sweep();
     return slot;
   }
 
@@ -868,7 +853,7 @@ export class WorkerPoolManager implements SlotOwner {
     const now = this.#clock.now();
     slot.state = 'ready';
     slot.readyAt = now;
-    slot.idleSince = this.#idleClock.now();
+    slot.idleSince = this.#idle.clock.now();
     const key = slot.key;
     if (key === undefined) this.#chooser.add(slot);
     this.#emit({
@@ -882,8 +867,8 @@ export class WorkerPoolManager implements SlotOwner {
       return;
     }
     this.#slotFreed(slot);
-    if (key === undefined) this.#sweepIdle();
-    if (this.#readyWaiters.length > 0 && this.#readyCount() >= this.#minAt(this.#idleClock.now())) {
+    if (key === undefined) this.#idle.sweep();
+    if (this.#readyWaiters.length > 0 && this.#readyCount() >= this.#idle.min()) {
       for (const w of this.#readyWaiters.splice(0)) w.resolve();
     }
   }
@@ -968,66 +953,6 @@ export class WorkerPoolManager implements SlotOwner {
   }
 
   // ── sweeps: idle scale-down, age, memory ──────────────────────────────────────────────────
-
-  /** `min` at `now`: none once a `min` held by demand has had none for `idleTimeoutMs`. */
-  #minAt(now: number): number {
-    const o = this.#o;
-    return o.minHeldByDemand && now >= this.#demandAt + o.idleTimeoutMs ? 0 : o.min;
-  }
-
-  /** An unreserved worker became idle: look now if it may go now (no look pending, or timeout 0). */
-  #idleNow(): void {
-    if (this.#surplus && (this.#idleTimer === undefined || this.#o.idleTimeoutMs === 0)) this.#sweepIdle();
-  }
-
-  /**
-   * The idle rule (`sizing.ts` `idleSweep`), on the idle clock: stop the unreserved workers idle
-   * past `idleTimeoutMs` while more live than `min`, longest idle first, and set the timer for the
-   * next look. Reserved workers are never stopped here: their key decides when they go.
-   */
-  #sweepIdle(): void {
-    const clock = this.#idleClock;
-    if (this.#idleTimer !== undefined) clock.clearTimeout(this.#idleTimer as never);
-    this.#idleTimer = undefined;
-    const state = this.#state;
-    if (state !== 'running' && state !== 'draining') {
-      this.#surplus = false;
-      return;
-    }
-    const o = this.#o;
-    const now = clock.now();
-    const idle: WorkerSlot[] = [];
-    let live = 0;
-    for (const s of this.#slots.values()) {
-      if (s.key !== undefined) continue;
-      if (s.state === 'starting') live++;
-      else if (s.state === 'ready') {
-        live++;
-        if (isIdle(s)) idle.push(s);
-      }
-    }
-    const keep = this.#minAt(now);
-    const plan = idleSweep({
-      idle,
-      live,
-      keep,
-      now,
-      idleTimeoutMs: o.idleTimeoutMs,
-      idleFloor: this.#demandAt,
-      keepUntil: o.minHeldByDemand && keep > 0 ? this.#demandAt + o.idleTimeoutMs : Number.POSITIVE_INFINITY,
-    });
-    const stop = this.#queue.length > 0 ? [] : plan.stop;
-    this.#surplus = live - stop.length > keep;
-    for (const slot of stop) this.#retire(slot, 'idle');
-    if (plan.next !== Number.POSITIVE_INFINITY) {
-      this.#idleTimer = unref(
-        clock.setTimeout(() => {
-          this.#idleTimer = undefined;
-          this.#sweepIdle();
-        }, plan.next - now),
-      );
-    }
-  }
 
   #scheduleSweep(): void {
     if (this.#sweepTimer !== undefined) return;
@@ -1116,11 +1041,9 @@ export class WorkerPoolManager implements SlotOwner {
   #clearTimers(): void {
     if (this.#restartTimer !== undefined) this.#clock.clearTimeout(this.#restartTimer as never);
     if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer as never);
-    if (this.#idleTimer !== undefined) this.#idleClock.clearTimeout(this.#idleTimer as never);
     this.#restartTimer = undefined;
     this.#sweepTimer = undefined;
-    this.#idleTimer = undefined;
-    this.#surplus = false;
+    this.#idle.stop();
   }
 
   #setState(to: PoolState, error?: Error): void {
@@ -1133,11 +1056,6 @@ export class WorkerPoolManager implements SlotOwner {
   #emit(event: PoolEvent): void {
     this.#events.emit(event);
   }
-}
-
-/** Ready with nothing in hand: no task given it, no pinned task waiting, no hold. */
-function isIdle(s: WorkerSlot): boolean {
-  return s.state === 'ready' && s.outstanding === 0 && s.waiting.length === 0 && s.holds === 0;
 }
 
 /** The runtime of a worker whose runtime could not be created: it is already gone. */
