@@ -1,7 +1,8 @@
 /**
  * `WorkerPoolManager`: a pool of workers of one kind. It wires the parts — the queue
  * (`task-queue.ts`), the choice of worker (`worker-chooser.ts`), the runtimes (`runtime/*`),
- * health checks (`health.ts`), the restart policy (`restart-policy.ts`), sizing (`sizing.ts`) and
+ * health checks (`health.ts`), the restart policy (`restart-policy.ts`), sizing (`sizing.ts`), the
+ * idle rule (`idle-sweeper.ts`: idle workers above `min` stopped, a hold makes a worker busy) and
  * each task's accounting (`settle.ts`: counters, histograms, its one ending) — and keeps one
  * promise: every task settles, exactly once.
  */
