@@ -328,7 +328,7 @@ async function run(ctx: SuiteContext): Promise<Figure[]> {
 const suite: BenchSuite = {
   name: 'telemetry',
   description:
-    'OpenTelemetry on the module path (builtin echo, 2025 sessions, 64 in flight): calls/s with telemetry off, on at 0% and at 100% sampling (spans exported over OTLP/HTTP to a receiver in the bench), as ratios to off.',
+    'OpenTelemetry on the module path (builtin echo, 2025 sessions, 64 in flight): calls/s and CPU per call (by thread) with telemetry off, on at 0% and at 100% sampling (spans exported over OTLP/HTTP protobuf, and as JSON, to a receiver process of the bench whose CPU is reported), as ratios to off.',
   run,
 };
 
