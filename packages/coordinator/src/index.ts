@@ -43,10 +43,10 @@ export {
   DEFAULT_SESSION_IDLE_MS,
   MCPCoordinator,
   type MCPCoordinatorOptions,
-  standInId,
 } from './coordinator/coordinator.ts';
 export { backendHandshake, type HandshakeTransport } from './coordinator/handshake.ts';
 export { MessageStream } from './coordinator/message-stream.ts';
+export { standInId } from './coordinator/modern-front.ts';
 export { MODULE_MCP_HANDLER, MultiTierPort, type ReadyOptions } from './coordinator/multi-tier-port.ts';
 export {
   finalResponse,

@@ -9,20 +9,8 @@
  */
 import type { AuditInput, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
-import { mergeInitializeResult } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
-import {
-  LATEST_LEGACY_PROTOCOL_VERSION,
-  legacyRevisionRules,
-  negotiateLegacyVersion,
-} from '../era/legacy-versions.ts';
-import { mergeDiscoverResult } from '../era/modern/discover.ts';
-import { decorateListResult } from '../era/modern/list-meta.ts';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  PROTOCOL_VERSION_META_KEY,
-  requestMeta,
-} from '../era/modern/meta-keys.ts';
+import { legacyRevisionRules } from '../era/legacy-versions.ts';
 import { isCoordinatorError, isInvalidCursorError } from '../errors.ts';
 import {
   CONNECTION_CLOSED,
@@ -30,9 +18,7 @@ import {
   INVALID_REQUEST,
   LIMIT_REACHED,
   SESSION_STATE_LOST,
-  SESSION_STORE_UNAVAILABLE,
 } from '../jsonrpc/codes.ts';
-import { MessageParser } from '../jsonrpc/parse.ts';
 import {
   errorResponse,
   invalidParams,
@@ -46,7 +32,6 @@ import {
   type JsonObject,
   type JsonRpcErrorResponse,
   type JsonRpcMessage,
-  type JsonRpcNotification,
   type JsonRpcRequest,
   type JsonRpcResponse,
   type RequestId,
@@ -59,9 +44,10 @@ import { AuditTrail } from './audit-trail.ts';
 import { BackendFleet, LISTS } from './backend-fleet.ts';
 import { Call, type CallHooks } from './call.ts';
 import { InputParking } from './input-parking.ts';
+import { LegacyFront } from './legacy-front.ts';
 import { ListenRequests } from './listen-requests.ts';
 import { Listens } from './listens.ts';
-import { MODERN_CLIENT_METHODS, MRTR_METHODS, modernOutcome, routedModern } from './modern.ts';
+import { ModernFront } from './modern-front.ts';
 import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
 import { PolicyGate } from './policy-gate.ts';
@@ -89,8 +75,6 @@ import {
   dropLegacyTask,
   MODERN_TASK_METHODS,
   missingTasksExtension,
-  TASKS_CAPABILITY,
-  TASKS_EXTENSION,
   withTaskSupport,
 } from './tasks/task-wire.ts';
 import type { CallTracing } from './tracing.ts';
@@ -247,13 +231,16 @@ export class MCPCoordinator {
   private readonly targets: RequestTargets;
   /** The merged lists, page by page. */
   private readonly pages: ListPages;
-  private readonly parser = new MessageParser({ allowBatch: false });
+  /** The 2025 front: sessions, `initialize`, notifications; requests to the routing core. */
+  private readonly legacy: LegacyFront;
+  /** The 2026 front: stand-in sessions, `server/discover`, listens; requests to the routing core. */
+  private readonly modern: ModernFront;
   private readonly now: () => number;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   /** 2025 sessions read back from the journal, and kept touched there. */
   private readonly restorer: SessionRestore;
-  /** The last internal id given to a 2026 request. */
-  private modernSeq = 0;
+  /** The last internal id given to a 2026 `subscriptions/listen`. */
+  private listenSeq = 0;
   /** 2026 calls waiting for the client's input. */
   private readonly parking: InputParking;
   /** Backends' requests to clients during calls (sampling, elicitation, roots). */
@@ -432,7 +419,7 @@ export class MCPCoordinator {
       route: (session, request, backend, params, started) =>
         this.route(session, request, backend, params, started),
       now: () => this.now(),
-      nextId: () => `listen-${++this.modernSeq}`,
+      nextId: () => `listen-${++this.listenSeq}`,
       tasks: (session, asked) => this.tasks.listenable(session, asked),
       onError: options.onError,
     });
@@ -465,6 +452,48 @@ export class MCPCoordinator {
         void this.resubscribe(front, subscriptions);
       },
       relinquish: (session) => this.closeSession(session.id, session.principal, false, 'relinquished'),
+    });
+    const backends: BackendFleet['initializeInfos'] = (who) => this.fleet.initializeInfos(who);
+    this.legacy = new LegacyFront({
+      sessions: this.sessions,
+      restore: (id, principal) => this.restorer.restore(id, principal),
+      request: (session, request, claims) => this.request(session, request, claims),
+      answered: (session, message) => this.serverRequests.answer(session, message),
+      refuseSession: (id, principal) => this.sessionRefusal(id, principal),
+      full: (id) => this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may'),
+      backends,
+      naming: () => this.naming,
+      serverInfo: options.serverInfo,
+      instructions: options.instructions,
+      created: (session) =>
+        this.journal((j) =>
+          j.createSession({
+            id: session.id,
+            principal: session.principal,
+            protocolVersion: session.protocolVersion,
+            clientInfo: session.clientInfo ?? null,
+            state: initialState(session.clientCapabilities),
+          }),
+        ),
+      record: (end) => this.trail.record(end),
+      now: () => this.now(),
+    });
+    this.modern = new ModernFront({
+      sessions: this.sessions,
+      refuseSession: (id, principal) => this.sessionRefusal(id, principal),
+      looseAffinity: (id) => this.fleet.looseAffinity(id),
+      request: (session, request, claims) => this.request(session, request, claims, true),
+      resume: async (session, request, requestState) =>
+        (await this.tasks.resumeModern(session, request, requestState)) ??
+        this.resumeWithInput(session, request, requestState),
+      listen: (session, request, claims) => this.listenRequests.listen(session, request, claims),
+      backends,
+      naming: () => this.naming,
+      serverInfo: options.serverInfo,
+      instructions: options.instructions,
+      argumentDepth: this.limits.argumentDepth,
+      record: (end) => this.trail.record(end),
+      now: () => this.now(),
     });
     if (idleMs !== null) {
       this.sweeper = setInterval(
@@ -506,56 +535,9 @@ export class MCPCoordinator {
     };
   }
 
-  /** Handles one client message (parsed JSON; batches are split by the front door). */
-  async handle(message: unknown, context: HandleContext): Promise<Outcome> {
-    const parsed = this.parser.classify(message);
-    if (parsed.kind === 'rejected') return { kind: 'response', message: parsed.error };
-    if (parsed.kind !== 'single')
-      return { kind: 'response', message: invalidRequest(undefined, 'one message at a time') };
-    const entry = parsed.entry;
-    if (entry.kind === 'invalid')
-      return entry.reply ? { kind: 'response', message: entry.error } : { kind: 'accepted' };
-
-    if (entry.kind === 'request' && entry.message.method === 'initialize') {
-      if (context.sessionId !== undefined) {
-        return {
-          kind: 'response',
-          message: invalidRequest(entry.message.id, 'this session is already initialized'),
-        };
-      }
-      return this.initialize(entry.message, context.principal);
-    }
-    let session =
-      context.sessionId === undefined ? undefined : this.sessions.get(context.sessionId, context.principal);
-    if (!session && context.sessionId !== undefined) {
-      const restored = await this.restorer.restore(context.sessionId, context.principal);
-      if (restored === 'full') {
-        const id = entry.kind === 'request' ? entry.message.id : undefined;
-        return this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may');
-      }
-      if (restored === 'unavailable') {
-        return storeUnavailable(entry.kind === 'request' ? entry.message.id : undefined);
-      }
-      session = restored;
-    }
-    if (session) session.lastSeenAt = this.now();
-    if (!session) {
-      const id = entry.kind === 'request' ? entry.message.id : undefined;
-      const words = context.sessionId === undefined ? 'a session id is required' : 'session not found';
-      return {
-        kind: 'session-not-found',
-        message: errorResponse(id, { code: INVALID_REQUEST, message: words }),
-      };
-    }
-    if (entry.kind === 'notification') {
-      this.notification(session, entry.message);
-      return { kind: 'accepted' };
-    }
-    if (entry.kind === 'response') {
-      this.serverRequests.answer(session, entry.message);
-      return { kind: 'accepted' };
-    }
-    return this.request(session, entry.message, context.claims);
+  /** Handles one client message of a 2025-era client (parsed JSON; batches are split by the front door). */
+  handle(message: unknown, context: HandleContext): Promise<Outcome> {
+    return this.legacy.handle(message, context);
   }
 
   /**
@@ -564,115 +546,8 @@ export class MCPCoordinator {
    * value, or `null` for none) share a stand-in session, so they reach the same worker of a shared
    * backend while it lives.
    */
-  async handleModern(message: unknown, context: ModernContext): Promise<Outcome> {
-    const parsed = this.parser.classify(message);
-    if (parsed.kind === 'rejected') return { kind: 'response', message: parsed.error };
-    if (parsed.kind !== 'single')
-      return { kind: 'response', message: invalidRequest(undefined, 'one message per request') };
-    const entry = parsed.entry;
-    if (entry.kind === 'invalid')
-      return entry.reply ? { kind: 'response', message: entry.error } : { kind: 'accepted' };
-    if (entry.kind !== 'request') return { kind: 'accepted' };
-    const request = entry.message;
-    const meta = requestMeta(request.params);
-    if (
-      typeof meta?.[PROTOCOL_VERSION_META_KEY] !== 'string' ||
-      !isJsonObject(meta[CLIENT_CAPABILITIES_META_KEY])
-    ) {
-      return {
-        kind: 'response',
-        httpStatus: 400,
-        message: invalidParams(
-          request.id,
-          `params._meta must carry "${PROTOCOL_VERSION_META_KEY}" and "${CLIENT_CAPABILITIES_META_KEY}"`,
-        ),
-      };
-    }
-    if (!MODERN_CLIENT_METHODS.has(request.method)) {
-      return { kind: 'response', httpStatus: 404, message: methodNotFound(request.id, request.method) };
-    }
-    const malformed = malformedField(request, this.limits.argumentDepth);
-    if (malformed) return { kind: 'response', httpStatus: 400, message: malformed };
-    const session = this.modernSession(context, request.id);
-    if ('kind' in session) return session;
-    session.lastSeenAt = this.now();
-    const serverInfo = this.options.serverInfo;
-    const started = this.now();
-    if (request.method === 'server/discover') {
-      const result = mergeDiscoverResult(this.naming, {
-        serverInfo,
-        ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
-        backends: await this.fleet.initializeInfos(session),
-      });
-      // The gateway runs tasks itself (the tasks extension), for the tools whose server marks them.
-      if (result.capabilities.tools) {
-        const extensions = isJsonObject(result.capabilities.extensions) ? result.capabilities.extensions : {};
-        result.capabilities.extensions = { ...extensions, [TASKS_EXTENSION]: {} };
-      }
-      this.trail.record({
-        session,
-        method: request.method,
-        name: null,
-        backend: null,
-        started,
-        outcome: 'ok',
-      });
-      return { kind: 'response', message: resultResponse(request.id, { ...result }) };
-    }
-    if (request.method === 'subscriptions/listen')
-      return this.listenRequests.listen(session, request, context.claims);
-    // Independent clients share a stand-in session and may reuse ids: inside, each request has
-    // an id of its own and carries its own capabilities; its answers go out under the client's id.
-    const routed = routedModern(
-      request,
-      `modern-${++this.modernSeq}`,
-      meta[CLIENT_CAPABILITIES_META_KEY] as JsonObject,
-      context.header,
-    );
-    const requestState = request.params?.requestState;
-    const outcome =
-      typeof requestState === 'string' && MRTR_METHODS.has(request.method)
-        ? ((await this.tasks.resumeModern(session, routed, requestState)) ??
-          this.resumeWithInput(session, routed, requestState))
-        : await this.request(session, routed, context.claims, true);
-    return modernOutcome(outcome, request.method, serverInfo, request.id, (result) =>
-      this.decorateList(request.method, result, session),
-    );
-  }
-
-  /** The stand-in session of a 2026 affinity key. */
-  private modernSession(context: ModernContext, requestId: RequestId): FrontSession | Outcome {
-    const id = standInId(context.principal, context.affinityKey);
-    const known = this.sessions.get(id, context.principal);
-    if (known) return known;
-    const refused = this.sessionRefusal(requestId, context.principal);
-    if (refused) return refused;
-    // No affinity key: the requests share this stand-in but keep to no worker of a shared backend.
-    if (context.affinityKey === null) this.fleet.looseAffinity(id);
-    return this.sessions.add({
-      id,
-      principal: context.principal,
-      protocolVersion: LATEST_LEGACY_PROTOCOL_VERSION,
-      clientInfo: undefined,
-      clientCapabilities: {},
-      era: 'modern',
-      lastSeenAt: this.now(),
-    });
-  }
-
-  /** A 2026 list result with its cache hint, from how each backend says its lists change. */
-  private async decorateList(method: string, result: JsonObject, session: FrontSession): Promise<JsonObject> {
-    const spec = ownEntry(LISTS, method);
-    if (!spec) return result;
-    const infos = await this.fleet.initializeInfos(session);
-    const freshness = infos.map((o) => {
-      const capability = o.ok ? o.value.capabilities[spec.capability] : undefined;
-      return { backend: o.backend, listChanged: isJsonObject(capability) && capability.listChanged === true };
-    });
-    const complete = infos.every((o) => o.ok);
-    return decorateListResult(spec.field, result as never, complete ? freshness : [], {
-      serverInfo: this.options.serverInfo,
-    }) as unknown as JsonObject;
+  handleModern(message: unknown, context: ModernContext): Promise<Outcome> {
+    return this.modern.handle(message, context);
   }
 
   /**
@@ -773,49 +648,7 @@ export class MCPCoordinator {
     await Promise.all(all.map((s) => this.closeSession(s.id, s.principal, false)));
   }
 
-  // ── initialize ─────────────────────────────────────────────────────────────────────────────
-
-  private async initialize(request: JsonRpcRequest, principal: string | null): Promise<Outcome> {
-    const params = request.params ?? {};
-    if (typeof params.protocolVersion !== 'string') {
-      return { kind: 'response', message: invalidParams(request.id, 'protocolVersion must be a string') };
-    }
-    const refused = this.sessionRefusal(request.id, principal);
-    if (refused) return refused;
-    const protocolVersion = negotiateLegacyVersion(params.protocolVersion);
-    const clientInfo = isJsonObject(params.clientInfo) ? (params.clientInfo as Implementation) : undefined;
-    const session = this.sessions.add({
-      id: this.sessions.newId(),
-      principal,
-      protocolVersion,
-      clientInfo,
-      clientCapabilities: isJsonObject(params.capabilities) ? params.capabilities : {},
-      era: 'legacy',
-      lastSeenAt: this.now(),
-    });
-    const started = this.now();
-    const backends = await this.fleet.initializeInfos(session);
-    const result = mergeInitializeResult(this.naming, {
-      protocolVersion,
-      serverInfo: this.options.serverInfo,
-      ...(this.options.instructions !== undefined && { preamble: this.options.instructions }),
-      backends,
-    });
-    // The gateway runs any tool call as a task itself (`GatewayTasks`), whatever its backends offer.
-    if (legacyRevisionRules(protocolVersion).tasks && result.capabilities.tools)
-      result.capabilities.tasks = TASKS_CAPABILITY;
-    await this.journal((j) =>
-      j.createSession({
-        id: session.id,
-        principal,
-        protocolVersion,
-        clientInfo: clientInfo ?? null,
-        state: initialState(session.clientCapabilities),
-      }),
-    );
-    this.trail.record({ session, method: 'initialize', name: null, backend: null, started, outcome: 'ok' });
-    return { kind: 'response', message: resultResponse(request.id, { ...result }), sessionId: session.id };
-  }
+  // ── bounds on sessions ────────────────────────────────────────────────────────────────────
 
   /** A request refused at `limit`: its JSON-RPC error, and the HTTP status the front door answers with. */
   private refusal(
@@ -828,7 +661,7 @@ export class MCPCoordinator {
   }
 
   /** 429 when the principal holds its most sessions, 503 when the gateway does; else nothing. */
-  private sessionRefusal(id: RequestId, principal: string | null): Outcome | undefined {
+  private sessionRefusal(id: RequestId | undefined, principal: string | null): Outcome | undefined {
     if (this.sessions.size >= this.limits.sessions) {
       return this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may');
     }
@@ -844,21 +677,7 @@ export class MCPCoordinator {
     return undefined;
   }
 
-  // ── notifications and local requests ───────────────────────────────────────────────────────
-
-  private notification(session: FrontSession, message: JsonRpcNotification): void {
-    if (message.method === 'notifications/initialized') {
-      session.initialized = true;
-    } else if (message.method === 'notifications/cancelled') {
-      const requestId = message.params?.requestId;
-      if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
-      const reason = message.params?.reason;
-      session.inflight
-        .get(requestId)
-        ?.abandon('cancelled', typeof reason === 'string' ? reason : 'cancelled');
-    }
-    // notifications/roots/list_changed and others: nothing to do yet.
-  }
+  // ── the routing core ───────────────────────────────────────────────────────────────────────
 
   /** `shapeChecked`: the 2026 front has refused a malformed field already (with HTTP 400). */
   private async request(
@@ -1189,16 +1008,6 @@ export class MCPCoordinator {
   }
 }
 
-/**
- * The stand-in session of 2026 requests of one principal and affinity key. Each part is
- * length-prefixed (`-` for none), so no two (principal, key) pairs share an id: `svc` + `ci:x`
- * and `svc:ci` + `x` are different sessions.
- */
-export function standInId(principal: string | null, affinityKey: string | null): string {
-  const part = (v: string | null) => (v === null ? '-' : `${v.length}.${v}`);
-  return `modern:${part(principal)}:${part(affinityKey)}`;
-}
-
 /** How a resolved tool runs as a task (`execution.taskSupport` of its listing), if it says. */
 function taskSupportOf(owner: NameRoute): string | undefined {
   const execution = owner.kind === 'owned' ? (owner.listed as JsonObject | undefined)?.execution : undefined;
@@ -1212,16 +1021,4 @@ function nameOf(request: JsonRpcRequest): string | null {
   if (typeof p?.name === 'string') return p.name;
   if (typeof p?.uri === 'string') return p.uri;
   return null;
-}
-
-/** The answer when the journal's store (Redis) cannot be reached to read a session back: HTTP 503. */
-function storeUnavailable(id: RequestId | undefined): Outcome {
-  return {
-    kind: 'response',
-    httpStatus: 503,
-    message: errorResponse(id, {
-      code: SESSION_STORE_UNAVAILABLE,
-      message: 'the session store cannot be reached; retry shortly',
-    }),
-  };
 }
