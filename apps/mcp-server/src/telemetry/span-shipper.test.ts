@@ -152,6 +152,34 @@ describe('SpanShipper', () => {
     expect(ship.restarts).toBe(1);
   });
 
+  it('a span thread that cannot be started again is tried again later', async () => {
+    const collector = receiver();
+    stops.push(collector.stop);
+    let spawned = 0;
+    const threads: Worker[] = [];
+    const ship = new SpanShipper(
+      () => {
+        // The first restart fails to start a thread at all.
+        if (++spawned === 2) throw new Error('no thread today');
+        const thread = spawn();
+        threads.push(thread);
+        return thread;
+      },
+      start(collector.url, 'http/protobuf'),
+      { restartMs: 5 },
+    );
+    const first = threads[0]!;
+    const closed = new Promise((resolve) => first.addEventListener('close', resolve));
+    first.terminate();
+    await closed;
+    await expect.poll(() => threads.length, { timeout: 15_000 }).toBe(2);
+    expect(ship.restarts).toBe(2);
+    ship.add(record(0));
+    await ship.flush();
+    expect(collector.requests.flat()).toHaveLength(1);
+    await ship.shutdown();
+  });
+
   it('a span thread that is gone does not hold up a flush', async () => {
     const { out: ship, threads } = shipper('http://127.0.0.1:9/v1/traces', 'http/json', {
       restartMs: 60_000,

@@ -120,7 +120,13 @@ export class SpanShipper implements SpanSink {
       this.restartTimer = undefined;
       if (this.stopped) return;
       this.restarts++;
-      this.open();
+      try {
+        this.open();
+      } catch {
+        // Could not even be started: tried again later, the backoff growing.
+        this.thread = undefined;
+        this.lost();
+      }
     }, delay);
     this.restartTimer.unref?.();
   }
