@@ -1,31 +1,21 @@
 /**
- * `MCPCoordinator`: many backend MCP servers as one, for 2025-era clients (2025-03-26 … 2025-11-25).
+ * `MCPCoordinator`: many backend MCP servers as one, to clients of both eras — 2025 (2025-03-26 …
+ * 2025-11-25: `handle`, front sessions) and 2026-07-28 (`handleModern`, stateless).
  *
- * Messages in, messages out: the front door hands it one parsed JSON-RPC message with the front
- * session id and the principal (`handle`), and sends back what the `Outcome` says. Backends are
- * reached through a `TierPort` (the tier manager); every request to a worker goes through that
- * worker's `IdRemapper`, so sessions share workers freely. No runtime API here: ids come from an
- * injectable random-bytes function, time from an injectable clock, timers are `setTimeout`.
+ * Messages in, messages out: the front door hands it one parsed JSON-RPC message with who sent it,
+ * and sends back what the `Outcome` says. Each era's front is an adapter of its own
+ * (`legacy-front.ts`, `modern-front.ts`) over one routing core (`routing-core.ts`, then `route`
+ * here: a `Call` to the backend's worker); this class wires them and holds what outlives a request —
+ * sessions and their end, the tasks, listens, restores, reloads. Backends are reached through a
+ * `TierPort` (the tier manager); every request to a worker goes through that worker's `IdRemapper`,
+ * so sessions share workers freely. No runtime API here: ids come from an injectable random-bytes
+ * function, time from an injectable clock, timers are `setTimeout`.
  */
 import type { AuditInput, Journal } from '@switchyard/journal';
 import type { Implementation } from '../aggregate/initialize.ts';
 import type { ListKind } from '../aggregate/list-cache.ts';
-import { legacyRevisionRules } from '../era/legacy-versions.ts';
-import { isCoordinatorError, isInvalidCursorError } from '../errors.ts';
-import {
-  CONNECTION_CLOSED,
-  INTERNAL_ERROR,
-  INVALID_REQUEST,
-  LIMIT_REACHED,
-  SESSION_STATE_LOST,
-} from '../jsonrpc/codes.ts';
-import {
-  errorResponse,
-  invalidParams,
-  invalidRequest,
-  methodNotFound,
-  resultResponse,
-} from '../jsonrpc/responses.ts';
+import { CONNECTION_CLOSED, INVALID_REQUEST, LIMIT_REACHED, SESSION_STATE_LOST } from '../jsonrpc/codes.ts';
+import { errorResponse, invalidRequest } from '../jsonrpc/responses.ts';
 import {
   isJsonObject,
   JSONRPC_VERSION,
@@ -33,13 +23,10 @@ import {
   type JsonRpcErrorResponse,
   type JsonRpcMessage,
   type JsonRpcRequest,
-  type JsonRpcResponse,
   type RequestId,
 } from '../jsonrpc/types.ts';
 import { type BackendNamingConfig, Naming } from '../naming/naming.ts';
-import { ownEntry } from '../own.ts';
-import type { AccessPolicy, CallerClaims } from '../policy/access-policy.ts';
-import { outcomeOf } from './answers.ts';
+import type { AccessPolicy } from '../policy/access-policy.ts';
 import { AuditTrail } from './audit-trail.ts';
 import { BackendFleet, LISTS } from './backend-fleet.ts';
 import { Call, type CallHooks } from './call.ts';
@@ -52,10 +39,10 @@ import type { HandleContext, ModernContext, Outcome } from './outcome.ts';
 import { ListPages } from './pages.ts';
 import { PolicyGate } from './policy-gate.ts';
 import type { TierPort } from './port.ts';
-import { malformedField } from './request-shape.ts';
 import { RequestTargets } from './request-targets.ts';
-import { NameResolver, type NameRoute } from './resolution.ts';
-import { LOG_LEVELS, ServerNotices } from './server-notices.ts';
+import { NameResolver } from './resolution.ts';
+import { nameOf, RoutingCore, taskSupportOf } from './routing-core.ts';
+import { ServerNotices } from './server-notices.ts';
 import { ServerRequests } from './server-requests.ts';
 import { BOUND, initialState, logLevelState, subscriptionsState } from './session-record.ts';
 import { SessionRestore } from './session-restore.ts';
@@ -67,16 +54,9 @@ import {
   type SessionEndReason,
   SessionTable,
 } from './sessions.ts';
-import { GatewayTasks, TASK_METHODS, type TaskCluster } from './tasks/gateway-tasks.ts';
+import { GatewayTasks, type TaskCluster } from './tasks/gateway-tasks.ts';
 import { JournalTaskLog } from './tasks/task-journal.ts';
 import { DEFAULT_TASK_BOUNDS, TaskStore } from './tasks/task-store.ts';
-import {
-  declaresTasks,
-  dropLegacyTask,
-  MODERN_TASK_METHODS,
-  missingTasksExtension,
-  withTaskSupport,
-} from './tasks/task-wire.ts';
 import type { CallTracing } from './tracing.ts';
 
 export interface MCPCoordinatorOptions {
@@ -233,6 +213,8 @@ export class MCPCoordinator {
   private readonly pages: ListPages;
   /** The 2025 front: sessions, `initialize`, notifications; requests to the routing core. */
   private readonly legacy: LegacyFront;
+  /** One request of a session, answered here or routed: what both fronts call. */
+  private readonly core: RoutingCore;
   /** The 2026 front: stand-in sessions, `server/discover`, listens; requests to the routing core. */
   private readonly modern: ModernFront;
   private readonly now: () => number;
@@ -453,11 +435,23 @@ export class MCPCoordinator {
       },
       relinquish: (session) => this.closeSession(session.id, session.principal, false, 'relinquished'),
     });
+    this.core = new RoutingCore({
+      policy: this.policy,
+      trail: this.trail,
+      targets: this.targets,
+      resolver: this.resolver,
+      tasks: this.tasks,
+      pages: this.pages,
+      argumentDepth: this.limits.argumentDepth,
+      logLevelSet: (session, level) =>
+        this.journal((j) => j.updateSessionState(session.id, logLevelState(level))),
+      now: () => this.now(),
+    });
     const backends: BackendFleet['initializeInfos'] = (who) => this.fleet.initializeInfos(who);
     this.legacy = new LegacyFront({
       sessions: this.sessions,
       restore: (id, principal) => this.restorer.restore(id, principal),
-      request: (session, request, claims) => this.request(session, request, claims),
+      request: (session, request, claims) => this.core.request(session, request, claims),
       answered: (session, message) => this.serverRequests.answer(session, message),
       refuseSession: (id, principal) => this.sessionRefusal(id, principal),
       full: (id) => this.refusal(id, 'sessions', 503, 'the gateway holds as many sessions as it may'),
@@ -482,7 +476,7 @@ export class MCPCoordinator {
       sessions: this.sessions,
       refuseSession: (id, principal) => this.sessionRefusal(id, principal),
       looseAffinity: (id) => this.fleet.looseAffinity(id),
-      request: (session, request, claims) => this.request(session, request, claims, true),
+      request: (session, request, claims) => this.core.request(session, request, claims, true),
       resume: async (session, request, requestState) =>
         (await this.tasks.resumeModern(session, request, requestState)) ??
         this.resumeWithInput(session, request, requestState),
@@ -678,105 +672,6 @@ export class MCPCoordinator {
   }
 
   // ── the routing core ───────────────────────────────────────────────────────────────────────
-
-  /** `shapeChecked`: the 2026 front has refused a malformed field already (with HTTP 400). */
-  private async request(
-    session: FrontSession,
-    request: JsonRpcRequest,
-    claims?: CallerClaims,
-    shapeChecked = false,
-  ): Promise<Outcome> {
-    const started = this.now();
-    const subject = this.policy.subjectOf(session.principal, request, claims);
-    const respond = (message: JsonRpcResponse, backend: string | null = null): Outcome => {
-      this.trail.record({
-        session,
-        method: request.method,
-        name: nameOf(request),
-        backend,
-        started,
-        outcome: outcomeOf(message),
-        response: message,
-        request,
-      });
-      return { kind: 'response', message };
-    };
-    const malformed = shapeChecked ? undefined : malformedField(request, this.limits.argumentDepth);
-    if (malformed) return respond(malformed);
-    try {
-      switch (request.method) {
-        case 'ping':
-          return respond(resultResponse(request.id, {}));
-        case 'logging/setLevel': {
-          const level = request.params?.level;
-          if (typeof level !== 'string' || !LOG_LEVELS.includes(level)) {
-            return respond(invalidParams(request.id, `level must be one of ${LOG_LEVELS.join(', ')}`));
-          }
-          session.logLevel = level;
-          if (session.era === 'legacy')
-            await this.journal((j) => j.updateSessionState(session.id, logLevelState(level)));
-          return respond(resultResponse(request.id, {}));
-        }
-        case 'tools/call':
-          if (session.era === 'modern') {
-            dropLegacyTask(request);
-            // One resolution serves the task check and the call: most tools run as no task.
-            const name = request.params?.name;
-            if (typeof name !== 'string')
-              return await this.targets.callNamed(session, request, started, subject);
-            const owner = await this.resolver.named(session, LISTS['tools/list']!, name);
-            const support = taskSupportOf(owner);
-            if (support === 'optional' || support === 'required') {
-              const task = await this.tasks.startModern(session, request, claims);
-              if (task) return task;
-            }
-            return await this.targets.callNamed(session, request, started, subject, owner);
-          }
-          if (request.params?.task !== undefined && this.takesTasks(session))
-            // Not audited here: the task's call is, by its own path.
-            return { kind: 'response', message: await this.tasks.start(session, request, claims) };
-          return await this.targets.callNamed(session, request, started, subject);
-        case 'prompts/get':
-          return await this.targets.callNamed(session, request, started, subject);
-        case 'resources/read':
-        case 'resources/subscribe':
-        case 'resources/unsubscribe':
-          return await this.targets.routeByUri(session, request, started, subject);
-        case 'completion/complete':
-          return await this.targets.complete(session, request, started, subject);
-        default: {
-          if (session.era === 'modern' && MODERN_TASK_METHODS.has(request.method)) {
-            // 2026-07-28 answers -32021 with HTTP 400.
-            if (!declaresTasks(request))
-              return { kind: 'response', message: missingTasksExtension(request), httpStatus: 400 };
-            return respond(await this.tasks.handleModern(session, request));
-          }
-          if (request.method === 'tasks/result' && this.takesTasks(session))
-            return await this.tasks.result(session, request);
-          if (TASK_METHODS.has(request.method) && this.takesTasks(session))
-            return respond(await this.tasks.handle(session, request));
-          const spec = ownEntry(LISTS, request.method);
-          if (spec) {
-            const page = await this.pages.page(session, request, spec, this.policy.listView(subject, spec));
-            return respond(
-              request.method === 'tools/list' && this.takesTasks(session) ? withTaskSupport(page) : page,
-            );
-          }
-          return respond(methodNotFound(request.id, request.method));
-        }
-      }
-    } catch (e) {
-      if (isInvalidCursorError(e)) return respond(invalidParams(request.id, e.message));
-      if (isCoordinatorError(e))
-        return respond(errorResponse(request.id, { code: INTERNAL_ERROR, message: e.message }));
-      throw e;
-    }
-  }
-
-  /** Whether `session` speaks tasks: a 2025-11-25 session (`GatewayTasks`). */
-  private takesTasks(session: FrontSession): boolean {
-    return session.era === 'legacy' && legacyRevisionRules(session.protocolVersion).tasks;
-  }
 
   // ── routed requests ────────────────────────────────────────────────────────────────────────
 
@@ -1006,19 +901,4 @@ export class MCPCoordinator {
       this.options.onError?.(e);
     }
   }
-}
-
-/** How a resolved tool runs as a task (`execution.taskSupport` of its listing), if it says. */
-function taskSupportOf(owner: NameRoute): string | undefined {
-  const execution = owner.kind === 'owned' ? (owner.listed as JsonObject | undefined)?.execution : undefined;
-  return isJsonObject(execution) && typeof execution.taskSupport === 'string'
-    ? execution.taskSupport
-    : undefined;
-}
-
-function nameOf(request: JsonRpcRequest): string | null {
-  const p = request.params;
-  if (typeof p?.name === 'string') return p.name;
-  if (typeof p?.uri === 'string') return p.uri;
-  return null;
 }
