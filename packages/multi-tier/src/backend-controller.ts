@@ -12,7 +12,7 @@
  * (measured as each becomes ready and on the manager's sampling timer).
  */
 import type { Clock, Permit } from '@switchyard/flow-balancer';
-import type { PoolWorker } from '@switchyard/worker-pool';
+import { defaultConcurrency, type PoolWorker } from '@switchyard/worker-pool';
 import { BackendHealth } from './backend-health.ts';
 import { BackendPool } from './backend-pool.ts';
 import { BackendResilience } from './backend-resilience.ts';
@@ -368,7 +368,7 @@ export class BackendController {
         if (c.state === 'starting' && !starting) starting = c;
       }
       r ??= ejected;
-      const perWorker = this.spec.concurrency ?? (this.spec.source.kind === 'thread' ? 4 : 16);
+      const perWorker = this.spec.concurrency ?? defaultConcurrency(this.spec.source.kind);
       if (r && r.leases >= perWorker && !starting && this.live < this.spec.max) {
         // Busy everywhere: grow in the background; this caller shares the least busy worker.
         this.#start('demand', false);

@@ -11,6 +11,7 @@
  * a timer of the injected clock (`budget.sampleIntervalMs`), and counts its last measure.
  */
 import { type Clock, defaultRandom, systemClock } from '@switchyard/flow-balancer';
+import { defaultConcurrency } from '@switchyard/worker-pool';
 import { type AutoCandidate, AutoTierPolicy } from './auto-policy.ts';
 import { type AcquireOptions, BackendController, type ControllerDeps } from './backend-controller.ts';
 import { type AdmitOptions, type BackendAdmission, BackendGate } from './backend-gate.ts';
@@ -336,7 +337,7 @@ export class MultiTierPoolManager implements AsyncDisposable {
   #add(spec: ResolvedBackend): BackendController {
     const c = new BackendController(spec, this.#deps);
     this.#controllers.set(spec.name, c);
-    const perWorker = spec.concurrency ?? (spec.source.kind === 'thread' ? 4 : 16);
+    const perWorker = spec.concurrency ?? defaultConcurrency(spec.source.kind);
     this.#gates.set(
       spec.name,
       new BackendGate(spec.name, perWorker * Math.max(1, spec.max), spec.queue, this.#clock),

@@ -63,6 +63,7 @@ export type {
   ThreadPoolOptions,
   WorkerPoolOptions,
 } from './options.ts';
+export { defaultConcurrency } from './options.ts';
 export {
   type IdleWorkersOptions,
   type ReserveOptions,

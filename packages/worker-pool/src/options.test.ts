@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveOptions, type WorkerPoolOptions } from './options.ts';
+import { defaultConcurrency, resolveOptions, type WorkerPoolOptions } from './options.ts';
 
 const thread = { kind: 'thread', module: '/tmp/x.ts' } as const;
 
@@ -11,6 +11,12 @@ describe('resolveOptions', () => {
     expect(o.concurrency).toBe(4);
     expect(o.thread?.module).toBe('file:///tmp/x.ts');
     expect(resolveOptions({ kind: 'process', command: 'cat' }).concurrency).toBe(16);
+    // The same defaults other packages read (multi-tier's admission places, worker choice).
+    expect([
+      defaultConcurrency('thread'),
+      defaultConcurrency('process'),
+      defaultConcurrency('remote'),
+    ]).toEqual([4, 16, 16]);
   });
 
   it.each([

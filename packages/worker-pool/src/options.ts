@@ -209,6 +209,11 @@ function moduleUrl(value: unknown): string {
   return pathToFileURL(value).href;
 }
 
+/** Tasks in flight on one worker when `concurrency` is not given: 4 on a thread, 16 on a process or remote. */
+export function defaultConcurrency(kind: 'thread' | 'process' | 'remote'): number {
+  return kind === 'thread' ? 4 : 16;
+}
+
 export function resolveOptions(o: WorkerPoolOptions): ResolvedOptions {
   if (typeof o !== 'object' || o === null) throw new TypeError('options must be an object');
   if (o.kind !== 'thread' && o.kind !== 'process' && o.kind !== 'remote') {
@@ -241,12 +246,11 @@ export function resolveOptions(o: WorkerPoolOptions): ResolvedOptions {
   if (restart.maxDelayMs < restart.baseDelayMs) {
     throw new RangeError('restart.maxDelayMs must be ≥ restart.baseDelayMs');
   }
-  const isThread = o.kind === 'thread';
   const resolved: ResolvedOptions = {
     kind: o.kind,
     min,
     max,
-    concurrency: int('concurrency', o.concurrency, isThread ? 4 : 16, 1),
+    concurrency: int('concurrency', o.concurrency, defaultConcurrency(o.kind), 1),
     maxQueue: int('maxQueue', o.maxQueue, 10_000, 0),
     taskTimeoutMs: o.taskTimeoutMs === undefined ? undefined : ms('taskTimeoutMs', o.taskTimeoutMs, 0, 1),
     idleTimeoutMs: ms('idleTimeoutMs', o.idleTimeoutMs, 30_000),
