@@ -100,10 +100,12 @@ async function assertCallTree(gateway: Gateway, receiver: OtlpReceiver, tracepar
   expect(client.parentSpanId).toBe(server.spanId);
   expect(client.name).toBe(`tools/call ${TOOL}`);
   expect(attr(client.attributes, 'switchyard.backend.start')).toMatch(/^(cold|warm)$/);
-  // Every wait is an attribute of the client span (ms, an integer)…
-  for (const wait of ['switchyard.admission.wait_ms', 'switchyard.backend.acquire.wait_ms'])
-    expect(Number(attr(client.attributes, wait))).toBeGreaterThanOrEqual(0);
-  // …and one of 10 ms or more (admission, a worker) a span of its own, a child of the server span.
+  // The wait for the backend (its admission queue, a worker) is an attribute of the client span (ms)…
+  expect(Number(attr(client.attributes, 'switchyard.backend.acquire.wait_ms'))).toBeGreaterThanOrEqual(0);
+  // …no admission attribute or span of its own any more (the acquire covers it)…
+  expect(attr(client.attributes, 'switchyard.admission.wait_ms')).toBeUndefined();
+  expect(spans.some((s) => s.name === 'switchyard.admission')).toBe(false);
+  // …and one of 10 ms or more a span of its own, a child of the server span.
   for (const wait of spans.filter(
     (s) => s.name.startsWith('switchyard.') && s.name !== 'switchyard.backend.start',
   ))

@@ -33,9 +33,7 @@ export const ATTR_SWITCHYARD_OUTCOME = 'switchyard.outcome';
 export const ATTR_SWITCHYARD_BACKEND_START = 'switchyard.backend.start';
 /** Why a 2025 session left the gateway: deleted, expired, shutdown, relinquished. */
 export const ATTR_SWITCHYARD_SESSION_END = 'switchyard.session.end';
-/** How long the call waited for the backend's admission, ms (on the CLIENT span). */
-export const ATTR_SWITCHYARD_ADMISSION_WAIT_MS = 'switchyard.admission.wait_ms';
-/** How long the call waited for a ready worker, once admitted, ms (on the CLIENT span). */
+/** How long the call waited for its backend (a place in its admission queue, a ready worker), ms (on the CLIENT span). */
 export const ATTR_SWITCHYARD_ACQUIRE_WAIT_MS = 'switchyard.backend.acquire.wait_ms';
 /** The worker's start (spawn → ready), ms. */
 export const ATTR_SWITCHYARD_BACKEND_START_MS = 'switchyard.backend.start_ms';

@@ -2,8 +2,8 @@
  * The coordinator's `CallTracing` over OpenTelemetry: for each routed call made under a server
  * span (see `front.ts`), the children
  *
- *     switchyard.admission          waiting for the backend's admission permit (≥ 10 ms)
- *     switchyard.backend.acquire    waiting for a ready worker (≥ 10 ms, or a cold start)
+ *     switchyard.backend.acquire    waiting for a place in the backend's admission queue and a ready
+ *                                   worker (≥ 10 ms, or a cold start, or the call ended waiting)
  *       switchyard.backend.start    a cold start: the worker's spawn → ready, as multi-tier reported it
  *     {method} {name}  (CLIENT)     the request on the backend, from send to answer
  *                                   (`switchyard.backend.start`: cold | warm)
@@ -37,7 +37,6 @@ import {
   ATTR_JSONRPC_REQUEST_ID,
   ATTR_MCP_METHOD_NAME,
   ATTR_SWITCHYARD_ACQUIRE_WAIT_MS,
-  ATTR_SWITCHYARD_ADMISSION_WAIT_MS,
   ATTR_SWITCHYARD_BACKEND,
   ATTR_SWITCHYARD_BACKEND_START,
   ATTR_SWITCHYARD_BACKEND_START_MS,
@@ -50,7 +49,7 @@ import { traceMeta } from './trace-meta.ts';
 
 /**
  * Waits shorter than this (ms) make no span of their own: the CLIENT span carries every wait as
- * `switchyard.admission.wait_ms` / `switchyard.backend.acquire.wait_ms`. A loaded gateway's calls
+ * `switchyard.backend.acquire.wait_ms`. A loaded gateway's calls
  * wait a millisecond or so for a slot most of the time, and a span for each such wait cost as much
  * again as the call's two spans of the conventions (measured: 3.4 spans a call at 1 ms).
  */
@@ -128,27 +127,23 @@ class UnsampledCallTrace implements CallTrace {
 }
 
 class OtelCallTrace implements CallTrace {
-  /** When the admission wait began, and (once admitted) when the wait for a worker began, ms. */
-  private readonly since: number;
+  /**
+   * When the call began to wait for its backend (a place in its admission queue, then a worker:
+   * one acquire, which the coordinator starts as it admits the call), until a worker is leased, ms.
+   */
   private acquireSince: number | undefined;
   private client: Span | undefined;
-  /** How long the call waited for admission, then for a worker, ms. */
-  private admissionWaitMs = 0;
+  /** How long the call waited for its backend, ms. */
   private acquireWaitMs = 0;
 
   constructor(
     private readonly owner: OtelCallTracing,
     private readonly call: TracedCall,
     private readonly parent: Context,
-  ) {
-    this.since = owner.now();
-  }
+  ) {}
 
   admitted(): void {
-    const now = this.owner.now();
-    this.waited('switchyard.admission', this.since, now, undefined);
-    this.admissionWaitMs = now - this.since;
-    this.acquireSince = now;
+    this.acquireSince = this.owner.now();
   }
 
   leased(worker: string): JsonObject | undefined {
@@ -194,7 +189,6 @@ class OtelCallTrace implements CallTrace {
     }
     // A second attempt (the first worker died): the first attempt's span ends here.
     this.client?.end();
-    attributes[ATTR_SWITCHYARD_ADMISSION_WAIT_MS] = this.admissionWaitMs;
     attributes[ATTR_SWITCHYARD_ACQUIRE_WAIT_MS] = this.acquireWaitMs;
     if (method === 'tools/call' && name !== null) {
       attributes[ATTR_GEN_AI_TOOL_NAME] = name;
@@ -230,11 +224,11 @@ class OtelCallTrace implements CallTrace {
   ended(outcome: AuditOutcome, message: JsonRpcResponse | undefined, error: string | undefined): void {
     this.owner.endedTraceId = trace.getSpanContext(this.parent)?.traceId;
     // Ended while still waiting (refused, timed out, cancelled): the wait is a span, marked.
-    const waiting = this.acquireSince ?? (this.client === undefined ? this.since : undefined);
+    const waiting = this.acquireSince;
     if (waiting !== undefined) {
       const now = this.owner.now();
       const span = this.owner.tracer.startSpan(
-        this.acquireSince !== undefined ? 'switchyard.backend.acquire' : 'switchyard.admission',
+        'switchyard.backend.acquire',
         {
           kind: SpanKind.INTERNAL,
           startTime: waiting,

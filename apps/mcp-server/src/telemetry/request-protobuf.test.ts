@@ -94,7 +94,7 @@ function traceAll(tracer: Tracer): void {
   server.end(1_700_000_000_005.5);
   // (A child: a root span's ids are made in another order by the SDK.)
   const internal = tracer.startSpan(
-    'switchyard.admission.wait',
+    'switchyard.backend.acquire',
     { startTime: 1_700_000_000_006 },
     trace.setSpan(caller, server),
   );
