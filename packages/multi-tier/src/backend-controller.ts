@@ -11,7 +11,7 @@
  * manager's: the controller asks it before each start, and tells it what its workers hold
  * (measured as each becomes ready and on the manager's sampling timer).
  */
-import type { Clock, Permit } from '@switchyard/flow-balancer';
+import type { CancelSignal, Clock, Permit } from '@switchyard/flow-balancer';
 import { defaultConcurrency, type PoolWorker } from '@switchyard/worker-pool';
 import { BackendHealth } from './backend-health.ts';
 import { BackendPool } from './backend-pool.ts';
@@ -51,6 +51,14 @@ export interface AcquireOptions {
    */
   sticky?: boolean;
   signal?: AbortSignal;
+  /**
+   * The call's own signal — its end (cancelled, timed out): an acquire waiting for a place in the
+   * backend's admission, for a worker to start or for its principal's authorization gives up at
+   * once (AcquireAbortedError) rather than at its deadline. Any `CancelSignal` (a flow-balancer
+   * `Cancellation`, or the call itself): a call needs no `AbortController`. Default `signal`
+   * (which alone is handed to an `authorize` hook).
+   */
+  callSignal?: CancelSignal;
   /** Absolute deadline on the manager's clock (`clock.now() + budgetMs`). */
   deadline?: number;
   /** Relative time budget, ms (the earlier of this and `deadline` wins). */
@@ -313,7 +321,11 @@ export class BackendController {
     }
     let deadline = options.deadline;
     if (options.timeoutMs !== undefined) deadline = Math.min(deadline ?? Infinity, now + options.timeoutMs);
-    const wait: WaitOptions = { signal: options.signal, deadline };
+    const wait: WaitOptions = {
+      signal: options.callSignal ?? options.signal,
+      hook: options.signal,
+      deadline,
+    };
     let leased: Lease | Promise<Lease>;
     try {
       switch (this.spec.isolation) {
@@ -412,7 +424,7 @@ export class BackendController {
     session: string | undefined,
     wait: WaitOptions,
   ): Promise<Lease> {
-    await within(authorize(principal, wait.signal), this.name, this.#deps.clock, wait);
+    await within(authorize(principal, wait.hook), this.name, this.#deps.clock, wait);
     if (this.#closed) throw new ManagerClosedError();
     return this.#acquireBound(key, session, wait);
   }

@@ -24,13 +24,6 @@ export interface AdmitOptions {
    * over that lease's place instead of asking for one.
    */
   continues?: HoldsPlace;
-  /**
-   * The call's own signal — its end (cancelled, timed out): a call waiting for a place leaves the
-   * line at once (AcquireAbortedError) rather than at its deadline. Any `CancelSignal` (a
-   * flow-balancer `Cancellation`, or the call itself): a call needs no `AbortController`. Default
-   * `signal`. (The wait for a worker to start is bounded by `signal` and the deadline.)
-   */
-  callSignal?: CancelSignal;
 }
 
 /** What holds a call's place (a `Lease`): it can hand the place on. */

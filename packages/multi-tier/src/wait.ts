@@ -1,15 +1,18 @@
 /**
- * Waiting for a starting worker on behalf of one acquire, bounded by the acquire's AbortSignal and
+ * Waiting for a starting worker on behalf of one acquire, bounded by the acquire's signal and
  * deadline (on the manager's clock). The lease is made inside the ready callback — synchronously,
  * before anything else can see the worker idle (a cold backend would stop it).
  */
-import type { Clock } from '@switchyard/flow-balancer';
+import type { CancelSignal, Clock } from '@switchyard/flow-balancer';
 import { AcquireAbortedError, AcquireTimeoutError } from './errors.ts';
 import type { Lease } from './lease.ts';
 import type { Replica, ReplicaWaiter } from './replica.ts';
 
 export interface WaitOptions {
-  signal?: AbortSignal | undefined;
+  /** The acquire's end: the call's signal, else its AbortSignal. */
+  signal?: CancelSignal | undefined;
+  /** The acquire's AbortSignal, for a hook that needs a real one (`authorize`). */
+  hook?: AbortSignal | undefined;
   /** Absolute, on the manager's clock. */
   deadline?: number | undefined;
 }

@@ -72,6 +72,23 @@ describe('backend admission', () => {
     expect(m.manager.admission('a')?.inFlight).toBe(0);
   });
 
+  it('a call that ends while its worker is starting (its callSignal) gives up at once and gives its place back', async () => {
+    const m = make({
+      backends: { a: fixture(['--ready-delay-ms', '60000'], { tier: 'cold', concurrency: 1, queue: 1 }) },
+    });
+    await m.manager.start();
+    const ended = new Cancellation();
+    const starting = m.next('worker-starting');
+    const waiting = rejectionOf(
+      m.manager.acquire('a', { admit: true, callSignal: ended.signal, timeoutMs: 120_000 }),
+    );
+    await starting;
+    expect(m.manager.admission('a')?.inFlight).toBe(1);
+    ended.abort(new Error('client cancelled'));
+    expect(isAcquireAbortedError(await waiting)).toBe(true);
+    expect(m.manager.admission('a')).toMatchObject({ inFlight: 0, queued: 0 });
+  });
+
   it('a call going on on another worker (continues) keeps its place rather than asking again', async () => {
     const m = make({ backends: { a: fixture([], { tier: 'hot', concurrency: 1, queue: 0 }) } });
     await m.manager.start();
