@@ -2,7 +2,8 @@
  * `@opentelemetry/sdk-trace`'s `TraceIdRatioBasedSampler` — the same decision for the same trace
  * id and ratio — for the trace ids the gateway's tracer hands a sampler (`lean-tracer.ts`): its own
  * (valid by construction) or a parent's it has checked. The SDK's checks each id again with a
- * regular expression, which was a tenth of what starting a root span cost.
+ * regular expression, which was a tenth of what starting a root span cost; and at a ratio of 0 or
+ * 1 the id is not read at all (the XOR of its words was ~0.4% of a gateway's samples at 0%).
  */
 import { type Context, SamplingDecision } from '@opentelemetry/api';
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace';
@@ -20,7 +21,11 @@ export class CheckedIdsRatioSampler implements Sampler {
   }
 
   shouldSample(_context: Context, traceId: string): SamplingResult {
-    return accumulate(traceId) < this.upperBound ? SAMPLED : NOT_SAMPLED;
+    const { upperBound } = this;
+    // Nothing (0) and everything (1), the usual settings, decide without reading the id.
+    if (upperBound === 0) return NOT_SAMPLED;
+    if (upperBound > 4_294_967_295) return SAMPLED;
+    return accumulate(traceId) < upperBound ? SAMPLED : NOT_SAMPLED;
   }
 
   toString(): string {

@@ -38,7 +38,7 @@ type Start = Extract<ToSpanThread, { kind: 'start' }>;
 
 export class SpanShipper implements SpanSink {
   private packer = new SpanPacker();
-  private packed: Packed = [];
+  private readonly packed: Packed = [];
   private count = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -109,7 +109,7 @@ export class SpanShipper implements SpanSink {
     this.waiting.clear();
     // What was packed for the dead thread is lost with it; the next thread numbers keys anew.
     this.droppedBehind += this.count;
-    this.packed = [];
+    this.packed.length = 0;
     this.count = 0;
     this.packer = new SpanPacker();
     if (this.stopped) return;
@@ -158,7 +158,8 @@ export class SpanShipper implements SpanSink {
     }
     if (this.count === 0 || this.thread === undefined) return;
     const batch = JSON.stringify(this.packed);
-    this.packed = [];
+    // The same array for the next batch: emptied, it keeps its room (no regrowing it span by span).
+    this.packed.length = 0;
     this.count = 0;
     this.unread++;
     this.thread.postMessage(batch);
