@@ -56,9 +56,7 @@ export interface FrontFacts {
   protocolVersion?: string | undefined;
 }
 
-/** The attributes of every span of one transport, made once. */
-const HTTP_ATTRIBUTES = { [ATTR_NETWORK_TRANSPORT]: 'tcp', [ATTR_NETWORK_PROTOCOL_NAME]: 'http' } as const;
-const STDIO_ATTRIBUTES = { [ATTR_NETWORK_TRANSPORT]: 'pipe' } as const;
+const SERVER_SPAN = { kind: SpanKind.SERVER } as const;
 
 const metaGetter: TextMapGetter<JsonObject> = {
   get: (carrier, key) => {
@@ -73,26 +71,20 @@ const headerGetter: TextMapGetter<FrontFacts> = {
   keys: () => ['traceparent', 'tracestate'],
 };
 
-/** The span's name; with `attributes`, those of its target (tool, prompt, resource) added to them. */
-function targetOf(
-  method: string,
-  params: JsonObject | undefined,
-  attributes: Record<string, string> | undefined,
-): string {
+/** The span's name; the attributes of its target (tool, prompt, resource) set on `span`. */
+function targetOf(method: string, params: JsonObject | undefined, span: Span): string {
   const name = typeof params?.name === 'string' ? params.name : undefined;
   if (method === 'tools/call' && name !== undefined) {
-    if (attributes) {
-      attributes[ATTR_GEN_AI_TOOL_NAME] = name;
-      attributes[ATTR_GEN_AI_OPERATION_NAME] = 'execute_tool';
-    }
+    span.setAttribute(ATTR_GEN_AI_TOOL_NAME, name);
+    span.setAttribute(ATTR_GEN_AI_OPERATION_NAME, 'execute_tool');
     return `${method} ${name}`;
   }
   if (method === 'prompts/get' && name !== undefined) {
-    if (attributes) attributes[ATTR_GEN_AI_PROMPT_NAME] = name;
+    span.setAttribute(ATTR_GEN_AI_PROMPT_NAME, name);
     return `${method} ${name}`;
   }
-  if (attributes && typeof params?.uri === 'string' && method.startsWith('resources/')) {
-    attributes[ATTR_MCP_RESOURCE_URI] = params.uri;
+  if (typeof params?.uri === 'string' && method.startsWith('resources/')) {
+    span.setAttribute(ATTR_MCP_RESOURCE_URI, params.uri);
   }
   return method;
 }
@@ -113,18 +105,16 @@ export class FrontTracing {
         : facts.header('traceparent') !== null
           ? this.sdk.propagator.extract(ROOT_CONTEXT, facts, headerGetter)
           : ROOT_CONTEXT;
-    const span = this.sdk.tracer.startSpan(
-      targetOf(method, params, undefined),
-      { kind: SpanKind.SERVER },
-      parent,
-    );
+    // Named by its method until it is known to record (the samplers do not read the name): a span
+    // not recorded gets no name built for it.
+    const span = this.sdk.tracer.startSpan(method, SERVER_SPAN, parent);
     const context: Context = withSpan(parent, span);
     // A span not sampled records nothing, and its end does nothing: the handling only needs its
     // context (for the backend's traceparent), not a frame awaiting the outcome or a watched stream.
     if (!span.isRecording()) return runTraced(context, handle);
-    // The attributes are set once the span is known to record: the SDK cleans the attributes given
-    // to startSpan even for a span it will not sample (our samplers do not read them).
-    span.setAttributes(attributesOf(message, method, params, meta, facts));
+    // The attributes are set once the span is known to record (none are made for a span that does
+    // not), each straight onto the span: no object of them made first and copied.
+    span.updateName(setAttributes(span, message, method, params, meta, facts));
     return this.recorded(span, context, handle);
   }
 
@@ -157,19 +147,22 @@ export class FrontTracing {
   }
 }
 
-/** The conventions' attributes of a message's server span. */
-function attributesOf(
+/** The conventions' attributes of a message's server span, set on it; answers the span's name. */
+function setAttributes(
+  span: Span,
   message: JsonObject,
   method: string,
   params: JsonObject | undefined,
   meta: JsonObject | undefined,
   facts: FrontFacts,
-): Record<string, string> {
-  const attributes: Record<string, string> = {
-    ...(facts.transport === 'stdio' ? STDIO_ATTRIBUTES : HTTP_ATTRIBUTES),
-    [ATTR_MCP_METHOD_NAME]: method,
-  };
-  if (isRequestId(message.id)) attributes[ATTR_JSONRPC_REQUEST_ID] = String(message.id);
+): string {
+  if (facts.transport === 'stdio') span.setAttribute(ATTR_NETWORK_TRANSPORT, 'pipe');
+  else {
+    span.setAttribute(ATTR_NETWORK_TRANSPORT, 'tcp');
+    span.setAttribute(ATTR_NETWORK_PROTOCOL_NAME, 'http');
+  }
+  span.setAttribute(ATTR_MCP_METHOD_NAME, method);
+  if (isRequestId(message.id)) span.setAttribute(ATTR_JSONRPC_REQUEST_ID, String(message.id));
   const version =
     method === 'initialize' && typeof params?.protocolVersion === 'string'
       ? params.protocolVersion
@@ -178,10 +171,9 @@ function attributesOf(
           ? meta[PROTOCOL_VERSION_META_KEY]
           : undefined) ??
         facts.protocolVersion);
-  if (version !== undefined) attributes[ATTR_MCP_PROTOCOL_VERSION] = version;
-  if (facts.sessionId !== undefined) attributes[ATTR_MCP_SESSION_ID] = facts.sessionId;
-  targetOf(method, params, attributes);
-  return attributes;
+  if (version !== undefined) span.setAttribute(ATTR_MCP_PROTOCOL_VERSION, version);
+  if (facts.sessionId !== undefined) span.setAttribute(ATTR_MCP_SESSION_ID, facts.sessionId);
+  return targetOf(method, params, span);
 }
 
 /** Ends the server span with what the client was answered (`undefined`: nothing). */

@@ -27,8 +27,37 @@ import type { SpanRecord } from './span-record.ts';
 
 /** Where ended spans go, as the record of each (its OTLP JSON is written from it elsewhere). */
 export interface SpanSink {
+  /**
+   * `span` is read before `add` returns and not kept: it is one object, overwritten span after
+   * span (the shipper packs it at once).
+   */
   add(span: SpanRecord): void;
 }
+
+/** A span's status until one is set (the same object for every span: it is not changed). */
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+
+/**
+ * The record every ended span is written into and handed to its sink — one object, not one per
+ * span: the sink reads it before `add` returns.
+ */
+const RECORD_EMPTY: Attributes = Object.freeze({});
+const RECORD: SpanRecord = {
+  traceId: '',
+  spanId: '',
+  parentSpanId: undefined,
+  traceState: undefined,
+  name: '',
+  kind: 0,
+  startMs: 0,
+  endMs: 0,
+  flags: 0,
+  statusCode: 0,
+  statusMessage: undefined,
+  attributes: RECORD_EMPTY,
+  events: '',
+  links: '',
+};
 
 /** The process's time origin, ms since the epoch (read once: it is a getter on `performance`). */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -49,7 +78,7 @@ export function msOf(time: TimeInput | undefined): number {
 
 export class LeanSpan implements Span {
   private attributes: Attributes;
-  private status: SpanStatus = { code: SpanStatusCode.UNSET };
+  private status: SpanStatus = UNSET;
   private events: TimedEvent[] | undefined;
   private links: Link[] | undefined;
   private ended = false;
@@ -133,7 +162,10 @@ export class LeanSpan implements Span {
     if (this.ended) return;
     this.ended = true;
     // An end before the start (clocks apart) is a span of no duration, as the SDK makes it.
-    this.sink.add(this.record(Math.max(this.startMs, msOf(endTime))));
+    const record = this.record(Math.max(this.startMs, msOf(endTime)));
+    this.sink.add(record);
+    // Nothing of this span stays reachable from the shared record.
+    record.attributes = RECORD_EMPTY;
   }
 
   isRecording(): boolean {
@@ -154,23 +186,24 @@ export class LeanSpan implements Span {
       this.addEvent('exception', attributes, time);
   }
 
+  /** The shared `RECORD`, written with this span's facts. */
   private record(endMs: number): SpanRecord {
     const { context, parent, status } = this;
-    return {
-      traceId: context.traceId,
-      spanId: context.spanId,
-      parentSpanId: parent?.spanId,
-      traceState: context.traceState?.serialize(),
-      name: this.name,
-      kind: this.kind + 1,
-      startMs: this.startMs,
-      endMs,
-      flags: flagsOf(context.traceFlags, parent?.isRemote),
-      statusCode: status.code,
-      statusMessage: status.message,
-      attributes: this.attributes,
-      events: eventsJson(this.events),
-      links: linksJson(this.links),
-    };
+    const record = RECORD;
+    record.traceId = context.traceId;
+    record.spanId = context.spanId;
+    record.parentSpanId = parent?.spanId;
+    record.traceState = context.traceState?.serialize();
+    record.name = this.name;
+    record.kind = this.kind + 1;
+    record.startMs = this.startMs;
+    record.endMs = endMs;
+    record.flags = flagsOf(context.traceFlags, parent?.isRemote);
+    record.statusCode = status.code;
+    record.statusMessage = status.message;
+    record.attributes = this.attributes;
+    record.events = eventsJson(this.events);
+    record.links = linksJson(this.links);
+    return record;
   }
 }
