@@ -327,6 +327,10 @@ describe('telemetry on: metrics', () => {
     expect(line).toContain('switchyard_backend="tr"');
     expect(line).toContain('switchyard_outcome="ok"');
     expect(text).not.toContain('made_up_tool');
+    // The span export's losses and its thread's restarts (none here).
+    expect(text).toMatch(/^switchyard_telemetry_spans_dropped_total\{where="behind"\} 0$/m);
+    expect(text).toMatch(/^switchyard_telemetry_spans_dropped_total\{where="queue"\} 0$/m);
+    expect(text).toMatch(/^switchyard_telemetry_span_thread_restarts_total 0$/m);
   });
 });
 
@@ -335,8 +339,11 @@ describe('telemetry off', () => {
     timeout: 30_000,
   }, async () => {
     const receiver = startOtlpReceiver();
-    const { url, gateway } = await startInProcess(config({ enabled: false, endpoint: receiver.endpoint }));
+    const { url, origin, gateway } = await startInProcess(
+      config({ enabled: false, endpoint: receiver.endpoint }),
+    );
     expect(gateway.telemetry).toBeUndefined();
+    expect(await (await fetch(`${origin}/metrics`)).text()).not.toContain('switchyard_telemetry_');
     const client = await connectClient(url);
     const saw = seen(await client.callTool({ name: TOOL, arguments: {} }));
     expect(saw).toEqual({ traceparent: null, tracestate: null });

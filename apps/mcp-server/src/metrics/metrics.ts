@@ -310,6 +310,31 @@ export function createMetrics(gateway: Gateway, options: MetricsOptions = {}): G
     },
   });
 
+  // Telemetry's span export (when it is on): what it dropped and how often its thread restarted.
+  const shipping = gateway.telemetry?.shipping;
+  if (shipping !== undefined) {
+    new Counter({
+      name: 'switchyard_telemetry_spans_dropped_total',
+      help: 'Spans not exported, by where: behind (on the main thread: the span thread behind or gone) or queue (on the span thread: its export queue full).',
+      labelNames: ['where'] as const,
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ where: 'behind' }, shipping.droppedBehind);
+        this.inc({ where: 'queue' }, shipping.dropped - shipping.droppedBehind);
+      },
+    });
+    new Counter({
+      name: 'switchyard_telemetry_span_thread_restarts_total',
+      help: 'Times the span thread (which writes and exports spans) was started again after it died.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(shipping.restarts);
+      },
+    });
+  }
+
   // The tier manager's figures, taken once per scrape (`text()`), not once per metric.
   let scraping = false;
   let scraped: [string, BackendStats][] | undefined;

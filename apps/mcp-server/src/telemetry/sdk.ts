@@ -25,7 +25,7 @@ import { LeanTracer } from './lean-tracer.ts';
 import { CheckedIdsRatioSampler } from './ratio-sampler.ts';
 import type { RequestEnvelope } from './request-envelope.ts';
 import type { TelemetrySettings } from './settings.ts';
-import { SpanShipper } from './span-shipper.ts';
+import { SpanShipper, type SpanShipping } from './span-shipper.ts';
 
 /**
  * The span queue: a gateway at a few thousand calls/s ends several thousand spans a second; 8,192
@@ -44,6 +44,8 @@ export interface TelemetrySdk {
   readonly tracer: Tracer;
   readonly meter: Meter;
   readonly propagator: W3CTraceContextPropagator;
+  /** What the span export lost so far, and its span thread's restarts. */
+  readonly shipping: SpanShipping;
   /** Sends what is buffered (spans, metrics) now. */
   flush(): Promise<void>;
   /** Flushes, then stops exporting. */
@@ -113,6 +115,7 @@ export function startSdk(
     }),
     meter: meterProvider.getMeter(SCOPE, version),
     propagator: new W3CTraceContextPropagator(),
+    shipping: spans,
     async flush() {
       await Promise.allSettled([spans.flush(), meterProvider.forceFlush()]);
     },

@@ -36,7 +36,17 @@ export interface SpanShipperOptions {
 
 type Start = Extract<ToSpanThread, { kind: 'start' }>;
 
-export class SpanShipper implements SpanSink {
+/** What a shipper lost, and how often its span thread was started again (for `/metrics`). */
+export interface SpanShipping {
+  /** Spans dropped, here or on the span thread. */
+  readonly dropped: number;
+  /** Of them, spans dropped here: the span thread was behind (`maxUnread` batches unread) or gone. */
+  readonly droppedBehind: number;
+  /** Span threads started again after one died. */
+  readonly restarts: number;
+}
+
+export class SpanShipper implements SpanSink, SpanShipping {
   private packer = new SpanPacker();
   private readonly packed: Packed = [];
   private count = 0;

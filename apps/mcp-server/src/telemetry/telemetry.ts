@@ -13,6 +13,7 @@ import { useOperationDurations } from './operation-durations.ts';
 import { operationProducer } from './operation-producer.ts';
 import { startSdk } from './sdk.ts';
 import type { TelemetrySettings } from './settings.ts';
+import type { SpanShipping } from './span-shipper.ts';
 
 export interface GatewayTelemetry {
   readonly settings: TelemetrySettings;
@@ -21,6 +22,8 @@ export interface GatewayTelemetry {
   /** For the HTTP front door. */
   readonly front: FrontTracing;
   readonly meters: McpMeters;
+  /** Spans dropped (the span thread behind, or its export queue full) and span thread restarts. */
+  readonly shipping: SpanShipping;
   /** Exports what is buffered now. */
   flush(): Promise<void>;
   /** Flushes and stops (the gateway's stop). */
@@ -53,6 +56,7 @@ export function startTelemetry(settings: TelemetrySettings, parts: TelemetryPart
     calls,
     front: new FrontTracing(sdk),
     meters,
+    shipping: sdk.shipping,
     flush: () => sdk.flush(),
     shutdown() {
       stopped ??= (async () => {
