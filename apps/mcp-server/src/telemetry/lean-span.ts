@@ -23,7 +23,7 @@ import type {
 import { SpanStatusCode } from '@opentelemetry/api';
 import { flagsOf } from './otlp-json.ts';
 import { eventsJson, linksJson, type TimedEvent } from './span-json.ts';
-import type { SpanRecord } from './span-record.ts';
+import { blankSpanFields, type SpanRecord } from './span-record.ts';
 
 /** Where ended spans go, as the record of each (its OTLP JSON is written from it elsewhere). */
 export interface SpanSink {
@@ -42,22 +42,7 @@ const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
  * span: the sink reads it before `add` returns.
  */
 const RECORD_EMPTY: Attributes = Object.freeze({});
-const RECORD: SpanRecord = {
-  traceId: '',
-  spanId: '',
-  parentSpanId: undefined,
-  traceState: undefined,
-  name: '',
-  kind: 0,
-  startMs: 0,
-  endMs: 0,
-  flags: 0,
-  statusCode: 0,
-  statusMessage: undefined,
-  attributes: RECORD_EMPTY,
-  events: '',
-  links: '',
-};
+const RECORD: SpanRecord = { ...blankSpanFields(), attributes: RECORD_EMPTY };
 
 /** The process's time origin, ms since the epoch (read once: it is a getter on `performance`). */
 const TIME_ORIGIN = performance.timeOrigin;

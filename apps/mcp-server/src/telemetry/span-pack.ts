@@ -20,7 +20,7 @@
  * order (one span thread each).
  */
 import { attributeJson } from './otlp-json.ts';
-import type { PackedValue, SpanRecord, UnpackedSpan } from './span-record.ts';
+import { blankSpanFields, type PackedValue, type SpanRecord, type UnpackedSpan } from './span-record.ts';
 
 export type Packed = (string | number | boolean | null | { j: string; n?: string })[];
 
@@ -98,19 +98,7 @@ export class SpanUnpacker {
   /** The string value each numbered key had last. */
   private readonly last: string[] = [];
   private readonly span: UnpackedSpan = {
-    traceId: '',
-    spanId: '',
-    parentSpanId: undefined,
-    traceState: undefined,
-    name: '',
-    kind: 0,
-    startMs: 0,
-    endMs: 0,
-    flags: 0,
-    statusCode: 0,
-    statusMessage: undefined,
-    events: '',
-    links: '',
+    ...blankSpanFields(),
     count: 0,
     keys: [],
     values: [],

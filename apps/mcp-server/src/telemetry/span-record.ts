@@ -29,6 +29,25 @@ export interface SpanRecord {
   links: string;
 }
 
+/** A span's fields but its attributes, blank: the start of the one record each side overwrites span after span. */
+export function blankSpanFields(): Omit<SpanRecord, 'attributes'> {
+  return {
+    traceId: '',
+    spanId: '',
+    parentSpanId: undefined,
+    traceState: undefined,
+    name: '',
+    kind: 0,
+    startMs: 0,
+    endMs: 0,
+    flags: 0,
+    statusCode: 0,
+    statusMessage: undefined,
+    events: '',
+    links: '',
+  };
+}
+
 /**
  * An attribute's value as it travels from the main thread to the span thread (`span-pack.ts`): a
  * string, a finite number, a boolean as themselves; anything else as its attribute's OTLP JSON
