@@ -243,6 +243,8 @@ export class MCPCoordinator {
   private readonly policy: PolicyGate;
 
   private readonly limits: CoordinatorLimits;
+  /** How long a session may be idle before it ends, ms (`sessionIdleMs`; null: never). */
+  private readonly idleMs: number | null;
   /** Tasks the gateway runs for 2025-11-25 clients (task-augmented `tools/call`). */
   private readonly tasks: GatewayTasks;
   /** What every routed call borrows from the coordinator (one object for all: see `Call`). */
@@ -420,6 +422,7 @@ export class MCPCoordinator {
       ...(options.cursorKey !== undefined && { cursorKey: options.cursorKey }),
     });
     const idleMs = options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : options.sessionIdleMs;
+    this.idleMs = idleMs;
     this.restorer = new SessionRestore({
       journal: options.journal,
       sessions: this.sessions,
@@ -504,8 +507,7 @@ export class MCPCoordinator {
    */
   async expireIdleSessions(): Promise<number> {
     this.tasks.expire();
-    const idleMs =
-      this.options.sessionIdleMs === undefined ? DEFAULT_SESSION_IDLE_MS : this.options.sessionIdleMs;
+    const idleMs = this.idleMs;
     if (idleMs === null) return 0;
     const cutoff = this.now() - idleMs;
     const idle = [...this.sessions.all()].filter((s) => s.lastSeenAt <= cutoff && s.inflight.size === 0);
