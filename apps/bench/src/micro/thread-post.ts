@@ -19,6 +19,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Cancellation, type CancelSignal } from '@switchyard/flow-balancer';
+import { packBatch } from '@switchyard/journal/commit-wire';
 import { WorkerPoolManager } from '@switchyard/worker-pool';
 import type { BenchSuite, Figure, SuiteContext } from '../harness.ts';
 
@@ -58,7 +59,7 @@ const record = (i: number) => ({
   method: 'tools/call',
   name: 'echo',
   durationMs: 0.4,
-  outcome: 'ok',
+  outcome: 'ok' as const,
   error: null,
   clientId: null,
   decision: null,
@@ -156,32 +157,9 @@ export default {
       // Audit records without bodies (the default), as the store hands them to its writer thread:
       // packed (journal's commit-wire: one JSON text of flat rows, bodies beside it) vs objects.
       const records = Array.from({ length: RECORDS }, (_, i) => record(i));
+      const ops = records.map((r) => ({ kind: 'audit' as const, record: r, request: null, response: null }));
       const [packed, cloned] = await contest(ctx, [
-        () => {
-          const rows: unknown[] = [];
-          const bodies: (string | null)[] = [];
-          const ops: null[] = [];
-          for (const r of records) {
-            ops.push(null);
-            rows.push([
-              r.time,
-              r.sessionId,
-              r.principal,
-              r.backend,
-              r.worker,
-              r.method,
-              r.name,
-              r.durationMs,
-              r.outcome,
-              r.error,
-              r.clientId,
-              r.decision,
-              r.rule,
-            ]);
-            bodies.push(null, null);
-          }
-          worker.postMessage({ type: 'commit', id: 1, batch: { ops, audits: JSON.stringify(rows), bodies } });
-        },
+        () => worker.postMessage({ type: 'commit', id: 1, batch: packBatch(ops) }),
         () =>
           worker.postMessage({
             type: 'commit',
