@@ -3,7 +3,6 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
-  type IdGenerator,
   ParentBasedSampler,
   type ReadableSpan,
   type Sampler,
@@ -11,26 +10,11 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { IdSource, type RandomBytes } from './ids.ts';
+import { counting, countingIds, wireSink } from '../../test/support/span-wire.ts';
+import { IdSource } from './ids.ts';
 import { LeanTracer, type LeanTracerOptions } from './lean-tracer.ts';
 import { exportTraceRequestJson } from './otlp-json.ts';
 import { unpackedSpanJson } from './span-json.ts';
-import { type Packed, SpanPacker, SpanUnpacker } from './span-pack.ts';
-import type { SpanRecord } from './span-record.ts';
-
-/** Random bytes counting up from 1: the ids of a run are known. */
-function counting(): RandomBytes {
-  let next = 1;
-  return (into) => {
-    for (let i = 0; i < into.length; i++) into[i] = next++ & 0xff;
-  };
-}
-
-/** The same ids as `IdSource(counting())`, for the SDK's tracer. */
-function countingIds(): IdGenerator {
-  const ids = new IdSource(counting());
-  return { generateTraceId: () => ids.traceId(), generateSpanId: () => ids.spanId() };
-}
 
 /**
  * A lean tracer whose ended spans' JSON is kept: each record packed and written as the span thread
@@ -41,17 +25,7 @@ function lean(
   options: LeanTracerOptions = {},
 ) {
   const ended: string[] = [];
-  const packer = new SpanPacker();
-  const unpacker = new SpanUnpacker();
-  const sink = {
-    add(span: SpanRecord) {
-      const packed: Packed = [];
-      packer.pack(packed, span);
-      unpacker.unpack(JSON.parse(JSON.stringify(packed)) as Packed, (span) =>
-        ended.push(unpackedSpanJson(span)),
-      );
-    },
-  };
+  const sink = wireSink((span) => ended.push(unpackedSpanJson(span)));
   const tracer = new LeanTracer(sampler, sink, new IdSource(counting()), options);
   return { tracer, spans: () => ended.map((json) => JSON.parse(json) as Record<string, unknown>) };
 }

@@ -2,33 +2,15 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@ope
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOnSampler,
-  type IdGenerator,
-  type ReadableSpan,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { AlwaysOnSampler, type ReadableSpan, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { decodeTraceRequest } from '../../test/support/otlp-protobuf.ts';
-import { IdSource, type RandomBytes } from './ids.ts';
+import { counting, countingIds, wireSink } from '../../test/support/span-wire.ts';
+import { IdSource } from './ids.ts';
 import { LeanTracer } from './lean-tracer.ts';
 import type { RequestEnvelope } from './request-envelope.ts';
 import { ProtobufRequestWriter } from './request-protobuf.ts';
 import { type Packed, SpanPacker, SpanUnpacker } from './span-pack.ts';
-import type { SpanRecord } from './span-record.ts';
-
-/** Random bytes counting up from 1: the ids of a run are known. */
-function counting(): RandomBytes {
-  let next = 1;
-  return (into) => {
-    for (let i = 0; i < into.length; i++) into[i] = next++ & 0xff;
-  };
-}
-
-function countingIds(): IdGenerator {
-  const ids = new IdSource(counting());
-  return { generateTraceId: () => ids.traceId(), generateSpanId: () => ids.spanId() };
-}
 
 const LONG = `${'x'.repeat(200)}é`;
 
@@ -104,15 +86,7 @@ function traceAll(tracer: Tracer): void {
 /** The lean tracer's spans, through the packer and a JSON round trip, written as protobuf. */
 function leanRequest(envelope: RequestEnvelope): Uint8Array {
   const writer = new ProtobufRequestWriter(envelope);
-  const packer = new SpanPacker();
-  const unpacker = new SpanUnpacker();
-  const sink = {
-    add(span: SpanRecord) {
-      const packed: Packed = [];
-      packer.pack(packed, span);
-      unpacker.unpack(JSON.parse(JSON.stringify(packed)) as Packed, (s) => writer.add(s));
-    },
-  };
+  const sink = wireSink((s) => writer.add(s));
   traceAll(new LeanTracer(new AlwaysOnSampler(), sink, new IdSource(counting())));
   expect(writer.spans).toBe(3);
   return writer.take();
